@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+export const HealthCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  ms: z.number(),
+  detail: z.string().optional(),
+});
+export const HealthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  time: z.string(),
+  checks: z.array(HealthCheckSchema),
+});
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+export type Health = z.infer<typeof HealthSchema>;

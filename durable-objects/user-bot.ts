@@ -1,0 +1,104 @@
+// One object per user (named by the verified token subject). It owns the user's sockets (browser
+// and, later, connector) through the WebSocket Hibernation API, so idle sockets cost nothing and
+// survive eviction: per-socket state lives in attachments, never in instance fields.
+import { DurableObject } from "cloudflare:workers";
+import {
+  BrowserAttachmentSchema,
+  BrowserClientFrameSchema,
+  MAX_CLIENT_FRAME_BYTES,
+  type BrowserAttachment,
+  type BrowserPong,
+  type BrowserWelcome,
+  type SocketErrorFrame,
+} from "../core/protocol/browser-socket";
+import type { Env } from "../worker/env";
+import { USER_ID_HEADER } from "../worker/lib/object-address";
+
+const BROWSER_TAG = "browser";
+
+export class UserBot extends DurableObject<Env> {
+  /** Random per instance: lets tests (and health) see that an eviction happened. */
+  readonly instanceId = crypto.randomUUID();
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const userId = request.headers.get(USER_ID_HEADER);
+    if (!userId) return new Response("missing user", { status: 400 });
+    if (url.pathname === "/ws") return this.acceptBrowser(request, userId);
+    return new Response("not found", { status: 404 });
+  }
+
+  /** Health probe for `/api/v1/health`: a storage round trip proves the object and its SQLite. */
+  async ping(): Promise<{ ok: true; instanceId: string; sockets: number }> {
+    this.ctx.storage.sql.exec("SELECT 1");
+    return { ok: true, instanceId: this.instanceId, sockets: this.ctx.getWebSockets().length };
+  }
+
+  private acceptBrowser(request: Request, userId: string): Response {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a websocket upgrade", { status: 426 });
+    }
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server, [BROWSER_TAG, `user:${userId}`]);
+    const attachment: BrowserAttachment = { kind: "browser", userId, connectedAt: Date.now() };
+    server.serializeAttachment(attachment);
+    send(server, { type: "welcome", connectedAt: attachment.connectedAt, serverTime: Date.now() } satisfies BrowserWelcome);
+    const headers = new Headers();
+    const protocol = request.headers.get("X-Accepted-Protocol");
+    if (protocol) headers.set("Sec-WebSocket-Protocol", protocol);
+    return new Response(null, { status: 101, webSocket: pair[0], headers });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = BrowserAttachmentSchema.safeParse(ws.deserializeAttachment());
+    if (!attachment.success) {
+      ws.close(1011, "socket state lost");
+      return;
+    }
+    if (typeof message !== "string") return sendError(ws, "bad_frame", "frames must be JSON text");
+    if (message.length > MAX_CLIENT_FRAME_BYTES) return sendError(ws, "frame_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(message);
+    } catch {
+      return sendError(ws, "bad_frame", "frame is not valid JSON");
+    }
+    const frame = BrowserClientFrameSchema.safeParse(json);
+    if (!frame.success) return sendError(ws, "bad_frame", "unknown or malformed frame", frame.error.issues);
+    switch (frame.data.type) {
+      case "ping": {
+        const pong: BrowserPong = { type: "pong", connectedAt: attachment.data.connectedAt, serverTime: Date.now() };
+        if (frame.data.id !== undefined) pong.id = frame.data.id;
+        send(ws, pong);
+        return;
+      }
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Complete the closing handshake; 1005/1006 are reserved and cannot be sent back.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, "socket error");
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+function send(ws: WebSocket, frame: object): void {
+  ws.send(JSON.stringify(frame));
+}
+
+function sendError(ws: WebSocket, code: string, message: string, details?: unknown): void {
+  const frame: SocketErrorFrame = { type: "error", error: { code, message, details } };
+  send(ws, frame);
+}

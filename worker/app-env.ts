@@ -1,0 +1,14 @@
+import type { Env } from "./env";
+import type { Logger } from "./lib/log";
+
+/** Hono generics shared by every route and middleware. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** Verified token subject; set only by requireAuth. */
+    userId: string;
+    role: "user" | "admin";
+  };
+}

@@ -1,0 +1,25 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env";
+import { limitBody } from "./middleware/body-limit";
+import { corsFromAllowlist } from "./middleware/cors";
+import { onError, onNotFound, validationHook } from "./middleware/errors";
+import { requestContext } from "./middleware/request-context";
+import { healthRoutes } from "./routes/health";
+import { socketRoutes } from "./routes/socket";
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", requestContext);
+  app.use("*", secureHeaders());
+  app.use("/api/*", corsFromAllowlist);
+  app.use("/api/*", limitBody());
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.route("/", healthRoutes);
+  app.route("/api/v1", api);
+  app.route("/", socketRoutes);
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-env";
+import { errorJson } from "../middleware/errors";
+import { verifyAccessToken } from "./jwt";
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+/** Browsers can't set headers on a WebSocket upgrade: the token rides in a subprotocol instead. */
+export const WS_TOKEN_PROTOCOL_PREFIX = "bearer.";
+export const WS_PROTOCOL = "edgetrader.v1";
+
+export function tokenFromRequest(req: Request): string | undefined {
+  const header = req.headers.get("Authorization");
+  const m = header ? BEARER.exec(header) : null;
+  if (m) return m[1];
+  const protocols = req.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+  const p = protocols.find((x) => x.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
+  return p ? p.slice(WS_TOKEN_PROTOCOL_PREFIX.length) : undefined;
+}
+
+/** Sets c.var.userId from a verified access token, or answers 401. */
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = tokenFromRequest(c.req.raw);
+  if (!token) return errorJson(c, 401, "unauthorized", "missing bearer token", undefined, { "WWW-Authenticate": "Bearer" });
+  const result = await verifyAccessToken(c.env.JWT_SECRET, token);
+  if (!result.ok) {
+    const message = result.reason === "expired" ? "access token expired" : "invalid access token";
+    return errorJson(c, 401, "unauthorized", message, undefined, { "WWW-Authenticate": `Bearer error="invalid_token"` });
+  }
+  c.set("userId", result.claims.sub);
+  c.set("role", result.claims.role);
+  await next();
+};
+
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get("role") !== "admin") return errorJson(c, 403, "forbidden", "admin only");
+  await next();
+};

@@ -1,0 +1,23 @@
+// Bindings and vars from wrangler.toml (kept by hand so every name is documented in one place).
+import type { UserBot } from "../durable-objects/user-bot";
+
+export interface RateLimit {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+export interface Env {
+  DB: D1Database;
+  MODELS: R2Bucket;
+  USER_BOT: DurableObjectNamespace<UserBot>;
+  ASSETS: Fetcher;
+  AUTH_LIMITER: RateLimit;
+  API_LIMITER: RateLimit;
+  /** HS256 signing secret for access tokens (secret; generated into .dev.vars locally). */
+  JWT_SECRET: string;
+  /** Comma-separated list of browser origins allowed by CORS. */
+  ALLOWED_ORIGINS: string;
+  ACCESS_TOKEN_TTL_SECONDS: string;
+  REFRESH_TOKEN_TTL_SECONDS: string;
+  MAX_BODY_BYTES: string;
+  LOG_LEVEL: string;
+}

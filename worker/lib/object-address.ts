@@ -1,0 +1,12 @@
+import type { Env } from "../env";
+
+/** Header the Worker sets on requests it forwards to a user's object (never taken from a client). */
+export const USER_ID_HEADER = "X-Edgetrader-User";
+
+/**
+ * The user's object. The only way to reach it: the name is the verified token subject, so a
+ * request parameter can never select another user's object.
+ */
+export function userObject(env: Env, verifiedSubject: string) {
+  return env.USER_BOT.get(env.USER_BOT.idFromName(verifiedSubject));
+}
