@@ -8,17 +8,23 @@ import { requestContext } from "./middleware/request-context";
 import { healthRoutes } from "./routes/health";
 import { socketRoutes } from "./routes/socket";
 
+/**
+ * Middleware order: request id + logger, security headers, CORS, body cap; then routes. Auth is
+ * per route (worker/auth/guards.ts `authed`), so public and private routes share one API app.
+ */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", requestContext);
   app.use("*", secureHeaders());
   app.use("/api/*", corsFromAllowlist);
-  app.use("/api/*", limitBody());
   app.onError(onError);
   app.notFound(onNotFound);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // Routes mount below. Each group is one file in worker/routes/.
   api.route("/", healthRoutes);
+
+  app.use("/api/*", limitBody());
   app.route("/api/v1", api);
   app.route("/", socketRoutes);
   return app;
