@@ -68,7 +68,7 @@ export class UserBot extends DurableObject<Env> {
     if (!frame.success) return sendError(ws, "bad_frame", "unknown or malformed frame", frame.error.issues);
     switch (frame.data.type) {
       case "ping": {
-        const pong: BrowserPong = { type: "pong", connectedAt: attachment.data.connectedAt, serverTime: Date.now() };
+        const pong: BrowserPong = { type: "pong", connectedAt: attachment.data.connectedAt, serverTime: Date.now(), instance: this.instanceId };
         if (frame.data.id !== undefined) pong.id = frame.data.id;
         send(ws, pong);
         return;

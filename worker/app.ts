@@ -6,6 +6,7 @@ import { corsFromAllowlist } from "./middleware/cors";
 import { onError, onNotFound, validationHook } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { healthRoutes } from "./routes/health";
+import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
 
 /**
@@ -27,5 +28,6 @@ export function createApp() {
   app.use("/api/*", limitBody());
   app.route("/api/v1", api);
   app.route("/", socketRoutes);
+  mountOpenApi(app);
   return app;
 }

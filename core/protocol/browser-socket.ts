@@ -12,6 +12,8 @@ export const BrowserPongSchema = z.object({
   /** When the socket was accepted: read back from its attachment, so it survives hibernation. */
   connectedAt: z.number(),
   serverTime: z.number(),
+  /** Random per object instance: changes after the object hibernates and wakes again. */
+  instance: z.string(),
 });
 export const BrowserWelcomeSchema = z.object({ type: z.literal("welcome"), connectedAt: z.number(), serverTime: z.number() });
 export const SocketErrorFrameSchema = z.object({

@@ -17,5 +17,7 @@ export const socketRoutes = new Hono<AppEnv>().get("/ws", requireAuth, async (c)
   if (offered.includes(WS_PROTOCOL)) headers.set("X-Accepted-Protocol", WS_PROTOCOL);
   const url = new URL(c.req.url);
   url.pathname = "/ws";
-  return userObject(c.env, c.get("userId")).fetch(new Request(url, { headers, method: "GET" }));
+  const res = await userObject(c.env, c.get("userId")).fetch(new Request(url, { headers, method: "GET" }));
+  // The object's response has immutable headers; re-wrap so middleware can add its own.
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
 });
