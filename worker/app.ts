@@ -5,7 +5,10 @@ import { limitBody } from "./middleware/body-limit";
 import { corsFromAllowlist } from "./middleware/cors";
 import { onError, onNotFound, validationHook } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
+import { authRoutes } from "./routes/auth";
+import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
+import { meRoutes } from "./routes/me";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
 
@@ -24,6 +27,9 @@ export function createApp() {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Routes mount below. Each group is one file in worker/routes/.
   api.route("/", healthRoutes);
+  api.route("/", authRoutes);
+  api.route("/", meRoutes);
+  api.route("/", connectorRoutes);
 
   app.use("/api/*", limitBody());
   app.route("/api/v1", api);

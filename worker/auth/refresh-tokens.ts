@@ -1,0 +1,58 @@
+// Rotating refresh tokens. Each login starts a family; each refresh marks the presented token
+// rotated and issues the next one in the same family. Presenting a rotated or revoked token means
+// it was copied: the whole family is revoked, so the thief's and the victim's sessions both end.
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { refreshTokens } from "../db/schema";
+import { randomToken, sha256Hex } from "./opaque-token";
+
+export type RotateResult =
+  | { ok: true; userId: string; token: string }
+  | { ok: false; reason: "unknown" | "expired" | "reused" };
+
+export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: number, familyId: string = crypto.randomUUID(), now = Date.now()): Promise<string> {
+  const token = randomToken();
+  await db.insert(refreshTokens).values({
+    id: crypto.randomUUID(),
+    userId,
+    familyId,
+    tokenHash: await sha256Hex(token),
+    expiresAt: now + ttlSeconds * 1000,
+    createdAt: now,
+  });
+  return token;
+}
+
+async function revokeFamily(db: Db, familyId: string, now: number): Promise<void> {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function rotateRefreshToken(db: Db, token: string, ttlSeconds: number, now = Date.now()): Promise<RotateResult> {
+  const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
+  if (!row) return { ok: false, reason: "unknown" };
+  if (row.rotatedAt !== null || row.revokedAt !== null) {
+    await revokeFamily(db, row.familyId, now);
+    return { ok: false, reason: "reused" };
+  }
+  if (row.expiresAt <= now) return { ok: false, reason: "expired" };
+  // Conditional update: of two concurrent refreshes with one token only one wins; the loser is a reuse.
+  const won = await db
+    .update(refreshTokens)
+    .set({ rotatedAt: now })
+    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  if (won.length !== 1) {
+    await revokeFamily(db, row.familyId, now);
+    return { ok: false, reason: "reused" };
+  }
+  const next = await issueRefreshToken(db, row.userId, ttlSeconds, row.familyId, now);
+  return { ok: true, userId: row.userId, token: next };
+}
+
+/** Logout: ends the session (family) the token belongs to. Unknown tokens are ignored. */
+export async function revokeFamilyOf(db: Db, token: string, now = Date.now()): Promise<boolean> {
+  const row = await db.query.refreshTokens.findFirst({ columns: { familyId: true }, where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
+  if (!row) return false;
+  await revokeFamily(db, row.familyId, now);
+  return true;
+}

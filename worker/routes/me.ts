@@ -1,0 +1,31 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { UserSchema } from "../../core/protocol/auth";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { db } from "../db/client";
+import { users } from "../db/schema";
+import { HttpError } from "../lib/http-error";
+import { validationHook } from "../middleware/errors";
+import { errorResponse, toUser } from "./auth";
+
+const me = createRoute({
+  method: "get",
+  path: "/me",
+  tags: ["auth"],
+  summary: "The signed-in user",
+  middleware: [...authed],
+  security: bearerSecurity,
+  responses: {
+    200: { description: "The user of the access token", content: { "application/json": { schema: UserSchema } } },
+    401: errorResponse("Missing, expired or invalid access token"),
+    429: errorResponse("Too many requests"),
+  },
+});
+
+export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(me, async (c) => {
+  const user = await db(c.env).query.users.findFirst({ where: eq(users.id, c.var.userId) });
+  // A valid token for a deleted account: the token outlived the user, so it is no longer good.
+  if (!user) throw new HttpError(401, "unauthorized", "user no longer exists");
+  return c.json(toUser(user), 200);
+});
