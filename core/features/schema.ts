@@ -18,6 +18,8 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
  * - adx_14, pdi_14, mdi_14: Wilder ADX / +DI / -DI (0..100).
  * - ema_N_dist / sma_N_dist: close/MA - 1. The 200 average is an SMA (exact after 200 bars; an EMA-200
  *   still carries ~13% of its seed after 200 bars, so it would depend on where the history starts).
+ * - mfi_14: Money Flow Index 14 (full precision); obv_z_20: z-score of OBV over 20 bars (start-independent);
+ *   volume_z_20: z-score of log(volume) over 20 bars.
  * - Volume features (mfi_14, obv_z_20, volume_z_20) need volume. Bars without volume (the USD/CHF quotes,
  *   many FX feeds) get documented NEUTRAL values: mfi_14 = 50, obv_z_20 = 0, volume_z_20 = 0, and
  *   has_volume = 0. has_volume = 1 only when each of the last 21 bars (the volume windows) has volume > 0;
