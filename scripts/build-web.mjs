@@ -42,7 +42,8 @@ if (!existsSync(join(out, "index.html"))) {
 rmSync(dist, { recursive: true, force: true });
 cpSync(out, dist, {
   recursive: true,
-  filter: (src) => !/\.(gz|br)$/.test(src) && !src.includes(`${join("_build", ".vite")}`),
+  // _server/ holds the prerenderer's copy of the CSS; the page links the _build/ one.
+  filter: (src) => !/\.(gz|br)$/.test(src) && !src.includes(join("_build", ".vite")) && !src.startsWith(join(out, "_server")),
 });
 
 let files = 0;
