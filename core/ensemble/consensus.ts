@@ -48,13 +48,13 @@ export function combine(outcomes: readonly ModelOutcome[]): EnsembleResult {
   });
   const healthyWeight = checked.reduce((s, c) => (c.problem === undefined ? s + c.o.weight : s), 0);
 
-  const breakdown: ModelBreakdown[] = checked.map(({ o, problem }) => {
+  const breakdown: ModelBreakdown[] = checked.map(({ o, problem }): ModelBreakdown => {
     if (problem !== undefined || "error" in o) {
       return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: 0, healthy: false, direction: null, confidence: null, probabilities: null, error: problem ?? "unknown error" };
     }
     const p: Probabilities = [o.probabilities[0]!, o.probabilities[1]!, o.probabilities[2]!];
     const { direction } = pickDirection(p);
-    return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: o.weight / healthyWeight, healthy: true, direction, confidence: p[CLASS_INDEX[direction]], probabilities: [...p] };
+    return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: o.weight / healthyWeight, healthy: true, direction, confidence: p[CLASS_INDEX[direction]], probabilities: [p[0], p[1], p[2]] };
   });
 
   const healthy = breakdown.filter((b) => b.healthy);
@@ -68,7 +68,7 @@ export function combine(outcomes: readonly ModelOutcome[]): EnsembleResult {
     for (let i = 0; i < 3; i++) weighted[i]! += b.effectiveWeight * b.probabilities![i]!;
   }
   const { direction, tie } = pickDirection(weighted);
-  const confidence = weighted[CLASS_INDEX[direction]];
+  const confidence = weighted[CLASS_INDEX[direction]]!;
   const excluded = breakdown.length - healthy.length;
   const reason = [
     tie ?? `${direction} by weighted consensus of ${healthy.length} model${healthy.length === 1 ? "" : "s"}`,
