@@ -54,7 +54,7 @@ export function combine(outcomes: readonly ModelOutcome[]): EnsembleResult {
     }
     const p: Probabilities = [o.probabilities[0]!, o.probabilities[1]!, o.probabilities[2]!];
     const { direction } = pickDirection(p);
-    return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: o.weight / healthyWeight, healthy: true, direction, confidence: p[CLASS_INDEX[direction]], probabilities: [p[0], p[1], p[2]] };
+    return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: o.weight / healthyWeight, healthy: true, direction, confidence: p[CLASS_INDEX[direction]]!, probabilities: [p[0], p[1], p[2]] };
   });
 
   const healthy = breakdown.filter((b) => b.healthy);
