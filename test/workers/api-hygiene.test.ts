@@ -1,0 +1,158 @@
+import { env } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { AuthSessionSchema } from "../../core/protocol/auth";
+import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
+import { ApiErrorSchema } from "../../core/protocol/errors";
+import { api, authedFetch, countRows, randomIp, registerUser, uniqueEmail } from "./helpers";
+
+const ALLOWED_ORIGIN = "http://127.0.0.1:8787";
+
+describe("bad bodies", () => {
+  const cases: [string, RequestInit & { json?: unknown }][] = [
+    ["bad email", { json: { email: "not-an-email", password: "long enough password" } }],
+    ["short password", { json: { email: uniqueEmail(), password: "short" } }],
+    ["too long password", { json: { email: uniqueEmail(), password: "x".repeat(257) } }],
+    ["extra keys", { json: { email: uniqueEmail(), password: "long enough password", role: "admin" } }],
+    ["wrong types", { json: { email: 42, password: ["a"] } }],
+    ["a JSON array", { json: [] }],
+    ["malformed JSON", { body: "{\"email\":", headers: { "Content-Type": "application/json" } }],
+  ];
+
+  it.each(cases)("register with %s -> 400 with the error JSON, nothing stored", async (_name, init) => {
+    const before = await countRows(env.DB, "users");
+    const res = await api("/api/v1/auth/register", { method: "POST", ...init });
+    expect(res.status).toBe(400);
+    const body = ApiErrorSchema.parse(await res.json());
+    expect(["validation_error", "bad_request"]).toContain(body.error.code);
+    expect(await countRows(env.DB, "users")).toBe(before);
+  });
+
+  // Hono's JSON validator answers a body that is not declared as JSON with 415, in the same error shape.
+  it.each([
+    ["a form body", { body: "email=a@b.co&password=long+enough+password", headers: { "Content-Type": "application/x-www-form-urlencoded" } }],
+    ["no content type", { body: JSON.stringify({ email: uniqueEmail(), password: "long enough password" }) }],
+  ] as [string, RequestInit][])("register with %s -> 415 with the error JSON, nothing stored", async (_name, init) => {
+    const before = await countRows(env.DB, "users");
+    const res = await api("/api/v1/auth/register", { method: "POST", ...init });
+    expect(res.status).toBe(415);
+    ApiErrorSchema.parse(await res.json());
+    expect(await countRows(env.DB, "users")).toBe(before);
+  });
+
+  it("lists each zod issue in details", async () => {
+    const res = await api("/api/v1/auth/register", { method: "POST", json: { email: "nope", password: "short", junk: true } });
+    const body = ApiErrorSchema.parse(await res.json());
+    expect(body.error.code).toBe("validation_error");
+    const paths = (body.error.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(["", "email", "password"]);
+  });
+
+  it("413 on a body over MAX_BODY_BYTES, nothing stored", async () => {
+    const before = await countRows(env.DB, "users");
+    const res = await api("/api/v1/auth/register", { method: "POST", json: { email: uniqueEmail(), password: "long enough password", pad: "x".repeat(Number(env.MAX_BODY_BYTES)) } });
+    expect(res.status).toBe(413);
+    expect(ApiErrorSchema.parse(await res.json()).error.code).toBe("payload_too_large");
+    expect(await countRows(env.DB, "users")).toBe(before);
+  });
+});
+
+describe("rate limiting", () => {
+  it("answers 429 with Retry-After under a login burst from one IP; other IPs are unaffected", async () => {
+    const ip = randomIp();
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 14; i++) {
+      const res = await api("/api/v1/auth/login", { method: "POST", ip, json: { email: uniqueEmail("burst"), password: "some password 1" } });
+      statuses.push(res.status);
+      if (res.status === 429) limited ??= res;
+      else await res.body?.cancel();
+    }
+    // The binding allows 10 a minute: the first ones are answered (401), then the limiter steps in.
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429, 429, 429]);
+    expect(limited?.headers.get("Retry-After")).toBe("60");
+    expect(ApiErrorSchema.parse(await limited!.json()).error.code).toBe("rate_limited");
+
+    const elsewhere = await api("/api/v1/auth/login", { method: "POST", ip: randomIp(), json: { email: uniqueEmail("calm"), password: "some password 1" } });
+    expect(elsewhere.status).toBe(401);
+  });
+});
+
+describe("CORS", () => {
+  it("echoes an allowed origin with credentials", async () => {
+    const res = await api("/api/v1/health", { headers: { Origin: ALLOWED_ORIGIN } });
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED_ORIGIN);
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBe("true");
+    expect(res.headers.get("Vary")).toMatch(/Origin/i);
+  });
+
+  it("gives a disallowed origin no CORS headers", async () => {
+    const res = await api("/api/v1/health", { headers: { Origin: "https://evil.example" } });
+    // Without Access-Control-Allow-Origin the browser withholds the answer from the page.
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("answers a preflight for an allowed origin and refuses one for another", async () => {
+    const preflight = (origin: string) =>
+      api("/api/v1/auth/login", { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization" } });
+    const ok = await preflight(ALLOWED_ORIGIN);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED_ORIGIN);
+    expect(ok.headers.get("Access-Control-Allow-Methods")).toMatch(/POST/);
+    expect(ok.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toMatch(/authorization/);
+    const denied = await preflight("https://evil.example");
+    expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});
+
+describe("headers", () => {
+  it("sets secure headers on API answers", async () => {
+    const res = await api("/api/v1/auth/login", { method: "POST", json: { email: uniqueEmail(), password: "x" } });
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+    expect(res.headers.get("Strict-Transport-Security")).toMatch(/max-age=\d+/);
+    expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+    await res.body?.cancel();
+  });
+
+  it("echoes a well-formed X-Request-Id and replaces a malformed one", async () => {
+    const id = `req-${crypto.randomUUID()}`;
+    const echoed = await api("/api/v1/me", { headers: { "X-Request-Id": id } });
+    expect(echoed.headers.get("X-Request-Id")).toBe(id);
+    const bad = await api("/api/v1/me", { headers: { "X-Request-Id": "bad id with spaces\u0001" } });
+    expect(bad.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("logs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("never contain passwords or tokens", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    vi.spyOn(console, "log").mockImplementation(capture);
+    vi.spyOn(console, "info").mockImplementation(capture);
+    vi.spyOn(console, "warn").mockImplementation(capture);
+    vi.spyOn(console, "error").mockImplementation(capture);
+
+    const email = uniqueEmail("logs");
+    const password = `pw-${crypto.randomUUID()}`;
+    const u = await registerUser(email, password);
+    const wrong = await api("/api/v1/auth/login", { method: "POST", json: { email, password: `${password}-wrong` } });
+    expect(wrong.status).toBe(401);
+    const login = AuthSessionSchema.parse(await (await api("/api/v1/auth/login", { method: "POST", json: { email, password } })).json());
+    const refreshed = AuthSessionSchema.parse(await (await api("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: login.refresh_token } })).json());
+    const connector = CreatedConnectorTokenSchema.parse(await (await authedFetch(refreshed.access_token, "/api/v1/connectors", { method: "POST", json: { name: "log-check" } })).json());
+    expect((await api("/api/v1/auth/logout", { method: "POST", json: { refresh_token: refreshed.refresh_token } })).status).toBe(204);
+
+    const all = lines.join("\n");
+    // The capture works: the request lines of these calls are in it.
+    expect(all).toContain('"path":"/api/v1/auth/login"');
+    expect(all).toContain('"path":"/api/v1/auth/register"');
+    expect(all).toContain(u.userId);
+    const secrets = [password, u.accessToken, u.refreshToken, login.access_token, login.refresh_token, refreshed.access_token, refreshed.refresh_token, connector.token, connector.token.slice(4)];
+    for (const s of secrets) expect(all).not.toContain(s);
+    // The email is personal data; logs carry the user id instead.
+    expect(all).not.toContain(email);
+  });
+});
