@@ -1,0 +1,433 @@
+import { INSTRUMENTS } from "../instruments/catalog";
+import { commissionPerSide, marginInAccount, pnlInAccount, quoteToAccountRate } from "../instruments/pnl";
+import { cleanPrice, isWholeLotSteps, roundMoney } from "../instruments/rounding";
+import { pointOf, type InstrumentSpec } from "../instruments/spec";
+import { OrderIntentSchema, type OrderIntent, type OrderIntentInput } from "../protocol/orders";
+import { resolveExit, slipStopFill, type SideBar } from "./exits";
+import { utcDay } from "./ledger";
+import { manageStops } from "./management";
+import {
+  BarSchema,
+  PaperSettingsSchema,
+  PaperStateSchema,
+  PriceInputSchema,
+  TickSchema,
+  type Bar,
+  type ClosedEvent,
+  type CloseReason,
+  type ModifiedEvent,
+  type OpenedEvent,
+  type OrderResult,
+  type PaperEvent,
+  type PaperSettingsInput,
+  type PaperState,
+  type Position,
+  type PriceInput,
+  type RejectReason,
+  type Tick,
+} from "./schemas";
+
+export type SubmitResult = OrderResult & { duplicate: boolean };
+export type CloseResult =
+  | { status: "closed"; event: ClosedEvent }
+  | { status: "rejected"; reason: RejectReason; message: string };
+export type ModifyResult =
+  | { status: "modified"; event: ModifiedEvent | null }
+  | { status: "rejected"; reason: RejectReason; message: string };
+
+export interface AccountSnapshot {
+  currency: string;
+  balance: number;
+  equity: number;
+  unrealizedPnl: number;
+  marginUsed: number;
+  freeMargin: number;
+  /** equity / marginUsed * 100, null with no open positions. */
+  marginLevel: number | null;
+  openPositions: number;
+  dailyRealized: Record<string, number>;
+}
+
+export interface PositionMark extends Position {
+  /** Exit-side price it is marked at (bid for BUY, ask for SELL), null before any quote. */
+  markPrice: number | null;
+  unrealizedPnl: number;
+}
+
+export interface ModifyPatch {
+  sl?: number | null;
+  tp?: number | null;
+  trailing?: { distancePoints: number; activationPoints?: number | null } | null;
+  breakeven?: { triggerPoints: number; lockPoints?: number } | null;
+}
+
+interface Quote {
+  bid: number;
+  ask: number;
+}
+
+/**
+ * Deterministic paper broker: the same calls in the same order give the same events, and the
+ * whole state is plain JSON (toJSON / PaperEngine.restore). No clock and no randomness inside:
+ * every call carries its time. Rules are in docs/PAPER_ENGINE.md.
+ */
+export class PaperEngine {
+  private readonly orderIndex = new Map<string, OrderResult>();
+
+  private constructor(private readonly s: PaperState) {
+    for (const o of s.orders) this.orderIndex.set(o.clientOrderId, o.result);
+  }
+
+  static create(settings: PaperSettingsInput): PaperEngine {
+    const parsed = PaperSettingsSchema.parse(settings);
+    const instruments = parsed.instruments ?? { ...INSTRUMENTS };
+    return new PaperEngine({
+      version: 1,
+      settings: { ...parsed, instruments },
+      balance: roundMoney(parsed.initialBalance),
+      dailyRealized: {},
+      positions: [],
+      orders: [],
+      lastQuotes: {},
+      nextPositionSeq: 1,
+      nextEventSeq: 1,
+    });
+  }
+
+  /** Rebuild from toJSON() output (validated: a corrupt snapshot throws instead of trading on it). */
+  static restore(json: unknown): PaperEngine {
+    return new PaperEngine(PaperStateSchema.parse(json));
+  }
+
+  toJSON(): PaperState {
+    return JSON.parse(JSON.stringify(this.s)) as PaperState;
+  }
+
+  get settings(): PaperState["settings"] {
+    return this.s.settings;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  positions(): PositionMark[] {
+    return this.s.positions.map((p) => this.mark(p));
+  }
+
+  position(id: string): PositionMark | undefined {
+    const p = this.s.positions.find((x) => x.id === id);
+    return p && this.mark(p);
+  }
+
+  /** The remembered result for a client order id, if any. */
+  orderResult(clientOrderId: string): OrderResult | undefined {
+    return this.orderIndex.get(clientOrderId);
+  }
+
+  account(): AccountSnapshot {
+    const marks = this.positions();
+    const unrealized = roundMoney(marks.reduce((a, m) => a + m.unrealizedPnl, 0));
+    const marginUsed = roundMoney(this.s.positions.reduce((a, p) => a + p.margin, 0));
+    const equity = roundMoney(this.s.balance + unrealized);
+    return {
+      currency: this.s.settings.accountCurrency,
+      balance: this.s.balance,
+      equity,
+      unrealizedPnl: unrealized,
+      marginUsed,
+      freeMargin: roundMoney(equity - marginUsed),
+      marginLevel: marginUsed > 0 ? Number(((equity / marginUsed) * 100).toFixed(2)) : null,
+      openPositions: this.s.positions.length,
+      dailyRealized: { ...this.s.dailyRealized },
+    };
+  }
+
+  /** Realized result booked on one UTC day (0 if none). */
+  dailyPnl(day: string): number {
+    return this.s.dailyRealized[day] ?? 0;
+  }
+
+  // ---- orders ------------------------------------------------------------------------------
+
+  /**
+   * Market order at `price`. A client order id seen before returns the first result (filled or
+   * rejected) with duplicate: true and changes nothing.
+   */
+  submit(intent: OrderIntentInput | OrderIntent, ctx: { time: number; price: PriceInput }): SubmitResult {
+    const parsed = OrderIntentSchema.safeParse(intent);
+    if (!parsed.success) {
+      const id = typeof (intent as { client_order_id?: unknown }).client_order_id === "string" ? (intent as { client_order_id: string }).client_order_id : null;
+      return { status: "rejected", clientOrderId: id, reason: "invalid_order", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), duplicate: false };
+    }
+    const order = parsed.data;
+    const prior = this.orderIndex.get(order.client_order_id);
+    if (prior) return { ...prior, duplicate: true };
+    const result = this.open(order, ctx.time, PriceInputSchema.parse(ctx.price));
+    this.remember(order.client_order_id, result);
+    return { ...result, duplicate: false };
+  }
+
+  /** Close at market (manual or on a signal): exit side of the quote, adverse slippage. */
+  close(positionId: string, opts: { time: number; reason: Extract<CloseReason, "manual" | "signal">; price?: PriceInput }): CloseResult {
+    const pos = this.s.positions.find((p) => p.id === positionId);
+    if (!pos) return { status: "rejected", reason: "unknown_position", message: `no open position ${positionId}` };
+    const spec = this.spec(pos.symbol);
+    const q = opts.price ? this.quoteOf(spec, PriceInputSchema.parse(opts.price), opts.time) : this.s.lastQuotes[pos.symbol];
+    if (!q) return { status: "rejected", reason: "no_price", message: `no quote for ${pos.symbol} yet` };
+    const slip = this.s.settings.slippagePoints * pointOf(spec);
+    const exit = cleanPrice(pos.side === "BUY" ? q.bid - slip : q.ask + slip, spec);
+    return { status: "closed", event: this.closeAt(pos, exit, opts.time, opts.reason) };
+  }
+
+  /** Change SL/TP (and trailing/breakeven). Levels must sit on the right side of the current exit price. */
+  modify(positionId: string, patch: ModifyPatch, time: number): ModifyResult {
+    const pos = this.s.positions.find((p) => p.id === positionId);
+    if (!pos) return { status: "rejected", reason: "unknown_position", message: `no open position ${positionId}` };
+    const sl = patch.sl === undefined ? pos.sl : patch.sl;
+    const tp = patch.tp === undefined ? pos.tp : patch.tp;
+    const q = this.s.lastQuotes[pos.symbol];
+    const bad = q ? this.stopsProblem(pos.side, sl, tp, q) : null;
+    if (bad) return { status: "rejected", reason: "invalid_stops", message: bad };
+    for (const v of [sl, tp]) if (v !== null && !(Number.isFinite(v) && v > 0)) return { status: "rejected", reason: "invalid_stops", message: "levels must be positive" };
+    if (patch.trailing !== undefined) {
+      pos.trailing = patch.trailing && { distancePoints: patch.trailing.distancePoints, activationPoints: patch.trailing.activationPoints ?? null };
+    }
+    if (patch.breakeven !== undefined) {
+      pos.breakeven = patch.breakeven && { triggerPoints: patch.breakeven.triggerPoints, lockPoints: patch.breakeven.lockPoints ?? 0, done: false };
+    }
+    if (sl === pos.sl && tp === pos.tp) return { status: "modified", event: null };
+    const event = this.setStops(pos, sl, tp, time, "manual");
+    if (patch.sl !== undefined) pos.slSource = "manual";
+    return { status: "modified", event };
+  }
+
+  // ---- market data -------------------------------------------------------------------------
+
+  /**
+   * One closed bar of mid prices for `bar.symbol`. Positions opened at or before bar.time are
+   * checked in opening order: exits first (gap, then SL-before-TP), then breakeven/trailing from
+   * the bar's favourable extreme, which therefore cannot help within the same bar.
+   */
+  processBar(input: Bar): PaperEvent[] {
+    const bar = BarSchema.parse(input);
+    const spec = this.spec(bar.symbol);
+    const half = ((bar.spreadPoints ?? this.spreadPoints(spec)) * pointOf(spec)) / 2;
+    const shift = (d: number): SideBar => ({
+      open: cleanPrice(bar.open + d, spec),
+      high: cleanPrice(bar.high + d, spec),
+      low: cleanPrice(bar.low + d, spec),
+      close: cleanPrice(bar.close + d, spec),
+    });
+    const events = this.runBar(spec, bar.time, shift(-half), shift(half));
+    this.s.lastQuotes[spec.symbol] = { bid: cleanPrice(bar.close - half, spec), ask: cleanPrice(bar.close + half, spec), time: bar.time };
+    return events;
+  }
+
+  /** A live quote: a one-price bar per side (so a tick beyond SL fills at that tick), then marks. */
+  processTick(input: Tick): { events: PaperEvent[]; positions: PositionMark[]; account: AccountSnapshot } {
+    const tick = TickSchema.parse(input);
+    const spec = this.spec(tick.symbol);
+    const flat = (p: number): SideBar => ({ open: p, high: p, low: p, close: p });
+    const events = this.runBar(spec, tick.time, flat(tick.bid), flat(tick.ask));
+    this.s.lastQuotes[spec.symbol] = { bid: tick.bid, ask: tick.ask, time: tick.time };
+    return { events, positions: this.positions().filter((p) => p.symbol === spec.symbol), account: this.account() };
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private runBar(spec: InstrumentSpec, time: number, bid: SideBar, ask: SideBar): PaperEvent[] {
+    const events: PaperEvent[] = [];
+    const slip = this.s.settings.slippagePoints * pointOf(spec);
+    const due = this.s.positions
+      .filter((p) => p.symbol === spec.symbol && p.openTime <= time)
+      .sort((a, b) => a.openTime - b.openTime || a.seq - b.seq);
+    for (const pos of due) {
+      const bar = pos.side === "BUY" ? bid : ask;
+      const hit = resolveExit(pos.side, pos.sl, pos.tp, bar);
+      if (hit) {
+        const price = hit.kind === "tp" ? hit.price : cleanPrice(slipStopFill(pos.side, hit.price, slip, bar), spec);
+        const reason: CloseReason = hit.kind === "tp" ? "tp" : pos.slSource === "trailing" ? "trailing" : pos.slSource === "breakeven" ? "breakeven" : "sl";
+        events.push(this.closeAt(pos, price, time, reason));
+        continue;
+      }
+      const update = manageStops(pos, pos.side === "BUY" ? bar.high : bar.low, pointOf(spec), (p) => cleanPrice(p, spec));
+      if (!update) continue;
+      if (update.breakevenDone && pos.breakeven) pos.breakeven = { ...pos.breakeven, done: true };
+      if (update.source !== null && update.sl !== null) {
+        events.push(this.setStops(pos, update.sl, pos.tp, time, update.source));
+        pos.slSource = update.source;
+      }
+    }
+    return events;
+  }
+
+  private open(o: OrderIntent, time: number, price: PriceInput): OrderResult {
+    const reject = (reason: RejectReason, message: string, details?: Record<string, number>): OrderResult => ({
+      status: "rejected",
+      clientOrderId: o.client_order_id,
+      reason,
+      message,
+      ...(details ? { details } : {}),
+    });
+    const spec = this.s.settings.instruments[o.symbol];
+    if (!spec) return reject("unknown_symbol", `${o.symbol} is not tradable on this account`);
+    if (o.volume < spec.minLot - 1e-12 || o.volume > spec.maxLot + 1e-12 || !isWholeLotSteps(o.volume, spec)) {
+      return reject("invalid_volume", `volume must be ${spec.minLot}..${spec.maxLot} in steps of ${spec.lotStep}`, { volume: o.volume });
+    }
+    const q = this.quoteOf(spec, price, time);
+    const bad = this.stopsProblem(o.side, o.sl, o.tp, q);
+    if (bad) return reject("invalid_stops", bad);
+    const slip = this.s.settings.slippagePoints * pointOf(spec);
+    const fill = cleanPrice(o.side === "BUY" ? q.ask + slip : q.bid - slip, spec);
+    const rate = quoteToAccountRate(spec, this.s.settings.accountCurrency, fill);
+    if (rate === undefined) return reject("no_conversion_rate", `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`);
+    // Mark open positions with this quote before judging free margin.
+    this.s.lastQuotes[spec.symbol] = { bid: q.bid, ask: q.ask, time };
+    const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
+    const free = this.account().freeMargin;
+    if (margin > free) return reject("insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
+    const commission = roundMoney(commissionPerSide(spec, o.volume, fill, rate));
+    this.book(time, -commission);
+    const seq = this.s.nextPositionSeq++;
+    const pos: Position = {
+      id: `pos-${seq}`,
+      seq,
+      clientOrderId: o.client_order_id,
+      symbol: spec.symbol,
+      side: o.side,
+      volume: o.volume,
+      entryPrice: fill,
+      openTime: time,
+      sl: o.sl,
+      tp: o.tp,
+      slSource: "initial",
+      trailing: o.trailing_stop ? { distancePoints: o.trailing_stop.distance_points, activationPoints: o.trailing_stop.activation_points ?? null } : null,
+      breakeven: o.breakeven ? { triggerPoints: o.breakeven.trigger_points, lockPoints: o.breakeven.lock_points, done: false } : null,
+      commissionOpen: commission,
+      margin,
+      comment: o.comment ?? null,
+    };
+    this.s.positions.push(pos);
+    const event: OpenedEvent = {
+      type: "opened",
+      seq: this.s.nextEventSeq++,
+      time,
+      positionId: pos.id,
+      clientOrderId: pos.clientOrderId,
+      symbol: pos.symbol,
+      side: pos.side,
+      volume: pos.volume,
+      price: fill,
+      sl: pos.sl,
+      tp: pos.tp,
+      commission,
+      margin,
+      balance: this.s.balance,
+      comment: pos.comment,
+    };
+    return { status: "filled", clientOrderId: o.client_order_id, positionId: pos.id, event };
+  }
+
+  private closeAt(pos: Position, exit: number, time: number, reason: CloseReason): ClosedEvent {
+    const spec = this.spec(pos.symbol);
+    const ccy = this.s.settings.accountCurrency;
+    const rate = quoteToAccountRate(spec, ccy, exit) as number; // existed at open: same currencies
+    const gross = roundMoney(pnlInAccount(spec, pos.side, pos.volume, pos.entryPrice, exit, ccy));
+    const commission = roundMoney(commissionPerSide(spec, pos.volume, exit, rate));
+    this.book(time, gross - commission);
+    this.s.positions = this.s.positions.filter((p) => p !== pos);
+    const total = roundMoney(pos.commissionOpen + commission);
+    return {
+      type: "closed",
+      seq: this.s.nextEventSeq++,
+      time,
+      positionId: pos.id,
+      clientOrderId: pos.clientOrderId,
+      symbol: pos.symbol,
+      side: pos.side,
+      volume: pos.volume,
+      entryPrice: pos.entryPrice,
+      exitPrice: exit,
+      reason,
+      grossPnl: gross,
+      commission,
+      totalCommission: total,
+      netPnl: roundMoney(gross - total),
+      balance: this.s.balance,
+    };
+  }
+
+  private setStops(pos: Position, sl: number | null, tp: number | null, time: number, reason: ModifiedEvent["reason"]): ModifiedEvent {
+    const event: ModifiedEvent = {
+      type: "modified",
+      seq: this.s.nextEventSeq++,
+      time,
+      positionId: pos.id,
+      clientOrderId: pos.clientOrderId,
+      symbol: pos.symbol,
+      side: pos.side,
+      sl,
+      tp,
+      previousSl: pos.sl,
+      previousTp: pos.tp,
+      reason,
+    };
+    pos.sl = sl;
+    pos.tp = tp;
+    return event;
+  }
+
+  /** MT5's rule: a BUY's SL below and TP above the bid it would close at; a SELL's around the ask. */
+  private stopsProblem(side: "BUY" | "SELL", sl: number | null, tp: number | null, q: Quote): string | null {
+    if (side === "BUY") {
+      if (sl !== null && sl >= q.bid) return `BUY sl ${sl} must be below bid ${q.bid}`;
+      if (tp !== null && tp <= q.bid) return `BUY tp ${tp} must be above bid ${q.bid}`;
+    } else {
+      if (sl !== null && sl <= q.ask) return `SELL sl ${sl} must be above ask ${q.ask}`;
+      if (tp !== null && tp >= q.ask) return `SELL tp ${tp} must be below ask ${q.ask}`;
+    }
+    return null;
+  }
+
+  private book(time: number, amount: number): void {
+    const day = utcDay(time);
+    this.s.balance = roundMoney(this.s.balance + amount);
+    this.s.dailyRealized[day] = roundMoney((this.s.dailyRealized[day] ?? 0) + amount);
+  }
+
+  private remember(clientOrderId: string, result: OrderResult): void {
+    this.s.orders.push({ clientOrderId, result });
+    this.orderIndex.set(clientOrderId, result);
+    const open = new Set(this.s.positions.map((p) => p.clientOrderId));
+    while (this.s.orders.length > this.s.settings.maxRememberedOrders) {
+      const i = this.s.orders.findIndex((o) => !open.has(o.clientOrderId));
+      if (i < 0) break;
+      const [gone] = this.s.orders.splice(i, 1);
+      if (gone) this.orderIndex.delete(gone.clientOrderId);
+    }
+  }
+
+  private mark(p: Position): PositionMark {
+    const q = this.s.lastQuotes[p.symbol];
+    if (!q) return { ...p, markPrice: null, unrealizedPnl: 0 };
+    const markPrice = p.side === "BUY" ? q.bid : q.ask;
+    const spec = this.spec(p.symbol);
+    const pnl = roundMoney(pnlInAccount(spec, p.side, p.volume, p.entryPrice, markPrice, this.s.settings.accountCurrency));
+    return { ...p, markPrice, unrealizedPnl: pnl };
+  }
+
+  private quoteOf(spec: InstrumentSpec, price: PriceInput, time: number): Quote & { time: number } {
+    if ("bid" in price) return { bid: price.bid, ask: price.ask, time };
+    const half = ((price.spreadPoints ?? this.spreadPoints(spec)) * pointOf(spec)) / 2;
+    return { bid: cleanPrice(price.mid - half, spec), ask: cleanPrice(price.mid + half, spec), time };
+  }
+
+  private spreadPoints(spec: InstrumentSpec): number {
+    return this.s.settings.spreadPoints[spec.symbol] ?? spec.defaultSpreadPoints;
+  }
+
+  private spec(symbol: string): InstrumentSpec {
+    const spec = this.s.settings.instruments[symbol];
+    if (!spec) throw new RangeError(`unknown symbol ${symbol}`);
+    return spec;
+  }
+}
