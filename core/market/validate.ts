@@ -8,7 +8,8 @@ export type BarIssueCode =
   | "negative_volume"
   | "duplicate_time"
   | "out_of_order"
-  | "malformed_row";
+  | "malformed_row"
+  | "gap";
 
 export interface BarIssue {
   code: BarIssueCode;
