@@ -173,6 +173,7 @@ export class PaperEngine {
     const spec = this.spec(pos.symbol);
     const q = opts.price ? this.quoteOf(spec, PriceInputSchema.parse(opts.price), opts.time) : this.s.lastQuotes[pos.symbol];
     if (!q) return { status: "rejected", reason: "no_price", message: `no quote for ${pos.symbol} yet` };
+    this.s.lastQuotes[pos.symbol] = { bid: q.bid, ask: q.ask, time: opts.price ? opts.time : q.time };
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     const exit = cleanPrice(pos.side === "BUY" ? q.bid - slip : q.ask + slip, spec);
     return { status: "closed", event: this.closeAt(pos, exit, opts.time, opts.reason) };
