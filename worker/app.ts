@@ -9,6 +9,7 @@ import { authRoutes } from "./routes/auth";
 import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { modelRoutes } from "./routes/models";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
 
@@ -30,6 +31,7 @@ export function createApp() {
   api.route("/", authRoutes);
   api.route("/", meRoutes);
   api.route("/", connectorRoutes);
+  api.route("/", modelRoutes);
 
   app.use("/api/*", limitBody());
   app.route("/api/v1", api);
