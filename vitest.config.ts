@@ -33,6 +33,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
+          // Node side: models + onnxruntime-node outputs for the ORT parity test (provide/inject).
+          globalSetup: ["./test/workers/native-reference.global-setup.ts"],
           testTimeout: 60_000,
         },
       },

@@ -13,6 +13,7 @@ import {
 } from "../core/protocol/browser-socket";
 import type { Env } from "../worker/env";
 import { USER_ID_HEADER } from "../worker/lib/object-address";
+import { ModelInference, type PredictProbabilitiesResult } from "./inference";
 
 const BROWSER_TAG = "browser";
 
@@ -33,6 +34,15 @@ export class UserBot extends DurableObject<Env> {
     this.ctx.storage.sql.exec("SELECT 1");
     return { ok: true, instanceId: this.instanceId, sockets: this.ctx.getWebSockets().length };
   }
+
+  // ---- ML inference (durable-objects/inference): ORT sessions cached per model version key ----
+  readonly inference = new ModelInference(() => this.env.MODELS);
+
+  /** Class probabilities [n, 3] (row-major, CLASSES order) of the model at modelKey (an R2 key) for rows of featureCount features. */
+  predictProbabilities(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
+    return this.inference.predict(modelKey, rows, featureCount);
+  }
+  // ---- end ML inference ----
 
   private acceptBrowser(request: Request, userId: string): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {

@@ -1,0 +1,62 @@
+// Model inference for one Durable Object: sessions loaded from R2 and cached per model version
+// key (an R2 key names one immutable version), bounded LRU so a user with many models can't hold
+// unbounded wasm memory. Failures come back as typed results, never as a thrown crash.
+import { validateModelContract } from "../../core/onnx/contract";
+import { LruCache } from "./lru-cache";
+import { createSession } from "./ort-runtime";
+import { InferenceError, runProbabilities, type InferenceErrorCode, type LoadedModel } from "./run";
+
+export const DEFAULT_MAX_SESSIONS = 8;
+
+export type PredictProbabilitiesResult =
+  | { ok: true; modelKey: string; rows: number; probabilities: Float32Array }
+  | { ok: false; modelKey: string; error: { code: InferenceErrorCode; message: string } };
+
+export class ModelInference {
+  readonly sessions: LruCache<LoadedModel>;
+
+  constructor(
+    private readonly bucket: () => R2Bucket,
+    maxSessions = DEFAULT_MAX_SESSIONS,
+  ) {
+    this.sessions = new LruCache<LoadedModel>(maxSessions, (m) => m.session.release());
+  }
+
+  /** The cached session for modelKey, loading and checking the artifact on a miss. */
+  load(modelKey: string, featureCount: number): Promise<LoadedModel> {
+    return this.sessions.get(modelKey, () => this.loadFromStore(modelKey, featureCount));
+  }
+
+  async predict(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
+    try {
+      if (!Number.isInteger(featureCount) || featureCount < 1 || rows.length === 0 || rows.length % featureCount !== 0) {
+        throw new InferenceError("bad_input", `expected rows of ${featureCount} features, got ${rows.length} values`);
+      }
+      const model = await this.load(modelKey, featureCount);
+      const n = rows.length / featureCount;
+      return { ok: true, modelKey, rows: n, probabilities: await runProbabilities(model, rows, n, featureCount) };
+    } catch (err) {
+      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      return { ok: false, modelKey, error: { code: e.code, message: e.message } };
+    }
+  }
+
+  private async loadFromStore(modelKey: string, featureCount: number): Promise<LoadedModel> {
+    const object = await this.bucket().get(modelKey);
+    if (!object) throw new InferenceError("model_not_found", `no model artifact at '${modelKey}'`);
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    return loadModel(bytes, featureCount, modelKey);
+  }
+}
+
+/** Checks the contract (so input/output names are known) and creates the ORT session. */
+export async function loadModel(bytes: Uint8Array, featureCount: number, label = "model"): Promise<LoadedModel> {
+  const contract = validateModelContract(bytes, { featureCount });
+  if (!contract.ok) throw new InferenceError("model_load_failed", `${label} breaks the model contract: ${contract.errors.map((e) => e.message).join("; ")}`);
+  try {
+    const session = await createSession(bytes);
+    return { session, inputName: contract.info.inputName, probabilitiesName: contract.info.probabilitiesName, featureCount };
+  } catch (err) {
+    throw new InferenceError("model_load_failed", `${label} could not be loaded by onnxruntime: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
