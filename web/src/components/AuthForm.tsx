@@ -3,6 +3,9 @@ import { createSignal, Show } from "solid-js";
 import ErrorNotice from "./ErrorNotice";
 import type { Credentials } from "~/lib/contracts";
 
+/** NewPasswordSchema (core/protocol/auth.ts) wants 10+; the server is the judge, this is a hint. */
+const MIN_PASSWORD = 10;
+
 /** Sign-in and sign-up share one form: email + password, server errors shown inline. */
 export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c: Credentials) => Promise<unknown> }) {
   const navigate = useNavigate();
@@ -45,12 +48,12 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
             type="password"
             autocomplete={signup() ? "new-password" : "current-password"}
             required
-            minlength={signup() ? 8 : undefined}
+            minlength={signup() ? MIN_PASSWORD : undefined}
             maxlength={256}
             aria-describedby={signup() ? "password-hint" : undefined}
           />
           <Show when={signup()}>
-            <p id="password-hint" class="hint">At least 8 characters.</p>
+            <p id="password-hint" class="hint">At least {MIN_PASSWORD} characters.</p>
           </Show>
           <Show when={error()}>
             <ErrorNotice error={error()} />
@@ -61,7 +64,7 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
         </form>
         <p class="auth-switch">
           {signup() ? "Already have an account? " : "New here? "}
-          <A href={signup() ? "/signin" : "/signup"}>{signup() ? "Sign in" : "Create an account"}</A>
+          <A href={`${signup() ? "/signin" : "/signup"}${params.next ? `?next=${encodeURIComponent(params.next)}` : ""}`}>{signup() ? "Sign in" : "Create an account"}</A>
         </p>
       </div>
     </main>

@@ -1,4 +1,14 @@
-import type { AuthResponse, ConnectorToken, CreatedConnector, Credentials, Health, RefreshResponse } from "./contracts";
+import type {
+  AuthSession,
+  ConnectorTokenList,
+  CreateConnectorTokenRequest,
+  CreatedConnectorToken,
+  Health,
+  LoginRequest,
+  LogoutRequest,
+  RefreshRequest,
+  RegisterRequest,
+} from "./contracts";
 import { ApiRequestError, toApiRequestError } from "./errors";
 import { clearSession, currentAccessToken, refreshToken, storeTokens } from "./session";
 
@@ -47,15 +57,16 @@ export function refreshAccessToken(): Promise<string> {
     const run = async (): Promise<string> => {
       const stored = refreshToken(); // read inside the lock: another tab may have rotated it
       if (!stored) throw new ApiRequestError(401, "unauthorized", "signed out");
-      const res = await send("POST", "/auth/refresh", { body: { refresh_token: stored }, auth: false }, null);
+      const body: RefreshRequest = { refresh_token: stored };
+      const res = await send("POST", "/auth/refresh", { body, auth: false }, null);
       const { json, text } = await readBody(res);
       if (!res.ok) {
         if (res.status === 400 || res.status === 401 || res.status === 403) clearSession();
         throw toApiRequestError(res.status, json, text);
       }
-      const tokens = json as RefreshResponse;
-      storeTokens(tokens, tokens.user);
-      return tokens.access_token;
+      const session = json as AuthSession;
+      storeTokens(session, session.user);
+      return session.access_token;
     };
     const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
     return locks ? locks.request("edgetrader.refresh", run) : run();
@@ -85,26 +96,16 @@ export async function request<T>(method: Method, path: string, opts: RequestOpti
   return json as T;
 }
 
-/** List endpoints may answer with a bare array or `{ <key>: [...] }`; accept both. */
-function listFrom<T>(body: unknown, key: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (typeof body === "object" && body !== null) {
-    const v = (body as Record<string, unknown>)[key] ?? (body as Record<string, unknown>).items;
-    if (Array.isArray(v)) return v as T[];
-  }
-  return [];
-}
-
 export const api = {
   health: () => request<Health>("GET", "/health", { auth: false, okStatuses: [503] }),
 
-  async register(body: Credentials): Promise<AuthResponse> {
-    const r = await request<AuthResponse>("POST", "/auth/register", { body, auth: false });
+  async register(body: RegisterRequest): Promise<AuthSession> {
+    const r = await request<AuthSession>("POST", "/auth/register", { body, auth: false });
     storeTokens(r, r.user);
     return r;
   },
-  async login(body: Credentials): Promise<AuthResponse> {
-    const r = await request<AuthResponse>("POST", "/auth/login", { body, auth: false });
+  async login(body: LoginRequest): Promise<AuthSession> {
+    const r = await request<AuthSession>("POST", "/auth/login", { body, auth: false });
     storeTokens(r, r.user);
     return r;
   },
@@ -112,15 +113,19 @@ export const api = {
   async logout(): Promise<void> {
     const stored = refreshToken();
     try {
-      if (stored) await request<unknown>("POST", "/auth/logout", { body: { refresh_token: stored }, auth: false });
+      const body: LogoutRequest | undefined = stored ? { refresh_token: stored } : undefined;
+      if (body) await request<unknown>("POST", "/auth/logout", { body, auth: false });
     } finally {
       clearSession();
     }
   },
 
   connectors: {
-    list: async () => listFrom<ConnectorToken>(await request<unknown>("GET", "/connectors"), "connectors"),
-    create: (name: string) => request<CreatedConnector>("POST", "/connectors", { body: { name } }),
+    list: async () => (await request<ConnectorTokenList>("GET", "/connectors")).connectors,
+    create: (name: string) => {
+      const body: CreateConnectorTokenRequest = { name };
+      return request<CreatedConnectorToken>("POST", "/connectors", { body });
+    },
     revoke: (id: string) => request<unknown>("DELETE", `/connectors/${encodeURIComponent(id)}`),
   },
 };

@@ -1,5 +1,8 @@
 import { createSignal } from "solid-js";
-import type { AuthTokens, User } from "./contracts";
+import type { AuthSession, User } from "./contracts";
+
+/** What the dashboard keeps about the user: enough for the header. */
+export type SessionUser = Pick<User, "id" | "email">;
 
 /**
  * Where tokens live (see docs/DASHBOARD.md):
@@ -15,13 +18,13 @@ const USER_KEY = "edgetrader.user";
 let accessToken: string | null = null;
 let accessExpiresAt = 0;
 
-function readUser(): User | null {
+function readUser(): SessionUser | null {
   try {
     const raw = localStorage.getItem(USER_KEY);
     if (!raw) return null;
     const v: unknown = JSON.parse(raw);
-    if (typeof v === "object" && v !== null && typeof (v as User).id === "string" && typeof (v as User).email === "string") {
-      return { id: (v as User).id, email: (v as User).email };
+    if (typeof v === "object" && v !== null && typeof (v as SessionUser).id === "string" && typeof (v as SessionUser).email === "string") {
+      return { id: (v as SessionUser).id, email: (v as SessionUser).email };
     }
   } catch {
     /* corrupt entry: treat as signed out */
@@ -29,7 +32,7 @@ function readUser(): User | null {
   return null;
 }
 
-const [user, setUser] = createSignal<User | null>(readUser());
+const [user, setUser] = createSignal<SessionUser | null>(readUser());
 /** The signed-in user (reactive); null when signed out. */
 export { user };
 
@@ -46,7 +49,7 @@ export function currentAccessToken(): string | null {
   return accessToken && Date.now() < accessExpiresAt - 30_000 ? accessToken : null;
 }
 
-export function storeTokens(tokens: AuthTokens, who?: User): void {
+export function storeTokens(tokens: Pick<AuthSession, "access_token" | "refresh_token" | "expires_in">, who?: SessionUser): void {
   accessToken = tokens.access_token;
   accessExpiresAt = Date.now() + tokens.expires_in * 1000;
   localStorage.setItem(REFRESH_KEY, tokens.refresh_token);

@@ -28,6 +28,12 @@ export default function AppShell(props: RouteSectionProps) {
   });
   onCleanup(() => live.stop("signed out"));
 
+  // The router would treat "#main" as a navigation; move focus to the main landmark ourselves.
+  const skipToMain = (e: MouseEvent) => {
+    e.preventDefault();
+    document.getElementById("main")?.focus();
+  };
+
   const signOut = async () => {
     live.stop("signed out");
     await api.logout().catch(() => undefined); // local session is cleared either way
@@ -36,7 +42,7 @@ export default function AppShell(props: RouteSectionProps) {
 
   return (
     <Show when={user()}>
-      <a class="skip-link" href="#main">Skip to content</a>
+      <a class="skip-link" href="#main" onClick={skipToMain}>Skip to content</a>
       <div class="shell">
         <header class="topbar">
           <A href="/" class="brand" aria-label="edgetrader overview">

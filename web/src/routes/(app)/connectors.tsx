@@ -2,16 +2,16 @@ import { createResource, createSignal, For, Match, Show, Switch } from "solid-js
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
 import { api } from "~/lib/api";
-import type { ConnectorToken, CreatedConnector } from "~/lib/contracts";
+import type { ConnectorToken, CreatedConnectorToken } from "~/lib/contracts";
 
-function when(v: string | number | null | undefined): string {
+function when(v: string | null | undefined): string {
   if (v === null || v === undefined) return "—";
-  const d = new Date(typeof v === "number" && v < 1e12 ? v * 1000 : v);
+  const d = new Date(v);
   return Number.isNaN(d.getTime()) ? String(v) : d.toLocaleString();
 }
 
 /** The full token exists only in this component's memory: shown once, then gone. */
-function NewToken(props: { created: CreatedConnector; onDone: () => void }) {
+function NewToken(props: { created: CreatedConnectorToken; onDone: () => void }) {
   const [copied, setCopied] = createSignal<"idle" | "ok" | "failed">("idle");
   let field!: HTMLInputElement;
   const copy = async () => {
@@ -87,7 +87,7 @@ function Row(props: { token: ConnectorToken; onRevoked: (id: string) => void }) 
 
 export default function Connectors() {
   const [tokens, { mutate, refetch }] = createResource(api.connectors.list);
-  const [created, setCreated] = createSignal<CreatedConnector | null>(null);
+  const [created, setCreated] = createSignal<CreatedConnectorToken | null>(null);
   const [createError, setCreateError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
   const active = () => (tokens() ?? []).filter((t) => !t.revoked_at);
@@ -101,7 +101,8 @@ export default function Connectors() {
     try {
       const c = await api.connectors.create(name);
       setCreated(c);
-      const { token: _secret, ...listed } = c; // the list never keeps the secret
+      // The list never keeps the secret.
+      const listed: ConnectorToken = { id: c.id, name: c.name, prefix: c.prefix, created_at: c.created_at, last_used_at: null, revoked_at: null };
       mutate((prev) => [listed, ...(prev ?? []).filter((t) => t.id !== c.id)]);
       form.reset();
     } catch (err) {

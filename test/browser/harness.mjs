@@ -1,0 +1,103 @@
+// Shared set-up for the browser tests: the real platform (wrangler dev with workerd, local D1/R2/DO
+// in a throw-away persistence dir) and Debian's Chromium driven by playwright-core.
+import { mkdirSync, mkdtempSync, openSync, rmSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
+import { applyLocalMigrations, ROOT, startWranglerDev, stopWranglerDev } from "../../scripts/lib/wrangler.mjs";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const ARTIFACTS = join(ROOT, "test-artifacts");
+export const SCREENSHOTS = join(ARTIFACTS, "screenshots");
+
+/** Flags from docs/PLATFORM: headless, no sandbox (root in a container), no background traffic. */
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts wrangler dev on a free port with a temp persistence dir; logs go to test-artifacts/. */
+export async function startPlatform() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ensureDevVars();
+  const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-browser-"));
+  applyLocalMigrations(persistTo);
+  const port = await freePort();
+  const log = openSync(join(ARTIFACTS, "wrangler-browser.log"), "w");
+  let started;
+  try {
+    started = await startWranglerDev({ port, persistTo, stdio: ["ignore", log, log] });
+  } catch (err) {
+    closeSync(log);
+    rmSync(persistTo, { recursive: true, force: true });
+    throw new Error(`${err instanceof Error ? err.message : err} (see test-artifacts/wrangler-browser.log)`);
+  }
+  const { child, url, health } = started;
+  // Stopped by PID: `child` is the node process running wrangler itself, which cleans up workerd.
+  const stop = async () => {
+    await stopWranglerDev(child);
+    closeSync(log);
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+  const onSignal = () => void stop().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return { url, health, pid: child.pid, stop };
+}
+
+/**
+ * Launches Chromium with a fresh profile. Every console error and uncaught page error is recorded;
+ * tests assert the list is empty (expected ones are taken out with `expectConsoleErrors`).
+ */
+export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "edgetrader-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  const errors = [];
+  const watch = (page) => {
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(`console: ${msg.text()} @ ${msg.location().url ?? ""}`);
+    });
+    page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
