@@ -14,6 +14,8 @@ import {
 import type { Env } from "../worker/env";
 import { USER_ID_HEADER } from "../worker/lib/object-address";
 import { ModelInference, type PredictProbabilitiesResult } from "./inference";
+import type { Timeframe } from "../core/market/timeframes";
+import { MarketService, type CandlesResult } from "./market/market-service";
 
 const BROWSER_TAG = "browser";
 
@@ -43,6 +45,18 @@ export class UserBot extends DurableObject<Env> {
     return this.inference.predict(modelKey, rows, featureCount);
   }
   // ---- end ML inference ----
+
+  // ---- market data (durable-objects/market): bar store in this object's SQLite ----
+  private marketService: MarketService | undefined;
+  private get market(): MarketService {
+    return (this.marketService ??= new MarketService(this.ctx.storage));
+  }
+
+  /** Newest `limit` closed bars of symbol/timeframe from this object's bar store (topped up from the replay feed). */
+  getCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult> {
+    return this.market.getCandles(symbol, timeframe, limit);
+  }
+  // ---- end market data ----
 
   private acceptBrowser(request: Request, userId: string): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {

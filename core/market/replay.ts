@@ -21,6 +21,8 @@ export interface ReplayOptions {
   speed?: number;
   /** Real clock (epoch ms); injected so tests need no waiting. Default Date.now. */
   realNow?: () => number;
+  /** Real time at which the virtual clock stood at its start (a persisted feed resumes from it). Default: now. */
+  realStart?: number;
 }
 
 /** mulberry32: tiny deterministic PRNG; same seed, same sequence on every runtime. */
@@ -79,7 +81,7 @@ export class ReplayFeed implements MarketDataSource {
     if (this.startIndex < 0 || this.startIndex >= bars.length) throw new Error("startIndex out of range");
     this.virtualStart = bars[this.startIndex]!.time + TIMEFRAME_MS[this.baseTimeframe];
     this.realNow = opts.realNow ?? Date.now;
-    this.anchorReal = this.realNow();
+    this.anchorReal = opts.realStart ?? this.realNow();
     this.anchorVirtual = this.virtualStart;
   }
 

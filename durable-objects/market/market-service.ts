@@ -1,0 +1,68 @@
+import type { Bar } from "../../core/market/bar";
+import { checkFreshness, type Freshness } from "../../core/market/freshness";
+import type { MarketDataFailureReason } from "../../core/market/source";
+import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
+import { BarStore } from "./bar-store";
+import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed, type ReplayClock } from "./replay-data";
+
+/** Replay defaults: real-time speed, fixed seed, so every object replays the same history. */
+export const DEFAULT_REPLAY_CLOCK = { seed: 1, speed: 1 } as const;
+
+export type CandlesResult =
+  | { ok: true; symbol: string; timeframe: Timeframe; bars: Bar[]; source: string; freshness: Freshness; asOf: number }
+  | { ok: false; reason: MarketDataFailureReason; message: string };
+
+/**
+ * The object's market data: bars come from its bar store; the replay feed (the embedded default
+ * source) fills and tops up the store up to the replay's virtual now. The connector (MT5) will
+ * write into the same store through `store.upsert` on BAR_CLOSED / RATES_RESPONSE.
+ */
+export class MarketService {
+  readonly store: BarStore;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly realNow: () => number = Date.now,
+  ) {
+    this.store = new BarStore(storage.sql, (fn) => storage.transactionSync(fn));
+    storage.sql.exec(`CREATE TABLE IF NOT EXISTS market_replay_clock (
+      id INTEGER PRIMARY KEY CHECK (id = 1), seed INTEGER NOT NULL, speed REAL NOT NULL, real_start INTEGER NOT NULL)`);
+  }
+
+  /** The persisted replay clock, created on first use (so virtual time keeps running across restarts). */
+  replayClock(init: Partial<Omit<ReplayClock, "realStart">> = {}): ReplayClock {
+    const row = this.storage.sql
+      .exec<{ seed: number; speed: number; real_start: number }>(`SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1`)
+      .toArray()[0];
+    if (row) return { seed: row.seed, speed: row.speed, realStart: row.real_start };
+    const clock = { seed: init.seed ?? DEFAULT_REPLAY_CLOCK.seed, speed: init.speed ?? DEFAULT_REPLAY_CLOCK.speed, realStart: this.realNow() };
+    this.storage.sql.exec(`INSERT INTO market_replay_clock (id, seed, speed, real_start) VALUES (1, ?, ?, ?)`, clock.seed, clock.speed, clock.realStart);
+    return clock;
+  }
+
+  /** Newest `limit` closed bars of symbol/timeframe from the store, after topping it up from replay. */
+  async getCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult> {
+    if (!isReplaySymbol(symbol)) {
+      // No live source configured here for other symbols: serve what the connector stored, if anything.
+      const bars = this.store.latest(symbol, timeframe, limit);
+      if (bars.length === 0) return { ok: false, reason: "unknown_symbol", message: `no market data for ${symbol}` };
+      const now = this.realNow();
+      return { ok: true, symbol, timeframe, bars, source: "store", freshness: checkFreshness(bars, timeframe, now), asOf: now };
+    }
+    const base = REPLAY_SYMBOLS[symbol].baseTimeframe;
+    if (TIMEFRAME_MS[timeframe] < TIMEFRAME_MS[base] || TIMEFRAME_MS[timeframe] % TIMEFRAME_MS[base] !== 0) {
+      return { ok: false, reason: "unsupported_timeframe", message: `${symbol} replay data is ${base}; ${timeframe} cannot be made from it` };
+    }
+    const feed = replayFeed(symbol, this.replayClock(), this.realNow);
+    const virtualNow = feed.virtualNow();
+    const newest = this.store.newestTime(symbol, timeframe);
+    // Seed an empty store with the last BAR_STORE_MAX bars, or append only what closed since.
+    const fresh = await feed.getBars(
+      newest === undefined ? { symbol, timeframe, count: 2000 } : { symbol, timeframe, start: newest + 1 },
+    );
+    if (fresh.ok) this.store.upsert(symbol, timeframe, fresh.bars);
+    const bars = this.store.latest(symbol, timeframe, limit);
+    if (bars.length === 0) return { ok: false, reason: "no_data", message: `no closed ${timeframe} bars for ${symbol} yet` };
+    return { ok: true, symbol, timeframe, bars, source: "replay", freshness: checkFreshness(bars, timeframe, virtualNow), asOf: virtualNow };
+  }
+}
