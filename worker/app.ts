@@ -10,7 +10,6 @@ import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
 import { meRoutes } from "./routes/me";
-import { modelArtifactRoutes } from "./routes/model-artifacts";
 import { modelRoutes } from "./routes/models";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
@@ -34,7 +33,6 @@ export function createApp() {
   api.route("/", meRoutes);
   api.route("/", connectorRoutes);
   api.route("/", modelRoutes);
-  api.route("/", modelArtifactRoutes);
   api.route("/", marketRoutes);
 
   app.use("/api/*", limitBody());
