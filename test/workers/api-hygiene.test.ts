@@ -59,18 +59,22 @@ describe("bad bodies", () => {
 describe("rate limiting", () => {
   it("answers 429 with Retry-After under a login burst from one IP; other IPs are unaffected", async () => {
     const ip = randomIp();
-    const statuses: number[] = [];
+    const answered: number[] = [];
     let limited: Response | undefined;
-    for (let i = 0; i < 14; i++) {
+    // The binding allows 10 a minute in fixed windows; a burst that straddles a window edge gets up
+    // to 20 through, so the loop goes on until the limiter steps in rather than counting exactly.
+    for (let i = 0; i < 21 && !limited; i++) {
       const res = await api("/api/v1/auth/login", { method: "POST", ip, json: { email: uniqueEmail("burst"), password: "some password 1" } });
-      statuses.push(res.status);
-      if (res.status === 429) limited ??= res;
-      else await res.body?.cancel();
+      if (res.status === 429) limited = res;
+      else {
+        answered.push(res.status);
+        await res.body?.cancel();
+      }
     }
-    // The binding allows 10 a minute: the first ones are answered (401), then the limiter steps in.
-    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(10)).toEqual([429, 429, 429, 429]);
-    expect(limited?.headers.get("Retry-After")).toBe("60");
+    expect(limited).toBeDefined();
+    expect(answered.length).toBeGreaterThanOrEqual(10);
+    expect(answered.every((s) => s === 401)).toBe(true);
+    expect(limited!.headers.get("Retry-After")).toBe("60");
     expect(ApiErrorSchema.parse(await limited!.json()).error.code).toBe("rate_limited");
 
     const elsewhere = await api("/api/v1/auth/login", { method: "POST", ip: randomIp(), json: { email: uniqueEmail("calm"), password: "some password 1" } });
