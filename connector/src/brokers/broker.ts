@@ -1,0 +1,94 @@
+import type { AccountInfo, BrokerKind, TerminalInfo } from "../../../core/protocol/connector";
+
+/** What every broker adapter can do; prices are the broker's, tickets decimal strings. */
+export interface OpenOrder {
+  client_order_id: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  volume: number;
+  sl: number | null;
+  tp: number | null;
+}
+export interface OpenFill {
+  ticket: string;
+  price: number;
+  volume: number;
+  time: number;
+}
+export interface CloseFill {
+  price: number;
+  volume: number;
+  time: number;
+}
+/** A position as the broker reports it, before the connector attaches client ids. */
+export interface RawPosition {
+  ticket: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  volume: number;
+  open_price: number;
+  current_price?: number;
+  sl: number | null;
+  tp: number | null;
+  profit: number;
+  swap?: number;
+  opened_at: number;
+  magic: number;
+  comment: string;
+}
+export interface RawDeal {
+  ticket: string;
+  order?: string;
+  position_ticket: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  entry: "in" | "out" | "inout" | "out_by";
+  volume: number;
+  price: number;
+  profit: number;
+  time: number;
+  magic: number;
+  comment: string;
+}
+export interface HistoryFilter {
+  from: number;
+  client_order_id?: string;
+  position_ticket?: string;
+}
+
+export interface Broker {
+  readonly kind: BrokerKind;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Terminal reachable and connected to its trade server. */
+  isConnected(): boolean;
+  terminal(): TerminalInfo | null;
+  open(order: OpenOrder): Promise<OpenFill>;
+  /** volume absent: close it all. */
+  close(ticket: string, clientOrderId: string, volume?: number): Promise<CloseFill>;
+  /** sl/tp: a price sets, null removes, undefined keeps. */
+  modify(ticket: string, sl: number | null | undefined, tp: number | null | undefined): Promise<{ sl: number | null; tp: number | null }>;
+  positions(): Promise<RawPosition[]>;
+  history(filter: HistoryFilter): Promise<RawDeal[]>;
+  account(): Promise<AccountInfo>;
+  /** Called with the full position list whenever it changes (including positions opened by hand). */
+  onPositionsChanged(listener: (positions: RawPosition[]) => void): () => void;
+}
+
+export type BrokerErrorCode = "terminal_unavailable" | "rejected" | "not_found" | "invalid" | "internal";
+
+/**
+ * `uncertain`: the request may have reached the broker and its outcome is unknown (timeout, link
+ * dropped after sending). The executor must look at the broker before trying again.
+ */
+export class BrokerError extends Error {
+  constructor(
+    readonly code: BrokerErrorCode,
+    message: string,
+    readonly uncertain = false,
+    readonly brokerCode?: string,
+  ) {
+    super(message);
+    this.name = "BrokerError";
+  }
+}

@@ -1,0 +1,229 @@
+import {
+  CONNECTOR_PROTOCOL_VERSION,
+  type BrokerPosition,
+  type ObjectToConnectorFrame,
+  type PositionsUpdate,
+  type StatusUpdate,
+  type SyncResponse,
+} from "../../core/protocol/connector";
+import { ClientOrderIdSchema } from "../../core/protocol/orders";
+import { Backoff } from "./backoff";
+import type { Broker, RawDeal, RawPosition } from "./brokers/broker";
+import { Mt5Broker } from "./brokers/mt5";
+import { PaperBroker } from "./brokers/paper";
+import { matchesClientId, magicFor } from "./client-id";
+import type { ConnectorConfig } from "./config";
+import { Executor } from "./executor";
+import { Journal, type OutboxFrame } from "./journal";
+import type { Logger } from "./log";
+import { ObjectLink } from "./object-link";
+import { CONNECTOR_VERSION } from "./version";
+
+const SYNC_DEALS_WINDOW_MS = 7 * 24 * 3600_000;
+
+/** A running connector: journal + broker + executor + object socket. */
+export class Connector {
+  readonly journal: Journal;
+  readonly broker: Broker;
+  readonly executor: Executor;
+  readonly link: ObjectLink;
+  private skewMs = 0;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private updateSeq = 0;
+  private fatal = false;
+
+  constructor(
+    readonly cfg: ConnectorConfig,
+    private readonly log: Logger,
+    hooks: { onFatal?: (message: string) => void; random?: () => number } = {},
+  ) {
+    this.journal = new Journal({ dir: cfg.journalDir, now: () => this.now() });
+    if (this.journal.skippedLines) log.warn(`journal: skipped ${this.journal.skippedLines} torn line(s)`);
+    this.broker =
+      cfg.broker === "mt5"
+        ? new Mt5Broker({ port: cfg.mt5BridgePort, log, eaWaitMs: cfg.eaWaitMs, requestTimeoutMs: cfg.requestTimeoutMs, pingMs: cfg.eaPingMs })
+        : new PaperBroker({ dir: cfg.journalDir, log, tickMs: cfg.paperTickMs });
+    this.executor = new Executor({
+      journal: this.journal,
+      broker: this.broker,
+      now: () => this.now(),
+      log,
+      emit: (f) => this.emit(f),
+      retryDelayMs: cfg.retryDelayMs,
+    });
+    this.link = new ObjectLink({
+      url: cfg.url,
+      token: cfg.token,
+      log,
+      heartbeatMs: cfg.heartbeatMs,
+      stableMs: cfg.stableMs,
+      backoff: new Backoff({ baseMs: cfg.backoffBaseMs, capMs: cfg.backoffCapMs, ...(hooks.random ? { random: hooks.random } : {}) }),
+      authFrame: () => ({
+        type: "AUTH",
+        token: cfg.token,
+        connector_version: CONNECTOR_VERSION,
+        protocol_version: CONNECTOR_PROTOCOL_VERSION,
+        broker: cfg.broker,
+        terminal: this.broker.terminal(),
+      }),
+      onReady: ({ serverTime, receivedAt }) => this.onReady(serverTime, receivedAt),
+      onFrame: (f) => this.onFrame(f),
+      onDown: () => this.clearSessionTimers(),
+      onFatal: (err) => {
+        this.fatal = true;
+        hooks.onFatal?.(`${err.code}: ${err.message}`);
+      },
+    });
+    this.broker.onPositionsChanged((positions) => {
+      const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(positions), at: this.now() };
+      this.journal.enqueue(frame);
+      this.link.send(frame);
+    });
+  }
+
+  /** The object's clock as measured at the last AUTH_OK. */
+  now(): number {
+    return Date.now() + this.skewMs;
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start();
+    this.link.start();
+    void this.executor.recover();
+  }
+
+  async stop(): Promise<void> {
+    this.clearSessionTimers();
+    this.executor.stop();
+    this.link.stop();
+    await this.broker.stop();
+    this.journal.close();
+  }
+
+  get isFatal(): boolean {
+    return this.fatal;
+  }
+
+  private emit(frame: OutboxFrame): void {
+    this.link.send(frame);
+  }
+
+  private onReady(serverTime: number, receivedAt: number): void {
+    this.skewMs = serverTime - receivedAt;
+    if (Math.abs(this.skewMs) > 2000) this.log.warn(`clock skew to the server: ${this.skewMs} ms (expiry is judged on the server's clock)`);
+    // Unacked results and updates first: they settle commands the object is waiting on.
+    const pending = this.journal.unacked();
+    if (pending.length) this.log.info(`re-sending ${pending.length} unacknowledged frame(s)`);
+    for (const f of pending) this.link.send(f);
+    this.sendSnapshot(undefined);
+    this.statusTimer = setInterval(() => void this.sendStatus(undefined), this.cfg.statusMs);
+  }
+
+  private clearSessionTimers(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.statusTimer = null;
+    this.syncTimer = null;
+  }
+
+  private onFrame(f: Exclude<ObjectToConnectorFrame, { type: "PING" | "PONG" | "AUTH_OK" | "AUTH_ERROR" }>): void {
+    switch (f.type) {
+      case "TRADE_COMMAND":
+      case "TRADE_OPEN":
+      case "TRADE_CLOSE":
+      case "TRADE_MODIFY":
+      case "UPDATE_SL":
+      case "MOVE_BREAKEVEN":
+        void this.executor.handle(f).catch((e) => this.log.error(`command ${f.command_id}: ${String(e)}`));
+        return;
+      case "ACK":
+        this.journal.ack(f.ids);
+        return;
+      case "SYNC_REQUEST":
+        this.sendSnapshot(f.request_id);
+        return;
+      case "GET_POSITIONS":
+        void this.broker.positions().then(
+          (p) => this.link.send({ type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "request", positions: this.name(p), at: this.now(), ...(f.request_id ? { request_id: f.request_id } : {}) }),
+          (e) => this.link.send({ type: "ERROR", code: "internal", message: `positions unavailable: ${String(e)}`, ref_type: f.type, ...(f.request_id ? { ref_id: f.request_id } : {}) }),
+        );
+        return;
+      case "GET_ACCOUNT":
+        void this.sendStatus(f.request_id);
+        return;
+      case "RATES_REQUEST":
+        // Bars need the EA's CopyRates op, which this build does not ship yet (see README).
+        this.link.send({ type: "RATES_RESPONSE", id: f.id, symbol: f.symbol, timeframe: f.timeframe, error: { code: "no_data", message: `the ${this.cfg.broker} connector does not serve bars yet` } });
+        return;
+      case "ERROR":
+        this.log.warn(`server reported an error: ${f.code}: ${f.message}${f.ref_type ? ` (about ${f.ref_type} ${f.ref_id ?? ""})` : ""}`);
+        return;
+    }
+  }
+
+  /** Full snapshot; retried until the terminal answers so an absent EA never reads as "no positions". */
+  private sendSnapshot(requestId: string | undefined): void {
+    void this.snapshot(requestId).then(
+      (frame) => this.link.send(frame),
+      (e) => {
+        this.log.warn(`snapshot not available yet (${e instanceof Error ? e.message : String(e)}); retrying`);
+        void this.sendStatus(undefined);
+        if (this.link.ready) this.syncTimer = setTimeout(() => this.sendSnapshot(requestId), this.cfg.retryDelayMs);
+      },
+    );
+  }
+
+  private async snapshot(requestId: string | undefined): Promise<SyncResponse> {
+    const [positions, deals, account] = await Promise.all([
+      this.broker.positions(),
+      this.broker.history({ from: this.now() - SYNC_DEALS_WINDOW_MS }),
+      this.broker.account(),
+    ]);
+    return {
+      type: "SYNC_RESPONSE",
+      ...(requestId ? { request_id: requestId } : {}),
+      reason: requestId ? "request" : "reconnect",
+      broker: this.cfg.broker,
+      terminal_connected: this.broker.isConnected(),
+      account,
+      positions: this.name(positions),
+      deals: this.nameDeals(deals.slice(-5000)),
+      at: this.now(),
+    };
+  }
+
+  private async sendStatus(requestId: string | undefined): Promise<void> {
+    const account = this.broker.isConnected() ? await this.broker.account().catch(() => null) : null;
+    const frame: StatusUpdate = {
+      type: "STATUS_UPDATE",
+      ...(requestId ? { request_id: requestId } : {}),
+      broker: this.cfg.broker,
+      connector_version: CONNECTOR_VERSION,
+      terminal_connected: this.broker.isConnected(),
+      account,
+      unacked: this.journal.unacked().length,
+      at: this.now(),
+    };
+    this.link.send(frame);
+  }
+
+  /** Attach client ids: the comment when it is ours, else a journaled id with this magic. */
+  private clientIdOf(magic: number, comment: string): string | null {
+    if (magic === 0) return null;
+    if (ClientOrderIdSchema.safeParse(comment).success && magicFor(comment) === magic) return comment;
+    for (const id of this.journal.clientIds()) if (matchesClientId(magic, comment, id)) return id;
+    return null;
+  }
+
+  private name(positions: RawPosition[]): BrokerPosition[] {
+    return positions.map((p) => {
+      const id = this.clientIdOf(p.magic, p.comment);
+      return { ...p, comment: p.comment.slice(0, 64), client_order_id: id, manual: id === null };
+    });
+  }
+
+  private nameDeals(deals: RawDeal[]) {
+    return deals.map((d) => ({ ...d, comment: d.comment.slice(0, 64), client_order_id: this.clientIdOf(d.magic, d.comment) }));
+  }
+}
