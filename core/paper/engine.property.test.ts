@@ -33,7 +33,7 @@ const scenarioArb = fc.record({
   slippage: fc.integer({ min: 0, max: 10 }),
   steps: fc.array(stepArb, { minLength: 1, maxLength: 60 }),
 });
-type Scenario = fc.infer<typeof scenarioArb>;
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 type Action =
   | { kind: "submit"; intent: Parameters<PaperEngine["submit"]>[0]; time: number; mid: number }
   | { kind: "close"; pick: number; time: number; mid: number }
