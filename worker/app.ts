@@ -10,6 +10,7 @@ import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
 import { meRoutes } from "./routes/me";
+import { modelArtifactRoutes } from "./routes/model-artifacts";
 import { modelRoutes } from "./routes/models";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
@@ -33,6 +34,7 @@ export function createApp() {
   api.route("/", meRoutes);
   api.route("/", connectorRoutes);
   api.route("/", modelRoutes);
+  api.route("/", modelArtifactRoutes);
   api.route("/", marketRoutes);
 
   app.use("/api/*", limitBody());

@@ -46,7 +46,7 @@ describe("validateModelContract", () => {
   it("rejects a ZipMap output and says how to export a tensor", () => {
     const errs = errorsOf(validateModelContract(zipMapModel(F), expected));
     expect(errs).toEqual([
-      { code: "zipmap_output", message: "output 'output_probability' is seq(map(int64, float (unknown shape))) (a ZipMap); export probabilities as a plain float tensor [N, 3] instead, e.g. skl2onnx options={'zipmap': False}" },
+      { code: "zipmap_output", message: "output 'output_probability' is seq(map(int64, float)) (a ZipMap); export probabilities as a plain float tensor [N, 3] instead, e.g. skl2onnx options={'zipmap': False}" },
     ]);
   });
 

@@ -71,7 +71,7 @@ export function describeType(t: TypeProto | undefined): string {
   if (!t) return "untyped";
   if (t.tensorType) {
     const d = dims(t);
-    return `${elemName(t.tensorType.elemType)}${d ? ` [${d.map(dimText).join(", ")}]` : " (unknown shape)"}`;
+    return `${elemName(t.tensorType.elemType)}${d ? ` [${d.map(dimText).join(", ")}]` : ""}`;
   }
   if (t.sequenceType) return `seq(${describeType(t.sequenceType.elemType)})`;
   if (t.mapType) return `map(${elemName(t.mapType.keyType)}, ${describeType(t.mapType.valueType)})`;

@@ -179,7 +179,9 @@ function encGraph(w: Writer, g: GraphProto): void {
 }
 
 export function encodeModel(m: ModelProto): Uint8Array {
-  const w = Writer.create();
+  // The plain Writer, not Writer.create(): with nodejs_compat, create() picks protobufjs' Node
+  // BufferWriter, whose utf8Write call workerd's Buffer rejects for longer strings.
+  const w = new Writer();
   w.uint32(tag(1, VARINT)).int64(m.irVersion);
   str(w, 2, m.producerName);
   str(w, 3, m.producerVersion);
@@ -189,8 +191,8 @@ export function encodeModel(m: ModelProto): Uint8Array {
   if (m.graph) msg(w, 7, m.graph, encGraph);
   for (const o of m.opsetImport) msg(w, 8, o, encOpset);
   for (const e of m.metadataProps) msg(w, 14, e, encEntry);
-  // Copy out of protobufjs' pooled/Node Buffer so callers get a plain, owned Uint8Array.
-  return new Uint8Array(w.finish());
+  // finish() may return a slice of protobufjs' shared slab: hand out an owned copy.
+  return w.finish().slice();
 }
 
 // ---------- decoding ----------
@@ -395,7 +397,7 @@ function decGraph(r: Reader, end: number): GraphProto {
 /** Decodes an ONNX ModelProto; throws OnnxDecodeError (or a protobufjs RangeError) on malformed bytes. */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const m: ModelProto = { irVersion: 0, opsetImport: [], producerName: "", producerVersion: "", domain: "", modelVersion: 0, docString: "", metadataProps: [] };
-  const r = Reader.create(bytes);
+  const r = new Reader(bytes); // plain Reader for the same reason as encodeModel's Writer
   loop(r, r.len, (f) => {
     if (f === 1) m.irVersion = int64(r);
     else if (f === 2) m.producerName = r.string();

@@ -21,6 +21,8 @@ const vi = (name: string, type: TypeProto): ValueInfoProto => ({ name, type });
 
 function edit(featureCount: number, change: (m: ModelProto) => void): Uint8Array {
   const m = decodeModel(validLinearModel(featureCount));
+  m.metadataProps = []; // other exporters don't write our feature-schema metadata
+  m.producerName = "skl2onnx";
   change(m);
   return encodeModel(m);
 }
@@ -48,7 +50,6 @@ export function sklearnTensorModel(featureCount: number): Uint8Array {
     g.node[0]!.input = ["float_input"];
     g.node[0]!.output = ["output_label", "output_probability"];
     g.output = [vi("output_label", tensor(DataType.INT64, [null])), vi("output_probability", tensor(DataType.FLOAT, [null, 3]))];
-    m.metadataProps = [];
   });
 }
 

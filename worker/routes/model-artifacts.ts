@@ -1,0 +1,154 @@
+// PUT /ml/models/{id}/artifact?timeframe=4h: bring your own ONNX model. The bytes must meet the model
+// contract (core/onnx/contract.ts) for the declared feature schema; otherwise 400 with every contract
+// error and nothing stored. On success the artifact goes to R2 under a new version and becomes the
+// active model of (bot, timeframe); the previous active version is kept as retired for rollback.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq, max } from "drizzle-orm";
+import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
+import { TimeframeSchema, type Timeframe } from "../../core/market/timeframes";
+import { validateModelContract, type ModelContractInfo } from "../../core/onnx/contract";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { getBot } from "../bots/store";
+import { db, type Db } from "../db/client";
+import { modelVersions } from "../db/schema";
+import { HttpError, notFound } from "../lib/http-error";
+import { ARTIFACT_MAX_BYTES } from "../middleware/body-limit";
+import { validationHook } from "../middleware/errors";
+import { errorResponse } from "./auth";
+
+export const ONNX_CONTENT_TYPE = "application/octet-stream";
+const SCHEMA_LABEL = `'${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version}`;
+
+export const artifactKey = (userId: string, botId: string, timeframe: Timeframe, version: number) => `models/${userId}/${botId}/${timeframe}/${version}.onnx`;
+
+export const ModelArtifactSchema = z
+  .object({
+    id: z.string(),
+    bot_id: z.string(),
+    timeframe: TimeframeSchema,
+    version: z.number().int().positive(),
+    status: z.literal("active"),
+    r2_key: z.string(),
+    size_bytes: z.number().int(),
+    sha256: z.string(),
+    feature_schema: z.object({ name: z.string(), version: z.number().int(), hash: z.string(), feature_count: z.number().int() }),
+    input: z.object({ name: z.string(), type: z.string() }),
+    probabilities_output: z.string(),
+    producer: z.string(),
+    retired_version: z.number().int().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("ModelArtifact");
+export type ModelArtifact = z.infer<typeof ModelArtifactSchema>;
+
+const upload = createRoute({
+  method: "put",
+  path: "/ml/models/{id}/artifact",
+  tags: ["ml/models"],
+  middleware: [...authed],
+  security: bearerSecurity,
+  summary: "Upload an ONNX model for one timeframe of a bot (new active version; the previous one is kept as retired)",
+  description: `Body: raw ONNX bytes (${ONNX_CONTENT_TYPE}, at most ${ARTIFACT_MAX_BYTES} bytes). Contract: one float input [N, ${FEATURE_COUNT}] (feature schema ${SCHEMA_LABEL}), class probabilities as a plain float tensor [N, 3] (SELL, HOLD, BUY; no ZipMap), operators from ai.onnx / ai.onnx.ml.`,
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    query: z.object({ timeframe: TimeframeSchema }),
+    body: { required: true, content: { [ONNX_CONTENT_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
+  },
+  responses: {
+    201: { description: "Stored and active", content: { "application/json": { schema: ModelArtifactSchema } } },
+    400: errorResponse("Not an ONNX model or it breaks the model contract (details.errors lists every violation); nothing stored"),
+    401: errorResponse("Missing, expired or invalid access token"),
+    404: errorResponse("No such bot for this user"),
+    409: errorResponse("Another upload for this bot and timeframe took the version; retry"),
+    413: errorResponse("Artifact larger than the cap"),
+    415: errorResponse(`Content-Type is not ${ONNX_CONTENT_TYPE}`),
+    429: errorResponse("Too many requests"),
+  },
+});
+
+async function nextVersion(d: Db, botId: string, timeframe: string): Promise<number> {
+  const row = await d.select({ v: max(modelVersions.version) }).from(modelVersions).where(and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe))).get();
+  return (row?.v ?? 0) + 1;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function card(info: ModelContractInfo, size: number, sha256: string) {
+  return {
+    source: "upload",
+    size_bytes: size,
+    sha256,
+    feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+    contract: info,
+  };
+}
+
+export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(upload, async (c) => {
+  const { id } = c.req.valid("param");
+  const { timeframe } = c.req.valid("query");
+  const userId = c.var.userId;
+  const d = db(c.env);
+  const bot = await getBot(d, userId, id);
+  if (!bot) throw notFound("bot");
+  const contentType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  if (contentType !== ONNX_CONTENT_TYPE) throw new HttpError(415, "bad_request", `Content-Type must be ${ONNX_CONTENT_TYPE} (the raw ONNX file), got ${contentType ?? "none"}`);
+
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const contract = validateModelContract(bytes, { featureCount: FEATURE_COUNT, featureSchemaHash: FEATURE_SCHEMA.hash, schemaLabel: SCHEMA_LABEL });
+  if (!contract.ok) {
+    const first = contract.errors[0]!;
+    const more = contract.errors.length > 1 ? ` (and ${contract.errors.length - 1} more, see details.errors)` : "";
+    throw new HttpError(400, "validation_error", `model rejected: ${first.message}${more}; nothing was stored`, {
+      errors: contract.errors,
+      feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+    });
+  }
+
+  const version = await nextVersion(d, bot.id, timeframe);
+  const key = artifactKey(userId, bot.id, timeframe, version);
+  const sha256 = await sha256Hex(bytes);
+  // Create-only put: a concurrent upload that picked the same version never overwrites this one.
+  const put = await c.env.MODELS.put(key, bytes, {
+    onlyIf: { etagDoesNotMatch: "*" },
+    httpMetadata: { contentType: ONNX_CONTENT_TYPE },
+    customMetadata: { userId, botId: bot.id, timeframe, version: String(version), sha256, featureSchemaHash: FEATURE_SCHEMA.hash },
+  });
+  if (!put) throw new HttpError(409, "conflict", `version ${version} of ${timeframe} was just taken by another upload; retry`);
+
+  const active = await d.select({ version: modelVersions.version }).from(modelVersions).where(and(eq(modelVersions.botId, bot.id), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"))).all();
+  const rowId = crypto.randomUUID();
+  const createdAt = Date.now();
+  try {
+    // One batch = one transaction: the old version retires exactly when the new one goes live.
+    await d.batch([
+      d.update(modelVersions).set({ status: "retired" }).where(and(eq(modelVersions.botId, bot.id), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"))),
+      d.insert(modelVersions).values({ id: rowId, userId, botId: bot.id, timeframe, version, r2Key: key, featureSchemaHash: FEATURE_SCHEMA.hash, card: card(contract.info, bytes.length, sha256), status: "active", createdAt }),
+    ]);
+  } catch (err) {
+    await c.env.MODELS.delete(key); // ours alone (create-only put), so removing it leaves nothing behind
+    if (err instanceof Error && /UNIQUE/i.test(err.message)) throw new HttpError(409, "conflict", `version ${version} of ${timeframe} was just taken by another upload; retry`);
+    throw err;
+  }
+  c.var.log.info("model artifact stored", { botId: bot.id, timeframe, version, bytes: bytes.length });
+  const body: ModelArtifact = {
+    id: rowId,
+    bot_id: bot.id,
+    timeframe,
+    version,
+    status: "active",
+    r2_key: key,
+    size_bytes: bytes.length,
+    sha256,
+    feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+    input: contract.info.inputs[0]!,
+    probabilities_output: contract.info.probabilitiesName,
+    producer: contract.info.producer,
+    retired_version: active.length ? Math.max(...active.map((a) => a.version)) : null,
+    created_at: new Date(createdAt).toISOString(),
+  };
+  return c.json(body, 201);
+});
