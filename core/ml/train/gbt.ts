@@ -105,8 +105,11 @@ export interface GbtFitResult {
   validLoss: number[];
 }
 
-/** Trains `params.rounds` trees; if `valid` is given, records its log loss after every round. */
-export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: Dataset): GbtFitResult {
+/**
+ * Trains `params.rounds` trees; if `valid` is given, records its log loss after every round and stops
+ * early once it has not improved for `patience` rounds.
+ */
+export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: Dataset, patience = Infinity): GbtFitResult {
   const F = data.stride;
   const n = data.rows.length;
   if (n === 0) throw new Error("no training rows");
@@ -221,6 +224,8 @@ export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: D
         loss -= Math.log(Math.max(p[valid.y[t]!]!, 1e-15));
       });
       validLoss.push(loss / valid.rows.length);
+      const best = validLoss.indexOf(Math.min(...validLoss));
+      if (validLoss.length - 1 - best >= patience) break;
     }
   }
   return { model: makeGbt(trees, baseValues, params), validLoss };

@@ -18,7 +18,13 @@ export interface Scores {
 /**
  * probs: rows x 3 (CLASSES order); y: class per row; longReturn: barrier exit return of a long per row.
  */
-export function score(probs: Float64Array, y: ArrayLike<number>, longReturn: ArrayLike<number>, fixedPrediction?: number): Scores {
+export function score(
+  probs: Float64Array,
+  y: ArrayLike<number>,
+  longReturn: ArrayLike<number>,
+  fixedPrediction?: number,
+  predictions?: ArrayLike<number>,
+): Scores {
   const n = y.length;
   let correct = 0;
   let loss = 0;
@@ -32,6 +38,7 @@ export function score(probs: Float64Array, y: ArrayLike<number>, longReturn: Arr
     let arg = 0;
     for (let c = 1; c < N_CLASSES; c++) if (probs[i * N_CLASSES + c]! > probs[i * N_CLASSES + arg]!) arg = c;
     if (fixedPrediction !== undefined) arg = fixedPrediction;
+    if (predictions !== undefined) arg = predictions[i]!;
     const yi = y[i]!;
     if (arg === yi) {
       correct++;
@@ -72,4 +79,11 @@ export function priorProbs(trainY: ArrayLike<number>, nRows: number): Float64Arr
   const out = new Float64Array(nRows * N_CLASSES);
   for (let i = 0; i < nRows; i++) out.set(p, i * N_CLASSES);
   return out;
+}
+
+/** The most frequent class of the training labels (a constant-prediction baseline). */
+export function majorityClass(trainY: ArrayLike<number>): number {
+  const counts = [0, 0, 0];
+  for (let i = 0; i < trainY.length; i++) counts[trainY[i]!]!++;
+  return counts.indexOf(Math.max(...counts));
 }
