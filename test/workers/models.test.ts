@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { BotListSchema, BotSchema, type Bot } from "../../core/protocol/models-api";
+import { runEnsemble } from "../../core/ensemble/consensus";
+import { evaluate } from "../../core/strategy/evaluate";
 import { strategyPreset } from "../../core/strategy/presets";
 import { activeBots, usersWithActiveBots } from "../../worker/bots/store";
 import { db } from "../../worker/db/client";
@@ -181,5 +183,33 @@ describe("ml/models in the OpenAPI document", () => {
     expect(doc.paths["/api/v1/ml/models/{id}/deactivate"]?.post).toBeDefined();
     expect(text).toContain("crosses_above");
     expect(text).toContain("macd_signal");
+  });
+});
+
+describe("decisions from a stored bot (inside workerd)", () => {
+  it("the stored seeds strategy blocks a BUY it disagrees with and a throwing model is excluded", async () => {
+    const u = await registerUser();
+    const bot = await createBot(u, {
+      name: "seeds",
+      symbol: "USDCHF",
+      config: { strategy: strategyPreset("rsi_macd_reversal")!.strategy, ensemble: { models: [{ timeframe: "15m", weight: 0.5 }, { timeframe: "1h", weight: 0.2 }, { timeframe: "4h", weight: 0.3 }] } },
+    });
+    await authedFetch(u.accessToken, `${M}/${bot.id}/activate`, { method: "POST" });
+    const [stored] = await activeBots(db(env), u.userId);
+    const config = stored!.config;
+
+    const outputs: Record<string, number[] | Error> = { "15m": [0.1, 0.1, 0.8], "1h": new Error("artifact missing in R2"), "4h": [0.2, 0.1, 0.7] };
+    const consensus = await runEnsemble(config.ensemble.models, (m) => {
+      const out = outputs[m.timeframe]!;
+      if (out instanceof Error) throw out;
+      return out;
+    });
+    expect(consensus.direction).toBe("BUY");
+    expect(consensus.confidence).toBeCloseTo((0.5 * 0.8 + 0.3 * 0.7) / 0.8, 12);
+    expect(consensus.breakdown.find((b) => b.timeframe === "1h")).toMatchObject({ healthy: false, error: "artifact missing in R2" });
+
+    const snapshot = { current: { rsi_14: 45.2, macd: 0.002, macd_signal: 0.001 }, previous: { rsi_14: 44, macd: 0.0005, macd_signal: 0.001 } };
+    expect(evaluate(config.strategy, consensus.direction, snapshot)).toMatchObject({ agreed: false, reason: "blocked by strategy: rsi_14 (45.2) < 30 failed" });
+    expect(evaluate(config.strategy, consensus.direction, { ...snapshot, current: { ...snapshot.current, rsi_14: 28 } }).agreed).toBe(true);
   });
 });
