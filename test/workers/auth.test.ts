@@ -181,6 +181,13 @@ describe("GET /api/v1/me and access tokens", () => {
     expect(UserSchema.parse(await res.json())).toMatchObject({ id: u.userId, email: u.email, role: "user" });
   });
 
+  it("401 once the account is gone, and its refresh tokens go with it", async () => {
+    const u = await registerUser();
+    await env.DB.prepare("DELETE FROM users WHERE id = ?").bind(u.userId).run();
+    await expect401(u.accessToken, "user no longer exists");
+    expect((await post("refresh", { refresh_token: u.refreshToken })).status).toBe(401);
+  });
+
   it("401 without a token", async () => {
     await expect401(undefined, "missing bearer token");
   });

@@ -26,6 +26,6 @@ const me = createRoute({
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(me, async (c) => {
   const user = await db(c.env).query.users.findFirst({ where: eq(users.id, c.var.userId) });
   // A valid token for a deleted account: the token outlived the user, so it is no longer good.
-  if (!user) throw new HttpError(401, "unauthorized", "user no longer exists");
+  if (!user) throw new HttpError(401, "unauthorized", "user no longer exists", undefined, { "WWW-Authenticate": `Bearer error="invalid_token"` });
   return c.json(toUser(user), 200);
 });
