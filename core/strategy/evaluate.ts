@@ -10,8 +10,8 @@ export interface Snapshot {
 
 interface NodeResult {
   passed: boolean;
-  /** Why it failed, in words a user reads in the activity feed. */
-  failure: string;
+  /** Why it failed, in words a user reads in the activity feed (built only when needed). */
+  failure: () => string;
 }
 
 const isRule = (n: RuleNode): n is Rule => "indicator" in n;
@@ -69,9 +69,9 @@ function evalRule(r: Rule, s: Snapshot, checks: RuleCheck[]): NodeResult {
   checks.push({ rule: ruleText(r), current: named(cur), ...(prev ? { previous: named(prev) } : {}), passed });
 
   const show = (name: string, c: number | null, p: number | null | undefined) => (prev ? `${name} (${fmt(p ?? null)} -> ${fmt(c)})` : `${name} (${fmt(c)})`);
-  const left = show(r.indicator, cur.left, prev?.left);
-  const rightShown = rightName === undefined ? String(constant) : show(rightName, cur.right, prev?.right);
-  return { passed, failure: `${left} ${r.op} ${rightShown} failed` };
+  const left = () => show(r.indicator, cur.left, prev?.left);
+  const rightShown = () => (rightName === undefined ? String(constant) : show(rightName, cur.right, prev?.right));
+  return { passed, failure: () => `${left()} ${r.op} ${rightShown()} failed` };
 }
 
 function evalNode(n: RuleNode, s: Snapshot, checks: RuleCheck[]): NodeResult {
@@ -80,17 +80,17 @@ function evalNode(n: RuleNode, s: Snapshot, checks: RuleCheck[]): NodeResult {
   if ("all" in n) {
     const results = n.all.map((c) => evalNode(c, s, checks));
     const failed = results.filter((r) => !r.passed);
-    return { passed: failed.length === 0, failure: failed.map((f) => f.failure).join("; ") };
+    return { passed: failed.length === 0, failure: () => failed.map((f) => f.failure()).join("; ") };
   }
   const results = n.any.map((c) => evalNode(c, s, checks));
-  return { passed: results.some((r) => r.passed), failure: `none of [${results.map((r) => r.failure).join(" | ")}]` };
+  return { passed: results.some((r) => r.passed), failure: () => `none of [${results.map((r) => r.failure()).join(" | ")}]` };
 }
 
 /** Evaluates a rule group on its own (for previews and backtests). */
 export function evaluateGroup(group: RuleGroup, snapshot: Snapshot): { passed: boolean; failure: string; checks: RuleCheck[] } {
   const checks: RuleCheck[] = [];
   const r = evalNode(group, snapshot, checks);
-  return { ...r, checks };
+  return { passed: r.passed, failure: r.passed ? "" : r.failure(), checks };
 }
 
 /**
