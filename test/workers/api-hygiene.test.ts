@@ -94,6 +94,8 @@ describe("CORS", () => {
     const res = await api("/api/v1/health", { headers: { Origin: "https://evil.example" } });
     // Without Access-Control-Allow-Origin the browser withholds the answer from the page.
     expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+    expect(res.headers.get("Vary")).toMatch(/Origin/i);
   });
 
   it("answers a preflight for an allowed origin and refuses one for another", async () => {
