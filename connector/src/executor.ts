@@ -127,6 +127,11 @@ export class Executor {
       try {
         return await this.attempt(i);
       } catch (e) {
+        if (e instanceof BrokerError && !e.uncertain && e.code === "terminal_unavailable" && this.d.now() <= i.expires_at) {
+          // Nothing reached the broker: the command's TTL says how long it may wait for the terminal.
+          await sleep(this.d.retryDelayMs ?? 1000);
+          continue;
+        }
         if (e instanceof BrokerError && !e.uncertain) {
           return this.failure(i, { code: e.code, message: e.message, ...(e.brokerCode ? { broker_code: e.brokerCode } : {}) });
         }

@@ -187,7 +187,7 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     await waitFor(() => obj.syncs.length > 0);
     const opensBefore = sim.stats.requests.open ?? 0;
     obj.send("not json");
-    obj.send({ type: "NOPE" });
+    obj.send(JSON.stringify({ type: "NOPE" }));
     obj.send({ type: "TRADE_COMMAND", command_id: "bad-1", client_order_id: "co-bad", action: "OPEN", symbol: "EURUSD", side: "BUY", expires_at: later() }); // no volume
     obj.send({ type: "TRADE_OPEN", command_id: "bad-2", client_order_id: "co-bad2", side: "BUY", symbol: "EURUSD", volume: 0.1, lot_size: 0.2, expires_at: later() });
     obj.send({ type: "ACK", ids: [] });
