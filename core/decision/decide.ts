@@ -1,0 +1,136 @@
+// THE decision code: live cycles, manual predictions and the backtester all call prepareInputs()
+// then decide(). Pure and deterministic (time comes in as `now`); model outputs come in as data,
+// so running the models (ONNX in the object, native in Node) stays with the caller.
+import { combine, type ModelOutcome } from "../ensemble/consensus";
+import { FEATURE_SCHEMA } from "../features/schema";
+import type { InstrumentSpec } from "../instruments/spec";
+import type { Timeframe } from "../market/timeframes";
+import type { BotConfig } from "../protocol/bot-config";
+import type { Prediction, TradePlan } from "../protocol/prediction";
+import { sizePosition } from "../risk/sizing";
+import { computeStops, type Stops } from "../risk/stops";
+import { evaluate } from "../strategy/evaluate";
+import type { StrategyVerdict } from "../strategy/verdict";
+import type { DecisionInputs } from "./inputs";
+
+export { BARS_PER_TIMEFRAME, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, prepareInputs, singleTimeframeConfig, type DecisionInputs, type ModelInput, type PrepareResult } from "./inputs";
+
+/** What one model produced for its row: class probabilities [SELL, HOLD, BUY], or why none. */
+export type ModelOutput = { probabilities: readonly number[] } | { error: string };
+
+export interface DecideArgs {
+  botId: string;
+  config: BotConfig;
+  /** "multi" for the whole ensemble, or the timeframe of a one-model view. */
+  label: "multi" | Timeframe;
+  inputs: DecisionInputs;
+  /** Per ensemble timeframe; a missing entry for a ready row counts as a failed model. */
+  outputs: Partial<Record<Timeframe, ModelOutput>>;
+  /** Undefined when the symbol has no spec: the decision is made, but no plan. */
+  instrument: InstrumentSpec | undefined;
+  balance: number;
+  accountCurrency?: string;
+  /** Expected fill: live uses the decision bar's close (the default); the backtester passes the next bar's open. */
+  entry?: number;
+  /** generatedAt; passed in so the function stays pure. */
+  now: number;
+}
+
+/** The ensemble outcome of every configured model: rows still warming up and failed runs are excluded with their reason. */
+export function modelOutcomes(inputs: DecisionInputs, outputs: DecideArgs["outputs"]): ModelOutcome[] {
+  return inputs.models.map((m): ModelOutcome => {
+    if (!m.ok) return { timeframe: m.timeframe, weight: m.weight, error: m.reason };
+    const out = outputs[m.timeframe];
+    if (!out) return { timeframe: m.timeframe, weight: m.weight, error: "model produced no output" };
+    return "error" in out ? { timeframe: m.timeframe, weight: m.weight, error: out.error } : { timeframe: m.timeframe, weight: m.weight, probabilities: out.probabilities };
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+type PlanResult = { plan: TradePlan; reason: string } | { plan: null; reason: string };
+
+/** SL/TP, risk:reward gate and size for a side at an entry. Every refusal comes back as a reason. */
+export function planTrade(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): PlanResult {
+  if (!instrument) return { plan: null, reason: `no instrument spec for ${config.symbol}: can't place stops or size` };
+  if (!(entry > 0)) return { plan: null, reason: `no valid entry price (${entry})` };
+  const { stops: s, minRiskReward, sizing } = config.risk;
+  let stops: Stops;
+  try {
+    if (s.mode === "atr") {
+      if (atr === null || !(atr > 0)) return { plan: null, reason: "ATR not available (warming up or flat prices): no ATR stops" };
+      stops = computeStops({ mode: "atr", side, entry, atr, slAtrMult: s.slAtrMult, tpAtrMult: s.tpAtrMult }, instrument);
+    } else {
+      stops = computeStops({ mode: "pips", side, entry, slPips: s.sl, tpPips: s.tp }, instrument);
+    }
+  } catch (err) {
+    return { plan: null, reason: `stops refused: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  // Rounding to ticks can pull R:R just under the configured ratio; a small tolerance keeps 2.0 = 2.0.
+  if (stops.rr + 1e-6 < minRiskReward) return { plan: null, reason: `risk:reward ${stops.rr} below minimum ${minRiskReward}` };
+  let sized;
+  try {
+    sized = sizePosition(sizing.mode === "fixed" ? { mode: "fixed", lots: sizing.lots } : { mode: "risk_pct", pct: sizing.pct, balance, entry, sl: stops.sl }, instrument, accountCurrency);
+  } catch (err) {
+    return { plan: null, reason: `sizing refused: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (sized.volume <= 0) {
+    const why = sized.reason === "no_conversion_rate" ? `no rate to convert ${instrument.quoteCurrency} into ${accountCurrency}` : `size ${sized.rawVolume.toFixed(4)} lots is below the minimum lot ${instrument.minLot}`;
+    return { plan: null, reason: `no position: ${why}` };
+  }
+  const plan: TradePlan = { side, entry, stopLoss: stops.sl, takeProfit: stops.tp, riskReward: stops.rr, volume: sized.volume, atr };
+  return { plan, reason: `${side} ${sized.volume} lots at ${entry}, SL ${stops.sl}, TP ${stops.tp}, R:R ${stops.rr}` };
+}
+
+/**
+ * Ensemble -> strategy check -> confidence threshold -> plan. The direction is HOLD when the
+ * ensemble says so or the strategy disagrees; a BUY/SELL below the threshold keeps its direction
+ * but gets no plan. `reason` always says why there is (or is no) plan.
+ */
+export function decide(args: DecideArgs): Prediction {
+  const { config, inputs } = args;
+  const ensemble = combine(modelOutcomes(inputs, args.outputs));
+  const threshold = config.execution.confidenceThreshold;
+  let strategy: StrategyVerdict;
+  let direction = ensemble.direction;
+  let reason: string;
+  let plan: TradePlan | null = null;
+
+  if (ensemble.direction === "HOLD") {
+    strategy = evaluate(config.strategy, "HOLD", inputs.strategy.ok ? inputs.strategy.snapshot : { current: {}, previous: {} });
+    reason = `ensemble says HOLD: ${ensemble.reason}`;
+  } else if (!inputs.strategy.ok) {
+    strategy = { agreed: false, reason: inputs.strategy.reason, checks: [] };
+    direction = "HOLD";
+    reason = `blocked: ${inputs.strategy.reason}`;
+  } else {
+    strategy = evaluate(config.strategy, ensemble.direction, inputs.strategy.snapshot);
+    if (!strategy.agreed) {
+      direction = "HOLD";
+      reason = strategy.reason;
+    } else if (ensemble.confidence < threshold) {
+      reason = `confidence ${pct(ensemble.confidence)} below threshold ${pct(threshold)}`;
+    } else {
+      const p = planTrade(config, ensemble.direction, args.entry ?? inputs.bar.close, inputs.atr, args.instrument, args.balance, args.accountCurrency);
+      plan = p.plan;
+      reason = p.reason;
+    }
+  }
+
+  return {
+    botId: args.botId,
+    symbol: config.symbol,
+    timeframe: args.label,
+    barTime: inputs.barTime,
+    ensemble,
+    strategy,
+    direction,
+    confidence: ensemble.confidence,
+    threshold,
+    plan,
+    reason,
+    featureSchemaHash: FEATURE_SCHEMA.hash,
+    generatedAt: args.now,
+    cached: false,
+  };
+}
