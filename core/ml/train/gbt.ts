@@ -50,7 +50,7 @@ export function makeGbt(trees: Array<{ nodes: GbtNode[] }>, baseValues: number[]
   };
 }
 
-function addLeaf(nodes: GbtNode[], row: ArrayLike<number>, z: Float64Array): void {
+export function addLeaf(nodes: GbtNode[], row: ArrayLike<number>, z: Float64Array): void {
   let i = 0;
   for (;;) {
     const n = nodes[i]!;
@@ -62,12 +62,12 @@ function addLeaf(nodes: GbtNode[], row: ArrayLike<number>, z: Float64Array): voi
   }
 }
 
-interface Binned {
+export interface Binned {
   bins: Uint8Array; // n x F, bin of row i feature j
   edges: Float64Array[]; // per feature: float32-valued upper edges; bin b <=> x <= edges[b] (last bin: above all)
 }
 
-function binRows(data: Dataset, maxBins: number): Binned {
+export function binRows(data: Dataset, maxBins: number): Binned {
   const F = data.stride;
   const n = data.rows.length;
   const edges: Float64Array[] = [];
@@ -128,81 +128,13 @@ export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: D
   const validLoss: number[] = [];
   const vScore = valid ? new Float64Array(valid.rows.length * N_CLASSES) : null;
   if (valid && vScore) for (let i = 0; i < valid.rows.length; i++) vScore.set(baseValues, i * N_CLASSES);
-  const maxB = params.bins + 1;
-  const hist = new Float64Array(maxB * (2 * N_CLASSES + 1));
+  const hist = histBuffer(params);
 
   for (let round = 0; round < params.rounds; round++) {
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < N_CLASSES; c++) p[c] = score[i * N_CLASSES + c]!;
-      softmaxInPlace(p);
-      for (let c = 0; c < N_CLASSES; c++) {
-        g[i * N_CLASSES + c] = p[c]! - (y[i] === c ? 1 : 0);
-        h[i * N_CLASSES + c] = Math.max(p[c]! * (1 - p[c]!), 1e-6);
-      }
-    }
+    computeGradients(score, y, g, h);
     const sample: number[] = [];
     for (let i = 0; i < n; i++) if (params.subsample >= 1 || rnd() < params.subsample) sample.push(i);
-    const nodes: GbtNode[] = [];
-    const build = (idx: number[], depth: number): number => {
-      const id = nodes.length;
-      const G = [0, 0, 0];
-      const H = [0, 0, 0];
-      for (const i of idx) for (let c = 0; c < N_CLASSES; c++) {
-        G[c]! += g[i * N_CLASSES + c]!;
-        H[c]! += h[i * N_CLASSES + c]!;
-      }
-      const leaf = (): number => {
-        nodes[id] = { leaf: true, values: G.map((gc, c) => (-params.learningRate * gc) / (H[c]! + params.lambda)) };
-        return id;
-      };
-      nodes.push({ leaf: true, values: [0, 0, 0] }); // placeholder keeps pre-order ids (children after parent)
-      if (depth >= params.maxDepth || idx.length < 2 * params.minLeaf) return leaf();
-      let parent = 0;
-      for (let c = 0; c < N_CLASSES; c++) parent += (G[c]! * G[c]!) / (H[c]! + params.lambda);
-      let best = { gain: 1e-9, feature: -1, bin: -1 };
-      const W = 2 * N_CLASSES + 1;
-      for (let j = 0; j < F; j++) {
-        const nb = edges[j]!.length + 1;
-        if (nb < 2) continue;
-        hist.fill(0, 0, nb * W);
-        for (const i of idx) {
-          const o = bins[i * F + j]! * W;
-          for (let c = 0; c < N_CLASSES; c++) {
-            hist[o + c]! += g[i * N_CLASSES + c]!;
-            hist[o + N_CLASSES + c]! += h[i * N_CLASSES + c]!;
-          }
-          hist[o + 2 * N_CLASSES]! += 1;
-        }
-        const GL = [0, 0, 0];
-        const HL = [0, 0, 0];
-        let nL = 0;
-        for (let b = 0; b < nb - 1; b++) {
-          for (let c = 0; c < N_CLASSES; c++) {
-            GL[c]! += hist[b * W + c]!;
-            HL[c]! += hist[b * W + N_CLASSES + c]!;
-          }
-          nL += hist[b * W + 2 * N_CLASSES]!;
-          if (nL < params.minLeaf) continue;
-          if (idx.length - nL < params.minLeaf) break;
-          let gain = -parent;
-          for (let c = 0; c < N_CLASSES; c++) {
-            const gr = G[c]! - GL[c]!;
-            const hr = H[c]! - HL[c]!;
-            gain += (GL[c]! * GL[c]!) / (HL[c]! + params.lambda) + (gr * gr) / (hr + params.lambda);
-          }
-          if (gain > best.gain) best = { gain, feature: j, bin: b };
-        }
-      }
-      if (best.feature < 0) return leaf();
-      const left: number[] = [];
-      const right: number[] = [];
-      for (const i of idx) (bins[i * F + best.feature]! <= best.bin ? left : right).push(i);
-      const l = build(left, depth + 1);
-      const r = build(right, depth + 1);
-      nodes[id] = { feature: best.feature, threshold: edges[best.feature]![best.bin]!, left: l, right: r };
-      return id;
-    };
-    build(sample, 0);
+    const nodes = growTree({ bins, edges }, F, g, h, sample, params, hist);
     trees.push({ nodes });
     // Update scores of every training row (not only the sample) by walking the new tree on raw values.
     const z = new Float64Array(N_CLASSES);
@@ -229,4 +161,93 @@ export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: D
     }
   }
   return { model: makeGbt(trees, baseValues, params), validLoss };
+}
+
+/** Histogram scratch buffer for growTree (one per fit, reused across rounds). */
+export function histBuffer(params: GbtParams): Float64Array {
+  return new Float64Array((params.bins + 1) * (2 * N_CLASSES + 1));
+}
+
+/** Softmax gradients and hessians of every row from its current scores (rows x 3, flat). */
+export function computeGradients(score: Float64Array, y: readonly number[], g: Float64Array, h: Float64Array): void {
+  const p = new Float64Array(N_CLASSES);
+  for (let i = 0; i < y.length; i++) {
+    for (let c = 0; c < N_CLASSES; c++) p[c] = score[i * N_CLASSES + c]!;
+    softmaxInPlace(p);
+    for (let c = 0; c < N_CLASSES; c++) {
+      g[i * N_CLASSES + c] = p[c]! - (y[i] === c ? 1 : 0);
+      h[i * N_CLASSES + c] = Math.max(p[c]! * (1 - p[c]!), 1e-6);
+    }
+  }
+}
+
+/**
+ * One boosting round's tree on the binned rows in `sample` (positions into the binned data), nodes in
+ * pre-order (children after their parent). Exported so the step-wise trainer (budgeted.ts) grows
+ * exactly the trees fitGbt grows.
+ */
+export function growTree(binned: Binned, F: number, g: Float64Array, h: Float64Array, sample: number[], params: GbtParams, hist: Float64Array): GbtNode[] {
+  const { bins, edges } = binned;
+  const nodes: GbtNode[] = [];
+  const build = (idx: number[], depth: number): number => {
+    const id = nodes.length;
+    const G = [0, 0, 0];
+    const H = [0, 0, 0];
+    for (const i of idx) for (let c = 0; c < N_CLASSES; c++) {
+      G[c]! += g[i * N_CLASSES + c]!;
+      H[c]! += h[i * N_CLASSES + c]!;
+    }
+    const leaf = (): number => {
+      nodes[id] = { leaf: true, values: G.map((gc, c) => (-params.learningRate * gc) / (H[c]! + params.lambda)) };
+      return id;
+    };
+    nodes.push({ leaf: true, values: [0, 0, 0] }); // placeholder keeps pre-order ids (children after parent)
+    if (depth >= params.maxDepth || idx.length < 2 * params.minLeaf) return leaf();
+    let parent = 0;
+    for (let c = 0; c < N_CLASSES; c++) parent += (G[c]! * G[c]!) / (H[c]! + params.lambda);
+    let best = { gain: 1e-9, feature: -1, bin: -1 };
+    const W = 2 * N_CLASSES + 1;
+    for (let j = 0; j < F; j++) {
+      const nb = edges[j]!.length + 1;
+      if (nb < 2) continue;
+      hist.fill(0, 0, nb * W);
+      for (const i of idx) {
+        const o = bins[i * F + j]! * W;
+        for (let c = 0; c < N_CLASSES; c++) {
+          hist[o + c]! += g[i * N_CLASSES + c]!;
+          hist[o + N_CLASSES + c]! += h[i * N_CLASSES + c]!;
+        }
+        hist[o + 2 * N_CLASSES]! += 1;
+      }
+      const GL = [0, 0, 0];
+      const HL = [0, 0, 0];
+      let nL = 0;
+      for (let b = 0; b < nb - 1; b++) {
+        for (let c = 0; c < N_CLASSES; c++) {
+          GL[c]! += hist[b * W + c]!;
+          HL[c]! += hist[b * W + N_CLASSES + c]!;
+        }
+        nL += hist[b * W + 2 * N_CLASSES]!;
+        if (nL < params.minLeaf) continue;
+        if (idx.length - nL < params.minLeaf) break;
+        let gain = -parent;
+        for (let c = 0; c < N_CLASSES; c++) {
+          const gr = G[c]! - GL[c]!;
+          const hr = H[c]! - HL[c]!;
+          gain += (GL[c]! * GL[c]!) / (HL[c]! + params.lambda) + (gr * gr) / (hr + params.lambda);
+        }
+        if (gain > best.gain) best = { gain, feature: j, bin: b };
+      }
+    }
+    if (best.feature < 0) return leaf();
+    const left: number[] = [];
+    const right: number[] = [];
+    for (const i of idx) (bins[i * F + best.feature]! <= best.bin ? left : right).push(i);
+    const l = build(left, depth + 1);
+    const r = build(right, depth + 1);
+    nodes[id] = { feature: best.feature, threshold: edges[best.feature]![best.bin]!, left: l, right: r };
+    return id;
+  };
+  build(sample, 0);
+  return nodes;
 }
