@@ -66,7 +66,7 @@ describe("step-wise GBT (budgeted.ts)", () => {
 
   it("does not modify the state it is given, and a done state is a no-op", () => {
     const s0 = gbtInitialState(train, params, null);
-    const copy = structuredClone(s0);
+    const copy = JSON.parse(JSON.stringify(s0)) as typeof s0;
     const s1 = new GbtStepper(train, valid, params.bins).step(s0, 2);
     expect(s0).toEqual(copy);
     expect(s1.trees.length).toBe(2);

@@ -96,7 +96,7 @@ export class GbtStepper {
 
   /** Adds up to `k` trees; returns the new state (the input state is not modified). */
   step(input: GbtStepState, k: number): GbtStepState {
-    const state: GbtStepState = structuredClone(input);
+    const state: GbtStepState = { ...input, params: { ...input.params }, trees: [...input.trees], validLoss: [...input.validLoss] };
     if (state.done) return state;
     const { params } = state;
     const n = this.train.rows.length;
