@@ -120,7 +120,8 @@ export class PaperEngine {
 
   /** The remembered result for a client order id, if any. */
   orderResult(clientOrderId: string): OrderResult | undefined {
-    return this.orderIndex.get(clientOrderId);
+    const r = this.orderIndex.get(clientOrderId);
+    return r && (JSON.parse(JSON.stringify(r)) as OrderResult);
   }
 
   account(): AccountSnapshot {
@@ -160,7 +161,7 @@ export class PaperEngine {
     }
     const order = parsed.data;
     const prior = this.orderIndex.get(order.client_order_id);
-    if (prior) return { ...prior, duplicate: true };
+    if (prior) return { ...(JSON.parse(JSON.stringify(prior)) as OrderResult), duplicate: true };
     const result = this.open(order, ctx.time, PriceInputSchema.parse(ctx.price));
     this.remember(order.client_order_id, result);
     return { ...result, duplicate: false };
@@ -395,7 +396,9 @@ export class PaperEngine {
     this.s.dailyRealized[day] = roundMoney((this.s.dailyRealized[day] ?? 0) + amount);
   }
 
-  private remember(clientOrderId: string, result: OrderResult): void {
+  private remember(clientOrderId: string, given: OrderResult): void {
+    // Own copy: the caller may decorate the returned event; the remembered answer must not change.
+    const result = JSON.parse(JSON.stringify(given)) as OrderResult;
     this.s.orders.push({ clientOrderId, result });
     this.orderIndex.set(clientOrderId, result);
     const open = new Set(this.s.positions.map((p) => p.clientOrderId));
