@@ -13,7 +13,7 @@ import {
 } from "../core/protocol/browser-socket";
 import type { Env } from "../worker/env";
 import { USER_ID_HEADER } from "../worker/lib/object-address";
-import { ModelInference, type PredictProbabilitiesResult } from "./inference";
+import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
 import { MarketService, type CandlesResult } from "./market/market-service";
 
@@ -43,6 +43,11 @@ export class UserBot extends DurableObject<Env> {
   /** Class probabilities [n, 3] (row-major, CLASSES order) of the model at modelKey (an R2 key) for rows of featureCount features. */
   predictProbabilities(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
     return this.inference.predict(modelKey, rows, featureCount);
+  }
+
+  /** Test-runs model bytes in a throwaway session (upload check); nothing is cached or stored. */
+  verifyModel(bytes: Uint8Array, featureCount: number): Promise<VerifyModelResult> {
+    return this.inference.verify(bytes, featureCount);
   }
   // ---- end ML inference ----
 

@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { validateModelContract, type ContractResult } from "./contract";
-import { customDomainModel, doubleInputModel, fixedBatchModel, sklearnTensorModel, twoClassModel, validLinearModel, zipMapModel } from "./test-models";
+import { brokenKernelModel, customDomainModel, doubleInputModel, fixedBatchModel, sklearnTensorModel, twoClassModel, validLinearModel, zipMapModel } from "./test-models";
 
 const F = 34;
 const expected = { featureCount: F, featureSchemaHash: "test-hash", schemaLabel: "'ohlcv-core' v1" };
@@ -65,5 +65,17 @@ describe("validateModelContract", () => {
   it("reports every violation at once", () => {
     const errs = errorsOf(validateModelContract(zipMapModel(12), expected));
     expect(errs.map((e) => e.code).sort()).toEqual(["feature_count", "zipmap_output"]);
+  });
+});
+
+describe("what the static contract check cannot see", () => {
+  it("a model with a malformed kernel passes the contract but onnxruntime refuses it (the upload route test-runs models for this)", async () => {
+    const bytes = brokenKernelModel(F);
+    expect(validateModelContract(bytes, { featureCount: F }).ok).toBe(true);
+    const attempt = async () => {
+      const s = await ort.InferenceSession.create(bytes);
+      await s.run({ features: new ort.Tensor("float32", new Float32Array(F), [1, F]) });
+    };
+    await expect(attempt()).rejects.toThrow();
   });
 });

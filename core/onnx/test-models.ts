@@ -77,3 +77,11 @@ export function customDomainModel(featureCount: number): Uint8Array {
     m.graph!.node.push({ opType: "Magic", domain: "com.example.custom", name: "magic", input: ["probabilities"], output: ["magic_out"], attribute: [] });
   });
 }
+
+/** Meets the contract's interface, but the LinearClassifier has too few coefficients: onnxruntime refuses it. */
+export function brokenKernelModel(featureCount: number): Uint8Array {
+  return edit(featureCount, (m) => {
+    const attr = m.graph!.node[0]!.attribute.find((a) => a.name === "coefficients")!;
+    attr.floats = attr.floats.slice(0, 5);
+  });
+}

@@ -8,6 +8,8 @@ import { InferenceError, runProbabilities, type InferenceErrorCode, type LoadedM
 
 export const DEFAULT_MAX_SESSIONS = 8;
 
+export type VerifyModelResult = { ok: true } | { ok: false; error: { code: InferenceErrorCode; message: string } };
+
 export type PredictProbabilitiesResult =
   | { ok: true; modelKey: string; rows: number; probabilities: Float32Array }
   | { ok: false; modelKey: string; error: { code: InferenceErrorCode; message: string } };
@@ -41,6 +43,25 @@ export class ModelInference {
     }
   }
 
+  /**
+   * Loads bytes into a throwaway session and runs a 2-row batch: catches what the static contract
+   * check can't (kernels onnxruntime refuses, non-finite outputs) before an upload is stored.
+   */
+  async verify(bytes: Uint8Array, featureCount: number): Promise<VerifyModelResult> {
+    let model: LoadedModel | undefined;
+    try {
+      model = await loadModel(bytes, featureCount, "the model");
+      const out = await runProbabilities(model, new Float32Array(2 * featureCount), 2, featureCount);
+      if (!out.every(Number.isFinite)) throw new InferenceError("bad_output", "the model's probabilities are not finite numbers for an all-zero input");
+      return { ok: true };
+    } catch (err) {
+      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      return { ok: false, error: { code: e.code, message: e.message } };
+    } finally {
+      await model?.session.release();
+    }
+  }
+
   private async loadFromStore(modelKey: string, featureCount: number): Promise<LoadedModel> {
     const object = await this.bucket().get(modelKey);
     if (!object) throw new InferenceError("model_not_found", `no model artifact at '${modelKey}'`);
@@ -57,6 +78,6 @@ export async function loadModel(bytes: Uint8Array, featureCount: number, label =
     const session = await createSession(bytes);
     return { session, inputName: contract.info.inputName, probabilitiesName: contract.info.probabilitiesName, featureCount };
   } catch (err) {
-    throw new InferenceError("model_load_failed", `${label} could not be loaded by onnxruntime: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InferenceError("model_load_failed", `${label} could not be loaded by onnxruntime: ${(err instanceof Error ? err.message : String(err)).trim()}`);
   }
 }

@@ -32,7 +32,7 @@ export async function runProbabilities(model: LoadedModel, rows: Float32Array, n
     const input = new ort.Tensor("float32", rows, [n, f]);
     out = await model.session.run({ [model.inputName]: input }, [model.probabilitiesName]);
   } catch (err) {
-    throw new InferenceError("run_failed", `model run failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InferenceError("run_failed", `model run failed: ${(err instanceof Error ? err.message : String(err)).trim()}`);
   }
   const probs = out[model.probabilitiesName];
   const k = CLASSES.length;

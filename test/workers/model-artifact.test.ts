@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
-import { fixedBatchModel, sklearnTensorModel, validLinearModel, zipMapModel } from "../../core/onnx/test-models";
+import { brokenKernelModel, fixedBatchModel, sklearnTensorModel, validLinearModel, zipMapModel } from "../../core/onnx/test-models";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { db } from "../../worker/db/client";
 import { bots } from "../../worker/db/schema";
@@ -96,6 +96,10 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
 
     await expectRejected(await putArtifact(u, botId, validLinearModel(FEATURE_COUNT, "0badc0ffee")), 400, "validation_error", `the model was built for feature schema hash '0badc0ffee', the declared schema 'ohlcv-core' v1 has hash '${FEATURE_SCHEMA.hash}'`);
     await expectRejected(await putArtifact(u, botId, fixedBatchModel(FEATURE_COUNT)), 400, "validation_error", "fixed batch size of 1");
+
+    // Interface fine, kernel broken: only running it shows that.
+    const broken = await expectRejected(await putArtifact(u, botId, brokenKernelModel(FEATURE_COUNT)), 400, "validation_error", /^model rejected: onnxruntime could not run it: .+; nothing was stored$/);
+    expect(broken.details).toMatchObject({ errors: [{ code: expect.stringMatching(/^runtime_(model_load_failed|run_failed)$/) }] });
 
     const both = await expectRejected(await putArtifact(u, botId, zipMapModel(12)), 400, "validation_error", "(and 1 more, see details.errors)");
     expect((both.details as { errors: unknown[] }).errors).toHaveLength(2);
