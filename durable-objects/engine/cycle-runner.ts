@@ -1,0 +1,165 @@
+import type { CycleResult } from "../../core/protocol/portfolio-api";
+import type { BotRunStatus } from "../../core/protocol/portfolio-api";
+import type { EngineCore } from "./engine";
+import { checkGates, nextSlot, utcDayStart } from "./gates";
+import { backoffMs } from "./outbox";
+import type { BotRef, Predictor } from "./prediction-port";
+
+type BotRow = {
+  bot_id: string;
+  next_due_at: number | null;
+  last_started_at: number | null;
+  last_finished_at: number | null;
+  last_result: string | null;
+  last_reason: string | null;
+  last_bar_time: number | null;
+  failures: number;
+};
+
+/** Deterministic per (bot, bar close): retries and double fires reuse it, so the paper engine and the broker dedupe. */
+export const clientOrderId = (botId: string, barTime: number) => `${botId}:${barTime}`;
+
+/**
+ * One bot's auto-trading cycle: cooldown -> daily limit -> prediction (ensemble + strategy) ->
+ * confidence threshold -> execute. The decision row (engine_cycles, unique per bot and bar) is
+ * written in the same transaction as the order, so a double fire or an alarm retry for the same
+ * bar finds it and does nothing. Every step and skip lands in the activity feed.
+ */
+export class CycleRunner {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly core: EngineCore,
+    public predictor: Predictor,
+  ) {}
+
+  schedule(botId: string): BotRow | undefined {
+    return this.core.sql.exec<BotRow>(`SELECT * FROM engine_bots WHERE bot_id = ?`, botId).toArray()[0];
+  }
+
+  /** Keeps engine_bots in step with the active bots (new bots are due now; inactive ones dropped). */
+  syncBots(bots: readonly BotRef[]): void {
+    const ids = new Set(bots.map((b) => b.id));
+    for (const r of this.core.sql.exec<{ bot_id: string }>(`SELECT bot_id FROM engine_bots`).toArray()) {
+      if (!ids.has(r.bot_id)) this.core.sql.exec(`DELETE FROM engine_bots WHERE bot_id = ?`, r.bot_id);
+    }
+    for (const b of bots) this.core.sql.exec(`INSERT INTO engine_bots (bot_id) VALUES (?) ON CONFLICT DO NOTHING`, b.id);
+  }
+
+  isDue(botId: string, at: number): boolean {
+    const r = this.schedule(botId);
+    return !r || r.next_due_at === null || r.next_due_at <= at;
+  }
+
+  earliestDue(): number | null {
+    return this.core.sql.exec<{ t: number | null }>(`SELECT MIN(COALESCE(next_due_at, 0)) AS t FROM engine_bots`).one().t;
+  }
+
+  statusOf(bot: { id: string; name: string; symbol: string; active: boolean; cadence: number }): BotRunStatus {
+    const r = this.schedule(bot.id);
+    return {
+      bot_id: bot.id,
+      name: bot.name,
+      symbol: bot.symbol,
+      active: bot.active,
+      cadence_minutes: bot.cadence,
+      last_started_at: r?.last_started_at ?? null,
+      last_finished_at: r?.last_finished_at ?? null,
+      last_result: (r?.last_result as BotRunStatus["last_result"]) ?? null,
+      last_reason: r?.last_reason ?? null,
+      last_bar_time: r?.last_bar_time ?? null,
+      next_due_at: r?.next_due_at ?? null,
+    };
+  }
+
+  async runBot(bot: BotRef, opts: { force: boolean }): Promise<CycleResult> {
+    if (this.running.has(bot.id)) return { bot_id: bot.id, outcome: "skipped", reason: "already_running", bar_time: null, trade_id: null };
+    this.running.add(bot.id);
+    const core = this.core;
+    const started = core.clock();
+    core.sql.exec(
+      `INSERT INTO engine_bots (bot_id, last_started_at) VALUES (?, ?) ON CONFLICT (bot_id) DO UPDATE SET last_started_at = excluded.last_started_at`,
+      bot.id, started,
+    );
+    try {
+      const gate = checkGates(bot.config, core.book.executions(bot.id, utcDayStart(started)), started);
+      if (!gate.ok) return this.finishSkip(bot, gate.reason, gate.message, null);
+      const outcome = await this.predictor(bot, { force: opts.force });
+      if (!outcome.ok) return this.finishSkip(bot, outcome.reason, outcome.message, null);
+      const p = outcome.prediction;
+      const decided = core.write((tx) => {
+        const now = core.clock();
+        const fresh = core.sql
+          .exec(`INSERT INTO engine_cycles (bot_id, bar_time, decided_at, outcome, reason) VALUES (?, ?, ?, 'deciding', '') ON CONFLICT DO NOTHING RETURNING bot_id`, bot.id, p.barTime, now)
+          .toArray().length;
+        if (!fresh) {
+          const msg = `already decided for bar ${new Date(p.barTime).toISOString()}; nothing done`;
+          core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime });
+          return this.finish(tx, bot, { bot_id: bot.id, outcome: "duplicate", reason: "already_decided", bar_time: p.barTime, trade_id: null }, now);
+        }
+        const threshold = bot.config.execution.confidenceThreshold;
+        const below = p.direction !== "HOLD" && p.confidence < threshold;
+        const actionable = p.plan !== null && p.direction !== "HOLD" && !below;
+        const reason = below ? `below_threshold: confidence ${p.confidence.toFixed(3)} < ${threshold}` : actionable ? "ok" : p.reason;
+        core.recordPrediction(tx, p, actionable, reason);
+        core.activity(tx, "prediction", bot.id, `${p.symbol} ${p.direction} ${(p.confidence * 100).toFixed(1)}% (bar ${new Date(p.barTime).toISOString()})`, {
+          bar_time: p.barTime, direction: p.direction, confidence: p.confidence, strategy: p.strategy.reason,
+        });
+        if (!actionable || !p.plan) {
+          const code = below ? "below_threshold" : reason;
+          core.activity(tx, "skip", bot.id, `no trade: ${reason}`, { reason: code, bar_time: p.barTime });
+          core.sql.exec(`UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`, code, bot.id, p.barTime);
+          return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason: code, bar_time: p.barTime, trade_id: null }, now);
+        }
+        const cid = clientOrderId(bot.id, p.barTime);
+        const r = core.execute(
+          tx,
+          { side: p.plan.side, symbol: bot.symbol, volume: p.plan.volume, sl: p.plan.stopLoss, tp: p.plan.takeProfit, client_order_id: cid },
+          { botId: bot.id, target: bot.target, source: "bot", fallbackMid: p.plan.entry },
+        );
+        const outcome: CycleResult["outcome"] = r.status === "filled" ? "traded" : r.status === "pending" ? "pending" : r.status === "duplicate" ? "duplicate" : "error";
+        const why = r.status === "filled" || r.status === "pending" ? "executed" : (r.reason ?? r.status);
+        if (r.trade && (r.status === "filled" || r.status === "pending")) core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: bot.id, bar_time: p.barTime, trade: r.trade });
+        core.sql.exec(`UPDATE engine_cycles SET outcome = ?, reason = ?, client_order_id = ? WHERE bot_id = ? AND bar_time = ?`, outcome, why, cid, bot.id, p.barTime);
+        return { result: this.finish(tx, bot, { bot_id: bot.id, outcome, reason: why, bar_time: p.barTime, trade_id: r.trade?.id ?? null }, now), dispatch: r.dispatch };
+      });
+      if ("result" in decided) {
+        if (decided.dispatch) {
+          const sent = await core.dispatch(decided.dispatch, bot.id);
+          if (sent.status === "error") return { ...decided.result, outcome: "error", reason: sent.reason ?? "dispatch failed" };
+        }
+        return decided.result;
+      }
+      return decided;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return core.write((tx) => {
+        const now = core.clock();
+        const failures = (this.schedule(bot.id)?.failures ?? 0) + 1;
+        core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures });
+        const retryAt = Math.min(nextSlot(now, bot.config.execution.cadenceMinutes), now + backoffMs(failures));
+        return this.finish(tx, bot, { bot_id: bot.id, outcome: "error", reason: message.slice(0, 300), bar_time: null, trade_id: null }, now, { failures, nextDue: retryAt });
+      });
+    } finally {
+      this.running.delete(bot.id);
+    }
+  }
+
+  private finishSkip(bot: BotRef, reason: string, message: string, barTime: number | null): CycleResult {
+    return this.core.write((tx) => {
+      const now = this.core.clock();
+      this.core.activity(tx, "skip", bot.id, message, { reason });
+      return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason, bar_time: barTime, trade_id: null }, now);
+    });
+  }
+
+  private finish(tx: Parameters<EngineCore["emit"]>[0], bot: BotRef, result: CycleResult, now: number, retry?: { failures: number; nextDue: number }): CycleResult {
+    const nextDue = retry?.nextDue ?? nextSlot(now, bot.config.execution.cadenceMinutes);
+    this.core.sql.exec(
+      `UPDATE engine_bots SET last_finished_at = ?, last_result = ?, last_reason = ?, last_bar_time = COALESCE(?, last_bar_time), next_due_at = ?, failures = ? WHERE bot_id = ?`,
+      now, result.outcome, result.reason, result.bar_time, nextDue, retry?.failures ?? 0, bot.id,
+    );
+    this.core.emit(tx, "STATUS_UPDATE", { bot_id: bot.id, state: result.outcome === "error" ? "error" : "idle", last_result: result.outcome, last_reason: result.reason, next_due_at: nextDue });
+    return result;
+  }
+}

@@ -1,0 +1,294 @@
+import { utcDay } from "../../core/paper/ledger";
+import type { PaperEvent } from "../../core/paper/schemas";
+import type { ActivityData, EventData, EventType, PositionView, TradeView, UserEvent } from "../../core/protocol/events";
+import { OrderIntentSchema, type OrderIntent, type OrderIntentInput } from "../../core/protocol/orders";
+import type { AccountView } from "../../core/protocol/events";
+import type { ExecutionResult } from "../../core/protocol/portfolio-api";
+import type { Prediction } from "../../core/protocol/prediction";
+import { db } from "../../worker/db/client";
+import type { Env } from "../../worker/env";
+import { EventLog } from "./event-log";
+import { broadcast } from "./fanout";
+import { Outbox, type FlushReport } from "./outbox";
+import { PaperAccount } from "./paper-account";
+import type { Quote } from "./replay-quotes";
+import { Meta, createEngineTables } from "./tables";
+import { closedTrade, newTradeView, openedTrade, positionView, TradeBook } from "./trade-book";
+import { noConnector, type ConnectorLink, type TargetKind } from "./targets";
+
+/** Activities live 24 h in D1 (deleted on flush after that). */
+export const ACTIVITY_TTL_MS = 24 * 3600_000;
+
+export interface EngineDeps {
+  ctx: DurableObjectState;
+  env: Pick<Env, "DB">;
+  /** Current market price of a symbol (replay walk, or the connector's last quote). */
+  quote: (symbol: string) => Quote | null;
+  clock?: () => number;
+  connector?: ConnectorLink;
+}
+
+export type Source = "bot" | "manual";
+
+/** Events produced inside one transaction; broadcast only after it commits. */
+export type Tx = UserEvent[];
+
+/**
+ * The engine's state machine inside the user's object: paper account, trade book, event log and
+ * outbox, all in the object's SQLite. Every state change goes through `write`, one synchronous
+ * SQLite transaction: the change, its events and its D1 outbox rows commit together or not at all.
+ */
+export class EngineCore {
+  readonly sql: SqlStorage;
+  readonly meta: Meta;
+  readonly log: EventLog;
+  readonly outbox: Outbox;
+  readonly book: TradeBook;
+  readonly paper: PaperAccount;
+  clock: () => number;
+  quote: (symbol: string) => Quote | null;
+  connector: ConnectorLink;
+  private flushing: Promise<FlushReport> | null = null;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.sql = deps.ctx.storage.sql;
+    createEngineTables(this.sql);
+    this.meta = new Meta(this.sql);
+    this.log = new EventLog(this.sql);
+    this.outbox = new Outbox(this.sql);
+    this.book = new TradeBook(this.sql);
+    this.paper = new PaperAccount(this.sql);
+    this.clock = deps.clock ?? Date.now;
+    this.quote = deps.quote;
+    this.connector = deps.connector ?? noConnector;
+  }
+
+  get ctx(): DurableObjectState {
+    return this.deps.ctx;
+  }
+
+  /** The object's user (remembered from the first verified call; the object is named by it). */
+  bindUser(userId: string): void {
+    const known = this.meta.get("user_id");
+    if (known === undefined) this.meta.set("user_id", userId);
+    else if (known !== userId) throw new Error("object addressed with a different user id");
+  }
+
+  get userId(): string | undefined {
+    return this.meta.get("user_id");
+  }
+
+  write<T>(fn: (tx: Tx) => T): T {
+    const tx: Tx = [];
+    let out: T;
+    try {
+      out = this.deps.ctx.storage.transactionSync(() => fn(tx));
+    } catch (e) {
+      this.paper.discard();
+      throw e;
+    }
+    broadcast(this.deps.ctx, tx);
+    return out;
+  }
+
+  emit<T extends EventType>(tx: Tx, type: T, data: EventData<T>): UserEvent {
+    const ev = this.log.append(type, data, this.clock());
+    tx.push(ev);
+    return ev;
+  }
+
+  activity(tx: Tx, kind: ActivityData["kind"], botId: string | null, message: string, detail?: Record<string, unknown>): void {
+    const now = this.clock();
+    const seq = this.log.latestSeq() + 1;
+    const data: ActivityData = { id: `${this.userId ?? "anon"}:${seq}`, kind, bot_id: botId, message, ...(detail ? { detail } : {}) };
+    const ev = this.emit(tx, "activity", data);
+    if (ev.seq !== seq) throw new Error("event seq moved inside a transaction");
+    this.outbox.enqueue({ kind: "activity", row: { ...data, seq, created_at: now, expires_at: now + ACTIVITY_TTL_MS } }, now);
+  }
+
+  /** Flushes the outbox to D1; concurrent callers share one flush (two would race stale rows). */
+  async flush(): Promise<FlushReport> {
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    const userId = this.userId;
+    if (!userId) return { written: 0, failed: 0, remaining: 0, error: null };
+    this.flushing = this.outbox.flush(db(this.deps.env), userId, this.clock());
+    try {
+      return await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  // ---- execution -----------------------------------------------------------------------------
+
+  /**
+   * Executes an order intent on a target inside `tx`. Idempotent by client order id: a second call
+   * with the same id returns the first trade as `duplicate` and changes nothing.
+   */
+  execute(tx: Tx, input: OrderIntentInput, meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number }): ExecutionResult & { dispatch?: OrderIntent } {
+    const parsed = OrderIntentSchema.safeParse(input);
+    if (!parsed.success) return { status: "rejected", trade: null, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    const intent = parsed.data;
+    const prior = this.book.byClientOrderId(intent.client_order_id);
+    if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
+    const now = this.clock();
+    const trade = newTradeView(intent, meta.botId, meta.target, now);
+    if (meta.target === "connector") {
+      this.book.save({ trade, position: null, positionId: null, executedAt: now });
+      this.outbox.enqueue({ kind: "trade", row: trade }, now);
+      this.emit(tx, "trade", trade);
+      this.activity(tx, "trade", meta.botId, `${intent.side} ${intent.volume} ${intent.symbol} sent to the connector (${intent.client_order_id})`);
+      return { status: "pending", trade, reason: null, dispatch: intent };
+    }
+    const q = this.quote(intent.symbol);
+    const price = q ? { mid: q.mid } : meta.fallbackMid !== undefined ? { mid: meta.fallbackMid } : null;
+    const paper = this.paper.engine;
+    const result = price
+      ? paper.submit(intent, { time: q?.time ?? now, price })
+      : ({ status: "rejected", reason: "no_price", message: `no price for ${intent.symbol}` } as const);
+    if (result.status === "rejected") {
+      const rejected: TradeView = { ...trade, status: "rejected", reason: `${result.reason}: ${result.message}` };
+      this.book.save({ trade: rejected, position: null, positionId: null, executedAt: now });
+      this.outbox.enqueue({ kind: "trade", row: rejected }, now);
+      this.emit(tx, "trade", rejected);
+      this.emit(tx, "TRADE_ERROR", { bot_id: meta.botId, client_order_id: intent.client_order_id, code: result.reason, message: result.message });
+      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, { reason: result.reason });
+      this.paper.save();
+      return { status: "rejected", trade: rejected, reason: rejected.reason };
+    }
+    const opened = openedTrade(trade, result.event, now);
+    const pos = positionView(opened, paper.position(result.positionId) ?? null, meta.source, now, null);
+    this.book.save({ trade: opened, position: pos, positionId: result.positionId, executedAt: now });
+    this.paper.save();
+    this.outbox.enqueue({ kind: "trade", row: opened }, now);
+    this.outbox.enqueue({ kind: "position", row: pos }, now);
+    this.emit(tx, "trade", opened);
+    this.emit(tx, "position_updated", pos);
+    this.emitPortfolio(tx);
+    this.activity(tx, "trade", meta.botId, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`, { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit });
+    return { status: "filled", trade: opened, reason: null };
+  }
+
+  /** After commit: hand a connector order to the link; a failure marks it error (no resend). */
+  async dispatch(intent: OrderIntent, botId: string | null): Promise<ExecutionResult> {
+    const sent = await this.connector.sendOpen(intent);
+    const entry = this.book.byClientOrderId(intent.client_order_id);
+    if (!entry) throw new Error("dispatched order vanished from the book");
+    if (sent.ok) return { status: "pending", trade: entry.trade, reason: null };
+    return this.write((tx) => {
+      const now = this.clock();
+      const failed: TradeView = { ...entry.trade, status: "error", reason: `${sent.code}: ${sent.message}` };
+      this.book.save({ ...entry, trade: failed });
+      this.outbox.enqueue({ kind: "trade", row: failed }, now);
+      this.emit(tx, "trade", failed);
+      this.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: intent.client_order_id, code: sent.code, message: sent.message });
+      this.activity(tx, "error", botId, `order ${intent.client_order_id} not sent: ${sent.message}; it will not be resent automatically`, { code: sent.code });
+      return { status: "error", trade: failed, reason: failed.reason };
+    });
+  }
+
+  // ---- market data into the paper account ----------------------------------------------------
+
+  /** Paper engine events (closes, SL moves) into trades, positions, events and outbox rows. */
+  applyPaperEvents(tx: Tx, events: readonly PaperEvent[]): void {
+    const now = this.clock();
+    for (const e of events) {
+      if (e.type === "opened") continue;
+      const entry = this.book.byPaperPosition(e.positionId);
+      if (!entry) continue;
+      if (e.type === "closed") {
+        const trade = closedTrade(entry.trade, e, now);
+        const pos: PositionView = { ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position), current_price: e.exitPrice, unrealized_pnl: 0, status: "closed" };
+        this.book.save({ ...entry, trade, position: pos });
+        this.outbox.enqueue({ kind: "trade", row: trade }, now);
+        this.outbox.enqueue({ kind: "position", row: pos }, now);
+        this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl: e.netPnl, close_reason: e.reason });
+        this.emit(tx, "trade", trade);
+        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`, { trade_id: trade.id, reason: e.reason, pnl: e.netPnl });
+      } else {
+        const mark = this.paper.engine.position(e.positionId) ?? null;
+        const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
+        const trade = { ...entry.trade, stop_loss: e.sl, take_profit: e.tp };
+        this.book.save({ ...entry, trade, position: pos });
+        this.outbox.enqueue({ kind: "position", row: pos }, now);
+        this.emit(tx, "position_updated", pos);
+        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, { trade_id: trade.id });
+      }
+    }
+    if (events.length > 0) {
+      this.paper.save();
+      this.emitPortfolio(tx);
+    }
+  }
+
+  /** A closed bar of mid prices: SL/TP/trailing/breakeven of open paper positions. */
+  processBar(bar: { symbol: string; time: number; open: number; high: number; low: number; close: number }): PaperEvent[] {
+    return this.write((tx) => {
+      const events = this.paper.engine.processBar(bar);
+      this.applyPaperEvents(tx, events);
+      if (events.length === 0) this.paper.save(); // last quote moved
+      return events;
+    });
+  }
+
+  /** The current quote for each symbol with open paper positions: exits, then marks pushed to browsers. */
+  tick(): { symbols: number; events: number } {
+    const symbols = [...new Set(this.paper.engine.positions().map((p) => p.symbol))];
+    let count = 0;
+    for (const symbol of symbols) {
+      const q = this.quote(symbol);
+      if (!q) continue;
+      this.write((tx) => {
+        const events = this.paper.engine.processBar({ symbol, time: q.time, open: q.mid, high: q.mid, low: q.mid, close: q.mid });
+        this.applyPaperEvents(tx, events);
+        this.paper.save();
+        count += events.length;
+        this.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+        if (events.length === 0) this.emitPortfolio(tx);
+      });
+    }
+    return { symbols: symbols.length, events: count };
+  }
+
+  // ---- views --------------------------------------------------------------------------------
+
+  openPositions(): PositionView[] {
+    const now = this.clock();
+    const paper = this.paper.engine;
+    return this.book.open().map((e) => positionView(e.trade, e.positionId ? (paper.position(e.positionId) ?? null) : null, e.position?.source ?? "bot", now, e.position));
+  }
+
+  accountView(): AccountView {
+    const paper = this.paper.engine;
+    const a = paper.account();
+    const quotes = paper.toJSON().lastQuotes;
+    const newest = Math.max(0, ...Object.values(quotes).map((q) => q.time));
+    return {
+      currency: a.currency,
+      balance: a.balance,
+      equity: a.equity,
+      unrealized_pnl: a.unrealizedPnl,
+      margin_used: a.marginUsed,
+      free_margin: a.freeMargin,
+      margin_level: a.marginLevel,
+      open_positions: a.openPositions,
+      daily_pnl: newest > 0 ? paper.dailyPnl(utcDay(newest)) : 0,
+    };
+  }
+
+  marketTime(): number | null {
+    const quotes = Object.values(this.paper.engine.toJSON().lastQuotes);
+    return quotes.length ? Math.max(...quotes.map((q) => q.time)) : null;
+  }
+
+  emitPortfolio(tx: Tx): void {
+    this.emit(tx, "portfolio_update", this.accountView());
+  }
+
+  recordPrediction(tx: Tx, p: Prediction, actionable: boolean, reason: string): void {
+    const failed = p.ensemble.breakdown.filter((b) => !b.healthy).map((b) => `${b.timeframe}: ${b.error ?? "unhealthy"}`);
+    this.meta.set(`models:${p.botId}`, JSON.stringify({ healthy: p.ensemble.healthyModels, total: p.ensemble.totalModels, errors: failed }));
+    this.emit(tx, "ML_PREDICTION_GENERATED", p);
+    this.emit(tx, "signal", { bot_id: p.botId, symbol: p.symbol, direction: p.direction, confidence: p.confidence, bar_time: p.barTime, actionable, reason });
+  }
+}

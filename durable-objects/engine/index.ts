@@ -1,0 +1,233 @@
+import type { Bar } from "../../core/market/bar";
+import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../../core/protocol/portfolio-api";
+import type { PositionView } from "../../core/protocol/events";
+import { activeBots } from "../../worker/bots/store";
+import { db } from "../../worker/db/client";
+import { clientOrderId, CycleRunner } from "./cycle-runner";
+import { EngineCore, type EngineDeps } from "./engine";
+import { BROWSER_TAG } from "./fanout";
+import { utcDayStart } from "./gates";
+import { predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
+
+/** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
+export const TICK_MS = 1000;
+export const BAR_CHECK_MS = 60_000;
+/** A cycle started but not finished for this long is reported stuck. */
+export const STUCK_MS = 5 * 60_000;
+/** Outbox rows older than this mean D1 writes are failing. */
+export const OUTBOX_BACKLOG_MS = 60_000;
+
+export interface EngineHostDeps extends EngineDeps {
+  /** Closed base-timeframe bars of `symbol` opened after `after` (the object's bar store). */
+  newBars: (symbol: string, after: number) => Promise<Bar[]>;
+  predictor?: Predictor;
+  /** The user's active bots (D1); injectable so the cycle logic can be tested without a D1 fixture. */
+  loadBots?: (userId: string) => Promise<BotRef[]>;
+}
+
+export interface BotInfo {
+  id: string;
+  name: string;
+  symbol: string;
+  active: boolean;
+  cadence: number;
+  target: "paper" | "connector";
+  updatedAt: number;
+}
+
+/** The engine as the object uses it: cycles, alarm, manual trades, views and health. */
+export class Engine {
+  readonly core: EngineCore;
+  readonly runner: CycleRunner;
+  private readonly loadBots: (userId: string) => Promise<BotRef[]>;
+
+  constructor(private readonly deps: EngineHostDeps) {
+    this.core = new EngineCore(deps);
+    this.runner = new CycleRunner(this.core, deps.predictor ?? predictionUnavailable);
+    this.loadBots =
+      deps.loadBots ??
+      (async (userId) =>
+        (await activeBots(db(deps.env), userId)).map(({ row, config }) => ({ id: row.id, userId, name: row.name, symbol: row.symbol, target: row.target, config })));
+  }
+
+  set predictor(p: Predictor) {
+    this.runner.predictor = p;
+  }
+
+  /** Cron or trigger: run due (or, with force, all) active bots one after another, flush, re-arm the alarm. */
+  async runCycles(opts: { firedAt: number; force?: boolean }): Promise<CycleResult[]> {
+    const userId = this.core.userId;
+    if (!userId) return [];
+    const bots = await this.loadBots(userId);
+    this.runner.syncBots(bots);
+    const results: CycleResult[] = [];
+    for (const bot of bots) {
+      if (!opts.force && !this.runner.isDue(bot.id, opts.firedAt)) continue;
+      results.push(await this.runner.runBot(bot, { force: opts.force ?? false }));
+    }
+    await this.core.flush();
+    await this.arm();
+    return results;
+  }
+
+  /** Executes the bot's current plan now (manual flow): same path and same client order id as the cycle. */
+  async executePlan(bot: BotRef): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
+    const outcome = await this.runner.predictor(bot, { force: false });
+    if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
+    const p = outcome.prediction;
+    if (!p.plan) return { ok: false, reason: "no_plan", message: `no trade plan for bar ${new Date(p.barTime).toISOString()}: ${p.reason}` };
+    const plan = p.plan;
+    const cid = clientOrderId(bot.id, p.barTime);
+    const r = this.core.write((tx) => {
+      const now = this.core.clock();
+      this.core.sql.exec(
+        `INSERT INTO engine_cycles (bot_id, bar_time, decided_at, outcome, reason, client_order_id) VALUES (?, ?, ?, 'manual', 'executed by user', ?) ON CONFLICT DO NOTHING`,
+        bot.id, p.barTime, now, cid,
+      );
+      this.core.recordPrediction(tx, p, true, "executed by user");
+      return this.core.execute(
+        tx,
+        { side: plan.side, symbol: bot.symbol, volume: plan.volume, sl: plan.stopLoss, tp: plan.takeProfit, client_order_id: cid },
+        { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry },
+      );
+    });
+    const result = r.dispatch ? await this.core.dispatch(r.dispatch, bot.id) : r;
+    await this.afterChange();
+    const { dispatch: _d, ...plain } = result as typeof r;
+    return { ok: true, result: plain };
+  }
+
+  async manualTrade(req: ManualTradeRequest): Promise<ExecutionResult> {
+    const { target, ...intent } = req;
+    const r = this.core.write((tx) => this.core.execute(tx, intent, { botId: null, target, source: "manual" }));
+    const result = r.dispatch ? await this.core.dispatch(r.dispatch, null) : r;
+    await this.afterChange();
+    const { dispatch: _d, ...plain } = result as typeof r;
+    return plain;
+  }
+
+  /** The one alarm: flush the outbox, check closed bars and live marks, run due bots, re-arm. */
+  async onAlarm(): Promise<void> {
+    const now = this.core.clock();
+    if ((this.core.outbox.stats(now).nextAttemptAt ?? Infinity) <= now) await this.core.flush();
+    await this.checkPositions();
+    const due = this.runner.earliestDue();
+    if (due !== null && due <= now) await this.runCycles({ firedAt: now });
+    else await this.core.flush();
+    await this.arm();
+  }
+
+  /** Closed bars since the last check, then (with a browser listening) a live tick. */
+  async checkPositions(): Promise<void> {
+    const symbols = [...new Set(this.core.paper.engine.positions().map((p) => p.symbol))];
+    for (const symbol of symbols) {
+      const mark = this.core.sql.exec<{ t: number }>(`SELECT last_bar_time AS t FROM engine_bar_marks WHERE symbol = ?`, symbol).toArray()[0]?.t;
+      const opened = Math.min(...this.core.paper.engine.positions().filter((p) => p.symbol === symbol).map((p) => p.openTime));
+      const bars = await this.deps.newBars(symbol, mark ?? opened);
+      for (const b of bars) this.core.processBar({ symbol, time: b.time, open: b.open, high: b.high, low: b.low, close: b.close });
+      const last = bars.at(-1);
+      if (last) this.core.sql.exec(`INSERT INTO engine_bar_marks (symbol, last_bar_time) VALUES (?, ?) ON CONFLICT (symbol) DO UPDATE SET last_bar_time = excluded.last_bar_time`, symbol, last.time);
+    }
+    if (symbols.length > 0 && this.browsers() > 0) this.core.tick();
+  }
+
+  /** Sets the alarm to the earliest of: a bot due, an outbox retry, a live tick or bar check. */
+  async arm(): Promise<number | null> {
+    const now = this.core.clock();
+    const candidates: number[] = [];
+    const due = this.runner.earliestDue();
+    if (due !== null) candidates.push(Math.max(due, now));
+    const ob = this.core.outbox.stats(now);
+    if (ob.pending > 0 && ob.nextAttemptAt !== null) candidates.push(Math.max(ob.nextAttemptAt, now));
+    if (this.core.paper.engine.account().openPositions > 0) candidates.push(now + (this.browsers() > 0 ? TICK_MS : BAR_CHECK_MS));
+    if (candidates.length === 0) return null;
+    const at = Math.min(...candidates);
+    const current = await this.core.ctx.storage.getAlarm();
+    if (current === null || current > at || current < now) await this.core.ctx.storage.setAlarm(at);
+    return at;
+  }
+
+  /** After a browser connects: make sure live marks start (the alarm does them). */
+  async onBrowserConnected(): Promise<void> {
+    await this.arm();
+  }
+
+  private browsers(): number {
+    return this.core.ctx.getWebSockets(BROWSER_TAG).length;
+  }
+
+  private async afterChange(): Promise<void> {
+    await this.core.flush();
+    await this.arm();
+  }
+
+  // ---- views -----------------------------------------------------------------------------------
+
+  portfolio(): PortfolioStatus {
+    return { account: this.core.accountView(), positions: this.core.openPositions(), as_of: this.core.marketTime() };
+  }
+
+  positions(): PositionView[] {
+    return this.core.openPositions();
+  }
+
+  status(bots: readonly BotInfo[]): BotRunStatus[] {
+    return bots.map((b) => this.runner.statusOf(b));
+  }
+
+  activeBots(bots: readonly BotInfo[]) {
+    const now = this.core.clock();
+    const open = this.core.openPositions();
+    return bots.map((b) => {
+      const s = this.runner.statusOf(b);
+      const mine = open.filter((p) => p.bot_id === b.id);
+      return {
+        bot_id: b.id,
+        name: b.name,
+        symbol: b.symbol,
+        target: b.target,
+        last_result: s.last_result,
+        last_reason: s.last_reason,
+        next_due_at: s.next_due_at,
+        open_positions: mine.length,
+        unrealized_pnl: Math.round(mine.reduce((a, p) => a + p.unrealized_pnl, 0) * 100) / 100,
+        trades_today: this.core.book.executions(b.id, utcDayStart(now)).today,
+      };
+    });
+  }
+
+  /** Real checks only: cycle age vs cadence, unfinished cycles, outbox backlog and dead rows, model health. */
+  health(bots: readonly BotInfo[]): AutoTradingHealth {
+    const now = this.core.clock();
+    const problems: AutoTradingHealth["problems"] = [];
+    for (const b of bots) {
+      const s = this.runner.statusOf(b);
+      const cadenceMs = b.cadence * 60_000;
+      const lastRun = s.last_finished_at ?? null;
+      const reference = lastRun ?? b.updatedAt;
+      if (now - reference > 2 * cadenceMs + 60_000) {
+        problems.push({ bot_id: b.id, check: "stale", message: lastRun === null ? `never ran in ${Math.round((now - reference) / 60_000)} min (cadence ${b.cadence} min)` : `last cycle ${Math.round((now - lastRun) / 60_000)} min ago (cadence ${b.cadence} min)` });
+      }
+      if (s.last_started_at !== null && s.last_started_at > (s.last_finished_at ?? 0) && now - s.last_started_at > STUCK_MS) {
+        problems.push({ bot_id: b.id, check: "stuck", message: `cycle started ${Math.round((now - s.last_started_at) / 1000)} s ago and has not finished` });
+      }
+      if (s.last_result === "error") problems.push({ bot_id: b.id, check: "last_error", message: s.last_reason ?? "last cycle failed" });
+      const models = this.core.meta.get(`models:${b.id}`);
+      if (models) {
+        const m = JSON.parse(models) as { healthy: number; total: number; errors: string[] };
+        if (m.healthy < m.total) problems.push({ bot_id: b.id, check: "unhealthy_models", message: `${m.total - m.healthy} of ${m.total} models failed: ${m.errors.join("; ").slice(0, 300)}` });
+      }
+    }
+    const ob = this.core.outbox.stats(now);
+    if (ob.pending > 0 && (ob.oldestAgeMs ?? 0) > OUTBOX_BACKLOG_MS) problems.push({ bot_id: null, check: "outbox_backlog", message: `${ob.pending} rows waiting for D1, oldest ${Math.round((ob.oldestAgeMs ?? 0) / 1000)} s` });
+    if (ob.dead > 0) problems.push({ bot_id: null, check: "outbox_dead", message: `${ob.dead} rows parked after repeated D1 failures` });
+    const activeCount = bots.filter((b) => b.active).length;
+    return {
+      status: activeCount === 0 && problems.length === 0 ? "idle" : problems.length > 0 ? "degraded" : "healthy",
+      checked_at: now,
+      active_bots: activeCount,
+      outbox: { pending: ob.pending, dead: ob.dead, oldest_age_ms: ob.oldestAgeMs },
+      problems,
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import type { OrderIntent } from "../../core/protocol/orders";
+
+/**
+ * Where a bot's orders go. `paper` fills synchronously inside the object's transaction.
+ * `connector` records the order as pending, then sends a TRADE_COMMAND carrying the client order
+ * id after the commit; a failure becomes TRADE_ERROR + an activity and the order stays in the
+ * book, so a retry of the cycle finds it (never a blind resend; reconciliation is SYNC's job).
+ */
+export type TargetKind = "paper" | "connector";
+
+export type DispatchResult = { ok: true } | { ok: false; code: "not_connected" | "send_failed"; message: string };
+
+export interface ConnectorLink {
+  /** Sends the open command for `intent`; resolves once handed to the socket (the result arrives later as TRADE_RESULT). */
+  sendOpen(intent: OrderIntent): Promise<DispatchResult>;
+}
+
+/** Until the object's connector socket exists, every command answers `not_connected`. */
+export const noConnector: ConnectorLink = {
+  sendOpen: async () => ({ ok: false, code: "not_connected", message: "no connector is connected for this account" }),
+};

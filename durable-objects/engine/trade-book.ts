@@ -1,0 +1,116 @@
+import type { ClosedEvent, OpenedEvent } from "../../core/paper/schemas";
+import type { PositionMark } from "../../core/paper/engine";
+import type { OrderIntent } from "../../core/protocol/orders";
+import type { PositionView, TradeView } from "../../core/protocol/events";
+
+type Row = { id: string; bot_id: string | null; client_order_id: string; position_id: string | null; executed_at: number; status: string; view: string; position: string | null };
+
+export interface BookEntry {
+  trade: TradeView;
+  position: PositionView | null;
+  positionId: string | null;
+  executedAt: number;
+}
+
+const entry = (r: Row): BookEntry => ({
+  trade: JSON.parse(r.view) as TradeView,
+  position: r.position ? (JSON.parse(r.position) as PositionView) : null,
+  positionId: r.position_id,
+  executedAt: r.executed_at,
+});
+
+/** The object's copy of its trades and positions (hot state the gates and views read without D1). */
+export class TradeBook {
+  constructor(private readonly sql: SqlStorage) {}
+
+  save(e: BookEntry): void {
+    this.sql.exec(
+      `INSERT INTO engine_trades (id, bot_id, client_order_id, position_id, executed_at, status, view, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET position_id = excluded.position_id, status = excluded.status, view = excluded.view, position = excluded.position`,
+      e.trade.id, e.trade.bot_id, e.trade.client_order_id, e.positionId, e.executedAt, e.trade.status, JSON.stringify(e.trade), e.position ? JSON.stringify(e.position) : null,
+    );
+  }
+
+  byClientOrderId(id: string): BookEntry | undefined {
+    const r = this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE client_order_id = ?`, id).toArray()[0];
+    return r && entry(r);
+  }
+
+  byPaperPosition(positionId: string): BookEntry | undefined {
+    const r = this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE position_id = ? AND status = 'open'`, positionId).toArray()[0];
+    return r && entry(r);
+  }
+
+  byId(id: string): BookEntry | undefined {
+    const r = this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE id = ?`, id).toArray()[0];
+    return r && entry(r);
+  }
+
+  open(): BookEntry[] {
+    return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE status = 'open' ORDER BY executed_at`).toArray().map(entry);
+  }
+
+  /** Executed (pending/open/closed) trades of a bot: the newest time and how many since dayStart. */
+  executions(botId: string, dayStart: number): { lastAt: number | null; today: number } {
+    const r = this.sql
+      .exec<{ last: number | null; today: number | null }>(
+        `SELECT MAX(executed_at) AS last, SUM(executed_at >= ?) AS today FROM engine_trades WHERE bot_id = ? AND status IN ('pending', 'open', 'closed')`,
+        dayStart, botId,
+      )
+      .one();
+    return { lastAt: r.last, today: r.today ?? 0 };
+  }
+}
+
+export function newTradeView(intent: OrderIntent, botId: string | null, target: TradeView["target"], now: number): TradeView {
+  return {
+    id: crypto.randomUUID(),
+    bot_id: botId,
+    client_order_id: intent.client_order_id,
+    symbol: intent.symbol,
+    side: intent.side,
+    volume: intent.volume,
+    entry_price: null,
+    exit_price: null,
+    stop_loss: intent.sl,
+    take_profit: intent.tp,
+    status: "pending",
+    target,
+    broker_ticket: null,
+    pnl: null,
+    commission: 0,
+    reason: null,
+    opened_at: null,
+    closed_at: null,
+    created_at: now,
+  };
+}
+
+export function openedTrade(t: TradeView, e: OpenedEvent, now: number): TradeView {
+  return { ...t, status: "open", entry_price: e.price, stop_loss: e.sl, take_profit: e.tp, commission: e.commission, opened_at: now, broker_ticket: e.positionId };
+}
+
+export function closedTrade(t: TradeView, e: ClosedEvent, now: number): TradeView {
+  return { ...t, status: "closed", exit_price: e.exitPrice, pnl: e.netPnl, commission: e.totalCommission, reason: e.reason, closed_at: now };
+}
+
+export function positionView(t: TradeView, mark: PositionMark | null, source: PositionView["source"], now: number, prior: PositionView | null): PositionView {
+  return {
+    id: t.id,
+    trade_id: t.id,
+    bot_id: t.bot_id,
+    symbol: t.symbol,
+    side: t.side,
+    volume: t.volume,
+    entry_price: mark?.entryPrice ?? prior?.entry_price ?? t.entry_price ?? 0,
+    stop_loss: mark ? mark.sl : (prior?.stop_loss ?? t.stop_loss),
+    take_profit: mark ? mark.tp : (prior?.take_profit ?? t.take_profit),
+    current_price: mark?.markPrice ?? prior?.current_price ?? null,
+    unrealized_pnl: mark?.unrealizedPnl ?? 0,
+    source,
+    broker_ticket: t.broker_ticket,
+    status: t.status === "open" ? "open" : "closed",
+    opened_at: t.opened_at ?? now,
+    updated_at: now,
+  };
+}
