@@ -1,5 +1,6 @@
 // The Worker: API + sockets + dashboard assets (served by the assets binding before this runs).
 import { createApp } from "./app";
+import { runCron } from "./cron";
 import type { Env } from "./env";
 
 export { UserBot } from "../durable-objects/user-bot";
@@ -8,7 +9,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // Cycles arrive with the bot-object issue; the trigger is wired now so `/__scheduled` works.
+  async scheduled(controller, env) {
+    const report = await runCron(env, controller.scheduledTime);
+    console.log(JSON.stringify({ msg: "cron", ...report, errors: report.errors.slice(0, 5) }));
   },
 } satisfies ExportedHandler<Env>;
