@@ -16,6 +16,8 @@ import { USER_ID_HEADER } from "../worker/lib/object-address";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
 import { MarketService, type CandlesResult } from "./market/market-service";
+import { PredictionService, type ModelHealthRow } from "./prediction";
+import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
 
 const BROWSER_TAG = "browser";
 
@@ -62,6 +64,30 @@ export class UserBot extends DurableObject<Env> {
     return this.market.getCandles(symbol, timeframe, limit);
   }
   // ---- end market data ----
+
+  // ---- predictions (durable-objects/prediction): decisions on the bot's models, cached per bar ----
+  private predictionService: PredictionService | undefined;
+  /** The object's prediction service; the engine's cycle (in this class) uses it directly. */
+  private get predictions(): PredictionService {
+    return (this.predictionService ??= new PredictionService({
+      env: this.env,
+      sql: this.ctx.storage.sql,
+      candles: (symbol, timeframe, limit) => this.market.getCandles(symbol, timeframe, limit),
+      infer: (key, rows, f) => this.inference.predict(key, rows, f),
+    }));
+  }
+
+  /** A prediction for one of this user's bots. `userId` is the Worker's verified subject; it must name this object. */
+  predict(userId: string, request: PredictRequest): Promise<PredictOutcome> {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("predict: user does not own this object");
+    return this.predictions.predict(userId, PredictRequestSchema.parse(request));
+  }
+
+  /** Last success/error of every model this object ran (for the auto-trading health endpoint). */
+  modelHealth(botId?: string): ModelHealthRow[] {
+    return this.predictions.health.list(botId);
+  }
+  // ---- end predictions ----
 
   private acceptBrowser(request: Request, userId: string): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {

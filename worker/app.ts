@@ -12,6 +12,7 @@ import { marketRoutes } from "./routes/market";
 import { meRoutes } from "./routes/me";
 import { modelArtifactRoutes } from "./routes/model-artifacts";
 import { modelRoutes } from "./routes/models";
+import { predictRoutes } from "./routes/predict";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
 
@@ -36,6 +37,7 @@ export function createApp() {
   api.route("/", modelRoutes);
   api.route("/", modelArtifactRoutes);
   api.route("/", marketRoutes);
+  api.route("/", predictRoutes);
 
   app.use("/api/*", limitBody());
   app.route("/api/v1", api);

@@ -1,0 +1,134 @@
+// The object's prediction service: bot + models from D1/R2, bars from the object's market service,
+// models through the object's ORT session cache, then core/decision decides. Manual predictions
+// (GET /predict, POST ml/models/{id}/predict) and the engine's cycle both come through predict().
+import { decide, BARS_PER_TIMEFRAME, prepareInputs, singleTimeframeConfig, type ModelOutput } from "../../core/decision/decide";
+import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
+import { getInstrument } from "../../core/instruments/catalog";
+import type { Bar } from "../../core/market/bar";
+import type { Timeframe } from "../../core/market/timeframes";
+import type { PredictOutcome, PredictRequest } from "../../core/protocol/predict-api";
+import type { Prediction } from "../../core/protocol/prediction";
+import { db } from "../../worker/db/client";
+import type { Env } from "../../worker/env";
+import type { PredictProbabilitiesResult } from "../inference";
+import type { CandlesResult } from "../market/market-service";
+import { activeModelVersions, findBot, type ModelVersionRow } from "./bot-models";
+import { ModelHealth } from "./model-health";
+import { PredictionCache } from "./prediction-cache";
+import { recordPrediction } from "./record";
+
+/** Balance used for risk-based sizing until the paper account supplies its own (see docs/DECISION.md). */
+export const DEFAULT_SIZING_BALANCE = 10_000;
+
+export interface PredictionDeps {
+  env: Pick<Env, "DB">;
+  sql: SqlStorage;
+  candles: (symbol: string, timeframe: Timeframe, limit: number) => Promise<CandlesResult>;
+  infer: (modelKey: string, rows: Float32Array, featureCount: number) => Promise<PredictProbabilitiesResult>;
+  /** Account balance (account currency) for risk_pct sizing. */
+  balance?: () => number | Promise<number>;
+  accountCurrency?: string;
+  now?: () => number;
+  /** Where computed predictions go; recordPrediction (D1) unless the engine routes them elsewhere. */
+  record?: (userId: string, p: Prediction) => Promise<unknown>;
+}
+
+const short = (hash: string) => hash.slice(0, 12);
+
+export class PredictionService {
+  readonly health: ModelHealth;
+  readonly cache: PredictionCache;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PredictionDeps) {
+    this.health = new ModelHealth(deps.sql);
+    this.cache = new PredictionCache(deps.sql);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** `userId` must be the object's own user (the caller checks; see UserBot.predict). */
+  async predict(userId: string, req: PredictRequest): Promise<PredictOutcome> {
+    const d = db(this.deps.env);
+    const bot = await findBot(d, userId, { botId: req.botId, symbol: req.symbol });
+    if (!bot.ok) return { ok: false, code: bot.code, message: bot.message };
+    const { row, config: full } = bot;
+    const tfs = full.ensemble.models.map((m) => m.timeframe);
+    if (req.timeframe !== "multi" && !tfs.includes(req.timeframe)) {
+      return { ok: false, code: "bad_request", message: `timeframe ${req.timeframe} is not in this bot's ensemble (${tfs.join(", ")}); use one of them or "multi"` };
+    }
+    const config = req.timeframe === "multi" ? full : singleTimeframeConfig(full, req.timeframe);
+    const versions = await activeModelVersions(d, userId, row.id);
+
+    // Bars: >= 200 decision-ready bars per timeframe on top of the feature warm-up.
+    const barsByTf: Partial<Record<Timeframe, Bar[]>> = {};
+    const stale: string[] = [];
+    for (const { timeframe } of config.ensemble.models) {
+      const r = await this.deps.candles(config.symbol, timeframe, BARS_PER_TIMEFRAME);
+      if (!r.ok) return { ok: false, code: "skipped", message: `market data for ${config.symbol} ${timeframe}: ${r.message}`, details: { reason: r.reason } };
+      if (!r.freshness.fresh) stale.push(r.freshness.message);
+      barsByTf[timeframe] = r.bars;
+    }
+    // Never decide on stale bars: a skip with the reason, no plan (the engine records it).
+    if (stale.length) return { ok: false, code: "skipped", message: `market data is stale: ${stale.join("; ")}`, details: { reason: "stale" } };
+
+    const prepared = prepareInputs(config, barsByTf);
+    if (!prepared.ok) return { ok: false, code: "skipped", message: prepared.reason, details: { reason: "no_data" } };
+    const { inputs } = prepared;
+
+    const label = req.timeframe;
+    const key = JSON.stringify({
+      closes: inputs.closeTimes,
+      bot: row.updatedAt,
+      models: config.ensemble.models.map((m) => versions.get(m.timeframe)?.id ?? null),
+    });
+    if (!req.forceRefresh) {
+      const hit = this.cache.get(row.id, label, key);
+      if (hit) return { ok: true, prediction: { ...hit, cached: true } };
+    }
+
+    const outputs: Partial<Record<Timeframe, ModelOutput>> = {};
+    await Promise.all(
+      inputs.models.map(async (m) => {
+        if (m.ok) outputs[m.timeframe] = await this.runModel(row.id, m.timeframe, versions.get(m.timeframe), m.features);
+      }),
+    );
+    const prediction = decide({
+      botId: row.id,
+      config,
+      label,
+      inputs,
+      outputs,
+      instrument: getInstrument(config.symbol),
+      balance: await (this.deps.balance?.() ?? DEFAULT_SIZING_BALANCE),
+      accountCurrency: this.deps.accountCurrency ?? "USD",
+      now: this.now(),
+    });
+    this.cache.put(row.id, label, key, prediction);
+    await (this.deps.record ?? ((u, p) => recordPrediction(this.deps.env, u, p)))(userId, prediction);
+    return { ok: true, prediction };
+  }
+
+  /** One model on one row. Every failure becomes an error output (excluded by the ensemble) and a health record. */
+  private async runModel(botId: string, timeframe: Timeframe, version: ModelVersionRow | undefined, features: Float32Array): Promise<ModelOutput> {
+    const at = this.now();
+    if (!version) return { error: `no active ${timeframe} model: upload one (PUT /api/v1/ml/models/${botId}/artifact?timeframe=${timeframe})` };
+    if (version.featureSchemaHash !== FEATURE_SCHEMA.hash) {
+      const error = `refused: model v${version.version} was built for feature schema ${short(version.featureSchemaHash)}, this server computes '${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version} (${short(FEATURE_SCHEMA.hash)}); retrain or re-upload it`;
+      this.health.failed(botId, timeframe, version.id, error, at);
+      return { error };
+    }
+    let r: PredictProbabilitiesResult;
+    try {
+      r = await this.deps.infer(version.r2Key, features, FEATURE_COUNT);
+    } catch (err) {
+      r = { ok: false, modelKey: version.r2Key, error: { code: "run_failed", message: err instanceof Error ? err.message : String(err) } };
+    }
+    if (!r.ok) {
+      const error = `model v${version.version} failed (${r.error.code}): ${r.error.message}`;
+      this.health.failed(botId, timeframe, version.id, error, at);
+      return { error };
+    }
+    this.health.ok(botId, timeframe, version.id, at);
+    return { probabilities: Array.from(r.probabilities.subarray(0, 3)) };
+  }
+}

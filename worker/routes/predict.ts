@@ -1,0 +1,68 @@
+// GET /predict and POST /ml/models/{id}/predict: a bot's decision at its newest closed bar, computed
+// in the caller's own object (durable-objects/prediction) and cached per (bot, timeframe|multi, bar).
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ModelPredictBodySchema, PredictQuerySchema, type PredictRequest } from "../../core/protocol/predict-api";
+import { PredictionSchema, type Prediction } from "../../core/protocol/prediction";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import type { Env } from "../env";
+import { HttpError } from "../lib/http-error";
+import { userObject } from "../lib/object-address";
+import { validationHook } from "../middleware/errors";
+import { errorResponse } from "./auth";
+
+const common = { middleware: [...authed], security: bearerSecurity };
+const ok = { description: "The decision: ensemble with per-model breakdown, strategy check, plan (or why none); `cached` when reused within the bar", content: { "application/json": { schema: PredictionSchema } } };
+const errors = {
+  400: errorResponse("Invalid query/body, or a timeframe that isn't in the bot's ensemble"),
+  401: errorResponse("Missing, expired or invalid access token"),
+  404: errorResponse("No such bot for this user (or no active bot for the symbol)"),
+  429: errorResponse("Too many requests"),
+  503: errorResponse("Skipped: market data stale or missing (details.reason); never a plan on stale data"),
+};
+
+const predictRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/predict",
+  tags: ["predict"],
+  summary: "Prediction of your active bot for a symbol (or of bot_id): multi = ensemble consensus, or one model's view",
+  request: { query: PredictQuerySchema },
+  responses: { 200: ok, ...errors },
+});
+
+const modelPredictRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/ml/models/{id}/predict",
+  tags: ["ml/models"],
+  summary: "Prediction of one bot (multi by default, or one of its timeframes)",
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    body: { required: false, content: { "application/json": { schema: ModelPredictBodySchema } } },
+  },
+  responses: { 200: ok, ...errors },
+});
+
+async function runPredict(env: Env, userId: string, req: PredictRequest): Promise<Prediction> {
+  const r = await userObject(env, userId).predict(userId, req);
+  // RPC typing widens tuples; parsing restores the exact type (and checks the object kept the contract).
+  if (r.ok) return PredictionSchema.parse(r.prediction);
+  if (r.code === "not_found") throw new HttpError(404, "not_found", r.message);
+  if (r.code === "bad_request") throw new HttpError(400, "bad_request", r.message);
+  throw new HttpError(503, "unavailable", `prediction skipped: ${r.message}`, r.details);
+}
+
+export const predictRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(predictRoute, async (c) => {
+    const q = c.req.valid("query");
+    const p = await runPredict(c.env, c.var.userId, { symbol: q.symbol, botId: q.bot_id, timeframe: q.timeframe, forceRefresh: q.force_refresh });
+    return c.json(p, 200);
+  })
+  .openapi(modelPredictRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    // The body is optional: no body (or no JSON content type) means the defaults.
+    const body = ModelPredictBodySchema.parse(c.req.valid("json") ?? {});
+    const p = await runPredict(c.env, c.var.userId, { botId: id, timeframe: body.timeframe, forceRefresh: body.force_refresh });
+    return c.json(p, 200);
+  });
