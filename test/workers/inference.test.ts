@@ -4,6 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { InferenceError, LruCache, ModelInference, ortStatus, runProbabilities, type LoadedModel } from "../../durable-objects/inference";
+import { ort } from "../../durable-objects/inference/ort-runtime";
 import type { UserBot } from "../../durable-objects/user-bot";
 import "./parity-fixture";
 
@@ -83,7 +84,7 @@ describe("session cache", () => {
       const b2 = await inf.load(keyOf("lru-b"), f); // reload evicts a, which gets released
       expect(inf.sessions.keys()).toEqual([keyOf("lru-c"), keyOf("lru-b")]);
       await new Promise((r) => setTimeout(r, 0));
-      await expect(a.session.run({ features: new (await import("../../durable-objects/inference/ort-runtime")).ort.Tensor("float32", new Float32Array(f), [1, f]) })).rejects.toThrow();
+      await expect(a.session.run({ features: new ort.Tensor("float32", new Float32Array(f), [1, f]) })).rejects.toThrow(); // released
       expect((await runProbabilities(b2, new Float32Array(f), 1, f)).length).toBe(3);
     });
   });
