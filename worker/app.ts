@@ -10,6 +10,7 @@ import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
 import { meRoutes } from "./routes/me";
+import { httpMetrics, metricsRoutes } from "./routes/metrics";
 import { modelArtifactRoutes } from "./routes/model-artifacts";
 import { modelRoutes } from "./routes/models";
 import { predictRoutes } from "./routes/predict";
@@ -23,6 +24,7 @@ import { socketRoutes } from "./routes/socket";
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", requestContext);
+  app.use("*", httpMetrics);
   app.use("*", secureHeaders());
   app.use("/api/*", corsFromAllowlist);
   app.onError(onError);
@@ -31,6 +33,7 @@ export function createApp() {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Routes mount below. Each group is one file in worker/routes/.
   api.route("/", healthRoutes);
+  api.route("/", metricsRoutes);
   api.route("/", authRoutes);
   api.route("/", meRoutes);
   api.route("/", connectorRoutes);

@@ -1,4 +1,5 @@
 // Bindings and vars from wrangler.toml (kept by hand so every name is documented in one place).
+import type { MetricsObject } from "../durable-objects/metrics/metrics-object";
 import type { UserBot } from "../durable-objects/user-bot";
 
 export interface RateLimit {
@@ -9,6 +10,8 @@ export interface Env {
   DB: D1Database;
   MODELS: R2Bucket;
   USER_BOT: DurableObjectNamespace<UserBot>;
+  /** Singleton (named "global") holding durable metric totals; see worker/lib/metrics.ts. */
+  METRICS: DurableObjectNamespace<MetricsObject>;
   ASSETS: Fetcher;
   AUTH_LIMITER: RateLimit;
   API_LIMITER: RateLimit;

@@ -4,6 +4,7 @@ import { runCron } from "./cron";
 import type { Env } from "./env";
 
 export { UserBot } from "../durable-objects/user-bot";
+export { MetricsObject } from "../durable-objects/metrics/metrics-object";
 
 const app = createApp();
 
