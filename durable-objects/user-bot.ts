@@ -18,8 +18,18 @@ import type { Timeframe } from "../core/market/timeframes";
 import { MarketService, type CandlesResult } from "./market/market-service";
 import { PredictionService, type ModelHealthRow } from "./prediction";
 import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
+import { SinceParamSchema } from "../core/protocol/events";
+import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../core/protocol/portfolio-api";
+import type { PositionView } from "../core/protocol/events";
+import { Engine, type BotInfo } from "./engine";
+import { sendReplay } from "./engine/fanout";
+import type { BotRef, Predictor } from "./engine/prediction-port";
+import { replayQuote } from "./engine/replay-quotes";
+import { isReplaySymbol, REPLAY_SYMBOLS } from "./market/replay-data";
 
-const BROWSER_TAG = "browser";
+import { BROWSER_TAG } from "./engine/fanout";
+import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
+import type { TrainJob, TrainParams } from "../core/protocol/training";
 
 export class UserBot extends DurableObject<Env> {
   /** Random per instance: lets tests (and health) see that an eviction happened. */
@@ -29,7 +39,13 @@ export class UserBot extends DurableObject<Env> {
     const url = new URL(request.url);
     const userId = request.headers.get(USER_ID_HEADER);
     if (!userId) return new Response("missing user", { status: 400 });
-    if (url.pathname === "/ws") return this.acceptBrowser(request, userId);
+    if (url.pathname === "/ws") {
+      const since = url.searchParams.has("since") ? SinceParamSchema.safeParse(url.searchParams.get("since")) : null;
+      if (since && !since.success) return new Response("since must be a non-negative integer", { status: 400 });
+      const res = this.acceptBrowser(request, userId, since?.data);
+      if (res.webSocket) await this.engine.onBrowserConnected();
+      return res;
+    }
     return new Response("not found", { status: 404 });
   }
 
@@ -89,7 +105,106 @@ export class UserBot extends DurableObject<Env> {
   }
   // ---- end predictions ----
 
-  private acceptBrowser(request: Request, userId: string): Response {
+  // ---- engine (durable-objects/engine): cycles, paper account, outbox, events, alarm ----
+  private engineInstance: Engine | undefined;
+  get engine(): Engine {
+    return (this.engineInstance ??= new Engine({
+      ctx: this.ctx,
+      env: this.env,
+      quote: (symbol) => replayQuote(symbol, this.market.replayClock()),
+      newBars: async (symbol, after) => {
+        if (!isReplaySymbol(symbol)) return [];
+        const r = await this.market.getCandles(symbol, REPLAY_SYMBOLS[symbol].baseTimeframe, 200);
+        return r.ok ? r.bars.filter((b) => b.time > after) : [];
+      },
+      predictor: this.enginePredictor,
+    }));
+  }
+
+  /** The cycle's prediction: the PredictionService above, for the whole ensemble. */
+  private readonly enginePredictor: Predictor = async (bot, { force }) => {
+    const r = await this.predictions.predict(bot.userId, { botId: bot.id, timeframe: "multi", forceRefresh: force });
+    if (r.ok) return r;
+    const reason = typeof r.details?.["reason"] === "string" ? r.details["reason"] : r.code;
+    return { ok: false, reason, message: r.message };
+  };
+
+  private own(userId: string): Engine {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("engine: user does not own this object");
+    this.engine.core.bindUser(userId);
+    return this.engine;
+  }
+
+  /** Cron / trigger: run this user's due (force: all) active bots. */
+  runCycles(args: { userId: string; firedAt: number; force?: boolean }): Promise<CycleResult[]> {
+    return this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false });
+  }
+
+  executePlan(userId: string, bot: BotRef) {
+    return this.own(userId).executePlan(bot);
+  }
+
+  manualTrade(userId: string, req: ManualTradeRequest): Promise<ExecutionResult> {
+    return this.own(userId).manualTrade(req);
+  }
+
+  portfolio(userId: string): PortfolioStatus {
+    return this.own(userId).portfolio();
+  }
+
+  openPositions(userId: string): PositionView[] {
+    return this.own(userId).positions();
+  }
+
+  autoTradingStatus(userId: string, bots: BotInfo[]): BotRunStatus[] {
+    return this.own(userId).status(bots);
+  }
+
+  autoTradingHealth(userId: string, bots: BotInfo[]): AutoTradingHealth {
+    return this.own(userId).health(bots);
+  }
+
+  activeBotsView(userId: string, bots: BotInfo[]) {
+    return this.own(userId).activeBots(bots);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.engine.onAlarm();
+    await this.trainingAlarm(); // training (durable-objects/training): one slice of a pending job
+  }
+  // ---- end engine ----
+
+  // ---- training (durable-objects/training): resumable edge training jobs, one slice per alarm ----
+  private trainingJobs: TrainingJobs | undefined;
+  private get training(): TrainingJobs {
+    return (this.trainingJobs ??= new TrainingJobs({
+      storage: this.ctx.storage,
+      env: this.env,
+      candles: (symbol, timeframe, limit) => this.market.getCandles(symbol, timeframe, limit),
+      publish: (type, data) => publishTrainingEvent(this.engine, type, data),
+    }));
+  }
+
+  /** Queues a training job for (bot, timeframe); `opts.userId` is the Worker's verified subject and must name this object. */
+  async startTraining(botId: string, timeframe: Timeframe, opts: { userId: string; symbol: string; params: TrainParams }): Promise<StartResult> {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(opts.userId))) throw new Error("training: user does not own this object");
+    const r = this.training.start({ userId: opts.userId, botId, symbol: opts.symbol, timeframe, params: opts.params });
+    if (r.ok) await armTrainingAlarm(this.ctx.storage);
+    return r;
+  }
+
+  trainingStatus(jobId: string): TrainJob | null {
+    return this.training.status(jobId);
+  }
+
+  private async trainingAlarm(): Promise<void> {
+    if (!this.training.hasOpen()) return;
+    const { more } = await this.training.step();
+    if (more) await armTrainingAlarm(this.ctx.storage);
+  }
+  // ---- end training ----
+
+  private acceptBrowser(request: Request, userId: string, since?: number): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
@@ -99,6 +214,11 @@ export class UserBot extends DurableObject<Env> {
     const attachment: BrowserAttachment = { kind: "browser", userId, connectedAt: Date.now() };
     server.serializeAttachment(attachment);
     send(server, { type: "welcome", connectedAt: attachment.connectedAt, serverTime: Date.now() } satisfies BrowserWelcome);
+    // Missed events first, in order, in this same turn: no live event can slip in between.
+    if (since !== undefined) {
+      this.engine.core.bindUser(userId);
+      sendReplay(server, this.engine.core.log.since(since));
+    }
     const headers = new Headers();
     const protocol = request.headers.get("X-Accepted-Protocol");
     if (protocol) headers.set("Sec-WebSocket-Protocol", protocol);

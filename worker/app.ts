@@ -6,6 +6,9 @@ import { corsFromAllowlist } from "./middleware/cors";
 import { onError, onNotFound, validationHook } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { authRoutes } from "./routes/auth";
+import { autoTradingRoutes } from "./routes/auto-trading";
+import { portfolioRoutes } from "./routes/portfolio";
+import { tradingRoutes } from "./routes/trading";
 import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
@@ -40,6 +43,9 @@ export function createApp() {
   api.route("/", modelRoutes);
   api.route("/", modelArtifactRoutes);
   api.route("/", marketRoutes);
+  api.route("/", portfolioRoutes);
+  api.route("/", tradingRoutes);
+  api.route("/", autoTradingRoutes);
   api.route("/", predictRoutes);
 
   app.use("/api/*", limitBody());

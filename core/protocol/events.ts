@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PredictionSchema } from "./prediction";
+import { TrainingEventDataSchemas } from "./training";
 
 /**
  * Browser events of one user. Every event carries the user's monotonically increasing `seq`
@@ -105,6 +106,8 @@ export const EventDataSchemas = {
   TRADE_ERROR: z.object({ bot_id: z.string().nullable(), client_order_id: z.string(), code: z.string(), message: z.string() }),
   STATUS_UPDATE: BotStatusSchema,
   activity: ActivityDataSchema,
+  // Training on the edge (durable-objects/training): progress, done, failed.
+  ...TrainingEventDataSchemas,
 } as const;
 export type EventType = keyof typeof EventDataSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventDataSchemas)[T]>;
@@ -125,6 +128,9 @@ export const UserEventSchema = z.discriminatedUnion("type", [
   eventOf("TRADE_ERROR"),
   eventOf("STATUS_UPDATE"),
   eventOf("activity"),
+  eventOf("TRAINING_PROGRESS"),
+  eventOf("TRAINING_DONE"),
+  eventOf("TRAINING_FAILED"),
 ]);
 export type UserEvent = z.infer<typeof UserEventSchema>;
 
