@@ -1,9 +1,12 @@
 import type { TrainingEventData, TrainingEventType } from "../../core/protocol/training";
+import type { Engine } from "../engine";
 
 /**
- * The one place TRAINING_* events leave the training module for the user's sockets. Every event is
- * also recorded with its job (GET .../train/{job_id} returns them in order).
- * TODO(engine): append to the engine's event log (per-user seq + broadcast) once core/protocol/events.ts
- * lists the TRAINING_* types (spread TrainingEventDataSchemas into EventDataSchemas).
+ * The one place TRAINING_* events leave the training module: the engine's event log (per-user seq,
+ * replay on reconnect) and its broadcast to the user's browser sockets. Each event is also recorded
+ * with its job, so GET .../train/{job_id} lists them without a socket.
  */
-export function publishTrainingEvent(_object: unknown, _type: TrainingEventType, _data: TrainingEventData<TrainingEventType>): void {}
+export function publishTrainingEvent(engine: Engine, type: TrainingEventType, data: TrainingEventData<TrainingEventType>): void {
+  // The engine's emit is typed per event; data was built for `type` by the job (TrainingJobs.commit/fail).
+  engine.core.write((tx) => engine.core.emit(tx, type, data as never));
+}

@@ -9,6 +9,7 @@ import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import type { Bar } from "../../core/market/bar";
 import { validLinearModel } from "../../core/onnx/test-models";
 import { ApiErrorSchema } from "../../core/protocol/errors";
+import { UserEventSchema } from "../../core/protocol/events";
 import { RollbackResponseSchema, TrainAcceptedSchema, TrainJobSchema, type TrainJob } from "../../core/protocol/training";
 import { BarStore } from "../../durable-objects/market/bar-store";
 import type { UserBot } from "../../durable-objects/user-bot";
@@ -84,7 +85,7 @@ describe("POST /api/v1/ml/models/{id}/train", () => {
     // Events: one per slice, in order, progress never going back, DONE last.
     const ev = job.events;
     expect(ev.map((e) => e.type)).toEqual([...Array(5).fill("TRAINING_PROGRESS"), "TRAINING_DONE"]);
-    const pcts = ev.map((e) => e.data.pct as number);
+    const pcts = ev.map((e) => (e.type === "TRAINING_FAILED" ? -1 : e.data.pct));
     expect(pcts).toEqual([...pcts].sort((a, b) => a - b));
     expect(pcts[0]).toBe(5);
     expect(pcts.at(-1)).toBe(100);
@@ -93,6 +94,14 @@ describe("POST /api/v1/ml/models/{id}/train", () => {
     for (const e of ev) expect(e.data).toMatchObject({ job_id: job.job_id, bot_id: botId, timeframe: "1d" });
     const trees = ev.flatMap((e) => (e.type === "TRAINING_PROGRESS" ? [e.data.metrics?.trees] : []));
     expect(trees).toEqual([0, 3, 6, 9, 12]);
+    // The same events went through the engine's event log (per-user seq, what sockets get and replay), in order.
+    const logged = await runInDurableObject(userObject(env, u.userId) as DurableObjectStub<UserBot>, (instance) => instance.engine.core.log.since(0));
+    if (!("events" in logged)) throw new Error("event log asked for a resync");
+    const trainingEvents = logged.events.filter((e) => e.type.startsWith("TRAINING_") && (e.data as { job_id?: string }).job_id === job.job_id);
+    expect(trainingEvents.map((e) => UserEventSchema.parse(e))).toEqual(trainingEvents);
+    expect(trainingEvents.map((e) => ({ type: e.type, data: e.data }))).toEqual(ev.map((e) => ({ type: e.type, data: e.data })));
+    const seqs = trainingEvents.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
     // Result: v2 active, v1 retired (one batch), the baseline comparison stated honestly either way.
     const result = job.result!;
