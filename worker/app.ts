@@ -19,6 +19,7 @@ import { modelRoutes } from "./routes/models";
 import { predictRoutes } from "./routes/predict";
 import { mountOpenApi } from "./routes/openapi";
 import { socketRoutes } from "./routes/socket";
+import { trainRoutes } from "./routes/train";
 
 /**
  * Middleware order: request id + logger, security headers, CORS, body cap; then routes. Auth is
@@ -42,6 +43,7 @@ export function createApp() {
   api.route("/", connectorRoutes);
   api.route("/", modelRoutes);
   api.route("/", modelArtifactRoutes);
+  api.route("/", trainRoutes);
   api.route("/", marketRoutes);
   api.route("/", portfolioRoutes);
   api.route("/", tradingRoutes);
