@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OrderIntentSchema } from "../../core/protocol/orders";
 import { ExecutionResultSchema, ManualTradeRequestSchema, type ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
@@ -59,7 +60,14 @@ function reply(r: ExecutionResult) {
 
 export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(trade, async (c) => {
-    const r = reply(await userObject(c.env, c.var.userId).manualTrade(c.var.userId, c.req.valid("json")));
+    const body = c.req.valid("json");
+    // The cross-field rules (one volume, SL/TP sides) live in OrderIntentSchema's refinements.
+    const { target: _t, ...intent } = body;
+    const checked = OrderIntentSchema.safeParse(intent);
+    if (!checked.success) {
+      throw new HttpError(400, "validation_error", "invalid order", checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })));
+    }
+    const r = reply(await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body));
     return c.json(r.body, r.status);
   })
   .openapi(execute, async (c) => {
