@@ -14,19 +14,65 @@ export type PredictProbabilitiesResult =
   | { ok: true; modelKey: string; rows: number; probabilities: Float32Array }
   | { ok: false; modelKey: string; error: { code: InferenceErrorCode; message: string } };
 
+/**
+ * A cached session. Eviction must not free a session another request is running on (its run awaits
+ * inside ORT): release waits until no run is in flight, and a run never starts on a released one.
+ */
+interface CachedModel {
+  model: LoadedModel;
+  inFlight: number;
+  evicted: boolean;
+  released: boolean;
+}
+
+function releaseIfIdle(c: CachedModel): void {
+  if (c.evicted && c.inFlight === 0 && !c.released) {
+    c.released = true;
+    void c.model.session.release().catch(() => {});
+  }
+}
+
 export class ModelInference {
-  readonly sessions: LruCache<LoadedModel>;
+  readonly sessions: LruCache<CachedModel>;
 
   constructor(
     private readonly bucket: () => R2Bucket,
     maxSessions = DEFAULT_MAX_SESSIONS,
   ) {
-    this.sessions = new LruCache<LoadedModel>(maxSessions, (m) => m.session.release());
+    this.sessions = new LruCache<CachedModel>(maxSessions, (c) => {
+      c.evicted = true;
+      releaseIfIdle(c);
+    });
+  }
+
+  private entry(modelKey: string, featureCount: number): Promise<CachedModel> {
+    return this.sessions.get(modelKey, async () => ({ model: await this.loadFromStore(modelKey, featureCount), inFlight: 0, evicted: false, released: false }));
   }
 
   /** The cached session for modelKey, loading and checking the artifact on a miss. */
-  load(modelKey: string, featureCount: number): Promise<LoadedModel> {
-    return this.sessions.get(modelKey, () => this.loadFromStore(modelKey, featureCount));
+  async load(modelKey: string, featureCount: number): Promise<LoadedModel> {
+    return (await this.entry(modelKey, featureCount)).model;
+  }
+
+  /** Runs on the cached session, holding it so an eviction meanwhile can't release it mid-run. */
+  private async run(modelKey: string, rows: Float32Array, n: number, featureCount: number): Promise<Float32Array> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.entry(modelKey, featureCount);
+      // No await between this check and the increment: nothing can release it in between.
+      if (c.released) {
+        // Defensive: the LRU disposes after the entry's promise settles, so a waiting run normally
+        // gets in first; if it ever loses, the next get() loads the model again.
+        if (attempt < 2) continue;
+        throw new InferenceError("run_failed", `the session for '${modelKey}' kept being evicted; too many models in use at once`);
+      }
+      c.inFlight++;
+      try {
+        return await runProbabilities(c.model, rows, n, featureCount);
+      } finally {
+        c.inFlight--;
+        releaseIfIdle(c);
+      }
+    }
   }
 
   async predict(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
@@ -34,9 +80,8 @@ export class ModelInference {
       if (!Number.isInteger(featureCount) || featureCount < 1 || rows.length === 0 || rows.length % featureCount !== 0) {
         throw new InferenceError("bad_input", `expected rows of ${featureCount} features, got ${rows.length} values`);
       }
-      const model = await this.load(modelKey, featureCount);
       const n = rows.length / featureCount;
-      return { ok: true, modelKey, rows: n, probabilities: await runProbabilities(model, rows, n, featureCount) };
+      return { ok: true, modelKey, rows: n, probabilities: await this.run(modelKey, rows, n, featureCount) };
     } catch (err) {
       const e = err instanceof InferenceError ? err : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
       return { ok: false, modelKey, error: { code: e.code, message: e.message } };

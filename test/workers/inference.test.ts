@@ -89,6 +89,25 @@ describe("session cache", () => {
     });
   });
 
+  it("never frees a session under a request that is about to run on it", async () => {
+    await storeModels();
+    const c = fixture.cases[0]!;
+    const b = c.batches[1]!;
+    for (const k of ["busy-a", "busy-b"]) await env.MODELS.put(keyOf(k), Uint8Array.from(c.modelBytes));
+    await runInDurableObject(stub(), async () => {
+      const inf = new ModelInference(() => env.MODELS, 1);
+      await inf.load(keyOf("busy-a"), c.featureCount);
+      // The predict is waiting for its (cached) session when another model evicts it; releasing it
+      // then would free it under the run (this test fails if eviction ignores runs in flight).
+      const pending = inf.predict(keyOf("busy-a"), Float32Array.from(b.rows), c.featureCount);
+      const other = inf.load(keyOf("busy-b"), c.featureCount);
+      const res = await pending;
+      await other;
+      if (!res.ok) throw new Error(`${res.error.code}: ${res.error.message}`);
+      expect(maxAbsDiff(res.probabilities, b.native)).toBeLessThanOrEqual(1e-5);
+    });
+  });
+
   it("shares one load between concurrent callers and does not cache a failed load", async () => {
     let loads = 0;
     const cache = new LruCache<number>(4);
