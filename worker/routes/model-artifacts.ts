@@ -3,25 +3,24 @@
 // otherwise 400 with every error and nothing stored. On success the artifact goes to R2 under a new version and becomes the
 // active model of (bot, timeframe); the previous active version is kept as retired for rollback.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, max } from "drizzle-orm";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
-import { TimeframeSchema, type Timeframe } from "../../core/market/timeframes";
+import { TimeframeSchema } from "../../core/market/timeframes";
 import { validateModelContract, type ModelContractInfo } from "../../core/onnx/contract";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { getBot } from "../bots/store";
-import { db, type Db } from "../db/client";
-import { modelVersions } from "../db/schema";
+import { db } from "../db/client";
 import { HttpError, notFound } from "../lib/http-error";
 import { userObject } from "../lib/object-address";
 import { ARTIFACT_MAX_BYTES } from "../middleware/body-limit";
 import { validationHook } from "../middleware/errors";
+import { ONNX_CONTENT_TYPE, sha256Hex, storeModelVersion, VersionConflictError, type StoredVersion } from "../ml/model-versions";
 import { errorResponse } from "./auth";
 
-export const ONNX_CONTENT_TYPE = "application/octet-stream";
-const SCHEMA_LABEL = `'${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version}`;
+// Storage (version numbering, create-only R2 put, the one-batch swap) lives in worker/ml/model-versions.ts.
+export { artifactKey, ONNX_CONTENT_TYPE } from "../ml/model-versions";
 
-export const artifactKey = (userId: string, botId: string, timeframe: Timeframe, version: number) => `models/${userId}/${botId}/${timeframe}/${version}.onnx`;
+const SCHEMA_LABEL = `'${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version}`;
 
 export const ModelArtifactSchema = z
   .object({
@@ -68,16 +67,6 @@ const upload = createRoute({
   },
 });
 
-async function nextVersion(d: Db, botId: string, timeframe: string): Promise<number> {
-  const row = await d.select({ v: max(modelVersions.version) }).from(modelVersions).where(and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe))).get();
-  return (row?.v ?? 0) + 1;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function card(info: ModelContractInfo, size: number, sha256: string) {
   return {
     source: "upload",
@@ -119,31 +108,15 @@ export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
     });
   }
 
-  const version = await nextVersion(d, bot.id, timeframe);
-  const key = artifactKey(userId, bot.id, timeframe, version);
-  const sha256 = await sha256Hex(bytes);
-  // Create-only put: a concurrent upload that picked the same version never overwrites this one.
-  const put = await c.env.MODELS.put(key, bytes, {
-    onlyIf: { etagDoesNotMatch: "*" },
-    httpMetadata: { contentType: ONNX_CONTENT_TYPE },
-    customMetadata: { userId, botId: bot.id, timeframe, version: String(version), sha256, featureSchemaHash: FEATURE_SCHEMA.hash },
-  });
-  if (!put) throw new HttpError(409, "conflict", `version ${version} of ${timeframe} was just taken by another upload; retry`);
-
-  const active = await d.select({ version: modelVersions.version }).from(modelVersions).where(and(eq(modelVersions.botId, bot.id), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"))).all();
-  const rowId = crypto.randomUUID();
-  const createdAt = Date.now();
+  const bytesCard = card(contract.info, bytes.length, await sha256Hex(bytes));
+  let stored: StoredVersion;
   try {
-    // One batch = one transaction: the old version retires exactly when the new one goes live.
-    await d.batch([
-      d.update(modelVersions).set({ status: "retired" }).where(and(eq(modelVersions.botId, bot.id), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"))),
-      d.insert(modelVersions).values({ id: rowId, userId, botId: bot.id, timeframe, version, r2Key: key, featureSchemaHash: FEATURE_SCHEMA.hash, card: card(contract.info, bytes.length, sha256), status: "active", createdAt }),
-    ]);
+    stored = await storeModelVersion(c.env, { userId, botId: bot.id, timeframe, bytes, card: bytesCard });
   } catch (err) {
-    await c.env.MODELS.delete(key); // ours alone (create-only put), so removing it leaves nothing behind
-    if (err instanceof Error && /UNIQUE/i.test(err.message)) throw new HttpError(409, "conflict", `version ${version} of ${timeframe} was just taken by another upload; retry`);
+    if (err instanceof VersionConflictError) throw new HttpError(409, "conflict", err.message);
     throw err;
   }
+  const { version, key, sha256, id: rowId, createdAt } = stored;
   c.var.log.info("model artifact stored", { botId: bot.id, timeframe, version, bytes: bytes.length });
   const body: ModelArtifact = {
     id: rowId,
@@ -158,7 +131,7 @@ export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
     input: contract.info.inputs[0]!,
     probabilities_output: contract.info.probabilitiesName,
     producer: contract.info.producer,
-    retired_version: active.length ? Math.max(...active.map((a) => a.version)) : null,
+    retired_version: stored.retiredVersion,
     created_at: new Date(createdAt).toISOString(),
   };
   return c.json(body, 201);
