@@ -77,6 +77,8 @@ describe("dashboard in Chromium against wrangler dev", () => {
     await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor(T);
     assert.equal((await state().textContent())?.trim(), "Live");
     assert.match(await page.getByTestId("socket-detail").textContent(), /^connected since/);
+    // The first ping goes out on open; its pong comes from the user's Durable Object.
+    await page.getByTestId("socket-rtt").filter({ hasText: /round trip/ }).waitFor(T);
     await screenshot(page, "overview");
     assertNoConsoleErrors();
   });
@@ -121,7 +123,7 @@ describe("dashboard in Chromium against wrangler dev", () => {
     const row = page.getByTestId("connector-row");
     assert.equal(await row.count(), 1);
     assert.equal(await row.locator("th").textContent(), "VPS London MT5");
-    assert.equal(await row.locator("td.mono").textContent(), `${tokenValue.slice(4, 12)}…`);
+    assert.equal(await row.locator("td.mono").textContent(), `${tokenValue.slice(0, 12)}…`);
     await screenshot(page, "connectors-created");
 
     // Reload: the access token (memory only) is gone, so this also exercises the refresh path.
@@ -129,6 +131,23 @@ describe("dashboard in Chromium against wrangler dev", () => {
     await page.getByTestId("connector-row").first().waitFor(T);
     assert.equal(await page.getByTestId("new-token").count(), 0);
     assert.equal((await page.content()).includes(tokenValue), false, "token still visible after reload");
+    assertNoConsoleErrors();
+  });
+
+  test("when the server goes away the header counts down to the next attempt; the socket returns with it", async () => {
+    await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor(T);
+    await platform.stopServer();
+    await page.locator('[data-testid="connection-state"][data-state="reconnecting"]').waitFor(T);
+    assert.match((await state().textContent())?.trim() ?? "", /^Reconnecting( in \d+ s|…)$/);
+    await screenshot(page, "connectors-reconnecting");
+    await platform.startServer();
+    await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor({ timeout: 90_000 });
+    // Attempts made while the server was down (socket, and the one token refresh per outage) fail
+    // loudly in the console: those are expected, nothing else is.
+    const refused = browser.errors.filter((e) => /ERR_CONNECTION_REFUSED/.test(e));
+    browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !refused.includes(e)));
+    assert.ok(refused.some((e) => /WebSocket connection to .* failed/.test(e)), "expected a failed reconnect attempt");
+    assert.ok(refused.filter((e) => /auth\/refresh/.test(e)).length <= 1, "at most one refresh per outage");
     assertNoConsoleErrors();
   });
 

@@ -43,25 +43,38 @@ export async function startPlatform() {
   applyLocalMigrations(persistTo);
   const port = await freePort();
   const log = openSync(join(ARTIFACTS, "wrangler-browser.log"), "w");
-  let started;
-  try {
-    started = await startWranglerDev({ port, persistTo, stdio: ["ignore", log, log] });
-  } catch (err) {
-    closeSync(log);
-    rmSync(persistTo, { recursive: true, force: true });
-    throw new Error(`${err instanceof Error ? err.message : err} (see test-artifacts/wrangler-browser.log)`);
-  }
-  const { child, url, health } = started;
+  let child = null;
+  const startServer = async () => {
+    try {
+      const started = await startWranglerDev({ port, persistTo, stdio: ["ignore", log, log] });
+      child = started.child;
+      return started;
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : err} (see test-artifacts/wrangler-browser.log)`);
+    }
+  };
   // Stopped by PID: `child` is the node process running wrangler itself, which cleans up workerd.
+  const stopServer = async () => {
+    if (child) await stopWranglerDev(child);
+    child = null;
+  };
   const stop = async () => {
-    await stopWranglerDev(child);
+    await stopServer();
     closeSync(log);
     rmSync(persistTo, { recursive: true, force: true });
   };
   const onSignal = () => void stop().finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  return { url, health, pid: child.pid, stop };
+  let first;
+  try {
+    first = await startServer();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  // stopServer/startServer keep the port and the persisted D1/DO state: a real outage and recovery.
+  return { url: first.url, health: first.health, pid: () => child?.pid, stop, stopServer, startServer };
 }
 
 /**

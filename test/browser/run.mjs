@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Browser tests: builds the dashboard if stale, then runs test/browser/*.test.mjs with node:test.
+// Browser tests: builds the dashboard if stale, then runs test/browser/*.test.mjs with node:test
+// (tsx loads the few web/src modules tested directly, e.g. the backoff schedule).
 // Each test file starts its own wrangler dev (temp persistence) and Chromium; see harness.mjs.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -20,6 +21,6 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const files = readdirSync(here).filter((f) => f.endsWith(".test.mjs")).map((f) => join(here, f));
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
-const res = spawnSync(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...selected], { cwd: root, stdio: "inherit" });
+const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...selected], { cwd: root, stdio: "inherit" });
 console.log(`\nscreenshots: test-artifacts/screenshots/  wrangler log: test-artifacts/wrangler-browser.log`);
 process.exit(res.status ?? 1);

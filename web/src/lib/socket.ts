@@ -17,10 +17,16 @@ export type SocketState =
 /** Any frame from the server; events carry a per-user `seq`. */
 export type ServerFrame = { type: string; seq?: number } & Record<string, unknown>;
 
+/** Thrown by `token` when there is no session left to connect with (signed out, refresh refused). */
+export class SessionEnded extends Error {
+  override name = "SessionEnded";
+}
+
 export interface SocketOptions {
   /**
    * A valid access token; `fresh` asks for a newly refreshed one (the last handshake failed before
-   * opening, e.g. a revoked token). Rejecting stops the socket (signed out).
+   * opening, e.g. a revoked token). Rejecting with SessionEnded stops the socket; any other
+   * rejection (server unreachable) is retried like a failed connection.
    */
   token: (fresh: boolean) => Promise<string>;
   url?: (since: number | null) => string;
@@ -44,8 +50,13 @@ export class LiveSocket {
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private pingSentAt = 0;
-  /** The previous socket closed without ever opening: the token may be the problem. */
+  /**
+   * The previous socket closed without ever opening: the token may be the problem (browsers hide
+   * the upgrade's 401). Refresh once per outage, not on every attempt, so a server that is simply
+   * down doesn't burn refresh rotations and the auth rate limit.
+   */
   private handshakeFailed = false;
+  private refreshedThisOutage = false;
   private readonly listeners = new Set<(f: ServerFrame) => void>();
   private readonly stateSignal = createSignal<SocketState>({ kind: "idle" });
   private readonly rttSignal = createSignal<number | null>(null);
@@ -108,11 +119,16 @@ export class LiveSocket {
     }
     this.stateSignal[1]({ kind: "connecting", attempt: this.attempt });
     let token: string;
+    const fresh = this.handshakeFailed && !this.refreshedThisOutage;
+    // Counted when tried, not when it worked: an expired token is refreshed anyway by `token`, so the
+    // forced refresh only matters for a revoked one, and once per outage is enough.
+    if (fresh) this.refreshedThisOutage = true;
     try {
-      token = await this.opts.token(this.handshakeFailed);
-    } catch {
-      // No session (refresh failed or signed out): nothing to reconnect with.
-      if (this.running) this.stop("signed out");
+      token = await this.opts.token(fresh);
+    } catch (err) {
+      if (!this.running) return;
+      if (err instanceof SessionEnded) this.stop("signed out");
+      else this.scheduleReconnect("server unreachable");
       return;
     }
     if (!this.running) return;
@@ -124,9 +140,11 @@ export class LiveSocket {
       if (this.ws !== ws) return;
       opened = true;
       this.handshakeFailed = false;
+      this.refreshedThisOutage = false;
       this.attempt = 0;
       this.stateSignal[1]({ kind: "connected", since: Date.now() });
       this.startHeartbeat();
+      this.ping(); // one round trip right away: proves the object answers, not just the upgrade
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws || typeof ev.data !== "string") return;

@@ -60,7 +60,7 @@ function Row(props: { token: ConnectorToken; onRevoked: (id: string) => void }) 
   return (
     <tr data-testid="connector-row">
       <th scope="row">{props.token.name}</th>
-      <td class="mono">{props.token.prefix}…</td>
+      <td class="mono">etc_{props.token.prefix}…</td>
       <td>{when(props.token.created_at)}</td>
       <td>{when(props.token.last_used_at)}</td>
       <td class="actions">

@@ -88,7 +88,7 @@ export default function Overview() {
             <dt>Socket</dt>
             <dd data-testid="socket-detail">{socketText()}</dd>
             <dt>Last ping</dt>
-            <dd>{live.lastRtt() === null ? "—" : `${live.lastRtt()} ms round trip`}</dd>
+            <dd data-testid="socket-rtt">{live.lastRtt() === null ? "—" : `${live.lastRtt()} ms round trip`}</dd>
             <dt>Last event</dt>
             <dd>{live.lastSeq() === null ? "none yet" : `#${live.lastSeq()}`}</dd>
           </dl>
