@@ -91,6 +91,8 @@ describe("prepareInputs", () => {
     const live = inputsOf(cfg, barsAt(T));
     expect(b).toEqual(a);
     expect(live).toEqual(a);
+    // The backtester's way (the whole history + asOf) gives exactly the live rows: features use a fixed window.
+    expect(inputsOf(cfg, series, T)).toEqual(a);
     const outputs = { "2h": BUY, "4h": { probabilities: [0.2, 0.5, 0.3] }, "1d": BUY } as const;
     const d = (inputs: DecisionInputs) => decide({ botId: "b", config: cfg, label: "multi", inputs, outputs, instrument: usdchf, balance: 10_000, now: 1 });
     expect(d(b)).toEqual(d(a));

@@ -13,7 +13,7 @@ import { evaluate } from "../strategy/evaluate";
 import type { StrategyVerdict } from "../strategy/verdict";
 import type { DecisionInputs } from "./inputs";
 
-export { BARS_PER_TIMEFRAME, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, prepareInputs, singleTimeframeConfig, type DecisionInputs, type ModelInput, type PrepareResult } from "./inputs";
+export { BARS_PER_TIMEFRAME, FEATURE_WINDOW, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, prepareInputs, singleTimeframeConfig, type DecisionInputs, type ModelInput, type PrepareResult } from "./inputs";
 
 /** What one model produced for its row: class probabilities [SELL, HOLD, BUY], or why none. */
 export type ModelOutput = { probabilities: readonly number[] } | { error: string };

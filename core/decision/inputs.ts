@@ -11,7 +11,14 @@ import { snapshotOf } from "../strategy/snapshot";
 export const MIN_MODEL_BARS = FEATURE_WARMUP_BARS + 1;
 /** The decision timeframe also needs the row before (crosses compare two bars). */
 export const MIN_DECISION_BARS = FEATURE_WARMUP_BARS + 2;
-/** What a live caller should request per timeframe: >= 200 decision-ready bars on top of the warm-up. */
+/**
+ * Features are always computed from exactly this many newest bars (fewer only while warming up).
+ * A fixed window makes a row independent of how much history the caller happened to pass, so the
+ * live path (a few hundred stored bars) and a backtest (years of bars + asOf) compute identical
+ * rows; it also bounds the CPU per prediction.
+ */
+export const FEATURE_WINDOW = MIN_DECISION_BARS;
+/** What a live caller requests per timeframe: 200 bars on top of the warm-up (the design's ">= 200 bars"; charts use them too). */
 export const BARS_PER_TIMEFRAME = FEATURE_WARMUP_BARS + 200;
 
 const ATR = featureIndex("atr_14");
@@ -56,13 +63,20 @@ export function singleTimeframeConfig(config: BotConfig, timeframe: Timeframe): 
   return { ...config, ensemble: { models: [{ timeframe, weight: 1 }] } };
 }
 
-/** Bars whose close time is <= asOf (bars are oldest first): the no-look-ahead cut. */
-function closedBy(bars: readonly Bar[], tf: Timeframe, asOf: number | undefined): readonly Bar[] {
-  if (asOf === undefined) return bars;
-  const dur = TIMEFRAME_MS[tf];
+/** The newest FEATURE_WINDOW bars whose close time is <= asOf (bars are oldest first): the no-look-ahead cut. */
+function window(bars: readonly Bar[], tf: Timeframe, asOf: number | undefined): readonly Bar[] {
   let n = bars.length;
-  while (n > 0 && bars[n - 1]!.time + dur > asOf) n--;
-  return n === bars.length ? bars : bars.slice(0, n);
+  if (asOf !== undefined) {
+    // Binary search: a backtest passes its whole history at every step.
+    const dur = TIMEFRAME_MS[tf];
+    let lo = 0;
+    while (lo < n) {
+      const mid = (lo + n) >>> 1;
+      if (bars[mid]!.time + dur <= asOf) lo = mid + 1;
+      else n = mid;
+    }
+  }
+  return bars.slice(Math.max(0, n - FEATURE_WINDOW), n);
 }
 
 const warming = (need: number, have: number) => `warming up: need ${need} bars, have ${have}`;
@@ -78,7 +92,7 @@ export function prepareInputs(config: Pick<BotConfig, "ensemble">, barsByTf: Par
   const closeTimes: Partial<Record<Timeframe, number>> = {};
   let decision: { bar: Ohlc; barTime: number; strategy: DecisionInputs["strategy"]; atr: number | null } | undefined;
   const models: ModelInput[] = config.ensemble.models.map(({ timeframe, weight }): ModelInput => {
-    const bars = closedBy(barsByTf[timeframe] ?? [], timeframe, asOf);
+    const bars = window(barsByTf[timeframe] ?? [], timeframe, asOf);
     const n = bars.length;
     if (n === 0) return { timeframe, weight, ok: false, reason: `no closed ${timeframe} bars` };
     const last = bars[n - 1]!;
