@@ -83,7 +83,7 @@ async function main() {
     bench: "prediction",
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version, loadavg_at_start: loadAtStart },
-    method: `inside a Durable Object in local workerd: ${ROUNDS} rounds of a loop of ${ITERATIONS} predictions timed with Date.now() and divided; medians reported. One prediction = prepareInputs (features for every timeframe from 500 bars) + one ORT run per model (batch of 1) + decide (consensus, strategy 'trend_filter', ATR stops, sizing). Bars already in memory and ORT sessions already loaded (the object caches both); D1/R2/bar-store I/O not included`,
+    method: `inside a Durable Object in local workerd: ${ROUNDS} rounds of a loop of ${ITERATIONS} predictions timed with Date.now() and divided; medians reported. One prediction = prepareInputs (500 bars per timeframe given; features from the newest 302, FEATURE_WINDOW) + one ORT run per model (batch of 1) + decide (consensus, strategy 'trend_filter', ATR stops, sizing). Bars already in memory and ORT sessions already loaded (the object caches both); D1/R2/bar-store I/O not included`,
     target: `full prediction median <= ${TARGET_MS} ms CPU`,
     results,
     node_reference: { what: "prepareInputs for the 3-model ensemble in Node (same code and bars), ms per call", median_ms: round(median(nodeMs)), samples_ms: nodeMs.map((x) => round(x)) },

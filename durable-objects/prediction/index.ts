@@ -1,4 +1,4 @@
-export { PredictionService, DEFAULT_SIZING_BALANCE, type PredictionDeps } from "./service";
+export { PredictionService, DEFAULT_SIZING_BALANCE, enginePredictor, type PredictionDeps } from "./service";
 export { ModelHealth, type ModelHealthRow } from "./model-health";
 export { PredictionCache } from "./prediction-cache";
 export { recordPrediction } from "./record";

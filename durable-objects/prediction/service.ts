@@ -132,3 +132,15 @@ export class PredictionService {
     return { probabilities: Array.from(r.probabilities.subarray(0, 3)) };
   }
 }
+
+/**
+ * The engine's seam (durable-objects/engine/prediction-port.ts `Predictor`), typed structurally so
+ * neither side imports the other: a multi-timeframe prediction for a bot of this object's user;
+ * a skip or refusal comes back as { reason, message } (reason: stale | no_data | not_found | ...).
+ */
+export function enginePredictor(service: PredictionService) {
+  return async (bot: { id: string; userId: string }, opts: { force: boolean }): Promise<{ ok: true; prediction: Prediction } | { ok: false; reason: string; message: string }> => {
+    const r = await service.predict(bot.userId, { botId: bot.id, timeframe: "multi", forceRefresh: opts.force });
+    return r.ok ? r : { ok: false, reason: r.details?.reason ?? r.code, message: r.message };
+  };
+}
