@@ -28,6 +28,9 @@ import { replayQuote } from "./engine/replay-quotes";
 import { isReplaySymbol, REPLAY_SYMBOLS } from "./market/replay-data";
 
 import { BROWSER_TAG } from "./engine/fanout";
+import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
+import type { PositionCommandRequest } from "../core/protocol/position-commands";
+import type { ConnectorStatusView } from "../core/protocol/connector-status";
 import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
 import type { TrainJob, TrainParams } from "../core/protocol/training";
 
@@ -45,6 +48,12 @@ export class UserBot extends DurableObject<Env> {
       const res = this.acceptBrowser(request, userId, since?.data);
       if (res.webSocket) await this.engine.onBrowserConnected();
       return res;
+    }
+    if (url.pathname === "/connector") {
+      const tokenId = request.headers.get(CONNECTOR_TOKEN_ID_HEADER);
+      if (!tokenId) return new Response("missing connector token id", { status: 400 });
+      this.engine.core.bindUser(userId);
+      return this.connector.accept(request, userId, tokenId);
     }
     return new Response("not found", { status: 404 });
   }
@@ -118,7 +127,33 @@ export class UserBot extends DurableObject<Env> {
         return r.ok ? r.bars.filter((b) => b.time > after) : [];
       },
       predictor: this.enginePredictor,
+      connector: this.connector,
     }));
+  }
+
+  // ---- connector (durable-objects/connector): the connector socket, commands, results, SYNC ----
+  private connectorHub: ConnectorHub | undefined;
+  get connector(): ConnectorHub {
+    return (this.connectorHub ??= new ConnectorHub({
+      ctx: this.ctx,
+      env: this.env,
+      core: () => this.engine.core,
+      afterChange: async () => {
+        await this.engine.core.flush();
+        await this.engine.arm();
+      },
+    }));
+  }
+
+  /** Close / modify / SL / breakeven of one of the user's connector positions. */
+  positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
+    this.own(userId);
+    return this.connector.positionCommand(positionId, req);
+  }
+
+  connectorStatus(userId: string): ConnectorStatusView {
+    this.own(userId);
+    return this.connector.status();
   }
 
   /** The cycle's prediction: the PredictionService above, for the whole ensemble. */
@@ -149,11 +184,12 @@ export class UserBot extends DurableObject<Env> {
   }
 
   portfolio(userId: string): PortfolioStatus {
-    return this.own(userId).portfolio();
+    return { ...this.own(userId).portfolio(), positions: this.connector.openPositions() };
   }
 
   openPositions(userId: string): PositionView[] {
-    return this.own(userId).positions();
+    this.own(userId);
+    return this.connector.openPositions(); // the engine's plus positions opened in the terminal
   }
 
   autoTradingStatus(userId: string, bots: BotInfo[]): BotRunStatus[] {
@@ -170,6 +206,7 @@ export class UserBot extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.engine.onAlarm();
+    await this.connector.onAlarm(); // connector commands: expiry, results overdue -> SYNC
     await this.trainingAlarm(); // training (durable-objects/training): one slice of a pending job
   }
   // ---- end engine ----
@@ -226,6 +263,7 @@ export class UserBot extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.ctx.getTags(ws).includes(CONNECTOR_TAG)) return this.connector.onMessage(ws, message);
     const attachment = BrowserAttachmentSchema.safeParse(ws.deserializeAttachment());
     if (!attachment.success) {
       ws.close(1011, "socket state lost");
@@ -252,6 +290,7 @@ export class UserBot extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (this.ctx.getTags(ws).includes(CONNECTOR_TAG)) return this.connector.onClose(ws, code, reason);
     // Complete the closing handshake; 1005/1006 are reserved and cannot be sent back.
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
@@ -261,6 +300,7 @@ export class UserBot extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    if (this.ctx.getTags(ws).includes(CONNECTOR_TAG)) return this.connector.onClose(ws, 1011, "socket error");
     try {
       ws.close(1011, "socket error");
     } catch {

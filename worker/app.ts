@@ -10,6 +10,8 @@ import { autoTradingRoutes } from "./routes/auto-trading";
 import { portfolioRoutes } from "./routes/portfolio";
 import { tradingRoutes } from "./routes/trading";
 import { connectorRoutes } from "./routes/connectors";
+import { connectorSocketRoutes } from "./routes/connector-socket";
+import { positionCommandRoutes } from "./routes/position-commands";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
 import { meRoutes } from "./routes/me";
@@ -41,6 +43,8 @@ export function createApp() {
   api.route("/", authRoutes);
   api.route("/", meRoutes);
   api.route("/", connectorRoutes);
+  api.route("/", connectorSocketRoutes);
+  api.route("/", positionCommandRoutes);
   api.route("/", modelRoutes);
   api.route("/", modelArtifactRoutes);
   api.route("/", trainRoutes);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PredictionSchema } from "./prediction";
 import { TrainingEventDataSchemas } from "./training";
+import { ConnectorStatusViewSchema } from "./connector-status";
 
 /**
  * Browser events of one user. Every event carries the user's monotonically increasing `seq`
@@ -106,6 +107,8 @@ export const EventDataSchemas = {
   TRADE_ERROR: z.object({ bot_id: z.string().nullable(), client_order_id: z.string(), code: z.string(), message: z.string() }),
   STATUS_UPDATE: BotStatusSchema,
   activity: ActivityDataSchema,
+  /** The user's connector: online/offline, terminal connected, broker balance/equity. */
+  CONNECTOR_STATUS: ConnectorStatusViewSchema,
   // Training on the edge (durable-objects/training): progress, done, failed.
   ...TrainingEventDataSchemas,
 } as const;
@@ -128,6 +131,7 @@ export const UserEventSchema = z.discriminatedUnion("type", [
   eventOf("TRADE_ERROR"),
   eventOf("STATUS_UPDATE"),
   eventOf("activity"),
+  eventOf("CONNECTOR_STATUS"),
   eventOf("TRAINING_PROGRESS"),
   eventOf("TRAINING_DONE"),
   eventOf("TRAINING_FAILED"),

@@ -135,6 +135,7 @@ export class EngineCore {
     const trade = newTradeView(intent, meta.botId, meta.target, now);
     if (meta.target === "connector") {
       this.book.save({ trade, position: null, positionId: null, executedAt: now });
+      this.connector.enqueueOpen(intent, trade);
       this.outbox.enqueue({ kind: "trade", row: trade }, now);
       this.emit(tx, "trade", trade);
       this.activity(tx, "trade", meta.botId, `${intent.side} ${intent.volume} ${intent.symbol} sent to the connector (${intent.client_order_id})`);

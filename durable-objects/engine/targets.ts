@@ -1,3 +1,4 @@
+import type { TradeView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
 
 /**
@@ -11,11 +12,14 @@ export type TargetKind = "paper" | "connector";
 export type DispatchResult = { ok: true } | { ok: false; code: "not_connected" | "send_failed"; message: string };
 
 export interface ConnectorLink {
-  /** Sends the open command for `intent`; resolves once handed to the socket (the result arrives later as TRADE_RESULT). */
+  /** Inside the pending trade's transaction: stores the command (durable-objects/connector), so both commit or neither. */
+  enqueueOpen(intent: OrderIntent, trade: TradeView): void;
+  /** After commit: sends the open command for `intent`; resolves once handed to the socket (the result arrives later as TRADE_RESULT). */
   sendOpen(intent: OrderIntent): Promise<DispatchResult>;
 }
 
 /** Until the object's connector socket exists, every command answers `not_connected`. */
 export const noConnector: ConnectorLink = {
+  enqueueOpen: () => undefined,
   sendOpen: async () => ({ ok: false, code: "not_connected", message: "no connector is connected for this account" }),
 };

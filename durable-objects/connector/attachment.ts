@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+export const CONNECTOR_TAG = "connector";
+
+/** Per-socket state of a connector socket (survives hibernation; instance fields do not). */
+export const ConnectorAttachmentSchema = z.object({
+  kind: z.literal("connector"),
+  userId: z.string(),
+  tokenId: z.string(),
+  connectedAt: z.number().int(),
+  authed: z.boolean(),
+  /** Last time the token was found live in D1 (re-checked on PING at most every REVERIFY_MS). */
+  verifiedAt: z.number().int(),
+  sessionId: z.string(),
+});
+export type ConnectorAttachment = z.infer<typeof ConnectorAttachmentSchema>;
+
+/** Header the Worker sets on the forwarded upgrade: the verified connector token's id. */
+export const CONNECTOR_TOKEN_ID_HEADER = "X-Edgetrader-Connector-Token";

@@ -1,0 +1,467 @@
+// The object side of the connector socket (docs/CONNECTOR_PROTOCOL.md, "Object side"): accepts the
+// socket with the Hibernation API, authenticates it, turns connector-target orders and position
+// commands into frames, applies results/updates exactly once and tells the browsers.
+import {
+  CONNECTOR_PROTOCOL_VERSION,
+  ConnectorToObjectFrameSchema,
+  ObjectToConnectorFrameSchema,
+  parseConnectorFrame,
+  type Auth,
+  type ConnectorError,
+  type ObjectToConnectorFrame,
+  type PositionsUpdate,
+  type StatusUpdate,
+  type SyncResponse,
+  type TradeErrorFrame,
+  type TradeResult,
+} from "../../core/protocol/connector";
+import type { ConnectorStatusView } from "../../core/protocol/connector-status";
+import type { PositionView } from "../../core/protocol/events";
+import type { OrderIntent } from "../../core/protocol/orders";
+import type { PositionCommandAccepted, PositionCommandRequest } from "../../core/protocol/position-commands";
+import { verifyConnectorToken } from "../../worker/auth/connector-tokens";
+import { and, eq } from "drizzle-orm";
+import { db } from "../../worker/db/client";
+import { connectorTokens } from "../../worker/db/schema";
+import type { Env } from "../../worker/env";
+import { maybeFlushMetrics, setConnectorState } from "../../worker/lib/metrics";
+import type { EngineCore, Tx } from "../engine/engine";
+import type { ConnectorLink, DispatchResult } from "../engine/targets";
+import type { TradeView } from "../../core/protocol/events";
+import { applyResult } from "./apply-result";
+import { CONNECTOR_TAG, ConnectorAttachmentSchema, type ConnectorAttachment } from "./attachment";
+import { CommandStore, ConnectorState, SeenIds, type CommandKind, type CommandRow } from "./commands";
+import { locate, TerminalPositions } from "./positions";
+import { applyPositions, reconcileCommands } from "./reconcile";
+import { createConnectorTables } from "./tables";
+
+/** How long a command may still be placed (its expires_at). */
+export const COMMAND_TTL_MS = 60_000;
+/** After expires_at, how long a sent command may still be answered before it counts as timed out. */
+export const RESULT_GRACE_MS = 60_000;
+/** A live connector's token is re-checked in D1 on a PING at most this often (revocation kicks it). */
+export const REVERIFY_MS = 60_000;
+export const HEARTBEAT_MS = 15_000;
+/** Close codes: replaced by a newer connection; token refused. */
+export const CLOSE_REPLACED = 4001;
+export const CLOSE_AUTH = 4003;
+
+export interface HubDeps {
+  ctx: DurableObjectState;
+  env: Env;
+  core: () => EngineCore;
+  /** Outbox to D1 + alarm, after a state change committed. */
+  afterChange: () => Promise<void>;
+}
+
+export type PositionCommandOutcome = { ok: true; accepted: PositionCommandAccepted } | { ok: false; code: "not_found" | "not_connector"; message: string };
+
+export class ConnectorHub implements ConnectorLink {
+  readonly commands: CommandStore;
+  readonly seen: SeenIds;
+  readonly state: ConnectorState;
+  readonly terminal: TerminalPositions;
+
+  constructor(private readonly deps: HubDeps) {
+    const sql = deps.ctx.storage.sql;
+    createConnectorTables(sql);
+    this.commands = new CommandStore(sql);
+    this.seen = new SeenIds(sql);
+    this.state = new ConnectorState(sql);
+    this.terminal = new TerminalPositions(sql);
+  }
+
+  private get core(): EngineCore {
+    return this.deps.core();
+  }
+
+  // ---- the engine's execution target ----------------------------------------------------------
+
+  /** Inside the trade's transaction: the command row commits with the pending trade, or neither does. */
+  enqueueOpen(intent: OrderIntent, trade: TradeView): void {
+    const now = this.core.clock();
+    const frame: ObjectToConnectorFrame = {
+      type: "TRADE_COMMAND",
+      command_id: crypto.randomUUID(),
+      client_order_id: intent.client_order_id,
+      expires_at: now + COMMAND_TTL_MS,
+      action: "OPEN",
+      side: intent.side,
+      symbol: intent.symbol,
+      volume: intent.volume,
+      ...(intent.sl !== null ? { sl: intent.sl } : {}),
+      ...(intent.tp !== null ? { tp: intent.tp } : {}),
+    };
+    this.insert(frame, "open", trade.id, null, now);
+  }
+
+  /** After commit: sends what waits if a connector is online; offline, the command waits (until expires_at). */
+  async sendOpen(_intent: OrderIntent): Promise<DispatchResult> {
+    this.sendPending();
+    await this.arm();
+    return { ok: true };
+  }
+
+  /** Close / modify / SL / breakeven of an open connector position (trade or terminal). */
+  async positionCommand(positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
+    const core = this.core;
+    const out = core.write((tx): PositionCommandOutcome => {
+      const found = locate(core, this.terminal, positionId);
+      if (!found) {
+        const paper = core.book.byId(positionId);
+        if (paper && paper.trade.status === "open") return { ok: false, code: "not_connector", message: "this is a paper position; only connector positions take commands" };
+        return { ok: false, code: "not_found", message: "no open connector position with this id" };
+      }
+      const ticket = found.position.broker_ticket;
+      if (!ticket) return { ok: false, code: "not_found", message: "position has no broker ticket yet" };
+      const now = core.clock();
+      const base = { command_id: crypto.randomUUID(), client_order_id: `${req.kind}:${crypto.randomUUID()}`, expires_at: now + COMMAND_TTL_MS };
+      const frame: ObjectToConnectorFrame =
+        req.kind === "close"
+          ? { type: "TRADE_COMMAND", ...base, action: "CLOSE", ticket, ...(req.volume !== undefined ? { volume: req.volume } : {}) }
+          : req.kind === "modify"
+            ? { type: "TRADE_COMMAND", ...base, action: "MODIFY", ticket, ...(req.sl !== undefined ? { sl: req.sl } : {}), ...(req.tp !== undefined ? { tp: req.tp } : {}) }
+            : req.kind === "update_sl"
+              ? { type: "UPDATE_SL", ...base, ticket, sl: req.sl }
+              : { type: "MOVE_BREAKEVEN", ...base, ticket, offset: req.offset };
+      this.insert(frame, req.kind, found.kind === "trade" ? found.entry.trade.id : null, ticket, now);
+      core.activity(tx, "info", found.position.bot_id, `${req.kind} of ${found.position.symbol} ticket ${ticket} sent to the connector`, { command_id: base.command_id, position_id: found.position.id });
+      return { ok: true, accepted: { status: "pending", command_id: base.command_id, position_id: found.position.id, kind: req.kind, sent: false, expires_at: base.expires_at } };
+    });
+    if (!out.ok) return out;
+    const sent = this.sendPending().includes(out.accepted.command_id);
+    await this.deps.afterChange();
+    await this.arm();
+    return { ok: true, accepted: { ...out.accepted, sent } };
+  }
+
+  private insert(frame: ObjectToConnectorFrame, kind: CommandKind, tradeId: string | null, ticket: string | null, now: number): void {
+    const checked = ObjectToConnectorFrameSchema.safeParse(frame);
+    if (!checked.success) throw new Error(`connector command does not match its schema: ${checked.error.issues[0]?.message ?? "invalid"}`);
+    if (!("command_id" in frame) || !("client_order_id" in frame) || !("expires_at" in frame)) throw new Error("not a command frame");
+    this.commands.insert({ commandId: frame.command_id, clientOrderId: frame.client_order_id, kind, tradeId, ticket, frame, createdAt: now, expiresAt: frame.expires_at });
+  }
+
+  // ---- socket ---------------------------------------------------------------------------------
+
+  /** The upgrade the Worker forwarded (token already verified there). One connector per user: the newest wins. */
+  accept(request: Request, userId: string, tokenId: string): Response {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a websocket upgrade", { status: 426 });
+    for (const old of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
+      try {
+        old.close(CLOSE_REPLACED, "replaced by a newer connector connection");
+      } catch {
+        /* already closed */
+      }
+    }
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.deps.ctx.acceptWebSocket(server, [CONNECTOR_TAG, `user:${userId}`]);
+    const now = this.core.clock();
+    const attachment: ConnectorAttachment = { kind: "connector", userId, tokenId, connectedAt: now, authed: false, verifiedAt: now, sessionId: crypto.randomUUID() };
+    server.serializeAttachment(attachment);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+    if (!att.success) {
+      ws.close(1011, "socket state lost");
+      return;
+    }
+    if (typeof message !== "string") return sendError(ws, { code: "bad_frame", message: "frames must be JSON text" });
+    const parsed = parseConnectorFrame(message, ConnectorToObjectFrameSchema);
+    if (!parsed.ok) return sendError(ws, parsed.error);
+    const frame = parsed.frame;
+    const a = att.data;
+    if (!a.authed && frame.type !== "AUTH" && frame.type !== "PING" && frame.type !== "PONG" && frame.type !== "ERROR") {
+      return sendError(ws, { code: "not_authenticated", message: "send AUTH first", ref_type: frame.type });
+    }
+    switch (frame.type) {
+      case "AUTH":
+        return this.onAuth(ws, a, frame);
+      case "PING":
+        send(ws, { type: "PONG", ...(frame.id !== undefined ? { id: frame.id } : {}), ts: Date.now() });
+        if (a.authed && Date.now() - a.verifiedAt > REVERIFY_MS) await this.reverify(ws, a);
+        return;
+      case "PONG":
+        return;
+      case "TRADE_RESULT":
+        return this.onResult(ws, frame);
+      case "TRADE_ERROR":
+        return this.onTradeError(ws, frame);
+      case "POSITIONS_UPDATE":
+        return this.onPositions(ws, frame);
+      case "STATUS_UPDATE":
+        return this.onStatus(frame);
+      case "SYNC_RESPONSE":
+        return this.onSync(frame);
+      case "ERROR":
+        console.warn(JSON.stringify({ level: "warn", msg: "connector reported an error", code: frame.code, message: frame.message, ref_type: frame.ref_type, ref_id: frame.ref_id }));
+        return;
+      case "RATES_RESPONSE":
+      case "BAR_CLOSED":
+        return sendError(ws, { code: "unsupported", message: "bars from the connector are not stored yet", ref_type: frame.type });
+    }
+  }
+
+  async onClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+    const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+    if (this.liveSocket(ws)) return; // a newer connection took over: still online
+    if (!att.success || !att.data.authed) return;
+    const core = this.core;
+    core.write((tx) => this.emitStatus(tx, false, `closed ${code}${reason ? `: ${reason}` : ""}`));
+    this.metric(att.data.userId, false);
+  }
+
+  private async onAuth(ws: WebSocket, a: ConnectorAttachment, frame: Auth): Promise<void> {
+    if (frame.protocol_version !== CONNECTOR_PROTOCOL_VERSION) {
+      send(ws, { type: "AUTH_ERROR", code: "protocol_version", message: `this server speaks protocol ${CONNECTOR_PROTOCOL_VERSION}`, retry: false });
+      ws.close(CLOSE_AUTH, "protocol version");
+      return;
+    }
+    const owner = await verifyConnectorToken(db(this.deps.env), frame.token);
+    if (!owner || owner.userId !== a.userId || owner.tokenId !== a.tokenId) {
+      send(ws, { type: "AUTH_ERROR", code: owner ? "invalid_token" : "revoked", message: owner ? "token does not match this connection" : "connector token revoked or unknown: create a new one", retry: false });
+      ws.close(CLOSE_AUTH, "token refused");
+      return;
+    }
+    const now = this.core.clock();
+    ws.serializeAttachment({ ...a, authed: true, verifiedAt: now } satisfies ConnectorAttachment);
+    send(ws, { type: "AUTH_OK", server_time: Date.now(), session_id: a.sessionId, heartbeat_ms: HEARTBEAT_MS });
+    this.state.set("session", JSON.stringify({ broker: frame.broker, connector_version: frame.connector_version, connected_at: a.connectedAt, terminal_connected: frame.terminal?.connected ?? false }));
+    this.core.write((tx) => {
+      this.expireUnsent(tx, now);
+      this.emitStatus(tx, true, null);
+    });
+    this.metric(a.userId, true);
+    // Safe: the connector answers a command id it has seen from its journal, never runs it twice.
+    this.sendAll(ws, this.commands.sendable(now));
+    await this.deps.afterChange();
+  }
+
+  /** A revoked token stops working on a live socket too (checked at most every REVERIFY_MS). */
+  private async reverify(ws: WebSocket, a: ConnectorAttachment): Promise<void> {
+    const row = await db(this.deps.env).query.connectorTokens.findFirst({
+      columns: { revokedAt: true },
+      where: and(eq(connectorTokens.id, a.tokenId), eq(connectorTokens.userId, a.userId)),
+    });
+    if (!row || row.revokedAt !== null) {
+      send(ws, { type: "AUTH_ERROR", code: "revoked", message: "connector token revoked", retry: false });
+      ws.close(CLOSE_AUTH, "token revoked");
+      return;
+    }
+    ws.serializeAttachment({ ...a, verifiedAt: Date.now() } satisfies ConnectorAttachment);
+  }
+
+  private async onResult(ws: WebSocket, r: TradeResult): Promise<void> {
+    if (this.seen.has(r.id)) return sendAck(ws, [r.id]);
+    const core = this.core;
+    core.write((tx) => {
+      const now = core.clock();
+      const cmd = this.commands.get(r.command_id);
+      if (cmd) {
+        const outcome = applyResult(core, tx, this.terminal, cmd, r);
+        this.commands.settle(cmd.command_id, "resolved", now, outcome);
+      }
+      this.seen.add(r.id, now);
+    });
+    sendAck(ws, [r.id]);
+    await this.deps.afterChange();
+  }
+
+  private async onTradeError(ws: WebSocket, e: TradeErrorFrame): Promise<void> {
+    if (this.seen.has(e.id)) return sendAck(ws, [e.id]);
+    const core = this.core;
+    core.write((tx) => {
+      const cmd = e.command_id ? this.commands.get(e.command_id) : undefined;
+      const trade = cmd?.trade_id ? core.book.byId(cmd.trade_id)?.trade : undefined;
+      const botId = trade?.bot_id ?? null;
+      const cid = e.client_order_id ?? cmd?.client_order_id ?? e.command_id ?? e.id;
+      core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cid, code: e.error.code, message: e.error.message });
+      core.activity(tx, "error", botId, `${e.action ?? "command"} ${e.symbol ?? ""} ${cid} failed at the connector: ${e.error.message}`.replace(/\s+/g, " "), { code: e.error.code, ...(e.error.broker_code ? { broker_code: e.error.broker_code } : {}) });
+      this.seen.add(e.id, core.clock());
+    });
+    sendAck(ws, [e.id]);
+    await this.deps.afterChange();
+  }
+
+  private async onPositions(ws: WebSocket, u: PositionsUpdate): Promise<void> {
+    if (this.seen.has(u.id)) return sendAck(ws, [u.id]);
+    const core = this.core;
+    core.write((tx) => {
+      if (applyPositions(core, tx, this.terminal, this.state, u.positions, u.at)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+      if (u.reason === "change") this.seen.add(u.id, core.clock());
+    });
+    if (u.reason === "change") sendAck(ws, [u.id]);
+    await this.deps.afterChange();
+  }
+
+  private onStatus(s: StatusUpdate): void {
+    this.state.set("status", JSON.stringify({ broker: s.broker, connector_version: s.connector_version, terminal_connected: s.terminal_connected, account: s.account, at: s.at }));
+    this.core.write((tx) => this.emitStatus(tx, true, null));
+  }
+
+  private async onSync(s: SyncResponse): Promise<void> {
+    this.state.set("status", JSON.stringify({ broker: s.broker, connector_version: this.session()?.connector_version ?? null, terminal_connected: s.terminal_connected, account: s.account, at: s.at }));
+    const core = this.core;
+    core.write((tx) => {
+      if (s.terminal_connected) {
+        reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals);
+        applyPositions(core, tx, this.terminal, this.state, s.positions, s.at, s.deals);
+        core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+      }
+      this.emitStatus(tx, true, null);
+      this.seen.trim(core.clock());
+    });
+    await this.deps.afterChange();
+  }
+
+  // ---- deadlines (the object's alarm) ----------------------------------------------------------
+
+  /** Unsent commands past their TTL fail (never run late); sent ones without a result are reconciled by SYNC. */
+  async onAlarm(): Promise<void> {
+    const core = this.core;
+    const now = core.clock();
+    const overdue = core.write((tx) => {
+      this.expireUnsent(tx, now);
+      const late = this.commands.overdue(now - RESULT_GRACE_MS);
+      for (const cmd of late) {
+        this.commands.settle(cmd.command_id, "timed_out", now, "no result before expiry + grace");
+        const botId = cmd.trade_id ? (core.book.byId(cmd.trade_id)?.trade.bot_id ?? null) : null;
+        core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cmd.client_order_id, code: "timeout", message: "no result from the connector; checking the broker (SYNC), not resending" });
+        core.activity(tx, "error", botId, `${cmd.kind} ${cmd.client_order_id}: no result from the connector in time; reconciling with the broker`, { command_id: cmd.command_id });
+      }
+      return late.length;
+    });
+    if (overdue > 0) {
+      const ws = this.authedSocket();
+      if (ws) send(ws, { type: "SYNC_REQUEST", request_id: `sync:${now}` });
+    }
+    await this.deps.afterChange();
+    await this.arm();
+  }
+
+  /** Sets the alarm to the next command deadline if it is earlier than what is set. */
+  async arm(): Promise<void> {
+    const d = this.commands.nextDeadline(RESULT_GRACE_MS);
+    if (d === null) return;
+    const current = await this.deps.ctx.storage.getAlarm();
+    if (current === null || current > d) await this.deps.ctx.storage.setAlarm(Math.max(d, Date.now()));
+  }
+
+  private expireUnsent(tx: Tx, now: number): void {
+    const core = this.core;
+    for (const cmd of this.commands.expiredUnsent(now)) {
+      this.commands.settle(cmd.command_id, "expired", now, "not delivered before expires_at");
+      const entry = cmd.trade_id ? core.book.byId(cmd.trade_id) : undefined;
+      const botId = entry?.trade.bot_id ?? null;
+      if (cmd.kind === "open" && entry) {
+        const failed = { ...entry.trade, status: "error" as const, reason: "expired: no connector online before the order's deadline" };
+        core.book.save({ ...entry, trade: failed });
+        core.outbox.enqueue({ kind: "trade", row: failed }, now);
+        core.emit(tx, "trade", failed);
+      }
+      core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cmd.client_order_id, code: "expired", message: "no connector was online before the command's deadline; it will not run" });
+      core.activity(tx, "error", botId, `${cmd.kind} ${cmd.client_order_id} expired waiting for the connector (not sent)`, { command_id: cmd.command_id });
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------------
+
+  private authedSocket(except?: WebSocket): WebSocket | undefined {
+    for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
+      if (ws === except) continue;
+      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+      if (a.success && a.data.authed && ws.readyState === WebSocket.OPEN) return ws;
+    }
+    return undefined;
+  }
+
+  private liveSocket(except: WebSocket): boolean {
+    return this.authedSocket(except) !== undefined;
+  }
+
+  /** Sends commands never sent yet; returns their ids. */
+  private sendPending(): string[] {
+    const ws = this.authedSocket();
+    if (!ws) return [];
+    const now = this.core.clock();
+    const rows = this.commands.sendable(now).filter((c) => c.status === "pending");
+    return this.sendAll(ws, rows);
+  }
+
+  private sendAll(ws: WebSocket, rows: CommandRow[]): string[] {
+    const sent: string[] = [];
+    const now = this.core.clock();
+    for (const c of rows) {
+      try {
+        ws.send(c.frame);
+      } catch {
+        break; // socket gone: the rest waits for the next AUTH_OK
+      }
+      this.commands.markSent(c.command_id, now);
+      sent.push(c.command_id);
+    }
+    return sent;
+  }
+
+  // ---- views -------------------------------------------------------------------------------------
+
+  /** Every open position: the engine's (paper + connector trades) and those opened in the terminal. */
+  openPositions(): PositionView[] {
+    return [...this.core.openPositions(), ...this.terminal.all()];
+  }
+
+  private session(): { broker: "mt5" | "paper"; connector_version: string; connected_at: number; terminal_connected: boolean } | undefined {
+    const s = this.state.get("session");
+    return s ? JSON.parse(s) : undefined;
+  }
+
+  status(online = this.authedSocket() !== undefined, reason: string | null = null): ConnectorStatusView {
+    const session = this.session();
+    const s = this.state.get("status");
+    const st = s ? (JSON.parse(s) as { broker: "mt5" | "paper"; connector_version: string | null; terminal_connected: boolean; account: ConnectorStatusView["account"]; at: number }) : undefined;
+    return {
+      online,
+      broker: st?.broker ?? session?.broker ?? null,
+      connector_version: st?.connector_version ?? session?.connector_version ?? null,
+      terminal_connected: online && (st?.terminal_connected ?? session?.terminal_connected ?? false),
+      account: st?.account ?? null,
+      pending_commands: this.commands.pendingCount(),
+      connected_at: online ? (session?.connected_at ?? null) : null,
+      updated_at: this.core.clock(),
+      reason,
+    };
+  }
+
+  private emitStatus(tx: Tx, online: boolean, reason: string | null): void {
+    this.core.emit(tx, "CONNECTOR_STATUS", this.status(online, reason));
+  }
+
+  private metric(userId: string, connected: boolean): void {
+    setConnectorState(userId, connected);
+    maybeFlushMetrics(this.deps.env, (p) => this.deps.ctx.waitUntil(p));
+  }
+}
+
+function send(ws: WebSocket, frame: ObjectToConnectorFrame): void {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {
+    /* closed: the connector re-sends after reconnecting */
+  }
+}
+
+function sendAck(ws: WebSocket, ids: string[]): void {
+  send(ws, { type: "ACK", ids });
+}
+
+function sendError(ws: WebSocket, e: Omit<ConnectorError, "type">): void {
+  send(ws, { type: "ERROR", ...e });
+}

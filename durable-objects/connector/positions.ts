@@ -1,0 +1,153 @@
+import type { BrokerPosition } from "../../core/protocol/connector";
+import type { PositionView, TradeView } from "../../core/protocol/events";
+import type { EngineCore, Tx } from "../engine/engine";
+import type { BookEntry } from "../engine/trade-book";
+import { positionView } from "../engine/trade-book";
+
+/**
+ * Connector positions: bot/manual trades live in the engine's trade book (keyed by broker ticket),
+ * positions opened by hand in the terminal in connector_terminal_positions. Every change goes to
+ * the engine's outbox (D1) and event log in the caller's transaction.
+ */
+export type Located = { kind: "trade"; entry: BookEntry; position: PositionView } | { kind: "terminal"; position: PositionView };
+
+export const terminalPositionId = (ticket: string) => `term:${ticket}`;
+
+export class TerminalPositions {
+  constructor(private readonly sql: SqlStorage) {}
+  all(): PositionView[] {
+    return this.sql.exec<{ view: string }>(`SELECT view FROM connector_terminal_positions ORDER BY ticket`).toArray().map((r) => JSON.parse(r.view) as PositionView);
+  }
+  get(ticket: string): PositionView | undefined {
+    const r = this.sql.exec<{ view: string }>(`SELECT view FROM connector_terminal_positions WHERE ticket = ?`, ticket).toArray()[0];
+    return r ? (JSON.parse(r.view) as PositionView) : undefined;
+  }
+  put(ticket: string, view: PositionView): void {
+    this.sql.exec(`INSERT INTO connector_terminal_positions (ticket, view) VALUES (?, ?) ON CONFLICT (ticket) DO UPDATE SET view = excluded.view`, ticket, JSON.stringify(view));
+  }
+  remove(ticket: string): void {
+    this.sql.exec(`DELETE FROM connector_terminal_positions WHERE ticket = ?`, ticket);
+  }
+}
+
+/** Open connector trades of the book by broker ticket. */
+export function openConnectorTrades(core: EngineCore): Map<string, BookEntry> {
+  const out = new Map<string, BookEntry>();
+  for (const e of core.book.open()) if (e.trade.target === "connector" && e.trade.broker_ticket) out.set(e.trade.broker_ticket, e);
+  return out;
+}
+
+export function locate(core: EngineCore, terminal: TerminalPositions, positionIdOrTicket: string): Located | undefined {
+  for (const e of core.book.open()) {
+    if (e.trade.target !== "connector" || !e.trade.broker_ticket) continue;
+    if (e.trade.id === positionIdOrTicket || e.trade.broker_ticket === positionIdOrTicket) return { kind: "trade", entry: e, position: e.position ?? positionView(e.trade, null, e.trade.bot_id ? "bot" : "manual", core.clock(), null) };
+  }
+  const ticket = positionIdOrTicket.startsWith("term:") ? positionIdOrTicket.slice(5) : positionIdOrTicket;
+  const t = terminal.get(ticket);
+  return t ? { kind: "terminal", position: t } : undefined;
+}
+
+const sourceOf = (t: TradeView): PositionView["source"] => (t.bot_id ? "bot" : "manual");
+
+/** AUTO_TRADE_EXECUTED needs the bar: the cycle's client id is `${botId}:${barTime}`. */
+function barTimeOf(t: TradeView): number | null {
+  if (!t.bot_id || !t.client_order_id.startsWith(`${t.bot_id}:`)) return null;
+  const n = Number(t.client_order_id.slice(t.bot_id.length + 1));
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export interface Fill {
+  ticket: string;
+  price: number;
+  volume: number;
+  sl: number | null;
+  tp: number | null;
+  at: number;
+}
+
+/** A pending connector trade became a position at the broker. No-op (false) unless it was pending. */
+export function openTrade(core: EngineCore, tx: Tx, entry: BookEntry, fill: Fill, how: string): boolean {
+  if (entry.trade.status !== "pending") return false;
+  const now = core.clock();
+  const opened: TradeView = { ...entry.trade, status: "open", entry_price: fill.price, broker_ticket: fill.ticket, volume: fill.volume, stop_loss: fill.sl, take_profit: fill.tp, opened_at: fill.at, reason: null };
+  const pos: PositionView = { ...positionView(opened, null, sourceOf(opened), now, null), current_price: fill.price };
+  core.book.save({ trade: opened, position: pos, positionId: null, executedAt: entry.executedAt });
+  core.outbox.enqueue({ kind: "trade", row: opened }, now);
+  core.outbox.enqueue({ kind: "position", row: pos }, now);
+  core.emit(tx, "trade", opened);
+  core.emit(tx, "position_updated", pos);
+  const bar = barTimeOf(opened);
+  if (opened.bot_id && bar !== null) core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: opened.bot_id, bar_time: bar, trade: opened });
+  core.activity(tx, "trade", opened.bot_id, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${fill.price}, ticket ${fill.ticket} (${how})`, { trade_id: opened.id, ticket: fill.ticket });
+  return true;
+}
+
+/** A pending trade the broker refused (or that never reached it). */
+export function failTrade(core: EngineCore, tx: Tx, entry: BookEntry, status: "rejected" | "error", reason: string): boolean {
+  if (entry.trade.status !== "pending") return false;
+  const now = core.clock();
+  const failed: TradeView = { ...entry.trade, status, reason: reason.slice(0, 300) };
+  core.book.save({ ...entry, trade: failed });
+  core.outbox.enqueue({ kind: "trade", row: failed }, now);
+  core.emit(tx, "trade", failed);
+  return true;
+}
+
+/** The whole position is gone at the broker: trade closed, position closed. */
+export function closeTrade(core: EngineCore, tx: Tx, entry: BookEntry, exit: { price: number; at: number; pnl: number | null; reason: string }): boolean {
+  if (entry.trade.status !== "open") return false;
+  const now = core.clock();
+  const prior = entry.position;
+  const pnl = exit.pnl ?? prior?.unrealized_pnl ?? 0;
+  const trade: TradeView = { ...entry.trade, status: "closed", exit_price: exit.price, closed_at: exit.at, pnl, reason: exit.reason };
+  const pos: PositionView = { ...positionView(trade, null, prior?.source ?? sourceOf(trade), now, prior), current_price: exit.price, unrealized_pnl: 0, status: "closed" };
+  core.book.save({ ...entry, trade, position: pos });
+  core.outbox.enqueue({ kind: "trade", row: trade }, now);
+  core.outbox.enqueue({ kind: "position", row: pos }, now);
+  core.emit(tx, "position_closed", { ...pos, exit_price: exit.price, pnl, close_reason: exit.reason });
+  core.emit(tx, "trade", trade);
+  core.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} ticket ${trade.broker_ticket} closed at ${exit.price} (${exit.reason})`, { trade_id: trade.id, reason: exit.reason, pnl });
+  return true;
+}
+
+/** New levels / volume / marks of an open trade's position. Emits only when something changed. */
+export function updateTradePosition(core: EngineCore, tx: Tx, entry: BookEntry, patch: Partial<Pick<PositionView, "stop_loss" | "take_profit" | "volume" | "current_price" | "unrealized_pnl">>): boolean {
+  const now = core.clock();
+  const prior = entry.position ?? positionView(entry.trade, null, sourceOf(entry.trade), now, null);
+  const next: PositionView = { ...prior, ...patch, updated_at: now };
+  if (samePosition(prior, next)) return false;
+  const trade: TradeView = { ...entry.trade, stop_loss: next.stop_loss, take_profit: next.take_profit };
+  core.book.save({ ...entry, trade, position: next });
+  core.outbox.enqueue({ kind: "position", row: next }, now);
+  if (trade.stop_loss !== entry.trade.stop_loss || trade.take_profit !== entry.trade.take_profit) {
+    core.outbox.enqueue({ kind: "trade", row: trade }, now);
+    core.emit(tx, "trade", trade);
+  }
+  core.emit(tx, "position_updated", next);
+  return true;
+}
+
+export function samePosition(a: PositionView, b: PositionView): boolean {
+  return a.stop_loss === b.stop_loss && a.take_profit === b.take_profit && a.volume === b.volume && a.current_price === b.current_price && a.unrealized_pnl === b.unrealized_pnl && a.status === b.status;
+}
+
+export function terminalView(p: BrokerPosition, now: number, prior: PositionView | undefined): PositionView {
+  return {
+    id: terminalPositionId(p.ticket),
+    trade_id: null,
+    bot_id: null,
+    symbol: p.symbol,
+    side: p.side,
+    volume: p.volume,
+    entry_price: p.open_price,
+    stop_loss: p.sl,
+    take_profit: p.tp,
+    current_price: p.current_price ?? prior?.current_price ?? null,
+    unrealized_pnl: p.profit,
+    source: "terminal",
+    broker_ticket: p.ticket,
+    status: "open",
+    opened_at: p.opened_at,
+    updated_at: prior && samePosition(prior, { ...prior, stop_loss: p.sl, take_profit: p.tp, volume: p.volume, current_price: p.current_price ?? prior.current_price, unrealized_pnl: p.profit }) ? prior.updated_at : now,
+  };
+}

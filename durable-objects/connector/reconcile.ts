@@ -1,0 +1,102 @@
+import type { BrokerDeal, BrokerPosition } from "../../core/protocol/connector";
+import type { EngineCore, Tx } from "../engine/engine";
+import { closeTerminal } from "./apply-result";
+import type { CommandRow, CommandStore, ConnectorState } from "./commands";
+import { closeTrade, failTrade, openConnectorTrades, openTrade, terminalView, updateTradePosition, type TerminalPositions, samePosition } from "./positions";
+
+/**
+ * The broker's full list of open positions (POSITIONS_UPDATE or SYNC_RESPONSE) against ours:
+ * marks/levels of known tickets, positions opened by hand (source "terminal"), and closes we did
+ * not see (SL/TP hit, closed in the terminal). A snapshot older than one already applied is
+ * ignored, and a trade opened after the snapshot was taken is never closed by it.
+ */
+export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPositions, state: ConnectorState, positions: readonly BrokerPosition[], at: number, deals: readonly BrokerDeal[] = []): boolean {
+  const last = Number(state.get("positions_at") ?? "0");
+  if (at < last) return false;
+  state.set("positions_at", String(at));
+  const now = core.clock();
+  const byTicket = new Map(positions.map((p) => [p.ticket, p]));
+  const ours = openConnectorTrades(core);
+  const pendingIds = new Set(pendingClientIds(core));
+
+  for (const [ticket, entry] of ours) {
+    const bp = byTicket.get(ticket);
+    if (bp) {
+      updateTradePosition(core, tx, entry, { stop_loss: bp.sl, take_profit: bp.tp, volume: bp.volume, current_price: bp.current_price ?? entry.position?.current_price ?? null, unrealized_pnl: bp.profit });
+    } else if ((entry.trade.opened_at ?? 0) <= at) {
+      const out = closingDeal(deals, ticket);
+      closeTrade(core, tx, entry, { price: out?.price ?? entry.position?.current_price ?? entry.trade.entry_price ?? 0, at: out?.time ?? at, pnl: out ? out.profit : null, reason: "closed_at_broker" });
+    }
+  }
+  const known = new Set(terminal.all().map((p) => p.broker_ticket ?? ""));
+  for (const bp of positions) {
+    if (ours.has(bp.ticket)) continue;
+    if (bp.client_order_id && pendingIds.has(bp.client_order_id)) continue; // our order; its result is on the way
+    const prior = terminal.get(bp.ticket);
+    const view = terminalView(bp, now, prior);
+    if (prior && samePosition(prior, view)) continue;
+    terminal.put(bp.ticket, view);
+    core.outbox.enqueue({ kind: "position", row: view }, now);
+    core.emit(tx, "position_updated", view);
+    if (!prior) core.activity(tx, "info", null, `${bp.side} ${bp.volume} ${bp.symbol} ticket ${bp.ticket} opened in the terminal`, { ticket: bp.ticket });
+  }
+  for (const ticket of known) {
+    if (byTicket.has(ticket)) continue;
+    const out = closingDeal(deals, ticket);
+    closeTerminal(core, tx, terminal, ticket, out?.price ?? terminal.get(ticket)?.current_price ?? 0, "closed_in_terminal");
+  }
+  return true;
+}
+
+/**
+ * Commands whose outcome is unknown (sent, then no result before expiry + grace): look the client
+ * order id up in the snapshot's positions and deals. Found: applied as the broker shows it. Not
+ * found: the order never reached the broker. Never re-sent.
+ */
+export function reconcileCommands(core: EngineCore, tx: Tx, terminal: TerminalPositions, commands: CommandStore, positions: readonly BrokerPosition[], deals: readonly BrokerDeal[]): number {
+  let settled = 0;
+  const now = core.clock();
+  for (const cmd of commands.unsettled()) {
+    if (cmd.status !== "timed_out") continue;
+    commands.settle(cmd.command_id, "resolved", now, reconcileOne(core, tx, terminal, cmd, positions, deals));
+    settled++;
+  }
+  return settled;
+}
+
+function reconcileOne(core: EngineCore, tx: Tx, terminal: TerminalPositions, cmd: CommandRow, positions: readonly BrokerPosition[], deals: readonly BrokerDeal[]): string {
+  const entry = cmd.trade_id ? core.book.byId(cmd.trade_id) : undefined;
+  if (cmd.kind === "open") {
+    if (!entry) return "reconciled: trade missing";
+    const pos = positions.find((p) => p.client_order_id === cmd.client_order_id);
+    if (pos) {
+      openTrade(core, tx, entry, { ticket: pos.ticket, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, at: pos.opened_at }, "reconciled by SYNC");
+      return `reconciled: open ${pos.ticket}`;
+    }
+    const inDeal = deals.find((d) => d.client_order_id === cmd.client_order_id && d.entry === "in");
+    if (inDeal) {
+      openTrade(core, tx, entry, { ticket: inDeal.position_ticket, price: inDeal.price, volume: inDeal.volume, sl: null, tp: null, at: inDeal.time }, "reconciled by SYNC");
+      const out = closingDeal(deals, inDeal.position_ticket);
+      const now = core.book.byId(entry.trade.id);
+      if (out && now) closeTrade(core, tx, now, { price: out.price, at: out.time, pnl: out.profit, reason: "closed_at_broker" });
+      return `reconciled: deal ${inDeal.ticket}`;
+    }
+    failTrade(core, tx, entry, "error", "not executed: no order with this client id at the broker (reconciled)");
+    return "reconciled: not at broker";
+  }
+  if (cmd.kind === "close" && cmd.ticket && !positions.some((p) => p.ticket === cmd.ticket)) {
+    const out = closingDeal(deals, cmd.ticket);
+    if (entry) closeTrade(core, tx, entry, { price: out?.price ?? entry.position?.current_price ?? 0, at: out?.time ?? core.clock(), pnl: out?.profit ?? null, reason: "closed" });
+    else closeTerminal(core, tx, terminal, cmd.ticket, out?.price ?? 0, "closed");
+    return "reconciled: closed";
+  }
+  return "reconciled: levels from the snapshot";
+}
+
+function closingDeal(deals: readonly BrokerDeal[], ticket: string): BrokerDeal | undefined {
+  return [...deals].reverse().find((d) => d.position_ticket === ticket && (d.entry === "out" || d.entry === "out_by"));
+}
+
+function pendingClientIds(core: EngineCore): string[] {
+  return core.sql.exec<{ c: string }>(`SELECT client_order_id AS c FROM engine_trades WHERE status = 'pending'`).toArray().map((r) => r.c);
+}

@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import { CONNECTOR_TOKEN_ID_HEADER } from "../../durable-objects/connector/attachment";
+import type { AppEnv } from "../app-env";
+import { verifyConnectorToken } from "../auth/connector-tokens";
+import { db } from "../db/client";
+import { USER_ID_HEADER, userObject } from "../lib/object-address";
+import { errorJson } from "../middleware/errors";
+
+/**
+ * `GET /api/v1/connector/ws`: the connector's socket. Authenticated by `Authorization: Bearer
+ * <connector token>` (live in D1, not revoked); the object is named by the token's user only, so
+ * nothing in the request can reach another user's object.
+ */
+export const connectorSocketRoutes = new Hono<AppEnv>().get("/connector/ws", async (c) => {
+  const auth = c.req.header("Authorization") ?? "";
+  const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+  if (!token) return errorJson(c, 401, "unauthorized", "connector token required (Authorization: Bearer etc_...)");
+  const owner = await verifyConnectorToken(db(c.env), token);
+  if (!owner) return errorJson(c, 401, "unauthorized", "connector token unknown or revoked");
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") return errorJson(c, 426, "bad_request", "expected a websocket upgrade");
+  const headers = new Headers({ Upgrade: "websocket", [USER_ID_HEADER]: owner.userId, [CONNECTOR_TOKEN_ID_HEADER]: owner.tokenId });
+  const url = new URL(c.req.url);
+  url.pathname = "/connector";
+  url.search = "";
+  const res = await userObject(c.env, owner.userId).fetch(new Request(url, { headers, method: "GET" }));
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
+});
