@@ -1,0 +1,387 @@
+// The backtester: the live cycle's steps replayed bar by bar over history. Same feature code, same
+// ensemble/strategy/threshold/stops/sizing (core/decision decide + planTrade), same gates
+// (core/decision/gates), same paper broker (core/paper PaperEngine). What differs from live is only
+// WHEN work happens: features once per timeframe and model probabilities in one batch per
+// timeframe, both causal, so the per-bar view at decision time t is what live would compute at t.
+import { checkGates, utcDayStart } from "../decision/gates";
+import { decide, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, planTrade, type DecisionInputs, type ModelInput, type ModelOutput } from "../decision/decide";
+import { featureIndex, FEATURE_COUNT } from "../features/schema";
+import { getInstrument } from "../instruments/catalog";
+import { roundMoney } from "../instruments/rounding";
+import type { InstrumentSpec } from "../instruments/spec";
+import type { Bar } from "../market/bar";
+import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
+import { PaperEngine } from "../paper/engine";
+import type { CloseReason } from "../paper/schemas";
+import type { BotConfig } from "../protocol/bot-config";
+import { evaluateGroup } from "../strategy/evaluate";
+import { SnapshotBuffer } from "./snapshot-buffer";
+import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
+
+/**
+ * Class probabilities [n, 3] (SELL, HOLD, BUY; row-major) of the model of `timeframe` for n feature
+ * rows of f features. null = no model for that timeframe (it counts as a failed model, as live).
+ * The CLI passes onnxruntime-node or a TS predictor; the object passes its onnxruntime-web sessions.
+ */
+export type PredictBatch = (timeframe: Timeframe, rows: Float32Array, n: number, f: number) => Float32Array | null | Promise<Float32Array | null>;
+
+export type BacktestMode = { kind: "models"; predictBatch: PredictBatch } | { kind: "rules" };
+
+export interface BacktestSetup {
+  botId?: string;
+  config: BotConfig;
+  /** Timeframe of `bars`; every ensemble timeframe is resampled from it, exits are checked on it. */
+  baseTimeframe: Timeframe;
+  /** Closed base bars, oldest first (validated by the caller, e.g. parseBarsCsv). */
+  bars: readonly Bar[];
+  mode: BacktestMode;
+  instrument?: InstrumentSpec;
+}
+
+export interface RunOptions {
+  initialBalance?: number;
+  accountCurrency?: string;
+  slippagePoints?: number;
+  spreadPoints?: number;
+  /** Decision window [from, to): decisions at bar closes in it, base bars opening in it. */
+  from?: number;
+  to?: number;
+  /** Balance used by risk_pct sizing: the paper account's (default) or a fixed number (live's DEFAULT_SIZING_BALANCE). */
+  sizingBalance?: "account" | number;
+  /** Keep one record per decision bar (tests, debugging). */
+  recordDecisions?: boolean;
+}
+
+export type ExitReason = CloseReason | "end_of_data";
+
+export interface BacktestTrade {
+  id: string;
+  side: "BUY" | "SELL";
+  volume: number;
+  /** Close time of the decision bar. */
+  decisionTime: number;
+  confidence: number;
+  entryTime: number;
+  entryPrice: number;
+  sl: number | null;
+  tp: number | null;
+  exitTime: number;
+  exitPrice: number;
+  reason: ExitReason;
+  grossPnl: number;
+  commission: number;
+  netPnl: number;
+}
+
+export type DecisionOutcome = "gated" | "hold" | "no_plan" | "traded" | "rejected";
+export interface DecisionRecord {
+  time: number;
+  outcome: DecisionOutcome;
+  direction: "BUY" | "SELL" | "HOLD";
+  confidence: number;
+  reason: string;
+}
+
+export interface SimulationResult {
+  symbol: string;
+  baseTimeframe: Timeframe;
+  decisionTimeframe: Timeframe;
+  mode: "models" | "rules";
+  initialBalance: number;
+  currency: string;
+  /** Window actually simulated: first base bar open .. last base bar close. */
+  start: number;
+  end: number;
+  bars: number;
+  decisionBars: number;
+  trades: BacktestTrade[];
+  rejected: number;
+  gated: { cooldown: number; daily_limit: number; max_open_positions: number };
+  /** Equity after every base bar (marked at its close), aligned with `times`. */
+  times: Float64Array;
+  equity: Float64Array;
+  /** Base bars that ended with a position open. */
+  barsInMarket: number;
+  /** Buy-and-hold over the same bars: first open -> last close. */
+  firstOpen: number;
+  lastClose: number;
+  decisions?: DecisionRecord[];
+}
+
+/** Everything computed once per backtest: series per timeframe and model probabilities per row. */
+export interface PreparedBacktest {
+  setup: BacktestSetup;
+  decisionTf: Timeframe;
+  series: Map<Timeframe, TimeframeSeries>;
+  /** Per model timeframe: rows from validFrom on, as float32 (what ORT sees) and their probabilities. */
+  rows: Map<Timeframe, { from: number; values: Float32Array; probs: Float32Array | null }>;
+}
+
+const ATR = featureIndex("atr_14");
+const EMPTY_ROW = new Float32Array(0);
+
+export async function prepareBacktest(setup: BacktestSetup): Promise<PreparedBacktest> {
+  const { config, baseTimeframe, bars } = setup;
+  const decisionTf = decisionTimeframeOf(config);
+  const tfs = new Set<Timeframe>([decisionTf, ...config.ensemble.models.map((m) => m.timeframe)]);
+  for (const tf of tfs) {
+    if (TIMEFRAME_MS[tf] < TIMEFRAME_MS[baseTimeframe] || TIMEFRAME_MS[tf] % TIMEFRAME_MS[baseTimeframe] !== 0) {
+      throw new RangeError(`timeframe ${tf} can't be built from ${baseTimeframe} bars`);
+    }
+  }
+  const series = new Map<Timeframe, TimeframeSeries>();
+  for (const tf of tfs) series.set(tf, buildSeries(barsFor(bars, baseTimeframe, tf), tf));
+  const rows = new Map<Timeframe, { from: number; values: Float32Array; probs: Float32Array | null }>();
+  if (setup.mode.kind === "models") {
+    for (const { timeframe } of config.ensemble.models) {
+      const s = series.get(timeframe)!;
+      const from = s.features.validFrom;
+      const n = s.features.count - from;
+      // Float64 -> Float32 exactly as live does (Float32Array.from(featureRow)).
+      const values = Float32Array.from(s.features.values.subarray(from * FEATURE_COUNT, s.features.count * FEATURE_COUNT));
+      let probs: Float32Array | null = null;
+      if (n > 0) {
+        probs = await setup.mode.predictBatch(timeframe, values, n, FEATURE_COUNT);
+        if (probs && probs.length < n * 3) throw new Error(`model ${timeframe} returned ${probs.length} values for ${n} rows (need ${n * 3})`);
+      }
+      rows.set(timeframe, { from, values, probs });
+    }
+  }
+  return { setup, decisionTf, series, rows };
+}
+
+/** prepare + simulate. */
+export async function runBacktest(setup: BacktestSetup, opts: RunOptions = {}): Promise<SimulationResult> {
+  return simulate(await prepareBacktest(setup), opts);
+}
+
+const warming = (need: number, have: number) => `warming up: need ${need} bars, have ${have}`;
+
+/** Bar-by-bar simulation over the base bars of the window. Synchronous and deterministic. */
+export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): SimulationResult {
+  const { setup, decisionTf, series, rows } = prep;
+  const { config } = setup;
+  const botId = setup.botId ?? "backtest";
+  const symbol = config.symbol;
+  const instrument = setup.instrument ?? getInstrument(symbol);
+  if (!instrument) throw new RangeError(`no instrument spec for ${symbol}`);
+  const initialBalance = opts.initialBalance ?? 10_000;
+  const currency = opts.accountCurrency ?? "USD";
+  const paper = PaperEngine.create({
+    initialBalance,
+    accountCurrency: currency,
+    slippagePoints: opts.slippagePoints ?? 0,
+    spreadPoints: opts.spreadPoints !== undefined ? { [symbol]: opts.spreadPoints } : {},
+    instruments: { [symbol]: instrument },
+  });
+  const base = setup.bars;
+  const baseDur = TIMEFRAME_MS[setup.baseTimeframe];
+  const from = opts.from ?? -Infinity;
+  const to = opts.to ?? Infinity;
+  let i0 = 0;
+  while (i0 < base.length && base[i0]!.time < from) i0++;
+  let i1 = i0;
+  while (i1 < base.length && base[i1]!.time < to) i1++;
+  const nBars = i1 - i0;
+  if (nBars <= 0) throw new RangeError("no bars in the backtest window");
+
+  const dSeries = series.get(decisionTf)!;
+  const dCursor = new ClosedCursor(dSeries.closes);
+  const cursors = new Map<Timeframe, ClosedCursor>();
+  for (const m of config.ensemble.models) cursors.set(m.timeframe, new ClosedCursor(series.get(m.timeframe)!.closes));
+  const decisions: DecisionRecord[] | undefined = opts.recordDecisions ? [] : undefined;
+  const gated = { cooldown: 0, daily_limit: 0, max_open_positions: 0 };
+  const trades: BacktestTrade[] = [];
+  const openTrades = new Map<string, BacktestTrade>();
+  let rejected = 0;
+  let lastExec: number | null = null;
+  let dayStart = -1;
+  let today = 0;
+  let lastDecided = -1;
+  let decisionBars = 0;
+  let barsInMarket = 0;
+  const times = new Float64Array(nBars);
+  const equity = new Float64Array(nBars);
+  const sizing = opts.sizingBalance ?? "account";
+  const snaps = new SnapshotBuffer();
+
+  /** The account balance, followed from the paper engine's events (each carries it). */
+  let balance = initialBalance;
+  const closeEvent = (e: { positionId: string; time: number; exitPrice: number; reason: CloseReason; grossPnl: number; totalCommission: number; netPnl: number; balance: number }, reason: ExitReason = e.reason) => {
+    const t = openTrades.get(e.positionId);
+    if (!t) return;
+    openTrades.delete(e.positionId);
+    t.exitTime = e.time;
+    t.exitPrice = e.exitPrice;
+    t.reason = reason;
+    t.grossPnl = e.grossPnl;
+    t.commission = e.totalCommission;
+    t.netPnl = e.netPnl;
+    balance = e.balance;
+    trades.push(t);
+  };
+
+  for (let i = i0; i < i1; i++) {
+    const bar = base[i]!;
+    const T = bar.time;
+    // 1. The newest decision bar closed by T, decided once (a cycle per closed bar, as live).
+    const jd = dCursor.at(T);
+    if (jd >= 0 && jd !== lastDecided && dSeries.closes[jd]! >= from) {
+      lastDecided = jd;
+      decisionBars++;
+      const c = dSeries.closes[jd]!;
+      const rec = decideAt(c, jd, T, bar.open);
+      if (decisions) decisions.push(rec);
+    }
+    // 2. Exits on this bar (conservative intrabar SL/TP, gaps, trailing/breakeven) by the paper engine.
+    if (openTrades.size > 0) {
+      for (const e of paper.processBar({ symbol, time: T, open: bar.open, high: bar.high, low: bar.low, close: bar.close })) {
+        if (e.type === "closed") closeEvent(e);
+      }
+    }
+    times[i - i0] = T + baseDur;
+    if (openTrades.size > 0) {
+      barsInMarket++;
+      // account() copies the whole daily ledger: too slow per bar; same sum and rounding here.
+      let unrealized = 0;
+      for (const p of paper.positions()) unrealized += p.unrealizedPnl;
+      equity[i - i0] = roundMoney(balance + roundMoney(unrealized));
+    } else {
+      equity[i - i0] = balance;
+    }
+  }
+  // Positions still open at the end are closed at the last close (marked as such, not a signal).
+  const last = base[i1 - 1]!;
+  for (const p of paper.positions()) {
+    const r = paper.close(p.id, { time: last.time + baseDur, reason: "manual", price: { mid: last.close } });
+    if (r.status === "closed") closeEvent(r.event, "end_of_data");
+  }
+  equity[nBars - 1] = balance;
+  trades.sort((a, b) => a.entryTime - b.entryTime || a.id.localeCompare(b.id));
+
+  return {
+    symbol,
+    baseTimeframe: setup.baseTimeframe,
+    decisionTimeframe: decisionTf,
+    mode: setup.mode.kind,
+    initialBalance,
+    currency,
+    start: base[i0]!.time,
+    end: last.time + baseDur,
+    bars: nBars,
+    decisionBars,
+    trades,
+    rejected,
+    gated,
+    times,
+    equity,
+    barsInMarket,
+    firstOpen: base[i0]!.open,
+    lastClose: last.close,
+    ...(decisions ? { decisions } : {}),
+  };
+
+  /** One cycle at decision time c (close of decision bar jd); a trade fills at the open of the bar opening at T. */
+  function decideAt(c: number, jd: number, T: number, nextOpen: number): DecisionRecord {
+    if (utcDayStart(c) !== dayStart) {
+      dayStart = utcDayStart(c);
+      today = 0;
+    }
+    const gate = checkGates(config, { lastAt: lastExec, today, openPositions: openTrades.size }, c);
+    if (!gate.ok) {
+      gated[gate.reason]++;
+      return { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gate.message };
+    }
+    const fm = dSeries.features;
+    const n = jd + 1;
+    const strategyOk = n >= MIN_DECISION_BARS && fm.validFrom <= n - 2;
+    const atrRaw = fm.validFrom <= jd ? fm.values[jd * FEATURE_COUNT + ATR]! : NaN;
+    const atr = Number.isFinite(atrRaw) ? atrRaw : null;
+    const dBar = dSeries.bars[jd]!;
+    const sizingBalance = sizing === "account" ? balance : sizing;
+    let side: "BUY" | "SELL" | null = null;
+    let direction: DecisionRecord["direction"] = "HOLD";
+    let confidence = 0;
+    let planned: { entry: number; stopLoss: number; takeProfit: number; volume: number } | null = null;
+    let reason: string;
+
+    if (setup.mode.kind === "rules") {
+      if (!strategyOk) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` };
+      const snap = snaps.fill(fm, dSeries.bars, jd);
+      const buy = config.strategy.buy ? evaluateGroup(config.strategy.buy, snap).passed : false;
+      const sell = config.strategy.sell ? evaluateGroup(config.strategy.sell, snap).passed : false;
+      if (buy === sell) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" };
+      side = buy ? "BUY" : "SELL";
+      direction = side;
+      confidence = 1;
+      const p = planTrade(config, side, dBar.close, atr, instrument, sizingBalance, currency);
+      planned = p.plan;
+      reason = p.reason;
+    } else {
+      const inputs = modelInputs(c, jd, strategyOk, atr);
+      const outputs: Partial<Record<Timeframe, ModelOutput>> = {};
+      for (const m of inputs.models) {
+        if (!m.ok) continue;
+        const r = rows.get(m.timeframe)!;
+        const idx = cursors.get(m.timeframe)!.at(c) - r.from;
+        outputs[m.timeframe] = r.probs ? { probabilities: [r.probs[idx * 3]!, r.probs[idx * 3 + 1]!, r.probs[idx * 3 + 2]!] } : { error: `no ${m.timeframe} model` };
+      }
+      const p = decide({ botId, config, label: "multi", inputs, outputs, instrument, balance: sizingBalance, accountCurrency: currency, now: c });
+      direction = p.direction;
+      confidence = p.confidence;
+      reason = p.reason;
+      // Live's cycle: a plan below the threshold is never executed (decide gives none then).
+      if (p.plan && p.direction !== "HOLD" && p.confidence >= config.execution.confidenceThreshold) {
+        side = p.plan.side;
+        planned = p.plan;
+      }
+    }
+    if (!side || !planned) return { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason };
+
+    const cid = `${botId}:${c}`;
+    const r = paper.submit({ side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid }, { time: T, price: { mid: nextOpen } });
+    if (r.status !== "filled") {
+      rejected++;
+      return { time: c, outcome: "rejected", direction, confidence, reason: `${r.reason}: ${r.message}` };
+    }
+    lastExec = c;
+    today++;
+    const e = r.event;
+    balance = e.balance;
+    openTrades.set(r.positionId, {
+      id: cid, side, volume: e.volume, decisionTime: c, confidence, entryTime: e.time, entryPrice: e.price, sl: e.sl, tp: e.tp,
+      exitTime: 0, exitPrice: 0, reason: "end_of_data", grossPnl: 0, commission: 0, netPnl: 0,
+    });
+    return { time: c, outcome: "traded", direction, confidence, reason };
+  }
+
+  /** What prepareInputs(config, bars, asOf = c) returns, read from the precomputed series. */
+  function modelInputs(c: number, jd: number, strategyOk: boolean, atr: number | null): DecisionInputs {
+    const closeTimes: Partial<Record<Timeframe, number>> = {};
+    const models: ModelInput[] = config.ensemble.models.map(({ timeframe, weight }): ModelInput => {
+      const s = series.get(timeframe)!;
+      const k = cursors.get(timeframe)!.at(c);
+      if (k < 0) return { timeframe, weight, ok: false, reason: `no closed ${timeframe} bars` };
+      const barTime = s.closes[k]!;
+      closeTimes[timeframe] = barTime;
+      if (k + 1 < MIN_MODEL_BARS || s.features.validFrom > k) return { timeframe, weight, ok: false, reason: warming(MIN_MODEL_BARS, k + 1) };
+      const r = rows.get(timeframe);
+      const features = r ? r.values.subarray((k - r.from) * FEATURE_COUNT, (k - r.from + 1) * FEATURE_COUNT) : EMPTY_ROW;
+      return { timeframe, weight, ok: true, features, barTime };
+    });
+    const fm = dSeries.features;
+    const dBar = dSeries.bars[jd]!;
+    const strategy: DecisionInputs["strategy"] = strategyOk
+      ? { ok: true, snapshot: snaps.fill(fm, dSeries.bars, jd) }
+      : { ok: false, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, jd + 1)}` };
+    return {
+      decisionTimeframe: decisionTf,
+      barTime: c,
+      closeTimes,
+      models,
+      strategy,
+      bar: { open: dBar.open, high: dBar.high, low: dBar.low, close: dBar.close },
+      atr,
+    };
+  }
+}
