@@ -1,0 +1,353 @@
+// The object side of the connector socket, through the real Worker route and the user's object:
+// tokens from the API, frames validated by the shared schemas, results applied exactly once.
+import { exports } from "cloudflare:workers";
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ObjectToConnectorFrameSchema, type ObjectToConnectorFrame } from "../../core/protocol/connector";
+import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
+import { UserEventSchema, type UserEvent } from "../../core/protocol/events";
+import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
+import { ExecutionResultSchema } from "../../core/protocol/portfolio-api";
+import { userObject } from "../../worker/lib/object-address";
+import type { UserBot } from "../../durable-objects/user-bot";
+import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
+
+type Frame = Record<string, unknown> & { type: string };
+
+/** A socket client that queues frames and waits for one matching a predicate. */
+function client(ws: WebSocket) {
+  const frames: Frame[] = [];
+  const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  const closeWaiters: ((c: { code: number; reason: string }) => void)[] = [];
+  ws.addEventListener("message", (e) => {
+    const f = JSON.parse(e.data as string) as Frame;
+    const i = waiters.findIndex((w) => w.pred(f));
+    if (i >= 0) waiters.splice(i, 1)[0]!.resolve(f);
+    else frames.push(f);
+  });
+  ws.addEventListener("close", (e) => {
+    closed = { code: e.code, reason: e.reason };
+    for (const w of closeWaiters.splice(0)) w(closed);
+  });
+  ws.accept();
+  return {
+    ws,
+    frames,
+    send: (f: unknown) => ws.send(typeof f === "string" ? f : JSON.stringify(f)),
+    next(pred: (f: Frame) => boolean = () => true): Promise<Frame> {
+      const i = frames.findIndex(pred);
+      if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]!);
+      return new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+    closed: (): Promise<{ code: number; reason: string }> => (closed ? Promise.resolve(closed) : new Promise((r) => closeWaiters.push(r))),
+  };
+}
+type Client = ReturnType<typeof client>;
+
+async function newToken(u: TestUser, name = "host") {
+  const res = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", json: { name } });
+  expect(res.status).toBe(201);
+  return CreatedConnectorTokenSchema.parse(await res.json());
+}
+
+function upgrade(token: string | null): Promise<Response> {
+  const headers: Record<string, string> = { Upgrade: "websocket" };
+  if (token !== null) headers["Authorization"] = `Bearer ${token}`;
+  return exports.default.fetch(`${BASE}/api/v1/connector/ws`, { headers });
+}
+
+async function openConnector(token: string): Promise<Client> {
+  const res = await upgrade(token);
+  expect(res.status).toBe(101);
+  return client(res.webSocket!);
+}
+
+const AUTH = (token: string) => ({ type: "AUTH", token, connector_version: "test", protocol_version: 1, broker: "mt5", terminal: { connected: true } });
+
+async function authed(token: string): Promise<Client> {
+  const c = await openConnector(token);
+  c.send(AUTH(token));
+  const ok = await c.next((f) => f.type === "AUTH_OK" || f.type === "AUTH_ERROR");
+  expect(ok.type).toBe("AUTH_OK");
+  return c;
+}
+
+async function browser(u: TestUser): Promise<Client & { event: (pred: (e: UserEvent) => boolean) => Promise<UserEvent> }> {
+  const res = await exports.default.fetch(`${BASE}/ws`, { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${u.accessToken}` } });
+  expect(res.status).toBe(101);
+  const c = client(res.webSocket!);
+  await c.next((f) => f.type === "welcome");
+  return { ...c, event: async (pred) => UserEventSchema.parse(await c.next((f) => { const e = UserEventSchema.safeParse(f); return e.success && pred(e.data); })) };
+}
+
+const command = (c: Client, cid: string) => c.next((f) => f.type === "TRADE_COMMAND" && f["client_order_id"] === cid).then((f) => ObjectToConnectorFrameSchema.parse(f));
+
+function placeConnectorTrade(u: TestUser, cid: string, side: "BUY" | "SELL" = "BUY") {
+  return authedFetch(u.accessToken, "/api/v1/trade", { method: "POST", json: { side, symbol: "EURUSD", volume: 0.1, sl: side === "BUY" ? 1.05 : 1.2, tp: side === "BUY" ? 1.2 : 1.05, client_order_id: cid, target: "connector" } });
+}
+
+function openResult(cmd: ObjectToConnectorFrame, ticket: string, price = 1.1) {
+  if (cmd.type !== "TRADE_COMMAND") throw new Error("not a TRADE_COMMAND");
+  return { type: "TRADE_RESULT", id: `res:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cmd.client_order_id, action: "OPEN", ok: true, ticket, symbol: cmd.symbol, side: cmd.side, price, volume: cmd.volume, sl: cmd.sl ?? null, tp: cmd.tp ?? null, executed_at: Date.now() };
+}
+
+async function d1Trade(cid: string) {
+  return env.DB.prepare(`SELECT status, broker_ticket, entry_price, exit_price, stop_loss, user_id FROM trades WHERE client_order_id = ?`).bind(cid).first<{ status: string; broker_ticket: string | null; entry_price: number | null; exit_price: number | null; stop_loss: number | null; user_id: string }>();
+}
+
+/** D1 is written by the object's outbox right after the change; poll until the row shows it. */
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, tries = 100): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (ok(v)) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not reached");
+}
+
+/** A round trip on a socket: everything sent before it has been processed by the object. */
+async function settle(c: Client): Promise<void> {
+  const id = crypto.randomUUID();
+  c.send({ type: "PING", id, ts: Date.now() });
+  await c.next((f) => f.type === "PONG" && f["id"] === id);
+}
+
+const stub = (u: TestUser) => userObject(env, u.userId) as unknown as DurableObjectStub<UserBot>;
+
+describe("connector socket (object side)", () => {
+  it("refuses upgrades without a live token: missing, garbage, revoked (401)", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    expect((await upgrade(null)).status).toBe(401);
+    expect((await upgrade("etc_" + "x".repeat(43))).status).toBe(401);
+    expect((await authedFetch(u.accessToken, `/api/v1/connectors/${t.id}`, { method: "DELETE" })).status).toBe(204);
+    const res = await upgrade(t.token);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+  });
+
+  it("AUTH -> AUTH_OK, PING -> PONG; bad frames -> ERROR and change nothing; commands need AUTH first", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await openConnector(t.token);
+    c.send({ type: "SYNC_RESPONSE", reason: "request", broker: "mt5", terminal_connected: true, account: null, positions: [], deals: [], at: Date.now() });
+    expect(await c.next()).toMatchObject({ type: "ERROR", code: "not_authenticated", ref_type: "SYNC_RESPONSE" });
+    c.send(AUTH(t.token));
+    const ok = await c.next();
+    expect(ok.type).toBe("AUTH_OK");
+    expect(Math.abs((ok["server_time"] as number) - Date.now())).toBeLessThan(60_000);
+    c.send({ type: "PING", id: "p1", ts: 1 });
+    expect(await c.next()).toMatchObject({ type: "PONG", id: "p1" });
+    c.send("not json");
+    expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame" });
+    c.send({ type: "LAUNCH" });
+    expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame", ref_type: "LAUNCH" });
+    c.send({ type: "TRADE_RESULT", id: "res:x", command_id: "x", client_order_id: "bad id with spaces", action: "OPEN", ok: true, executed_at: 1 });
+    expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame", ref_type: "TRADE_RESULT", ref_id: "x" });
+    // Nothing was recorded for the refused result: the same id, now valid, is applied (ACKed) normally.
+    const seen = await runInDurableObject(stub(u), (o: UserBot) => o.connector.seen.has("res:x"));
+    expect(seen).toBe(false);
+    c.ws.close(1000, "done");
+  });
+
+  it("POST /trade target connector -> TRADE_COMMAND; TRADE_RESULT -> D1 trade with ticket + browser events; a duplicate is ACKed, applied once", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token);
+    const cid = `ct-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await placeConnectorTrade(u, cid);
+    expect(res.status).toBe(202);
+    expect(ExecutionResultSchema.parse(await res.json()).status).toBe("pending");
+    const cmd = await command(c, cid);
+    expect(cmd).toMatchObject({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", volume: 0.1, sl: 1.05, tp: 1.2 });
+    if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    expect(cmd.expires_at).toBeGreaterThan(Date.now());
+    const result = openResult(cmd, "70001", 1.1002);
+    c.send(result);
+    expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: [result.id] });
+    const row = await until(() => d1Trade(cid), (r) => r?.status === "open");
+    expect(row).toMatchObject({ status: "open", broker_ticket: "70001", entry_price: 1.1002, user_id: u.userId });
+    const opened = await b.event((e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open");
+    expect(opened.type === "trade" && opened.data.broker_ticket).toBe("70001");
+    await b.event((e) => e.type === "position_updated" && e.data.broker_ticket === "70001");
+
+    c.send(result); // re-sent (e.g. after a reconnect): ACKed again, not applied again
+    expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: [result.id] });
+    await settle(c);
+    const again = await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.log.since(0));
+    if (!("events" in again)) throw new Error("log trimmed");
+    expect(again.events.filter((e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open")).toHaveLength(1);
+    const positions = await env.DB.prepare(`SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND broker_ticket = '70001'`).bind(u.userId).first<{ n: number }>();
+    expect(positions?.n).toBe(1);
+
+    // Close through the API: a CLOSE command with the ticket; its result closes the trade in D1.
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { id: string; broker_ticket: string | null }[] };
+    const pos = list.positions.find((p) => p.broker_ticket === "70001");
+    expect(pos).toBeDefined();
+    const closeRes = await authedFetch(u.accessToken, `/api/v1/positions/${pos!.id}/close`, { method: "POST", json: {} });
+    expect(closeRes.status).toBe(202);
+    const accepted = PositionCommandAcceptedSchema.parse(await closeRes.json());
+    expect(accepted.sent).toBe(true);
+    const closeCmd = ObjectToConnectorFrameSchema.parse(await c.next((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE"));
+    expect(closeCmd).toMatchObject({ command_id: accepted.command_id, ticket: "70001" });
+    if (closeCmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    c.send({ type: "TRADE_RESULT", id: `res:${closeCmd.command_id}`, command_id: closeCmd.command_id, client_order_id: closeCmd.client_order_id, action: "CLOSE", ok: true, ticket: "70001", price: 1.1011, volume: 0.1, executed_at: Date.now() });
+    await c.next((f) => f.type === "ACK");
+    expect(await until(() => d1Trade(cid), (r) => r?.status === "closed")).toMatchObject({ status: "closed", exit_price: 1.1011 });
+    await b.event((e) => e.type === "position_closed" && e.data.broker_ticket === "70001");
+    c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
+  it("a TRADE_ERROR frame reaches the browser as a TRADE_ERROR event; a failed result marks the trade rejected", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token);
+    const cid = `rej-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid, "SELL")).status).toBe(202);
+    const cmd = await command(c, cid);
+    if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    const error = { code: "rejected", message: "market closed", broker_code: "10018" };
+    c.send({ type: "TRADE_RESULT", id: `res:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cid, action: "OPEN", ok: false, error, executed_at: Date.now() });
+    c.send({ type: "TRADE_ERROR", id: `err:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cid, symbol: "EURUSD", action: "OPEN", error, at: Date.now() });
+    const ev = await b.event((e) => e.type === "TRADE_ERROR" && e.data.client_order_id === cid);
+    expect(ev.type === "TRADE_ERROR" && ev.data).toMatchObject({ code: "rejected", message: "market closed" });
+    expect(await until(() => d1Trade(cid), (r) => r?.status === "rejected")).toMatchObject({ status: "rejected", broker_ticket: null });
+    c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
+  it("another user's connector never sees this user's commands", async () => {
+    const a = await registerUser();
+    const other = await registerUser();
+    const ca = await authed((await newToken(a)).token);
+    const cb = await authed((await newToken(other)).token);
+    const cid = `iso-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(a, cid)).status).toBe(202);
+    await command(ca, cid);
+    await settle(cb);
+    expect(cb.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
+    ca.ws.close(1000, "done");
+    cb.ws.close(1000, "done");
+  });
+
+  it("offline: the command waits and is delivered after AUTH; a second connection replaces the first", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const cid = `off-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const first = await openConnector(t.token);
+    await settle(first); // not authenticated: nothing is sent to it
+    expect(first.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
+    const c = await authed(t.token);
+    expect((await first.closed()).code).toBe(4001);
+    const cmd = await command(c, cid);
+    expect(cmd.type).toBe("TRADE_COMMAND");
+    c.ws.close(1000, "done");
+  });
+
+  it("expiry: a command not delivered before its deadline is never sent; TRADE_ERROR + trade error", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const cid = `exp-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    // The object's clock two minutes on: its alarm finds the command past expires_at.
+    await runInDurableObject(stub(u), async (o: UserBot) => {
+      const real = o.engine.core.clock;
+      o.engine.core.clock = () => real() + 120_000;
+      try {
+        await o.connector.onAlarm();
+      } finally {
+        o.engine.core.clock = real;
+      }
+    });
+    const ev = await b.event((e) => e.type === "TRADE_ERROR" && e.data.client_order_id === cid);
+    expect(ev.type === "TRADE_ERROR" && ev.data.code).toBe("expired");
+    expect(await until(() => d1Trade(cid), (r) => r?.status === "error")).toMatchObject({ status: "error" });
+    const c = await authed(t.token);
+    await settle(c);
+    expect(c.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
+    c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
+  it("timeout without a result: TRADE_ERROR + SYNC_REQUEST (no resend); the SYNC_RESPONSE finds the order by client id", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token);
+    const cid = `to-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const cmd = await command(c, cid);
+    await runInDurableObject(stub(u), async (o: UserBot) => {
+      const real = o.engine.core.clock;
+      o.engine.core.clock = () => real() + 200_000;
+      try {
+        await o.connector.onAlarm();
+      } finally {
+        o.engine.core.clock = real;
+      }
+    });
+    await c.next((f) => f.type === "SYNC_REQUEST");
+    const ev = await b.event((e) => e.type === "TRADE_ERROR" && e.data.client_order_id === cid);
+    expect(ev.type === "TRADE_ERROR" && ev.data.code).toBe("timeout");
+    expect(c.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0); // never a blind resend
+    if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    const position = { ticket: "80001", symbol: "EURUSD", side: "BUY", volume: 0.1, open_price: 1.1003, current_price: 1.1004, sl: 1.05, tp: 1.2, profit: 1, opened_at: Date.now(), client_order_id: cid, magic: 1234, comment: cid, manual: false };
+    c.send({ type: "SYNC_RESPONSE", request_id: "s1", reason: "request", broker: "mt5", terminal_connected: true, account: null, positions: [position], deals: [], at: Date.now() + 1 });
+    expect(await until(() => d1Trade(cid), (r) => r?.status === "open")).toMatchObject({ status: "open", broker_ticket: "80001", entry_price: 1.1003 });
+    c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
+  it("POSITIONS_UPDATE with a position opened by hand: positions API, D1 (source terminal), POSITIONS_UPDATED; STATUS_UPDATE -> CONNECTOR_STATUS; close -> offline", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token);
+    await b.event((e) => e.type === "CONNECTOR_STATUS" && e.data.online);
+    const manual = { ticket: "90001", symbol: "GBPUSD", side: "SELL", volume: 0.3, open_price: 1.27, current_price: 1.2695, sl: null, tp: null, profit: 15, opened_at: Date.now(), client_order_id: null, magic: 0, comment: "", manual: true };
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-1", reason: "change", positions: [manual], at: Date.now() });
+    expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: ["pu-1"] });
+    const ev = await b.event((e) => e.type === "POSITIONS_UPDATED" && e.data.positions.some((p) => p.broker_ticket === "90001"));
+    expect(ev.type === "POSITIONS_UPDATED" && ev.data.positions.find((p) => p.broker_ticket === "90001")).toMatchObject({ source: "terminal", side: "SELL", volume: 0.3 });
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { broker_ticket: string | null; source: string }[] };
+    expect(list.positions.filter((p) => p.broker_ticket === "90001")).toEqual([expect.objectContaining({ source: "terminal" })]);
+    const row = await until(
+      () => env.DB.prepare(`SELECT source, status FROM positions WHERE user_id = ? AND broker_ticket = '90001'`).bind(u.userId).first<{ source: string; status: string }>(),
+      (r) => r !== null,
+    );
+    expect(row).toEqual({ source: "terminal", status: "open" });
+
+    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: true, account: { currency: "USD", balance: 10_000, equity: 10_015, margin: 100, free_margin: 9_915 }, unacked: 0, at: Date.now() });
+    const st = await b.event((e) => e.type === "CONNECTOR_STATUS" && e.data.account?.equity === 10_015);
+    expect(st.type === "CONNECTOR_STATUS" && st.data).toMatchObject({ online: true, terminal_connected: true });
+
+    c.ws.close(1000, "bye");
+    const off = await b.event((e) => e.type === "CONNECTOR_STATUS" && !e.data.online);
+    expect(off.type === "CONNECTOR_STATUS" && off.data.online).toBe(false);
+    b.ws.close(1000, "done");
+  });
+
+  it("a token revoked after the upgrade gets AUTH_ERROR (retry:false) and the socket is closed", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await openConnector(t.token);
+    expect((await authedFetch(u.accessToken, `/api/v1/connectors/${t.id}`, { method: "DELETE" })).status).toBe(204);
+    c.send(AUTH(t.token));
+    expect(await c.next()).toMatchObject({ type: "AUTH_ERROR", code: "revoked", retry: false });
+    expect((await c.closed()).code).toBe(4003);
+  });
+
+  it("position commands: 404 for an unknown position, 400 for a bad body", async () => {
+    const u = await registerUser();
+    expect((await authedFetch(u.accessToken, "/api/v1/positions/nope/close", { method: "POST", json: {} })).status).toBe(404);
+    const bad = await authedFetch(u.accessToken, "/api/v1/positions/nope/modify", { method: "POST", json: {} });
+    expect(bad.status).toBe(400);
+    expect((await authedFetch(u.accessToken, "/api/v1/positions/nope/stop-loss", { method: "POST", json: { sl: -1 } })).status).toBe(400);
+  });
+});
