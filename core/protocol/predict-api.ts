@@ -43,6 +43,6 @@ export const PredictRequestSchema = z.object({
 });
 export type PredictRequest = z.infer<typeof PredictRequestSchema>;
 
-/** Why there is no prediction: bad request, no such bot, or a skip (stale/missing market data). */
-export type PredictFailureCode = "not_found" | "bad_request" | "skipped";
+/** Why there is no prediction: bad request, no such bot, data that can't serve the bot's symbol/timeframes, or a skip (stale/missing market data). */
+export type PredictFailureCode = "not_found" | "bad_request" | "unsupported" | "skipped";
 export type PredictOutcome = { ok: true; prediction: Prediction } | { ok: false; code: PredictFailureCode; message: string; details?: Record<string, string> };

@@ -64,7 +64,11 @@ export class PredictionService {
     const stale: string[] = [];
     for (const { timeframe } of config.ensemble.models) {
       const r = await this.deps.candles(config.symbol, timeframe, BARS_PER_TIMEFRAME);
-      if (!r.ok) return { ok: false, code: "skipped", message: `market data for ${config.symbol} ${timeframe}: ${r.message}`, details: { reason: r.reason } };
+      if (!r.ok) {
+        // A symbol/timeframe the data can't serve is the bot's configuration, not a passing outage.
+        const code = r.reason === "unknown_symbol" || r.reason === "unsupported_timeframe" ? "unsupported" : "skipped";
+        return { ok: false, code, message: `market data for ${config.symbol} ${timeframe}: ${r.message}`, details: { reason: r.reason } };
+      }
       if (!r.freshness.fresh) stale.push(r.freshness.message);
       barsByTf[timeframe] = r.bars;
     }

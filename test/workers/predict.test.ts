@@ -119,7 +119,7 @@ describe("predictions with the shipped USD/CHF models", () => {
     await expectError(await api("/api/v1/predict?symbol=USDCHF", { token: u.accessToken }), 404, "not_found", /no active bot for USDCHF/);
   });
 
-  it("another user's bot is a 404 on both routes, and bad queries are 400s in the shared shape", async () => {
+  it("another user's bot is a 404 on both routes; bad queries are 400s and a bot the data can't serve is a 409, in the shared shape", async () => {
     const owner = await registerUser();
     const other = await registerUser();
     const botId = await createBot(owner, "mine");
@@ -131,6 +131,10 @@ describe("predictions with the shipped USD/CHF models", () => {
     await expectError(await api("/api/v1/predict?symbol=USDCHF&force_refresh=maybe", { token: owner.accessToken }), 400, "validation_error");
     await expectError(await api("/api/v1/predict?timeframe=multi", { token: owner.accessToken }), 400, "validation_error");
     expect((await api("/api/v1/predict?symbol=USDCHF")).status).toBe(401);
+    // A bot on the default 15m/1h/4h ensemble: the USD/CHF data is 30m, so 15m can't be made: 409, not a 5xx.
+    const defaults = BotSchema.parse(await (await api("/api/v1/ml/models", { method: "POST", token: owner.accessToken, json: { name: "defaults", symbol: "USDCHF" } })).json());
+    const err = await expectError(await api(`/api/v1/ml/models/${defaults.id}/predict`, { method: "POST", token: owner.accessToken }), 409, "conflict", /15m cannot be made/);
+    expect(err.details).toEqual({ reason: "unsupported_timeframe" });
   });
 
   it("a corrupt artifact makes that model unhealthy and excluded; the prediction still comes back and health records it", async () => {

@@ -17,6 +17,7 @@ const errors = {
   400: errorResponse("Invalid query/body, or a timeframe that isn't in the bot's ensemble"),
   401: errorResponse("Missing, expired or invalid access token"),
   404: errorResponse("No such bot for this user (or no active bot for the symbol)"),
+  409: errorResponse("The market data can't serve this bot's symbol or one of its timeframes (details.reason); change the bot's config"),
   429: errorResponse("Too many requests"),
   503: errorResponse("Skipped: market data stale or missing (details.reason); never a plan on stale data"),
 };
@@ -50,6 +51,7 @@ async function runPredict(env: Env, userId: string, req: PredictRequest): Promis
   if (r.ok) return PredictionSchema.parse(r.prediction);
   if (r.code === "not_found") throw new HttpError(404, "not_found", r.message);
   if (r.code === "bad_request") throw new HttpError(400, "bad_request", r.message);
+  if (r.code === "unsupported") throw new HttpError(409, "conflict", `the bot can't be served: ${r.message}`, r.details);
   throw new HttpError(503, "unavailable", `prediction skipped: ${r.message}`, r.details);
 }
 
