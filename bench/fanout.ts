@@ -41,6 +41,13 @@ async function main() {
         ),
       );
     }
+    // Every handshake done on our side does not mean the object counted it yet: wait until it does.
+    for (let tries = 0; ; tries++) {
+      const { sockets: n } = (await (await worker.fetch("http://bench/emit?user=fanout&n=-1")).json()) as { sockets: number };
+      if (n === SOCKETS) break;
+      if (tries > 100) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const latencies: number[] = [];
     const perRoundP99: number[] = [];
     const objectMs: number[] = [];

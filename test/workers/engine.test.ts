@@ -135,7 +135,7 @@ describe("browser events", () => {
     const seqs = frames.map((f) => UserEventSchema.parse(f).seq);
     expect(seqs[0]).toBe(lastSeen + 1);
     seqs.forEach((s, i) => expect(s).toBe(lastSeen + 1 + i)); // contiguous: nothing missed, nothing twice
-    expect(frames.some((f) => f.type === "trade" && (f as { data: { client_order_id: string } }).data.client_order_id === "ev-2")).toBe(true);
+    expect(frames.some((f) => f.type === "trade" && (f as unknown as { data: { client_order_id: string } }).data.client_order_id === "ev-2")).toBe(true);
 
     // The other user's socket: the next frame after all that is the answer to its own ping.
     spy.ws.send(JSON.stringify({ type: "ping", id: "p" }));
