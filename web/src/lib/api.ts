@@ -1,4 +1,27 @@
 import type {
+  ActiveBot,
+  ActivityView,
+  AnalyticsDailyResponse,
+  AutoTradingHealth,
+  Bot,
+  BotRunStatus,
+  CandlesResponse,
+  ConnectorStatusView,
+  CreateBotRequest,
+  CycleResult,
+  ExecutionResult,
+  ManualTradeRequest,
+  ModelPredictBody,
+  PortfolioStatus,
+  PositionView,
+  Prediction,
+  Timeframe,
+  TradesHistoryResponse,
+  TrainAccepted,
+  TrainJob,
+  TrainRequest,
+  UpdateBotRequest,
+  UploadedArtifact,
   AuthSession,
   ConnectorTokenList,
   CreateConnectorTokenRequest,
@@ -17,6 +40,8 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 interface RequestOptions {
   body?: unknown;
+  /** Raw bytes (e.g. an ONNX file) sent as application/octet-stream instead of a JSON body. */
+  raw?: Blob;
   /** Send the access token and refresh it once on 401 (default true). */
   auth?: boolean;
   /** Statuses whose JSON body is a normal answer rather than an error (e.g. 503 from health). */
@@ -35,12 +60,13 @@ async function readBody(res: Response): Promise<{ json: unknown; text: string }>
 
 async function send(method: Method, path: string, opts: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.raw !== undefined) headers["Content-Type"] = "application/octet-stream";
+  else if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   return fetch(`${BASE}${path}`, {
     method,
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     credentials: "same-origin",
   });
 }
@@ -128,4 +154,51 @@ export const api = {
     },
     revoke: (id: string) => request<unknown>("DELETE", `/connectors/${encodeURIComponent(id)}`),
   },
+
+  bots: {
+    list: async () => (await request<{ models: Bot[] }>("GET", "/ml/models")).models,
+    get: (id: string) => request<Bot>("GET", `/ml/models/${enc(id)}`),
+    create: (body: CreateBotRequest) => request<Bot>("POST", "/ml/models", { body }),
+    update: (id: string, body: UpdateBotRequest) => request<Bot>("PATCH", `/ml/models/${enc(id)}`, { body }),
+    remove: (id: string) => request<unknown>("DELETE", `/ml/models/${enc(id)}`),
+    /** The activate answer is the bot; fields beyond it (backtest, warnings) are shown when present. */
+    activate: (id: string) => request<Bot & { backtest?: unknown; warnings?: unknown }>("POST", `/ml/models/${enc(id)}/activate`),
+    deactivate: (id: string) => request<Bot>("POST", `/ml/models/${enc(id)}/deactivate`),
+    predict: (id: string, body: Partial<ModelPredictBody> = {}) => request<Prediction>("POST", `/ml/models/${enc(id)}/predict`, { body }),
+    execute: (id: string) => request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`),
+    uploadArtifact: (id: string, timeframe: Timeframe, file: Blob) =>
+      request<UploadedArtifact>("PUT", `/ml/models/${enc(id)}/artifact?timeframe=${enc(timeframe)}`, { raw: file }),
+    train: (id: string, body: TrainRequest | { timeframe: Timeframe }) => request<TrainAccepted>("POST", `/ml/models/${enc(id)}/train`, { body }),
+    trainJob: (id: string, jobId: string) => request<TrainJob>("GET", `/ml/models/${enc(id)}/train/${enc(jobId)}`),
+  },
+
+  portfolio: () => request<PortfolioStatus>("GET", "/portfolio/status"),
+  positions: async () => (await request<{ positions: PositionView[] }>("GET", "/positions")).positions,
+  trades: (q: { bot_id?: string; symbol?: string; status?: string; from?: number; to?: number; limit?: number; cursor?: string }) =>
+    request<TradesHistoryResponse>("GET", `/trades/history${query(q)}`),
+  analyticsDaily: (days = 30) => request<AnalyticsDailyResponse>("GET", `/analytics/daily${query({ days })}`),
+  activities: async (limit = 100) => (await request<{ activities: ActivityView[] }>("GET", `/activities/recent${query({ limit })}`)).activities,
+  trade: (body: ManualTradeRequest) => request<ExecutionResult>("POST", "/trade", { body }),
+  connectorStatus: () => request<ConnectorStatusView>("GET", "/connector/status"),
+  closePosition: (id: string) => request<unknown>("POST", `/positions/${enc(id)}/close`, { body: {} }),
+  candles: (symbol: string, timeframe: Timeframe, limit = 300) => request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
+
+  autoTrading: {
+    trigger: async () => (await request<{ results: CycleResult[] }>("POST", "/ml/auto-trading/trigger")).results,
+    status: async () => (await request<{ bots: BotRunStatus[] }>("GET", "/ml/auto-trading/status")).bots,
+    health: () => request<AutoTradingHealth>("GET", "/ml/auto-trading/health"),
+    activeBots: async () => (await request<{ bots: ActiveBot[] }>("GET", "/ml/dashboard/active-bots")).bots,
+  },
 };
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+/** `?a=1&b=x` from the defined values only. */
+function query(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}

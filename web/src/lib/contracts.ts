@@ -11,6 +11,51 @@ export type {
   CreateConnectorTokenRequest,
   CreatedConnectorToken,
 } from "@core/protocol/connector-tokens";
+export type { Bot, BotList, CreateBotRequest, UpdateBotRequest } from "@core/protocol/models-api";
+export type { BotConfig, BotConfigInput, EnsembleModel } from "@core/protocol/bot-config";
+export type { Prediction, TradePlan } from "@core/protocol/prediction";
+export type { ModelPredictBody } from "@core/protocol/predict-api";
+export type {
+  AutoTradingHealth,
+  AnalyticsDailyResponse,
+  BotRunStatus,
+  CycleResult,
+  ExecutionResult,
+  ManualTradeRequest,
+  PortfolioStatus,
+  TradesHistoryResponse,
+} from "@core/protocol/portfolio-api";
+export type { AccountView, ActivityData, PositionView, TradeView, UserEvent, EventType, EventData, ResyncRequired } from "@core/protocol/events";
+export type { CandlesResponse } from "@core/protocol/market-candles";
+export type { TrainAccepted, TrainJob, TrainRequest } from "@core/protocol/training";
+export type { ConnectorStatusView } from "@core/protocol/connector-status";
+export type { Timeframe } from "@core/market/timeframes";
+export type { Strategy } from "@core/strategy/schema";
+
+import type { z } from "zod";
+import type { ActiveBotSchema, ActivityViewSchema, DailyRowSchema } from "@core/protocol/portfolio-api";
+export type ActiveBot = z.infer<typeof ActiveBotSchema>;
+export type ActivityView = z.infer<typeof ActivityViewSchema>;
+export type DailyRow = z.infer<typeof DailyRowSchema>;
 
 /** What the email + password forms submit (register and login bodies share the shape). */
 export type Credentials = { email: string; password: string };
+
+/**
+ * 201 of PUT ml/models/{id}/artifact. Its zod schema lives in worker/routes/model-artifacts.ts (not
+ * core/protocol), which the browser build cannot import; only the fields the page shows.
+ */
+export interface UploadedArtifact {
+  id: string;
+  bot_id: string;
+  timeframe: string;
+  version: number;
+  size_bytes: number;
+  sha256: string;
+  producer: string;
+  retired_version: number | null;
+  created_at: string;
+}
+
+/** Timeframes the server accepts (core/market/timeframes.ts TIMEFRAMES; values, not types, so copied). */
+export const TIMEFRAME_LIST = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"] as const;

@@ -26,15 +26,33 @@ export function toApiRequestError(status: number, body: unknown, fallbackText = 
   return new ApiRequestError(status, status >= 500 ? "internal_error" : "http_error", message);
 }
 
-/** Human-readable lines for validation details (zod issues have `path` and `message`). */
+/**
+ * Human-readable lines for error details: zod issues (`path` as array or dotted string + `message`),
+ * or an object with an `errors` list (e.g. the model contract's `{code, message}` violations).
+ */
 export function detailLines(details: unknown): string[] {
+  if (typeof details === "object" && details !== null && !Array.isArray(details) && Array.isArray((details as { errors?: unknown }).errors)) {
+    return detailLines((details as { errors: unknown[] }).errors);
+  }
   if (!Array.isArray(details)) return [];
   return details.flatMap((d: unknown) => {
     if (typeof d !== "object" || d === null) return [];
-    const { path, message } = d as { path?: unknown; message?: unknown };
+    const { path, message, code } = d as { path?: unknown; message?: unknown; code?: unknown };
     if (typeof message !== "string") return [];
-    const where = Array.isArray(path) && path.length ? `${path.join(".")}: ` : "";
+    const p = Array.isArray(path) ? path.join(".") : typeof path === "string" ? path : "";
+    const where = p ? `${p}: ` : typeof code === "string" && !("path" in d) ? `${code}: ` : "";
     return [`${where}${message}`];
+  });
+}
+
+/** Issues whose path starts with `prefix` (e.g. "config.strategy"), for showing errors beside a field. */
+export function issuesUnder(err: unknown, prefix: string): string[] {
+  if (!(err instanceof ApiRequestError) || !Array.isArray(err.details)) return [];
+  return err.details.flatMap((d: unknown) => {
+    if (typeof d !== "object" || d === null) return [];
+    const { path, message } = d as { path?: unknown; message?: unknown };
+    const p = Array.isArray(path) ? path.join(".") : typeof path === "string" ? path : "";
+    return typeof message === "string" && (p === prefix || p.startsWith(`${prefix}.`)) ? [`${p.slice(prefix.length + 1) || "rules"}: ${message}`] : [];
   });
 }
 

@@ -1,8 +1,11 @@
 import { A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
 import { createEffect, For, onCleanup, onMount, Show } from "solid-js";
 import ConnectionBadge from "~/components/ConnectionBadge";
+import Toasts from "~/components/Toasts";
 import { api } from "~/lib/api";
 import { live } from "~/lib/live";
+import { startNotifications } from "~/lib/notifications";
+import { startPortfolioFeed } from "~/lib/portfolio";
 import { user } from "~/lib/session";
 
 const NAV = [
@@ -23,6 +26,9 @@ export default function AppShell(props: RouteSectionProps) {
   createEffect(() => {
     if (!user()) navigate(`/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
   });
+  // Subscribed before the socket opens, so replayed events reach the toasts and the live stores.
+  startNotifications();
+  startPortfolioFeed();
   onMount(() => {
     if (user()) live.start();
   });
@@ -71,6 +77,7 @@ export default function AppShell(props: RouteSectionProps) {
         <main id="main" class="content" tabindex="-1">
           {props.children}
         </main>
+        <Toasts />
       </div>
     </Show>
   );

@@ -1,14 +1,130 @@
+import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import EmptyState from "~/components/EmptyState";
+import ErrorNotice from "~/components/ErrorNotice";
+import ManualOrder from "~/components/ManualOrder";
+import { api } from "~/lib/api";
+import type { PositionView } from "~/lib/contracts";
+import { fmtPnl, fmtPrice, fmtTime, pnlClass } from "~/lib/format";
+import { account, portfolioError, portfolioUpdatedAt, positions, reloadPortfolio } from "~/lib/portfolio";
+
+/** Close goes to the connector (POST positions/{id}/close); paper positions close by SL/TP. */
+function CloseButton(props: { p: PositionView }) {
+  const [state, setState] = createSignal<"idle" | "confirm" | "busy" | "sent">("idle");
+  const [error, setError] = createSignal<unknown>(null);
+  const close = async () => {
+    setState("busy");
+    setError(null);
+    try {
+      await api.closePosition(props.p.id);
+      setState("sent");
+    } catch (err) {
+      setError(err);
+      setState("idle");
+    }
+  };
+  return (
+    <>
+      <Switch>
+        <Match when={state() === "idle"}>
+          <button type="button" class="btn btn-sm btn-danger-ghost" onClick={() => setState("confirm")} aria-label={`Close ${props.p.side} ${props.p.symbol}`}>
+            Close
+          </button>
+        </Match>
+        <Match when={state() === "confirm" || state() === "busy"}>
+          <button type="button" class="btn btn-sm btn-danger" onClick={close} disabled={state() === "busy"}>Confirm close</button>
+          <button type="button" class="btn btn-sm btn-ghost" onClick={() => setState("idle")}>Cancel</button>
+        </Match>
+        <Match when={state() === "sent"}>
+          <span class="muted small" role="status">close sent…</span>
+        </Match>
+      </Switch>
+      <Show when={error()}>
+        <ErrorNotice error={error()} />
+      </Show>
+    </>
+  );
+}
 
 export default function Positions() {
+  onMount(() => void reloadPortfolio());
+  const total = () => (positions() ?? []).reduce((s, p) => s + p.unrealized_pnl, 0);
   return (
     <>
       <div class="page-head">
         <h1>Positions</h1>
+        <span class="muted small" data-testid="positions-updated">
+          <span class="live-dot" aria-hidden="true" /> {portfolioUpdatedAt() ? `updated ${new Date(portfolioUpdatedAt()!).toLocaleTimeString()}` : ""}
+        </span>
       </div>
-      <EmptyState title="No open positions" icon="◧">
-        <p>Open positions with live P&amp;L show up here, whether a bot opened them or you did by hand in the terminal.</p>
-      </EmptyState>
+      <Switch>
+        <Match when={portfolioError() && !positions()}>
+          <ErrorNotice error={portfolioError()} title="Could not load positions." />
+          <button type="button" class="btn" onClick={() => void reloadPortfolio()}>Try again</button>
+        </Match>
+        <Match when={!positions()}>
+          <p class="muted">Loading…</p>
+        </Match>
+        <Match when={positions()!.length === 0}>
+          <EmptyState title="No open positions" icon="◧">
+            <p>Positions opened by your bots, by hand or in the MetaTrader terminal appear here with live P&amp;L.</p>
+          </EmptyState>
+        </Match>
+        <Match when={positions()}>
+          <div class="table-wrap card">
+            <table class="table" data-testid="positions-table">
+              <caption class="sr-only">Open positions; P&amp;L updates live</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Symbol</th>
+                  <th scope="col">Side</th>
+                  <th scope="col" class="num">Volume</th>
+                  <th scope="col" class="num">Entry</th>
+                  <th scope="col" class="num">Price</th>
+                  <th scope="col" class="num">SL</th>
+                  <th scope="col" class="num">TP</th>
+                  <th scope="col" class="num">P&amp;L</th>
+                  <th scope="col">Opened</th>
+                  <th scope="col">Source</th>
+                  <th scope="col"><span class="sr-only">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={positions()}>
+                  {(p) => (
+                    <tr data-testid="position-row">
+                      <th scope="row" class="plain">{p.symbol}</th>
+                      <td>
+                        <span class={`pill ${p.side === "BUY" ? "pill-ok" : "pill-bad"}`}>{p.side}</span>
+                      </td>
+                      <td class="num">{p.volume}</td>
+                      <td class="num">{fmtPrice(p.entry_price)}</td>
+                      <td class="num" data-testid="position-price">{fmtPrice(p.current_price)}</td>
+                      <td class="num">{fmtPrice(p.stop_loss)}</td>
+                      <td class="num">{fmtPrice(p.take_profit)}</td>
+                      <td class={`num ${pnlClass(p.unrealized_pnl)}`} data-testid="position-pnl">{fmtPnl(p.unrealized_pnl)}</td>
+                      <td>{fmtTime(p.opened_at)}</td>
+                      <td>{p.broker_ticket ? `MT5 #${p.broker_ticket}` : `paper · ${p.source}`}</td>
+                      <td class="actions">
+                        <Show when={p.broker_ticket} fallback={<span class="muted small" title="Paper positions close at their SL or TP">SL/TP</span>}>
+                          <CloseButton p={p} />
+                        </Show>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row" colspan="7" class="plain">Total open P&amp;L</th>
+                  <td class={`num ${pnlClass(total())}`} data-testid="positions-total">{fmtPnl(total())}</td>
+                  <td colspan="3" class="muted small">{account() ? `equity ${account()!.equity.toFixed(2)} ${account()!.currency}` : ""}</td>
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+        </Match>
+      </Switch>
+      <ManualOrder onPlaced={() => void reloadPortfolio()} />
     </>
   );
 }

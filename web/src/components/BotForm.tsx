@@ -1,0 +1,304 @@
+import { createSignal, For, Index, Show } from "solid-js";
+import ErrorNotice from "./ErrorNotice";
+import FieldErrors from "./FieldErrors";
+import { TIMEFRAME_LIST, type Bot, type BotConfig, type Timeframe } from "~/lib/contracts";
+
+/** Mirrors WEIGHT_SUM_TOLERANCE in core/protocol/bot-config.ts (a value, so not importable type-only). */
+const SUM_TOLERANCE = 1e-6;
+
+/** Rule templates offered in the editor (the API has no preset list yet); the server validates whatever is sent. */
+const RULE_TEMPLATES: Record<string, { title: string; rules: unknown }> = {
+  none: { title: "Model only (no rules)", rules: { buy: null, sell: null } },
+  rsi: {
+    title: "RSI extreme + MACD cross",
+    rules: {
+      buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }, { indicator: "macd", op: "crosses_above", value: { indicator: "macd_signal" } }] },
+      sell: { all: [{ indicator: "rsi_14", op: ">", value: 70 }, { indicator: "macd", op: "crosses_below", value: { indicator: "macd_signal" } }] },
+    },
+  },
+  trend: {
+    title: "With the trend (EMA 50 + ADX)",
+    rules: {
+      buy: { all: [{ indicator: "ema_50_dist", op: ">", value: 0 }, { indicator: "adx_14", op: ">", value: 20 }] },
+      sell: { all: [{ indicator: "ema_50_dist", op: "<", value: 0 }, { indicator: "adx_14", op: ">", value: 20 }] },
+    },
+  },
+};
+
+export interface BotFormValue {
+  name: string;
+  symbol: string;
+  config: Omit<BotConfig, "symbol">;
+}
+
+type Row = { timeframe: Timeframe; weight: string };
+
+const num = (v: FormDataEntryValue | null) => Number(String(v ?? "").trim());
+
+/**
+ * Create/edit a bot. Light checks run as you type (weights sum, one model per timeframe, JSON
+ * syntax); the server validates the whole config with the shared zod schema and its issues are
+ * shown beside the section they concern.
+ */
+export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmit: (v: BotFormValue) => Promise<unknown>; onCancel?: () => void }) {
+  const c = props.bot?.config;
+  const [rows, setRows] = createSignal<Row[]>(
+    (c?.ensemble.models ?? [
+      { timeframe: "15m", weight: 0.3 },
+      { timeframe: "1h", weight: 0.25 },
+      { timeframe: "4h", weight: 0.45 },
+    ]).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
+  );
+  const [rules, setRules] = createSignal(JSON.stringify(c?.strategy ?? { buy: null, sell: null }, null, 2));
+  const [stopsMode, setStopsMode] = createSignal(c?.risk.stops.mode ?? "atr");
+  const [sizingMode, setSizingMode] = createSignal(c?.risk.sizing.mode ?? "fixed");
+  const [error, setError] = createSignal<unknown>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const sum = () => rows().reduce((s, r) => s + (Number(r.weight) || 0), 0);
+  const sumOk = () => Math.abs(sum() - 1) <= SUM_TOLERANCE;
+  const dupes = () => {
+    const seen = new Set<string>();
+    return rows().filter((r) => (seen.has(r.timeframe) ? true : (seen.add(r.timeframe), false))).map((r) => r.timeframe);
+  };
+  const rulesError = () => {
+    try {
+      const v = JSON.parse(rules()) as unknown;
+      return typeof v === "object" && v !== null && !Array.isArray(v) ? null : 'rules must be a JSON object like {"buy": null, "sell": null}';
+    } catch (e) {
+      return `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  };
+  const setRow = (i: number, patch: Partial<Row>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const addRow = () => {
+    const free = TIMEFRAME_LIST.find((tf) => !rows().some((r) => r.timeframe === tf)) ?? "1h";
+    setRows((rs) => [...rs, { timeframe: free, weight: "0" }]);
+  };
+  const c0 = c ?? null;
+
+  const onSubmit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (!sumOk() || dupes().length || rulesError()) return; // the inline messages say why
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    const stops = stopsMode() === "atr" ? { mode: "atr" as const, slAtrMult: num(f.get("slAtrMult")), tpAtrMult: num(f.get("tpAtrMult")) } : { mode: "pips" as const, sl: num(f.get("slPips")), tp: num(f.get("tpPips")) };
+    const sizing = sizingMode() === "fixed" ? { mode: "fixed" as const, lots: num(f.get("lots")) } : { mode: "risk_pct" as const, pct: num(f.get("pct")) };
+    const value: BotFormValue = {
+      name: String(f.get("name") ?? "").trim(),
+      symbol: String(f.get("symbol") ?? "").trim(),
+      config: {
+        ensemble: { models: rows().map((r) => ({ timeframe: r.timeframe, weight: Number(r.weight) })) },
+        strategy: JSON.parse(rules()) as BotConfig["strategy"],
+        risk: { stops, sizing, minRiskReward: num(f.get("minRiskReward")), maxOpenPositions: num(f.get("maxOpenPositions")) },
+        execution: {
+          target: String(f.get("target")) === "connector" ? "connector" : "paper",
+          confidenceThreshold: num(f.get("confidenceThreshold")),
+          cooldownMinutes: num(f.get("cooldownMinutes")),
+          dailyTradeLimit: num(f.get("dailyTradeLimit")),
+          cadenceMinutes: num(f.get("cadenceMinutes")),
+        },
+      },
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      await props.onSubmit(value);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const stops = c0?.risk.stops;
+  const sizing = c0?.risk.sizing;
+  return (
+    <form class="bot-form" onSubmit={onSubmit} data-testid="bot-form" aria-label={props.submitLabel}>
+      <fieldset>
+        <legend>Bot</legend>
+        <div class="row2">
+          <div>
+            <label for="bot-name">Name</label>
+            <input id="bot-name" name="name" required maxlength={80} value={props.bot?.name ?? ""} autocomplete="off" />
+            <FieldErrors error={error()} path="name" />
+          </div>
+          <div>
+            <label for="bot-symbol">Symbol</label>
+            <input id="bot-symbol" name="symbol" required maxlength={32} pattern="[A-Za-z0-9][A-Za-z0-9._#\-]{0,31}" value={props.bot?.symbol ?? "USDCHF"} autocomplete="off" aria-describedby="symbol-hint" />
+            <p id="symbol-hint" class="hint">Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).</p>
+            <FieldErrors error={error()} path="symbol" />
+          </div>
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Ensemble</legend>
+        <p class="hint">One ONNX model per timeframe; weights must sum to 1.</p>
+        <Index each={rows()}>
+          {(r, i) => (
+            <div class="ens-row" data-testid="ensemble-row">
+              <div>
+                <label for={`tf-${i}`}>Timeframe {i + 1}</label>
+                <select id={`tf-${i}`} value={r().timeframe} onChange={(e) => setRow(i, { timeframe: e.currentTarget.value as Timeframe })}>
+                  <For each={TIMEFRAME_LIST}>{(tf) => <option value={tf}>{tf}</option>}</For>
+                </select>
+              </div>
+              <div>
+                <label for={`w-${i}`}>Weight {i + 1}</label>
+                <input id={`w-${i}`} type="number" step="any" min="0" max="1" required value={r().weight} onInput={(e) => setRow(i, { weight: e.currentTarget.value })} />
+              </div>
+              <button type="button" class="btn btn-ghost" aria-label={`Remove timeframe ${i + 1}`} disabled={rows().length <= 1} onClick={() => setRows((rs) => rs.filter((_, j) => j !== i))}>
+                Remove
+              </button>
+            </div>
+          )}
+        </Index>
+        <div class="ens-foot">
+          <button type="button" class="btn btn-ghost" onClick={addRow} disabled={rows().length >= 6}>
+            Add timeframe
+          </button>
+          <span class={`weight-sum ${sumOk() ? "ok" : "bad"}`} role="status" aria-live="polite" data-testid="weight-sum">
+            Sum of weights: {Number(sum().toFixed(6))} {sumOk() ? "✓" : "(must be 1)"}
+          </span>
+        </div>
+        <Show when={dupes().length}>
+          <p class="field-error">Timeframe {dupes().join(", ")} appears twice; one model per timeframe.</p>
+        </Show>
+        <FieldErrors error={error()} path="config.ensemble" />
+      </fieldset>
+
+      <fieldset>
+        <legend>Strategy rules</legend>
+        <label for="rule-template">Start from</label>
+        <select
+          id="rule-template"
+          onChange={(e) => {
+            const t = RULE_TEMPLATES[e.currentTarget.value];
+            if (t) setRules(JSON.stringify(t.rules, null, 2));
+          }}
+        >
+          <option value="">(keep the rules below)</option>
+          <For each={Object.entries(RULE_TEMPLATES)}>{([id, t]) => <option value={id}>{t.title}</option>}</For>
+        </select>
+        <label for="rules">Rules (JSON: buy/sell each null or an all/any group of rules)</label>
+        <textarea id="rules" class="mono" rows={8} spellcheck={false} value={rules()} onInput={(e) => setRules(e.currentTarget.value)} aria-describedby="rules-errors" />
+        <div id="rules-errors">
+          <Show when={rulesError()}>
+            <p class="field-error">{rulesError()}</p>
+          </Show>
+          <FieldErrors error={error()} path="config.strategy" />
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Risk</legend>
+        <div class="row3">
+          <div>
+            <label for="stops-mode">Stops</label>
+            <select id="stops-mode" value={stopsMode()} onChange={(e) => setStopsMode(e.currentTarget.value as "atr" | "pips")}>
+              <option value="atr">ATR multiples</option>
+              <option value="pips">Fixed pips</option>
+            </select>
+          </div>
+          <Show
+            when={stopsMode() === "atr"}
+            fallback={
+              <>
+                <div>
+                  <label for="slPips">Stop loss (pips)</label>
+                  <input id="slPips" name="slPips" type="number" step="any" min="0" required value={stops?.mode === "pips" ? stops.sl : 20} />
+                </div>
+                <div>
+                  <label for="tpPips">Take profit (pips)</label>
+                  <input id="tpPips" name="tpPips" type="number" step="any" min="0" required value={stops?.mode === "pips" ? stops.tp : 40} />
+                </div>
+              </>
+            }
+          >
+            <div>
+              <label for="slAtrMult">Stop loss (× ATR)</label>
+              <input id="slAtrMult" name="slAtrMult" type="number" step="any" min="0" required value={stops?.mode === "atr" ? stops.slAtrMult : 1.5} />
+            </div>
+            <div>
+              <label for="tpAtrMult">Take profit (× ATR)</label>
+              <input id="tpAtrMult" name="tpAtrMult" type="number" step="any" min="0" required value={stops?.mode === "atr" ? stops.tpAtrMult : 3} />
+            </div>
+          </Show>
+          <div>
+            <label for="sizing-mode">Sizing</label>
+            <select id="sizing-mode" value={sizingMode()} onChange={(e) => setSizingMode(e.currentTarget.value as "fixed" | "risk_pct")}>
+              <option value="fixed">Fixed lots</option>
+              <option value="risk_pct">% of balance at risk</option>
+            </select>
+          </div>
+          <Show
+            when={sizingMode() === "fixed"}
+            fallback={
+              <div>
+                <label for="pct">Risk per trade (%)</label>
+                <input id="pct" name="pct" type="number" step="any" min="0" max="5" required value={sizing?.mode === "risk_pct" ? sizing.pct : 1} />
+              </div>
+            }
+          >
+            <div>
+              <label for="lots">Lots</label>
+              <input id="lots" name="lots" type="number" step="any" min="0" required value={sizing?.mode === "fixed" ? sizing.lots : 0.1} />
+            </div>
+          </Show>
+          <div>
+            <label for="minRiskReward">Min risk:reward</label>
+            <input id="minRiskReward" name="minRiskReward" type="number" step="any" min="0" required value={c0?.risk.minRiskReward ?? 1.5} />
+          </div>
+          <div>
+            <label for="maxOpenPositions">Max open positions</label>
+            <input id="maxOpenPositions" name="maxOpenPositions" type="number" step="1" min="1" max="20" required value={c0?.risk.maxOpenPositions ?? 1} />
+          </div>
+        </div>
+        <FieldErrors error={error()} path="config.risk" />
+      </fieldset>
+
+      <fieldset>
+        <legend>Execution</legend>
+        <div class="row3">
+          <div>
+            <label for="target">Target</label>
+            <select id="target" name="target" value={c0?.execution.target ?? "paper"}>
+              <option value="paper">Paper account</option>
+              <option value="connector">MT5 connector</option>
+            </select>
+          </div>
+          <div>
+            <label for="confidenceThreshold">Confidence threshold</label>
+            <input id="confidenceThreshold" name="confidenceThreshold" type="number" step="any" min="0" max="1" required value={c0?.execution.confidenceThreshold ?? 0.7} />
+          </div>
+          <div>
+            <label for="cadenceMinutes">Cadence (minutes)</label>
+            <input id="cadenceMinutes" name="cadenceMinutes" type="number" step="1" min="1" required value={c0?.execution.cadenceMinutes ?? 15} />
+          </div>
+          <div>
+            <label for="cooldownMinutes">Cooldown (minutes)</label>
+            <input id="cooldownMinutes" name="cooldownMinutes" type="number" step="1" min="0" required value={c0?.execution.cooldownMinutes ?? 30} />
+          </div>
+          <div>
+            <label for="dailyTradeLimit">Daily trade limit</label>
+            <input id="dailyTradeLimit" name="dailyTradeLimit" type="number" step="1" min="1" required value={c0?.execution.dailyTradeLimit ?? 5} />
+          </div>
+        </div>
+        <FieldErrors error={error()} path="config.execution" />
+      </fieldset>
+
+      <Show when={error()}>
+        <ErrorNotice error={error()} />
+      </Show>
+      <div class="form-actions">
+        <button type="submit" class="btn btn-primary" disabled={busy()}>
+          {busy() ? "Saving…" : props.submitLabel}
+        </button>
+        <Show when={props.onCancel}>
+          <button type="button" class="btn btn-ghost" onClick={() => props.onCancel?.()}>
+            Cancel
+          </button>
+        </Show>
+      </div>
+    </form>
+  );
+}

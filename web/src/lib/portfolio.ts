@@ -1,0 +1,58 @@
+import { createSignal } from "solid-js";
+import { api } from "./api";
+import type { AccountView, PositionView } from "./contracts";
+import { onEvents, onResync } from "./events";
+
+/**
+ * The paper account and open positions, loaded over REST and kept live by events: the server
+ * pushes POSITIONS_UPDATED + portfolio_update every second while a browser is connected and a
+ * position is open, position_updated/position_closed when one changes.
+ */
+const [account, setAccount] = createSignal<AccountView | null>(null);
+const [positions, setPositions] = createSignal<PositionView[] | null>(null);
+const [error, setError] = createSignal<unknown>(null);
+const [updatedAt, setUpdatedAt] = createSignal<number | null>(null);
+
+export { account, positions, error as portfolioError, updatedAt as portfolioUpdatedAt };
+
+let loading: Promise<void> | null = null;
+export function reloadPortfolio(): Promise<void> {
+  loading ??= api
+    .portfolio()
+    .then((p) => {
+      setAccount(p.account);
+      setPositions(p.positions);
+      setError(null);
+      setUpdatedAt(Date.now());
+    })
+    .catch((err: unknown) => {
+      setError(err);
+    })
+    .finally(() => {
+      loading = null;
+    });
+  return loading ?? Promise.resolve();
+}
+
+function upsert(p: PositionView): void {
+  setPositions((list) => {
+    const rest = (list ?? []).filter((x) => x.id !== p.id);
+    return p.status === "open" ? [p, ...rest].sort((a, b) => b.opened_at - a.opened_at) : rest;
+  });
+  setUpdatedAt(Date.now());
+}
+
+let started = false;
+/** Subscribes once for the app's lifetime (the shell calls it); the store survives page changes. */
+export function startPortfolioFeed(): void {
+  if (started) return;
+  started = true;
+  onEvents(["POSITIONS_UPDATED"], (e) => {
+    setPositions([...e.data.positions].sort((a, b) => b.opened_at - a.opened_at));
+    setUpdatedAt(Date.now());
+  });
+  onEvents(["position_updated"], (e) => upsert(e.data));
+  onEvents(["position_closed"], (e) => upsert({ ...e.data, status: "closed" }));
+  onEvents(["portfolio_update"], (e) => setAccount(e.data));
+  onResync(() => void reloadPortfolio());
+}
