@@ -167,13 +167,29 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   if (!instrument) throw new RangeError(`no instrument spec for ${symbol}`);
   const initialBalance = opts.initialBalance ?? 10_000;
   const currency = opts.accountCurrency ?? "USD";
-  const paper = PaperEngine.create({
+  let paper = PaperEngine.create({
     initialBalance,
     accountCurrency: currency,
     slippagePoints: opts.slippagePoints ?? 0,
     spreadPoints: opts.spreadPoints !== undefined ? { [symbol]: opts.spreadPoints } : {},
     instruments: { [symbol]: instrument },
+    // Only open positions' ids need remembering here (one order per decision bar, never retried).
+    maxRememberedOrders: 16,
   });
+  /** Trades since the paper ledger was last trimmed (see trimLedger). */
+  let sinceTrim = 0;
+  /**
+   * PaperEngine.account() (called by every fill for free margin) copies the whole per-day ledger,
+   * which grows by a day per trading day: O(days) per fill. The ledger feeds only the daily P&L
+   * view, never a fill or an exit, so the backtest restarts the engine from its own state without
+   * the old days now and then. Same positions, balance, quotes and ids.
+   */
+  const trimLedger = () => {
+    const state = paper.toJSON();
+    state.dailyRealized = {};
+    paper = PaperEngine.restore(state);
+    sinceTrim = 0;
+  };
   const base = setup.bars;
   const baseDur = TIMEFRAME_MS[setup.baseTimeframe];
   const from = opts.from ?? -Infinity;
@@ -346,6 +362,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     }
     lastExec = c;
     today++;
+    if (++sinceTrim >= 64) trimLedger();
     const e = r.event;
     balance = e.balance;
     openTrades.set(r.positionId, {

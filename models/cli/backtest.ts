@@ -1,0 +1,149 @@
+// Backtests a bot over a bars CSV with the live decision code; prints a report and writes JSON.
+// npm run backtest -- --data models/data/usdchf_30m.csv --symbol USDCHF \
+//   --models models/trained/usdchf_2h.onnx,models/trained/usdchf_4h.onnx,models/trained/usdchf_1d.onnx --weights 0.5,0.3,0.2 \
+//   [--threshold 0.5] [--strategy none|<preset>] [--walk-forward 4] [--balance 10000] [--from 1998-01-01] [--to 2001-01-01] [--out backtest.json]
+// npm run backtest -- --data ... --symbol USDCHF --rules-only band_reversion [--timeframe 2h]
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { prepareBacktest, type BacktestMode } from "../../core/backtest/engine";
+import { buildReport } from "../../core/backtest/report";
+import type { BacktestReport, BacktestWindow } from "../../core/backtest/schema";
+import { getInstrument } from "../../core/instruments/catalog";
+import { parseBarsCsv, parseUtc } from "../../core/market/csv";
+import { TimeframeSchema, type Timeframe } from "../../core/market/timeframes";
+import { decodeModel } from "../../core/onnx/proto";
+import { BotConfigSchema } from "../../core/protocol/bot-config";
+import { strategyPreset, STRATEGY_PRESETS } from "../../core/strategy/presets";
+import { ortPredictBatch } from "./ort-batch";
+
+const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : []);
+const when = z.string().transform((s, ctx) => {
+  const t = parseUtc(s.length === 10 ? `${s}T00:00:00` : s);
+  if (!Number.isFinite(t)) ctx.addIssue({ code: "custom", message: `not a UTC date: ${s}` });
+  return t;
+});
+const presetIds = STRATEGY_PRESETS.map((p) => p.id);
+
+const ArgsSchema = z
+  .object({
+    data: z.string().min(1),
+    symbol: z.string().regex(/^[A-Z0-9._-]{2,20}$/),
+    "source-timeframe": TimeframeSchema.default("30m"),
+    models: z.string().optional(),
+    weights: z.string().optional(),
+    "rules-only": z.string().refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`).optional(),
+    timeframe: TimeframeSchema.optional(),
+    strategy: z.string().refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`).default("none"),
+    threshold: z.coerce.number().min(0.5).max(1).optional(),
+    "walk-forward": z.coerce.number().int().min(1).max(50).optional(),
+    balance: z.coerce.number().positive().default(10_000),
+    slippage: z.coerce.number().nonnegative().default(0),
+    spread: z.coerce.number().nonnegative().optional(),
+    cooldown: z.coerce.number().int().min(0).optional(),
+    "daily-limit": z.coerce.number().int().min(1).optional(),
+    "max-open": z.coerce.number().int().min(1).max(20).optional(),
+    from: when.optional(),
+    to: when.optional(),
+    out: z.string().default("backtest.json"),
+  })
+  .refine((a) => (a.models ? !a["rules-only"] : !!a["rules-only"]), "give --models (ML ensemble) or --rules-only <preset>, not both");
+
+const { values } = parseArgs({
+  options: Object.fromEntries(
+    ["data", "symbol", "source-timeframe", "models", "weights", "rules-only", "timeframe", "strategy", "threshold", "walk-forward", "balance", "slippage", "spread", "cooldown", "daily-limit", "max-open", "from", "to", "out"].map((k) => [k, { type: "string" as const }]),
+  ),
+});
+const parsed = ArgsSchema.safeParse(values);
+if (!parsed.success) {
+  console.error(`bad arguments:\n${z.prettifyError(parsed.error)}`);
+  process.exit(2);
+}
+const args = parsed.data;
+
+/** The model's timeframe from its metadata (written by exportOnnx / required of uploads). */
+function modelTimeframe(file: string): Timeframe {
+  const props = Object.fromEntries((decodeModel(readFileSync(file)).metadataProps ?? []).map((e) => [e.key, e.value]));
+  const tf = TimeframeSchema.safeParse(props["timeframe"]);
+  if (!tf.success) throw new Error(`${file}: no 'timeframe' in the model's metadata`);
+  return tf.data;
+}
+
+const csv = parseBarsCsv(readFileSync(args.data, "utf8"));
+if (csv.issues.length) console.warn(`${csv.issues.length} CSV rows dropped (first: ${csv.issues[0]!.message})`);
+const bars = csv.bars;
+const instrument = getInstrument(args.symbol);
+if (!instrument) {
+  console.error(`no instrument spec for ${args.symbol}`);
+  process.exit(2);
+}
+
+let mode: BacktestMode;
+let ensemble: { timeframe: Timeframe; weight: number }[];
+let strategy = strategyPreset(args.strategy)!.strategy;
+let release = async () => {};
+if (args.models) {
+  const files = list(args.models);
+  const tfs = files.map(modelTimeframe);
+  const weights = args.weights ? list(args.weights).map(Number) : tfs.map(() => 1 / tfs.length);
+  if (weights.length !== tfs.length) throw new Error(`${weights.length} weights for ${tfs.length} models`);
+  ensemble = tfs.map((timeframe, i) => ({ timeframe, weight: weights[i]! }));
+  const predict = await ortPredictBatch(Object.fromEntries(tfs.map((tf, i) => [tf, files[i]!])));
+  release = predict.release;
+  mode = { kind: "models", predictBatch: predict };
+} else {
+  ensemble = [{ timeframe: args.timeframe ?? args["source-timeframe"], weight: 1 }];
+  strategy = strategyPreset(args["rules-only"]!)!.strategy;
+  mode = { kind: "rules" };
+}
+const config = BotConfigSchema.parse({
+  symbol: args.symbol,
+  ensemble: { models: ensemble },
+  strategy,
+  risk: { ...(args["max-open"] ? { maxOpenPositions: args["max-open"] } : {}) },
+  execution: {
+    ...(args.threshold !== undefined ? { confidenceThreshold: args.threshold } : {}),
+    ...(args.cooldown !== undefined ? { cooldownMinutes: args.cooldown } : {}),
+    ...(args["daily-limit"] !== undefined ? { dailyTradeLimit: args["daily-limit"] } : {}),
+  },
+});
+
+const t0 = performance.now();
+const prep = await prepareBacktest({ config, baseTimeframe: args["source-timeframe"], bars, mode, instrument });
+const t1 = performance.now();
+const { report } = buildReport(prep, {
+  initialBalance: args.balance,
+  slippagePoints: args.slippage,
+  ...(args.spread !== undefined ? { spreadPoints: args.spread } : {}),
+  ...(args.from !== undefined ? { from: args.from } : {}),
+  ...(args.to !== undefined ? { to: args.to } : {}),
+  ...(args["walk-forward"] ? { walkForward: args["walk-forward"] } : {}),
+  notes: [
+    `data: ${args.data} (${bars.length} ${args["source-timeframe"]} bars)`,
+    mode.kind === "models" ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}` : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,
+    "walk-forward windows use the models as given (no retraining per window)",
+  ],
+});
+const t2 = performance.now();
+await release();
+writeFileSync(args.out, JSON.stringify(report, null, 1));
+print(report);
+console.log(`\nprepare (features + batched inference) ${(t1 - t0).toFixed(0)} ms, simulate + report ${(t2 - t1).toFixed(0)} ms; JSON: ${args.out}`);
+
+function print(r: BacktestReport): void {
+  const pct = (x: number | null) => (x === null ? "n/a" : `${(x * 100).toFixed(2)}%`);
+  const num = (x: number | null, d = 2) => (x === null ? "n/a" : x.toFixed(d));
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const line = (w: BacktestWindow) => {
+    const m = w.metrics;
+    return `${day(w.start)}..${day(w.end)}  return ${pct(m.totalReturn).padStart(8)}  CAGR ${pct(m.cagr).padStart(8)}  Sharpe ${num(m.sharpe).padStart(6)}  Sortino ${num(m.sortino).padStart(6)}  maxDD ${pct(m.maxDrawdown).padStart(7)}  trades ${String(m.trades).padStart(5)}  win ${pct(m.winRate).padStart(7)}  PF ${num(m.profitFactor).padStart(5)}  exp ${num(m.expectancy).padStart(7)}  exposure ${pct(m.exposure).padStart(7)}  B&H ${pct(m.buyAndHold.totalReturn).padStart(8)}`;
+  };
+  console.log(`\n${r.symbol} backtest (${r.mode}), decisions on ${r.decisionTimeframe}, exits on ${r.baseTimeframe} bars, ${r.initialBalance} ${r.currency}, spread ${r.costs.spreadPoints} pts, slippage ${r.costs.slippagePoints} pts, commission ${r.costs.commissionPerLotPerSide}/lot/side`);
+  console.log(line(r.summary));
+  const s = r.summary;
+  console.log(`final equity ${s.metrics.finalEquity}; ${s.metrics.beatsBuyAndHold ? "beats" : "LOSES TO"} buy-and-hold by ${pct(s.metrics.excessReturn)}; decision bars ${s.decisionBars}, gated ${JSON.stringify(s.gated)}, rejected orders ${s.rejected}`);
+  if (r.windows.length) {
+    console.log(`\nwalk-forward (${r.windows.length} windows, fresh account each, models as given):`);
+    for (const w of r.windows) console.log(line(w));
+  }
+}
