@@ -17,6 +17,17 @@ export default defineConfig({
         },
       },
       {
+        // End to end on the real platform (wrangler dev) with real processes: plain Node, one file at a time.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Worker + Durable Objects + D1 + R2 inside workerd.
         plugins: [
           cloudflareTest(async () => ({

@@ -1,0 +1,71 @@
+// One user's real connector set-up against a running platform: connector token from the API, the
+// simulated MT5 terminal, the real connector process (the single-file build, SIGKILL-able) reaching
+// the Worker through a cuttable TCP proxy, and a browser-like socket on /ws.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SimTerminal } from "../../connector/src/sim-terminal";
+import { buildBundle, ChildConnector, freePort } from "../../connector/test/helpers/child-connector";
+import { Api, BrowserClient, until } from "./platform";
+import { TcpProxy } from "./tcp-proxy";
+
+export interface Rig {
+  api: Api;
+  userId: string;
+  token: { id: string; token: string };
+  sim: SimTerminal;
+  connector: ChildConnector;
+  proxy: TcpProxy;
+  browser: BrowserClient;
+  dir: string;
+  stop: () => Promise<void>;
+}
+
+export type ConnectorStatus = { online: boolean; terminal_connected: boolean; pending_commands: number };
+
+export async function startRig(base: string, opts: { bundleDir?: string; bundle?: string } = {}): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), "edgetrader-rig-"));
+  const api = new Api(base);
+  const { userId } = await api.register();
+  const created = await api.call<{ id: string; token: string }>("POST", "/connectors", { name: "e2e host" });
+  if (created.status !== 201) throw new Error(`token: ${created.status}`);
+  const bridgePort = await freePort();
+  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 100, accountPushMs: 1000 });
+  sim.start();
+  const proxy = new TcpProxy(Number(new URL(base).port));
+  const proxyPort = await proxy.start();
+  const bundle = opts.bundle ?? buildBundle(opts.bundleDir ?? dir);
+  const connector = new ChildConnector(bundle, dir, {
+    url: `ws://127.0.0.1:${proxyPort}/api/v1/connector/ws`,
+    token: created.body.token,
+    broker: "mt5",
+    mt5BridgePort: bridgePort,
+    journalDir: join(dir, "journal"),
+    heartbeatMs: 2000,
+    statusMs: 2000,
+    backoffBaseMs: 50,
+    backoffCapMs: 400,
+    stableMs: 5000,
+    eaWaitMs: 10_000,
+    eaPingMs: 2000,
+    requestTimeoutMs: 5000,
+    retryDelayMs: 200,
+  });
+  connector.start();
+  const browser = await BrowserClient.open(base, api.token);
+  await waitOnline(api);
+  return {
+    api, userId, token: created.body, sim, connector, proxy, browser, dir,
+    stop: async () => {
+      browser.close();
+      await connector.kill();
+      sim.stop();
+      await proxy.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function waitOnline(api: Api, timeoutMs = 30_000): Promise<unknown> {
+  return until(() => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body), (s) => s.online && s.terminal_connected, timeoutMs, "connector online with terminal");
+}
