@@ -6,6 +6,7 @@ import { corsFromAllowlist } from "./middleware/cors";
 import { onError, onNotFound, validationHook } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { authRoutes } from "./routes/auth";
+import { backtestRoutes } from "./routes/backtest";
 import { autoTradingRoutes } from "./routes/auto-trading";
 import { portfolioRoutes } from "./routes/portfolio";
 import { tradingRoutes } from "./routes/trading";
@@ -20,6 +21,7 @@ import { modelArtifactRoutes } from "./routes/model-artifacts";
 import { modelRoutes } from "./routes/models";
 import { predictRoutes } from "./routes/predict";
 import { mountOpenApi } from "./routes/openapi";
+import { shippedModelRoutes } from "./routes/shipped-models";
 import { socketRoutes } from "./routes/socket";
 import { trainRoutes } from "./routes/train";
 
@@ -47,12 +49,14 @@ export function createApp() {
   api.route("/", positionCommandRoutes);
   api.route("/", modelRoutes);
   api.route("/", modelArtifactRoutes);
+  api.route("/", shippedModelRoutes);
   api.route("/", trainRoutes);
   api.route("/", marketRoutes);
   api.route("/", portfolioRoutes);
   api.route("/", tradingRoutes);
   api.route("/", autoTradingRoutes);
   api.route("/", predictRoutes);
+  api.route("/", backtestRoutes);
 
   app.use("/api/*", limitBody());
   app.route("/api/v1", api);

@@ -1,0 +1,42 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { InstalledShippedModelsSchema } from "../../core/protocol/shipped-models-api";
+import { installShippedModels, SHIPPED_SYMBOL } from "../../durable-objects/prediction/shipped-models";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { getBot, parseStoredConfig } from "../bots/store";
+import { db } from "../db/client";
+import { HttpError, notFound } from "../lib/http-error";
+import { validationHook } from "../middleware/errors";
+import { errorResponse } from "./auth";
+
+// Start a bot from the platform's shipped models (USD/CHF 2h, 4h, 1d, trained on real data; see
+// models/trained/*.card.json): they become the bot's active versions like an upload would.
+
+const route = createRoute({
+  method: "post",
+  path: "/ml/models/{id}/shipped-models",
+  tags: ["ml/models"],
+  summary: "Install the shipped USD/CHF models (2h, 4h, 1d) as the bot's active model versions",
+  middleware: [...authed],
+  security: bearerSecurity,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    201: { description: "Installed", content: { "application/json": { schema: InstalledShippedModelsSchema } } },
+    401: errorResponse("Missing, expired or invalid access token"),
+    404: errorResponse("No such bot for this user"),
+    409: errorResponse("The bot trades another symbol than the shipped models"),
+    429: errorResponse("Too many requests"),
+  },
+});
+
+export const shippedModelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(route, async (c) => {
+  const userId = c.get("userId");
+  const bot = await getBot(db(c.env), userId, c.req.valid("param").id);
+  if (!bot) throw notFound("bot");
+  const config = parseStoredConfig(bot);
+  if (config.symbol !== SHIPPED_SYMBOL) {
+    throw new HttpError(409, "conflict", `the shipped models were trained on ${SHIPPED_SYMBOL}; this bot trades ${config.symbol}`);
+  }
+  const installed = await installShippedModels(c.env, userId, bot.id);
+  return c.json({ symbol: SHIPPED_SYMBOL, installed }, 201);
+});
