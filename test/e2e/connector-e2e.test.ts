@@ -22,8 +22,8 @@ async function d1Trades(api: Api, status?: string): Promise<Trade[]> {
   const out: Trade[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ limit: "200", ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-    const r = await api.call<{ trades: Trade[]; next_cursor: string | null }>("GET", `/trades/history?${q}`);
+    const q: URLSearchParams = new URLSearchParams({ limit: "200", ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
+    const r: { body: { trades: Trade[]; next_cursor: string | null } } = await api.call<{ trades: Trade[]; next_cursor: string | null }>("GET", `/trades/history?${q}`);
     out.push(...r.body.trades);
     cursor = r.body.next_cursor;
   } while (cursor);

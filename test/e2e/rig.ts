@@ -66,6 +66,6 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
   };
 }
 
-export function waitOnline(api: Api, timeoutMs = 30_000): Promise<unknown> {
-  return until(() => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body), (s) => s.online && s.terminal_connected, timeoutMs, "connector online with terminal");
+export function waitOnline(api: Api, timeoutMs = 30_000): Promise<ConnectorStatus> {
+  return until(() => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body), (s: ConnectorStatus) => s.online && s.terminal_connected, timeoutMs, "connector online with terminal");
 }
