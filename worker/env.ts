@@ -23,4 +23,6 @@ export interface Env {
   REFRESH_TOKEN_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
   LOG_LEVEL: string;
+  /** Speed of the replay market feed for new objects (1 = real time; `npm start` uses a faster demo speed). */
+  REPLAY_SPEED?: string;
 }

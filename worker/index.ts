@@ -10,7 +10,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     const report = await runCron(env, controller.scheduledTime);
     console.log(JSON.stringify({ msg: "cron", ...report, errors: report.errors.slice(0, 5) }));
   },

@@ -23,6 +23,8 @@ export class MarketService {
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly realNow: () => number = Date.now,
+    /** Clock settings used when this object's replay clock is first created (then persisted). */
+    private readonly replayDefaults: Partial<Omit<ReplayClock, "realStart">> = {},
   ) {
     this.store = new BarStore(storage.sql, (fn) => storage.transactionSync(fn));
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS market_replay_clock (
@@ -30,7 +32,7 @@ export class MarketService {
   }
 
   /** The persisted replay clock, created on first use (so virtual time keeps running across restarts). */
-  replayClock(init: Partial<Omit<ReplayClock, "realStart">> = {}): ReplayClock {
+  replayClock(init: Partial<Omit<ReplayClock, "realStart">> = this.replayDefaults): ReplayClock {
     const row = this.storage.sql
       .exec<{ seed: number; speed: number; real_start: number }>(`SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1`)
       .toArray()[0];
