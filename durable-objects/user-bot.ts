@@ -28,6 +28,9 @@ import { replayQuote } from "./engine/replay-quotes";
 import { isReplaySymbol, REPLAY_SYMBOLS } from "./market/replay-data";
 
 import { BROWSER_TAG } from "./engine/fanout";
+import { BacktestJobs } from "./backtest/job";
+import { replayFeed } from "./market/replay-data";
+import { BacktestRequestSchema, type BacktestOutcome, type BacktestRequest } from "../core/backtest/api";
 import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
 import type { PositionCommandRequest } from "../core/protocol/position-commands";
 import type { ConnectorStatusView } from "../core/protocol/connector-status";
@@ -210,6 +213,28 @@ export class UserBot extends DurableObject<Env> {
     await this.trainingAlarm(); // training (durable-objects/training): one slice of a pending job
   }
   // ---- end engine ----
+
+  // ---- backtest (durable-objects/backtest): the core backtester on this user's bots, results in SQLite ----
+  private backtestJobs: BacktestJobs | undefined;
+  private get backtests(): BacktestJobs {
+    return (this.backtestJobs ??= new BacktestJobs({
+      env: this.env,
+      sql: this.ctx.storage.sql,
+      infer: (key, rows, f) => this.inference.predict(key, rows, f),
+      marketNow: (symbol) => (isReplaySymbol(symbol) ? replayFeed(symbol, this.market.replayClock()).virtualNow() : Date.now()),
+    }));
+  }
+
+  runBacktest(userId: string, botId: string, request: BacktestRequest): Promise<BacktestOutcome> {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("backtest: user does not own this object");
+    return this.backtests.run(userId, botId, BacktestRequestSchema.parse(request));
+  }
+
+  latestBacktest(userId: string, botId: string): Promise<BacktestOutcome> {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("backtest: user does not own this object");
+    return this.backtests.latest(userId, botId);
+  }
+  // ---- end backtest ----
 
   // ---- training (durable-objects/training): resumable edge training jobs, one slice per alarm ----
   private trainingJobs: TrainingJobs | undefined;
