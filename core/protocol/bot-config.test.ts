@@ -45,7 +45,7 @@ describe("bot config", () => {
   });
 
   it("checks ranges: confidence 0.5..1, risk pct (0, 5], stops against the minimum risk:reward", () => {
-    expect(issues({ symbol: "X", execution: { confidenceThreshold: 0.4 } })[0]!.path).toBe("execution.confidenceThreshold");
+    expect(issues({ symbol: "X", execution: { confidenceThreshold: 0.33 } })[0]!.path).toBe("execution.confidenceThreshold");
     expect(issues({ symbol: "X", risk: { sizing: { mode: "risk_pct", pct: 6 } } })[0]!.message).toMatch(/pct must be <= 5/);
     expect(issues({ symbol: "X", risk: { sizing: { mode: "risk_pct", pct: 0 } } })[0]!.message).toMatch(/pct must be > 0/);
     expect(issues({ symbol: "X", risk: { stops: { mode: "pips", sl: 20, tp: 20 } } })).toEqual([{ path: "risk.stops", message: "stops give risk:reward 1, below minRiskReward 1.5" }]);

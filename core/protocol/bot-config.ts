@@ -74,7 +74,9 @@ export const RiskSchema = z
 export const ExecutionSchema = z
   .object({
     target: z.enum(["paper", "connector"]).default("paper"),
-    confidenceThreshold: z.number().min(0.5).max(1).default(0.7),
+    // With three classes the top probability is always >= 1/3, so a threshold at or below it would
+    // gate nothing. Above it, the user decides how sure a model must be (0.70 by default).
+    confidenceThreshold: z.number().gt(1 / 3, "confidenceThreshold must be above 1/3 (three classes)").max(1).default(0.7),
     cooldownMinutes: z.number().int().min(0).max(10_080).default(30),
     dailyTradeLimit: z.number().int().min(1).max(1000).default(5),
     cadenceMinutes: z.number().int().min(1).max(1440).default(15),
