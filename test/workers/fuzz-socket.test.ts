@@ -1,0 +1,175 @@
+// Property-based fuzzing of the browser socket (/ws): every frame gets an error frame or a valid
+// reply, and the socket keeps working after it. Plus oversized frames, floods, and the rule that a
+// token in a query string is never logged.
+import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:test";
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BrowserPongSchema, BrowserWelcomeSchema, MAX_CLIENT_FRAME_BYTES, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
+import { signAccessToken } from "../../worker/auth/jwt";
+import { api } from "./helpers";
+
+const RUNS = Number(process.env["FUZZ_RUNS"] ?? 150);
+const SEED = process.env["FUZZ_SEED"] ? Number(process.env["FUZZ_SEED"]) : undefined;
+
+type Frame = { type: string } & Record<string, unknown>;
+
+class Client {
+  private queue: Frame[] = [];
+  private waiters: ((f: Frame) => void)[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      // Every server frame is a JSON object with a string type; anything else fails the test here.
+      const frame = JSON.parse(e.data as string) as Frame;
+      expect(typeof frame.type).toBe("string");
+      const w = this.waiters.shift();
+      if (w) w(frame);
+      else this.queue.push(frame);
+    });
+    ws.addEventListener("close", (e) => (this.closed = { code: e.code, reason: e.reason }));
+    ws.accept();
+  }
+
+  next(timeoutMs = 10_000): Promise<Frame> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms (closed: ${JSON.stringify(this.closed)})`)), timeoutMs);
+      this.waiters.push((f) => {
+        clearTimeout(t);
+        resolve(f);
+      });
+    });
+  }
+
+  /** Frames up to (excluding) the pong for a fresh sentinel ping: proves the socket still answers. */
+  async drainUntilAlive(): Promise<Frame[]> {
+    const id = `sentinel-${crypto.randomUUID().slice(0, 8)}`;
+    this.ws.send(JSON.stringify({ type: "ping", id }));
+    const seen: Frame[] = [];
+    for (;;) {
+      const f = await this.next();
+      if (f.type === "pong" && f["id"] === id) return seen;
+      seen.push(f);
+    }
+  }
+}
+
+async function connect(sub: string): Promise<Client> {
+  const token = await signAccessToken(env.JWT_SECRET, { sub, role: "user" }, 900);
+  const res = await exports.default.fetch("http://127.0.0.1:8787/ws", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` } });
+  expect(res.status).toBe(101);
+  const client = new Client(res.webSocket!);
+  BrowserWelcomeSchema.parse(await client.next());
+  return client;
+}
+
+// ---- frames ----
+
+const anyString = fc.oneof(fc.string({ unit: "grapheme", maxLength: 80 }), fc.string({ unit: "binary", maxLength: 80 }), fc.constantFrom("", "null", "{", "[]", '{"type":', "\u0000", "\ud800", "NaN", "1e308"));
+const weird = fc.oneof(anyString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
+const KNOWN_TYPES = ["ping", "pong", "welcome", "error", "subscribe", "unsubscribe", "order", "command", "ack", "hello", "__proto__", "constructor"];
+
+type Sent = { kind: "text"; data: string; validPing: boolean } | { kind: "binary"; data: Uint8Array };
+
+const frame: fc.Arbitrary<Sent> = fc.oneof(
+  // Valid types with wrong or extra fields.
+  fc.record({ type: fc.constantFrom(...KNOWN_TYPES), id: fc.option(weird, { nil: undefined }), extra: fc.option(fc.dictionary(anyString, weird, { maxKeys: 3 }), { nil: undefined }) }).map((o) => ({ kind: "text" as const, data: JSON.stringify(o), validPing: false })),
+  // Unknown types / arbitrary JSON.
+  fc.jsonValue().map((v) => ({ kind: "text" as const, data: JSON.stringify(v), validPing: false })),
+  // Not JSON at all.
+  anyString.map((s) => ({ kind: "text" as const, data: s, validPing: false })),
+  // Deep nesting and oversized text.
+  fc.integer({ min: 100, max: 5000 }).map((d) => ({ kind: "text" as const, data: "[".repeat(d) + "]".repeat(d), validPing: false })),
+  fc.integer({ min: MAX_CLIENT_FRAME_BYTES + 1, max: 4 * MAX_CLIENT_FRAME_BYTES }).map((n) => ({ kind: "text" as const, data: JSON.stringify({ type: "ping", id: "x".repeat(n) }), validPing: false })),
+  // Binary.
+  fc.uint8Array({ maxLength: 4096 }).map((data) => ({ kind: "binary" as const, data })),
+  // Real pings (the valid reply path), some with prototype keys.
+  fc.option(fc.string({ maxLength: 64 }), { nil: undefined }).map((id) => ({ kind: "text" as const, data: JSON.stringify(id === undefined ? { type: "ping" } : { type: "ping", id }), validPing: true })),
+  fc.constant({ kind: "text" as const, data: '{"type":"ping","__proto__":{"type":"evil"}}', validPing: false }),
+);
+
+function send(ws: WebSocket, f: Sent): void {
+  ws.send(f.kind === "binary" ? f.data : f.data);
+}
+
+describe("socket fuzzing (/ws)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("every frame gets an error frame or a valid reply, and the socket keeps answering", async () => {
+    const client = await connect(`fuzz-sock-${crypto.randomUUID()}`);
+    await fc.assert(
+      fc.asyncProperty(frame, async (f) => {
+        send(client.ws, f);
+        const replies = (await client.drainUntilAlive()).filter((r) => r.type === "pong" || r.type === "error");
+        expect(replies.length, `one reply to ${f.kind} ${f.kind === "text" ? f.data.slice(0, 80) : f.data.length}`).toBe(1);
+        const reply = replies[0]!;
+        if (f.kind === "text" && f.validPing) BrowserPongSchema.parse(reply);
+        else if (reply.type === "error") SocketErrorFrameSchema.parse(reply);
+        else {
+          // A frame not generated as a valid ping may still be one (e.g. {"type":"ping","extra":..}): then it must be a well-formed pong.
+          expect(f.kind).toBe("text");
+          BrowserPongSchema.parse(reply);
+        }
+        expect(client.closed).toBeNull();
+      }),
+      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+    );
+    client.ws.close(1000, "done");
+  });
+
+  it("oversized frames are refused with frame_too_large, the socket stays open", async () => {
+    const client = await connect(`fuzz-big-${crypto.randomUUID()}`);
+    for (const size of [MAX_CLIENT_FRAME_BYTES + 1, 256 * 1024, 900 * 1024]) {
+      client.ws.send(JSON.stringify({ type: "ping", id: "y".repeat(size) }));
+      const [reply] = await client.drainUntilAlive();
+      expect(SocketErrorFrameSchema.parse(reply).error.code).toBe("frame_too_large");
+    }
+    expect(client.closed).toBeNull();
+    client.ws.close(1000, "done");
+  });
+
+  it("a flood of frames is handled: every frame answered once, then the socket still works", async () => {
+    const client = await connect(`fuzz-flood-${crypto.randomUUID()}`);
+    const N = 500;
+    for (let i = 0; i < N; i++) client.ws.send(i % 5 === 4 ? "garbage" : JSON.stringify({ type: "ping", id: `f${i}` }));
+    const replies = (await client.drainUntilAlive()).filter((r) => r.type === "pong" || r.type === "error");
+    expect(replies.length).toBe(N);
+    const pongIds = replies.filter((r) => r.type === "pong").map((r) => r["id"]);
+    // Every ping answered exactly once. Order is not part of the protocol (pongs carry the id): right
+    // after the upgrade the first few replies can come back reordered while the object starts.
+    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 5 !== 4).map((i) => `f${i}`);
+    expect([...pongIds].sort()).toEqual([...expected].sort());
+    expect(replies.filter((r) => r.type === "error").length).toBe(N / 5);
+    client.ws.close(1000, "done");
+  });
+
+  it("many sockets of one user opened at once all work", async () => {
+    const sub = `fuzz-many-${crypto.randomUUID()}`;
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(sub)));
+    await Promise.all(clients.map((c) => c.drainUntilAlive()));
+    for (const c of clients) c.ws.close(1000, "done");
+  });
+
+  it("a token in the query string is never written to the logs", async () => {
+    const lines: string[] = [];
+    for (const m of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const token = await signAccessToken(env.JWT_SECRET, { sub: "query-token-user", role: "user" }, 900);
+    const secret = token.split(".")[2]!;
+    await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}&access_token=${token}`, { headers: { Upgrade: "websocket" } });
+    await api(`/api/v1/me?token=${token}`);
+    await api(`/api/v1/ml/models?access_token=${token}`);
+    await api(`/api/v1/nope?token=${token}`);
+    expect(lines.length).toBeGreaterThan(0); // the access log did run
+    for (const line of lines) expect(line).not.toContain(secret);
+  });
+
+  it("a query-string token does not authenticate (only the header or the subprotocol does)", async () => {
+    const token = await signAccessToken(env.JWT_SECRET, { sub: "query-token-user", role: "user" }, 900);
+    const ws = await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}`, { headers: { Upgrade: "websocket" } });
+    expect(ws.status).toBe(401);
+    const me = await api(`/api/v1/me?token=${token}`);
+    expect(me.status).toBe(401);
+  });
+});
