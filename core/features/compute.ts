@@ -1,7 +1,10 @@
-import { ADX, ATR, BollingerBands, CCI, EMA, MACD, SMA, Stochastic, WilliamsR } from "technicalindicators";
 import type { Bar } from "../market/bar";
+import { adx, atr, bollinger, cci, ema, rollingHighLow, sma, stochastic, williamsR } from "./fast/indicators";
 import { FEATURE_COUNT, FEATURE_WARMUP_BARS, featureIndex, type FeatureName } from "./schema";
 import { mfi, rsiWilder } from "./wilder";
+
+// Indicators are hand-written (fast/indicators.ts) instead of technicalindicators: same arithmetic, no
+// per-value allocation. equivalence.test.ts holds them to the library-based reference/compute-reference.ts.
 
 /** Feature matrix: row t (flat, stride F) uses bars[0..t] only. Rows before validFrom are all NaN. */
 export interface FeatureMatrix {
@@ -32,16 +35,21 @@ const NEUTRAL: Partial<Record<FeatureName, number>> = {
 
 const VOLUME_WINDOW = 21;
 
-/** technicalindicators returns arrays aligned to the END of the input: pad the front with NaN. */
-function endAligned(out: ArrayLike<number | undefined>, n: number): Float64Array {
-  const a = new Float64Array(n).fill(NaN);
-  const off = n - out.length;
-  for (let j = 0; j < out.length; j++) {
-    const v = out[j];
-    a[off + j] = v === undefined ? NaN : v;
-  }
-  return a;
-}
+const col = (name: FeatureName) => featureIndex(name);
+const C = {
+  ret_1: col("ret_1"), ret_3: col("ret_3"), ret_6: col("ret_6"), ret_12: col("ret_12"), ret_24: col("ret_24"),
+  range_pct: col("range_pct"), body_pct: col("body_pct"), upper_wick: col("upper_wick"), lower_wick: col("lower_wick"),
+  vol_12: col("vol_12"), vol_24: col("vol_24"), rsi_14: col("rsi_14"),
+  macd: col("macd"), macd_signal: col("macd_signal"), macd_hist: col("macd_hist"),
+  bb_upper_20: col("bb_upper_20"), bb_lower_20: col("bb_lower_20"), bb_pctb_20: col("bb_pctb_20"), bb_width_20: col("bb_width_20"),
+  atr_14: col("atr_14"), atr_pct_14: col("atr_pct_14"), adx_14: col("adx_14"), pdi_14: col("pdi_14"), mdi_14: col("mdi_14"),
+  stoch_k_14: col("stoch_k_14"), stoch_d_3: col("stoch_d_3"), cci_20: col("cci_20"), willr_14: col("willr_14"),
+  mfi_14: col("mfi_14"), obv_z_20: col("obv_z_20"), volume_z_20: col("volume_z_20"), has_volume: col("has_volume"),
+  ema_9_dist: col("ema_9_dist"), ema_21_dist: col("ema_21_dist"), ema_50_dist: col("ema_50_dist"),
+  sma_20_dist: col("sma_20_dist"), sma_50_dist: col("sma_50_dist"), sma_200_dist: col("sma_200_dist"),
+};
+/** [column, neutral value] pairs, resolved once. */
+const NEUTRAL_COLS = Object.entries(NEUTRAL).map(([k, v]) => [featureIndex(k), v] as const);
 
 function rollingStd(x: Float64Array, window: number, t: number): number {
   let s = 0;
@@ -65,73 +73,77 @@ function rollingZ(x: Float64Array, window: number, t: number): number {
 export function computeFeatures(bars: readonly Bar[]): FeatureMatrix {
   const n = bars.length;
   const F = FEATURE_COUNT;
-  const open = bars.map((b) => b.open);
-  const high = bars.map((b) => b.high);
-  const low = bars.map((b) => b.low);
-  const close = bars.map((b) => b.close);
-  const times = bars.map((b) => b.time);
+  const open = new Float64Array(n);
+  const high = new Float64Array(n);
+  const low = new Float64Array(n);
+  const close = new Float64Array(n);
+  const times = new Array<number>(n);
+  for (let t = 0; t < n; t++) {
+    const b = bars[t]!;
+    open[t] = b.open;
+    high[t] = b.high;
+    low[t] = b.low;
+    close[t] = b.close;
+    times[t] = b.time;
+  }
   const values = new Float64Array(n * F).fill(NaN);
   const validFrom = Math.min(n, FEATURE_WARMUP_BARS);
   if (validFrom >= n) return { values, stride: F, count: n, validFrom: n, times };
 
-  const hlc = { high, low, close };
+  const buf = () => new Float64Array(n);
   const rsi = rsiWilder(close, 14);
-  const macd = MACD.calculate({ values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
-  const macdLine = endAligned(macd.map((m) => m.MACD), n);
-  // The library drops a signal value of exactly 0 (falsy check), so the signal is EMA-9 of its MACD line here.
-  const macdDefined = macd.map((m) => m.MACD).filter((v): v is number => v !== undefined);
-  const macdSig = endAligned(EMA.calculate({ values: macdDefined, period: 9 }), n);
+  // MACD(12,26,9) with EMAs: the line exists from bar 25 (the slow EMA's seed), the signal is EMA-9 of it.
+  const ema12 = ema(close, 12, buf());
+  const ema26 = ema(close, 26, buf());
+  const macdLine = buf().fill(NaN);
+  for (let t = 25; t < n; t++) macdLine[t] = ema12[t]! - ema26[t]!;
+  const macdSig = ema(macdLine, 9, buf(), 25);
   const macdHist = new Float64Array(n);
   for (let t = 0; t < n; t++) macdHist[t] = macdLine[t]! - macdSig[t]!;
-  const bb = BollingerBands.calculate({ values: close, period: 20, stdDev: 2 });
-  const bbU = endAligned(bb.map((b) => b.upper), n);
-  const bbL = endAligned(bb.map((b) => b.lower), n);
-  const bbM = endAligned(bb.map((b) => b.middle), n);
-  const atr = endAligned(ATR.calculate({ ...hlc, period: 14 }), n);
-  const adx = ADX.calculate({ ...hlc, period: 14 });
-  const adxV = endAligned(adx.map((a) => a.adx), n);
-  const pdi = endAligned(adx.map((a) => a.pdi), n);
-  const mdi = endAligned(adx.map((a) => a.mdi), n);
-  const st = Stochastic.calculate({ ...hlc, period: 14, signalPeriod: 3 });
-  const stK = endAligned(st.map((s) => s.k), n);
-  const stD = endAligned(st.map((s) => s.d), n);
-  const cci = endAligned(CCI.calculate({ ...hlc, period: 20 }), n);
-  const willr = endAligned(WilliamsR.calculate({ ...hlc, period: 14 }), n);
-  const ema9 = endAligned(EMA.calculate({ values: close, period: 9 }), n);
-  const ema21 = endAligned(EMA.calculate({ values: close, period: 21 }), n);
-  const ema50 = endAligned(EMA.calculate({ values: close, period: 50 }), n);
-  const sma20 = endAligned(SMA.calculate({ values: close, period: 20 }), n);
-  const sma50 = endAligned(SMA.calculate({ values: close, period: 50 }), n);
-  const sma200 = endAligned(SMA.calculate({ values: close, period: 200 }), n);
+  const bbU = buf();
+  const bbL = buf();
+  const bbM = buf();
+  // Windowed indicators only for the rows emitted (>= validFrom); running sums still start at bar 0.
+  bollinger(close, 20, 2, bbU, bbL, bbM, validFrom);
+  const atrV = atr(high, low, close, 14, buf());
+  const adxV = buf();
+  const pdi = buf();
+  const mdi = buf();
+  adx(high, low, close, 14, adxV, pdi, mdi);
+  const stK = buf();
+  const stD = buf();
+  const hh14 = buf();
+  const ll14 = buf();
+  rollingHighLow(high, low, 14, hh14, ll14);
+  stochastic(close, hh14, ll14, 14, 3, stK, stD);
+  const cciV = cci(high, low, close, 20, buf(), buf(), validFrom);
+  const willr = williamsR(close, hh14, ll14, buf());
+  const ema9 = ema(close, 9, buf());
+  const ema21 = ema(close, 21, buf());
+  const ema50 = ema(close, 50, buf());
+  const sma20 = sma(close, 20, buf());
+  const sma50 = sma(close, 50, buf());
+  const sma200 = sma(close, 200, buf());
 
+  // Log return/volume only where a row's window reads them (the newest rows + 24 / 20 before).
   const logRet = new Float64Array(n);
-  for (let t = 1; t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
+  for (let t = Math.max(1, validFrom - 24); t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
 
   // Volume: a bar has volume when it is a positive number; each row checks its own trailing window.
-  const vol = bars.map((b) => (b.volume !== undefined && b.volume > 0 ? b.volume : 0));
+  const vol = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    const v = bars[t]!.volume;
+    vol[t] = v !== undefined && v > 0 ? v : 0;
+  }
   const hasVolPrefix = new Int32Array(n + 1);
   for (let t = 0; t < n; t++) hasVolPrefix[t + 1] = hasVolPrefix[t]! + (vol[t]! > 0 ? 1 : 0);
   const mfiV = mfi(high, low, close, vol, 14);
   const obv = new Float64Array(n);
   const logVol = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    logVol[t] = vol[t]! > 0 ? Math.log(vol[t]!) : 0;
+    if (t >= validFrom - 20) logVol[t] = vol[t]! > 0 ? Math.log(vol[t]!) : 0;
     if (t > 0) obv[t] = obv[t - 1]! + Math.sign(close[t]! - close[t - 1]!) * vol[t]!;
   }
-
-  const col = (name: FeatureName) => featureIndex(name);
-  const C = {
-    ret_1: col("ret_1"), ret_3: col("ret_3"), ret_6: col("ret_6"), ret_12: col("ret_12"), ret_24: col("ret_24"),
-    range_pct: col("range_pct"), body_pct: col("body_pct"), upper_wick: col("upper_wick"), lower_wick: col("lower_wick"),
-    vol_12: col("vol_12"), vol_24: col("vol_24"), rsi_14: col("rsi_14"),
-    macd: col("macd"), macd_signal: col("macd_signal"), macd_hist: col("macd_hist"),
-    bb_upper_20: col("bb_upper_20"), bb_lower_20: col("bb_lower_20"), bb_pctb_20: col("bb_pctb_20"), bb_width_20: col("bb_width_20"),
-    atr_14: col("atr_14"), atr_pct_14: col("atr_pct_14"), adx_14: col("adx_14"), pdi_14: col("pdi_14"), mdi_14: col("mdi_14"),
-    stoch_k_14: col("stoch_k_14"), stoch_d_3: col("stoch_d_3"), cci_20: col("cci_20"), willr_14: col("willr_14"),
-    mfi_14: col("mfi_14"), obv_z_20: col("obv_z_20"), volume_z_20: col("volume_z_20"), has_volume: col("has_volume"),
-    ema_9_dist: col("ema_9_dist"), ema_21_dist: col("ema_21_dist"), ema_50_dist: col("ema_50_dist"),
-    sma_20_dist: col("sma_20_dist"), sma_50_dist: col("sma_50_dist"), sma_200_dist: col("sma_200_dist"),
-  };
 
   for (let t = validFrom; t < n; t++) {
     const r = t * F;
@@ -160,14 +172,14 @@ export function computeFeatures(bars: readonly Bar[]): FeatureMatrix {
     values[r + C.bb_lower_20] = lo / c - 1;
     values[r + C.bb_pctb_20] = u > lo ? (c - lo) / (u - lo) : NaN;
     values[r + C.bb_width_20] = (u - lo) / bbM[t]!;
-    values[r + C.atr_14] = atr[t]!;
-    values[r + C.atr_pct_14] = atr[t]! / c;
+    values[r + C.atr_14] = atrV[t]!;
+    values[r + C.atr_pct_14] = atrV[t]! / c;
     values[r + C.adx_14] = adxV[t]!;
     values[r + C.pdi_14] = pdi[t]!;
     values[r + C.mdi_14] = mdi[t]!;
     values[r + C.stoch_k_14] = stK[t]!;
     values[r + C.stoch_d_3] = stD[t]!;
-    values[r + C.cci_20] = cci[t]!;
+    values[r + C.cci_20] = cciV[t]!;
     values[r + C.willr_14] = willr[t]!;
     const hasVol = hasVolPrefix[t + 1]! - hasVolPrefix[t + 1 - VOLUME_WINDOW]! === VOLUME_WINDOW;
     values[r + C.has_volume] = hasVol ? 1 : 0;
@@ -182,9 +194,8 @@ export function computeFeatures(bars: readonly Bar[]): FeatureMatrix {
     values[r + C.sma_200_dist] = c / sma200[t]! - 1;
   }
   // Degenerate windows (flat prices: 0/0) and missing volume get the documented neutral value.
-  const neutral = Object.entries(NEUTRAL).map(([k, v]) => [featureIndex(k), v] as const);
   for (let t = validFrom; t < n; t++) {
-    for (const [j, v] of neutral) if (!Number.isFinite(values[t * F + j]!)) values[t * F + j] = v;
+    for (const [j, v] of NEUTRAL_COLS) if (!Number.isFinite(values[t * F + j]!)) values[t * F + j] = v;
   }
   return { values, stride: F, count: n, validFrom, times };
 }
