@@ -3,9 +3,12 @@
 // wrangler dev (Worker + Durable Objects + D1 + R2 in workerd) on 127.0.0.1:$PORT (default 8787).
 import { ensureDevVars } from "./lib/dev-vars.mjs";
 import { spawnSync } from "node:child_process";
+import { seedDemo } from "./lib/demo.mjs";
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "./lib/wrangler.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
+// Replay speed of the demo market: 480x real time, so a 2h bar closes every 15 s.
+const replaySpeed = Number(process.env.REPLAY_SPEED ?? 480);
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major !== 20 || minor < 19) console.warn(`! Node ${process.versions.node}: edgetrader is pinned for Node 20.19+ (wrangler 4.86).`);
 
@@ -18,9 +21,7 @@ if (spawnSync(process.execPath, ["scripts/ensure-web-dist.mjs"], { stdio: "inher
 step("D1 migrations (local)");
 applyLocalMigrations();
 step(`wrangler dev on 127.0.0.1:${port} (offline)`);
-const { child, url, health } = await startWranglerDev({ port });
-
-console.log(`\n  edgetrader is running: ${url}\n  API: ${url}/api/v1/health (${health.status})  reference: ${url}/api/v1/docs\n  Stop with Ctrl+C.\n`);
+const { child, url, health } = await startWranglerDev({ port, extraArgs: ["--var", `REPLAY_SPEED:${replaySpeed}`] });
 const stop = async () => {
   await stopWranglerDev(child);
   process.exit(0);
@@ -28,3 +29,19 @@ const stop = async () => {
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 child.on("exit", (code) => process.exit(code ?? 0));
+
+step("demo user and bot");
+let demo;
+try {
+  demo = await seedDemo(url);
+} catch (err) {
+  console.error(`  ! ${err.message}`);
+}
+
+console.log(`
+  edgetrader is running: ${url}
+  API: ${url}/api/v1/health (${health.status})   reference: ${url}/api/v1/docs
+${demo ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
+  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)` : "  (demo seeding failed: see above)"}
+  Stop with Ctrl+C.
+`);
