@@ -54,6 +54,11 @@ const converters = {
     row(`cron over ${d.cron?.users} users, wall`, d.cron?.ms_wall, "ms", num(d.cron?.target_ms), "<="),
     row("cron, failed users", d.cron?.failed, "count", 0, "=="),
   ],
+  roundtrip: (d) => [
+    row(`connector command round trip p50 (${d.iterations} orders)`, d.ms?.p50, "ms", num(d.targets?.p50_ms), "<="),
+    row("connector command round trip p99", d.ms?.p99, "ms", num(d.targets?.p99_ms), "<="),
+    row("connector command round trip max", d.ms?.max, "ms"),
+  ],
   backtest: (d) =>
     (d.results ?? []).flatMap((r) => {
       const target = r.name?.startsWith("rules_only") ? d.targets?.rules_only_bars_per_s : r.name?.startsWith("ml") ? d.targets?.ml_bars_per_s : undefined;
