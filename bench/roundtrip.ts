@@ -36,7 +36,8 @@ async function main(): Promise<void> {
       const cid = `rt-${i}`;
       const r = await api.call<{ trade: { id: string } }>("POST", "/trade", { side: i % 2 ? "SELL" : "BUY", symbol: "EURUSD", volume: 0.01, client_order_id: cid, target: "connector" });
       if (r.status !== 202) throw new Error(`trade ${cid}: ${r.status} ${JSON.stringify(r.body)}`);
-      const opened = await browser.wait((e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] === "open", 20_000, `open ${cid}`);
+      const opened = await browser.wait((e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] !== "pending", 90_000, `result of ${cid}`);
+      if (opened.data["status"] !== "open") throw new Error(`${cid}: ${JSON.stringify(opened.data)}; errors ${JSON.stringify(browser.events.filter((e) => e.type === "TRADE_ERROR").slice(-3))}`);
       const t0 = arrival.get(`${cid}:pending`);
       const t1 = arrival.get(`${cid}:open`);
       if (t0 === undefined || t1 === undefined) throw new Error(`missing timestamps for ${cid}`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api, until, upgradeStatus, type Platform, startPlatform } from "./platform";
 import { startRig, waitOnline, type Rig } from "./rig";
 
-type Trade = { id: string; client_order_id: string; status: string; broker_ticket: string | null; entry_price: number | null; exit_price: number | null; stop_loss: number | null; take_profit: number | null; target: string };
+type Trade = { id: string; client_order_id: string; status: string; reason: string | null; broker_ticket: string | null; entry_price: number | null; exit_price: number | null; stop_loss: number | null; take_profit: number | null; target: string };
 type Position = { id: string; broker_ticket: string | null; source: string; stop_loss: number | null; take_profit: number | null; entry_price: number; side: string; symbol: string; volume: number };
 
 let platform: Platform;
@@ -174,7 +174,12 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
       "D1 open trades == terminal positions",
     );
     const byStatus = mine.reduce<Record<string, number>>((a, t) => ((a[t.status] = (a[t.status] ?? 0) + 1), a), {});
-    console.log(`[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart; D1 statuses ${JSON.stringify(byStatus)}; terminal opening deals ${inDeals.length}, open positions ${openD1.length}`);
+    const errorReasons = mine.filter((t) => t.status === "error" || t.status === "rejected").reduce<Record<string, number>>((a, t) => {
+      const k = (t.reason ?? "?").slice(0, 60);
+      a[k] = (a[k] ?? 0) + 1;
+      return a;
+    }, {});
+    console.log(`[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart; D1 statuses ${JSON.stringify(byStatus)} (failures: ${JSON.stringify(errorReasons)}); terminal opening deals ${inDeals.length}, open positions ${openD1.length}`);
     expect(counts.cuts + counts.kills).toBeGreaterThan(0);
     await rig.stop();
   });
