@@ -15,6 +15,7 @@ import type { Env } from "../worker/env";
 import { USER_ID_HEADER } from "../worker/lib/object-address";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
+import { replaySettings } from "./market/replay-settings";
 import { MarketService, type CandlesResult } from "./market/market-service";
 import { PredictionService, type ModelHealthRow } from "./prediction";
 import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
@@ -84,7 +85,7 @@ export class UserBot extends DurableObject<Env> {
   // ---- market data (durable-objects/market): bar store in this object's SQLite ----
   private marketService: MarketService | undefined;
   private get market(): MarketService {
-    return (this.marketService ??= new MarketService(this.ctx.storage));
+    return (this.marketService ??= new MarketService(this.ctx.storage, Date.now, replaySettings(this.env)));
   }
 
   /** Newest `limit` closed bars of symbol/timeframe from this object's bar store (topped up from the replay feed). */
