@@ -8,7 +8,9 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import { unstable_startWorker } from "wrangler";
-import { BARS_PER_TIMEFRAME, prepareInputs } from "../core/decision/decide";
+import { BARS_PER_TIMEFRAME, FEATURE_WINDOW, prepareInputs } from "../core/decision/decide";
+import { computeFeatures } from "../core/features/compute";
+import { computeFeaturesReference } from "../core/features/reference/compute-reference";
 import type { Bar } from "../core/market/bar";
 import { parseBarsCsv } from "../core/market/csv";
 import { resample } from "../core/market/resample";
@@ -46,6 +48,39 @@ function nodeFeaturesMs(): number[] {
   return out;
 }
 
+/**
+ * Old (technicalindicators, reference/compute-reference.ts) vs new (hand-written) computeFeatures on the
+ * same live windows (newest FEATURE_WINDOW bars per timeframe), alternating round by round in one process
+ * so machine load hits both alike: the ratio is the robust number on a busy machine.
+ */
+function featuresOldVsNew() {
+  const base = parseBarsCsv(readFileSync(here("../models/data/usdchf_30m.csv"), "utf8")).bars;
+  const tfs: Timeframe[] = ["30m", "1h", "2h", "4h", "1d"];
+  const windows = new Map<Timeframe, Bar[]>();
+  for (const tf of tfs) {
+    const all = tf === "30m" ? base : resample(base, "30m", tf).bars;
+    windows.set(tf, all.filter((b) => b.time + TIMEFRAME_MS[tf] <= AS_OF).slice(-FEATURE_WINDOW));
+  }
+  const run = (f: (b: Bar[]) => unknown, set: Timeframe[], iterations: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++) for (const tf of set) f(windows.get(tf)!);
+    return (performance.now() - t0) / iterations;
+  };
+  const out: Array<Record<string, unknown>> = [];
+  for (const set of [tfs.slice(2), tfs]) {
+    run(computeFeaturesReference, set, 5);
+    run(computeFeatures, set, 50);
+    const oldMs: number[] = [];
+    const newMs: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      oldMs.push(run(computeFeaturesReference, set, Math.max(5, ITERATIONS >> 3)));
+      newMs.push(run(computeFeatures, set, ITERATIONS));
+    }
+    out.push({ timeframes: set, bars_each: FEATURE_WINDOW, old_ms_median: round(median(oldMs)), new_ms_median: round(median(newMs), 4), speedup: round(median(oldMs) / median(newMs), 1) });
+  }
+  return out;
+}
+
 async function main() {
   const loadAtStart = loadavg().map((x) => round(x, 2));
   process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -79,6 +114,7 @@ async function main() {
     await worker.dispose();
   }
   const nodeMs = nodeFeaturesMs();
+  const oldVsNew = featuresOldVsNew();
   const out = {
     bench: "prediction",
     when: new Date().toISOString(),
@@ -86,6 +122,8 @@ async function main() {
     method: `inside a Durable Object in local workerd: ${ROUNDS} rounds of a loop of ${ITERATIONS} predictions timed with Date.now() and divided; medians reported. One prediction = prepareInputs (500 bars per timeframe given; features from the newest 302, FEATURE_WINDOW) + one ORT run per model (batch of 1) + decide (consensus, strategy 'trend_filter', ATR stops, sizing). Bars already in memory and ORT sessions already loaded (the object caches both); D1/R2/bar-store I/O not included`,
     target: `full prediction median <= ${TARGET_MS} ms CPU`,
     results,
+    features_old_vs_new_node: { what: "computeFeatures on the live windows in Node, ms per call for all listed timeframes; old = technicalindicators reference, new = hand-written; alternated in one process", results: oldVsNew },
+    loadavg_at_end: loadavg().map((x) => round(x, 2)),
     node_reference: { what: "prepareInputs for the 3-model ensemble in Node (same code and bars), ms per call", median_ms: round(median(nodeMs)), samples_ms: nodeMs.map((x) => round(x)) },
   };
   mkdirSync(here("./results"), { recursive: true });
@@ -93,6 +131,7 @@ async function main() {
   console.log(`\nFull prediction inside the Durable Object (${out.machine.cpus} CPUs, load ${loadAtStart.join(", ")})`);
   console.table(results.map((r) => ({ models: r.models, "full ms": r.full_prediction_ms_median, "features ms": r.features_ms_median, "models ms": r.models_ms_median, "decide ms": r.decide_ms_median, "<= 5 ms": r.within_target })));
   console.log(`features for the 3 timeframes in Node (same code, same machine): median ${out.node_reference.median_ms} ms`);
+  console.table(oldVsNew.map((r) => ({ timeframes: (r.timeframes as string[]).join("/"), "old ms": r.old_ms_median, "new ms": r.new_ms_median, speedup: r.speedup })));
   console.log("written: bench/results/prediction.json");
 }
 
