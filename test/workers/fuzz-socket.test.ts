@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BrowserPongSchema, BrowserWelcomeSchema, MAX_CLIENT_FRAME_BYTES, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
 import { signAccessToken } from "../../worker/auth/jwt";
-import { api } from "./helpers";
+import { ConnectorToObjectFrameSchema, ObjectToConnectorFrameSchema } from "../../core/protocol/connector";
+import { api, authedFetch, registerUser } from "./helpers";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 150);
 const SEED = process.env["FUZZ_SEED"] ? Number(process.env["FUZZ_SEED"]) : undefined;
@@ -56,6 +57,13 @@ class Client {
   }
 }
 
+/** Sentinel rounds until `count` replies matching pred have arrived (replies can trail the sentinel's pong). */
+async function collect(c: Client, pred: (f: Frame) => boolean, count: number, rounds = 50): Promise<Frame[]> {
+  const got: Frame[] = [];
+  for (let i = 0; i < rounds && got.length < count; i++) got.push(...(await c.drainUntilAlive()).filter(pred));
+  return got;
+}
+
 async function connect(sub: string): Promise<Client> {
   const token = await signAccessToken(env.JWT_SECRET, { sub, role: "user" }, 900);
   const res = await exports.default.fetch("http://127.0.0.1:8787/ws", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` } });
@@ -99,33 +107,48 @@ describe("socket fuzzing (/ws)", () => {
 
   it("every frame gets an error frame or a valid reply, and the socket keeps answering", async () => {
     const client = await connect(`fuzz-sock-${crypto.randomUUID()}`);
+    // Replies are counted over the whole run, not per frame: local workerd occasionally delivers a
+    // reply after the next frame's (seen with large frames and right after the upgrade).
+    let sent = 0;
+    let answered = 0;
+    const pongIds = new Set<string>();
+    const wantedPongIds: string[] = [];
+    const account = (replies: Frame[]) => {
+      for (const r of replies) {
+        if (r.type === "error") SocketErrorFrameSchema.parse(r);
+        else if (r.type === "pong") {
+          const pong = BrowserPongSchema.parse(r);
+          if (pong.id !== undefined) pongIds.add(pong.id);
+        } else continue; // server-pushed events are not replies
+        answered++;
+      }
+    };
     await fc.assert(
       fc.asyncProperty(frame, async (f) => {
         send(client.ws, f);
-        const replies = (await client.drainUntilAlive()).filter((r) => r.type === "pong" || r.type === "error");
-        expect(replies.length, `one reply to ${f.kind} ${f.kind === "text" ? f.data.slice(0, 80) : f.data.length}`).toBe(1);
-        const reply = replies[0]!;
-        if (f.kind === "text" && f.validPing) BrowserPongSchema.parse(reply);
-        else if (reply.type === "error") SocketErrorFrameSchema.parse(reply);
-        else {
-          // A frame not generated as a valid ping may still be one (e.g. {"type":"ping","extra":..}): then it must be a well-formed pong.
-          expect(f.kind).toBe("text");
-          BrowserPongSchema.parse(reply);
+        sent++;
+        if (f.kind === "text" && f.validPing) {
+          const id = (JSON.parse(f.data) as { id?: string }).id;
+          if (id !== undefined) wantedPongIds.push(id);
         }
+        account(await client.drainUntilAlive());
+        expect(answered, "more replies than frames").toBeLessThanOrEqual(sent);
         expect(client.closed).toBeNull();
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
+    for (let i = 0; i < 20 && answered < sent; i++) account(await client.drainUntilAlive());
+    expect(answered, "every frame answered exactly once").toBe(sent);
+    for (const id of wantedPongIds) expect(pongIds.has(id), `pong for ${id}`).toBe(true);
     client.ws.close(1000, "done");
   });
 
   it("oversized frames are refused with frame_too_large, the socket stays open", async () => {
     const client = await connect(`fuzz-big-${crypto.randomUUID()}`);
-    for (const size of [MAX_CLIENT_FRAME_BYTES + 1, 256 * 1024, 900 * 1024]) {
-      client.ws.send(JSON.stringify({ type: "ping", id: "y".repeat(size) }));
-      const [reply] = await client.drainUntilAlive();
-      expect(SocketErrorFrameSchema.parse(reply).error.code).toBe("frame_too_large");
-    }
+    const sizes = [MAX_CLIENT_FRAME_BYTES + 1, 256 * 1024, 900 * 1024];
+    for (const size of sizes) client.ws.send(JSON.stringify({ type: "ping", id: "y".repeat(size) }));
+    const replies = await collect(client, (f) => f.type === "error" || f.type === "pong", sizes.length);
+    expect(replies.map((r) => SocketErrorFrameSchema.parse(r).error.code)).toEqual(sizes.map(() => "frame_too_large"));
     expect(client.closed).toBeNull();
     client.ws.close(1000, "done");
   });
@@ -134,7 +157,7 @@ describe("socket fuzzing (/ws)", () => {
     const client = await connect(`fuzz-flood-${crypto.randomUUID()}`);
     const N = 500;
     for (let i = 0; i < N; i++) client.ws.send(i % 5 === 4 ? "garbage" : JSON.stringify({ type: "ping", id: `f${i}` }));
-    const replies = (await client.drainUntilAlive()).filter((r) => r.type === "pong" || r.type === "error");
+    const replies = await collect(client, (r) => r.type === "pong" || r.type === "error", N);
     expect(replies.length).toBe(N);
     const pongIds = replies.filter((r) => r.type === "pong").map((r) => r["id"]);
     // Every ping answered exactly once. Order is not part of the protocol (pongs carry the id): right
@@ -171,5 +194,85 @@ describe("socket fuzzing (/ws)", () => {
     expect(ws.status).toBe(401);
     const me = await api(`/api/v1/me?token=${token}`);
     expect(me.status).toBe(401);
+  });
+});
+
+// ---- the connector socket (/api/v1/connector/ws) ----
+
+const CONNECTOR_TYPES = ConnectorToObjectFrameSchema.options.map((o) => o.shape.type.value).filter((t) => t !== "AUTH");
+const connectorFieldNames = [...new Set(ConnectorToObjectFrameSchema.options.flatMap((o) => Object.keys(o.shape)))].filter((k) => k !== "type");
+
+/** Frames of the connector's own types with fields of the protocol but random values, plus garbage. */
+const connectorFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ type: fc.constantFrom(...CONNECTOR_TYPES), fields: fc.dictionary(fc.constantFrom(...connectorFieldNames), weird, { maxKeys: 8 }) }).map(({ type, fields }) => JSON.stringify({ ...fields, type })) },
+  { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: anyString },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 1024 }) },
+  { weight: 1, arbitrary: fc.constantFrom('{"type":"TRADE_RESULT","__proto__":{"ok":true}}', '{"type":"ACK","ids":[]}', '{"type":"POSITIONS_UPDATE","positions":"x"}') },
+);
+
+async function connectorState(userId: string): Promise<string> {
+  const rows = await env.DB.batch([
+    env.DB.prepare("SELECT id, status, broker_ticket, entry_price, exit_price, stop_loss FROM trades WHERE user_id = ? ORDER BY id").bind(userId),
+    env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ?").bind(userId),
+  ]);
+  return JSON.stringify(rows.map((r) => r.results));
+}
+
+describe("socket fuzzing (/api/v1/connector/ws)", () => {
+  it("every refused frame gets an ERROR, changes no trade or position, and the socket keeps answering PING", async () => {
+    const u = await registerUser();
+    const created = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", json: { name: "fuzz host" } });
+    expect(created.status).toBe(201);
+    const token = ((await created.json()) as { token: string }).token;
+    const res = await exports.default.fetch("http://127.0.0.1:8787/api/v1/connector/ws", { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(101);
+    const c = new Client(res.webSocket!);
+    c.ws.send(JSON.stringify({ type: "AUTH", token, connector_version: "fuzz", protocol_version: 1, broker: "mt5", terminal: { connected: true } }));
+    let frameIn = await c.next();
+    while (frameIn.type !== "AUTH_OK") {
+      expect(frameIn.type).not.toBe("AUTH_ERROR");
+      frameIn = await c.next();
+    }
+    const settle = async (): Promise<Frame[]> => {
+      const id = `s-${crypto.randomUUID().slice(0, 8)}`;
+      c.ws.send(JSON.stringify({ type: "PING", id, ts: Date.now() }));
+      const seen: Frame[] = [];
+      for (;;) {
+        const f = await c.next();
+        if (f.type === "PONG" && f["id"] === id) return seen;
+        seen.push(f);
+      }
+    };
+    await settle();
+    // ERRORs are counted over the run (a reply can arrive after the next PONG in local workerd).
+    let invalidSent = 0;
+    let errors = 0;
+    await fc.assert(
+      fc.asyncProperty(connectorFrame, async (f) => {
+        const before = await connectorState(u.userId);
+        c.ws.send(f);
+        const replies = await settle();
+        for (const r of replies) ObjectToConnectorFrameSchema.parse(r);
+        errors += replies.filter((r) => r.type === "ERROR").length;
+        let valid = false;
+        if (typeof f === "string") {
+          try {
+            valid = ConnectorToObjectFrameSchema.safeParse(JSON.parse(f)).success;
+          } catch {
+            valid = false;
+          }
+        }
+        if (!valid) {
+          invalidSent++;
+          expect(await connectorState(u.userId), `state changed by ${typeof f === "string" ? f.slice(0, 120) : `${f.length} bytes`}`).toBe(before);
+        }
+        expect(c.closed).toBeNull();
+      }),
+      { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
+    );
+    for (let i = 0; i < 20 && errors < invalidSent; i++) errors += (await settle()).filter((r) => r.type === "ERROR").length;
+    expect(errors, "an ERROR for every refused frame").toBeGreaterThanOrEqual(invalidSent);
+    c.ws.close(1000, "done");
   });
 });
