@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
 import { api } from "~/lib/api";
@@ -11,7 +11,23 @@ const MAX_LIMIT = 500; // activities/recent caps `limit` at 500 and has no curso
 /** The feed: recent items over REST, then live `activity` events (replayed by seq after a reconnect). */
 export default function Activity() {
   const [limit, setLimit] = createSignal(50);
-  const [loaded, { refetch }] = createResource(limit, api.activities);
+  // Plain signals, not createResource: the REST page and the live list merge below, and a
+  // resource re-created by the route transition came back "unresolved" and hid loaded rows.
+  const [loaded, setLoaded] = createSignal<ActivityView[] | null>(null);
+  const [loadError, setLoadError] = createSignal<unknown>(null);
+  const [loading, setLoading] = createSignal(false);
+  const refetch = async () => {
+    setLoading(true);
+    try {
+      setLoaded(await api.activities(limit()));
+      setLoadError(null);
+    } catch (err) {
+      setLoadError(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+  onMount(() => void refetch());
   const [liveItems, setLiveItems] = createSignal<ActivityView[]>([]);
 
   onCleanup(
@@ -36,11 +52,11 @@ export default function Activity() {
         <span class="muted small"><span class="live-dot" aria-hidden="true" /> live</span>
       </div>
       <Switch>
-        <Match when={loaded.error}>
-          <ErrorNotice error={loaded.error} title="Could not load activity." />
+        <Match when={loadError()}>
+          <ErrorNotice error={loadError()} title="Could not load activity." />
           <button type="button" class="btn" onClick={() => void refetch()}>Try again</button>
         </Match>
-        <Match when={loaded.loading && !loaded() && items().length === 0}>
+        <Match when={loading() && !loaded() && items().length === 0}>
           <p class="muted">Loading…</p>
         </Match>
         <Match when={items().length === 0}>
@@ -65,7 +81,12 @@ export default function Activity() {
             </For>
           </ol>
           <Show when={(loaded()?.length ?? 0) >= limit() && limit() < MAX_LIMIT}>
-            <button type="button" class="btn" onClick={() => setLimit((l) => Math.min(MAX_LIMIT, l * 2))} disabled={loaded.loading}>
+            <button type="button" class="btn" onClick={() => {
+                setLimit((l) => Math.min(MAX_LIMIT, l * 2));
+                void refetch();
+              }}
+              disabled={loading()}
+            >
               Show older
             </button>
           </Show>

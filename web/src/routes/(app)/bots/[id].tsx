@@ -36,7 +36,8 @@ export default function BotPage() {
   const params = useParams<{ id: string }>();
   const navigate = useNavigate();
   const [bot, { mutate, refetch }] = createResource(() => params.id, api.bots.get);
-  const [trades, { refetch: refetchTrades }] = createResource(() => params.id, (id) => api.trades({ bot_id: id, limit: 100 }).then((r) => r.trades));
+  // The chart shows every trade on the bot's symbol (bot, manual, terminal): that is what moved the account.
+  const [trades, { refetch: refetchTrades }] = createResource(() => bot()?.symbol, (symbol) => api.trades({ symbol, limit: 200 }).then((r) => r.trades));
   const [editing, setEditing] = createSignal(false);
   const [toggleError, setToggleError] = createSignal<unknown>(null);
   const [toggling, setToggling] = createSignal(false);
@@ -45,7 +46,7 @@ export default function BotPage() {
   const [predictionKey, setPredictionKey] = createSignal(0);
 
   onMount(() => void reloadPortfolio());
-  onCleanup(onEvents(["trade"], (e) => e.data.bot_id === params.id && void refetchTrades()));
+  onCleanup(onEvents(["trade"], (e) => e.data.symbol === bot()?.symbol && void refetchTrades()));
 
   const toggle = async (b: Bot) => {
     setToggling(true);
@@ -166,7 +167,7 @@ export default function BotPage() {
                 symbol={b().symbol}
                 timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
                 trades={trades() ?? []}
-                positions={(positions() ?? []).filter((p) => p.bot_id === b().id)}
+                positions={positions() ?? []}
               />
             </div>
             <Show when={trades.error}>
