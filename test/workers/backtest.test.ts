@@ -35,6 +35,9 @@ describe("backtest in the object", () => {
     const u = await registerUser();
     const id = await botWithModels(u, { execution: { confidenceThreshold: 0.5, cooldownMinutes: 0 } });
     await expectError(await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: u.accessToken }), 404, "not_found");
+    const before = (await (await api(`/api/v1/ml/models/${id}/activate`, { method: "POST", token: u.accessToken })).json()) as { backtest: unknown; warnings: string[] };
+    expect(before.backtest).toBeNull();
+    expect(before.warnings[0]).toMatch(/no backtest yet/);
 
     const res = await backtest(u, id, { walk_forward: 3, initial_balance: 25_000 });
     expect(res.status, await res.clone().text()).toBe(200);
@@ -60,6 +63,13 @@ describe("backtest in the object", () => {
     }
     const pnl = r.trades.reduce((a, t) => a + t.netPnl, 0);
     expect(r.summary.metrics.finalEquity).toBeCloseTo(25_000 + pnl, 1);
+
+    // Activation shows the latest backtest and warns when it loses to buy-and-hold.
+    const act = await api(`/api/v1/ml/models/${id}/activate`, { method: "POST", token: u.accessToken });
+    expect(act.status).toBe(200);
+    const shown = (await act.json()) as { backtest: { metrics: { beatsBuyAndHold: boolean; totalReturn: number } } | null; warnings: string[] };
+    expect(shown.backtest?.metrics.totalReturn).toBe(r.summary.metrics.totalReturn);
+    expect(shown.warnings.some((w) => w.includes("loses to buy-and-hold"))).toBe(!r.summary.metrics.beatsBuyAndHold);
 
     const latest = await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: u.accessToken });
     expect(latest.status).toBe(200);

@@ -5,6 +5,8 @@ import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { deleteBot, getBot, insertBot, listBots, parseStoredConfig, replaceBot, setBotActive, toBot } from "../bots/store";
 import { db } from "../db/client";
+import { userObject } from "../lib/object-address";
+import { BacktestWindowSchema } from "../../core/backtest/schema";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
@@ -17,6 +19,8 @@ const authErrors = { 401: errorResponse("Missing, expired or invalid access toke
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const botResponse = (description: string) => ({ description, content: { "application/json": { schema: BotSchema } } });
 const NOT_FOUND = errorResponse("No such bot for this user");
+// "Show historical performance before activation" (backtest helper's block).
+const ActivatedBotSchema = BotSchema.extend({ backtest: BacktestWindowSchema.nullable(), warnings: z.array(z.string()) });
 
 const list = createRoute({
   ...common,
@@ -75,7 +79,11 @@ const toggle = (verb: "activate" | "deactivate") =>
     path: `/ml/models/{id}/${verb}`,
     summary: verb === "activate" ? "Let cycles trade with this bot" : "Stop cycles for this bot (open positions stay open)",
     request: { params: IdParams },
-    responses: { 200: botResponse(verb === "activate" ? "Active" : "Inactive"), 404: NOT_FOUND, ...authErrors },
+    responses: {
+      200: verb === "activate" ? { description: "Active, with the latest backtest's summary and warnings (none yet, loses to buy-and-hold)", content: { "application/json": { schema: ActivatedBotSchema } } } : botResponse("Inactive"),
+      404: NOT_FOUND,
+      ...authErrors,
+    },
   });
 
 /** Merges a config patch into the stored config; a merged result that doesn't validate is a 400. */
@@ -130,7 +138,14 @@ export const modelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const row = await setBotActive(db(c.env), c.var.userId, c.req.valid("param").id, true);
     if (!row) throw notFound("bot");
     c.var.log.info("bot activated", { botId: row.id });
-    return c.json(toBot(row), 200);
+    const latest = await userObject(c.env, c.var.userId).latestBacktest(c.var.userId, row.id);
+    const summary = latest.ok ? BacktestWindowSchema.parse(latest.backtest.report.summary) : null;
+    const warnings = !summary
+      ? ["no backtest yet: run POST /api/v1/ml/models/{id}/backtest to see how this bot would have traded"]
+      : summary.metrics.beatsBuyAndHold
+        ? []
+        : [`the latest backtest loses to buy-and-hold: ${(summary.metrics.totalReturn * 100).toFixed(2)}% vs ${(summary.metrics.buyAndHold.totalReturn * 100).toFixed(2)}%`];
+    return c.json({ ...toBot(row), backtest: summary, warnings }, 200);
   })
   .openapi(toggle("deactivate"), async (c) => {
     const row = await setBotActive(db(c.env), c.var.userId, c.req.valid("param").id, false);
