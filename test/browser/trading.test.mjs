@@ -23,10 +23,15 @@ function assertNoConsoleErrors() {
   const errors = browser.errors.splice(0);
   assert.deepEqual(errors, [], `console errors:\n${errors.join("\n")}`);
 }
-/** Takes exactly the console errors matching `patterns` out of the list (each must be there). */
-function takeExpected(patterns) {
+/**
+ * Takes exactly the console errors matching `patterns` out of the list (each must be there). The
+ * browser reports a failed fetch asynchronously, possibly after the UI already showed the outcome
+ * (a toast from the socket can win the race), so each is awaited for up to 10 s.
+ */
+async function takeExpected(patterns) {
   for (const re of patterns) {
-    const i = browser.errors.findIndex((e) => re.test(e));
+    let i = -1;
+    for (let waited = 0; waited <= 10_000 && (i = browser.errors.findIndex((e) => re.test(e))) === -1; waited += 100) await new Promise((r) => setTimeout(r, 100));
     assert.notEqual(i, -1, `expected a console error matching ${re}; got:\n${browser.errors.join("\n")}`);
     browser.errors.splice(i, 1);
   }
@@ -91,7 +96,7 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await execErrors.waitFor(T);
     assert.match(await execErrors.textContent(), /confidenceThreshold/);
     await screenshot(page, "bot-new-error");
-    takeExpected([/status of 400/]);
+    await takeExpected([/status of 400/]);
     await page.getByLabel("Confidence threshold").fill("0.34");
     await page.getByRole("button", { name: "Create bot" }).click();
     await page.waitForURL((u) => /\/bots\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/new"), T);
@@ -112,7 +117,7 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await alert.waitFor(T);
     assert.match(await alert.textContent(), /model rejected/);
     await screenshot(page, "bot-upload-error");
-    takeExpected([/status of 400/]);
+    await takeExpected([/status of 400/]);
 
     for (const tf of Object.keys(SHIPPED)) {
       const row = page.getByTestId(`model-${tf}`);
@@ -169,7 +174,7 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await errToast.waitFor(T);
     assert.match(await errToast.textContent(), /invalid_volume/);
     assert.equal(await page.locator('.toast-region[role="alert"]').getByTestId("toast").count() >= 1, true, "error toasts sit in the assertive live region");
-    takeExpected([/status of 422/]);
+    await takeExpected([/status of 422/]);
     await page.getByTestId("position-row").first().waitFor(T);
     await screenshot(page, "positions-toast");
     await errToast.getByRole("button", { name: /Dismiss/ }).click();
@@ -183,7 +188,7 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.waitForFunction((t) => document.querySelector('[data-testid="positions-updated"]')?.textContent !== t, first, T);
     assert.match(await page.getByTestId("position-pnl").first().textContent(), /\d/);
     assert.match(await page.getByTestId("position-price").first().textContent(), /\d/);
-    await screenshot(page, "positions");
+    await screenshot(page, "positions-live");
     assertNoConsoleErrors();
   });
 
@@ -273,7 +278,7 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await nav("Bots");
     await page.getByTestId("bot-row").first().waitFor(T);
-    await screenshot(page, "bots");
+    await screenshot(page, "bots-list");
     assertNoConsoleErrors();
   });
 });

@@ -82,7 +82,7 @@ export default function Overview() {
         </div>
         <div class="kpi">
           <span class="kpi-label">Max drawdown</span>
-          <span class="kpi-value" data-testid="kpi-drawdown">{daily() ? fmtMoney(-(daily()!.totals.max_drawdown)) : "—"}</span>
+          <span class="kpi-value" data-testid="kpi-drawdown">{daily() ? fmtPnl(-daily()!.totals.max_drawdown) : "—"}</span>
           <span class="kpi-sub">{daily()?.totals.win_rate == null ? "no closed trades" : `win rate ${Math.round(daily()!.totals.win_rate! * 100)}%`}</span>
         </div>
       </section>
