@@ -9,9 +9,9 @@ import { ApiErrorSchema } from "../../core/protocol/errors";
 import { createApp } from "../../worker/app";
 import { api, registerUser, type TestUser } from "./helpers";
 
-const RUNS = Number(process.env["FUZZ_RUNS"] ?? 40);
+const RUNS = Number(process.env["FUZZ_RUNS"] ?? 30);
 /** Wall-time budget per operation: the file stays bounded on a loaded machine; at least MIN_RUNS must fit. */
-const MS_PER_OP = Number(process.env["FUZZ_MS_PER_OP"] ?? 2500);
+const MS_PER_OP = Number(process.env["FUZZ_MS_PER_OP"] ?? 1500);
 const MIN_RUNS = 3;
 const SEED = process.env["FUZZ_SEED"] ? Number(process.env["FUZZ_SEED"]) : undefined;
 
