@@ -72,7 +72,8 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     const user = url.searchParams.get("user") ?? "bench-user";
-    const stub = env.USER_BOT.get(env.USER_BOT.idFromName(user));
+    // The bench config binds USER_BOT to BenchUserBot (see cycle-worker.wrangler.toml).
+    const stub = env.USER_BOT.get(env.USER_BOT.idFromName(user)) as unknown as DurableObjectStub<BenchUserBot>;
     switch (url.pathname) {
       case "/migrate": {
         const statements = (await request.json()) as string[];

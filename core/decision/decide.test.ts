@@ -33,7 +33,7 @@ function config(over: Partial<Record<"strategy" | "execution" | "risk", unknown>
   });
 }
 
-function inputsOf(cfg: BotConfig, bars = barsAt(T), asOf?: number): DecisionInputs {
+function inputsOf(cfg: BotConfig, bars: Partial<Record<Timeframe, readonly Bar[]>> = barsAt(T), asOf?: number): DecisionInputs {
   const r = prepareInputs(cfg, bars, asOf);
   if (!r.ok) throw new Error(r.reason);
   return r.inputs;
