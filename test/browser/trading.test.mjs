@@ -148,6 +148,8 @@ describe("trading flow in Chromium against wrangler dev", () => {
   test("activate, run a cycle now: the outcome is shown; a trade (auto or by hand) gives a toast and a position", async () => {
     await page.getByRole("button", { name: "Activate" }).click();
     await page.getByTestId("bot-state").filter({ hasText: "active" }).waitFor(T);
+    // The activate answer carries the latest backtest's summary and warnings (none has run here).
+    await page.getByTestId("activation-notes").filter({ hasText: /no backtest yet/ }).waitFor(T);
     await page.getByRole("button", { name: "Run cycle now" }).click();
     const result = page.getByTestId("cycle-results").locator("li");
     await result.waitFor(T);

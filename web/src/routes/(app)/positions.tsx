@@ -7,7 +7,7 @@ import type { PositionView } from "~/lib/contracts";
 import { fmtPnl, fmtPrice, fmtTime, pnlClass } from "~/lib/format";
 import { account, portfolioError, portfolioUpdatedAt, positions, reloadPortfolio } from "~/lib/portfolio";
 
-/** Close goes to the connector (POST positions/{id}/close); paper positions close by SL/TP. */
+/** Close goes to the connector (POST positions/{id}/close); paper positions close by SL/TP (the API says so with a 409). */
 function CloseButton(props: { p: PositionView }) {
   const [state, setState] = createSignal<"idle" | "confirm" | "busy" | "sent">("idle");
   const [error, setError] = createSignal<unknown>(null);
@@ -103,11 +103,13 @@ export default function Positions() {
                       <td class="num">{fmtPrice(p.take_profit)}</td>
                       <td class={`num ${pnlClass(p.unrealized_pnl)}`} data-testid="position-pnl">{fmtPnl(p.unrealized_pnl)}</td>
                       <td>{fmtTime(p.opened_at)}</td>
-                      <td>{p.broker_ticket ? `MT5 #${p.broker_ticket}` : `paper · ${p.source}`}</td>
+                      <td>
+                        {p.source}
+                        {p.broker_ticket ? ` · #${p.broker_ticket}` : ""}
+                      </td>
                       <td class="actions">
-                        <Show when={p.broker_ticket} fallback={<span class="muted small" title="Paper positions close at their SL or TP">SL/TP</span>}>
-                          <CloseButton p={p} />
-                        </Show>
+                        {/* PositionView doesn't say paper or connector (paper positions carry a ticket too): the API answers 409 for paper ones and the reason is shown. */}
+                        <CloseButton p={p} />
                       </td>
                     </tr>
                   )}

@@ -24,7 +24,7 @@ function ActivationNotes(props: { extra: { backtest?: unknown; warnings?: unknow
           ))}
         </ul>
       </Show>
-      <Show when={props.extra.backtest !== undefined}>
+      <Show when={props.extra.backtest !== undefined && props.extra.backtest !== null}>
         <h3>Latest backtest</h3>
         <pre class="mono small">{JSON.stringify(props.extra.backtest, null, 2)}</pre>
       </Show>
