@@ -321,11 +321,11 @@ export const ConnectorErrorSchema = z.object({
 
 // ---------------------------------------------------------------- unions
 
-export const ObjectToConnectorFrameSchema = z.discriminatedUnion("type", [
+// Each schema is listed once; the unions are built from these groups so the three cannot drift.
+/** Frames only the object sends. */
+const OBJECT_ONLY_FRAMES = [
   AuthOkSchema,
   AuthErrorSchema,
-  PingSchema,
-  PongSchema,
   TradeCommandSchema,
   TradeOpenSchema,
   TradeCloseSchema,
@@ -337,13 +337,11 @@ export const ObjectToConnectorFrameSchema = z.discriminatedUnion("type", [
   GetPositionsSchema,
   GetAccountSchema,
   RatesRequestSchema,
-  ConnectorErrorSchema,
-]);
+] as const;
 
-export const ConnectorToObjectFrameSchema = z.discriminatedUnion("type", [
+/** Frames only the connector sends. */
+const CONNECTOR_ONLY_FRAMES = [
   AuthSchema,
-  PingSchema,
-  PongSchema,
   TradeResultSchema,
   TradeErrorFrameSchema,
   PositionsUpdateSchema,
@@ -351,35 +349,20 @@ export const ConnectorToObjectFrameSchema = z.discriminatedUnion("type", [
   SyncResponseSchema,
   RatesResponseSchema,
   BarClosedSchema,
-  ConnectorErrorSchema,
-]);
+] as const;
 
-/** Every frame in either direction (PING, PONG and ERROR travel both ways). */
+/** PING, PONG and ERROR travel both ways. */
+const TWO_WAY_FRAMES = [PingSchema, PongSchema, ConnectorErrorSchema] as const;
+
+export const ObjectToConnectorFrameSchema = z.discriminatedUnion("type", [...OBJECT_ONLY_FRAMES, ...TWO_WAY_FRAMES]);
+
+export const ConnectorToObjectFrameSchema = z.discriminatedUnion("type", [...CONNECTOR_ONLY_FRAMES, ...TWO_WAY_FRAMES]);
+
+/** Every frame in either direction. */
 export const ConnectorFrameSchema = z.discriminatedUnion("type", [
-  AuthSchema,
-  AuthOkSchema,
-  AuthErrorSchema,
-  PingSchema,
-  PongSchema,
-  TradeCommandSchema,
-  TradeOpenSchema,
-  TradeCloseSchema,
-  TradeModifySchema,
-  UpdateSlSchema,
-  MoveBreakevenSchema,
-  AckSchema,
-  SyncRequestSchema,
-  GetPositionsSchema,
-  GetAccountSchema,
-  RatesRequestSchema,
-  TradeResultSchema,
-  TradeErrorFrameSchema,
-  PositionsUpdateSchema,
-  StatusUpdateSchema,
-  SyncResponseSchema,
-  RatesResponseSchema,
-  BarClosedSchema,
-  ConnectorErrorSchema,
+  ...OBJECT_ONLY_FRAMES,
+  ...CONNECTOR_ONLY_FRAMES,
+  ...TWO_WAY_FRAMES,
 ]);
 
 export type Auth = z.infer<typeof AuthSchema>;
