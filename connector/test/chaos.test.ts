@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TradeResult } from "../../core/protocol/connector";
+import { mulberry32 } from "../../core/ml/train/prng";
 import { magicFor } from "../src/client-id";
-import { SimTerminal } from "../src/sim-terminal";
-import { buildBundle, ChildConnector, freePort } from "./helpers/child-connector";
-import { FakeObject, waitFor } from "./helpers/fake-object";
+import { buildBundle } from "./helpers/child-connector";
+import { waitFor } from "./helpers/fake-object";
+import { mt5Rig } from "./helpers/mt5-rig";
 
 /**
  * Bounded chaos: 200 commands (100 open + close round trips on 4 concurrent lanes) through the
@@ -16,17 +17,6 @@ import { FakeObject, waitFor } from "./helpers/fake-object";
 const PAIRS = Number(process.env.CHAOS_PAIRS ?? 100);
 const LANES = 4;
 const SEED = Number(process.env.CHAOS_SEED ?? 20240611);
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let dir: string;
 let bundle: string;
@@ -38,23 +28,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills and terminal restarts`, { timeout: 120_000 }, async () => {
   const rnd = mulberry32(SEED);
-  const obj = new FakeObject();
-  const wsPort = await obj.start();
-  const bridgePort = await freePort();
-  const child = new ChildConnector(bundle, dir, {
-    url: `ws://127.0.0.1:${wsPort}/api/v1/connector/ws`,
-    token: obj.token,
-    broker: "mt5",
-    mt5BridgePort: bridgePort,
-    journalDir: join(dir, "journal"),
-    backoffBaseMs: 20,
-    backoffCapMs: 200,
-    retryDelayMs: 50,
-    eaWaitMs: 5000,
-    requestTimeoutMs: 2000,
-    heartbeatMs: 1000,
-  });
-  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 30 });
+  const rig = await mt5Rig(bundle, dir, { requestTimeoutMs: 2000, heartbeatMs: 1000, reconnectMs: 30 });
+  const { obj, child, sim } = rig;
   const counts = { cuts: 0, kills: 0, terminalRestarts: 0 };
   const t0 = Date.now();
   let done = false;
@@ -161,8 +136,6 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills and terminal 
     expect(counts.kills).toBeGreaterThan(0);
     expect(counts.cuts).toBeGreaterThan(0);
   } finally {
-    await child.kill();
-    sim.stop();
-    await obj.stop();
+    await rig.stop();
   }
 });

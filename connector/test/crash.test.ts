@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { magicFor } from "../src/client-id";
-import { SimTerminal } from "../src/sim-terminal";
-import { buildBundle, ChildConnector, freePort } from "./helpers/child-connector";
-import { FakeObject, waitFor } from "./helpers/fake-object";
+import { buildBundle } from "./helpers/child-connector";
+import { waitFor } from "./helpers/fake-object";
+import { mt5Rig } from "./helpers/mt5-rig";
 
 /**
  * The connector process is SIGKILLed after the order reached the broker and before it could
@@ -22,22 +22,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it("a connector killed between sending an order and reporting it sends no duplicate and delivers the result after restart", async () => {
-  const obj = new FakeObject();
-  const wsPort = await obj.start();
-  const bridgePort = await freePort();
-  const child = new ChildConnector(bundle, dir, {
-    url: `ws://127.0.0.1:${wsPort}/api/v1/connector/ws`,
-    token: obj.token,
-    broker: "mt5",
-    mt5BridgePort: bridgePort,
-    journalDir: join(dir, "journal"),
-    backoffBaseMs: 20,
-    backoffCapMs: 200,
-    retryDelayMs: 50,
-    eaWaitMs: 5000,
-    requestTimeoutMs: 5000,
-  });
-  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 50 });
+  const rig = await mt5Rig(bundle, dir, { requestTimeoutMs: 5000, reconnectMs: 50 });
+  const { obj, child, sim } = rig;
   try {
     child.start();
     sim.start();
@@ -66,8 +52,6 @@ it("a connector killed between sending an order and reporting it sends no duplic
     expect(sim.entriesByMagic().get(magicFor("co-crash-1"))).toBe(1);
     expect(obj.invalid).toEqual([]);
   } finally {
-    await child.kill();
-    sim.stop();
-    await obj.stop();
+    await rig.stop();
   }
 });
