@@ -114,8 +114,7 @@ export default function PriceChart(props: { symbol: string; timeframes: Timefram
         </span>
       </h2>
       <Show when={candles.error}>
-        <ErrorNotice error={candles.error} title="No candles." />
-        <button type="button" class="btn" onClick={() => void refetch()}>Try again</button>
+        <ErrorNotice error={candles.error} title="No candles." onRetry={refetch} />
       </Show>
       <Show when={candles() && !candles()!.fresh}>
         <p class="notice notice-info small">Market data is not fresh: {candles()!.staleReason}</p>

@@ -53,8 +53,7 @@ export default function Activity() {
       </div>
       <Switch>
         <Match when={loadError()}>
-          <ErrorNotice error={loadError()} title="Could not load activity." />
-          <button type="button" class="btn" onClick={() => void refetch()}>Try again</button>
+          <ErrorNotice error={loadError()} title="Could not load activity." onRetry={refetch} />
         </Match>
         <Match when={loading() && !loaded() && items().length === 0}>
           <p class="muted">Loading…</p>

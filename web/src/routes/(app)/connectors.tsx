@@ -142,8 +142,7 @@ export default function Connectors() {
         <h2 id="list-title">Your connectors</h2>
         <Switch>
           <Match when={tokens.error}>
-            <ErrorNotice error={tokens.error} title="Could not load connectors." />
-            <button type="button" class="btn" onClick={() => void refetch()}>Try again</button>
+            <ErrorNotice error={tokens.error} title="Could not load connectors." onRetry={refetch} />
           </Match>
           <Match when={tokens.loading && !tokens()}>
             <p class="muted">Loading…</p>

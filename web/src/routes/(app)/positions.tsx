@@ -58,8 +58,7 @@ export default function Positions() {
       </div>
       <Switch>
         <Match when={portfolioError() && !positions()}>
-          <ErrorNotice error={portfolioError()} title="Could not load positions." />
-          <button type="button" class="btn" onClick={() => void reloadPortfolio()}>Try again</button>
+          <ErrorNotice error={portfolioError()} title="Could not load positions." onRetry={reloadPortfolio} />
         </Match>
         <Match when={!positions()}>
           <p class="muted">Loading…</p>

@@ -21,8 +21,7 @@ export default function Bots() {
       </div>
       <Switch>
         <Match when={bots.error}>
-          <ErrorNotice error={bots.error} title="Could not load bots." />
-          <button type="button" class="btn" onClick={() => void refetch()}>Try again</button>
+          <ErrorNotice error={bots.error} title="Could not load bots." onRetry={refetch} />
         </Match>
         <Match when={bots.loading && !bots()}>
           <p class="muted">Loading…</p>
