@@ -1,6 +1,7 @@
 // Starts the bench Worker (bench/cycle-worker.ts: the real UserBot with a fixed prediction) in a
 // local workerd through wrangler, as bench/inference.ts does, and applies the D1 migrations.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { unstable_startWorker } from "wrangler";
 
@@ -32,3 +33,28 @@ export const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 };
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The machine line of a result file (the cycle and fanout benches report it the same way). */
+export const machineInfo = () => ({ cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x)) });
+
+/** Writes bench/results/<name>.json and prints it. */
+export function writeResult(name: string, out: unknown): void {
+  mkdirSync(here("./results"), { recursive: true });
+  writeFileSync(here(`./results/${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(JSON.stringify(out, null, 2));
+}
+
+/** Starts the bench Worker, runs body with it, always disposes it; a failure exits 1. */
+export function runWithCycleWorker(body: (worker: CycleWorker) => Promise<void>): void {
+  (async () => {
+    const worker = await startCycleWorker();
+    try {
+      await body(worker);
+    } finally {
+      await worker.dispose();
+    }
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

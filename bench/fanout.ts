@@ -3,105 +3,89 @@
 // (2) 1,000 users' objects cycled from one cron fire: the real worker/cron.ts over seeded users
 // with an active bot each (fixed prediction; each object trades, flushes to D1, arms its alarm).
 // Run: npx tsx bench/fanout.ts. Writes bench/results/fanout.json. Machine noise applies.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { quantile, round, startCycleWorker } from "./cycle-harness";
+import { machineInfo, quantile, round, runWithCycleWorker, writeResult } from "./cycle-harness";
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-async function main() {
-  const worker = await startCycleWorker();
+runWithCycleWorker(async (worker) => {
   const base = (await worker.url).toString().replace(/^http/, "ws");
-  try {
-    // ---- fan-out ----
-    const sockets: WebSocket[] = [];
-    // Arrival times per seq, recorded whether or not the emit reply has come back yet.
-    const arrivals = new Map<number, number[]>();
-    for (let i = 0; i < SOCKETS; i += 100) {
-      await Promise.all(
-        Array.from({ length: Math.min(100, SOCKETS - i) }, () =>
-          new Promise<void>((resolve, reject) => {
-            const ws = new WebSocket(`${base}ws?user=fanout`);
-            ws.on("message", (raw) => {
-              const f = JSON.parse(raw.toString()) as { type: string; seq?: number };
-              if (f.type !== "STATUS_UPDATE" || f.seq === undefined) return;
-              const list = arrivals.get(f.seq) ?? [];
-              list.push(performance.now());
-              arrivals.set(f.seq, list);
-            });
-            ws.once("open", () => resolve());
-            ws.once("error", reject);
-            sockets.push(ws);
-          }),
-        ),
-      );
-    }
-    // Every handshake done on our side does not mean the object counted it yet: wait until it does.
-    for (let tries = 0; ; tries++) {
-      const { sockets: n } = (await (await worker.fetch("http://bench/emit?user=fanout&n=-1")).json()) as { sockets: number };
-      if (n === SOCKETS) break;
-      if (tries > 100) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const latencies: number[] = [];
-    const perRoundP99: number[] = [];
-    const objectMs: number[] = [];
-    for (let r = 0; r < ROUNDS + 2; r++) {
-      const t0 = performance.now();
-      const res = await worker.fetch(`http://bench/emit?user=fanout&n=${r}`);
-      const { seq, sockets: n, objectMs: inObject } = (await res.json()) as { seq: number; sockets: number; objectMs: number };
-      if (n !== SOCKETS) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
-      const deadline = performance.now() + 10_000;
-      while ((arrivals.get(seq)?.length ?? 0) < SOCKETS && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      const got = (arrivals.get(seq) ?? []).map((t) => t - t0);
-      if (got.length !== SOCKETS) throw new Error(`round ${r}: ${got.length}/${SOCKETS} sockets got the event`);
-      if (r >= 2) {
-        latencies.push(...got);
-        perRoundP99.push(quantile(got, 0.99));
-        objectMs.push(inObject);
-      }
-    }
-    for (const ws of sockets) ws.close();
-
-    // ---- 1,000 users from one cron fire ----
-    for (let i = 0; i < USERS; i += 250) {
-      const res = await worker.fetch("http://bench/seed", { method: "POST", body: JSON.stringify({ from: i, count: Math.min(250, USERS - i) }) });
-      if (!res.ok) throw new Error(`seed: ${res.status} ${await res.text()}`);
-    }
-    const c0 = performance.now();
-    const cronRes = await worker.fetch("http://bench/cron", { method: "POST" });
-    const cronWall = performance.now() - c0;
-    const cron = (await cronRes.json()) as { users: number; ok: number; failed: number; cycles: number; traded: number; errors: string[]; ms: number };
-
-    const out = {
-      bench: "fanout",
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x)) },
-      fanout: {
-        sockets: SOCKETS,
-        rounds: ROUNDS,
-        ms_request_to_receipt: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
-        per_round_p99_ms: { median: round(quantile(perRoundP99, 0.5)), worst: round(Math.max(...perRoundP99)) },
-        in_object_append_and_send_ms: { p50: round(quantile(objectMs, 0.5)), max: round(Math.max(...objectMs)) },
-        target_p99_ms: 100,
-        note: "request-to-receipt includes the emit request's round trip, wrangler's dev proxy (every frame passes it) and one Node process reading 1,000 sockets on the same machine",
-      },
-      cron: { users: cron.users, ok: cron.ok, failed: cron.failed, cycles: cron.cycles, traded: cron.traded, ms_in_worker: cron.ms, ms_wall: round(cronWall, 0), target_ms: 60_000, errors: cron.errors.slice(0, 3) },
-      at: new Date().toISOString(),
-    };
-    mkdirSync(here("./results"), { recursive: true });
-    writeFileSync(here("./results/fanout.json"), `${JSON.stringify(out, null, 2)}\n`);
-    console.log(JSON.stringify(out, null, 2));
-  } finally {
-    await worker.dispose();
+  // ---- fan-out ----
+  const sockets: WebSocket[] = [];
+  // Arrival times per seq, recorded whether or not the emit reply has come back yet.
+  const arrivals = new Map<number, number[]>();
+  for (let i = 0; i < SOCKETS; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, SOCKETS - i) }, () =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(`${base}ws?user=fanout`);
+          ws.on("message", (raw) => {
+            const f = JSON.parse(raw.toString()) as { type: string; seq?: number };
+            if (f.type !== "STATUS_UPDATE" || f.seq === undefined) return;
+            const list = arrivals.get(f.seq) ?? [];
+            list.push(performance.now());
+            arrivals.set(f.seq, list);
+          });
+          ws.once("open", () => resolve());
+          ws.once("error", reject);
+          sockets.push(ws);
+        }),
+      ),
+    );
   }
-}
+  // Every handshake done on our side does not mean the object counted it yet: wait until it does.
+  for (let tries = 0; ; tries++) {
+    const { sockets: n } = (await (await worker.fetch("http://bench/emit?user=fanout&n=-1")).json()) as { sockets: number };
+    if (n === SOCKETS) break;
+    if (tries > 100) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const latencies: number[] = [];
+  const perRoundP99: number[] = [];
+  const objectMs: number[] = [];
+  for (let r = 0; r < ROUNDS + 2; r++) {
+    const t0 = performance.now();
+    const res = await worker.fetch(`http://bench/emit?user=fanout&n=${r}`);
+    const { seq, sockets: n, objectMs: inObject } = (await res.json()) as { seq: number; sockets: number; objectMs: number };
+    if (n !== SOCKETS) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
+    const deadline = performance.now() + 10_000;
+    while ((arrivals.get(seq)?.length ?? 0) < SOCKETS && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const got = (arrivals.get(seq) ?? []).map((t) => t - t0);
+    if (got.length !== SOCKETS) throw new Error(`round ${r}: ${got.length}/${SOCKETS} sockets got the event`);
+    if (r >= 2) {
+      latencies.push(...got);
+      perRoundP99.push(quantile(got, 0.99));
+      objectMs.push(inObject);
+    }
+  }
+  for (const ws of sockets) ws.close();
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+  // ---- 1,000 users from one cron fire ----
+  for (let i = 0; i < USERS; i += 250) {
+    const res = await worker.fetch("http://bench/seed", { method: "POST", body: JSON.stringify({ from: i, count: Math.min(250, USERS - i) }) });
+    if (!res.ok) throw new Error(`seed: ${res.status} ${await res.text()}`);
+  }
+  const c0 = performance.now();
+  const cronRes = await worker.fetch("http://bench/cron", { method: "POST" });
+  const cronWall = performance.now() - c0;
+  const cron = (await cronRes.json()) as { users: number; ok: number; failed: number; cycles: number; traded: number; errors: string[]; ms: number };
+
+  const out = {
+    bench: "fanout",
+    machine: machineInfo(),
+    fanout: {
+      sockets: SOCKETS,
+      rounds: ROUNDS,
+      ms_request_to_receipt: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
+      per_round_p99_ms: { median: round(quantile(perRoundP99, 0.5)), worst: round(Math.max(...perRoundP99)) },
+      in_object_append_and_send_ms: { p50: round(quantile(objectMs, 0.5)), max: round(Math.max(...objectMs)) },
+      target_p99_ms: 100,
+      note: "request-to-receipt includes the emit request's round trip, wrangler's dev proxy (every frame passes it) and one Node process reading 1,000 sockets on the same machine",
+    },
+    cron: { users: cron.users, ok: cron.ok, failed: cron.failed, cycles: cron.cycles, traded: cron.traded, ms_in_worker: cron.ms, ms_wall: round(cronWall, 0), target_ms: 60_000, errors: cron.errors.slice(0, 3) },
+    at: new Date().toISOString(),
+  };
+  writeResult("fanout", out);
 });
