@@ -3,10 +3,11 @@
 // Writes bench/results/bundle.json in the common shape (see scripts/bench.mjs).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { commonMachine } from "./common-shape";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -43,7 +44,7 @@ try {
   const result = {
     name: "bundle",
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, os: `${platform()} ${release()}`, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: commonMachine(),
     results: [
       { metric: `JS modules, raw (${sizes.js.files} files)`, value: kib(sizes.js.raw), unit: "KiB" },
       { metric: "JS modules, gzip -9", value: kib(sizes.js.gzip), unit: "KiB" },

@@ -4,11 +4,11 @@
 // LOAD_SOCKETS_PER_USER sockets per user pinging every second. Target: zero 5xx.
 // Run: npx tsx bench/load.ts. Writes bench/results/load.json in the common shape (scripts/bench.mjs).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { commonMachine, freePort } from "./common-shape";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "../scripts/lib/wrangler.mjs";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
@@ -19,16 +19,6 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
 const SOCKETS_PER_USER = Number(process.env.LOAD_SOCKETS_PER_USER ?? 3);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 interface User {
   token: string;
@@ -205,7 +195,7 @@ async function main() {
     const out = {
       name: "load",
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, os: `${platform()} ${release()}`, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) },
+      machine: commonMachine(),
       setup: { users: USERS, seconds: SECONDS, concurrency: CONCURRENCY, sockets_per_user: SOCKETS_PER_USER, target: "wrangler dev on 127.0.0.1 (same machine as the load generator)" },
       statuses: Object.fromEntries([...statuses.entries()].sort()),
       five_xx_samples: fiveXX,

@@ -5,10 +5,10 @@
 // bound for the object (it also holds the Worker isolate's growth and allocator slack).
 // Run: npx tsx bench/object-memory.ts. Writes bench/results/object-memory.json (common shape).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { platform, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { commonMachine, freePort } from "./common-shape";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "../scripts/lib/wrangler.mjs";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
@@ -19,16 +19,6 @@ const TARGET_MB = 100;
 const TIMEFRAMES = ["30m", "1h", "2h", "4h", "1d"] as const;
 /** Shipped models exist for 2h/4h/1d; 30m and 1h reuse the 2h file (same feature contract, separate sessions). */
 const MODEL_FILE: Record<(typeof TIMEFRAMES)[number], string> = { "30m": "usdchf_2h.onnx", "1h": "usdchf_2h.onnx", "2h": "usdchf_2h.onnx", "4h": "usdchf_4h.onnx", "1d": "usdchf_1d.onnx" };
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Descendant PIDs of pid (wrangler -> workerd). */
 function descendants(pid: number): number[] {
@@ -105,7 +95,7 @@ async function main() {
     const out = {
       name: "object-memory",
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, os: `${platform()} ${release()}`, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) },
+      machine: commonMachine(),
       method: "VmRSS of the workerd process before/after one object loads 5 ONNX sessions and predicts 6 times (force_refresh); upper bound for the object",
       predict_status: first.status,
       predict_sample: first.text.slice(0, 400),
