@@ -12,10 +12,11 @@ import type { InstrumentSpec } from "../instruments/spec";
 import type { Bar } from "../market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
 import { PaperEngine } from "../paper/engine";
-import type { CloseReason } from "../paper/schemas";
+import type { Bar as PaperBar, CloseReason } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
-import { evaluateGroup } from "../strategy/evaluate";
-import { SnapshotBuffer } from "./snapshot-buffer";
+import { groupPasses } from "../strategy/evaluate";
+import { checkedPaperBar } from "./bar-check";
+import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
 
 /**
@@ -167,7 +168,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   if (!instrument) throw new RangeError(`no instrument spec for ${symbol}`);
   const initialBalance = opts.initialBalance ?? 10_000;
   const currency = opts.accountCurrency ?? "USD";
-  let paper = PaperEngine.create({
+  const paper = PaperEngine.create({
     initialBalance,
     accountCurrency: currency,
     slippagePoints: opts.slippagePoints ?? 0,
@@ -176,20 +177,6 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     // Only open positions' ids need remembering here (one order per decision bar, never retried).
     maxRememberedOrders: 16,
   });
-  /** Trades since the paper ledger was last trimmed (see trimLedger). */
-  let sinceTrim = 0;
-  /**
-   * PaperEngine.account() (called by every fill for free margin) copies the whole per-day ledger,
-   * which grows by a day per trading day: O(days) per fill. The ledger feeds only the daily P&L
-   * view, never a fill or an exit, so the backtest restarts the engine from its own state without
-   * the old days now and then. Same positions, balance, quotes and ids.
-   */
-  const trimLedger = () => {
-    const state = paper.toJSON();
-    state.dailyRealized = {};
-    paper = PaperEngine.restore(state);
-    sinceTrim = 0;
-  };
   const base = setup.bars;
   const baseDur = TIMEFRAME_MS[setup.baseTimeframe];
   const from = opts.from ?? -Infinity;
@@ -219,7 +206,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const times = new Float64Array(nBars);
   const equity = new Float64Array(nBars);
   const sizing = opts.sizingBalance ?? "account";
-  const snaps = new SnapshotBuffer();
+  const snaps = new SnapshotBuffer(strategyNames(config.strategy));
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
@@ -237,6 +224,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     trades.push(t);
   };
 
+  const pBar: PaperBar = { symbol, time: 0, open: 0, high: 0, low: 0, close: 0 };
   for (let i = i0; i < i1; i++) {
     const bar = base[i]!;
     const T = bar.time;
@@ -251,17 +239,22 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     }
     // 2. Exits on this bar (conservative intrabar SL/TP, gaps, trailing/breakeven) by the paper engine.
     if (openTrades.size > 0) {
-      for (const e of paper.processBar({ symbol, time: T, open: bar.open, high: bar.high, low: bar.low, close: bar.close })) {
+      // Checked here (same rule and error as processBar's zod parse, without its cost per bar);
+      // one scratch object: the engine reads the bar during the call and keeps none of it.
+      pBar.time = T;
+      pBar.open = bar.open;
+      pBar.high = bar.high;
+      pBar.low = bar.low;
+      pBar.close = bar.close;
+      for (const e of paper.processTrustedBar(checkedPaperBar(pBar))) {
         if (e.type === "closed") closeEvent(e);
       }
     }
     times[i - i0] = T + baseDur;
     if (openTrades.size > 0) {
       barsInMarket++;
-      // account() copies the whole daily ledger: too slow per bar; same sum and rounding here.
-      let unrealized = 0;
-      for (const p of paper.positions()) unrealized += p.unrealizedPnl;
-      equity[i - i0] = roundMoney(balance + roundMoney(unrealized));
+      // account()'s equity (same sum and rounding) without its marks and ledger copy per bar.
+      equity[i - i0] = roundMoney(balance + roundMoney(paper.unrealizedSum()));
     } else {
       equity[i - i0] = balance;
     }
@@ -324,8 +317,9 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     if (setup.mode.kind === "rules") {
       if (!strategyOk) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` };
       const snap = snaps.fill(fm, dSeries.bars, jd);
-      const buy = config.strategy.buy ? evaluateGroup(config.strategy.buy, snap).passed : false;
-      const sell = config.strategy.sell ? evaluateGroup(config.strategy.sell, snap).passed : false;
+      // Verdicts only: the rule texts of evaluateGroup are never shown for rules-mode bars.
+      const buy = config.strategy.buy ? groupPasses(config.strategy.buy, snap) : false;
+      const sell = config.strategy.sell ? groupPasses(config.strategy.sell, snap) : false;
       if (buy === sell) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" };
       side = buy ? "BUY" : "SELL";
       direction = side;
@@ -362,7 +356,6 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     }
     lastExec = c;
     today++;
-    if (++sinceTrim >= 64) trimLedger();
     const e = r.event;
     balance = e.balance;
     openTrades.set(r.positionId, {

@@ -1,40 +1,66 @@
 // snapshotOf() without an allocation per bar: two records with fixed keys, overwritten in place.
-// Same keys and values as core/strategy/snapshot.ts (checked in engine.test.ts); evaluate() only reads.
+// Same keys and values as core/strategy/snapshot.ts for the names it holds; evaluate() only reads.
+// It holds only the names the bot's rules read (strategyNames), so a bar costs a few writes, not
+// every feature: a name no rule reads is never looked at, and an unknown name stays absent (missing),
+// as in snapshotOf.
 import type { FeatureMatrix } from "../features/compute";
 import { FEATURE_SCHEMA } from "../features/schema";
 import type { Bar } from "../market/bar";
 import type { Snapshot } from "../strategy/evaluate";
+import type { RuleNode, Strategy } from "../strategy/schema";
 
 const NAMES = FEATURE_SCHEMA.names;
+const OHLC = ["open", "high", "low", "close"] as const;
 
-function blank(): Record<string, number> {
-  const r: Record<string, number> = { open: 0, high: 0, low: 0, close: 0 };
-  for (const n of NAMES) r[n] = 0;
-  return r;
+/** Every indicator name a strategy's rules read (left sides and indicator right sides). */
+export function strategyNames(strategy: Strategy): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: RuleNode): void => {
+    if ("indicator" in n) {
+      out.add(n.indicator);
+      if (typeof n.value !== "number") out.add(n.value.indicator);
+    } else for (const c of "all" in n ? n.all : n.any) walk(c);
+  };
+  if (strategy.buy) walk(strategy.buy);
+  if (strategy.sell) walk(strategy.sell);
+  return out;
 }
 
 export class SnapshotBuffer {
   readonly snapshot: Snapshot;
-  private readonly cur = blank();
-  private readonly prev = blank();
+  private readonly cur: Record<string, number> = {};
+  private readonly prev: Record<string, number> = {};
+  private readonly ohlc: (typeof OHLC)[number][];
+  /** Feature names held and their column. */
+  private readonly names: string[] = [];
+  private readonly cols: number[] = [];
 
-  constructor() {
+  /** `only`: the names to hold (default: all of snapshotOf's). */
+  constructor(only?: ReadonlySet<string>) {
+    this.ohlc = OHLC.filter((n) => !only || only.has(n));
+    NAMES.forEach((n, j) => {
+      if (only && !only.has(n)) return;
+      this.names.push(n);
+      this.cols.push(j);
+    });
+    for (const r of [this.cur, this.prev]) {
+      for (const n of this.ohlc) r[n] = 0;
+      for (const n of this.names) r[n] = 0;
+    }
     this.snapshot = { current: this.cur, previous: this.prev };
   }
 
   /** The snapshot of bar k and bar k - 1 of a series. */
   fill(fm: FeatureMatrix, bars: readonly Bar[], k: number): Snapshot {
-    write(this.cur, fm, bars[k]!, k);
-    write(this.prev, fm, bars[k - 1]!, k - 1);
+    this.write(this.cur, fm, bars[k]!, k);
+    this.write(this.prev, fm, bars[k - 1]!, k - 1);
     return this.snapshot;
   }
-}
 
-function write(r: Record<string, number>, fm: FeatureMatrix, bar: Bar, k: number): void {
-  r["open"] = bar.open;
-  r["high"] = bar.high;
-  r["low"] = bar.low;
-  r["close"] = bar.close;
-  const base = k * fm.stride;
-  for (let j = 0; j < NAMES.length; j++) r[NAMES[j]!] = fm.values[base + j]!;
+  private write(r: Record<string, number>, fm: FeatureMatrix, bar: Bar, k: number): void {
+    for (const n of this.ohlc) r[n] = bar[n];
+    const base = k * fm.stride;
+    const { names, cols } = this;
+    for (let j = 0; j < names.length; j++) r[names[j]!] = fm.values[base + cols[j]!]!;
+  }
 }

@@ -73,6 +73,8 @@ interface Quote {
  */
 export class PaperEngine {
   private readonly orderIndex = new Map<string, OrderResult>();
+  private lastDayStart = NaN;
+  private lastDay = "";
 
   private constructor(private readonly s: PaperState) {
     for (const o of s.orders) this.orderIndex.set(o.clientOrderId, o.result);
@@ -129,6 +131,7 @@ export class PaperEngine {
     const unrealized = roundMoney(marks.reduce((a, m) => a + m.unrealizedPnl, 0));
     const marginUsed = roundMoney(this.s.positions.reduce((a, p) => a + p.margin, 0));
     const equity = roundMoney(this.s.balance + unrealized);
+    // freeMargin() computes the same number without the marks and the ledger copy: keep them in step.
     return {
       currency: this.s.settings.accountCurrency,
       balance: this.s.balance,
@@ -140,6 +143,16 @@ export class PaperEngine {
       openPositions: this.s.positions.length,
       dailyRealized: { ...this.s.dailyRealized },
     };
+  }
+
+  /**
+   * Sum of the open positions' unrealized P&L (each rounded as in positions()), not rounded: what
+   * account() sums, without building a mark per position (the backtester asks on every bar).
+   */
+  unrealizedSum(): number {
+    let sum = 0;
+    for (const p of this.s.positions) sum += this.unrealizedOf(p);
+    return sum;
   }
 
   /** Realized result booked on one UTC day (0 if none). */
@@ -210,17 +223,30 @@ export class PaperEngine {
    * the bar's favourable extreme, which therefore cannot help within the same bar.
    */
   processBar(input: Bar): PaperEvent[] {
-    const bar = BarSchema.parse(input);
+    return this.processTrustedBar(BarSchema.parse(input));
+  }
+
+  /**
+   * processBar without re-validating: ONLY for bars already known to pass BarSchema (the
+   * backtester checks each bar it passes here; see core/backtest/bar-check.ts). Input from outside
+   * goes through processBar. Each side's prices are computed only when a position exits on it.
+   */
+  processTrustedBar(bar: Bar): PaperEvent[] {
     const spec = this.spec(bar.symbol);
     const half = ((bar.spreadPoints ?? this.spreadPoints(spec)) * pointOf(spec)) / 2;
-    const shift = (d: number): SideBar => ({
-      open: cleanPrice(bar.open + d, spec),
-      high: cleanPrice(bar.high + d, spec),
-      low: cleanPrice(bar.low + d, spec),
-      close: cleanPrice(bar.close + d, spec),
-    });
-    const events = this.runBar(spec, bar.time, shift(-half), shift(half));
-    this.s.lastQuotes[spec.symbol] = { bid: cleanPrice(bar.close - half, spec), ask: cleanPrice(bar.close + half, spec), time: bar.time };
+    const bidClose = cleanPrice(bar.close - half, spec);
+    const askClose = cleanPrice(bar.close + half, spec);
+    const due = this.dueAt(spec.symbol, bar.time);
+    let events: PaperEvent[] = [];
+    if (due.length > 0) {
+      let buys = false;
+      let sells = false;
+      for (const p of due) if (p.side === "BUY") buys = true; else sells = true;
+      const bid = buys ? shiftBar(bar, -half, bidClose, spec) : null;
+      const ask = sells ? shiftBar(bar, half, askClose, spec) : null;
+      events = this.runBar(spec, bar.time, due, bid, ask);
+    }
+    this.s.lastQuotes[spec.symbol] = { bid: bidClose, ask: askClose, time: bar.time };
     return events;
   }
 
@@ -229,21 +255,27 @@ export class PaperEngine {
     const tick = TickSchema.parse(input);
     const spec = this.spec(tick.symbol);
     const flat = (p: number): SideBar => ({ open: p, high: p, low: p, close: p });
-    const events = this.runBar(spec, tick.time, flat(tick.bid), flat(tick.ask));
+    const events = this.runBar(spec, tick.time, this.dueAt(spec.symbol, tick.time), flat(tick.bid), flat(tick.ask));
     this.s.lastQuotes[spec.symbol] = { bid: tick.bid, ask: tick.ask, time: tick.time };
     return { events, positions: this.positions().filter((p) => p.symbol === spec.symbol), account: this.account() };
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private runBar(spec: InstrumentSpec, time: number, bid: SideBar, ask: SideBar): PaperEvent[] {
+  /** Positions of `symbol` opened at or before `time`, in opening order. */
+  private dueAt(symbol: string, time: number): Position[] {
+    const due: Position[] = [];
+    for (const p of this.s.positions) if (p.symbol === symbol && p.openTime <= time) due.push(p);
+    if (due.length > 1) due.sort(byOpening);
+    return due;
+  }
+
+  /** `bid`/`ask` may be null only when no due position exits on that side. */
+  private runBar(spec: InstrumentSpec, time: number, due: Position[], bid: SideBar | null, ask: SideBar | null): PaperEvent[] {
     const events: PaperEvent[] = [];
     const slip = this.s.settings.slippagePoints * pointOf(spec);
-    const due = this.s.positions
-      .filter((p) => p.symbol === spec.symbol && p.openTime <= time)
-      .sort((a, b) => a.openTime - b.openTime || a.seq - b.seq);
     for (const pos of due) {
-      const bar = pos.side === "BUY" ? bid : ask;
+      const bar = (pos.side === "BUY" ? bid : ask)!;
       const hit = resolveExit(pos.side, pos.sl, pos.tp, bar);
       if (hit) {
         const price = hit.kind === "tp" ? hit.price : cleanPrice(slipStopFill(pos.side, hit.price, slip, bar), spec);
@@ -251,6 +283,8 @@ export class PaperEngine {
         events.push(this.closeAt(pos, price, time, reason));
         continue;
       }
+      // Nothing to manage (manageStops would answer null): skip building its arguments.
+      if (!pos.trailing && !(pos.breakeven && !pos.breakeven.done)) continue;
       const update = manageStops(pos, pos.side === "BUY" ? bar.high : bar.low, pointOf(spec), (p) => cleanPrice(p, spec));
       if (!update) continue;
       if (update.breakevenDone && pos.breakeven) pos.breakeven = { ...pos.breakeven, done: true };
@@ -285,7 +319,7 @@ export class PaperEngine {
     // Mark open positions with this quote before judging free margin.
     this.s.lastQuotes[spec.symbol] = { bid: q.bid, ask: q.ask, time };
     const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
-    const free = this.account().freeMargin;
+    const free = this.freeMargin();
     if (margin > free) return reject("insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
     const commission = roundMoney(commissionPerSide(spec, o.volume, fill, rate));
     this.book(time, -commission);
@@ -390,15 +424,35 @@ export class PaperEngine {
     return null;
   }
 
+  /** account().freeMargin, same sums and rounding, without marks or the daily ledger copy. */
+  private freeMargin(): number {
+    let unrealized = 0;
+    let margin = 0;
+    for (const p of this.s.positions) unrealized += this.unrealizedOf(p);
+    for (const p of this.s.positions) margin += p.margin;
+    const equity = roundMoney(this.s.balance + roundMoney(unrealized));
+    return roundMoney(equity - roundMoney(margin));
+  }
+
+  /** utcDay(time), remembered for the last day seen (toISOString is slow; fills cluster by day). */
+  private dayKey(time: number): string {
+    const start = Math.floor(time / 86_400_000) * 86_400_000;
+    if (start !== this.lastDayStart) {
+      this.lastDayStart = start;
+      this.lastDay = utcDay(time);
+    }
+    return this.lastDay;
+  }
+
   private book(time: number, amount: number): void {
-    const day = utcDay(time);
+    const day = this.dayKey(time);
     this.s.balance = roundMoney(this.s.balance + amount);
     this.s.dailyRealized[day] = roundMoney((this.s.dailyRealized[day] ?? 0) + amount);
   }
 
   private remember(clientOrderId: string, given: OrderResult): void {
     // Own copy: the caller may decorate the returned event; the remembered answer must not change.
-    const result = JSON.parse(JSON.stringify(given)) as OrderResult;
+    const result = copyResult(given);
     this.s.orders.push({ clientOrderId, result });
     this.orderIndex.set(clientOrderId, result);
     const open = new Set(this.s.positions.map((p) => p.clientOrderId));
@@ -410,11 +464,16 @@ export class PaperEngine {
     }
   }
 
+  private unrealizedOf(p: Position): number {
+    const q = this.s.lastQuotes[p.symbol];
+    if (!q) return 0;
+    return roundMoney(pnlInAccount(this.spec(p.symbol), p.side, p.volume, p.entryPrice, p.side === "BUY" ? q.bid : q.ask, this.s.settings.accountCurrency));
+  }
+
   private mark(p: Position): PositionMark {
     const q = this.s.lastQuotes[p.symbol];
     const markPrice = q ? (p.side === "BUY" ? q.bid : q.ask) : null;
-    const unrealizedPnl =
-      markPrice === null ? 0 : roundMoney(pnlInAccount(this.spec(p.symbol), p.side, p.volume, p.entryPrice, markPrice, this.s.settings.accountCurrency));
+    const unrealizedPnl = this.unrealizedOf(p);
     // Spelled out: V8 takes a slow generic path for `{ ...p, extra }` (microseconds per object).
     return {
       id: p.id,
@@ -453,4 +512,20 @@ export class PaperEngine {
     if (!spec) throw new RangeError(`unknown symbol ${symbol}`);
     return spec;
   }
+}
+
+const byOpening = (a: Position, b: Position) => a.openTime - b.openTime || a.seq - b.seq;
+
+/** One side of a mid bar (close given: it is also that side's last quote). */
+function shiftBar(bar: Bar, d: number, close: number, spec: InstrumentSpec): SideBar {
+  return { open: cleanPrice(bar.open + d, spec), high: cleanPrice(bar.high + d, spec), low: cleanPrice(bar.low + d, spec), close };
+}
+
+/**
+ * A deep copy of an order result, field for field what JSON.parse(JSON.stringify(r)) gives: every
+ * field is a string, a finite number, null or a flat record of numbers (OrderResultSchema).
+ */
+function copyResult(r: OrderResult): OrderResult {
+  if (r.status === "filled") return { ...r, event: { ...r.event } };
+  return r.details ? { ...r, details: { ...r.details } } : { ...r };
 }
