@@ -17,6 +17,7 @@ import { Executor } from "./executor";
 import { Journal, type OutboxFrame } from "./journal";
 import type { Logger } from "./log";
 import { ObjectLink } from "./object-link";
+import { answerRates, barClosedFrame } from "./rates";
 import { CONNECTOR_VERSION } from "./version";
 
 const SYNC_DEALS_WINDOW_MS = 7 * 24 * 3600_000;
@@ -79,6 +80,12 @@ export class Connector {
       const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(positions), at: this.now() };
       this.journal.enqueue(frame);
       this.link.send(frame);
+    });
+    // Not journaled: a bar missed while the object was away comes back with the RATES_REQUEST it
+    // sends on every AUTH_OK (the object upserts by bar time, so a repeat is harmless).
+    this.broker.onBarClosed?.((symbol, timeframe, bar) => {
+      const frame = barClosedFrame(symbol, timeframe, bar, this.log);
+      if (frame) this.link.send(frame);
     });
   }
 
@@ -153,8 +160,7 @@ export class Connector {
         void this.sendStatus(f.request_id);
         return;
       case "RATES_REQUEST":
-        // Bars need the EA's CopyRates op, which this build does not ship yet (see README).
-        this.link.send({ type: "RATES_RESPONSE", id: f.id, symbol: f.symbol, timeframe: f.timeframe, error: { code: "no_data", message: `the ${this.cfg.broker} connector does not serve bars yet` } });
+        void answerRates(this.broker, f, this.now(), this.log).then((r) => this.link.send(r));
         return;
       case "ERROR":
         this.log.warn(`server reported an error: ${f.code}: ${f.message}${f.ref_type ? ` (about ${f.ref_type} ${f.ref_id ?? ""})` : ""}`);

@@ -11,6 +11,8 @@ import {
   type EaRequest,
 } from "./brokers/ea-protocol";
 import { readLines, writeLine } from "./brokers/line-socket";
+import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
+import { SimBars } from "./sim-bars";
 
 /**
  * A stand-in for MetaTrader 5 + the EdgetraderBridge EA, for tests and demos on machines without
@@ -27,6 +29,10 @@ export interface SimTerminalOptions {
   prices?: Record<string, number>;
   /** Account events pushed this often while connected. */
   accountPushMs?: number;
+  /** The terminal's clock for bars (tests move it to close bars); default Date.now. */
+  now?: () => number;
+  /** How often subscribed pairs are checked for a bar close; default 1000 ms. */
+  barCheckMs?: number;
 }
 
 interface SimPosition extends EaPosition {}
@@ -44,6 +50,11 @@ export class SimTerminal extends EventEmitter {
   private balance: number;
   private prices: Record<string, number>;
   private holds = new Map<EaOp, Array<{ arrived: () => void; release: Promise<void> }>>();
+  private barTimer: NodeJS.Timeout | null = null;
+  private readonly startPrices: Record<string, number>;
+  readonly series: SimBars;
+  /** Subscribed pairs and the open time of the bar forming when last checked. */
+  private barSubs = new Map<string, { symbol: string; timeframe: Timeframe; forming: number }>();
   readonly positions = new Map<string, SimPosition>();
   readonly deals: EaDeal[] = [];
   /** Requests handled, by op, and lines that failed validation. */
@@ -53,6 +64,27 @@ export class SimTerminal extends EventEmitter {
     super();
     this.balance = o.balance ?? 10_000;
     this.prices = { EURUSD: 1.085, GBPUSD: 1.27, USDCHF: 0.885, ...o.prices };
+    this.startPrices = { ...this.prices };
+    this.series = new SimBars((symbol) => this.startPrices[symbol] ?? 1);
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Pushes bar_closed for every subscribed pair whose bar closed since the last check (like the EA's timer). */
+  checkBars(): void {
+    const now = this.now();
+    for (const sub of this.barSubs.values()) {
+      const d = TIMEFRAME_MS[sub.timeframe];
+      const forming = Math.floor(now / d) * d;
+      if (forming <= sub.forming) continue;
+      // Several closes at once (a jump of the clock): the newest few, oldest first, like the EA.
+      const closedCount = Math.min(10, (forming - sub.forming) / d);
+      sub.forming = forming;
+      if (!this.socket || !this.connected) continue;
+      for (const bar of this.series.closed(sub.symbol, sub.timeframe, closedCount, now)) writeLine(this.socket, { event: "bar_closed", symbol: sub.symbol, timeframe: sub.timeframe, bar });
+    }
   }
 
   get connected(): boolean {
@@ -63,11 +95,14 @@ export class SimTerminal extends EventEmitter {
     this.alive = true;
     this.dial();
     this.accountTimer = setInterval(() => this.pushAccount(), this.o.accountPushMs ?? 1000);
+    this.barTimer = setInterval(() => this.checkBars(), this.o.barCheckMs ?? 1000);
   }
 
   /** Terminal/EA gone: the link drops, nothing answers until restart(). Positions stay. */
   kill(): void {
     this.alive = false;
+    // Like the EA: a restarted terminal has no subscriptions until the connector renews them.
+    this.barSubs.clear();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.socket?.destroy();
     this.socket = null;
@@ -82,6 +117,7 @@ export class SimTerminal extends EventEmitter {
   stop(): void {
     this.kill();
     if (this.accountTimer) clearInterval(this.accountTimer);
+    if (this.barTimer) clearInterval(this.barTimer);
   }
 
   setPrice(symbol: string, mid: number): void {
@@ -190,6 +226,16 @@ export class SimTerminal extends EventEmitter {
             deals: this.deals.filter((d) => d.time_msc >= req.from_ms && (req.magic === 0 || d.magic === req.magic) && (req.position === "" || req.position === "0" || d.position === req.position)),
           },
         };
+      case "rates":
+        if (!(req.symbol in this.prices)) return fail("not_found", `unknown symbol ${req.symbol}`, "4301");
+        return { response: { ok: true, bars: this.series.closed(req.symbol, req.timeframe, req.count, this.now()) } };
+      case "subscribe_bars": {
+        if (!(req.symbol in this.prices)) return fail("not_found", `unknown symbol ${req.symbol}`, "4301");
+        const key = `${req.symbol}|${req.timeframe}`;
+        const d = TIMEFRAME_MS[req.timeframe];
+        if (!this.barSubs.has(key)) this.barSubs.set(key, { symbol: req.symbol, timeframe: req.timeframe, forming: Math.floor(this.now() / d) * d });
+        return { response: { ok: true } };
+      }
       case "open": {
         if (!(req.symbol in this.prices)) return fail("invalid", `unknown symbol ${req.symbol}`, "4301");
         if (req.volume < 0.01 || Math.abs(Math.round(req.volume * 100) - req.volume * 100) > 1e-9) return fail("invalid", "invalid volume", "10014");

@@ -29,6 +29,7 @@ import type { EngineCore, Tx } from "../engine/engine";
 import type { ConnectorLink, DispatchResult } from "../engine/targets";
 import type { TradeView } from "../../core/protocol/events";
 import { applyResult } from "./apply-result";
+import { ConnectorBars, type BarsOutcome } from "./bars";
 import { CONNECTOR_TAG, ConnectorAttachmentSchema, type ConnectorAttachment } from "./attachment";
 import { CommandStore, ConnectorState, SeenIds, type CommandKind, type CommandRow } from "./commands";
 import { locate, TerminalPositions } from "./positions";
@@ -61,6 +62,7 @@ export class ConnectorHub implements ConnectorLink {
   readonly seen: SeenIds;
   readonly state: ConnectorState;
   readonly terminal: TerminalPositions;
+  readonly bars: ConnectorBars;
 
   constructor(private readonly deps: HubDeps) {
     const sql = deps.ctx.storage.sql;
@@ -69,6 +71,7 @@ export class ConnectorHub implements ConnectorLink {
     this.seen = new SeenIds(sql);
     this.state = new ConnectorState(sql);
     this.terminal = new TerminalPositions(sql);
+    this.bars = new ConnectorBars(deps.ctx, deps.env);
   }
 
   private get core(): EngineCore {
@@ -200,8 +203,10 @@ export class ConnectorHub implements ConnectorLink {
         console.warn(JSON.stringify({ level: "warn", msg: "connector reported an error", code: frame.code, message: frame.message, ref_type: frame.ref_type, ref_id: frame.ref_id }));
         return;
       case "RATES_RESPONSE":
+        if (frame.error) console.warn(JSON.stringify({ level: "warn", msg: "connector had no bars", symbol: frame.symbol, timeframe: frame.timeframe, code: frame.error.code, message: frame.error.message }));
+        return barsRefused(ws, this.bars.onRates(frame), frame.type, frame.id);
       case "BAR_CLOSED":
-        return sendError(ws, { code: "unsupported", message: "bars from the connector are not stored yet", ref_type: frame.type });
+        return barsRefused(ws, this.bars.onBarClosed(frame), frame.type, `${frame.symbol}:${frame.timeframe}:${frame.bar.time}`);
     }
   }
 
@@ -243,6 +248,16 @@ export class ConnectorHub implements ConnectorLink {
     // Safe: the connector answers a command id it has seen from its journal, never runs it twice.
     this.sendAll(ws, this.commands.sendable(now));
     await this.deps.afterChange();
+    await this.requestBars(ws, a.userId);
+  }
+
+  /** Warm-up bars for every connector bot's timeframes; BAR_CLOSED keeps them current afterwards. */
+  private async requestBars(ws: WebSocket, userId: string): Promise<void> {
+    try {
+      for (const r of this.bars.requests(await this.bars.needs(userId))) send(ws, r);
+    } catch (e) {
+      console.error(JSON.stringify({ level: "error", msg: "rates requests not sent", error: String(e) }));
+    }
   }
 
   /** A revoked token stops working on a live socket too (checked at most every REVERIFY_MS). */
@@ -460,6 +475,10 @@ function send(ws: WebSocket, frame: ObjectToConnectorFrame): void {
 
 function sendAck(ws: WebSocket, ids: string[]): void {
   send(ws, { type: "ACK", ids });
+}
+
+function barsRefused(ws: WebSocket, r: BarsOutcome, refType: string, refId: string): void {
+  if (!r.ok) sendError(ws, { code: "bad_frame", message: r.message, ref_type: refType, ref_id: refId.slice(0, 64) });
 }
 
 function sendError(ws: WebSocket, e: Omit<ConnectorError, "type">): void {

@@ -1,3 +1,5 @@
+import type { Bar } from "../../../core/market/bar";
+import type { Timeframe } from "../../../core/market/timeframes";
 import type { AccountInfo, BrokerKind, TerminalInfo } from "../../../core/protocol/connector";
 
 /** What every broker adapter can do; prices are the broker's, tickets decimal strings. */
@@ -73,6 +75,11 @@ export interface Broker {
   account(): Promise<AccountInfo>;
   /** Called with the full position list whenever it changes (including positions opened by hand). */
   onPositionsChanged(listener: (positions: RawPosition[]) => void): () => void;
+  /** Bars, for brokers with a market feed (MT5): the last `count` closed bars, oldest first. */
+  rates?(symbol: string, timeframe: Timeframe, count: number): Promise<Bar[]>;
+  /** Ask for bar_closed pushes of symbol/timeframe (kept across terminal reconnects). */
+  subscribeBars?(symbol: string, timeframe: Timeframe): void;
+  onBarClosed?(listener: (symbol: string, timeframe: Timeframe, bar: Bar) => void): () => void;
 }
 
 export type BrokerErrorCode = "terminal_unavailable" | "rejected" | "not_found" | "invalid" | "internal";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TimeframeSchema } from "../../../core/market/timeframes";
 
 /**
  * The Expert Advisor's TCP JSON-lines protocol (docs/CONNECTOR_PROTOCOL.md, part 2). The connector
@@ -53,7 +54,15 @@ export const EaCloseRequest = z.strictObject({
 /** Absent sl/tp keep the current level; 0 removes it. */
 export const EaModifyRequest = z.strictObject({ id: ReqId, op: z.literal("modify"), ticket: Ticket, sl: Level.optional(), tp: Level.optional() });
 
+/** The last `count` CLOSED bars (the forming bar is never sent), oldest first. */
+export const MAX_EA_RATES = 5000;
+export const EaRatesRequest = z.strictObject({ id: ReqId, op: z.literal("rates"), symbol: Sym, timeframe: TimeframeSchema, count: z.number().int().min(1).max(MAX_EA_RATES) });
+/** From now on, push a `bar_closed` event whenever a bar of symbol/timeframe closes (idempotent). */
+export const EaSubscribeBarsRequest = z.strictObject({ id: ReqId, op: z.literal("subscribe_bars"), symbol: Sym, timeframe: TimeframeSchema });
+
 export const EaRequestSchema = z.discriminatedUnion("op", [
+  EaRatesRequest,
+  EaSubscribeBarsRequest,
   EaPingRequest,
   EaAccountRequest,
   EaPositionsRequest,
@@ -105,6 +114,16 @@ export const EaAccountSchema = z.object({
   free_margin: z.number(),
   leverage: z.number().int().nonnegative(),
 });
+/** One bar as the EA sends it: time = bar OPEN in epoch ms UTC (the EA removes the server's offset). */
+export const EaBarSchema = z.object({
+  time: z.number().int().nonnegative(),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  tick_volume: z.number().nonnegative(),
+});
+export type EaBar = z.infer<typeof EaBarSchema>;
 export type EaPosition = z.infer<typeof EaPositionSchema>;
 export type EaDeal = z.infer<typeof EaDealSchema>;
 export type EaAccount = z.infer<typeof EaAccountSchema>;
@@ -125,6 +144,8 @@ export const EaOkPayloads = {
   open: z.object({ ticket: Ticket, order: Ticket, deal: Ticket, price: z.number().positive(), volume: Vol, time_msc: z.number().int() }),
   close: z.object({ deal: Ticket, price: z.number().positive(), volume: Vol, time_msc: z.number().int() }),
   modify: z.object({ sl: Level, tp: Level }),
+  rates: z.object({ bars: z.array(EaBarSchema).max(MAX_EA_RATES) }),
+  subscribe_bars: z.object({}),
 } satisfies Record<EaOp, z.ZodType>;
 export type EaOkPayload<Op extends EaOp> = z.infer<(typeof EaOkPayloads)[Op]>;
 
@@ -149,6 +170,7 @@ export const EaHelloEvent = z.object({
 export const EaPositionsEvent = z.object({ event: z.literal("positions"), positions: z.array(EaPositionSchema) });
 export const EaDealEvent = z.object({ event: z.literal("deal"), deal: EaDealSchema });
 export const EaAccountEvent = z.object({ event: z.literal("account"), account: EaAccountSchema, terminal_connected: z.boolean() });
-export const EaEventSchema = z.discriminatedUnion("event", [EaHelloEvent, EaPositionsEvent, EaDealEvent, EaAccountEvent]);
+export const EaBarClosedEvent = z.object({ event: z.literal("bar_closed"), symbol: Sym, timeframe: TimeframeSchema, bar: EaBarSchema });
+export const EaEventSchema = z.discriminatedUnion("event", [EaHelloEvent, EaPositionsEvent, EaDealEvent, EaAccountEvent, EaBarClosedEvent]);
 export type EaEvent = z.infer<typeof EaEventSchema>;
 export type EaHello = z.infer<typeof EaHelloEvent>;

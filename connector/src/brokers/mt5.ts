@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
+import type { Bar } from "../../../core/market/bar";
+import type { Timeframe } from "../../../core/market/timeframes";
 import type { AccountInfo, TerminalInfo } from "../../../core/protocol/connector";
 import { commentFor, magicFor } from "../client-id";
 import type { Logger } from "../log";
@@ -10,6 +12,7 @@ import {
   EaResponseSchema,
   MAX_EA_LINE_BYTES,
   type EaAccount,
+  type EaBar,
   type EaDeal,
   type EaHello,
   type EaOkPayload,
@@ -57,6 +60,8 @@ export class Mt5Broker implements Broker {
   private waiters = new Set<() => void>();
   private pingTimer: NodeJS.Timeout | null = null;
   private missedPings = 0;
+  private barSubs = new Map<string, { symbol: string; timeframe: Timeframe }>();
+  private barListeners = new Set<(symbol: string, timeframe: Timeframe, bar: Bar) => void>();
 
   constructor(private readonly opts: Mt5Options) {}
 
@@ -158,6 +163,27 @@ export class Mt5Broker implements Broker {
     return r.deals.map(toRawDeal);
   }
 
+  async rates(symbol: string, timeframe: Timeframe, count: number): Promise<Bar[]> {
+    const r = await this.request("rates", { symbol, timeframe, count });
+    return r.bars.map(toBar);
+  }
+
+  subscribeBars(symbol: string, timeframe: Timeframe): void {
+    const key = `${symbol}|${timeframe}`;
+    if (this.barSubs.has(key)) return;
+    this.barSubs.set(key, { symbol, timeframe });
+    if (this.ea && this.hello) this.sendSubscribe(symbol, timeframe);
+  }
+
+  onBarClosed(listener: (symbol: string, timeframe: Timeframe, bar: Bar) => void): () => void {
+    this.barListeners.add(listener);
+    return () => this.barListeners.delete(listener);
+  }
+
+  private sendSubscribe(symbol: string, timeframe: Timeframe): void {
+    this.request("subscribe_bars", { symbol, timeframe }).catch((e: unknown) => this.opts.log.warn(`subscribe_bars ${symbol} ${timeframe}: ${String(e)}`));
+  }
+
   async account(): Promise<AccountInfo> {
     const r = await this.request("account", {});
     this.lastAccount = r;
@@ -208,9 +234,13 @@ export class Mt5Broker implements Broker {
         this.opts.log.info(`EA hello: ${e.terminal.company} ${e.terminal.server} login ${e.terminal.login}, EA ${e.ea_version}`);
         for (const w of this.waiters) w();
         this.waiters.clear();
+        // A (re)started EA knows no subscriptions: renew them.
+        for (const sub of this.barSubs.values()) this.sendSubscribe(sub.symbol, sub.timeframe);
       } else if (e.event === "positions") {
         const positions = e.positions.map(toRawPosition);
         for (const l of this.listeners) l(positions);
+      } else if (e.event === "bar_closed") {
+        for (const l of this.barListeners) l(e.symbol, e.timeframe, toBar(e.bar));
       } else if (e.event === "account") {
         this.lastAccount = { account: e.account, terminal_connected: e.terminal_connected };
       }
@@ -292,6 +322,10 @@ export class Mt5Broker implements Broker {
 
 function level(v: number): number | null {
   return v > 0 ? v : null;
+}
+
+export function toBar(b: EaBar): Bar {
+  return { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.tick_volume };
 }
 
 export function toRawPosition(p: EaPosition): RawPosition {

@@ -34,6 +34,8 @@ export class FakeObject {
   readonly errors: ConnectorToObjectFrame[] = [];
   readonly tradeErrors: ConnectorToObjectFrame[] = [];
   readonly invalid: string[] = [];
+  readonly rates: ConnectorToObjectFrame[] = [];
+  readonly barsClosed: ConnectorToObjectFrame[] = [];
   readonly authHeaders: (string | undefined)[] = [];
   auths = 0;
   pongs = 0;
@@ -108,6 +110,12 @@ export class FakeObject {
         return;
       case "ERROR":
         this.errors.push(f);
+        return;
+      case "RATES_RESPONSE":
+        this.rates.push(f);
+        return;
+      case "BAR_CLOSED":
+        this.barsClosed.push(f);
         return;
       default:
         return;
