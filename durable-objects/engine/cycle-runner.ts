@@ -1,7 +1,8 @@
 import type { CycleResult } from "../../core/protocol/portfolio-api";
 import type { BotRunStatus } from "../../core/protocol/portfolio-api";
 import type { EngineCore } from "./engine";
-import { checkGates, nextSlot, utcDayStart } from "./gates";
+import { checkGates, utcDayStart } from "../../core/decision/gates";
+import { nextSlot } from "./gates";
 import { backoffMs } from "./outbox";
 import type { BotRef, Predictor } from "./prediction-port";
 
@@ -20,7 +21,7 @@ type BotRow = {
 export const clientOrderId = (botId: string, barTime: number) => `${botId}:${barTime}`;
 
 /**
- * One bot's auto-trading cycle: cooldown -> daily limit -> prediction (ensemble + strategy) ->
+ * One bot's auto-trading cycle: cooldown -> daily limit -> max open positions -> prediction (ensemble + strategy) ->
  * confidence threshold -> execute. The decision row (engine_cycles, unique per bot and bar) is
  * written in the same transaction as the order, so a double fire or an alarm retry for the same
  * bar finds it and does nothing. Every step and skip lands in the activity feed.
@@ -82,7 +83,8 @@ export class CycleRunner {
       bot.id, started,
     );
     try {
-      const gate = checkGates(bot.config, core.book.executions(bot.id, utcDayStart(started)), started);
+      // Same gates and counts as the backtester (core/decision/gates.ts), open positions included.
+      const gate = checkGates(bot.config, { ...core.book.executions(bot.id, utcDayStart(started)), openPositions: core.book.openCount(bot.id) }, started);
       if (!gate.ok) return this.finishSkip(bot, gate.reason, gate.message, null);
       const outcome = await this.predictor(bot, { force: opts.force });
       if (!outcome.ok) return this.finishSkip(bot, outcome.reason, outcome.message, null);

@@ -3,10 +3,11 @@ import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, Man
 import type { PositionView } from "../../core/protocol/events";
 import { activeBots } from "../../worker/bots/store";
 import { db } from "../../worker/db/client";
+import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
 import { clientOrderId, CycleRunner } from "./cycle-runner";
 import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
-import { utcDayStart } from "./gates";
+import { utcDayStart } from "../../core/decision/gates";
 import { predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
@@ -20,6 +21,8 @@ export const OUTBOX_BACKLOG_MS = 60_000;
 export interface EngineHostDeps extends EngineDeps {
   /** Closed base-timeframe bars of `symbol` opened after `after` (the object's bar store). */
   newBars: (symbol: string, after: number) => Promise<Bar[]>;
+  /** Duration of those bars (ms), null if unknown; default: the replay symbol's base timeframe. */
+  barMs?: (symbol: string) => number | null;
   predictor?: Predictor;
   /** The user's active bots (D1); injectable so the cycle logic can be tested without a D1 fixture. */
   loadBots?: (userId: string) => Promise<BotRef[]>;
@@ -40,10 +43,12 @@ export class Engine {
   readonly core: EngineCore;
   readonly runner: CycleRunner;
   private readonly loadBots: (userId: string) => Promise<BotRef[]>;
+  private readonly barMs: (symbol: string) => number | null;
 
   constructor(private readonly deps: EngineHostDeps) {
     this.core = new EngineCore(deps);
     this.runner = new CycleRunner(this.core, deps.predictor ?? predictionUnavailable);
+    this.barMs = deps.barMs ?? replayBarMs;
     this.loadBots =
       deps.loadBots ??
       (async (userId) =>
@@ -122,9 +127,11 @@ export class Engine {
     const symbols = [...new Set(this.core.paper.engine.positions().map((p) => p.symbol))];
     for (const symbol of symbols) {
       const mark = this.core.sql.exec<{ t: number }>(`SELECT last_bar_time AS t FROM engine_bar_marks WHERE symbol = ?`, symbol).toArray()[0]?.t;
-      const opened = Math.min(...this.core.paper.engine.positions().filter((p) => p.symbol === symbol).map((p) => p.openTime));
-      const bars = await this.deps.newBars(symbol, mark ?? opened);
-      for (const b of bars) this.core.processBar({ symbol, time: b.time, open: b.open, high: b.high, low: b.low, close: b.close });
+      const openTimes = this.core.paper.engine.positions().filter((p) => p.symbol === symbol).map((p) => p.openTime);
+      const barMs = this.barMs(symbol);
+      // From the entry's own bar onward (bar-checks.ts): the backtester's rule.
+      const bars = await this.deps.newBars(symbol, checkAfter(mark, Math.min(...openTimes), barMs));
+      for (const b of bars) this.core.processBar({ symbol, time: barStamp(b.time, barMs, openTimes), open: b.open, high: b.high, low: b.low, close: b.close });
       const last = bars.at(-1);
       if (last) this.core.sql.exec(`INSERT INTO engine_bar_marks (symbol, last_bar_time) VALUES (?, ?) ON CONFLICT (symbol) DO UPDATE SET last_bar_time = excluded.last_bar_time`, symbol, last.time);
     }

@@ -50,6 +50,14 @@ export class TradeBook {
     return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE status = 'open' ORDER BY executed_at`).toArray().map(entry);
   }
 
+  /**
+   * A bot's open positions for the max-open-positions gate: open paper positions plus orders sent
+   * to the connector and not yet answered (they become positions; not counting them could overshoot).
+   */
+  openCount(botId: string): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM engine_trades WHERE bot_id = ? AND status IN ('pending', 'open')`, botId).one().n;
+  }
+
   /** Executed (pending/open/closed) trades of a bot: the newest time and how many since dayStart. */
   executions(botId: string, dayStart: number): { lastAt: number | null; today: number } {
     const r = this.sql

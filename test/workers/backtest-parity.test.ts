@@ -36,10 +36,12 @@ function model(row: ArrayLike<number>, out: Float32Array, at = 0): void {
 const config = BotConfigSchema.parse({
   symbol: SYMBOL,
   ensemble: { models: [{ timeframe: "2h", weight: 1 }] },
-  execution: { confidenceThreshold: 0.5, cooldownMinutes: 0, dailyTradeLimit: 50, cadenceMinutes: 30 },
-  // 20: the live cycle doesn't count open positions yet (durable-objects/engine/gates.ts has no
-  // maxOpenPositions); with 1 the object opens trades the backtest refuses. See docs/BACKTEST.md.
-  risk: { maxOpenPositions: 20, stops: { mode: "atr", slAtrMult: 1, tpAtrMult: 2 }, minRiskReward: 1.5 },
+  // Cadence = the decision timeframe (2h): one cycle per decision bar, at its close, as the backtest
+  // decides. With a finer cadence a bar refused by a gate (e.g. max open positions) is decided again
+  // at the next slot once the gate opens, mid-bar; the backtest never does (docs/BACKTEST.md).
+  execution: { confidenceThreshold: 0.5, cooldownMinutes: 0, dailyTradeLimit: 50, cadenceMinutes: 120 },
+  // maxOpenPositions 1 (the default): both sides gate with core/decision/gates.ts on the bot's open positions.
+  risk: { maxOpenPositions: 1, stops: { mode: "atr", slAtrMult: 1, tpAtrMult: 2 }, minRiskReward: 1.5 },
 });
 
 const BASE_MS = TIMEFRAME_MS["30m"];
@@ -92,7 +94,11 @@ describe("backtest = live object path on the same bars", () => {
             model(m.features, p);
             outputs[m.timeframe] = { probabilities: Array.from(p) };
           }
-          return { ok: true, prediction: decide({ botId: b.id, config: b.config, label: "multi", inputs: prep.inputs, outputs, instrument: getInstrument(SYMBOL), balance: 10_000, now: clock }) };
+          const prediction = decide({ botId: b.id, config: b.config, label: "multi", inputs: prep.inputs, outputs, instrument: getInstrument(SYMBOL), balance: 10_000, now: clock });
+          // The backtest decides only on bars closing in the window and starts flat; a live trade
+          // on the bar before it would hold the one open-position slot into the window.
+          if (prediction.barTime < from) return { ok: false, reason: "no_data", message: "decision bar closed before the window" };
+          return { ok: true, prediction };
         },
       });
       engine.core.bindUser(user.userId);
@@ -104,7 +110,11 @@ describe("backtest = live object path on the same bars", () => {
       // The last bar of the window [from, to) closes at `to`: check it; what is still open stays open.
       clock = to;
       await engine.checkPositions();
-      return state.storage.sql.exec<{ view: string }>(`SELECT view FROM engine_trades ORDER BY executed_at`).toArray().map((r) => TradeViewSchema.parse(JSON.parse(r.view)));
+      const gated = state.storage.sql
+        .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM engine_events WHERE type = 'activity' AND json_extract(data, '$.detail.reason') = 'max_open_positions'`)
+        .one().n;
+      const trades = state.storage.sql.exec<{ view: string }>(`SELECT view FROM engine_trades ORDER BY executed_at`).toArray().map((r) => TradeViewSchema.parse(JSON.parse(r.view)));
+      return { trades, gated };
     });
 
     const key = (t: BacktestTrade) => ({ side: t.side, entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.reason === "end_of_data" ? null : t.exitTime, exitPrice: t.reason === "end_of_data" ? null : t.exitPrice, reason: t.reason === "end_of_data" ? null : t.reason });
@@ -118,14 +128,14 @@ describe("backtest = live object path on the same bars", () => {
       exitPrice: t.status === "closed" ? t.exit_price : null,
       reason: t.status === "closed" ? t.reason : null,
     });
-    // The object's first cycle (at `from`) decides on the newest bar closed by then, which closed
-    // before the window; the backtest decides only on bars closing in it. Compare decisions in it.
-    const inWindow = live.filter((t) => Number(t.client_order_id.split(":").at(-1)) >= from);
-    const executed = inWindow.filter((t) => t.status === "open" || t.status === "closed");
-    const rejected = inWindow.filter((t) => t.status === "rejected");
+    const executed = live.trades.filter((t) => t.status === "open" || t.status === "closed");
+    const rejected = live.trades.filter((t) => t.status === "rejected");
     expect(rejected.length).toBe(bt.rejected);
     expect(executed.map((t) => Number(t.client_order_id.split(":").at(-1)))).toEqual(bt.trades.map((t) => t.decisionTime));
     expect(bt.trades.length).toBeGreaterThan(1);
+    // The shared gate (core/decision/gates.ts) refuses the same number of decisions on both sides.
+    expect(bt.gated.max_open_positions).toBeGreaterThan(0);
+    expect(live.gated).toBe(bt.gated.max_open_positions);
     expect(executed.map(liveKey)).toEqual(bt.trades.map(key));
   }, 300_000);
 });

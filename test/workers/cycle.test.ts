@@ -1,11 +1,12 @@
 // The auto-trading cycle inside the user's object, driven by the real cron handler. Predictions
 // come from a double here (cycle logic only); cycle-e2e.test.ts runs the real PredictionService.
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CycleResultSchema, TriggerResponseSchema } from "../../core/protocol/portfolio-api";
 import worker from "../../worker/index";
-import { BAR0, createBot, d1Activities, d1Trades, newUser, predictorDouble, wireObject } from "./engine-fixtures";
-import { authedFetch } from "./helpers";
+import type { UserBot } from "../../durable-objects/user-bot";
+import { BAR0, createBot, d1Activities, d1Trades, newUser, predictorDouble, stubOf, SYMBOL, wireObject } from "./engine-fixtures";
+import { authedFetch, type TestUser } from "./helpers";
 
 async function cronFire(scheduledTime: number) {
   const ctx = createExecutionContext();
@@ -19,12 +20,21 @@ async function trigger(token: string) {
   return TriggerResponseSchema.parse(await res.json()).results;
 }
 
+async function createBotWithRisk(user: TestUser, execution: Record<string, unknown>, risk: Record<string, unknown>): Promise<string> {
+  const res = await authedFetch(user.accessToken, "/api/v1/ml/models", { method: "POST", json: { name: "test bot", symbol: SYMBOL, config: { execution, risk } } });
+  expect(res.status).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  expect((await authedFetch(user.accessToken, `/api/v1/ml/models/${id}/activate`, { method: "POST" })).status).toBe(200);
+  return id;
+}
+
 const reasons = (acts: Awaited<ReturnType<typeof d1Activities>>) => acts.map((a) => (JSON.parse(a.data) as { reason?: string }).reason).filter(Boolean);
 
 describe("auto-trading cycle", () => {
   it("a cron fire trades once for an eligible bot; a second fire and a forced trigger for the same bar do not", async () => {
     const user = await newUser();
-    const botId = await createBot(user, { cooldownMinutes: 0 });
+    // 2 open positions allowed, so the forced trigger below reaches the per-bar key.
+    const botId = await createBotWithRisk(user, { cooldownMinutes: 0 }, { maxOpenPositions: 2 });
     const double = predictorDouble(botId);
     await wireObject(user.userId, double.fn);
 
@@ -48,6 +58,24 @@ describe("auto-trading cycle", () => {
     const [next] = await trigger(user.accessToken);
     expect(next).toMatchObject({ outcome: "traded", bar_time: BAR0 + 15 * 60_000 });
     expect(await d1Trades(user.userId)).toHaveLength(2);
+  });
+
+  it("max open positions (default 1) blocks the next bar's trade until the position closes", async () => {
+    const user = await newUser();
+    const botId = await createBot(user, { cooldownMinutes: 0 });
+    const double = predictorDouble(botId);
+    await wireObject(user.userId, double.fn);
+    expect((await trigger(user.accessToken))[0]).toMatchObject({ outcome: "traded" });
+    // Next bar, the bot's position still open: the same gate as the backtester (core/decision/gates.ts), before the prediction.
+    double.state.barTime += 15 * 60_000;
+    expect((await trigger(user.accessToken))[0]).toMatchObject({ outcome: "skipped", reason: "max_open_positions" });
+    expect(double.state.calls).toBe(1);
+    expect(reasons(await d1Activities(user.userId))).toContain("max_open_positions");
+    // A closed bar takes the position out at its SL (0.895); the next bar trades again.
+    await runInDurableObject(stubOf(user.userId), (i: UserBot) => i.engine.core.processBar({ symbol: SYMBOL, time: BAR0 + 30 * 60_000, open: 0.9, high: 0.9, low: 0.89, close: 0.89 }));
+    double.state.barTime += 15 * 60_000;
+    expect((await trigger(user.accessToken))[0]).toMatchObject({ outcome: "traded" });
+    expect((await d1Trades(user.userId)).map((t) => t.status)).toEqual(["closed", "open"]);
   });
 
   it("cooldown blocks the next bar's trade, with the reason in activities", async () => {

@@ -3,6 +3,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { UserEventSchema } from "../../core/protocol/events";
 import { PortfolioStatusSchema, TradesHistoryResponseSchema } from "../../core/protocol/portfolio-api";
+import type { Bar } from "../../core/market/bar";
+import { Engine } from "../../durable-objects/engine";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { BAR0, d1Activities, d1Trades, newUser, openSocket, predictorDouble, stubOf, SYMBOL, wireObject } from "./engine-fixtures";
 import { authedFetch } from "./helpers";
@@ -76,6 +78,57 @@ describe("paper execution in the object", () => {
     expect(positions.positions).toEqual([]);
     const daily = (await (await authedFetch(u.accessToken, "/api/v1/analytics/daily")).json()) as { totals: { trades: number; win_rate: number } };
     expect(daily.totals.trades).toBe(4);
+  });
+});
+
+describe("bar checks (live SL/TP follows the backtester's rule)", () => {
+  it("a position opened mid-bar is checked on that bar once it closes, never on a bar before its entry", async () => {
+    const u = await newUser();
+    // Hand-made closed 30m bars, keyed by OPEN time. The one before the entry hits both stops of
+    // the BUY (SL first, if it were checked); the entry bar reaches the BUY's TP only; the next
+    // bar reaches the SELL's TP.
+    const bars: Bar[] = [
+      { time: BAR0 - HALF, open: 0.9, high: 0.95, low: 0.85, close: 0.9 },
+      { time: BAR0, open: 0.9, high: 0.9105, low: 0.8995, close: 0.9 },
+      { time: BAR0 + HALF, open: 0.9, high: 0.9005, low: 0.8895, close: 0.89 },
+    ];
+    const result = await runInDurableObject(stubOf(u.userId), async (_i: UserBot, state) => {
+      let clock = BAR0 + 60_000;
+      const engine = new Engine({
+        ctx: state,
+        env,
+        clock: () => clock,
+        quote: (s) => (s === SYMBOL ? { symbol: s, mid: 0.9, time: clock } : null),
+        newBars: async (_s, after) => bars.filter((b) => b.time + HALF <= clock && b.time > after),
+        barMs: () => HALF,
+        loadBots: async () => [],
+      });
+      engine.core.bindUser(u.userId);
+      const open = (side: "BUY" | "SELL", id: string, sl: number, tp: number) =>
+        engine.core.write((tx) => engine.core.execute(tx, order(side, id, { sl, tp }), { botId: null, target: "paper", source: "manual" })).status;
+      const view = (id: string) => engine.core.book.byClientOrderId(id)!.trade;
+
+      // BUY one minute into bar BAR0; no mark yet (first check of the symbol).
+      expect(open("BUY", "mid-1", 0.895, 0.91)).toBe("filled");
+      clock = BAR0 + HALF - 1; // entry bar still forming: nothing to check
+      await engine.checkPositions();
+      expect(view("mid-1").status).toBe("open");
+      clock = BAR0 + HALF; // entry bar closed
+      await engine.checkPositions();
+      const buy = view("mid-1");
+      // bid high 0.91043 >= TP 0.91 on the entry bar; the earlier bar's SL-first range is not used.
+      expect(buy).toMatchObject({ status: "closed", reason: "tp", exit_price: 0.91 });
+
+      // SELL one minute into bar BAR0+HALF, with the symbol's mark at BAR0 from the check above.
+      clock = BAR0 + HALF + 60_000;
+      expect(open("SELL", "mid-2", 0.92, 0.89)).toBe("filled");
+      clock = BAR0 + 2 * HALF;
+      await engine.checkPositions();
+      // ask low 0.88957 <= TP 0.89 on its entry bar.
+      expect(view("mid-2")).toMatchObject({ status: "closed", reason: "tp", exit_price: 0.89 });
+      return engine.core.paper.engine.positions().length;
+    });
+    expect(result).toBe(0);
   });
 });
 
