@@ -6,14 +6,15 @@ import { evaluateGroup, groupPasses, type Snapshot } from "../strategy/evaluate"
 import type { Rule, RuleNode } from "../strategy/schema";
 import { checkedPaperBar, isPaperBar } from "./bar-check";
 
-const NAMES = ["a", "b", "c", "missing"] as const;
+// Real indicator names; ret_1 is never in the snapshot (a missing value).
+const NAMES = ["rsi_14", "macd", "close", "ret_1"] as const;
 const num = fc.oneof(fc.constantFrom(0, 1, -1, 30, NaN, Infinity), fc.double({ min: -100, max: 100, noNaN: true }));
-const values = fc.record({ a: num, b: num, c: num }) as fc.Arbitrary<Record<string, number>>;
+const values = fc.record({ rsi_14: num, macd: num, close: num }) as fc.Arbitrary<Record<string, number>>;
 const rule: fc.Arbitrary<Rule> = fc.record({
   indicator: fc.constantFrom(...NAMES),
   op: fc.constantFrom("<", "<=", ">", ">=", "crosses_above", "crosses_below"),
   value: fc.oneof(fc.double({ min: -100, max: 100, noNaN: true }), fc.record({ indicator: fc.constantFrom(...NAMES) })),
-}) as fc.Arbitrary<Rule>;
+}) as unknown as fc.Arbitrary<Rule>;
 const { node } = fc.letrec<{ node: RuleNode }>((tie) => ({
   node: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
