@@ -61,7 +61,7 @@ function assertContinuous(frames: Frame[], from: number, what: string): number {
   for (const f of frames) {
     if (f.type === "resync_required") throw new Error(`${what}: resync_required after ${last} (oldest ${f.oldest_seq}); the log should still hold these`);
     if (typeof f.seq !== "number") continue;
-    if (f.seq !== last + 1) throw new Error(`${what}: seq ${f.seq} follows ${last} (missing ${last + 1}..${f.seq - 1})`);
+    if (f.seq !== last + 1) throw new Error(`${what}: expected seq ${last + 1}, got ${f.seq} (${f.seq > last + 1 ? "gap" : "repeat/out of order"})`);
     last = f.seq;
   }
   return last;
