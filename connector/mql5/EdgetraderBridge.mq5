@@ -5,7 +5,7 @@
 //| (docs/CONNECTOR_PROTOCOL.md, part 2). MQL5 sockets only, no DLL. |
 //+------------------------------------------------------------------+
 #property copyright   "edgetrader"
-#property version     "1.00"
+#property version     "1.10"
 #property description "Connects to the edgetrader connector on 127.0.0.1 and executes its orders."
 #property description "Add 127.0.0.1 to Tools > Options > Expert Advisors > 'Allow WebRequest for listed URL' and enable Algo Trading."
 
@@ -16,9 +16,11 @@ input uint   InpPort      = 5555;        // connector MT5_BRIDGE_PORT
 input uint   InpTimerMs   = 50;          // socket poll interval
 input uint   InpDeviation = 20;          // default max slippage, points
 
-#define EA_VERSION      "1.0.0"
+#define EA_VERSION      "1.1.0"
 #define EA_PROTOCOL     1
 #define MAX_LINE_BYTES  (4*1024*1024)
+#define MAX_RATES       5000
+#define MAX_BAR_SUBS    64
 
 CTrade  g_trade;
 int     g_sock = INVALID_HANDLE;
@@ -29,6 +31,11 @@ ulong   g_lastAccountPush = 0;
 bool    g_positionsDirty = false;
 string  g_positionsSig = "";
 int     g_lastConnectError = 0;
+// subscribe_bars pairs and the open time (server time) of the bar forming when last checked.
+string          g_subSym[];
+string          g_subTf[];
+ENUM_TIMEFRAMES g_subPeriod[];
+datetime        g_subForming[];
 
 //+------------------------------------------------------------------+
 int OnInit()
@@ -72,6 +79,7 @@ void OnTimer()
          SendLine("{\"event\":\"positions\",\"positions\":" + PositionsJson() + "}");
         }
      }
+   CheckBars();
    if(now - g_lastAccountPush >= 5000)
      {
       g_lastAccountPush = now;
@@ -150,6 +158,11 @@ void Disconnect(const string why)
    SocketClose(g_sock);
    g_sock = INVALID_HANDLE;
    ArrayResize(g_rx, 0);
+   // The connector renews its subscriptions after the next hello.
+   ArrayResize(g_subSym, 0);
+   ArrayResize(g_subTf, 0);
+   ArrayResize(g_subPeriod, 0);
+   ArrayResize(g_subForming, 0);
    Print("EdgetraderBridge: disconnected (", why, ")");
   }
 
@@ -247,6 +260,8 @@ void HandleLine(const string line)
    else if(op == "open")      body = OpOpen(keys, vals);
    else if(op == "close")     body = OpClose(keys, vals);
    else if(op == "modify")    body = OpModify(keys, vals);
+   else if(op == "rates")     body = OpRates(keys, vals);
+   else if(op == "subscribe_bars") body = OpSubscribeBars(keys, vals);
    else                       body = ErrorBody("invalid", "unknown op " + op, "");
    SendLine("{\"id\":" + Str(id) + "," + body + "}");
   }
@@ -405,6 +420,112 @@ string OpHistory(string &keys[], string &vals[])
          out += (out == "" ? "" : ",") + d;
      }
    return("\"ok\":true,\"deals\":[" + out + "]");
+  }
+
+//+------------------------------------------------------------------+
+//| Bars                                                             |
+//+------------------------------------------------------------------+
+//| The protocol's timeframe names ("1m".."1d") as MT5 periods.      |
+bool TfPeriod(const string tf, ENUM_TIMEFRAMES &p)
+  {
+   if(tf == "1m")       p = PERIOD_M1;
+   else if(tf == "5m")  p = PERIOD_M5;
+   else if(tf == "15m") p = PERIOD_M15;
+   else if(tf == "30m") p = PERIOD_M30;
+   else if(tf == "1h")  p = PERIOD_H1;
+   else if(tf == "2h")  p = PERIOD_H2;
+   else if(tf == "4h")  p = PERIOD_H4;
+   else if(tf == "1d")  p = PERIOD_D1;
+   else return(false);
+   return(true);
+  }
+
+//| One bar; MqlRates.time is trade-server time, the protocol is UTC ms. |
+string BarJson(const MqlRates &r, const int digits)
+  {
+   return("{\"time\":" + IntegerToString(ServerMsToUtc((long)r.time * 1000))
+          + ",\"open\":" + DoubleToString(r.open, digits)
+          + ",\"high\":" + DoubleToString(r.high, digits)
+          + ",\"low\":" + DoubleToString(r.low, digits)
+          + ",\"close\":" + DoubleToString(r.close, digits)
+          + ",\"tick_volume\":" + IntegerToString(r.tick_volume) + "}");
+  }
+
+//| The last `count` CLOSED bars, oldest first: CopyRates from position 1 skips the forming bar. |
+string OpRates(string &keys[], string &vals[])
+  {
+   string sym = JGet(keys, vals, "symbol", "");
+   string tf = JGet(keys, vals, "timeframe", "");
+   int count = (int)StringToInteger(JGet(keys, vals, "count", "0"));
+   ENUM_TIMEFRAMES period;
+   bool custom;
+   if(!SymbolExist(sym, custom))
+      return(ErrorBody("not_found", "unknown symbol " + sym, "4301"));
+   if(!TfPeriod(tf, period) || count < 1 || count > MAX_RATES)
+      return(ErrorBody("invalid", "bad timeframe or count", ""));
+   SymbolSelect(sym, true);
+   MqlRates rates[];
+   ArraySetAsSeries(rates, false);
+   int n = CopyRates(sym, period, 1, count, rates);
+   if(n <= 0)   // history still loading (4401) or not synchronized: the object asks again next AUTH_OK
+      return(ErrorBody("internal", "CopyRates returned no bars", IntegerToString(GetLastError())));
+   int digits = (int)SymbolInfoInteger(sym, SYMBOL_DIGITS);
+   string out = "";
+   for(int i = 0; i < n; i++)
+      out += (i == 0 ? "" : ",") + BarJson(rates[i], digits);
+   return("\"ok\":true,\"bars\":[" + out + "]");
+  }
+
+string OpSubscribeBars(string &keys[], string &vals[])
+  {
+   string sym = JGet(keys, vals, "symbol", "");
+   string tf = JGet(keys, vals, "timeframe", "");
+   ENUM_TIMEFRAMES period;
+   bool custom;
+   if(!SymbolExist(sym, custom))
+      return(ErrorBody("not_found", "unknown symbol " + sym, "4301"));
+   if(!TfPeriod(tf, period))
+      return(ErrorBody("invalid", "bad timeframe " + tf, ""));
+   int n = ArraySize(g_subSym);
+   for(int i = 0; i < n; i++)
+      if(g_subSym[i] == sym && g_subTf[i] == tf)
+         return("\"ok\":true");
+   if(n >= MAX_BAR_SUBS)
+      return(ErrorBody("invalid", "too many bar subscriptions", ""));
+   SymbolSelect(sym, true);
+   ArrayResize(g_subSym, n + 1);
+   ArrayResize(g_subTf, n + 1);
+   ArrayResize(g_subPeriod, n + 1);
+   ArrayResize(g_subForming, n + 1);
+   g_subSym[n] = sym;
+   g_subTf[n] = tf;
+   g_subPeriod[n] = period;
+   g_subForming[n] = iTime(sym, period, 0);   // 0 while history loads: the first check only records
+   return("\"ok\":true");
+  }
+
+//| On the timer: when a subscribed pair's forming bar changed, push the bars that closed since. |
+void CheckBars()
+  {
+   int n = ArraySize(g_subSym);
+   for(int i = 0; i < n; i++)
+     {
+      datetime forming = iTime(g_subSym[i], g_subPeriod[i], 0);
+      if(forming == 0 || forming <= g_subForming[i])
+         continue;
+      datetime last = g_subForming[i];
+      g_subForming[i] = forming;
+      if(last == 0)
+         continue;
+      MqlRates rates[];
+      ArraySetAsSeries(rates, false);
+      // Bars that opened in [last, forming): closed now. At most 10 (after a long freeze the
+      // object's RATES_REQUEST on reconnect fills the rest).
+      int got = CopyRates(g_subSym[i], g_subPeriod[i], last, forming - 1, rates);
+      int digits = (int)SymbolInfoInteger(g_subSym[i], SYMBOL_DIGITS);
+      for(int k = MathMax(0, got - 10); k < got; k++)
+         SendLine("{\"event\":\"bar_closed\",\"symbol\":" + Str(g_subSym[i]) + ",\"timeframe\":" + Str(g_subTf[i]) + ",\"bar\":" + BarJson(rates[k], digits) + "}");
+     }
   }
 
 //+------------------------------------------------------------------+

@@ -34,12 +34,16 @@ export class ConnectorBars {
     this.store = new BarStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
   }
 
-  /** Active bots that execute through the connector, or whose symbol has no replay feed here. */
+  /**
+   * Every active bot's symbol x ensemble timeframes, except replay symbols: MarketService serves
+   * those from the replay whatever the target, and live MT5 bars in the same store key would break
+   * the replay's "append what closed since the newest bar" (replay time is virtual).
+   */
   async needs(userId: string): Promise<BarNeed[]> {
     const seen = new Set<string>();
     const out: BarNeed[] = [];
     for (const { row, config } of await activeBots(db(this.env), userId)) {
-      if (row.target !== "connector" && isReplaySymbol(row.symbol)) continue;
+      if (isReplaySymbol(row.symbol)) continue;
       for (const m of config.ensemble.models) {
         const key = `${row.symbol}\u0000${m.timeframe}`;
         if (seen.has(key)) continue;
@@ -66,6 +70,7 @@ export class ConnectorBars {
 
   /** All or nothing: one bad bar refuses the whole frame, so the store never holds half a batch. */
   private store_(symbol: string, timeframe: Timeframe, bars: readonly Bar[]): BarsOutcome {
+    if (isReplaySymbol(symbol)) return { ok: false, message: `${symbol} is served by the replay feed here; its bars from the connector are not stored` };
     const dup = dedupeByTime(bars);
     const v = validateBars(dup.bars);
     const issues = [...dup.issues, ...v.issues];

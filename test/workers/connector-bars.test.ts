@@ -80,10 +80,11 @@ async function candles(u: TestUser, symbol: string, tf: string) {
 }
 
 describe("connector bars (object side)", () => {
-  it("AUTH_OK asks for warm-up bars of each timeframe of connector bots, not of replay-only paper bots", async () => {
+  it("AUTH_OK asks for warm-up bars of each timeframe of the bots' symbols, not of replay symbols", async () => {
     const u = await registerUser();
     await activeBot(u, "EURUSD", "connector", ["15m", "1h", "4h"]);
-    await activeBot(u, "USDCHF", "paper", ["1h"]); // replay symbol, paper target: served by replay
+    await activeBot(u, "USDCHF", "paper", ["1h"]); // replay symbol: served by the replay
+    await activeBot(u, "SPX500", "connector", ["4h"]); // replay symbol even for a connector bot
     await activeBot(u, "GBPUSD", "paper", ["1h"]); // no replay feed for it: only the connector has bars
     const c = await connect(u);
     const reqs: RatesRequest[] = [];
@@ -142,6 +143,11 @@ describe("connector bars (object side)", () => {
     await settle(c);
     expect(c.frames.filter((f) => f.type === "ERROR")).toEqual([]);
     expect((await candles(u, "EURUSD", "1h")).status).not.toBe(200);
+
+    // A replay symbol's key belongs to the replay: connector bars for it are refused, not mixed in.
+    c.send({ type: "BAR_CLOSED", symbol: "USDCHF", timeframe: "1h", bar: bars[9] });
+    const err3 = await c.next((f) => f.type === "ERROR");
+    expect(String(err3["message"])).toContain("replay");
     c.close();
   });
 });
