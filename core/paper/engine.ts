@@ -241,10 +241,17 @@ export class PaperEngine {
     if (due.length > 0) {
       let buys = false;
       let sells = false;
-      for (const p of due) if (p.side === "BUY") buys = true; else sells = true;
-      const bid = buys ? shiftBar(bar, -half, bidClose, spec) : null;
-      const ask = sells ? shiftBar(bar, half, askClose, spec) : null;
-      events = this.runBar(spec, bar.time, due, bid, ask);
+      // A side whose every position surely keeps its stops on this bar needs no cleaned prices:
+      // cleanPrice moves a price by at most half of 10^-(digits+1), so a raw price a full step
+      // clear of a level stays clear once cleaned. Positions that trail or await breakeven read
+      // the cleaned extremes, so they always need them.
+      const step = 10 ** -(spec.digits + 1);
+      for (const p of due) {
+        if (!p.trailing && !(p.breakeven && !p.breakeven.done) && surelyNoExit(p, bar, p.side === "BUY" ? -half : half, step)) continue;
+        if (p.side === "BUY") buys = true;
+        else sells = true;
+      }
+      if (buys || sells) events = this.runBar(spec, bar.time, due, buys ? shiftBar(bar, -half, bidClose, spec) : null, sells ? shiftBar(bar, half, askClose, spec) : null);
     }
     this.s.lastQuotes[spec.symbol] = { bid: bidClose, ask: askClose, time: bar.time };
     return events;
@@ -270,12 +277,13 @@ export class PaperEngine {
     return due;
   }
 
-  /** `bid`/`ask` may be null only when no due position exits on that side. */
+  /** `bid`/`ask` null: every due position of that side surely keeps its stops and has nothing to manage. */
   private runBar(spec: InstrumentSpec, time: number, due: Position[], bid: SideBar | null, ask: SideBar | null): PaperEvent[] {
     const events: PaperEvent[] = [];
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     for (const pos of due) {
-      const bar = (pos.side === "BUY" ? bid : ask)!;
+      const bar = pos.side === "BUY" ? bid : ask;
+      if (!bar) continue;
       const hit = resolveExit(pos.side, pos.sl, pos.tp, bar);
       if (hit) {
         const price = hit.kind === "tp" ? hit.price : cleanPrice(slipStopFill(pos.side, hit.price, slip, bar), spec);
@@ -512,6 +520,21 @@ export class PaperEngine {
     if (!spec) throw new RangeError(`unknown symbol ${symbol}`);
     return spec;
   }
+}
+
+/** True when neither SL nor TP of `p` can be taken out by `bar` shifted by `d`, even after cleaning. */
+function surelyNoExit(p: Position, bar: Bar, d: number, step: number): boolean {
+  const open = bar.open + d;
+  const high = bar.high + d;
+  const low = bar.low + d;
+  if (p.side === "BUY") {
+    if (p.sl !== null && !(open - step > p.sl && low - step > p.sl)) return false;
+    if (p.tp !== null && !(open + step < p.tp && high + step < p.tp)) return false;
+    return true;
+  }
+  if (p.sl !== null && !(open + step < p.sl && high + step < p.sl)) return false;
+  if (p.tp !== null && !(open - step > p.tp && low - step > p.tp)) return false;
+  return true;
 }
 
 const byOpening = (a: Position, b: Position) => a.openTime - b.openTime || a.seq - b.seq;
