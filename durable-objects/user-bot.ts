@@ -37,6 +37,7 @@ import type { PositionCommandRequest } from "../core/protocol/position-commands"
 import type { ConnectorStatusView } from "../core/protocol/connector-status";
 import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
 import type { TrainJob, TrainParams } from "../core/protocol/training";
+import { maybeFlushMetrics } from "../worker/lib/metrics";
 
 export class UserBot extends DurableObject<Env> {
   /** Random per instance: lets tests (and health) see that an eviction happened. */
@@ -175,8 +176,15 @@ export class UserBot extends DurableObject<Env> {
   }
 
   /** Cron / trigger: run this user's due (force: all) active bots. */
-  runCycles(args: { userId: string; firedAt: number; force?: boolean }): Promise<CycleResult[]> {
-    return this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false });
+  async runCycles(args: { userId: string; firedAt: number; force?: boolean }): Promise<CycleResult[]> {
+    const results = await this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false });
+    this.shipMetrics();
+    return results;
+  }
+
+  /** Cycle/trade counters recorded in this isolate go to the METRICS object in the background. */
+  private shipMetrics(): void {
+    maybeFlushMetrics(this.env, (p) => this.ctx.waitUntil(p));
   }
 
   executePlan(userId: string, bot: BotRef) {
@@ -212,6 +220,7 @@ export class UserBot extends DurableObject<Env> {
     await this.engine.onAlarm();
     await this.connector.onAlarm(); // connector commands: expiry, results overdue -> SYNC
     await this.trainingAlarm(); // training (durable-objects/training): one slice of a pending job
+    this.shipMetrics();
   }
   // ---- end engine ----
 

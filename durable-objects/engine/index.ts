@@ -9,6 +9,7 @@ import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
 import { predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
+import { recordCycle, recordTrade } from "../../worker/lib/metrics";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
 export const TICK_MS = 1000;
@@ -68,7 +69,11 @@ export class Engine {
     const results: CycleResult[] = [];
     for (const bot of bots) {
       if (!opts.force && !this.runner.isDue(bot.id, opts.firedAt)) continue;
-      results.push(await this.runner.runBot(bot, { force: opts.force ?? false }));
+      const started = Date.now();
+      const result = await this.runner.runBot(bot, { force: opts.force ?? false });
+      recordCycle(result.outcome, result.reason, Date.now() - started);
+      if (result.outcome === "traded") recordTrade(bot.target);
+      results.push(result);
     }
     await this.core.flush();
     await this.arm();

@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { signAccessToken } from "../../worker/auth/jwt";
 import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../worker/lib/metrics";
-import { api } from "./helpers";
+import { TriggerResponseSchema } from "../../core/protocol/portfolio-api";
+import { installShippedModels, SHIPPED_ENSEMBLE } from "../../durable-objects/prediction";
+import { newUser } from "./engine-fixtures";
+import { api, authedFetch } from "./helpers";
 
 const adminToken = () => signAccessToken(env.JWT_SECRET, { sub: "admin-metrics", role: "admin" }, 900);
 const userToken = () => signAccessToken(env.JWT_SECRET, { sub: "user-metrics", role: "user" }, 900);
@@ -114,5 +117,27 @@ describe("GET /api/v1/metrics", () => {
     expect(d("edgetrader_trades_total")).toBe(1);
     expect(d("edgetrader_cycle_duration_seconds_count")).toBe(3);
     expect(find(after, "edgetrader_connectors_connected")).toBe(find(before, "edgetrader_connectors_connected") + 1);
+  });
+
+  it("counts the engine's own cycles: a triggered cycle shows up under its outcome, with its duration", async () => {
+    const before = (await scrape()).samples;
+    const u = await newUser();
+    const res = await authedFetch(u.accessToken, "/api/v1/ml/models", {
+      method: "POST",
+      json: { name: "metrics", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, execution: { cooldownMinutes: 0, confidenceThreshold: 0.5 } } },
+    });
+    const botId = ((await res.json()) as { id: string }).id;
+    await installShippedModels(env, u.userId, botId);
+    expect((await authedFetch(u.accessToken, `/api/v1/ml/models/${botId}/activate`, { method: "POST" })).status).toBe(200);
+    const trig = await authedFetch(u.accessToken, "/api/v1/ml/auto-trading/trigger", { method: "POST" });
+    const [r] = TriggerResponseSchema.parse(await trig.json()).results;
+    expect(r).toBeDefined();
+    await flushMetrics(env); // the object shares this isolate's registry in the test pool; ship what it recorded
+    const after = (await scrape()).samples;
+    const d = (name: string, labels?: Record<string, string>) => find(after, name, labels) - find(before, name, labels);
+    expect(d("edgetrader_cycles_total", { outcome: r!.outcome })).toBe(1);
+    expect(d("edgetrader_cycle_duration_seconds_count")).toBe(1);
+    expect(d("edgetrader_trades_total", { kind: "paper" })).toBe(r!.outcome === "traded" ? 1 : 0);
+    if (r!.outcome === "skipped") expect(d("edgetrader_cycle_skips_total", { reason: r!.reason })).toBe(1);
   });
 });
