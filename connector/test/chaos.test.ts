@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TradeResult } from "../../core/protocol/connector";
-import { mulberry32 } from "../../core/ml/train/prng";
+import { mulberry32 } from "../../core/random/prng";
 import { magicFor } from "../src/client-id";
 import { buildBundle } from "./helpers/child-connector";
 import { waitFor } from "./helpers/fake-object";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Bar } from "../market/bar";
 import { computeFeatures, featureRow } from "./compute";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_WARMUP_BARS, featureIndex } from "./schema";
-import { mulberry32, syntheticBars } from "./testing/synthetic-bars";
+import { mulberry32 } from "../random/prng";
+import { syntheticBars } from "./testing/synthetic-bars";
 
 const same = (a: number, b: number) => Object.is(a, b);
 

@@ -9,7 +9,8 @@ import type { Timeframe } from "../market/timeframes";
 import { computeFeatures } from "./compute";
 import { computeFeaturesReference } from "./reference/compute-reference";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_WARMUP_BARS } from "./schema";
-import { mulberry32, syntheticBars } from "./testing/synthetic-bars";
+import { mulberry32 } from "../random/prng";
+import { syntheticBars } from "./testing/synthetic-bars";
 
 const data = (f: string) => readFileSync(new URL(`../../models/data/${f}`, import.meta.url), "utf8");
 

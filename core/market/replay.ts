@@ -5,6 +5,7 @@ import { fail, lowerBound, selectRange } from "./source";
 import type { Timeframe } from "./timeframes";
 import { TIMEFRAME_MS } from "./timeframes";
 import { validateBars } from "./validate";
+import { mulberry32 } from "../random/prng";
 
 export interface ReplayOptions {
   symbol: string;
@@ -25,17 +26,6 @@ export interface ReplayOptions {
   realStart?: number;
 }
 
-/** mulberry32: tiny deterministic PRNG; same seed, same sequence on every runtime. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The starting bar index a seed selects: uniform in [minHistory, n - minHistory). */
 export function seededStartIndex(n: number, seed: number, minHistory: number): number {

@@ -1,18 +1,8 @@
 // Seeded sample models and rows for the parity test and the inference benchmark: the same seed
 // gives the same bytes and rows everywhere (Node, workerd), so both sides can be compared.
 import { writeLinearClassifier, writeTreeEnsembleClassifier, type OnnxModelMeta, type TreeNode } from "./writer";
+import { mulberry32 as rng } from "../random/prng";
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 function randomTree(r: () => number, f: number, depth: number): { nodes: TreeNode[] } {

@@ -11,22 +11,12 @@ import type { AutoTradingHealth, ExecutionResult, PortfolioStatus, TradesHistory
 import type { PositionView, TradeView } from "../../core/protocol/events";
 import { CrashablePlatform, RecordingSocket, type Frame } from "./crash-platform";
 import { Api, freePort, until } from "./platform";
+import { mulberry32 as rng } from "../../core/random/prng";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KILLS = 3;
 const SEED = Number(process.env.RESTART_SEED ?? Date.now() % 1_000_000);
 
-/** mulberry32: a reproducible kill schedule per seed (printed so a failure can be replayed). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Sent = { cid: string; side: "BUY" | "SELL" };
 type Ack = Sent & { trade: TradeView; status: number };

@@ -2,7 +2,7 @@
 // including the library's edge behaviour (zero EMA seed, flat stochastic window, NaN DX on flat bars).
 import { ADX, ATR, BollingerBands, CCI, EMA, SMA, Stochastic, WilliamsR } from "technicalindicators";
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../testing/synthetic-bars";
+import { mulberry32 } from "../../random/prng";
 import { adx, atr, bollinger, cci, ema, rollingHighLow, sma, stochastic, williamsR } from "./indicators";
 
 /** Library output is end-aligned and shorter; ours is input-aligned with NaN in front. */

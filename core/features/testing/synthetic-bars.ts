@@ -1,16 +1,6 @@
 import type { Bar } from "../../market/bar";
+import { mulberry32 } from "../../random/prng";
 
-/** Deterministic PRNG (mulberry32) so tests are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random-walk OHLCV series (test data only). */
 export function syntheticBars(n: number, seed = 1, withVolume = true, stepMs = 3_600_000): Bar[] {

@@ -3,7 +3,7 @@ import { CLASS_INDEX } from "../classes";
 import { GbtStepStateSchema, GbtStepper, bestRounds, gbtInitialState, gbtModelFromState, treesPerSlice, type GbtStepState } from "./budgeted";
 import type { Dataset } from "./dataset";
 import { DEFAULT_GBT, fitGbt, type GbtParams } from "./gbt";
-import { mulberry32 } from "./prng";
+import { mulberry32 } from "../../random/prng";
 
 const F = 5;
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type Dataset, N_CLASSES, softmaxInPlace } from "./dataset";
 import { addLeaf, type Binned, binRows, computeGradients, type GbtModel, type GbtNode, type GbtParams, growTree, histBuffer, makeGbt } from "./gbt";
-import { mulberry32 } from "./prng";
+import { mulberry32 } from "../../random/prng";
 
 /**
  * Step-wise GBT: the same trees as fitGbt (gbt.ts), grown K per call, with all progress in a small

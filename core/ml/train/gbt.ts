@@ -1,4 +1,4 @@
-import { mulberry32 } from "./prng";
+import { mulberry32 } from "../../random/prng";
 import { type Classifier, type Dataset, N_CLASSES, softmaxInPlace } from "./dataset";
 
 /**

@@ -6,7 +6,7 @@ import { exportOnnx } from "./export";
 import { DEFAULT_GBT, fitGbt } from "./gbt";
 import { fitLogistic } from "./logistic";
 import { priorProbs, score } from "./metrics";
-import { mulberry32 } from "./prng";
+import { mulberry32 } from "../../random/prng";
 
 const F = 6;
 

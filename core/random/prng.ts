@@ -1,4 +1,7 @@
-/** Deterministic PRNG (mulberry32): training runs are reproducible from a seed. */
+/**
+ * mulberry32: a tiny deterministic PRNG. Same seed, same sequence on every runtime (Node, workerd,
+ * browsers), so training runs, replay start bars, sample models and test schedules are reproducible.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
