@@ -5,6 +5,9 @@ import { mfi, rsiWilder } from "./wilder";
 
 // Indicators are hand-written (fast/indicators.ts) instead of technicalindicators: same arithmetic, no
 // per-value allocation. equivalence.test.ts holds them to the library-based reference/compute-reference.ts.
+// The feature assembly below (returns, candle shape, distances, volume gating, neutral values) repeats
+// the reference's on purpose, unshared: the test claims the whole output matches what the shipped models
+// were trained on, and assembly shared with the frozen file would drift on both sides at once, unseen.
 
 /** Feature matrix: row t (flat, stride F) uses bars[0..t] only. Rows before validFrom are all NaN. */
 export interface FeatureMatrix {
