@@ -1,7 +1,6 @@
 // Fixtures for the engine's workerd tests: a user with a bot, the user's object, a prediction
-// double for cycle-logic tests (the real PredictionService is used in cycle-e2e.test.ts), and a
-// socket reader.
-import { exports } from "cloudflare:workers";
+// double for cycle-logic tests (the real PredictionService is used in cycle-e2e.test.ts), and the
+// socket reader (socket-reader.ts).
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { BotConfigInput } from "../../core/protocol/bot-config";
@@ -85,36 +84,4 @@ export async function newUser(): Promise<TestUser> {
   return registerUser();
 }
 
-export interface SocketReader {
-  ws: WebSocket;
-  next: () => Promise<{ type: string; seq?: number; [k: string]: unknown }>;
-  /** Frames until (and including) the first that matches. */
-  until: (pred: (f: { type: string; seq?: number }) => boolean) => Promise<Array<{ type: string; seq?: number; [k: string]: unknown }>>;
-}
-
-export async function openSocket(token: string, since?: number): Promise<SocketReader> {
-  const res = await exports.default.fetch(`http://example.com/ws${since === undefined ? "" : `?since=${since}`}`, {
-    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` },
-  });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const queue: Array<{ type: string; seq?: number }> = [];
-  const waiters: Array<(v: { type: string; seq?: number }) => void> = [];
-  ws.addEventListener("message", (e) => {
-    const frame = JSON.parse(e.data as string);
-    const w = waiters.shift();
-    if (w) w(frame);
-    else queue.push(frame);
-  });
-  ws.accept();
-  const next = () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise<{ type: string; seq?: number }>((r) => waiters.push(r)));
-  const until = async (pred: (f: { type: string; seq?: number }) => boolean) => {
-    const seen = [];
-    for (;;) {
-      const f = await next();
-      seen.push(f);
-      if (pred(f)) return seen;
-    }
-  };
-  return { ws, next, until } as SocketReader;
-}
+export { openSocket, type SocketReader } from "./socket-reader";

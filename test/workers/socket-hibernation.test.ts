@@ -3,26 +3,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BrowserPongSchema, BrowserWelcomeSchema, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
 import { signAccessToken } from "../../worker/auth/jwt";
-
-async function openSocket(token: string): Promise<{ ws: WebSocket; next: () => Promise<unknown> }> {
-  const res = await exports.default.fetch("http://example.com/ws", {
-    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` },
-  });
-  expect(res.status).toBe(101);
-  expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("edgetrader.v1");
-  const ws = res.webSocket!;
-  const queue: unknown[] = [];
-  const waiters: ((v: unknown) => void)[] = [];
-  ws.addEventListener("message", (e) => {
-    const frame = JSON.parse(e.data as string);
-    const w = waiters.shift();
-    if (w) w(frame);
-    else queue.push(frame);
-  });
-  ws.accept();
-  const next = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise<unknown>((r) => waiters.push(r)));
-  return { ws, next };
-}
+import { openSocket } from "./socket-reader";
 
 const token = (sub: string) => signAccessToken(env.JWT_SECRET, { sub, role: "user" }, 900);
 
