@@ -41,7 +41,10 @@ export const InstrumentSpecSchema = z
   });
 export type InstrumentSpec = z.infer<typeof InstrumentSpecSchema>;
 
+/** 10 ** -d for the digits a spec may have (and one more), by the same operation, computed once. */
+const POINTS: readonly number[] = Array.from({ length: 12 }, (_, d) => 10 ** -d);
+
 /** One point: the unit of spreads, slippage and trailing distances. */
 export function pointOf(spec: Pick<InstrumentSpec, "digits">): number {
-  return 10 ** -spec.digits;
+  return POINTS[spec.digits] ?? 10 ** -spec.digits;
 }
