@@ -52,6 +52,20 @@ type PlanResult = { plan: TradePlan; reason: string } | { plan: null; reason: st
 
 /** SL/TP, risk:reward gate and size for a side at an entry. Every refusal comes back as a reason. */
 export function planTrade(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): PlanResult {
+  const r = tradePlan(config, side, entry, atr, instrument, balance, accountCurrency);
+  return r.plan ? { plan: r.plan, reason: planText(r.plan) } : r;
+}
+
+/** The reason planTrade gives with a plan. */
+export function planText(plan: TradePlan): string {
+  return `${plan.side} ${plan.volume} lots at ${plan.entry}, SL ${plan.stopLoss}, TP ${plan.takeProfit}, R:R ${plan.riskReward}`;
+}
+
+/**
+ * planTrade without the text of a plan (refusals keep theirs): the backtester builds it only for
+ * the decisions it records (planText). Same plan, same refusals.
+ */
+export function tradePlan(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): { plan: TradePlan } | { plan: null; reason: string } {
   if (!instrument) return { plan: null, reason: `no instrument spec for ${config.symbol}: can't place stops or size` };
   if (!(entry > 0)) return { plan: null, reason: `no valid entry price (${entry})` };
   const { stops: s, minRiskReward, sizing } = config.risk;
@@ -78,8 +92,7 @@ export function planTrade(config: BotConfig, side: "BUY" | "SELL", entry: number
     const why = sized.reason === "no_conversion_rate" ? `no rate to convert ${instrument.quoteCurrency} into ${accountCurrency}` : `size ${sized.rawVolume.toFixed(4)} lots is below the minimum lot ${instrument.minLot}`;
     return { plan: null, reason: `no position: ${why}` };
   }
-  const plan: TradePlan = { side, entry, stopLoss: stops.sl, takeProfit: stops.tp, riskReward: stops.rr, volume: sized.volume, atr };
-  return { plan, reason: `${side} ${sized.volume} lots at ${entry}, SL ${stops.sl}, TP ${stops.tp}, R:R ${stops.rr}` };
+  return { plan: { side, entry, stopLoss: stops.sl, takeProfit: stops.tp, riskReward: stops.rr, volume: sized.volume, atr } };
 }
 
 /**

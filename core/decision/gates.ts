@@ -19,20 +19,32 @@ export interface GateCounts {
 export type GateReason = "cooldown" | "daily_limit" | "max_open_positions";
 export type GateResult = { ok: true } | { ok: false; reason: GateReason; message: string };
 
-export function checkGates(config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): GateResult {
+/**
+ * The gate that blocks a cycle at `now`, or null when all pass. checkGates() is this plus its
+ * message; callers that only count blocked bars (the backtester) skip building the text.
+ */
+export function gateBlock(config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): GateReason | null {
   const { cooldownMinutes, dailyTradeLimit } = config.execution;
-  if (counts.lastAt !== null && cooldownMinutes > 0) {
-    const since = now - counts.lastAt;
-    if (since < cooldownMinutes * 60_000) {
-      return { ok: false, reason: "cooldown", message: `cooldown: last trade ${Math.floor(since / 60_000)} min ago, cooldown is ${cooldownMinutes} min` };
-    }
+  if (counts.lastAt !== null && cooldownMinutes > 0 && now - counts.lastAt < cooldownMinutes * 60_000) return "cooldown";
+  if (counts.today >= dailyTradeLimit) return "daily_limit";
+  if (counts.openPositions !== undefined && counts.openPositions >= config.risk.maxOpenPositions) return "max_open_positions";
+  return null;
+}
+
+/** The text of a gate that blocked (what checkGates reports with it). */
+export function gateMessage(reason: GateReason, config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): string {
+  const { cooldownMinutes, dailyTradeLimit } = config.execution;
+  switch (reason) {
+    case "cooldown":
+      return `cooldown: last trade ${Math.floor((now - (counts.lastAt as number)) / 60_000)} min ago, cooldown is ${cooldownMinutes} min`;
+    case "daily_limit":
+      return `daily limit: ${counts.today} trades today (UTC), limit is ${dailyTradeLimit}`;
+    case "max_open_positions":
+      return `max open positions: ${counts.openPositions} open, limit is ${config.risk.maxOpenPositions}`;
   }
-  if (counts.today >= dailyTradeLimit) {
-    return { ok: false, reason: "daily_limit", message: `daily limit: ${counts.today} trades today (UTC), limit is ${dailyTradeLimit}` };
-  }
-  const max = config.risk.maxOpenPositions;
-  if (counts.openPositions !== undefined && counts.openPositions >= max) {
-    return { ok: false, reason: "max_open_positions", message: `max open positions: ${counts.openPositions} open, limit is ${max}` };
-  }
-  return { ok: true };
+}
+
+export function checkGates(config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): GateResult {
+  const reason = gateBlock(config, counts, now);
+  return reason === null ? { ok: true } : { ok: false, reason, message: gateMessage(reason, config, counts, now) };
 }
