@@ -175,9 +175,24 @@ export class PaperEngine {
     const order = parsed.data;
     const prior = this.orderIndex.get(order.client_order_id);
     if (prior) return { ...(JSON.parse(JSON.stringify(prior)) as OrderResult), duplicate: true };
-    const result = this.open(order, ctx.time, PriceInputSchema.parse(ctx.price));
+    return this.submitTrusted(order, { time: ctx.time, price: PriceInputSchema.parse(ctx.price) });
+  }
+
+  /**
+   * submit() after its validation: ONLY for an intent that is already OrderIntentSchema's output
+   * and a price that already passes PriceInputSchema (the backtester checks both once where it
+   * builds them, core/backtest/order-check.ts; anything it can't vouch for goes through submit).
+   * Input from outside goes through submit. Same fill, rejection, idempotency and events.
+   */
+  submitTrusted(order: OrderIntent, ctx: { time: number; price: PriceInput }): SubmitResult {
+    const prior = this.orderIndex.get(order.client_order_id);
+    if (prior) return { ...(JSON.parse(JSON.stringify(prior)) as OrderResult), duplicate: true };
+    const result = this.open(order, ctx.time, ctx.price);
     this.remember(order.client_order_id, result);
-    return { ...result, duplicate: false };
+    // open() built `result` for this call (remember keeps its own copy): mark it instead of spreading it.
+    const out = result as SubmitResult;
+    out.duplicate = false;
+    return out;
   }
 
   /** Close at market (manual or on a signal): exit side of the quote, adverse slippage. */
@@ -236,24 +251,23 @@ export class PaperEngine {
     const half = ((bar.spreadPoints ?? this.spreadPoints(spec)) * pointOf(spec)) / 2;
     const bidClose = cleanPrice(bar.close - half, spec);
     const askClose = cleanPrice(bar.close + half, spec);
-    const due = this.dueAt(spec.symbol, bar.time);
     let events: PaperEvent[] = [];
-    if (due.length > 0) {
-      let buys = false;
-      let sells = false;
-      // A side whose every position surely keeps its stops on this bar needs no cleaned prices:
-      // cleanPrice moves a price by at most half of 10^-(digits+1), so a raw price a full step
-      // clear of a level stays clear once cleaned. Positions that trail or await breakeven read
-      // the cleaned extremes, so they always need them.
-      const step = 10 ** -(spec.digits + 1);
-      for (const p of due) {
-        if (!p.trailing && !(p.breakeven && !p.breakeven.done) && surelyNoExit(p, bar, p.side === "BUY" ? -half : half, step)) continue;
-        if (p.side === "BUY") buys = true;
-        else sells = true;
-      }
-      if (buys || sells) events = this.runBar(spec, bar.time, due, buys ? shiftBar(bar, -half, bidClose, spec) : null, sells ? shiftBar(bar, half, askClose, spec) : null);
+    let buys = false;
+    let sells = false;
+    // A side whose every due position surely keeps its stops on this bar needs no cleaned prices:
+    // cleanPrice moves a price by at most half of 10^-(digits+1), so a raw price a full step
+    // clear of a level stays clear once cleaned. Positions that trail or await breakeven read
+    // the cleaned extremes, so they always need them. (Checked before collecting the due
+    // positions: on most bars nothing can exit and nothing is built.)
+    const step = pointOf({ digits: spec.digits + 1 });
+    for (const p of this.s.positions) {
+      if (p.symbol !== spec.symbol || p.openTime > bar.time) continue;
+      if (!p.trailing && !(p.breakeven && !p.breakeven.done) && surelyNoExit(p, bar, p.side === "BUY" ? -half : half, step)) continue;
+      if (p.side === "BUY") buys = true;
+      else sells = true;
     }
-    this.s.lastQuotes[spec.symbol] = { bid: bidClose, ask: askClose, time: bar.time };
+    if (buys || sells) events = this.runBar(spec, bar.time, this.dueAt(spec.symbol, bar.time), buys ? shiftBar(bar, -half, bidClose, spec) : null, sells ? shiftBar(bar, half, askClose, spec) : null);
+    this.setQuote(spec.symbol, bidClose, askClose, bar.time);
     return events;
   }
 
@@ -268,6 +282,19 @@ export class PaperEngine {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  /**
+   * lastQuotes[symbol] = { bid, ask, time }, updating the entry in place: the quote objects never
+   * leave the engine (reads copy their numbers, toJSON copies the state).
+   */
+  private setQuote(symbol: string, bid: number, ask: number, time: number): void {
+    const q = this.s.lastQuotes[symbol];
+    if (q) {
+      q.bid = bid;
+      q.ask = ask;
+      q.time = time;
+    } else this.s.lastQuotes[symbol] = { bid, ask, time };
+  }
 
   /** Positions of `symbol` opened at or before `time`, in opening order. */
   private dueAt(symbol: string, time: number): Position[] {
@@ -463,11 +490,12 @@ export class PaperEngine {
     const result = copyResult(given);
     this.s.orders.push({ clientOrderId, result });
     this.orderIndex.set(clientOrderId, result);
+    if (this.s.orders.length <= this.s.settings.maxRememberedOrders) return;
     const open = new Set(this.s.positions.map((p) => p.clientOrderId));
     while (this.s.orders.length > this.s.settings.maxRememberedOrders) {
       const i = this.s.orders.findIndex((o) => !open.has(o.clientOrderId));
       if (i < 0) break;
-      const [gone] = this.s.orders.splice(i, 1);
+      const gone = this.s.orders.splice(i, 1)[0];
       if (gone) this.orderIndex.delete(gone.clientOrderId);
     }
   }
