@@ -3,8 +3,8 @@
 // (core/decision/gates), same paper broker (core/paper PaperEngine). What differs from live is only
 // WHEN work happens: features once per timeframe and model probabilities in one batch per
 // timeframe, both causal, so the per-bar view at decision time t is what live would compute at t.
-import { checkGates, utcDayStart } from "../decision/gates";
-import { decide, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, planTrade, type DecisionInputs, type ModelInput, type ModelOutput } from "../decision/decide";
+import { gateBlock, gateMessage, utcDayStart } from "../decision/gates";
+import { decide, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, planText, tradePlan, type DecisionInputs, type ModelInput, type ModelOutput } from "../decision/decide";
 import { featureIndex, FEATURE_COUNT } from "../features/schema";
 import { getInstrument } from "../instruments/catalog";
 import { roundMoney } from "../instruments/rounding";
@@ -16,6 +16,7 @@ import type { Bar as PaperBar, CloseReason } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
 import { groupPasses } from "../strategy/evaluate";
 import { checkedPaperBar } from "./bar-check";
+import { clientOrderId, trustedIntent, trustedMid } from "./order-check";
 import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
 
@@ -183,7 +184,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const to = opts.to ?? Infinity;
   let i0 = 0;
   while (i0 < base.length && base[i0]!.time < from) i0++;
-  let i1 = i0;
+  let i1 = to === Infinity ? base.length : i0;
   while (i1 < base.length && base[i1]!.time < to) i1++;
   const nBars = i1 - i0;
   if (nBars <= 0) throw new RangeError("no bars in the backtest window");
@@ -235,7 +236,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       decisionBars++;
       const c = dSeries.closes[jd]!;
       const rec = decideAt(c, jd, T, bar.open);
-      if (decisions) decisions.push(rec);
+      if (rec) decisions!.push(rec);
     }
     // 2. Exits on this bar (conservative intrabar SL/TP, gaps, trailing/breakeven) by the paper engine.
     if (openTrades.size > 0) {
@@ -290,16 +291,20 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     ...(decisions ? { decisions } : {}),
   };
 
-  /** One cycle at decision time c (close of decision bar jd); a trade fills at the open of the bar opening at T. */
-  function decideAt(c: number, jd: number, T: number, nextOpen: number): DecisionRecord {
+  /**
+   * One cycle at decision time c (close of decision bar jd); a trade fills at the open of the bar
+   * opening at T. Its record (null when not recording: no record, no texts built).
+   */
+  function decideAt(c: number, jd: number, T: number, nextOpen: number): DecisionRecord | null {
     if (utcDayStart(c) !== dayStart) {
       dayStart = utcDayStart(c);
       today = 0;
     }
-    const gate = checkGates(config, { lastAt: lastExec, today, openPositions: openTrades.size }, c);
-    if (!gate.ok) {
-      gated[gate.reason]++;
-      return { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gate.message };
+    const counts = { lastAt: lastExec, today, openPositions: openTrades.size };
+    const blocked = gateBlock(config, counts, c);
+    if (blocked !== null) {
+      gated[blocked]++;
+      return decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null;
     }
     const fm = dSeries.features;
     const n = jd + 1;
@@ -315,18 +320,19 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     let reason: string;
 
     if (setup.mode.kind === "rules") {
-      if (!strategyOk) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` };
+      if (!strategyOk) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` } : null;
       const snap = snaps.fill(fm, dSeries.bars, jd);
       // Verdicts only: the rule texts of evaluateGroup are never shown for rules-mode bars.
       const buy = config.strategy.buy ? groupPasses(config.strategy.buy, snap) : false;
       const sell = config.strategy.sell ? groupPasses(config.strategy.sell, snap) : false;
-      if (buy === sell) return { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" };
+      if (buy === sell) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" } : null;
       side = buy ? "BUY" : "SELL";
       direction = side;
       confidence = 1;
-      const p = planTrade(config, side, dBar.close, atr, instrument, sizingBalance, currency);
+      // planTrade's plan; its text only for a recorded decision.
+      const p = tradePlan(config, side, dBar.close, atr, instrument, sizingBalance, currency);
       planned = p.plan;
-      reason = p.reason;
+      reason = p.plan ? (decisions ? planText(p.plan) : "") : p.reason;
     } else {
       const inputs = modelInputs(c, jd, strategyOk, atr);
       const outputs: Partial<Record<Timeframe, ModelOutput>> = {};
@@ -346,13 +352,17 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
         planned = p.plan;
       }
     }
-    if (!side || !planned) return { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason };
+    if (!side || !planned) return decisions ? { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason } : null;
 
-    const cid = `${botId}:${c}`;
-    const r = paper.submit({ side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid }, { time: T, price: { mid: nextOpen } });
+    const cid = clientOrderId(botId, c);
+    const intent = { side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid };
+    // Validated here once (same answer as submit's parse); anything unusual takes submit's own path.
+    const order = trustedIntent(intent);
+    const mid = trustedMid(nextOpen);
+    const r = order && mid ? paper.submitTrusted(order, { time: T, price: mid }) : paper.submit(intent, { time: T, price: { mid: nextOpen } });
     if (r.status !== "filled") {
       rejected++;
-      return { time: c, outcome: "rejected", direction, confidence, reason: `${r.reason}: ${r.message}` };
+      return decisions ? { time: c, outcome: "rejected", direction, confidence, reason: `${r.reason}: ${r.message}` } : null;
     }
     lastExec = c;
     today++;
@@ -362,7 +372,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       id: cid, side, volume: e.volume, decisionTime: c, confidence, entryTime: e.time, entryPrice: e.price, sl: e.sl, tp: e.tp,
       exitTime: 0, exitPrice: 0, reason: "end_of_data", grossPnl: 0, commission: 0, netPnl: 0,
     });
-    return { time: c, outcome: "traded", direction, confidence, reason };
+    return decisions ? { time: c, outcome: "traded", direction, confidence, reason } : null;
   }
 
   /** What prepareInputs(config, bars, asOf = c) returns, read from the precomputed series. */
