@@ -1,6 +1,8 @@
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { createResource, createSignal, Match, Show } from "solid-js";
+import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
+import ResourceSwitch from "~/components/ResourceSwitch";
 import { api } from "~/lib/api";
 import type { ConnectorToken, CreatedConnectorToken } from "~/lib/contracts";
 
@@ -140,39 +142,22 @@ export default function Connectors() {
 
       <section class="card" aria-labelledby="list-title">
         <h2 id="list-title">Your connectors</h2>
-        <Switch>
-          <Match when={tokens.error}>
-            <ErrorNotice error={tokens.error} title="Could not load connectors." onRetry={refetch} />
-          </Match>
-          <Match when={tokens.loading && !tokens()}>
-            <p class="muted">Loading…</p>
-          </Match>
+        <ResourceSwitch of={tokens} errorTitle="Could not load connectors." onRetry={refetch}>
           <Match when={active().length === 0}>
             <EmptyState title="No connectors yet" icon="⌁">
               <p>Create a token above, then start the connector on your Windows host with it.</p>
             </EmptyState>
           </Match>
           <Match when={active().length > 0}>
-            <div class="table-wrap">
-              <table class="table" data-testid="connector-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Token</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col"><span class="sr-only">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={active()}>
-                    {(t) => <Row token={t} onRevoked={(id) => mutate((prev) => (prev ?? []).filter((x) => x.id !== id))} />}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testid="connector-table"
+              columns={["Name", "Token", "Created", "Last used", { label: "Actions", srOnly: true }]}
+              each={active()}
+            >
+              {(t) => <Row token={t} onRevoked={(id) => mutate((prev) => (prev ?? []).filter((x) => x.id !== id))} />}
+            </DataTable>
           </Match>
-        </Switch>
+        </ResourceSwitch>
       </section>
     </>
   );

@@ -1,8 +1,10 @@
 import { A } from "@solidjs/router";
-import { createResource, createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Match, onCleanup, onMount, Show } from "solid-js";
+import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
 import EquityCurve from "~/components/EquityCurve";
 import ErrorNotice from "~/components/ErrorNotice";
+import ResourceSwitch from "~/components/ResourceSwitch";
 import RunCycleButton from "~/components/RunCycleButton";
 import { api } from "~/lib/api";
 import { onEvents } from "~/lib/events";
@@ -93,10 +95,7 @@ export default function Overview() {
       <div class="grid">
         <section class="card card-wide" aria-labelledby="perf-title">
           <h2 id="perf-title">Equity curve <span class="muted small">(cumulative realized P&amp;L, 90 days)</span></h2>
-          <Switch>
-            <Match when={daily.error}>
-              <ErrorNotice error={daily.error} title="Could not load daily analytics." />
-            </Match>
+          <ResourceSwitch of={daily} errorTitle="Could not load daily analytics." loading={false}>
             <Match when={daily() && daily()!.days.length === 0}>
               <p class="muted">
                 The curve appears once a trade has closed. Create a bot on <A href="/bots">Bots</A>, or connect a MetaTrader 5
@@ -104,7 +103,7 @@ export default function Overview() {
               </p>
             </Match>
             <Match when={daily()}>{(d) => <EquityCurve days={d().days} />}</Match>
-          </Switch>
+          </ResourceSwitch>
         </section>
 
         <section class="card" aria-labelledby="auto-title">
@@ -118,10 +117,7 @@ export default function Overview() {
               )}
             </Show>
           </h2>
-          <Switch>
-            <Match when={autoHealth.error}>
-              <ErrorNotice error={autoHealth.error} title="Could not load auto-trading health." />
-            </Match>
+          <ResourceSwitch of={autoHealth} errorTitle="Could not load auto-trading health." loading={false}>
             <Match when={autoHealth()}>
               {(h) => (
                 <>
@@ -149,7 +145,7 @@ export default function Overview() {
                 </>
               )}
             </Match>
-          </Switch>
+          </ResourceSwitch>
         </section>
 
         <section class="card" aria-labelledby="conn-title">
@@ -179,10 +175,7 @@ export default function Overview() {
 
         <section class="card card-wide" aria-labelledby="bots-title">
           <h2 id="bots-title">Active bots</h2>
-          <Switch>
-            <Match when={activeBots.error}>
-              <ErrorNotice error={activeBots.error} title="Could not load active bots." />
-            </Match>
+          <ResourceSwitch of={activeBots} errorTitle="Could not load active bots." loading={false}>
             <Match when={activeBots() && activeBots()!.length === 0}>
               <EmptyState title="No active bots" icon="⚙">
                 <p>
@@ -191,45 +184,40 @@ export default function Overview() {
               </EmptyState>
             </Match>
             <Match when={activeBots()}>
-              <div class="table-wrap">
-                <table class="table" data-testid="active-bots">
-                  <thead>
-                    <tr>
-                      <th scope="col">Bot</th>
-                      <th scope="col">Symbol</th>
-                      <th scope="col">Last result</th>
-                      <th scope="col" class="num">Open</th>
-                      <th scope="col" class="num">Open P&amp;L</th>
-                      <th scope="col" class="num">Trades today</th>
-                      <th scope="col">Next run</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={activeBots()}>
-                      {(b) => (
-                        <tr>
-                          <th scope="row" class="plain">
-                            <A href={`/bots/${b.bot_id}`}>{b.name}</A>
-                          </th>
-                          <td>{b.symbol}</td>
-                          <td title={b.last_reason ?? ""}>
-                            {b.last_result ?? "—"}
-                            <Show when={b.last_reason}>
-                              <span class="muted small"> · {b.last_reason}</span>
-                            </Show>
-                          </td>
-                          <td class="num">{b.open_positions}</td>
-                          <td class={`num ${pnlClass(b.unrealized_pnl)}`}>{fmtPnl(b.unrealized_pnl)}</td>
-                          <td class="num">{b.trades_today}</td>
-                          <td>{fmtTime(b.next_due_at)}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                testid="active-bots"
+                columns={[
+                  "Bot",
+                  "Symbol",
+                  "Last result",
+                  { label: "Open", num: true },
+                  { label: "Open P&L", num: true },
+                  { label: "Trades today", num: true },
+                  "Next run",
+                ]}
+                each={activeBots()}
+              >
+                {(b) => (
+                  <tr>
+                    <th scope="row" class="plain">
+                      <A href={`/bots/${b.bot_id}`}>{b.name}</A>
+                    </th>
+                    <td>{b.symbol}</td>
+                    <td title={b.last_reason ?? ""}>
+                      {b.last_result ?? "—"}
+                      <Show when={b.last_reason}>
+                        <span class="muted small"> · {b.last_reason}</span>
+                      </Show>
+                    </td>
+                    <td class="num">{b.open_positions}</td>
+                    <td class={`num ${pnlClass(b.unrealized_pnl)}`}>{fmtPnl(b.unrealized_pnl)}</td>
+                    <td class="num">{b.trades_today}</td>
+                    <td>{fmtTime(b.next_due_at)}</td>
+                  </tr>
+                )}
+              </DataTable>
             </Match>
-          </Switch>
+          </ResourceSwitch>
         </section>
 
         <section class="card" aria-labelledby="health-title">
@@ -243,13 +231,7 @@ export default function Overview() {
               )}
             </Show>
           </h2>
-          <Switch>
-            <Match when={health.error}>
-              <ErrorNotice error={health.error} title="Health check failed." />
-            </Match>
-            <Match when={health.loading && !health()}>
-              <p class="muted">Checking…</p>
-            </Match>
+          <ResourceSwitch of={health} errorTitle="Health check failed." loading="Checking…">
             <Match when={health()}>
               {(h) => (
                 <table class="table">
@@ -279,7 +261,7 @@ export default function Overview() {
                 </table>
               )}
             </Match>
-          </Switch>
+          </ResourceSwitch>
         </section>
       </div>
     </>

@@ -1,7 +1,8 @@
 import { useSearchParams } from "@solidjs/router";
-import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Match, onCleanup, Show } from "solid-js";
+import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
-import ErrorNotice from "~/components/ErrorNotice";
+import ResourceSwitch from "~/components/ResourceSwitch";
 import { api } from "~/lib/api";
 import { onEvents } from "~/lib/events";
 import { fmtPnl, fmtPrice, fmtTime, pnlClass } from "~/lib/format";
@@ -106,13 +107,7 @@ export default function Trades() {
         </div>
       </form>
 
-      <Switch>
-        <Match when={page.error}>
-          <ErrorNotice error={page.error} title="Could not load trades." />
-        </Match>
-        <Match when={page.loading && !page()}>
-          <p class="muted">Loading…</p>
-        </Match>
+      <ResourceSwitch of={page} errorTitle="Could not load trades.">
         <Match when={page()?.trades.length === 0 && !filtered() && !cursor()}>
           <EmptyState title="No trades yet" icon="⇄">
             <p>Every order your bots or you place is listed here: fills, rejections and errors, with P&amp;L once closed.</p>
@@ -124,56 +119,52 @@ export default function Trades() {
           </EmptyState>
         </Match>
         <Match when={page()}>
-          <div class="table-wrap card">
-            <table class="table" data-testid="trades-table">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Bot</th>
-                  <th scope="col">Symbol</th>
-                  <th scope="col">Side</th>
-                  <th scope="col" class="num">Volume</th>
-                  <th scope="col" class="num">Entry</th>
-                  <th scope="col" class="num">Exit</th>
-                  <th scope="col" class="num">SL / TP</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="num">P&amp;L</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={page()!.trades}>
-                  {(t) => (
-                    <tr data-testid="trade-row">
-                      <td>{fmtTime(t.created_at)}</td>
-                      <td>{botName(t.bot_id)}</td>
-                      <th scope="row" class="plain">{t.symbol}</th>
-                      <td>{t.side}</td>
-                      <td class="num">{t.volume}</td>
-                      <td class="num">{fmtPrice(t.entry_price)}</td>
-                      <td class="num">{fmtPrice(t.exit_price)}</td>
-                      <td class="num">
-                        {fmtPrice(t.stop_loss)} / {fmtPrice(t.take_profit)}
-                      </td>
-                      <td title={t.reason ?? ""}>
-                        <span class={`pill ${t.status === "open" ? "pill-ok" : t.status === "closed" ? "pill-idle" : t.status === "pending" ? "pill-warn" : "pill-bad"}`}>{t.status}</span>
-                        <Show when={t.reason}>
-                          <span class="muted small"> {t.reason}</span>
-                        </Show>
-                      </td>
-                      <td class={`num ${pnlClass(t.pnl)}`}>{fmtPnl(t.pnl)}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            card
+            testid="trades-table"
+            columns={[
+              "Created",
+              "Bot",
+              "Symbol",
+              "Side",
+              { label: "Volume", num: true },
+              { label: "Entry", num: true },
+              { label: "Exit", num: true },
+              { label: "SL / TP", num: true },
+              "Status",
+              { label: "P&L", num: true },
+            ]}
+            each={page()!.trades}
+          >
+            {(t) => (
+              <tr data-testid="trade-row">
+                <td>{fmtTime(t.created_at)}</td>
+                <td>{botName(t.bot_id)}</td>
+                <th scope="row" class="plain">{t.symbol}</th>
+                <td>{t.side}</td>
+                <td class="num">{t.volume}</td>
+                <td class="num">{fmtPrice(t.entry_price)}</td>
+                <td class="num">{fmtPrice(t.exit_price)}</td>
+                <td class="num">
+                  {fmtPrice(t.stop_loss)} / {fmtPrice(t.take_profit)}
+                </td>
+                <td title={t.reason ?? ""}>
+                  <span class={`pill ${t.status === "open" ? "pill-ok" : t.status === "closed" ? "pill-idle" : t.status === "pending" ? "pill-warn" : "pill-bad"}`}>{t.status}</span>
+                  <Show when={t.reason}>
+                    <span class="muted small"> {t.reason}</span>
+                  </Show>
+                </td>
+                <td class={`num ${pnlClass(t.pnl)}`}>{fmtPnl(t.pnl)}</td>
+              </tr>
+            )}
+          </DataTable>
           <nav class="pager" aria-label="Pages">
             <button type="button" class="btn" onClick={newer} disabled={cursors().length === 0}>← Newer</button>
             <span class="muted small">page {cursors().length + 1}</span>
             <button type="button" class="btn" onClick={older} disabled={!page()?.next_cursor}>Older →</button>
           </nav>
         </Match>
-      </Switch>
+      </ResourceSwitch>
     </>
   );
 }

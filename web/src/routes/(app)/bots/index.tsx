@@ -1,7 +1,8 @@
 import { A } from "@solidjs/router";
-import { createResource, For, Match, Show, Switch } from "solid-js";
+import { createResource, Match, Show } from "solid-js";
+import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
-import ErrorNotice from "~/components/ErrorNotice";
+import ResourceSwitch from "~/components/ResourceSwitch";
 import RunCycleButton from "~/components/RunCycleButton";
 import { api } from "~/lib/api";
 
@@ -19,13 +20,7 @@ export default function Bots() {
           <A href="/bots/new" class="btn btn-primary">New bot</A>
         </div>
       </div>
-      <Switch>
-        <Match when={bots.error}>
-          <ErrorNotice error={bots.error} title="Could not load bots." onRetry={refetch} />
-        </Match>
-        <Match when={bots.loading && !bots()}>
-          <p class="muted">Loading…</p>
-        </Match>
+      <ResourceSwitch of={bots} errorTitle="Could not load bots." onRetry={refetch}>
         <Match when={bots()?.length === 0}>
           <EmptyState title="No bots yet" icon="⚙">
             <p>A bot combines an ensemble of ONNX models (one per timeframe), strategy rules and risk settings, and trades on a paper account or through a connector.</p>
@@ -35,40 +30,24 @@ export default function Bots() {
           </EmptyState>
         </Match>
         <Match when={bots()}>
-          <div class="table-wrap card">
-            <table class="table" data-testid="bot-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Symbol</th>
-                  <th scope="col">Ensemble</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Threshold</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={bots()}>
-                  {(b) => (
-                    <tr data-testid="bot-row">
-                      <th scope="row" class="plain">
-                        <A href={`/bots/${b.id}`}>{b.name}</A>
-                      </th>
-                      <td>{b.symbol}</td>
-                      <td>{b.config.ensemble.models.map((m) => `${m.timeframe} ${m.weight}`).join(" · ")}</td>
-                      <td>{b.target}</td>
-                      <td>{b.config.execution.confidenceThreshold}</td>
-                      <td>
-                        <span class={`pill ${b.active ? "pill-ok" : "pill-idle"}`}>{b.active ? "active" : "inactive"}</span>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable card testid="bot-table" columns={["Name", "Symbol", "Ensemble", "Target", "Threshold", "State"]} each={bots()}>
+            {(b) => (
+              <tr data-testid="bot-row">
+                <th scope="row" class="plain">
+                  <A href={`/bots/${b.id}`}>{b.name}</A>
+                </th>
+                <td>{b.symbol}</td>
+                <td>{b.config.ensemble.models.map((m) => `${m.timeframe} ${m.weight}`).join(" · ")}</td>
+                <td>{b.target}</td>
+                <td>{b.config.execution.confidenceThreshold}</td>
+                <td>
+                  <span class={`pill ${b.active ? "pill-ok" : "pill-idle"}`}>{b.active ? "active" : "inactive"}</span>
+                </td>
+              </tr>
+            )}
+          </DataTable>
         </Match>
-      </Switch>
+      </ResourceSwitch>
     </>
   );
 }
