@@ -54,22 +54,21 @@ const C = {
 /** [column, neutral value] pairs, resolved once. */
 const NEUTRAL_COLS = Object.entries(NEUTRAL).map(([k, v]) => [featureIndex(k), v] as const);
 
-function rollingStd(x: Float64Array, window: number, t: number): number {
+function rollingMean(x: Float64Array, window: number, t: number): number {
   let s = 0;
   for (let k = t - window + 1; k <= t; k++) s += x[k]!;
-  const m = s / window;
+  return s / window;
+}
+
+function rollingStd(x: Float64Array, window: number, t: number, m = rollingMean(x, window, t)): number {
   let v = 0;
   for (let k = t - window + 1; k <= t; k++) v += (x[k]! - m) ** 2;
   return Math.sqrt(v / (window - 1));
 }
 
 function rollingZ(x: Float64Array, window: number, t: number): number {
-  let s = 0;
-  for (let k = t - window + 1; k <= t; k++) s += x[k]!;
-  const m = s / window;
-  let v = 0;
-  for (let k = t - window + 1; k <= t; k++) v += (x[k]! - m) ** 2;
-  const sd = Math.sqrt(v / (window - 1));
+  const m = rollingMean(x, window, t);
+  const sd = rollingStd(x, window, t, m);
   return sd > 0 ? (x[t]! - m) / sd : 0;
 }
 
