@@ -14,9 +14,9 @@ import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
 import { PaperEngine } from "../paper/engine";
 import type { Bar as PaperBar, CloseReason } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
-import { groupPasses } from "../strategy/evaluate";
 import { checkedPaperBar } from "./bar-check";
-import { clientOrderId, trustedIntent, trustedMid } from "./order-check";
+import { compileRowRule } from "./rule-rows";
+import { ClientOrderIds, trustedIntent, trustedMid } from "./order-check";
 import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
 
@@ -208,6 +208,10 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const equity = new Float64Array(nBars);
   const sizing = opts.sizingBalance ?? "account";
   const snaps = new SnapshotBuffer(strategyNames(config.strategy));
+  const ids = new ClientOrderIds(botId);
+  // Rules mode: the strategy's groups read straight from the decision series (= groupPasses on snaps.fill).
+  const buyAt = config.strategy.buy ? compileRowRule(config.strategy.buy, dSeries.features, dSeries.bars) : null;
+  const sellAt = config.strategy.sell ? compileRowRule(config.strategy.sell, dSeries.features, dSeries.bars) : null;
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
@@ -321,10 +325,10 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
 
     if (setup.mode.kind === "rules") {
       if (!strategyOk) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` } : null;
-      const snap = snaps.fill(fm, dSeries.bars, jd);
-      // Verdicts only: the rule texts of evaluateGroup are never shown for rules-mode bars.
-      const buy = config.strategy.buy ? groupPasses(config.strategy.buy, snap) : false;
-      const sell = config.strategy.sell ? groupPasses(config.strategy.sell, snap) : false;
+      // Verdicts only (groupPasses on the snapshot of jd, jd - 1): the rule texts of evaluateGroup
+      // are never shown for rules-mode bars.
+      const buy = buyAt ? buyAt(jd) : false;
+      const sell = sellAt ? sellAt(jd) : false;
       if (buy === sell) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" } : null;
       side = buy ? "BUY" : "SELL";
       direction = side;
@@ -354,10 +358,10 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     }
     if (!side || !planned) return decisions ? { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason } : null;
 
-    const cid = clientOrderId(botId, c);
+    const cid = ids.id(c);
     const intent = { side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid };
     // Validated here once (same answer as submit's parse); anything unusual takes submit's own path.
-    const order = trustedIntent(intent);
+    const order = trustedIntent(intent, ids.valid(cid, c));
     const mid = trustedMid(nextOpen);
     const r = order && mid ? paper.submitTrusted(order, { time: T, price: mid }) : paper.submit(intent, { time: T, price: { mid: nextOpen } });
     if (r.status !== "filled") {

@@ -5,11 +5,15 @@ import { checkGates, gateBlock, gateMessage, type GateCounts, type GateResult } 
 import { PaperEngine } from "../paper/engine";
 import { BarSchema, PriceInputSchema, type Bar } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
-import { OrderIntentSchema } from "../protocol/orders";
+import { ClientOrderIdSchema, OrderIntentSchema } from "../protocol/orders";
 import { evaluateGroup, groupPasses, type Snapshot } from "../strategy/evaluate";
 import type { Rule, RuleNode } from "../strategy/schema";
 import { checkedPaperBar, isPaperBar } from "./bar-check";
-import { clientOrderId, trustedIntent, trustedMid, type MarketIntent } from "./order-check";
+import { compileRowRule } from "./rule-rows";
+import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
+import { FEATURE_SCHEMA } from "../features/schema";
+import type { FeatureMatrix } from "../features/compute";
+import { ClientOrderIds, trustedIntent, trustedMid, type MarketIntent } from "./order-check";
 
 // Real indicator names; ret_1 is never in the snapshot (a missing value).
 const NAMES = ["rsi_14", "macd", "close", "ret_1"] as const;
@@ -156,11 +160,21 @@ describe("the backtester's orders: trustedIntent/trustedMid = the schemas' outpu
       if (got) expect(got).toStrictEqual(want.data);
     }
   });
-  it("clientOrderId", () => {
+  it("ClientOrderIds: `${botId}:${c}`, valid only when ClientOrderIdSchema accepts it", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 53 - 1 }), fc.integer({ min: 1_500_000_000_000, max: 2_000_000_000_000 }), fc.constantFrom(0, 999_999, 1e6, 1e6 + 1, 2e15 - 1, 2e15, -5, 1.5, NaN, 1e21)), fc.constantFrom("backtest", "bot-1", ""), (c, bot) => {
-        expect(clientOrderId(bot, c)).toBe(`${bot}:${c}`);
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 2 ** 53 - 1 }), fc.integer({ min: 1_500_000_000_000, max: 2_000_000_000_000 }), fc.constantFrom(0, 999_999, 1e6, 1e6 + 1, 2e15 - 1, 2e15, -5, 1.5, NaN, 1e21)),
+        fc.oneof(fc.constantFrom("backtest", "bot-1", "", "a b", "x".repeat(50), "2b4c1d3e-0000-4000-8000-000000000000"), fc.string({ maxLength: 60 })),
+        (c, bot) => {
+          const ids = new ClientOrderIds(bot);
+          const id = ids.id(c);
+          expect(id).toBe(`${bot}:${c}`);
+          if (ids.valid(id, c)) expect(ClientOrderIdSchema.safeParse(id).success).toBe(true);
+          if (/^[\w.-]*$/.test(bot) && Number.isSafeInteger(c) && c >= 0 && id.length <= 64) expect(ids.valid(id, c)).toBe(true);
+          const o: MarketIntent = { side: "BUY", symbol: "USDCHF", volume: 0.1, sl: 0.9, tp: 1.1, client_order_id: id };
+          if (ids.valid(id, c)) expect(trustedIntent(o, true)).toStrictEqual(OrderIntentSchema.parse(o));
+        },
+      ),
       { numRuns: 20_000 },
     );
   });
@@ -224,5 +238,41 @@ describe("PaperEngine.submitTrusted / processTrustedBar answer like submit / pro
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("compileRowRule(g, series)(k) = groupPasses(g, SnapshotBuffer.fill(series, k))", () => {
+  // Real feature names (some adjacent columns), prices, and a name that is neither.
+  const names = ["rsi_14", "macd", "macd_signal", "ret_1", "close", "open", "high", "low", "nope"] as const;
+  const leaf = fc.record({
+    indicator: fc.constantFrom(...names),
+    op: fc.constantFrom("<", "<=", ">", ">=", "crosses_above", "crosses_below"),
+    value: fc.oneof(fc.constantFrom(0, 1, 30, -1), fc.double({ min: -100, max: 100, noNaN: true }), fc.record({ indicator: fc.constantFrom(...names) })),
+  }) as unknown as fc.Arbitrary<Rule>;
+  const { tree } = fc.letrec<{ tree: RuleNode }>((tie) => ({
+    tree: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      fc.record({ all: fc.array(tie("tree"), { minLength: 0, maxLength: 4 }) }),
+      fc.record({ any: fc.array(tie("tree"), { minLength: 0, maxLength: 4 }) }),
+    ) as fc.Arbitrary<RuleNode>,
+  }));
+  // Few distinct values so ties and crosses happen; NaN and infinities are missing readings.
+  const v = fc.oneof(fc.constantFrom(0, 1, 30, -1, NaN, Infinity, -Infinity), fc.double({ min: -100, max: 100, noNaN: true }));
+  it("on random trees over random rows (ties, NaN, Infinity, unknown names, OHLC)", () => {
+    const F = FEATURE_SCHEMA.names.length;
+    let passed = 0;
+    fc.assert(
+      fc.property(tree, fc.array(fc.tuple(fc.array(v, { minLength: F, maxLength: F }), v, v, v, v), { minLength: 2, maxLength: 4 }), fc.nat(), (g, rows, pick) => {
+        const fm: FeatureMatrix = { values: Float64Array.from(rows.flatMap((r) => r[0])), stride: F, count: rows.length, validFrom: 0, times: rows.map((_, i) => i) };
+        const bars = rows.map((r, i) => ({ time: i, open: r[1], high: r[2], low: r[3], close: r[4] }));
+        const k = 1 + (pick % (rows.length - 1));
+        const want = groupPasses(g, new SnapshotBuffer(strategyNames({ buy: g, sell: null } as never)).fill(fm, bars, k));
+        if (want) passed++;
+        expect(compileRowRule(g, fm, bars)(k)).toBe(want);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(passed).toBeGreaterThan(300);
   });
 });

@@ -21,8 +21,11 @@ const SYMBOL = /^[A-Za-z0-9._#-]{2,32}$/;
 const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
 const price = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x > 0;
 
-/** OrderIntentSchema.parse(o) when this is sure it succeeds, else null (then use submit). */
-export function trustedIntent(o: MarketIntent): OrderIntent | null {
+/**
+ * OrderIntentSchema.parse(o) when this is sure it succeeds, else null (then use submit).
+ * `idChecked`: o.client_order_id came from clientOrderId() with ids.valid true (checked there once).
+ */
+export function trustedIntent(o: MarketIntent, idChecked = false): OrderIntent | null {
   if (o.side !== "BUY" && o.side !== "SELL") return null;
   if (typeof o.symbol !== "string" || !SYMBOL.test(o.symbol)) return null;
   if (!price(o.volume) || o.volume > 10_000) return null;
@@ -30,7 +33,7 @@ export function trustedIntent(o: MarketIntent): OrderIntent | null {
   if (o.tp !== null && !price(o.tp)) return null;
   if (o.sl !== null && o.tp !== null && !(o.side === "BUY" ? o.sl < o.tp : o.sl > o.tp)) return null;
   const id = o.client_order_id;
-  if (typeof id !== "string" || id.length < 1 || id.length > 64 || !CLIENT_ID.test(id)) return null;
+  if (!idChecked && (typeof id !== "string" || id.length < 1 || id.length > 64 || !CLIENT_ID.test(id))) return null;
   // The schema's output: its transform spreads the rest, then volume, sl, tp.
   return { side: o.side, symbol: o.symbol, client_order_id: id, volume: o.volume, sl: o.sl, tp: o.tp };
 }
@@ -41,19 +44,35 @@ export function trustedMid(mid: number): PriceInput | null {
 }
 
 /**
- * `${botId}:${c}`, the live cycle's client order id for a decision at c, built from two small
- * integers when c is a whole number of ms (a double's shortest decimal form costs ~1 us per trade).
+ * The backtester's client order ids: `${botId}:${c}` for a decision at c (the live cycle's), built
+ * from two small integers when c is a whole number of ms (a double's shortest decimal form costs
+ * ~1 us per order), and whether such an id surely passes ClientOrderIdSchema: the prefix is
+ * checked once, the rest is digits, the length is counted.
  */
-export function clientOrderId(botId: string, c: number): string {
-  if (!(Number.isSafeInteger(c) && c >= 1e6 && c < 2e15)) return `${botId}:${c}`;
-  let hi = Math.floor(c / 1e6);
-  let lo = c - hi * 1e6; // exact: integers below 2^53
-  if (lo < 0) {
-    hi -= 1;
-    lo += 1e6;
-  } else if (lo >= 1e6) {
-    hi += 1;
-    lo -= 1e6;
+export class ClientOrderIds {
+  private readonly prefix: string;
+  private readonly prefixOk: boolean;
+  constructor(botId: string) {
+    this.prefix = `${botId}:`;
+    this.prefixOk = CLIENT_ID.test(this.prefix);
   }
-  return `${botId}:${hi}${String(1e6 + lo).slice(1)}`;
+
+  id(c: number): string {
+    if (!(Number.isSafeInteger(c) && c >= 1e6 && c < 2e15)) return `${this.prefix}${c}`;
+    let hi = Math.floor(c / 1e6);
+    let lo = c - hi * 1e6; // exact: integers below 2^53
+    if (lo < 0) {
+      hi -= 1;
+      lo += 1e6;
+    } else if (lo >= 1e6) {
+      hi += 1;
+      lo -= 1e6;
+    }
+    return `${this.prefix}${hi}${String(1e6 + lo).slice(1)}`;
+  }
+
+  /** id (from this.id(c)) passes ClientOrderIdSchema. */
+  valid(id: string, c: number): boolean {
+    return this.prefixOk && Number.isSafeInteger(c) && c >= 0 && id.length <= 64;
+  }
 }

@@ -488,14 +488,20 @@ export class PaperEngine {
   private remember(clientOrderId: string, given: OrderResult): void {
     // Own copy: the caller may decorate the returned event; the remembered answer must not change.
     const result = copyResult(given);
-    this.s.orders.push({ clientOrderId, result });
+    const orders = this.s.orders;
+    orders.push({ clientOrderId, result });
     this.orderIndex.set(clientOrderId, result);
-    if (this.s.orders.length <= this.s.settings.maxRememberedOrders) return;
-    const open = new Set(this.s.positions.map((p) => p.clientOrderId));
-    while (this.s.orders.length > this.s.settings.maxRememberedOrders) {
-      const i = this.s.orders.findIndex((o) => !open.has(o.clientOrderId));
+    const max = this.s.settings.maxRememberedOrders;
+    if (orders.length <= max) return;
+    // Forget the oldest results of orders without an open position. (A few open positions: a
+    // scan is cheaper than building a set on every order.)
+    const positions = this.s.positions;
+    const ids = positions.length > 8 ? new Set(positions.map((p) => p.clientOrderId)) : null;
+    const isOpen = (id: string) => (ids ? ids.has(id) : positions.some((p) => p.clientOrderId === id));
+    while (orders.length > max) {
+      const i = orders.findIndex((o) => !isOpen(o.clientOrderId));
       if (i < 0) break;
-      const gone = this.s.orders.splice(i, 1)[0];
+      const gone = i === 0 ? orders.shift() : orders.splice(i, 1)[0];
       if (gone) this.orderIndex.delete(gone.clientOrderId);
     }
   }
