@@ -332,13 +332,7 @@ export class PaperEngine {
   }
 
   private open(o: OrderIntent, time: number, price: PriceInput): OrderResult {
-    const reject = (reason: RejectReason, message: string, details?: Record<string, number>): OrderResult => ({
-      status: "rejected",
-      clientOrderId: o.client_order_id,
-      reason,
-      message,
-      ...(details ? { details } : {}),
-    });
+    const reject = (reason: RejectReason, message: string, details?: Record<string, number>) => rejection(o.client_order_id, reason, message, details);
     const spec = this.s.settings.instruments[o.symbol];
     if (!spec) return reject("unknown_symbol", `${o.symbol} is not tradable on this account`);
     if (o.volume < spec.minLot - 1e-12 || o.volume > spec.maxLot + 1e-12 || !isWholeLotSteps(o.volume, spec)) {
@@ -352,7 +346,7 @@ export class PaperEngine {
     const rate = quoteToAccountRate(spec, this.s.settings.accountCurrency, fill);
     if (rate === undefined) return reject("no_conversion_rate", `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`);
     // Mark open positions with this quote before judging free margin.
-    this.s.lastQuotes[spec.symbol] = { bid: q.bid, ask: q.ask, time };
+    this.setQuote(spec.symbol, q.bid, q.ask, time);
     const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
     const free = this.freeMargin();
     if (margin > free) return reject("insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
@@ -569,6 +563,11 @@ function surelyNoExit(p: Position, bar: Bar, d: number, step: number): boolean {
   if (p.sl !== null && !(open + step < p.sl && high + step < p.sl)) return false;
   if (p.tp !== null && !(open - step > p.tp && low - step > p.tp)) return false;
   return true;
+}
+
+/** A rejected order's result (details only when given). */
+function rejection(clientOrderId: string, reason: RejectReason, message: string, details?: Record<string, number>): OrderResult {
+  return details ? { status: "rejected", clientOrderId, reason, message, details } : { status: "rejected", clientOrderId, reason, message };
 }
 
 const byOpening = (a: Position, b: Position) => a.openTime - b.openTime || a.seq - b.seq;
