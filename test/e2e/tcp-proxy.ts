@@ -15,6 +15,10 @@ export class TcpProxy {
   async start(): Promise<number> {
     this.server = createServer((inbound) => {
       const outbound = connect({ port: this.targetPort, host: "127.0.0.1" });
+      // No Nagle: a forwarder that batches small writes behind delayed ACKs adds tens of ms per
+      // frame that no real network path between connector and edge would.
+      inbound.setNoDelay(true);
+      outbound.setNoDelay(true);
       const pair: [Socket, Socket] = [inbound, outbound];
       this.pairs.add(pair);
       const drop = () => {
