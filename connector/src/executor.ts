@@ -88,22 +88,23 @@ export class Executor {
   }
 
   private finish(i: Instruction, result: TradeResult): void {
-    this.d.journal.recordResult(result);
+    const err: TradeErrorFrame | undefined =
+      !result.ok && result.error
+        ? {
+            type: "TRADE_ERROR",
+            id: `err:${i.command_id}`,
+            command_id: i.command_id,
+            client_order_id: i.client_order_id,
+            action: resultAction(i),
+            error: result.error,
+            at: result.executed_at,
+            ...(i.kind === "open" ? { symbol: i.symbol } : {}),
+          }
+        : undefined;
+    // One journal step (one write, one sync) for the result and its TRADE_ERROR, then both go out.
+    this.d.journal.recordResult(result, err);
     this.d.emit(result);
-    if (!result.ok && result.error) {
-      const err: TradeErrorFrame = {
-        type: "TRADE_ERROR",
-        id: `err:${i.command_id}`,
-        command_id: i.command_id,
-        client_order_id: i.client_order_id,
-        action: resultAction(i),
-        error: result.error,
-        at: result.executed_at,
-        ...(i.kind === "open" ? { symbol: i.symbol } : {}),
-      };
-      this.d.journal.enqueue(err);
-      this.d.emit(err);
-    }
+    if (err) this.d.emit(err);
     const what = result.ok ? `ok ticket ${result.ticket ?? "-"}${result.recovered ? " (recovered)" : ""}` : `failed: ${result.error?.code} ${result.error?.message}`;
     this.d.log.info(`${i.source} ${i.command_id} (${i.client_order_id}) ${what}`);
   }

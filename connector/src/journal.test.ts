@@ -80,3 +80,32 @@ it("compaction keeps what matters and drops answered, acked, long-expired comman
   expect(readFileSync(join(dir, "journal.jsonl"), "utf8")).not.toContain('"old"');
   k.close();
 });
+
+it("one step per change: a failed result and its TRADE_ERROR are one write; superseding is one write", () => {
+  const j = new Journal({ dir });
+  j.recordCommand(instr("f"));
+  const failed: TradeResult = { ...result("f"), ok: false, ticket: undefined, price: undefined, error: { code: "rejected", message: "no money" } };
+  j.recordResult(failed, { type: "TRADE_ERROR", id: "err:f", command_id: "f", client_order_id: "co-f", action: "OPEN", error: failed.error!, at: 1 });
+  const upd = (id: string) => ({ type: "POSITIONS_UPDATE" as const, id, reason: "change" as const, positions: [], at: 1 });
+  j.enqueue(upd("p1"));
+  j.enqueue(upd("p2")); // ack p1 + out p2 on one line each, one write
+  j.close();
+  const lines = readFileSync(join(dir, "journal.jsonl"), "utf8").trim().split("\n");
+  expect(lines.map((l) => (JSON.parse(l) as { k: string }).k)).toEqual(["cmd", "res", "out", "out", "ack", "out"]);
+  const k = new Journal({ dir });
+  expect(k.command("f")?.result?.ok).toBe(false);
+  expect(k.unacked().map((f) => f.id)).toEqual(["res:f", "err:f", "p2"]);
+  k.close();
+});
+
+it("ACKs (written without a sync of their own) are read back after a reopen", () => {
+  const j = new Journal({ dir });
+  j.recordCommand(instr("a"));
+  j.recordResult(result("a"));
+  expect(j.ack(["res:a", "res:unknown"])).toBe(1);
+  j.close();
+  const k = new Journal({ dir });
+  expect(k.unacked()).toEqual([]);
+  expect(k.command("a")?.result?.ticket).toBe("42");
+  k.close();
+});

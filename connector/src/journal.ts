@@ -1,16 +1,19 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { PositionsUpdateSchema, TradeErrorFrameSchema, TradeResultSchema } from "../../core/protocol/connector";
 import { InstructionSchema, type Instruction } from "./instructions";
 
 /**
- * The connector's on-disk memory, append-only JSON lines, fsync'ed before anything depending on
- * it leaves the process:
+ * The connector's on-disk memory, append-only JSON lines, made durable (fdatasync) before anything
+ * depending on it leaves the process — one write and one sync per step:
  *   cmd  a command was accepted (written BEFORE it goes to the broker)
  *   res  its final result (also an outbox entry until ACKed)
  *   out  another frame waiting for an ACK (TRADE_ERROR, POSITIONS_UPDATE)
- *   ack  ids the object acknowledged (or a POSITIONS_UPDATE superseded by a newer one)
+ *   ack  ids the object acknowledged (or a POSITIONS_UPDATE superseded by a newer one); written
+ *        without a sync of its own: nothing leaves the process because of it, and losing it in a
+ *        crash only re-sends frames the object already has (it dedups by id). The next synced
+ *        append or compaction makes it durable too.
  * A command id with a `cmd` but no `res` is "in doubt" after a crash: the executor checks the
  * broker by client id before doing anything. Compaction rewrites the file (tmp + fsync + rename)
  * keeping in-doubt commands, unacked frames and results still inside the retention window.
@@ -96,11 +99,15 @@ export class Journal {
     }
   }
 
-  private append(rec: JournalRecord): void {
-    writeSync(this.fd, JSON.stringify(rec) + "\n");
-    fsyncSync(this.fd);
-    this.apply(rec);
-    if (++this.appended >= (this.opts.compactEvery ?? 5000)) this.compact();
+  /** One step: every record in one write, then one fdatasync (unless `sync` is false: acks only). */
+  private append(recs: readonly JournalRecord[], sync = true): void {
+    if (recs.length === 0) return;
+    const text = recs.length === 1 ? JSON.stringify(recs[0]) + "\n" : recs.map((r) => JSON.stringify(r) + "\n").join("");
+    writeAll(this.fd, text);
+    if (sync) fdatasyncSync(this.fd);
+    for (const rec of recs) this.apply(rec);
+    this.appended += recs.length;
+    if (this.appended >= (this.opts.compactEvery ?? 5000)) this.compact();
   }
 
   command(commandId: string): CommandEntry | undefined {
@@ -123,30 +130,33 @@ export class Journal {
   }
 
   recordCommand(instruction: Instruction): void {
-    this.append({ k: "cmd", at: (this.opts.now ?? Date.now)(), instruction });
+    this.append([{ k: "cmd", at: (this.opts.now ?? Date.now)(), instruction }]);
   }
 
-  recordResult(frame: ResultFrame): void {
-    this.append({ k: "res", frame });
+  /** The command's result, and (failures) the TRADE_ERROR that goes with it, in one step. */
+  recordResult(frame: ResultFrame, error?: Exclude<OutboxFrame, ResultFrame>): void {
+    this.append(error ? [{ k: "res", frame }, { k: "out", frame: error }] : [{ k: "res", frame }]);
   }
 
-  /** Queue a frame until ACKed. A new POSITIONS_UPDATE supersedes unacked older ones. */
+  /** Queue a frame until ACKed. A new POSITIONS_UPDATE supersedes unacked older ones (same step). */
   enqueue(frame: Exclude<OutboxFrame, ResultFrame>): void {
+    const recs: JournalRecord[] = [];
     if (frame.type === "POSITIONS_UPDATE") {
       const stale = [...this.outbox.values()].filter((f) => f.type === "POSITIONS_UPDATE").map((f) => f.id);
-      if (stale.length) this.append({ k: "ack", ids: stale });
+      if (stale.length) recs.push({ k: "ack", ids: stale });
     }
-    this.append({ k: "out", frame });
+    recs.push({ k: "out", frame });
+    this.append(recs);
   }
 
   /** Re-queue a result the object asked for again after having ACKed it. */
   requeue(frame: ResultFrame): void {
-    if (!this.outbox.has(frame.id)) this.append({ k: "res", frame });
+    if (!this.outbox.has(frame.id)) this.append([{ k: "res", frame }]);
   }
 
   ack(ids: readonly string[]): number {
     const known = ids.filter((id) => this.outbox.has(id));
-    if (known.length) this.append({ k: "ack", ids: known });
+    if (known.length) this.append([{ k: "ack", ids: known }], false);
     return known.length;
   }
 
@@ -176,7 +186,7 @@ export class Journal {
 
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, "w");
-    writeSync(fd, keep.map((r) => JSON.stringify(r) + "\n").join(""));
+    writeAll(fd, keep.map((r) => JSON.stringify(r) + "\n").join(""));
     fsyncSync(fd);
     closeSync(fd);
     closeSync(this.fd);
@@ -189,6 +199,12 @@ export class Journal {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** writeSync may write less than asked (rare on regular files): finish the line(s). */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 /** Make a rename durable; not supported on Windows (where NTFS journals the rename itself). */
