@@ -32,7 +32,9 @@ export class Connector {
   private statusTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
   private updateSeq = 0;
+  private latestPositions: { positions: RawPosition[]; at: number } | null = null;
   private fatal = false;
+  private stopped = false;
 
   constructor(
     readonly cfg: ConnectorConfig,
@@ -76,10 +78,14 @@ export class Connector {
         hooks.onFatal?.(`${err.code}: ${err.message}`);
       },
     });
+    // Deferred to the next turn and coalesced: the EA pushes positions right behind a trade's
+    // answer (often in the same TCP read), and the command's TRADE_RESULT (resolved in this turn's
+    // microtasks) should be journaled and sent first. A burst of pushes becomes one
+    // POSITIONS_UPDATE with the latest list (a newer one supersedes older ones anyway).
     this.broker.onPositionsChanged((positions) => {
-      const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(positions), at: this.now() };
-      this.journal.enqueue(frame);
-      this.link.send(frame);
+      const scheduled = this.latestPositions !== null;
+      this.latestPositions = { positions, at: this.now() };
+      if (!scheduled) setImmediate(() => this.publishPositions());
     });
     // Not journaled: a bar missed while the object was away comes back with the RATES_REQUEST it
     // sends on every AUTH_OK (the object upserts by bar time, so a repeat is harmless).
@@ -101,6 +107,7 @@ export class Connector {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.clearSessionTimers();
     this.executor.stop();
     this.link.stop();
@@ -110,6 +117,15 @@ export class Connector {
 
   get isFatal(): boolean {
     return this.fatal;
+  }
+
+  private publishPositions(): void {
+    const latest = this.latestPositions;
+    this.latestPositions = null;
+    if (!latest || this.stopped) return;
+    const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(latest.positions), at: latest.at };
+    this.journal.enqueue(frame);
+    this.link.send(frame);
   }
 
   private emit(frame: OutboxFrame): void {
