@@ -287,7 +287,7 @@ export class ConnectorHub implements ConnectorLink {
       this.seen.add(r.id, now);
     });
     sendAck(ws, [r.id]);
-    await this.deps.afterChange();
+    await this.afterApplied();
   }
 
   private async onTradeError(ws: WebSocket, e: TradeErrorFrame): Promise<void> {
@@ -303,7 +303,7 @@ export class ConnectorHub implements ConnectorLink {
       this.seen.add(e.id, core.clock());
     });
     sendAck(ws, [e.id]);
-    await this.deps.afterChange();
+    await this.afterApplied();
   }
 
   private async onPositions(ws: WebSocket, u: PositionsUpdate): Promise<void> {
@@ -314,7 +314,7 @@ export class ConnectorHub implements ConnectorLink {
       if (u.reason === "change") this.seen.add(u.id, core.clock());
     });
     if (u.reason === "change") sendAck(ws, [u.id]);
-    await this.deps.afterChange();
+    await this.afterApplied();
   }
 
   private onStatus(s: StatusUpdate): void {
@@ -334,6 +334,18 @@ export class ConnectorHub implements ConnectorLink {
       this.emitStatus(tx, true, null);
       this.seen.trim(core.clock());
     });
+    await this.deps.afterChange();
+  }
+
+  /**
+   * After a report was applied: the browser events and the ACK leave as soon as the object's own
+   * SQLite has committed the change (the output gate), and only then does the D1 outbox flush
+   * start. Awaiting the commit first keeps the flush's synchronous work (reading the outbox,
+   * building the D1 batch) from delaying that commit; the rows are in the outbox either way, and
+   * the alarm retries a flush that fails.
+   */
+  private async afterApplied(): Promise<void> {
+    await this.deps.ctx.storage.sync();
     await this.deps.afterChange();
   }
 
