@@ -36,6 +36,19 @@ const ok = Number.isFinite;
 function compileRule(r: Rule, fm: FeatureMatrix, bars: readonly Bar[]): RowRule {
   const L = getter(r.indicator, fm, bars);
   const op = r.op;
+  const j = NAMES.indexOf(r.indicator);
+  if (typeof r.value === "number" && j >= 0 && (op === "<" || op === "<=" || op === ">" || op === ">=")) {
+    // The common rule, a feature against a constant: read the column directly.
+    const c = r.value;
+    const v = fm.values;
+    const s = fm.stride;
+    switch (op) {
+      case "<": return (k) => { const a = v[k * s + j]!; return ok(a) && a < c; };
+      case "<=": return (k) => { const a = v[k * s + j]!; return ok(a) && a <= c; };
+      case ">": return (k) => { const a = v[k * s + j]!; return ok(a) && a > c; };
+      case ">=": return (k) => { const a = v[k * s + j]!; return ok(a) && a >= c; };
+    }
+  }
   if (typeof r.value === "number") {
     const c = r.value;
     switch (op) {
