@@ -20,6 +20,20 @@ export const SizingRequestSchema = z.discriminatedUnion("mode", [
 ]);
 export type SizingRequest = z.infer<typeof SizingRequestSchema>;
 
+const pos = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0;
+
+/**
+ * True when SizingRequestSchema surely accepts `r` unchanged (the backtest's hot path); anything
+ * else goes through the schema, so refusals keep zod's errors.
+ */
+export function isPlainSizingRequest(r: SizingRequest): boolean {
+  if (r.mode === "fixed") return pos(r.lots);
+  if (r.mode === "risk_pct") {
+    return pos(r.pct) && r.pct <= 100 && pos(r.balance) && pos(r.entry) && pos(r.sl) && (r.includeCommission === undefined || typeof r.includeCommission === "boolean");
+  }
+  return false;
+}
+
 export type SizingReason = "ok" | "rounded_down" | "clamped_to_max_lot" | "below_min_lot" | "no_conversion_rate";
 
 export interface Sizing {
@@ -41,7 +55,7 @@ export function sizePosition(
   accountCurrency = "USD",
   crossRates?: CrossRates,
 ): Sizing {
-  const r = SizingRequestSchema.parse(request);
+  const r = isPlainSizingRequest(request) ? request : SizingRequestSchema.parse(request);
   let raw: number;
   let perLotLoss = 0;
   if (r.mode === "fixed") {

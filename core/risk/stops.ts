@@ -34,6 +34,20 @@ export const StopsRequestSchema = z
   });
 export type StopsRequest = z.infer<typeof StopsRequestSchema>;
 
+const pos = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0;
+const posOpt = (v: unknown): boolean => v === undefined || pos(v);
+
+/**
+ * True when StopsRequestSchema surely accepts `r` unchanged (the hot path of backtests: thousands
+ * of plans per run). Anything else goes through the schema, so refusals keep zod's errors.
+ */
+export function isPlainStopsRequest(r: StopsRequest): boolean {
+  if ((r.side !== "BUY" && r.side !== "SELL") || !pos(r.entry) || !posOpt(r.riskReward)) return false;
+  if (r.mode === "atr") return pos(r.atr) && pos(r.slAtrMult) && posOpt(r.tpAtrMult) && (r.tpAtrMult !== undefined || r.riskReward !== undefined);
+  if (r.mode === "pips") return pos(r.slPips) && posOpt(r.tpPips) && (r.tpPips !== undefined || r.riskReward !== undefined);
+  return false;
+}
+
 export interface Stops {
   sl: number;
   tp: number;
@@ -43,7 +57,7 @@ export interface Stops {
 
 /** Levels are rounded to the instrument's tick; throws on a request that puts a level at or below 0. */
 export function computeStops(request: StopsRequest, spec: Pick<InstrumentSpec, "tickSize" | "digits" | "pipSize">): Stops {
-  const r = StopsRequestSchema.parse(request);
+  const r = isPlainStopsRequest(request) ? request : StopsRequestSchema.parse(request);
   const slDist = r.mode === "atr" ? r.atr * r.slAtrMult : r.slPips * spec.pipSize;
   const ownTp = r.mode === "atr" ? (r.tpAtrMult !== undefined ? r.atr * r.tpAtrMult : undefined) : r.tpPips !== undefined ? r.tpPips * spec.pipSize : undefined;
   const tpDist = ownTp ?? slDist * (r.riskReward as number);
