@@ -176,8 +176,8 @@ export class UserBot extends DurableObject<Env> {
   }
 
   /** Cron / trigger: run this user's due (force: all) active bots. */
-  async runCycles(args: { userId: string; firedAt: number; force?: boolean }): Promise<CycleResult[]> {
-    const results = await this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false });
+  async runCycles(args: { userId: string; firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]> {
+    const results = await this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false, bots: args.bots });
     this.shipMetrics();
     return results;
   }

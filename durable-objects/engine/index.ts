@@ -61,10 +61,12 @@ export class Engine {
   }
 
   /** Cron or trigger: run due (or, with force, all) active bots one after another, flush, re-arm the alarm. */
-  async runCycles(opts: { firedAt: number; force?: boolean }): Promise<CycleResult[]> {
+  async runCycles(opts: { firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]> {
     const userId = this.core.userId;
     if (!userId) return [];
-    const bots = await this.loadBots(userId);
+    // The cron passes the bots it just read for a group of users (one D1 query for the group).
+    if (opts.bots?.some((b) => b.userId !== userId)) throw new Error("runCycles: bots of another user");
+    const bots = opts.bots ?? (await this.loadBots(userId));
     this.runner.syncBots(bots);
     const results: CycleResult[] = [];
     for (const bot of bots) {
