@@ -21,10 +21,13 @@ runWithCycleWorker(async (worker) => {
   // Measurement fix: the receipts used to be taken by all 1,000 sockets in this one thread, so the
   // k-th socket's timestamp also counted the bench client's own work (inflate, ws framing, JSON) on
   // the k-1 frames read before it; with permessage-deflate on (as browsers negotiate it) that was
-  // 50-250 ms of Node CPU per round, most of the "p99". Real browsers read in parallel on their own
-  // machines. The sockets are now spread over worker threads, each stamping receipts on the shared
-  // epoch clock (performance.timeOrigin + now). The 2 cores are still shared by these threads,
-  // workerd and wrangler's dev proxy, so this remains an upper bound, not a browser's view.
+  // 20-250 ms of Node CPU per round, a large share of the "p99" when the machine is loaded (at load
+  // ~2, alternating runs of the old and this client gave about the same p99, 90-145 ms). Real
+  // browsers read in parallel on their own machines. The sockets are now spread over worker
+  // threads, each stamping receipts on the shared epoch clock (performance.timeOrigin + now). The 2
+  // cores are still shared by these threads, workerd and wrangler's dev proxy, so this remains an
+  // upper bound, not a browser's view. Not offering deflate (BENCH_DEFLATE=0) halved the p99 in a
+  // back-to-back pair (48 vs 99 ms): the object's runtime compresses each frame once per socket.
   const arrivals = new Map<number, number[]>();
   const threads: Worker[] = [];
   await Promise.all(
