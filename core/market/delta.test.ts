@@ -69,6 +69,14 @@ describe("Delta Exchange candles against fixtures served on 127.0.0.1", () => {
     });
   });
 
+  it("maps a body recorded from the live API (every field a string, time included) to a bar", async () => {
+    const { src } = client("recorded", { now: () => Date.UTC(2024, 2, 13, 12, 5) });
+    const r = await src.getBars({ symbol: "BTC_USDT", timeframe: "1h", count: 1 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.bars).toEqual([{ time: 1710327600_000, open: 73243, high: 73394, low: 73243, close: 73381, volume: 0.0076549999999999995 }]);
+  });
+
   it("a gap inside the range is reason 'gap' (or reported issues with onGap: allow)", async () => {
     const r = await client("gap").src.getBars(req);
     expect(r).toMatchObject({ ok: false, reason: "gap", source: "delta" });

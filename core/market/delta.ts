@@ -18,8 +18,11 @@ export const DELTA_BASE_URLS = { global: "https://api.delta.exchange", india: "h
 export const DELTA_MAX_CANDLES = 2000;
 
 const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/).transform(Number)]);
+// Live responses carry every field as a string (time too), e.g. {"time":"1710327600","open":"73243",...};
+// the docs' samples show numbers. Both are accepted.
+const epochSeconds = z.union([z.number().int(), z.string().regex(/^\d{1,12}$/).transform(Number)]);
 export const DeltaCandleSchema = z.object({
-  time: z.number().int(),
+  time: epochSeconds,
   open: num,
   high: num,
   low: num,
