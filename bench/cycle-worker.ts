@@ -4,6 +4,7 @@
 import { PaperEngine } from "../core/paper/engine";
 import type { Prediction } from "../core/protocol/prediction";
 import { UserBot } from "../durable-objects/user-bot";
+export { MetricsObject } from "../durable-objects/metrics";
 import type { BotRef } from "../durable-objects/engine/prediction-port";
 import { runCron } from "../worker/cron";
 import type { Env } from "../worker/env";
