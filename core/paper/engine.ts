@@ -73,8 +73,6 @@ interface Quote {
  */
 export class PaperEngine {
   private readonly orderIndex = new Map<string, OrderResult>();
-  private lastDayStart = NaN;
-  private lastDay = "";
 
   private constructor(private readonly s: PaperState) {
     for (const o of s.orders) this.orderIndex.set(o.clientOrderId, o.result);
@@ -127,18 +125,14 @@ export class PaperEngine {
   }
 
   account(): AccountSnapshot {
-    const marks = this.positions();
-    const unrealized = roundMoney(marks.reduce((a, m) => a + m.unrealizedPnl, 0));
-    const marginUsed = roundMoney(this.s.positions.reduce((a, p) => a + p.margin, 0));
-    const equity = roundMoney(this.s.balance + unrealized);
-    // freeMargin() computes the same number without the marks and the ledger copy: keep them in step.
+    const { unrealized, marginUsed, equity, freeMargin } = this.totals();
     return {
       currency: this.s.settings.accountCurrency,
       balance: this.s.balance,
       equity,
       unrealizedPnl: unrealized,
       marginUsed,
-      freeMargin: roundMoney(equity - marginUsed),
+      freeMargin,
       marginLevel: marginUsed > 0 ? Number(((equity / marginUsed) * 100).toFixed(2)) : null,
       openPositions: this.s.positions.length,
       dailyRealized: { ...this.s.dailyRealized },
@@ -348,7 +342,7 @@ export class PaperEngine {
     // Mark open positions with this quote before judging free margin.
     this.setQuote(spec.symbol, q.bid, q.ask, time);
     const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
-    const free = this.freeMargin();
+    const free = this.totals().freeMargin;
     if (margin > free) return reject("insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
     const commission = roundMoney(commissionPerSide(spec, o.volume, fill, rate));
     this.book(time, -commission);
@@ -453,28 +447,18 @@ export class PaperEngine {
     return null;
   }
 
-  /** account().freeMargin, same sums and rounding, without marks or the daily ledger copy. */
-  private freeMargin(): number {
-    let unrealized = 0;
+  /** The account's sums (what account() reports; the margin check reads freeMargin) without building marks. */
+  private totals(): { unrealized: number; marginUsed: number; equity: number; freeMargin: number } {
     let margin = 0;
-    for (const p of this.s.positions) unrealized += this.unrealizedOf(p);
     for (const p of this.s.positions) margin += p.margin;
-    const equity = roundMoney(this.s.balance + roundMoney(unrealized));
-    return roundMoney(equity - roundMoney(margin));
-  }
-
-  /** utcDay(time), remembered for the last day seen (toISOString is slow; fills cluster by day). */
-  private dayKey(time: number): string {
-    const start = Math.floor(time / 86_400_000) * 86_400_000;
-    if (start !== this.lastDayStart) {
-      this.lastDayStart = start;
-      this.lastDay = utcDay(time);
-    }
-    return this.lastDay;
+    const unrealized = roundMoney(this.unrealizedSum());
+    const marginUsed = roundMoney(margin);
+    const equity = roundMoney(this.s.balance + unrealized);
+    return { unrealized, marginUsed, equity, freeMargin: roundMoney(equity - marginUsed) };
   }
 
   private book(time: number, amount: number): void {
-    const day = this.dayKey(time);
+    const day = utcDay(time);
     this.s.balance = roundMoney(this.s.balance + amount);
     this.s.dailyRealized[day] = roundMoney((this.s.dailyRealized[day] ?? 0) + amount);
   }
