@@ -307,9 +307,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const counts = { lastAt: lastExec, today, openPositions: openTrades.size };
     const blocked = gateBlock(config, counts, c);
     if (blocked !== null) {
-      if (blocked === "cooldown") gated.cooldown++;
-      else if (blocked === "daily_limit") gated.daily_limit++;
-      else gated.max_open_positions++;
+      gated[blocked]++;
       return decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null;
     }
     const fm = dSeries.features;
