@@ -6,7 +6,7 @@ import { PaperEngine } from "../paper/engine";
 import { BarSchema, PriceInputSchema, type Bar } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
 import { ClientOrderIdSchema, OrderIntentSchema } from "../protocol/orders";
-import { evaluateGroup, groupPasses, type Snapshot } from "../strategy/evaluate";
+import { evaluateGroup } from "../strategy/evaluate";
 import type { Rule, RuleNode } from "../strategy/schema";
 import { checkedPaperBar, isPaperBar } from "./bar-check";
 import { compileRowRule } from "./rule-rows";
@@ -14,40 +14,6 @@ import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
 import { FEATURE_SCHEMA } from "../features/schema";
 import type { FeatureMatrix } from "../features/compute";
 import { ClientOrderIds, trustedIntent, trustedMid, type MarketIntent } from "./order-check";
-
-// Real indicator names; ret_1 is never in the snapshot (a missing value).
-const NAMES = ["rsi_14", "macd", "close", "ret_1"] as const;
-const num = fc.oneof(fc.constantFrom(0, 1, -1, 30, NaN, Infinity), fc.double({ min: -100, max: 100, noNaN: true }));
-const values = fc.record({ rsi_14: num, macd: num, close: num }) as fc.Arbitrary<Record<string, number>>;
-const rule: fc.Arbitrary<Rule> = fc.record({
-  indicator: fc.constantFrom(...NAMES),
-  op: fc.constantFrom("<", "<=", ">", ">=", "crosses_above", "crosses_below"),
-  value: fc.oneof(fc.double({ min: -100, max: 100, noNaN: true }), fc.record({ indicator: fc.constantFrom(...NAMES) })),
-}) as unknown as fc.Arbitrary<Rule>;
-const { node } = fc.letrec<{ node: RuleNode }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    rule,
-    fc.record({ all: fc.array(tie("node"), { minLength: 1, maxLength: 3 }) }),
-    fc.record({ any: fc.array(tie("node"), { minLength: 1, maxLength: 3 }) }),
-  ) as fc.Arbitrary<RuleNode>,
-}));
-
-describe("groupPasses = evaluateGroup(...).passed", () => {
-  it("on random rule trees and snapshots (NaN, Infinity, missing names, crosses)", () => {
-    let passed = 0;
-    fc.assert(
-      fc.property(node, values, values, (g, current, previous) => {
-        const s: Snapshot = { current, previous };
-        const want = evaluateGroup(g as never, s).passed;
-        if (want) passed++;
-        expect(groupPasses(g, s)).toBe(want);
-      }),
-      { numRuns: 3000 },
-    );
-    expect(passed).toBeGreaterThan(100); // both answers occur
-  });
-});
 
 describe("isPaperBar accepts exactly what the paper engine's BarSchema accepts", () => {
   const price = fc.oneof(fc.constantFrom(0, -1, NaN, Infinity, 1e-9), fc.double({ min: 0.5, max: 2, noNaN: true }));
@@ -241,7 +207,7 @@ describe("PaperEngine.submitTrusted / processTrustedBar answer like submit / pro
   });
 });
 
-describe("compileRowRule(g, series)(k) = groupPasses(g, SnapshotBuffer.fill(series, k))", () => {
+describe("compileRowRule(g, series)(k) = evaluateGroup(g, SnapshotBuffer.fill(series, k)).passed", () => {
   // Real feature names (some adjacent columns), prices, and a name that is neither.
   const names = ["rsi_14", "macd", "macd_signal", "ret_1", "close", "open", "high", "low", "nope"] as const;
   const leaf = fc.record({
@@ -267,7 +233,7 @@ describe("compileRowRule(g, series)(k) = groupPasses(g, SnapshotBuffer.fill(seri
         const fm: FeatureMatrix = { values: Float64Array.from(rows.flatMap((r) => r[0])), stride: F, count: rows.length, validFrom: 0, times: rows.map((_, i) => i) };
         const bars = rows.map((r, i) => ({ time: i, open: r[1], high: r[2], low: r[3], close: r[4] }));
         const k = 1 + (pick % (rows.length - 1));
-        const want = groupPasses(g, new SnapshotBuffer(strategyNames({ buy: g, sell: null } as never)).fill(fm, bars, k));
+        const want = evaluateGroup(g as never, new SnapshotBuffer(strategyNames({ buy: g, sell: null } as never)).fill(fm, bars, k)).passed;
         if (want) passed++;
         expect(compileRowRule(g, fm, bars)(k)).toBe(want);
       }),

@@ -86,33 +86,6 @@ function evalNode(n: RuleNode, s: Snapshot, checks: RuleCheck[]): NodeResult {
   return { passed: results.some((r) => r.passed), failure: () => `none of [${results.map((r) => r.failure()).join(" | ")}]` };
 }
 
-function rulePasses(r: Rule, s: Snapshot): boolean {
-  const rightName = typeof r.value === "number" ? undefined : r.value.indicator;
-  const left = read(s.current, r.indicator);
-  const right = rightName === undefined ? (r.value as number) : read(s.current, rightName);
-  if (left === null || right === null) return false;
-  if (r.op !== "crosses_above" && r.op !== "crosses_below") return compare(r.op, left, right);
-  const pl = read(s.previous, r.indicator);
-  const pr = rightName === undefined ? (r.value as number) : read(s.previous, rightName);
-  if (pl === null || pr === null) return false;
-  return r.op === "crosses_above" ? pl <= pr && left > right : pl >= pr && left < right;
-}
-
-/**
- * Only whether a group passes: the same verdict as evaluateGroup(...).passed without the checks
- * list or any text (the backtester asks this on every bar). Rules are pure reads, so stopping at
- * the first deciding child gives the same answer as evaluating them all.
- */
-export function groupPasses(n: RuleNode, s: Snapshot): boolean {
-  if (isRule(n)) return rulePasses(n, s);
-  if ("all" in n) {
-    for (const c of n.all) if (!groupPasses(c, s)) return false;
-    return true;
-  }
-  for (const c of n.any) if (groupPasses(c, s)) return true;
-  return false;
-}
-
 /** Evaluates a rule group on its own (for previews and backtests). */
 export function evaluateGroup(group: RuleGroup, snapshot: Snapshot): { passed: boolean; failure: string; checks: RuleCheck[] } {
   const checks: RuleCheck[] = [];
