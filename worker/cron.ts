@@ -5,11 +5,9 @@
 // and handed to the objects, instead of every object querying D1 for its own bots (that was 1,000
 // D1 round trips per fire for 1,000 users). One failing object never stops the others (its own
 // alarm retries it).
-import { and, asc, eq, gte, lte } from "drizzle-orm";
-import type { BotRef } from "../durable-objects/engine/prediction-port";
-import { parseStoredConfig, usersWithActiveBots } from "./bots/store";
+import { botRef, type BotRef } from "../durable-objects/engine/prediction-port";
+import { activeBotsOfUsers, usersWithActiveBots } from "./bots/store";
 import { db, type Db } from "./db/client";
-import { bots } from "./db/schema";
 import type { Env } from "./env";
 import { userObject } from "./lib/object-address";
 
@@ -25,35 +23,10 @@ export interface CronReport {
   errors: string[];
 }
 
-/**
- * Active bots of the users first..last (one query by user-id range: no bound-parameter limit),
- * grouped by user, in the same order activeBots() returns them. A user whose stored config no
- * longer parses is left out, so its object loads (and reports) the bots itself as before.
- */
+/** The active bots of a group of users as the objects take them (activeBotsOfUsers, one query). */
 export async function activeBotsOfRange(d: Db, users: readonly string[]): Promise<Map<string, BotRef[]>> {
   const out = new Map<string, BotRef[]>();
-  if (users.length === 0) return out;
-  const wanted = new Set(users);
-  const rows = await d
-    .select()
-    .from(bots)
-    .where(and(eq(bots.active, true), gte(bots.userId, users[0]!), lte(bots.userId, users.at(-1)!)))
-    .orderBy(asc(bots.userId), asc(bots.id));
-  const broken = new Set<string>();
-  for (const row of rows) {
-    if (!wanted.has(row.userId) || broken.has(row.userId)) continue;
-    let config;
-    try {
-      config = parseStoredConfig(row);
-    } catch {
-      broken.add(row.userId);
-      out.delete(row.userId);
-      continue;
-    }
-    const list = out.get(row.userId) ?? [];
-    list.push({ id: row.id, userId: row.userId, name: row.name, symbol: row.symbol, target: row.target, config });
-    out.set(row.userId, list);
-  }
+  for (const [userId, list] of await activeBotsOfUsers(d, users)) out.set(userId, list.map(({ row, config }) => botRef(row, config)));
   return out;
 }
 

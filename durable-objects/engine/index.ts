@@ -8,7 +8,7 @@ import { clientOrderId, CycleRunner } from "./cycle-runner";
 import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
-import { predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
+import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
 import { recordCycle, recordTrade } from "../../worker/lib/metrics";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
@@ -53,7 +53,7 @@ export class Engine {
     this.loadBots =
       deps.loadBots ??
       (async (userId) =>
-        (await activeBots(db(deps.env), userId)).map(({ row, config }) => ({ id: row.id, userId, name: row.name, symbol: row.symbol, target: row.target, config })));
+        (await activeBots(db(deps.env), userId)).map(({ row, config }) => botRef(row, config)));
   }
 
   set predictor(p: Predictor) {

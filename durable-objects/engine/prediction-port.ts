@@ -11,6 +11,11 @@ export interface BotRef {
   config: BotConfig;
 }
 
+/** The BotRef of a stored bot row (its config already parsed). */
+export function botRef(row: Pick<BotRef, "id" | "userId" | "name" | "symbol" | "target">, config: BotConfig): BotRef {
+  return { id: row.id, userId: row.userId, name: row.name, symbol: row.symbol, target: row.target, config };
+}
+
 /** A prediction, or why there is none (stale data, warming up, no models, ...). */
 export type PredictOutcome = { ok: true; prediction: Prediction } | { ok: false; reason: string; message: string };
 

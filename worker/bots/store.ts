@@ -1,6 +1,6 @@
 // D1 access for bots ("ml/models" in the API). Every query is scoped by the verified user id, so
 // another user's bot is indistinguishable from a missing one.
-import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lte } from "drizzle-orm";
 import { BotConfigSchema, type BotConfig } from "../../core/protocol/bot-config";
 import type { Bot } from "../../core/protocol/models-api";
 import type { Db } from "../db/client";
@@ -72,6 +72,38 @@ export async function deleteBot(d: Db, userId: string, id: string): Promise<bool
 export async function activeBots(d: Db, userId: string): Promise<{ row: BotRow; config: BotConfig }[]> {
   const rows = await d.select().from(bots).where(and(eq(bots.userId, userId), eq(bots.active, true))).orderBy(asc(bots.id));
   return rows.map((row) => ({ row, config: parseStoredConfig(row) }));
+}
+
+/**
+ * activeBots() for several users at once (the cron's group), in one query by user-id range (no
+ * bound-parameter limit): per user, the same rows in the same order. A user with a stored config
+ * that no longer parses is left out, so its object loads (and reports) its bots itself.
+ */
+export async function activeBotsOfUsers(d: Db, users: readonly string[]): Promise<Map<string, { row: BotRow; config: BotConfig }[]>> {
+  const out = new Map<string, { row: BotRow; config: BotConfig }[]>();
+  if (users.length === 0) return out;
+  const wanted = new Set(users);
+  const rows = await d
+    .select()
+    .from(bots)
+    .where(and(eq(bots.active, true), gte(bots.userId, users[0]!), lte(bots.userId, users.at(-1)!)))
+    .orderBy(asc(bots.userId), asc(bots.id));
+  const broken = new Set<string>();
+  for (const row of rows) {
+    if (!wanted.has(row.userId) || broken.has(row.userId)) continue;
+    let config: BotConfig;
+    try {
+      config = parseStoredConfig(row);
+    } catch {
+      broken.add(row.userId);
+      out.delete(row.userId);
+      continue;
+    }
+    const list = out.get(row.userId) ?? [];
+    list.push({ row, config });
+    out.set(row.userId, list);
+  }
+  return out;
 }
 
 /** One page of distinct users owning an active bot, in id order after `afterUserId` (cron batching). */
