@@ -1,6 +1,6 @@
 import type { Bar } from "../../core/market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
-import { checkBar, dedupeByTime, validateBars } from "../../core/market/validate";
+import { checkBar, cleanBars } from "../../core/market/validate";
 import type { BarClosed, RatesError, RatesRequest, RatesResponse } from "../../core/protocol/market-data";
 import { BrokerError, type Broker } from "./brokers/broker";
 import type { Logger } from "./log";
@@ -35,10 +35,8 @@ export function barClosedFrame(symbol: string, timeframe: Timeframe, bar: Bar, l
 }
 
 function closedValid(raw: readonly Bar[], tf: Timeframe, now: number, report: (n: number, first: string) => void): Bar[] {
-  const dup = dedupeByTime(raw);
-  const v = validateBars(dup.bars);
-  const issues = [...dup.issues, ...v.issues];
-  if (issues.length) report(issues.length, `${issues[0]!.code}: ${issues[0]!.message}`);
+  const v = cleanBars(raw);
+  if (v.issues.length) report(v.issues.length, `${v.issues[0]!.code}: ${v.issues[0]!.message}`);
   return v.bars.filter((b) => b.time + TIMEFRAME_MS[tf] <= now);
 }
 

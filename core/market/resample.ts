@@ -2,7 +2,7 @@ import type { Bar } from "./bar";
 import type { Timeframe } from "./timeframes";
 import { TIMEFRAME_MS, bucketStart } from "./timeframes";
 import type { BarIssue, ValidationResult } from "./validate";
-import { dedupeByTime, validateBars } from "./validate";
+import { cleanBars } from "./validate";
 
 export interface ResampleOptions {
   /**
@@ -31,10 +31,8 @@ export function resample(input: readonly Bar[], from: Timeframe, to: Timeframe, 
   const fromMs = TIMEFRAME_MS[from];
   const toMs = TIMEFRAME_MS[to];
   if (toMs < fromMs || toMs % fromMs !== 0) throw new Error(`cannot resample ${from} to ${to}`);
-  const deduped = dedupeByTime(input);
   // Inconsistent bars are dropped (and reported) before they can widen a bucket's range.
-  const { bars: sorted, issues: invalid } = validateBars(deduped.bars);
-  const issues = [...deduped.issues, ...invalid];
+  const { bars: sorted, issues } = cleanBars(input);
   const out: Bar[] = [];
   const extra: BarIssue[] = [];
   let cur: { start: number; bar: Bar; allVolume: boolean; lastSubOpen: number } | null = null;

@@ -92,3 +92,13 @@ export function dedupeByTime(input: readonly Bar[]): ValidationResult {
   const bars = [...byTime.values()].map((v) => v.bar).sort((a, b) => a.time - b.time);
   return { bars, issues };
 }
+
+/**
+ * dedupeByTime, then validateBars: sorted, last duplicate wins, broken bars dropped; every dropped
+ * bar reported (duplicates first). What every source of bars applies before using or storing them.
+ */
+export function cleanBars(input: readonly Bar[]): ValidationResult {
+  const deduped = dedupeByTime(input);
+  const valid = validateBars(deduped.bars);
+  return { bars: valid.bars, issues: [...deduped.issues, ...valid.issues] };
+}

@@ -4,7 +4,7 @@
 import { BARS_PER_TIMEFRAME } from "../../core/decision/inputs";
 import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
-import { dedupeByTime, validateBars } from "../../core/market/validate";
+import { cleanBars } from "../../core/market/validate";
 import { MAX_RATES_COUNT, type BarClosed, type RatesRequest, type RatesResponse } from "../../core/protocol/market-data";
 import { db } from "../../worker/db/client";
 import { activeBots } from "../../worker/bots/store";
@@ -71,12 +71,10 @@ export class ConnectorBars {
   /** All or nothing: one bad bar refuses the whole frame, so the store never holds half a batch. */
   private store_(symbol: string, timeframe: Timeframe, bars: readonly Bar[]): BarsOutcome {
     if (isReplaySymbol(symbol)) return { ok: false, message: `${symbol} is served by the replay feed here; its bars from the connector are not stored` };
-    const dup = dedupeByTime(bars);
-    const v = validateBars(dup.bars);
-    const issues = [...dup.issues, ...v.issues];
-    if (issues.length > 0) {
-      const first = issues[0]!;
-      return { ok: false, message: `${issues.length} invalid bar(s) for ${symbol} ${timeframe}, first: ${first.code}: ${first.message}`.slice(0, 1000) };
+    const v = cleanBars(bars);
+    if (v.issues.length > 0) {
+      const first = v.issues[0]!;
+      return { ok: false, message: `${v.issues.length} invalid bar(s) for ${symbol} ${timeframe}, first: ${first.code}: ${first.message}`.slice(0, 1000) };
     }
     if (v.bars.length === 0) return { ok: true, written: 0 };
     return { ok: true, written: this.store.upsert(symbol, timeframe, v.bars).written };

@@ -1,7 +1,7 @@
 import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
 import type { BarIssue } from "../../core/market/validate";
-import { dedupeByTime, validateBars } from "../../core/market/validate";
+import { cleanBars } from "../../core/market/validate";
 
 /** Bars kept per (symbol, timeframe): enough for 200-bar features with long warm-ups, and bounded. */
 export const BAR_STORE_MAX_PER_KEY = 2000;
@@ -37,9 +37,8 @@ export class BarStore {
    * stored; duplicates in the input: the last wins. Returns how many rows were written.
    */
   upsert(symbol: string, timeframe: Timeframe, input: readonly Bar[]): { written: number; issues: BarIssue[] } {
-    const deduped = dedupeByTime(input);
-    const { bars, issues } = validateBars(deduped.bars);
-    if (bars.length === 0) return { written: 0, issues: [...deduped.issues, ...issues] };
+    const { bars, issues } = cleanBars(input);
+    if (bars.length === 0) return { written: 0, issues };
     this.transaction(() => {
       for (const b of bars) {
         this.sql.exec(
@@ -55,7 +54,7 @@ export class BarStore {
         symbol, timeframe, symbol, timeframe, this.maxPerKey,
       );
     });
-    return { written: bars.length, issues: [...deduped.issues, ...issues] };
+    return { written: bars.length, issues };
   }
 
   /** The newest `limit` bars, oldest first. */
