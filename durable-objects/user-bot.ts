@@ -22,7 +22,7 @@ import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "
 import { SinceParamSchema } from "../core/protocol/events";
 import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../core/protocol/portfolio-api";
 import type { PositionView } from "../core/protocol/events";
-import { Engine, type BotInfo } from "./engine";
+import { Engine, RESULT_FLUSH_WAIT_MS, type BotInfo } from "./engine";
 import { sendReplay } from "./engine/fanout";
 import type { BotRef, Predictor } from "./engine/prediction-port";
 import { replayQuote } from "./engine/replay-quotes";
@@ -35,6 +35,7 @@ import { BacktestRequestSchema, type BacktestOutcome, type BacktestRequest } fro
 import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
 import type { PositionCommandRequest } from "../core/protocol/position-commands";
 import type { ConnectorStatusView } from "../core/protocol/connector-status";
+import { alarmClock } from "./alarm/alarm-clock";
 import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
 import type { TrainJob, TrainParams } from "../core/protocol/training";
 import { maybeFlushMetrics } from "../worker/lib/metrics";
@@ -147,6 +148,9 @@ export class UserBot extends DurableObject<Env> {
         await this.engine.core.flush();
         await this.engine.arm();
       },
+      resultDue: async () => {
+        await this.engine.arm(RESULT_FLUSH_WAIT_MS);
+      },
     }));
   }
 
@@ -217,6 +221,7 @@ export class UserBot extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    alarmClock(this.ctx.storage).fired();
     await this.engine.onAlarm();
     await this.connector.onAlarm(); // connector commands: expiry, results overdue -> SYNC
     await this.trainingAlarm(); // training (durable-objects/training): one slice of a pending job

@@ -35,6 +35,7 @@ import { CommandStore, ConnectorState, SeenIds, type CommandKind, type CommandRo
 import { locate, TerminalPositions } from "./positions";
 import { applyPositions, reconcileCommands } from "./reconcile";
 import { createConnectorTables } from "./tables";
+import { alarmClock } from "../alarm/alarm-clock";
 
 /** How long a command may still be placed (its expires_at). */
 export const COMMAND_TTL_MS = 60_000;
@@ -53,6 +54,8 @@ export interface HubDeps {
   core: () => EngineCore;
   /** Outbox to D1 + alarm, after a state change committed. */
   afterChange: () => Promise<void>;
+  /** A command just went out on the socket: the outbox flush waits for its result (the alarm is the fallback). */
+  resultDue: () => Promise<void>;
 }
 
 export type PositionCommandOutcome = { ok: true; accepted: PositionCommandAccepted } | { ok: false; code: "not_found" | "not_connector"; message: string };
@@ -99,10 +102,10 @@ export class ConnectorHub implements ConnectorLink {
   }
 
   /** After commit: sends what waits if a connector is online; offline, the command waits (until expires_at). */
-  async sendOpen(_intent: OrderIntent): Promise<DispatchResult> {
-    this.sendPending();
+  async sendOpen(intent: OrderIntent): Promise<DispatchResult> {
+    const sent = this.sendPending();
     await this.arm();
-    return { ok: true };
+    return { ok: true, onSocket: sent.some((id) => this.commands.get(id)?.client_order_id === intent.client_order_id) };
   }
 
   /** Close / modify / SL / breakeven of an open connector position (trade or terminal). */
@@ -133,7 +136,8 @@ export class ConnectorHub implements ConnectorLink {
     });
     if (!out.ok) return out;
     const sent = this.sendPending().includes(out.accepted.command_id);
-    await this.deps.afterChange();
+    // On the socket: its result follows shortly and flushes the outbox (see Engine.settleOrder).
+    await (sent ? this.deps.resultDue() : this.deps.afterChange());
     await this.arm();
     return { ok: true, accepted: { ...out.accepted, sent } };
   }
@@ -378,8 +382,8 @@ export class ConnectorHub implements ConnectorLink {
   async arm(): Promise<void> {
     const d = this.commands.nextDeadline(RESULT_GRACE_MS);
     if (d === null) return;
-    const current = await this.deps.ctx.storage.getAlarm();
-    if (current === null || current > d) await this.deps.ctx.storage.setAlarm(Math.max(d, Date.now()));
+    const now = Date.now();
+    await alarmClock(this.deps.ctx.storage).noLaterThan(Math.max(d, now), now);
   }
 
   private expireUnsent(tx: Tx, now: number): void {

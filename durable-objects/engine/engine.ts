@@ -171,11 +171,12 @@ export class EngineCore {
   }
 
   /** After commit: hand a connector order to the link; a failure marks it error (no resend). */
-  async dispatch(intent: OrderIntent, botId: string | null): Promise<ExecutionResult> {
+  /** `resultDue`: the command is on a live connector socket (its result, and a flush with it, follow shortly). */
+  async dispatch(intent: OrderIntent, botId: string | null): Promise<ExecutionResult & { resultDue?: true }> {
     const sent = await this.connector.sendOpen(intent);
     const entry = this.book.byClientOrderId(intent.client_order_id);
     if (!entry) throw new Error("dispatched order vanished from the book");
-    if (sent.ok) return { status: "pending", trade: entry.trade, reason: null };
+    if (sent.ok) return { status: "pending", trade: entry.trade, reason: null, ...(sent.onSocket ? { resultDue: true as const } : {}) };
     return this.write((tx) => {
       const now = this.clock();
       const failed: TradeView = { ...entry.trade, status: "error", reason: `${sent.code}: ${sent.message}` };

@@ -1,6 +1,7 @@
 import type { Bar } from "../../core/market/bar";
 import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../../core/protocol/portfolio-api";
 import type { PositionView } from "../../core/protocol/events";
+import type { OrderIntent } from "../../core/protocol/orders";
 import { activeBots } from "../../worker/bots/store";
 import { db } from "../../worker/db/client";
 import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
@@ -10,10 +11,13 @@ import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
 import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
 import { recordCycle, recordTrade } from "../../worker/lib/metrics";
+import { alarmClock } from "../alarm/alarm-clock";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
 export const TICK_MS = 1000;
 export const BAR_CHECK_MS = 60_000;
+/** A connector order's D1 rows wait this long for its result before the alarm flushes them alone. */
+export const RESULT_FLUSH_WAIT_MS = 1000;
 /** A cycle started but not finished for this long is reported stuck. */
 export const STUCK_MS = 5 * 60_000;
 /** Outbox rows older than this mean D1 writes are failing. */
@@ -103,19 +107,31 @@ export class Engine {
         { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry },
       );
     });
-    const result = r.dispatch ? await this.core.dispatch(r.dispatch, bot.id) : r;
-    await this.afterChange();
-    const { dispatch: _d, ...plain } = result as typeof r;
-    return { ok: true, result: plain };
+    return { ok: true, result: await this.settleOrder(r, bot.id) };
   }
 
   async manualTrade(req: ManualTradeRequest): Promise<ExecutionResult> {
     const { target, ...intent } = req;
     const r = this.core.write((tx) => this.core.execute(tx, intent, { botId: null, target, source: "manual" }));
-    const result = r.dispatch ? await this.core.dispatch(r.dispatch, null) : r;
-    await this.afterChange();
-    const { dispatch: _d, ...plain } = result as typeof r;
-    return plain;
+    return this.settleOrder(r, null);
+  }
+
+  /**
+   * After an order committed: send it (connector target), then flush the outbox to D1. When the
+   * command went out on a live connector socket, the flush waits for its TRADE_RESULT instead
+   * (applying it flushes): one D1 batch for the pending row and the fill, and no D1 write between
+   * command and result, where locally it held the result up. The alarm flushes if no result comes.
+   */
+  private async settleOrder(r: ExecutionResult & { dispatch?: OrderIntent }, botId: string | null): Promise<ExecutionResult> {
+    const { dispatch, ...executed } = r;
+    if (!dispatch) {
+      await this.afterChange();
+      return executed;
+    }
+    const { resultDue, ...result } = await this.core.dispatch(dispatch, botId);
+    if (resultDue) await this.arm(RESULT_FLUSH_WAIT_MS);
+    else await this.afterChange();
+    return result;
   }
 
   /** The one alarm: flush the outbox, check closed bars and live marks, run due bots, re-arm. */
@@ -145,19 +161,18 @@ export class Engine {
     if (symbols.length > 0 && this.browsers() > 0) this.core.tick();
   }
 
-  /** Sets the alarm to the earliest of: a bot due, an outbox retry, a live tick or bar check. */
-  async arm(): Promise<number | null> {
+  /** Sets the alarm to the earliest of: a bot due, an outbox retry (not before `outboxDelayMs`), a live tick or bar check. */
+  async arm(outboxDelayMs = 0): Promise<number | null> {
     const now = this.core.clock();
     const candidates: number[] = [];
     const due = this.runner.earliestDue();
     if (due !== null) candidates.push(Math.max(due, now));
     const ob = this.core.outbox.stats(now);
-    if (ob.pending > 0 && ob.nextAttemptAt !== null) candidates.push(Math.max(ob.nextAttemptAt, now));
+    if (ob.pending > 0 && ob.nextAttemptAt !== null) candidates.push(Math.max(ob.nextAttemptAt, now + outboxDelayMs));
     if (this.core.paper.engine.account().openPositions > 0) candidates.push(now + (this.browsers() > 0 ? TICK_MS : BAR_CHECK_MS));
     if (candidates.length === 0) return null;
     const at = Math.min(...candidates);
-    const current = await this.core.ctx.storage.getAlarm();
-    if (current === null || current > at || current < now) await this.core.ctx.storage.setAlarm(at);
+    await alarmClock(this.core.ctx.storage).noLaterThan(at, now);
     return at;
   }
 

@@ -1,3 +1,5 @@
+import { alarmClock } from "../alarm/alarm-clock";
+
 /** Delay between training slices: other work of the object (requests, the engine) runs in between. */
 export const SLICE_GAP_MS = 10;
 
@@ -5,8 +7,6 @@ export const SLICE_GAP_MS = 10;
  * Makes sure the object's one alarm fires within SLICE_GAP_MS. Only ever moves the alarm earlier, so
  * the engine's own schedule (it re-arms the same way) is never pushed back; its alarm() runs both.
  */
-export async function armTrainingAlarm(storage: DurableObjectStorage, now = Date.now()): Promise<void> {
-  const at = now + SLICE_GAP_MS;
-  const current = await storage.getAlarm();
-  if (current === null || current > at) await storage.setAlarm(at);
+export function armTrainingAlarm(storage: DurableObjectStorage, now = Date.now()): Promise<void> {
+  return alarmClock(storage).noLaterThan(now + SLICE_GAP_MS, now);
 }
