@@ -85,7 +85,9 @@ export class ObjectLink {
   private connect(): void {
     if (this.stopped) return;
     this.stats.connects++;
-    const ws = new WebSocket(this.o.url, { headers: { Authorization: `Bearer ${this.o.token}` }, handshakeTimeout: 10_000, maxPayload: 4 * 1024 * 1024 });
+    // No permessage-deflate: frames are small JSON on a latency-bound path, and ws inflates on
+    // libuv's thread pool, a hop per received command (production refuses it anyway: wrangler.toml).
+    const ws = new WebSocket(this.o.url, { headers: { Authorization: `Bearer ${this.o.token}` }, handshakeTimeout: 10_000, maxPayload: 4 * 1024 * 1024, perMessageDeflate: false });
     this.ws = ws;
     this.authed = false;
     ws.on("open", () => {

@@ -71,6 +71,8 @@ describe("connector against a real ws peer and the simulated terminal", () => {
   it("authenticates with the token in the header and the AUTH frame, then sends a SYNC snapshot", async () => {
     await startAll();
     expect(obj.authHeaders[0]).toBe(`Bearer ${obj.token}`);
+    // No permessage-deflate offered: small latency-bound frames (object-link.ts), though this server would accept it.
+    expect(obj.extensionOffers).toEqual([undefined]);
     await waitFor(() => obj.syncs.length > 0, 5000, "sync");
     const sync = obj.syncs[0]!;
     expect(sync.reason).toBe("reconnect");

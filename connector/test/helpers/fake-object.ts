@@ -37,6 +37,8 @@ export class FakeObject {
   readonly rates: ConnectorToObjectFrame[] = [];
   readonly barsClosed: ConnectorToObjectFrame[] = [];
   readonly authHeaders: (string | undefined)[] = [];
+  /** Sec-WebSocket-Extensions of each upgrade (the server would accept permessage-deflate if offered). */
+  readonly extensionOffers: (string | undefined)[] = [];
   auths = 0;
   pongs = 0;
   /** Answer PINGs? (false simulates a half-dead server). */
@@ -48,10 +50,11 @@ export class FakeObject {
   }
 
   async start(): Promise<number> {
-    this.wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    this.wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: true });
     await new Promise<void>((r) => this.wss.once("listening", () => r()));
     this.wss.on("connection", (ws, req) => {
       this.authHeaders.push(req.headers.authorization);
+      this.extensionOffers.push(req.headers["sec-websocket-extensions"]);
       let authed = false;
       ws.on("message", (data) => {
         const parsed = parseConnectorFrame(data.toString(), ConnectorToObjectFrameSchema);
