@@ -105,7 +105,17 @@ export class UserBot extends DurableObject<Env> {
       sql: this.ctx.storage.sql,
       candles: (symbol, timeframe, limit) => this.market.getCandles(symbol, timeframe, limit),
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
+      balance: (bot) => this.sizingBalance(bot),
     }));
+  }
+
+  /**
+   * Balance for risk_pct sizing of a bot's orders: the account they go to (the paper account, or
+   * the broker account the connector last reported; null until it has). The backtester sizes on
+   * its account's balance the same way.
+   */
+  sizingBalance(bot: { target: "paper" | "connector" }): number | null {
+    return bot.target === "paper" ? this.engine.core.paper.engine.account().balance : (this.connector.status().account?.balance ?? null);
   }
 
   /** A prediction for one of this user's bots. `userId` is the Worker's verified subject; it must name this object. */

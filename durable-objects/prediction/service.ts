@@ -17,7 +17,7 @@ import { ModelHealth } from "./model-health";
 import { PredictionCache } from "./prediction-cache";
 import { recordPrediction } from "./record";
 
-/** Balance used for risk-based sizing until the paper account supplies its own (see docs/DECISION.md). */
+/** Balance for risk-based sizing where no account is wired in (benches, tests without an object). */
 export const DEFAULT_SIZING_BALANCE = 10_000;
 
 export interface PredictionDeps {
@@ -25,8 +25,11 @@ export interface PredictionDeps {
   sql: SqlStorage;
   candles: (symbol: string, timeframe: Timeframe, limit: number) => Promise<CandlesResult>;
   infer: (modelKey: string, rows: Float32Array, featureCount: number) => Promise<PredictProbabilitiesResult>;
-  /** Account balance (account currency) for risk_pct sizing. */
-  balance?: () => number | Promise<number>;
+  /**
+   * Balance (account currency) of the account the bot trades, for risk_pct sizing: the paper
+   * account's, or the broker account the connector last reported; null while that is unknown.
+   */
+  balance?: (bot: { target: "paper" | "connector" }) => number | null;
   accountCurrency?: string;
   now?: () => number;
   /** Where computed predictions go; recordPrediction (D1) unless the engine routes them elsewhere. */
@@ -79,8 +82,15 @@ export class PredictionService {
     if (!prepared.ok) return { ok: false, code: "skipped", message: prepared.reason, details: { reason: "no_data" } };
     const { inputs } = prepared;
 
+    // Never size a real order on a made-up balance: without the account's, risk_pct waits.
+    const balance = this.deps.balance ? this.deps.balance(row) : DEFAULT_SIZING_BALANCE;
+    if (balance === null && config.risk.sizing.mode === "risk_pct") {
+      return { ok: false, code: "skipped", message: "account balance unknown: the connector has not reported the broker account yet (risk_pct sizing needs it)", details: { reason: "no_balance" } };
+    }
+
     const label = req.timeframe;
     const key = JSON.stringify({
+      balance,
       closes: inputs.closeTimes,
       bot: row.updatedAt,
       models: config.ensemble.models.map((m) => versions.get(m.timeframe)?.id ?? null),
@@ -103,7 +113,7 @@ export class PredictionService {
       inputs,
       outputs,
       instrument: getInstrument(config.symbol),
-      balance: await (this.deps.balance?.() ?? DEFAULT_SIZING_BALANCE),
+      balance: balance ?? DEFAULT_SIZING_BALANCE, // null only with fixed lots, where it is not used
       accountCurrency: this.deps.accountCurrency ?? "USD",
       now: this.now(),
     });

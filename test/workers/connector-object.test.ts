@@ -333,6 +333,28 @@ describe("connector socket (object side)", () => {
     b.ws.close(1000, "done");
   });
 
+  it("risk sizing uses the account the orders go to: the paper account's balance, the broker balance the connector reported (unknown until then)", async () => {
+    const u = await registerUser();
+    const paper = () => runInDurableObject(stub(u), (i: UserBot) => i.sizingBalance({ target: "paper" }));
+    const broker = () => runInDurableObject(stub(u), (i: UserBot) => i.sizingBalance({ target: "connector" }));
+    expect(await paper()).toBe(10_000); // the paper account's opening balance
+    await runInDurableObject(stub(u), (i: UserBot) => {
+      i.engine.core.write(() => {
+        i.engine.core.paper.save(); // the row exists before it is changed
+        i.engine.core.sql.exec(`UPDATE engine_paper SET state = json_set(state, '$.balance', 2500) WHERE id = 1`);
+        i.engine.core.paper.discard();
+      });
+    });
+    expect(await paper()).toBe(2500);
+    expect(await broker()).toBeNull(); // no connector has reported an account: never a made-up balance
+    const t = await newToken(u);
+    const c = await authed(t.token);
+    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: true, account: { currency: "USD", balance: 731.5, equity: 740, margin: 0, free_margin: 740 }, unacked: 0, at: Date.now() });
+    await settle(c);
+    expect(await broker()).toBe(731.5);
+    c.ws.close(1000, "done");
+  });
+
   it("a token revoked after the upgrade gets AUTH_ERROR (retry:false) and the socket is closed", async () => {
     const u = await registerUser();
     const t = await newToken(u);

@@ -174,6 +174,27 @@ describe("predictions with the shipped USD/CHF models", () => {
     expect(health.find((h) => h.timeframe === "1d")).toMatchObject({ healthy: false, lastError: d1.error });
   });
 
+  it("a connector bot sizing by risk_pct is skipped while the broker balance is unknown; with fixed lots it predicts", async () => {
+    const u = await registerUser();
+    const make = async (name: string, sizing: object) => {
+      const res = await api("/api/v1/ml/models", { method: "POST", token: u.accessToken, json: { name, symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, risk: { sizing }, execution: { target: "connector" } } } });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const bot = BotSchema.parse(await res.json());
+      expect(bot.target).toBe("connector");
+      const id = bot.id;
+      await uploadShipped(u, id);
+      return id;
+    };
+    const pct = await make("pct", { mode: "risk_pct", pct: 1 });
+    const res = await api(`/api/v1/predict?bot_id=${pct}`, { token: u.accessToken });
+    expect(res.status).toBe(503);
+    const err = ApiErrorSchema.parse(await res.json()).error;
+    expect(err.message).toMatch(/account balance unknown/);
+    expect(err.details).toMatchObject({ reason: "no_balance" });
+    const fixed = await make("fixed", { mode: "fixed", lots: 0.1 });
+    expect((await predict(u, `bot_id=${fixed}`)).botId).toBe(fixed);
+  });
+
   it("stale market data: skipped with the reason (503), never a plan, nothing more recorded", async () => {
     const u = await registerUser();
     const botId = await createBot(u, "stale");

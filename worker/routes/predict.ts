@@ -19,7 +19,7 @@ const errors = {
   404: errorResponse("No such bot for this user (or no active bot for the symbol)"),
   409: errorResponse("The market data can't serve this bot's symbol or one of its timeframes (details.reason); change the bot's config"),
   429: errorResponse("Too many requests"),
-  503: errorResponse("Skipped: market data stale or missing (details.reason); never a plan on stale data"),
+  503: errorResponse("Skipped: market data stale or missing, or the connector account's balance not known yet for risk_pct sizing (details.reason); never a plan on stale data"),
 };
 
 const predictRoute = createRoute({
