@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { unstable_startWorker } from "wrangler";
+import { unstable_DevEnv } from "wrangler";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -11,11 +11,22 @@ export async function startCycleWorker() {
   process.env.WRANGLER_SEND_METRICS ??= "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   process.env.WRANGLER_HIDE_BANNER ??= "true";
-  const worker = await unstable_startWorker({
+  // unstable_startWorker's own steps (new DevEnv, startWorker), with one listener added: the runtime's
+  // address, which wrangler hands its dev proxy when the Worker is loaded (see runtimeUrl below).
+  const devEnv = new unstable_DevEnv();
+  let reported: (u: { protocol: string; hostname: string; port: string }) => void = () => undefined;
+  const runtimeReported = new Promise<{ protocol: string; hostname: string; port: string }>((r) => (reported = r));
+  const onReloadComplete = devEnv.proxy.onReloadComplete.bind(devEnv.proxy);
+  devEnv.proxy.onReloadComplete = (event) => {
+    reported(event.proxyData.userWorkerUrl);
+    onReloadComplete(event);
+  };
+  const worker = await devEnv.startWorker({
     config: here("./cycle-worker.wrangler.toml"),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: (process.env.BENCH_LOG ?? "warn") as "warn" },
   });
   await worker.ready;
+  const runtime = await Promise.race([runtimeReported, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("wrangler did not report the runtime's address (wrangler internals changed?)")), 30_000))]);
   const statements = readdirSync(here("../migrations"))
     .filter((f) => f.endsWith(".sql"))
     .sort()
@@ -24,7 +35,14 @@ export async function startCycleWorker() {
     .filter(Boolean);
   const res = await worker.fetch("http://bench/migrate", { method: "POST", body: JSON.stringify(statements) });
   if (!res.ok) throw new Error(`migrate: ${res.status} ${await res.text()}`);
-  return worker;
+  /**
+   * The runtime's own socket (workerd, behind miniflare's entry worker), without wrangler dev's
+   * proxy: that proxy is a second workerd process that relays every frame, on the same 2 cores, and
+   * exists only in development (it holds requests during reloads). Benches that measure the object
+   * connect here; worker.url is the proxy.
+   */
+  const runtimeUrl = new URL(`${runtime.protocol}//${runtime.hostname}:${runtime.port}/`);
+  return Object.assign(worker, { runtimeUrl });
 }
 export type CycleWorker = Awaited<ReturnType<typeof startCycleWorker>>;
 

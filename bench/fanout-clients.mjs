@@ -20,7 +20,7 @@ for (let i = 0; i < count; i++) {
     pending.push(f.seq, t);
   });
   ws.once("open", () => {
-    if (++opened === count) parentPort.postMessage({ type: "open" });
+    if (++opened === count) parentPort.postMessage({ type: "open", extensions: ws.extensions });
   });
   ws.once("error", (e) => parentPort.postMessage({ type: "error", message: String(e) }));
 }

@@ -4,11 +4,12 @@
 // workerd has no per-object heap figure locally, so the RSS growth is the measure: it is an upper
 // bound for the object (it also holds the Worker isolate's growth and allocator slack).
 // Run: npx tsx bench/object-memory.ts. Writes bench/results/object-memory.json (common shape).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { platform, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commonMachine, freePort } from "./common-shape";
+import { rssMb, workerdPids } from "./proc-lib";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "../scripts/lib/wrangler.mjs";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
@@ -20,34 +21,8 @@ const TIMEFRAMES = ["30m", "1h", "2h", "4h", "1d"] as const;
 /** Shipped models exist for 2h/4h/1d; 30m and 1h reuse the 2h file (same feature contract, separate sessions). */
 const MODEL_FILE: Record<(typeof TIMEFRAMES)[number], string> = { "30m": "usdchf_2h.onnx", "1h": "usdchf_2h.onnx", "2h": "usdchf_2h.onnx", "4h": "usdchf_4h.onnx", "1d": "usdchf_1d.onnx" };
 
-/** Descendant PIDs of pid (wrangler -> workerd). */
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(d), ...descendants(Number(d)));
-    } catch {
-      /* process gone */
-    }
-  }
-  return out;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
-}
-
 function workerdPid(wranglerPid: number): number {
-  const pids = descendants(wranglerPid).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd");
-    } catch {
-      return false;
-    }
-  });
+  const pids = workerdPids(wranglerPid);
   if (!pids.length) throw new Error("workerd process not found under wrangler");
   return pids.sort((a, b) => rssMb(b) - rssMb(a))[0]!;
 }

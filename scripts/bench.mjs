@@ -50,6 +50,9 @@ const converters = {
   cycle: (d) => [row("cycle in the object, p50", d.ms_per_cycle?.p50, "ms", num(d.target_p50_ms), "<="), row("cycle in the object, p90", d.ms_per_cycle?.p90, "ms"), row("D1 flush of all outbox rows", d.flush_ms_for_all_rows, "ms")],
   fanout: (d) => [
     row(`fan-out to ${d.fanout?.sockets} sockets, request-to-receipt p99`, d.fanout?.ms_request_to_receipt?.p99, "ms", num(d.fanout?.target_p99_ms), "<="),
+    ...(d.fanout?.paths ?? [])
+      .filter((p) => p.path !== "runtime")
+      .map((p) => row(`fan-out p99, ${p.path === "dev-proxy" ? "through wrangler dev's proxy (development only)" : "permessage-deflate negotiated (what no_web_socket_compression saves)"}`, p.ms_request_to_receipt?.p99, "ms")),
     row("fan-out, in-object append+send p50", d.fanout?.in_object_append_and_send_ms?.p50, "ms"),
     row(`cron over ${d.cron?.users} users, wall`, d.cron?.ms_wall, "ms", num(d.cron?.target_ms), "<="),
     row("cron, failed users", d.cron?.failed, "count", 0, "=="),

@@ -113,6 +113,7 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
   it(`chaos: ${TRADES} trade round trips with socket cuts and connector SIGKILL/restarts: no duplicate orders, no lost results, positions reconciled`, { timeout: Math.max(180_000, TRADES * 2_000) }, async () => {
     const rig = await startRig(platform.url);
     const { api, sim, connector, proxy } = rig;
+    if (!proxy) throw new Error("the chaos test cuts sockets through the rig's proxy");
     let rnd = SEED >>> 0;
     const random = () => ((rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const counts = { cuts: 0, kills: 0, closes: 0 };

@@ -1,6 +1,7 @@
 // One user's real connector set-up against a running platform: connector token from the API, the
 // simulated MT5 terminal, the real connector process (the single-file build, SIGKILL-able) reaching
-// the Worker through a cuttable TCP proxy, and a browser-like socket on /ws.
+// the Worker through a cuttable TCP proxy (or directly, with `proxy: false`: the round-trip bench),
+// and a browser-like socket on /ws.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,8 @@ export interface Rig {
   token: { id: string; token: string };
   sim: SimTerminal;
   connector: ChildConnector;
-  proxy: TcpProxy;
+  /** Null when started with `proxy: false` (the connector then dials the Worker directly). */
+  proxy: TcpProxy | null;
   browser: BrowserClient;
   dir: string;
   stop: () => Promise<void>;
@@ -23,7 +25,7 @@ export interface Rig {
 
 export type ConnectorStatus = { online: boolean; terminal_connected: boolean; pending_commands: number };
 
-export async function startRig(base: string, opts: { bundleDir?: string; bundle?: string } = {}): Promise<Rig> {
+export async function startRig(base: string, opts: { bundleDir?: string; bundle?: string; proxy?: boolean } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "edgetrader-rig-"));
   const api = new Api(base);
   const { userId } = await api.register();
@@ -32,11 +34,11 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
   const bridgePort = await freePort();
   const sim = new SimTerminal({ port: bridgePort, reconnectMs: 100, accountPushMs: 1000 });
   sim.start();
-  const proxy = new TcpProxy(Number(new URL(base).port));
-  const proxyPort = await proxy.start();
+  const proxy = opts.proxy === false ? null : new TcpProxy(Number(new URL(base).port));
+  const connectorPort = proxy ? await proxy.start() : Number(new URL(base).port);
   const bundle = opts.bundle ?? buildBundle(opts.bundleDir ?? dir);
   const connector = new ChildConnector(bundle, dir, {
-    url: `ws://127.0.0.1:${proxyPort}/api/v1/connector/ws`,
+    url: `ws://127.0.0.1:${connectorPort}/api/v1/connector/ws`,
     token: created.body.token,
     broker: "mt5",
     mt5BridgePort: bridgePort,
@@ -60,7 +62,7 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
       browser.close();
       await connector.kill();
       sim.stop();
-      await proxy.stop();
+      await proxy?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
