@@ -326,24 +326,23 @@ export class PaperEngine {
   }
 
   private open(o: OrderIntent, time: number, price: PriceInput): OrderResult {
-    const reject = (reason: RejectReason, message: string, details?: Record<string, number>) => rejection(o.client_order_id, reason, message, details);
     const spec = this.s.settings.instruments[o.symbol];
-    if (!spec) return reject("unknown_symbol", `${o.symbol} is not tradable on this account`);
+    if (!spec) return rejection(o.client_order_id, "unknown_symbol", `${o.symbol} is not tradable on this account`);
     if (o.volume < spec.minLot - 1e-12 || o.volume > spec.maxLot + 1e-12 || !isWholeLotSteps(o.volume, spec)) {
-      return reject("invalid_volume", `volume must be ${spec.minLot}..${spec.maxLot} in steps of ${spec.lotStep}`, { volume: o.volume });
+      return rejection(o.client_order_id, "invalid_volume", `volume must be ${spec.minLot}..${spec.maxLot} in steps of ${spec.lotStep}`, { volume: o.volume });
     }
     const q = this.quoteOf(spec, price, time);
     const bad = this.stopsProblem(o.side, o.sl, o.tp, q);
-    if (bad) return reject("invalid_stops", bad);
+    if (bad) return rejection(o.client_order_id, "invalid_stops", bad);
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     const fill = cleanPrice(o.side === "BUY" ? q.ask + slip : q.bid - slip, spec);
     const rate = quoteToAccountRate(spec, this.s.settings.accountCurrency, fill);
-    if (rate === undefined) return reject("no_conversion_rate", `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`);
+    if (rate === undefined) return rejection(o.client_order_id, "no_conversion_rate", `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`);
     // Mark open positions with this quote before judging free margin.
     this.setQuote(spec.symbol, q.bid, q.ask, time);
     const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
     const free = this.totals().freeMargin;
-    if (margin > free) return reject("insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
+    if (margin > free) return rejection(o.client_order_id, "insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
     const commission = roundMoney(commissionPerSide(spec, o.volume, fill, rate));
     this.book(time, -commission);
     const seq = this.s.nextPositionSeq++;
@@ -474,10 +473,10 @@ export class PaperEngine {
     // Forget the oldest results of orders without an open position. (A few open positions: a
     // scan is cheaper than building a set on every order.)
     const positions = this.s.positions;
+    // (No named closures on this per-order path: the bundlers' keepNames wraps each in __name.)
     const ids = positions.length > 8 ? new Set(positions.map((p) => p.clientOrderId)) : null;
-    const isOpen = (id: string) => (ids ? ids.has(id) : positions.some((p) => p.clientOrderId === id));
     while (orders.length > max) {
-      const i = orders.findIndex((o) => !isOpen(o.clientOrderId));
+      const i = orders.findIndex((o) => (ids ? !ids.has(o.clientOrderId) : !positions.some((p) => p.clientOrderId === o.clientOrderId)));
       if (i < 0) break;
       const gone = i === 0 ? orders.shift() : orders.splice(i, 1)[0];
       if (gone) this.orderIndex.delete(gone.clientOrderId);
