@@ -33,6 +33,8 @@ export class Connector {
   private syncTimer: NodeJS.Timeout | null = null;
   private updateSeq = 0;
   private latestPositions: { positions: RawPosition[]; at: number } | null = null;
+  /** Fills reported (open TRADE_RESULTs sent) while latestPositions waited to be published. */
+  private opensSinceList: { ticket: string; executedAt: number }[] = [];
   private fatal = false;
   private stopped = false;
 
@@ -85,7 +87,10 @@ export class Connector {
     this.broker.onPositionsChanged((positions) => {
       const scheduled = this.latestPositions !== null;
       this.latestPositions = { positions, at: this.now() };
-      if (!scheduled) setImmediate(() => this.publishPositions());
+      if (!scheduled) {
+        this.opensSinceList = [];
+        setImmediate(() => this.publishPositions());
+      }
     });
     // Not journaled: a bar missed while the object was away comes back with the RATES_REQUEST it
     // sends on every AUTH_OK (the object upserts by bar time, so a repeat is harmless).
@@ -121,14 +126,25 @@ export class Connector {
 
   private publishPositions(): void {
     const latest = this.latestPositions;
+    const opens = this.opensSinceList;
     this.latestPositions = null;
+    this.opensSinceList = [];
     if (!latest || this.stopped) return;
-    const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(latest.positions), at: latest.at };
+    // The list was read before it reached us; a fill reported since then and missing from it
+    // happened after the list was read. The object closes trades missing from a snapshot that
+    // opened at or before its `at`, so the snapshot must be dated before such a fill (else the
+    // object, which already has the fill's result, would close a position that is open).
+    const listed = new Set(latest.positions.map((p) => p.ticket));
+    const at = opens.reduce((t, o) => (listed.has(o.ticket) ? t : Math.min(t, o.executedAt - 1)), latest.at);
+    const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(latest.positions), at };
     this.journal.enqueue(frame);
     this.link.send(frame);
   }
 
   private emit(frame: OutboxFrame): void {
+    if (this.latestPositions && frame.type === "TRADE_RESULT" && frame.ok && frame.action === "OPEN" && frame.ticket) {
+      this.opensSinceList.push({ ticket: frame.ticket, executedAt: frame.executed_at });
+    }
     this.link.send(frame);
   }
 
@@ -138,7 +154,7 @@ export class Connector {
     // Unacked results and updates first: they settle commands the object is waiting on.
     const pending = this.journal.unacked();
     if (pending.length) this.log.info(`re-sending ${pending.length} unacknowledged frame(s)`);
-    for (const f of pending) this.link.send(f);
+    for (const f of pending) this.emit(f);
     this.sendSnapshot(undefined);
     this.statusTimer = setInterval(() => void this.sendStatus(undefined), this.cfg.statusMs);
   }
@@ -197,6 +213,9 @@ export class Connector {
   }
 
   private async snapshot(requestId: string | undefined): Promise<SyncResponse> {
+    // Dated before the reads: a fill while they run may be missing from the list, and the object
+    // only closes trades that opened at or before `at`.
+    const at = this.now();
     const [positions, deals, account] = await Promise.all([
       this.broker.positions(),
       this.broker.history({ from: this.now() - SYNC_DEALS_WINDOW_MS }),
@@ -211,7 +230,7 @@ export class Connector {
       account,
       positions: this.name(positions),
       deals: this.nameDeals(deals.slice(-5000)),
-      at: this.now(),
+      at,
     };
   }
 

@@ -107,7 +107,9 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
     }
   });
 
-  const TRADES = Number(process.env["E2E_CHAOS_TRADES"] ?? 60);
+  // 500 round trips (the connector issue's bar): at 60, a stale-positions race that closed open
+  // positions in the object never showed; at 500 it did (fixed in connector.ts publishPositions).
+  const TRADES = Number(process.env["E2E_CHAOS_TRADES"] ?? 500);
   const SEED = Number(process.env["E2E_CHAOS_SEED"] ?? 7);
 
   it(`chaos: ${TRADES} trade round trips with socket cuts and connector SIGKILL/restarts: no duplicate orders, no lost results, positions reconciled`, { timeout: Math.max(180_000, TRADES * 2_000) }, async () => {

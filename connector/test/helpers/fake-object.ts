@@ -29,6 +29,8 @@ export class FakeObject {
   readonly commands = new Map<string, ObjectFrameInput>();
   readonly results = new Map<string, TradeResult[]>();
   readonly positionsUpdates: PositionsUpdate[] = [];
+  /** Order of arrival of results (`TRADE_RESULT:<command_id>`) and updates (`POSITIONS_UPDATE:<id>`). */
+  readonly arrivals: string[] = [];
   readonly statusUpdates: StatusUpdate[] = [];
   readonly syncs: SyncResponse[] = [];
   readonly errors: ConnectorToObjectFrame[] = [];
@@ -94,6 +96,7 @@ export class FakeObject {
         this.pongs++;
         return;
       case "TRADE_RESULT": {
+        this.arrivals.push(`TRADE_RESULT:${f.command_id}`);
         const list = this.results.get(f.command_id) ?? [];
         list.push(f);
         this.results.set(f.command_id, list);
@@ -103,6 +106,7 @@ export class FakeObject {
         this.tradeErrors.push(f);
         break;
       case "POSITIONS_UPDATE":
+        this.arrivals.push(`POSITIONS_UPDATE:${f.id}`);
         this.positionsUpdates.push(f);
         break;
       case "STATUS_UPDATE":
