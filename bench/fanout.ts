@@ -46,7 +46,7 @@ async function fanout(worker: CycleWorker, path: (typeof PATHS)[number]) {
         w.on("message", (m: { type: "open"; extensions: string } | { type: "error"; message: string } | { type: "arrivals"; list: number[] }) => {
           if (m.type === "open") {
             // What was negotiated must match what this row claims.
-            if ((m.extensions.includes("permessage-deflate")) !== path.deflate) reject(new Error(`${path.name}: negotiated "${m.extensions}"`));
+            if (m.extensions.includes("permessage-deflate") !== path.deflate) reject(new Error(`${path.name}: negotiated "${m.extensions}"`));
             else resolve();
           } else if (m.type === "error") reject(new Error(m.message));
           else

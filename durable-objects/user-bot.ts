@@ -115,7 +115,7 @@ export class UserBot extends DurableObject<Env> {
    * its account's balance the same way.
    */
   sizingBalance(bot: { target: "paper" | "connector" }): number | null {
-    return bot.target === "paper" ? this.engine.core.paper.engine.account().balance : (this.connector.status().account?.balance ?? null);
+    return bot.target === "paper" ? this.engine.core.paper.engine.account().balance : this.connector.brokerBalance();
   }
 
   /** A prediction for one of this user's bots. `userId` is the Worker's verified subject; it must name this object. */

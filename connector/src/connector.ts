@@ -87,10 +87,7 @@ export class Connector {
     this.broker.onPositionsChanged((positions) => {
       const scheduled = this.latestPositions !== null;
       this.latestPositions = { positions, at: this.now() };
-      if (!scheduled) {
-        this.opensSinceList = [];
-        setImmediate(() => this.publishPositions());
-      }
+      if (!scheduled) setImmediate(() => this.publishPositions());
     });
     // Not journaled: a bar missed while the object was away comes back with the RATES_REQUEST it
     // sends on every AUTH_OK (the object upserts by bar time, so a repeat is harmless).

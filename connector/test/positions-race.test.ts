@@ -34,7 +34,7 @@ function fakeEa(port: number): Socket {
     s.write(line({ event: "positions", positions: [] }));
   });
   readLines(s, (text) => {
-    const req = JSON.parse(text) as { id: string; op: string; comment?: string; magic?: number; side?: "BUY" | "SELL"; volume?: number; symbol?: string };
+    const req = JSON.parse(text) as { id: string; op: string; volume?: number };
     const now = Date.now();
     switch (req.op) {
       case "open":

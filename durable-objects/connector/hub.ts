@@ -105,7 +105,7 @@ export class ConnectorHub implements ConnectorLink {
   async sendOpen(intent: OrderIntent): Promise<DispatchResult> {
     const sent = this.sendPending();
     await this.arm();
-    return { ok: true, onSocket: sent.some((id) => this.commands.get(id)?.client_order_id === intent.client_order_id) };
+    return { ok: true, onSocket: sent.some((c) => c.client_order_id === intent.client_order_id) };
   }
 
   /** Close / modify / SL / breakeven of an open connector position (trade or terminal). */
@@ -135,7 +135,7 @@ export class ConnectorHub implements ConnectorLink {
       return { ok: true, accepted: { status: "pending", command_id: base.command_id, position_id: found.position.id, kind: req.kind, sent: false, expires_at: base.expires_at } };
     });
     if (!out.ok) return out;
-    const sent = this.sendPending().includes(out.accepted.command_id);
+    const sent = this.sendPending().some((c) => c.command_id === out.accepted.command_id);
     // On the socket: its result follows shortly and flushes the outbox (see Engine.settleOrder).
     await (sent ? this.deps.resultDue() : this.deps.afterChange());
     await this.arm();
@@ -418,8 +418,8 @@ export class ConnectorHub implements ConnectorLink {
     return this.authedSocket(except) !== undefined;
   }
 
-  /** Sends commands never sent yet; returns their ids. */
-  private sendPending(): string[] {
+  /** Sends commands never sent yet; returns those that went out. */
+  private sendPending(): CommandRow[] {
     const ws = this.authedSocket();
     if (!ws) return [];
     const now = this.core.clock();
@@ -427,8 +427,8 @@ export class ConnectorHub implements ConnectorLink {
     return this.sendAll(ws, rows);
   }
 
-  private sendAll(ws: WebSocket, rows: CommandRow[]): string[] {
-    const sent: string[] = [];
+  private sendAll(ws: WebSocket, rows: CommandRow[]): CommandRow[] {
+    const sent: CommandRow[] = [];
     const now = this.core.clock();
     for (const c of rows) {
       try {
@@ -437,7 +437,7 @@ export class ConnectorHub implements ConnectorLink {
         break; // socket gone: the rest waits for the next AUTH_OK
       }
       this.commands.markSent(c.command_id, now);
-      sent.push(c.command_id);
+      sent.push(c);
     }
     return sent;
   }
@@ -454,10 +454,20 @@ export class ConnectorHub implements ConnectorLink {
     return s ? JSON.parse(s) : undefined;
   }
 
+  /** The last STATUS_UPDATE / SYNC_RESPONSE the connector sent (kept in SQLite). */
+  private reported(): { broker: "mt5" | "paper"; connector_version: string | null; terminal_connected: boolean; account: ConnectorStatusView["account"]; at: number } | undefined {
+    const s = this.state.get("status");
+    return s ? JSON.parse(s) : undefined;
+  }
+
+  /** The broker account's balance as the connector last reported it; null before it has. */
+  brokerBalance(): number | null {
+    return this.reported()?.account?.balance ?? null;
+  }
+
   status(online = this.authedSocket() !== undefined, reason: string | null = null): ConnectorStatusView {
     const session = this.session();
-    const s = this.state.get("status");
-    const st = s ? (JSON.parse(s) as { broker: "mt5" | "paper"; connector_version: string | null; terminal_connected: boolean; account: ConnectorStatusView["account"]; at: number }) : undefined;
+    const st = this.reported();
     return {
       online,
       broker: st?.broker ?? session?.broker ?? null,
