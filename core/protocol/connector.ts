@@ -90,6 +90,10 @@ export const TerminalInfoSchema = z.object({
   login: z.string().max(64).optional(),
   ea_version: z.string().max(32).optional(),
   trade_allowed: z.boolean().optional(),
+  /** The terminal has synced its positions/orders/history with the trade server since it (re)connected. */
+  synced: z.boolean().optional(),
+  /** ACCOUNT_MARGIN_MODE: only hedging accounts are traded (a netting account nets bot orders against each other). */
+  margin_mode: z.enum(["hedging", "netting", "exchange"]).optional(),
 });
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
 
@@ -280,6 +284,11 @@ export const PositionsUpdateSchema = z.object({
   reason: z.enum(["change", "request"]),
   positions: z.array(BrokerPositionSchema).max(5000),
   at: Time,
+  /**
+   * false: the terminal was not connected and synced when the list was read, so an empty or short
+   * list says nothing about closes; the object ignores it. Absent (older connectors): trusted.
+   */
+  terminal_connected: z.boolean().optional(),
 });
 
 export const StatusUpdateSchema = z.object({

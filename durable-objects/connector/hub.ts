@@ -33,7 +33,7 @@ import { ConnectorBars, type BarsOutcome } from "./bars";
 import { CONNECTOR_TAG, ConnectorAttachmentSchema, type ConnectorAttachment } from "./attachment";
 import { CommandStore, ConnectorState, SeenIds, type CommandKind, type CommandRow } from "./commands";
 import { locate, TerminalPositions } from "./positions";
-import { applyPositions, reconcileCommands } from "./reconcile";
+import { applyPositions, positionsListUsable, reconcileCommands } from "./reconcile";
 import { createConnectorTables } from "./tables";
 import { alarmClock } from "../alarm/alarm-clock";
 
@@ -313,8 +313,9 @@ export class ConnectorHub implements ConnectorLink {
   private async onPositions(ws: WebSocket, u: PositionsUpdate): Promise<void> {
     if (this.seen.has(u.id)) return sendAck(ws, [u.id]);
     const core = this.core;
+    const usable = positionsListUsable(u.terminal_connected, this.reported()?.terminal_connected);
     core.write((tx) => {
-      if (applyPositions(core, tx, this.terminal, this.state, u.positions, u.at)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       if (u.reason === "change") this.seen.add(u.id, core.clock());
     });
     if (u.reason === "change") sendAck(ws, [u.id]);

@@ -5,6 +5,17 @@ import type { CommandRow, CommandStore, ConnectorState } from "./commands";
 import { closeTrade, failTrade, openConnectorTrades, openTrade, terminalView, updateTradePosition, type TerminalPositions, samePosition } from "./positions";
 
 /**
+ * Whether a positions list may be applied at all. A terminal that is not connected to its trade
+ * server, or has not synced since (re)connecting or logging in, answers an EMPTY list (MQL5
+ * PositionsTotal() is 0 until the terminal has loaded them): applied, it would close every bot
+ * trade as closed_at_broker. The list's own flag decides; a list without one (older connectors)
+ * follows the connector's last report.
+ */
+export function positionsListUsable(listFlag: boolean | undefined, lastReportedConnected: boolean | undefined): boolean {
+  return listFlag ?? lastReportedConnected ?? true;
+}
+
+/**
  * The broker's full list of open positions (POSITIONS_UPDATE or SYNC_RESPONSE) against ours:
  * marks/levels of known tickets, positions opened by hand (source "terminal"), and closes we did
  * not see (SL/TP hit, closed in the terminal). A snapshot older than one already applied is

@@ -333,6 +333,34 @@ describe("connector socket (object side)", () => {
     b.ws.close(1000, "done");
   });
 
+  it("a positions list read while the terminal was not connected+synced closes nothing (issue 16); a synced one does", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await authed(t.token);
+    const cid = `ct-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const cmd = await command(c, cid);
+    const result = openResult(cmd, "71001", 1.1);
+    c.send(result);
+    await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes(result.id));
+    await until(() => d1Trade(cid), (r) => r?.status === "open");
+    // A restarted terminal before its sync: PositionsTotal() is 0. Flagged by the list itself...
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-unsynced", reason: "change", positions: [], at: Date.now() + 1, terminal_connected: false });
+    expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: ["pu-unsynced"] });
+    // ...or, for a list without the flag, by the connector's last report.
+    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: false, account: null, unacked: 0, at: Date.now() });
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-legacy", reason: "change", positions: [], at: Date.now() + 2 });
+    await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-legacy"));
+    await settle(c);
+    const open = await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status);
+    expect(open).toBe("open");
+    // Connected and synced: the same empty list now means the position is gone at the broker.
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-synced", reason: "change", positions: [], at: Date.now() + 3, terminal_connected: true });
+    await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-synced"));
+    expect(await until(() => d1Trade(cid), (r) => r?.status === "closed")).toMatchObject({ status: "closed" });
+    c.ws.close(1000, "done");
+  });
+
   it("risk sizing uses the account the orders go to: the paper account's balance, the broker balance the connector reported (unknown until then)", async () => {
     const u = await registerUser();
     const paper = () => runInDurableObject(stub(u), (i: UserBot) => i.sizingBalance({ target: "paper" }));
