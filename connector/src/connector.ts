@@ -32,7 +32,7 @@ export class Connector {
   private statusTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
   private updateSeq = 0;
-  private latestPositions: { positions: RawPosition[]; at: number } | null = null;
+  private latestPositions: { positions: RawPosition[]; unreadable: number; at: number } | null = null;
   /** Fills reported (open TRADE_RESULTs sent) while latestPositions waited to be published. */
   private opensSinceList: { ticket: string; executedAt: number }[] = [];
   private fatal = false;
@@ -47,7 +47,17 @@ export class Connector {
     if (this.journal.skippedLines) log.warn(`journal: skipped ${this.journal.skippedLines} torn line(s)`);
     this.broker =
       cfg.broker === "mt5"
-        ? new Mt5Broker({ port: cfg.mt5BridgePort, log, eaWaitMs: cfg.eaWaitMs, requestTimeoutMs: cfg.requestTimeoutMs, pingMs: cfg.eaPingMs })
+        ? new Mt5Broker({
+            port: cfg.mt5BridgePort,
+            log,
+            secret: cfg.eaSecret ?? "",
+            login: cfg.mt5Login ?? "",
+            server: cfg.mt5Server ?? "",
+            eaWaitMs: cfg.eaWaitMs,
+            requestTimeoutMs: cfg.requestTimeoutMs,
+            pingMs: cfg.eaPingMs,
+            helloTimeoutMs: cfg.eaHelloTimeoutMs,
+          })
         : new PaperBroker({ dir: cfg.journalDir, log, tickMs: cfg.paperTickMs });
     this.executor = new Executor({
       journal: this.journal,
@@ -56,6 +66,7 @@ export class Connector {
       log,
       emit: (f) => this.emit(f),
       retryDelayMs: cfg.retryDelayMs,
+      lookupSettleMs: cfg.lookupSettleMs,
     });
     this.link = new ObjectLink({
       url: cfg.url,
@@ -84,10 +95,17 @@ export class Connector {
     // answer (often in the same TCP read), and the command's TRADE_RESULT (resolved in this turn's
     // microtasks) should be journaled and sent first. A burst of pushes becomes one
     // POSITIONS_UPDATE with the latest list (a newer one supersedes older ones anyway).
-    this.broker.onPositionsChanged((positions) => {
+    this.broker.onPositionsChanged((positions, unreadable) => {
       const scheduled = this.latestPositions !== null;
-      this.latestPositions = { positions, at: this.now() };
+      this.latestPositions = { positions, unreadable, at: this.now() };
       if (!scheduled) setImmediate(() => this.publishPositions());
+    });
+    // A terminal that (re)connected and synced: a fresh snapshot settles what happened meanwhile;
+    // one that stopped being so: the object hears it at once (its lists are ignored until then).
+    this.broker.onReadyChanged?.((ready) => {
+      if (!this.link.ready) return;
+      if (ready) this.sendSnapshot(undefined);
+      else void this.sendStatus(undefined);
     });
     // Not journaled: a bar missed while the object was away comes back with the RATES_REQUEST it
     // sends on every AUTH_OK (the object upserts by bar time, so a repeat is harmless).
@@ -133,7 +151,16 @@ export class Connector {
     // object, which already has the fill's result, would close a position that is open).
     const listed = new Set(latest.positions.map((p) => p.ticket));
     const at = opens.reduce((t, o) => (listed.has(o.ticket) ? t : Math.min(t, o.executedAt - 1)), latest.at);
-    const frame: PositionsUpdate = { type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "change", positions: this.name(latest.positions), at };
+    const frame: PositionsUpdate = {
+      type: "POSITIONS_UPDATE",
+      id: `pos:${Date.now()}:${++this.updateSeq}`,
+      reason: "change",
+      positions: this.name(latest.positions),
+      at,
+      // The broker only reports lists while its terminal is connected and synced.
+      terminal_connected: true,
+      ...(latest.unreadable ? { unreadable: latest.unreadable } : {}),
+    };
     this.journal.enqueue(frame);
     this.link.send(frame);
   }
@@ -181,7 +208,7 @@ export class Connector {
         return;
       case "GET_POSITIONS":
         void this.broker.positions().then(
-          (p) => this.link.send({ type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "request", positions: this.name(p), at: this.now(), ...(f.request_id ? { request_id: f.request_id } : {}) }),
+          (p) => this.link.send({ type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "request", positions: this.name(p), at: this.now(), terminal_connected: true, ...(f.request_id ? { request_id: f.request_id } : {}) }),
           (e) => this.link.send({ type: "ERROR", code: "internal", message: `positions unavailable: ${String(e)}`, ref_type: f.type, ...(f.request_id ? { ref_id: f.request_id } : {}) }),
         );
         return;
@@ -213,8 +240,9 @@ export class Connector {
     // Dated before the reads: a fill while they run may be missing from the list, and the object
     // only closes trades that opened at or before `at`.
     const at = this.now();
-    const [positions, deals, account] = await Promise.all([
-      this.broker.positions(),
+    const b = this.broker;
+    const [list, deals, account] = await Promise.all([
+      b.positionsWithGaps ? b.positionsWithGaps() : b.positions().then((positions) => ({ positions, unreadable: 0 })),
       this.broker.history({ from: this.now() - SYNC_DEALS_WINDOW_MS }),
       this.broker.account(),
     ]);
@@ -225,9 +253,10 @@ export class Connector {
       broker: this.cfg.broker,
       terminal_connected: this.broker.isConnected(),
       account,
-      positions: this.name(positions),
+      positions: this.name(list.positions),
       deals: this.nameDeals(deals.slice(-5000)),
       at,
+      ...(list.unreadable ? { unreadable: list.unreadable } : {}),
     };
   }
 

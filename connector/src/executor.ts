@@ -16,7 +16,15 @@ export interface ExecutorDeps {
   emit: (frame: OutboxFrame) => void;
   /** Pause between looks at the broker while an outcome is unknown. */
   retryDelayMs?: number;
+  /**
+   * How long an order in doubt is looked for before it counts as not executed: a terminal's
+   * position, order and deal lists lag behind OrderSend, so one empty look proves nothing.
+   */
+  lookupSettleMs?: number;
 }
+
+/** An order the broker accepted and has not filled yet (MT5 PLACED): wait for it, never resend. */
+const PENDING = "pending" as const;
 
 /** How far back the broker's history is searched for a client id, before the command arrived. */
 const HISTORY_SLACK_MS = 24 * 3600_000;
@@ -28,8 +36,10 @@ const HISTORY_SLACK_MS = 24 * 3600_000;
  *  3. journaled without result (crash) or its client id used before -> ask the broker first;
  *  4. past expires_at -> "expired";
  *  5. journal the command (fsync), send it, journal the result (fsync), report it.
- * An answer that may have been lost (timeout, EA link dropped) makes the outcome unknown: the
- * broker is searched by client id until it says what happened.
+ * An answer that may have been lost (timeout, EA link dropped, an MT5 TIMEOUT/ERROR/CONNECTION or
+ * PLACED answer) makes the outcome unknown: the broker's positions, active orders and deals are
+ * searched by client id until they say what happened; "not there" counts only once they had
+ * lookupSettleMs to catch up, and an active order is waited for.
  */
 export class Executor {
   private inflight = new Map<string, Promise<void>>();
@@ -111,12 +121,23 @@ export class Executor {
 
   /** Resolves to the result, or null if the connector stopped before the outcome was known. */
   private async execute(i: Instruction, inDoubt: boolean): Promise<TradeResult | null> {
+    let doubtSince = Date.now();
     for (;;) {
       if (this.stopped) return null;
       try {
         if (inDoubt) {
           const found = await this.lookup(i);
+          if (found === PENDING) {
+            this.d.log.info(`${i.command_id}: the order is active at the broker (not filled yet); waiting for it`);
+            doubtSince = Date.now();
+            await sleep(this.d.retryDelayMs ?? 1000);
+            continue;
+          }
           if (found) return found;
+          if (Date.now() - doubtSince < (this.d.lookupSettleMs ?? 3000)) {
+            await sleep(Math.min(this.d.retryDelayMs ?? 1000, 250));
+            continue;
+          }
         }
       } catch (e) {
         // Cannot tell what happened yet (no terminal): wait; never guess.
@@ -138,6 +159,7 @@ export class Executor {
         }
         this.d.log.warn(`${i.command_id}: outcome unknown (${errText(e)}); will check the broker by client id`);
         inDoubt = true;
+        doubtSince = Date.now();
         await sleep(this.d.retryDelayMs ?? 1000);
       }
     }
@@ -146,17 +168,19 @@ export class Executor {
   private async attempt(i: Instruction): Promise<TradeResult> {
     const b = this.d.broker;
     const base = this.base(i);
+    // The command's expiry on the local clock: the terminal refuses to send it after that.
+    const deadline = Date.now() + (i.expires_at - this.d.now());
     switch (i.kind) {
       case "open": {
         this.sent.open++;
-        const fill = await b.open({ client_order_id: i.client_order_id, symbol: i.symbol, side: i.side, volume: i.volume, sl: i.sl, tp: i.tp });
+        const fill = await b.open({ client_order_id: i.client_order_id, symbol: i.symbol, side: i.side, volume: i.volume, sl: i.sl, tp: i.tp, deadline });
         return { ...base, ok: true, ticket: fill.ticket, symbol: i.symbol, side: i.side, price: fill.price, volume: fill.volume, sl: i.sl, tp: i.tp, executed_at: fill.time };
       }
       case "close": {
         const pos = (await b.positions()).find((p) => p.ticket === i.ticket);
         if (!pos) return (await this.closedAlready(i)) ?? this.failure(i, { code: "not_found", message: `no open position ${i.ticket}` });
         this.sent.close++;
-        const fill = await b.close(i.ticket, i.client_order_id, i.volume);
+        const fill = await b.close(i.ticket, i.client_order_id, i.volume, deadline);
         return { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, price: fill.price, volume: fill.volume, executed_at: fill.time };
       }
       case "modify":
@@ -165,7 +189,7 @@ export class Executor {
         if (!pos) return this.failure(i, { code: "not_found", message: `no open position ${i.ticket}` });
         const target = this.modifyTarget(i, pos);
         this.sent.modify++;
-        const r = await b.modify(i.ticket, target.sl, target.tp);
+        const r = await b.modify(i.ticket, target.sl, target.tp, deadline);
         return { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, sl: r.sl, tp: r.tp, executed_at: this.d.now() };
       }
     }
@@ -176,8 +200,8 @@ export class Executor {
     return { sl: pos.side === "BUY" ? pos.open_price + i.offset : pos.open_price - i.offset, tp: undefined };
   }
 
-  /** What the broker shows for an instruction whose outcome is unknown; null: it did not happen. */
-  private async lookup(i: Instruction): Promise<TradeResult | null> {
+  /** What the broker shows for an instruction whose outcome is unknown; null: not (yet) there; PENDING: accepted, not filled. */
+  private async lookup(i: Instruction): Promise<TradeResult | typeof PENDING | null> {
     this.sent.lookups++;
     const b = this.d.broker;
     const base = { ...this.base(i), recovered: true };
@@ -188,8 +212,12 @@ export class Executor {
         return { ...base, ok: true, ticket: pos.ticket, symbol: pos.symbol, side: pos.side, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, executed_at: pos.opened_at };
       }
       const deals = await b.history({ from: received - HISTORY_SLACK_MS, client_order_id: i.client_order_id });
-      const deal = deals.find((d) => d.entry === "in" && matchesClientId(d.magic, d.comment, i.client_order_id));
-      if (!deal) return null;
+      // "inout": a reversal on a netting account is also the deal that opened this order's position.
+      const deal = deals.find((d) => (d.entry === "in" || d.entry === "inout") && matchesClientId(d.magic, d.comment, i.client_order_id));
+      if (!deal) {
+        const orders = b.orders ? await b.orders() : [];
+        return orders.some((o) => matchesClientId(o.magic, o.comment, i.client_order_id)) ? PENDING : null;
+      }
       // Opened and already closed again (SL/TP or by hand): still the answer to this command.
       return { ...base, ok: true, ticket: deal.position_ticket, symbol: deal.symbol, side: deal.side, price: deal.price, volume: deal.volume, sl: i.sl, tp: i.tp, executed_at: deal.time };
     }

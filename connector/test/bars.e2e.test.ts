@@ -9,7 +9,7 @@ import { Mt5Broker } from "../src/brokers/mt5";
 import { ConnectorConfigSchema } from "../src/config";
 import { Connector } from "../src/connector";
 import { silentLogger } from "../src/log";
-import { SimTerminal } from "../src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../src/sim-terminal";
 import { FakeObject, waitFor } from "./helpers/fake-object";
 
 /** Bars end to end: fake object (real ws) <-> the real connector <-> the simulated terminal (real TCP). */
@@ -24,7 +24,7 @@ let simNow = Math.floor(Date.now() / H) * H - 50 * H + 30 * 60_000;
 async function startAll(eaWaitMs = 3000, withTerminal = true) {
   const port = await obj.start();
   connector = new Connector(
-    ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/api/v1/connector/ws`, token: obj.token, broker: "mt5", mt5BridgePort: 0, journalDir: dir, heartbeatMs: 200, statusMs: 300, backoffBaseMs: 20, backoffCapMs: 200, retryDelayMs: 50, eaWaitMs, requestTimeoutMs: 3000 }),
+    ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/api/v1/connector/ws`, token: obj.token, broker: "mt5", mt5BridgePort: 0, ...SIM_BRIDGE_SETTINGS, journalDir: dir, heartbeatMs: 200, statusMs: 300, backoffBaseMs: 20, backoffCapMs: 200, retryDelayMs: 50, eaWaitMs, requestTimeoutMs: 3000 }),
     silentLogger,
   );
   await connector.start();

@@ -7,7 +7,7 @@ import { magicFor } from "../src/client-id";
 import { ConnectorConfigSchema, type ConnectorConfig } from "../src/config";
 import { Connector } from "../src/connector";
 import { silentLogger } from "../src/log";
-import { SimTerminal } from "../src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../src/sim-terminal";
 import { FakeObject, waitFor } from "./helpers/fake-object";
 
 /** The real connector (in-process) + a real ws peer + the simulated terminal over real TCP. */
@@ -23,6 +23,7 @@ function config(port: number, extra: Partial<ConnectorConfig> = {}): ConnectorCo
     token: obj.token,
     broker: "mt5",
     mt5BridgePort: 0,
+    ...SIM_BRIDGE_SETTINGS,
     journalDir: dir,
     heartbeatMs: 200,
     statusMs: 300,

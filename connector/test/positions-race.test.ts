@@ -22,6 +22,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
+const SECRET = "race-test-secret-0123";
 const account = { login: "1", server: "s", company: "c", currency: "USD", balance: 1000, equity: 1000, margin: 0, free_margin: 1000, leverage: 100 };
 const line = (v: unknown) => `${JSON.stringify(v)}\n`;
 
@@ -30,8 +31,8 @@ function fakeEa(port: number): Socket {
   const s = connect({ port, host: "127.0.0.1" });
   s.setNoDelay(true);
   s.on("connect", () => {
-    s.write(line({ event: "hello", protocol: EA_PROTOCOL_VERSION, ea_version: "race-1", terminal: { name: "t", company: "c", server: "s", login: "1", connected: true, trade_allowed: true } }));
-    s.write(line({ event: "positions", positions: [] }));
+    s.write(line({ event: "hello", protocol: EA_PROTOCOL_VERSION, ea_version: "race-1", secret: SECRET, terminal: { name: "t", company: "c", server: "s", login: "1", margin_mode: "hedging", connected: true, synced: true, trade_allowed: true } }));
+    s.write(line({ event: "positions", synced: true, positions: [] }));
   });
   readLines(s, (text) => {
     const req = JSON.parse(text) as { id: string; op: string; volume?: number };
@@ -39,16 +40,19 @@ function fakeEa(port: number): Socket {
     switch (req.op) {
       case "open":
         // The push of an earlier change (no new position in it), then the fill's answer.
-        s.write(line({ event: "positions", positions: [] }) + line({ id: req.id, ok: true, ticket: "5001", order: "5001", deal: "7001", price: 1.1, volume: req.volume, time_msc: now - 5 }));
+        s.write(line({ event: "positions", synced: true, positions: [] }) + line({ id: req.id, ok: true, retcode: 10009, order: "5001", deal: "7001", position: "5001", position_ticket: "5001", price: 1.1, volume: req.volume, sl: 0, tp: 0, time_msc: now - 5 }));
         return;
       case "positions":
-        s.write(line({ id: req.id, ok: true, positions: [] }));
+        s.write(line({ id: req.id, ok: true, synced: true, positions: [] }));
         return;
       case "history":
-        s.write(line({ id: req.id, ok: true, deals: [] }));
+        s.write(line({ id: req.id, ok: true, synced: true, deals: [] }));
         return;
       case "account":
-        s.write(line({ id: req.id, ok: true, account, terminal_connected: true }));
+        s.write(line({ id: req.id, ok: true, account, terminal_connected: true, synced: true, trade_allowed: true }));
+        return;
+      case "symbol":
+        s.write(line({ id: req.id, ok: true, info: { name: "EURUSD", digits: 5, point: 0.00001, tick_size: 0.00001, volume_min: 0.01, volume_max: 100, volume_step: 0.01, filling_mode: 3, execution: "market", stops_level: 0, freeze_level: 0 } }));
         return;
       case "ping":
         s.write(line({ id: req.id, ok: true, time_msc: now }));
@@ -66,7 +70,7 @@ it("a POSITIONS_UPDATE read before a fill but published after its TRADE_RESULT i
   const obj = new FakeObject();
   const port = await obj.start();
   const connector = new Connector(
-    ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/api/v1/connector/ws`, token: obj.token, broker: "mt5", mt5BridgePort: 0, journalDir: dir, heartbeatMs: 200, statusMs: 60_000, backoffBaseMs: 20, backoffCapMs: 200, retryDelayMs: 50, eaWaitMs: 3000, requestTimeoutMs: 3000 }),
+    ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/api/v1/connector/ws`, token: obj.token, broker: "mt5", mt5BridgePort: 0, eaSecret: SECRET, mt5Login: "1", mt5Server: "s", journalDir: dir, heartbeatMs: 200, statusMs: 60_000, backoffBaseMs: 20, backoffCapMs: 200, retryDelayMs: 50, eaWaitMs: 3000, requestTimeoutMs: 3000 }),
     silentLogger,
   );
   await connector.start();

@@ -85,18 +85,3 @@ export function brokenKernelModel(featureCount: number): Uint8Array {
     attr.floats = attr.floats.slice(0, 5);
   });
 }
-
-/** Interface fine, but the LinearClassifier has no softmax: rows are raw scores (negatives, sums far from 1). */
-export function rawScoresModel(featureCount: number, featureSchemaHash?: string): Uint8Array {
-  const m = decodeModel(validLinearModel(featureCount, featureSchemaHash));
-  const attr = m.graph!.node[0]!.attribute.find((a) => a.name === "post_transform")!;
-  attr.s = new TextEncoder().encode("NONE");
-  return encodeModel(m);
-}
-
-/** A valid model whose metadata claims another feature count than its input has. */
-export function metaFeatureCountModel(featureCount: number, claimed: number, featureSchemaHash?: string): Uint8Array {
-  const m = decodeModel(validLinearModel(featureCount, featureSchemaHash));
-  for (const p of m.metadataProps) if (p.key === "feature_count") p.value = String(claimed);
-  return encodeModel(m);
-}

@@ -16,8 +16,8 @@ const Time = z.number().int().nonnegative();
 const Price = z.number().finite().positive();
 const Lots = z.number().finite().positive().max(10_000);
 const Money = z.number().finite();
-/** MT5 symbols may carry suffixes (EURUSD.m) or prefixes (#AAPL). */
-export const TradeSymbolSchema = z.string().regex(/^[A-Za-z0-9._#:-]{1,40}$/, "symbol: 1-40 of A-Z a-z 0-9 . _ # : -");
+/** MT5 symbols may carry suffixes (EURUSD.m, EURUSD+, GER40!) or prefixes (#AAPL). */
+export const TradeSymbolSchema = z.string().regex(/^[A-Za-z0-9._#:+!$&-]{1,40}$/, "symbol: 1-40 of A-Z a-z 0-9 . _ # : + ! $ & -");
 /** Accepts a decimal string or a safe integer, always yields the string. */
 export const TicketSchema = z
   .union([z.string().regex(/^\d{1,20}$/, "ticket: decimal digits"), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
@@ -289,6 +289,8 @@ export const PositionsUpdateSchema = z.object({
    * list says nothing about closes; the object ignores it. Absent (older connectors): trusted.
    */
   terminal_connected: z.boolean().optional(),
+  /** Broker items the connector could not read (left out): the list is then incomplete and proves no close. */
+  unreadable: z.number().int().nonnegative().optional(),
 });
 
 export const StatusUpdateSchema = z.object({
@@ -315,6 +317,8 @@ export const SyncResponseSchema = z.object({
   /** Recent deals (newest last) so the object can reconcile closes it did not see. */
   deals: z.array(BrokerDealSchema).max(5000),
   at: Time,
+  /** As on POSITIONS_UPDATE: positions the connector could not read; the list proves no close. */
+  unreadable: z.number().int().nonnegative().optional(),
 });
 
 /** A frame that could not be accepted; sent by either side, changes nothing. */

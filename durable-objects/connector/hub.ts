@@ -315,7 +315,7 @@ export class ConnectorHub implements ConnectorLink {
     const core = this.core;
     const usable = positionsListUsable(u.terminal_connected, this.reported()?.terminal_connected);
     core.write((tx) => {
-      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at, [], u.unreadable ?? 0)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       if (u.reason === "change") this.seen.add(u.id, core.clock());
     });
     if (u.reason === "change") sendAck(ws, [u.id]);
@@ -332,8 +332,9 @@ export class ConnectorHub implements ConnectorLink {
     const core = this.core;
     core.write((tx) => {
       if (s.terminal_connected) {
-        reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals);
-        applyPositions(core, tx, this.terminal, this.state, s.positions, s.at, s.deals);
+        // An incomplete list cannot prove an order never reached the broker.
+        if (!s.unreadable) reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals);
+        applyPositions(core, tx, this.terminal, this.state, s.positions, s.at, s.deals, s.unreadable ?? 0);
         core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       }
       this.emitStatus(tx, true, null);

@@ -19,9 +19,10 @@ export function positionsListUsable(listFlag: boolean | undefined, lastReportedC
  * The broker's full list of open positions (POSITIONS_UPDATE or SYNC_RESPONSE) against ours:
  * marks/levels of known tickets, positions opened by hand (source "terminal"), and closes we did
  * not see (SL/TP hit, closed in the terminal). A snapshot older than one already applied is
- * ignored, and a trade opened after the snapshot was taken is never closed by it.
+ * ignored, and a trade opened after the snapshot was taken is never closed by it. A list with
+ * unreadable items (the connector left them out) updates and adopts but closes nothing.
  */
-export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPositions, state: ConnectorState, positions: readonly BrokerPosition[], at: number, deals: readonly BrokerDeal[] = []): boolean {
+export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPositions, state: ConnectorState, positions: readonly BrokerPosition[], at: number, deals: readonly BrokerDeal[] = [], unreadable = 0): boolean {
   const last = Number(state.get("positions_at") ?? "0");
   if (at < last) return false;
   state.set("positions_at", String(at));
@@ -34,7 +35,7 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
     const bp = byTicket.get(ticket);
     if (bp) {
       updateTradePosition(core, tx, entry, { stop_loss: bp.sl, take_profit: bp.tp, volume: bp.volume, current_price: bp.current_price ?? entry.position?.current_price ?? null, unrealized_pnl: bp.profit });
-    } else if ((entry.trade.opened_at ?? 0) <= at) {
+    } else if (unreadable === 0 && (entry.trade.opened_at ?? 0) <= at) {
       const out = closingDeal(deals, ticket);
       closeTrade(core, tx, entry, { price: out?.price ?? entry.position?.current_price ?? entry.trade.entry_price ?? 0, at: out?.time ?? at, pnl: out ? out.profit : null, reason: "closed_at_broker" });
     }
@@ -52,7 +53,7 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
     if (!prior) core.activity(tx, "info", null, `${bp.side} ${bp.volume} ${bp.symbol} ticket ${bp.ticket} opened in the terminal`, { ticket: bp.ticket });
   }
   for (const ticket of known) {
-    if (byTicket.has(ticket)) continue;
+    if (byTicket.has(ticket) || unreadable > 0) continue;
     const out = closingDeal(deals, ticket);
     closeTerminal(core, tx, terminal, ticket, out?.price ?? terminal.get(ticket)?.current_price ?? 0, "closed_in_terminal");
   }

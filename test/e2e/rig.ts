@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SimTerminal } from "../../connector/src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../connector/src/sim-terminal";
 import { buildBundle, ChildConnector, freePort } from "../../connector/test/helpers/child-connector";
 import { Api, BrowserClient, until } from "./platform";
 import { TcpProxy } from "./tcp-proxy";
@@ -42,6 +42,7 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
     token: created.body.token,
     broker: "mt5",
     mt5BridgePort: bridgePort,
+    ...SIM_BRIDGE_SETTINGS,
     journalDir: join(dir, "journal"),
     heartbeatMs: 2000,
     statusMs: 2000,

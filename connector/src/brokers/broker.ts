@@ -10,6 +10,8 @@ export interface OpenOrder {
   volume: number;
   sl: number | null;
   tp: number | null;
+  /** Local epoch ms after which the terminal must not send it (MT5: the EA answers "expired"). */
+  deadline?: number;
 }
 export interface OpenFill {
   ticket: string;
@@ -25,6 +27,8 @@ export interface CloseFill {
 /** A position as the broker reports it, before the connector attaches client ids. */
 export interface RawPosition {
   ticket: string;
+  /** MT5 POSITION_IDENTIFIER (what deals name) when it differs from the ticket. */
+  identifier?: string;
   symbol: string;
   side: "BUY" | "SELL";
   volume: number;
@@ -52,6 +56,15 @@ export interface RawDeal {
   magic: number;
   comment: string;
 }
+/** An active (unfilled) order: a market order answered PLACED waits here until it is filled. */
+export interface RawOrder {
+  ticket: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  volume: number;
+  magic: number;
+  comment: string;
+}
 export interface HistoryFilter {
   from: number;
   client_order_id?: string;
@@ -66,15 +79,25 @@ export interface Broker {
   isConnected(): boolean;
   terminal(): TerminalInfo | null;
   open(order: OpenOrder): Promise<OpenFill>;
-  /** volume absent: close it all. */
-  close(ticket: string, clientOrderId: string, volume?: number): Promise<CloseFill>;
-  /** sl/tp: a price sets, null removes, undefined keeps. */
-  modify(ticket: string, sl: number | null | undefined, tp: number | null | undefined): Promise<{ sl: number | null; tp: number | null }>;
+  /** volume absent: close it all. deadline as in OpenOrder. */
+  close(ticket: string, clientOrderId: string, volume?: number, deadline?: number): Promise<CloseFill>;
+  /** sl/tp: a price sets, null removes, undefined keeps. Answers the levels the broker now holds. */
+  modify(ticket: string, sl: number | null | undefined, tp: number | null | undefined, deadline?: number): Promise<{ sl: number | null; tp: number | null }>;
   positions(): Promise<RawPosition[]>;
+  /** positions() with the count of items that could not be read (left out of the list). */
+  positionsWithGaps?(): Promise<{ positions: RawPosition[]; unreadable: number }>;
+  /** Called with true when the terminal becomes able to report (connected+synced), false when it stops. */
+  onReadyChanged?(listener: (ready: boolean) => void): () => void;
+  /** Active orders (brokers where an order can be accepted before it fills). */
+  orders?(): Promise<RawOrder[]>;
   history(filter: HistoryFilter): Promise<RawDeal[]>;
   account(): Promise<AccountInfo>;
-  /** Called with the full position list whenever it changes (including positions opened by hand). */
-  onPositionsChanged(listener: (positions: RawPosition[]) => void): () => void;
+  /**
+   * Called with the full position list whenever it changes (including positions opened by hand),
+   * only while the list can be trusted (MT5: connected and synced). unreadable: items the
+   * connector could not read (left out, reported; the list then proves no close).
+   */
+  onPositionsChanged(listener: (positions: RawPosition[], unreadable: number) => void): () => void;
   /** Bars, for brokers with a market feed (MT5): the last `count` closed bars, oldest first. */
   rates?(symbol: string, timeframe: Timeframe, count: number): Promise<Bar[]>;
   /** Ask for bar_closed pushes of symbol/timeframe (kept across terminal reconnects). */
@@ -82,7 +105,7 @@ export interface Broker {
   onBarClosed?(listener: (symbol: string, timeframe: Timeframe, bar: Bar) => void): () => void;
 }
 
-export type BrokerErrorCode = "terminal_unavailable" | "rejected" | "not_found" | "invalid" | "internal";
+export type BrokerErrorCode = "terminal_unavailable" | "rejected" | "not_found" | "invalid" | "expired" | "internal";
 
 /**
  * `uncertain`: the request may have reached the broker and its outcome is unknown (timeout, link

@@ -41,7 +41,7 @@ export class PaperBroker implements Broker {
   private deals: RawDeal[] = [];
   private nextDeal = 1;
   private prices: Record<string, number>;
-  private listeners = new Set<(p: RawPosition[]) => void>();
+  private listeners = new Set<(p: RawPosition[], unreadable: number) => void>();
   private timer: NodeJS.Timeout | null = null;
   private readonly file: string;
   private readonly now: () => number;
@@ -82,7 +82,7 @@ export class PaperBroker implements Broker {
     return { connected: true, name: "paper", company: "edgetrader", server: "paper" };
   }
 
-  onPositionsChanged(listener: (positions: RawPosition[]) => void): () => void {
+  onPositionsChanged(listener: (positions: RawPosition[], unreadable: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -208,7 +208,7 @@ export class PaperBroker implements Broker {
   private changed(): void {
     this.save();
     const positions = this.rawPositions();
-    for (const l of this.listeners) l(positions);
+    for (const l of this.listeners) l(positions, 0);
   }
 
   private save(): void {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { SimTerminal } from "../../src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../src/sim-terminal";
 import { ChildConnector, freePort } from "./child-connector";
 import { FakeObject } from "./fake-object";
 
@@ -29,6 +29,7 @@ export async function mt5Rig(
     token: obj.token,
     broker: "mt5",
     mt5BridgePort: bridgePort,
+    ...SIM_BRIDGE_SETTINGS,
     journalDir: join(dir, "journal"),
     backoffBaseMs: 20,
     backoffCapMs: 200,
