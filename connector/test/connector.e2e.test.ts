@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Mt5Broker } from "../src/brokers/mt5";
 import { magicFor } from "../src/client-id";
-import { ConnectorConfigSchema, type ConnectorConfig } from "../src/config";
+import type { ConnectorConfig } from "../src/config";
 import { Connector } from "../src/connector";
 import { silentLogger } from "../src/log";
-import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../src/sim-terminal";
+import { SimTerminal } from "../src/sim-terminal";
 import { FakeObject, waitFor } from "./helpers/fake-object";
+import { mt5TestConfig } from "./helpers/mt5-config";
 
 /** The real connector (in-process) + a real ws peer + the simulated terminal over real TCP. */
 let obj: FakeObject;
@@ -18,22 +19,7 @@ let dir: string;
 let seq = 0;
 
 function config(port: number, extra: Partial<ConnectorConfig> = {}): ConnectorConfig {
-  return ConnectorConfigSchema.parse({
-    url: `ws://127.0.0.1:${port}/api/v1/connector/ws`,
-    token: obj.token,
-    broker: "mt5",
-    mt5BridgePort: 0,
-    ...SIM_BRIDGE_SETTINGS,
-    journalDir: dir,
-    heartbeatMs: 200,
-    statusMs: 300,
-    backoffBaseMs: 20,
-    backoffCapMs: 200,
-    retryDelayMs: 50,
-    eaWaitMs: 3000,
-    requestTimeoutMs: 3000,
-    ...extra,
-  });
+  return mt5TestConfig(port, obj.token, dir, extra);
 }
 
 async function startAll(extra: Partial<ConnectorConfig> = {}) {

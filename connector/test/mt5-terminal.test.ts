@@ -14,8 +14,9 @@ import { magicFor } from "../src/client-id";
 import { ConnectorConfigSchema, type ConnectorConfig } from "../src/config";
 import { Connector } from "../src/connector";
 import { consoleLogger, silentLogger } from "../src/log";
-import { SIM_BRIDGE_SETTINGS, SIM_EA_SECRET, SimTerminal, type SimTerminalOptions } from "../src/sim-terminal";
+import { SIM_EA_SECRET, SimTerminal, type SimTerminalOptions } from "../src/sim-terminal";
 import { FakeObject, waitFor } from "./helpers/fake-object";
+import { mt5TestConfig } from "./helpers/mt5-config";
 
 let obj: FakeObject;
 let connector: Connector | undefined;
@@ -24,24 +25,7 @@ let sims: SimTerminal[] = [];
 let seq = 0;
 
 function config(port: number, extra: Partial<ConnectorConfig>): ConnectorConfig {
-  return ConnectorConfigSchema.parse({
-    url: `ws://127.0.0.1:${port}/api/v1/connector/ws`,
-    token: obj.token,
-    broker: "mt5",
-    mt5BridgePort: 0,
-    ...SIM_BRIDGE_SETTINGS,
-    journalDir: dir,
-    heartbeatMs: 200,
-    statusMs: 60_000,
-    backoffBaseMs: 20,
-    backoffCapMs: 200,
-    retryDelayMs: 50,
-    eaWaitMs: 3000,
-    requestTimeoutMs: 3000,
-    lookupSettleMs: 1500,
-    eaHelloTimeoutMs: 1000,
-    ...extra,
-  });
+  return mt5TestConfig(port, obj.token, dir, { statusMs: 60_000, lookupSettleMs: 1500, eaHelloTimeoutMs: 1000, ...extra });
 }
 
 const mt5 = () => connector!.broker as Mt5Broker;
