@@ -1,5 +1,5 @@
 // Types the `cloudflare:test` env and `cloudflare:workers` exports (tests run inside workerd).
-import type { Env as WorkerEnv } from "./worker/env";
+import type { Env as WorkerEnv } from "./platform/env";
 
 declare global {
   namespace Cloudflare {

@@ -11,7 +11,7 @@ export default defineConfig({
         // Runtime-agnostic core, trainer, backtester and connector: plain Node.
         test: {
           name: "node",
-          include: ["core/**/*.test.ts", "models/**/*.test.ts", "connector/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["core/**/*.test.ts", "models/**/*.test.ts", "connector/**/*.test.ts", "scripts/**/*.test.ts", "test/node/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
         },

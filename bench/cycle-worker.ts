@@ -7,8 +7,8 @@ import { UserBot } from "../durable-objects/user-bot";
 export { MetricsObject } from "../durable-objects/metrics";
 import type { BotRef } from "../durable-objects/engine/prediction-port";
 import { runCron } from "../worker/cron";
-import type { Env } from "../worker/env";
-import { USER_ID_HEADER } from "../worker/lib/object-address";
+import type { Env } from "../platform/env";
+import { USER_ID_HEADER } from "../platform/object-address";
 
 const MID = 0.9;
 let bar = Date.UTC(1999, 0, 4);

@@ -7,7 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import { unstable_startWorker } from "wrangler";
-import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../core/ml/classes";
+import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../core/onnx/classes";
 import { sampleLinearModel, sampleRows, sampleTreeModel } from "../core/onnx/sample-models";
 import type { BenchRequest, BenchResponse } from "../durable-objects/inference/bench-protocol";
 

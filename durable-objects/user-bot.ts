@@ -11,8 +11,9 @@ import {
   type BrowserWelcome,
   type SocketErrorFrame,
 } from "../core/protocol/browser-socket";
-import type { Env } from "../worker/env";
-import { USER_ID_HEADER } from "../worker/lib/object-address";
+import type { Env } from "../platform/env";
+import { USER_ID_HEADER } from "../platform/object-address";
+import type { UserBotRpc } from "../platform/rpc/user-bot";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
 import { replaySettings } from "./market/replay-settings";
@@ -38,9 +39,9 @@ import type { ConnectorStatusView } from "../core/protocol/connector-status";
 import { alarmClock } from "./alarm/alarm-clock";
 import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
 import type { TrainJob, TrainParams } from "../core/protocol/training";
-import { maybeFlushMetrics } from "../worker/lib/metrics";
+import { maybeFlushMetrics } from "../platform/metrics";
 
-export class UserBot extends DurableObject<Env> {
+export class UserBot extends DurableObject<Env> implements UserBotRpc {
   /** Random per instance: lets tests (and health) see that an eviction happened. */
   readonly instanceId = crypto.randomUUID();
 

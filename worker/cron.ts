@@ -5,11 +5,11 @@
 // and handed to the objects, instead of every object querying D1 for its own bots (that was 1,000
 // D1 round trips per fire for 1,000 users). One failing object never stops the others (its own
 // alarm retries it).
-import { botRef, type BotRef } from "../durable-objects/engine/prediction-port";
-import { activeBotsOfUsers, usersWithActiveBots } from "./bots/store";
-import { db, type Db } from "./db/client";
-import type { Env } from "./env";
-import { userObject } from "./lib/object-address";
+import { botRef, type BotRef } from "../platform/bots/bot-ref";
+import { activeBotsOfUsers, usersWithActiveBots } from "../platform/bots/store";
+import { db, type Db } from "../platform/db/client";
+import type { Env } from "../platform/env";
+import { userObject } from "../platform/object-address";
 
 export const CRON_PAGE = 500;
 export const CRON_PARALLEL = 50;

@@ -1,7 +1,7 @@
 // The Worker: API + sockets + dashboard assets (served by the assets binding before this runs).
 import { createApp } from "./app";
 import { runCron } from "./cron";
-import type { Env } from "./env";
+import type { Env } from "../platform/env";
 
 export { UserBot } from "../durable-objects/user-bot";
 export { MetricsObject } from "../durable-objects/metrics/metrics-object";

@@ -1,4 +1,4 @@
-import { CLASSES, CLASS_INDEX, type Direction } from "../ml/classes";
+import { CLASSES, CLASS_INDEX, type Direction } from "../onnx/classes";
 import type { EnsembleResult, ModelBreakdown } from "./result";
 
 /** Probabilities in the model contract's class order [SELL, HOLD, BUY]. */

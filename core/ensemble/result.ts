@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLASSES } from "../ml/classes";
+import { CLASSES } from "../onnx/classes";
 
 const DirectionSchema = z.enum(CLASSES);
 const ProbabilitiesSchema = z.tuple([z.number(), z.number(), z.number()]).describe("[SELL, HOLD, BUY]");

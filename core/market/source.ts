@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Bar } from "./bar";
 import { TimeframeSchema } from "./timeframes";
 import type { BarIssue } from "./validate";
-import { SymbolSchema } from "../protocol/market-data";
+import { SymbolSchema } from "./symbol";
 
 /** What a caller asks any market-data source for. Times are epoch ms UTC; start/end bound bar OPEN times, inclusive. */
 export const MarketDataRequestSchema = z.object({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../market/bar";
-import { CLASS_INDEX } from "./classes";
+import { CLASS_INDEX } from "../onnx/classes";
 import { NO_LABEL, labeledRows, tripleBarrierLabels } from "./labels";
 import { walkForwardFolds } from "./train/folds";
 

@@ -1,12 +1,12 @@
 import type { Bar } from "../market/bar";
-import { CLASS_INDEX } from "./classes";
+import { CLASS_INDEX } from "../onnx/classes";
 
 /**
  * Triple-barrier labels (López de Prado): from the close of bar t, a BUY barrier at close + k*ATR_t and a
  * SELL barrier at close - k*ATR_t, watched over bars t+1..t+horizon. The first barrier touched (by a bar's
  * high/low) gives BUY or SELL; none touched, or both inside the same bar (order unknown), gives HOLD.
  * The label of t uses bars t+1..t+horizon only as TARGET; the last `horizon` rows get no label (-1).
- * Classes follow core/ml/classes.ts (SELL=0, HOLD=1, BUY=2).
+ * Classes follow core/onnx/classes.ts (SELL=0, HOLD=1, BUY=2).
  */
 export interface LabelParams {
   horizon: number;

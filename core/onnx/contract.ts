@@ -2,7 +2,7 @@
 // one float input [N, F] with N dynamic and F the declared schema's feature count, and class
 // probabilities as a plain float tensor [N, 3] in CLASSES order. Every violation is reported with a
 // message that says exactly what is wrong and, where it helps, how to export it right.
-import { CLASSES, MODEL_PROBABILITIES_NAME } from "../ml/classes";
+import { CLASSES, MODEL_PROBABILITIES_NAME } from "./classes";
 import { DataType, decodeModel, type ModelProto, type TypeProto, type ValueInfoProto } from "./proto";
 import { META_KEYS } from "./writer";
 

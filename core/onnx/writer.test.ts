@@ -2,7 +2,7 @@
 // probabilities computed here by hand from the same parameters.
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../ml/classes";
+import { CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "./classes";
 import { decodeModel } from "./proto";
 import { META_KEYS, MODEL_LABEL_NAME, writeLinearClassifier, writeTreeEnsembleClassifier, type OnnxModelMeta, type TreeNode } from "./writer";
 

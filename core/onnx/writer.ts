@@ -2,7 +2,7 @@
 // input "features" float [N, F], outputs "label" int64 [N] and "probabilities" float [N, 3] as a
 // plain tensor (no ZipMap: onnxruntime-web can't read map outputs), class order CLASSES.
 // Hand-written because no npm package exports ONNX from a JS-trained model (PLATFORM.md).
-import { CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../ml/classes";
+import { CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "./classes";
 import { AttributeType, bytesOf, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto";
 
 export interface OnnxModelMeta {

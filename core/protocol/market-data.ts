@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BarSchema } from "../market/bar";
+import { SymbolSchema } from "../market/symbol";
 import { TimeframeSchema } from "../market/timeframes";
 
 /**
@@ -7,7 +8,7 @@ import { TimeframeSchema } from "../market/timeframes";
  * Bars travel in the shared Bar shape: `time` is the bar OPEN time in epoch ms UTC (the connector
  * converts MT5's seconds), and only CLOSED bars are sent: the forming bar never leaves the terminal.
  */
-export const SymbolSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/, "symbol: 1-40 of A-Z a-z 0-9 . _ : -");
+export { SymbolSchema };
 export const MAX_RATES_COUNT = 5000;
 
 /** Object -> connector: the last `count` closed bars of symbol/timeframe. */

@@ -128,4 +128,5 @@ export const ActiveBotSchema = z.object({
   unrealized_pnl: z.number(),
   trades_today: z.number().int(),
 });
+export type ActiveBot = z.infer<typeof ActiveBotSchema>;
 export const ActiveBotsResponseSchema = z.object({ bots: z.array(ActiveBotSchema) });

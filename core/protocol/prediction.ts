@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EnsembleResultSchema } from "../ensemble/result";
-import { CLASSES } from "../ml/classes";
+import { CLASSES } from "../onnx/classes";
 import { StrategyVerdictSchema } from "../strategy/verdict";
 
 /**

@@ -1,4 +1,4 @@
-import type { Direction } from "../ml/classes";
+import type { Direction } from "../onnx/classes";
 import type { Rule, RuleGroup, RuleNode, Strategy } from "./schema";
 import type { RuleCheck, StrategyVerdict } from "./verdict";
 

@@ -15,5 +15,4 @@ export const ConnectorAttachmentSchema = z.object({
 });
 export type ConnectorAttachment = z.infer<typeof ConnectorAttachmentSchema>;
 
-/** Header the Worker sets on the forwarded upgrade: the verified connector token's id. */
-export const CONNECTOR_TOKEN_ID_HEADER = "X-Edgetrader-Connector-Token";
+export { CONNECTOR_TOKEN_ID_HEADER } from "../../platform/object-address";

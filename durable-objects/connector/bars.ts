@@ -6,9 +6,9 @@ import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
 import { cleanBars } from "../../core/market/validate";
 import { MAX_RATES_COUNT, type BarClosed, type RatesRequest, type RatesResponse } from "../../core/protocol/market-data";
-import { db } from "../../worker/db/client";
-import { activeBots } from "../../worker/bots/store";
-import type { Env } from "../../worker/env";
+import { db } from "../../platform/db/client";
+import { activeBots } from "../../platform/bots/store";
+import type { Env } from "../../platform/env";
 import { BarStore } from "../market/bar-store";
 import { isReplaySymbol } from "../market/replay-data";
 

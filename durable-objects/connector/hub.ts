@@ -19,12 +19,13 @@ import type { ConnectorStatusView } from "../../core/protocol/connector-status";
 import type { PositionView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
 import type { PositionCommandAccepted, PositionCommandRequest } from "../../core/protocol/position-commands";
-import { verifyConnectorToken } from "../../worker/auth/connector-tokens";
+import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
 import { and, eq } from "drizzle-orm";
-import { db } from "../../worker/db/client";
-import { connectorTokens } from "../../worker/db/schema";
-import type { Env } from "../../worker/env";
-import { maybeFlushMetrics, setConnectorState } from "../../worker/lib/metrics";
+import { db } from "../../platform/db/client";
+import { connectorTokens } from "../../platform/db/schema";
+import type { Env } from "../../platform/env";
+import { maybeFlushMetrics, setConnectorState } from "../../platform/metrics";
+import type { PositionCommandOutcome } from "../../platform/rpc/user-bot";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { ConnectorLink, DispatchResult } from "../engine/targets";
 import type { TradeView } from "../../core/protocol/events";
@@ -58,7 +59,7 @@ export interface HubDeps {
   resultDue: () => Promise<void>;
 }
 
-export type PositionCommandOutcome = { ok: true; accepted: PositionCommandAccepted } | { ok: false; code: "not_found" | "not_connector"; message: string };
+export type { PositionCommandOutcome };
 
 export class ConnectorHub implements ConnectorLink {
   readonly commands: CommandStore;

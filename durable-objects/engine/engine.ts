@@ -5,8 +5,8 @@ import { OrderIntentSchema, type OrderIntent, type OrderIntentInput } from "../.
 import type { AccountView } from "../../core/protocol/events";
 import type { ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { Prediction } from "../../core/protocol/prediction";
-import { db } from "../../worker/db/client";
-import type { Env } from "../../worker/env";
+import { db } from "../../platform/db/client";
+import type { Env } from "../../platform/env";
 import { EventLog } from "./event-log";
 import { broadcast } from "./fanout";
 import { Outbox, type FlushReport } from "./outbox";

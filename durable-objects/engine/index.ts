@@ -2,15 +2,16 @@ import type { Bar } from "../../core/market/bar";
 import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../../core/protocol/portfolio-api";
 import type { PositionView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
-import { activeBots } from "../../worker/bots/store";
-import { db } from "../../worker/db/client";
+import { activeBots } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
 import { clientOrderId, CycleRunner } from "./cycle-runner";
 import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
 import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
-import { recordCycle, recordTrade } from "../../worker/lib/metrics";
+import type { BotInfo } from "../../platform/bots/bot-ref";
+import { recordCycle, recordTrade } from "../../platform/metrics";
 import { alarmClock } from "../alarm/alarm-clock";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
@@ -33,15 +34,7 @@ export interface EngineHostDeps extends EngineDeps {
   loadBots?: (userId: string) => Promise<BotRef[]>;
 }
 
-export interface BotInfo {
-  id: string;
-  name: string;
-  symbol: string;
-  active: boolean;
-  cadence: number;
-  target: "paper" | "connector";
-  updatedAt: number;
-}
+export type { BotInfo };
 
 /** The engine as the object uses it: cycles, alarm, manual trades, views and health. */
 export class Engine {

@@ -1,8 +1,8 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { ActivityData, PositionView, TradeView } from "../../core/protocol/events";
-import type { Db } from "../../worker/db/client";
-import { activities, positions, trades } from "../../worker/db/schema";
+import type { Db } from "../../platform/db/client";
+import { activities, positions, trades } from "../../platform/db/schema";
 
 /** What the outbox carries to D1; each kind is written with an idempotent upsert. (Predictions are
  * written by the PredictionService itself, durable-objects/prediction/record.ts.) */

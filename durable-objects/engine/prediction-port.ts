@@ -1,20 +1,7 @@
-import type { BotConfig } from "../../core/protocol/bot-config";
 import type { Prediction } from "../../core/protocol/prediction";
+import type { BotRef } from "../../platform/bots/bot-ref";
 
-/** What a cycle knows about a bot (read from D1 `bots`, config validated by BotConfigSchema). */
-export interface BotRef {
-  id: string;
-  userId: string;
-  name: string;
-  symbol: string;
-  target: "paper" | "connector";
-  config: BotConfig;
-}
-
-/** The BotRef of a stored bot row (its config already parsed). */
-export function botRef(row: Pick<BotRef, "id" | "userId" | "name" | "symbol" | "target">, config: BotConfig): BotRef {
-  return { id: row.id, userId: row.userId, name: row.name, symbol: row.symbol, target: row.target, config };
-}
+export { botRef, type BotRef } from "../../platform/bots/bot-ref";
 
 /** A prediction, or why there is none (stale data, warming up, no models, ...). */
 export type PredictOutcome = { ok: true; prediction: Prediction } | { ok: false; reason: string; message: string };

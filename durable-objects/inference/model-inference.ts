@@ -2,17 +2,14 @@
 // key (an R2 key names one immutable version), bounded LRU so a user with many models can't hold
 // unbounded wasm memory. Failures come back as typed results, never as a thrown crash.
 import { validateModelContract } from "../../core/onnx/contract";
+import type { PredictProbabilitiesResult, VerifyModelResult } from "../../platform/rpc/user-bot";
 import { LruCache } from "./lru-cache";
 import { createSession } from "./ort-runtime";
 import { InferenceError, runProbabilities, type InferenceErrorCode, type LoadedModel } from "./run";
 
 export const DEFAULT_MAX_SESSIONS = 8;
 
-export type VerifyModelResult = { ok: true } | { ok: false; error: { code: InferenceErrorCode; message: string } };
-
-export type PredictProbabilitiesResult =
-  | { ok: true; modelKey: string; rows: number; probabilities: Float32Array }
-  | { ok: false; modelKey: string; error: { code: InferenceErrorCode; message: string } };
+export type { PredictProbabilitiesResult, VerifyModelResult };
 
 /**
  * A cached session. Eviction must not free a session another request is running on (its run awaits

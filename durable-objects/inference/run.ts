@@ -1,8 +1,9 @@
 // Runs a contract model on feature rows and returns the [n, 3] class probabilities, row-major.
-import { CLASSES } from "../../core/ml/classes";
+import { CLASSES } from "../../core/onnx/classes";
+import type { InferenceErrorCode } from "../../platform/rpc/user-bot";
 import { ort } from "./ort-runtime";
 
-export type InferenceErrorCode = "model_not_found" | "model_load_failed" | "bad_input" | "run_failed" | "bad_output";
+export type { InferenceErrorCode };
 
 /** Every failure of loading or running a model, typed so callers mark the model unhealthy instead of crashing. */
 export class InferenceError extends Error {

@@ -2,15 +2,14 @@ import type { Bar } from "../../core/market/bar";
 import { checkFreshness, type Freshness } from "../../core/market/freshness";
 import type { MarketDataFailureReason } from "../../core/market/source";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
+import type { CandlesResult } from "../../platform/rpc/user-bot";
 import { BarStore } from "./bar-store";
 import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed, type ReplayClock } from "./replay-data";
 
 /** Replay defaults: real-time speed, fixed seed, so every object replays the same history. */
 export const DEFAULT_REPLAY_CLOCK = { seed: 1, speed: 1 } as const;
 
-export type CandlesResult =
-  | { ok: true; symbol: string; timeframe: Timeframe; bars: Bar[]; source: string; freshness: Freshness; asOf: number }
-  | { ok: false; reason: MarketDataFailureReason; message: string };
+export type { CandlesResult };
 
 /**
  * The object's market data: bars come from its bar store; the replay feed (the embedded default

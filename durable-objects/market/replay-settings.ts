@@ -1,4 +1,4 @@
-import type { Env } from "../../worker/env";
+import type { Env } from "../../platform/env";
 
 /**
  * Replay speed for a new object's clock (REPLAY_SPEED var: 1 = real time). `npm start` runs the

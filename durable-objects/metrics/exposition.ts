@@ -1,8 +1,7 @@
 // Prometheus text exposition format 0.0.4 (hand-written: it is a few lines, and no maintained
 // Workers-compatible client library exists that would also accept our durable totals).
-import { METRIC_FAMILIES, METRIC_PREFIX, type MetricFamily } from "../../worker/lib/metrics";
+import { METRIC_FAMILIES, METRIC_PREFIX, type MetricFamily } from "../../platform/metrics";
 
-export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export interface CounterRow {
   name: string;

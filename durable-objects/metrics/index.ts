@@ -1,2 +1,2 @@
 export { MetricsObject, MAX_SERIES } from "./metrics-object";
-export { renderExposition, EXPOSITION_CONTENT_TYPE } from "./exposition";
+export { renderExposition } from "./exposition";

@@ -1,13 +1,13 @@
 // The singleton METRICS object: durable totals of every isolate's metric deltas (see
-// worker/lib/metrics.ts). Writes are batched by the senders, so one small transaction per batch.
+// platform/metrics.ts). Writes are batched by the senders, so one small transaction per batch.
 import { DurableObject } from "cloudflare:workers";
-import { MetricsBatchSchema, type MetricsBatch } from "../../worker/lib/metrics";
+import { MetricsBatchSchema, type MetricsBatch, type MetricsRpc } from "../../platform/metrics";
 import { renderExposition, type CounterRow, type GaugeRow } from "./exposition";
 
 /** Cardinality guard: labels are code-chosen, but a bug must not grow storage without bound. */
 export const MAX_SERIES = 10_000;
 
-export class MetricsObject extends DurableObject {
+export class MetricsObject extends DurableObject implements MetricsRpc {
   private ready = false;
 
   private schema(): void {

@@ -2,9 +2,9 @@
 // per timeframe. Another user's bot is indistinguishable from a missing one.
 import { and, desc, eq } from "drizzle-orm";
 import type { BotConfig } from "../../core/protocol/bot-config";
-import { getBot, parseStoredConfig, type BotRow } from "../../worker/bots/store";
-import type { Db } from "../../worker/db/client";
-import { bots, modelVersions } from "../../worker/db/schema";
+import { getBot, parseStoredConfig, type BotRow } from "../../platform/bots/store";
+import type { Db } from "../../platform/db/client";
+import { bots, modelVersions } from "../../platform/db/schema";
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 

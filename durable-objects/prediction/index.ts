@@ -2,4 +2,4 @@ export { PredictionService, DEFAULT_SIZING_BALANCE, enginePredictor, type Predic
 export { ModelHealth, type ModelHealthRow } from "./model-health";
 export { PredictionCache } from "./prediction-cache";
 export { recordPrediction } from "./record";
-export { installShippedModels, shippedBotConfig, SHIPPED_ENSEMBLE, SHIPPED_MODELS, SHIPPED_SYMBOL, type InstalledModel } from "./shipped-models";
+export { installShippedModels, shippedBotConfig, SHIPPED_ENSEMBLE, SHIPPED_MODELS, SHIPPED_SYMBOL, type InstalledModel } from "../../platform/ml/shipped-models";

@@ -1,15 +1,7 @@
 // Per-model health in the object's SQLite: the last error (or success) of every (bot, timeframe)
 // model, so the auto-trading health endpoint can show which models are excluded and why.
-export interface ModelHealthRow {
-  botId: string;
-  timeframe: string;
-  modelVersionId: string | null;
-  healthy: boolean;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  lastOkAt: number | null;
-  consecutiveFailures: number;
-}
+import type { ModelHealthRow } from "../../platform/rpc/user-bot";
+export type { ModelHealthRow };
 
 type Row = { bot_id: string; timeframe: string; model_version_id: string | null; healthy: number; last_error: string | null; last_error_at: number | null; last_ok_at: number | null; consecutive_failures: number };
 

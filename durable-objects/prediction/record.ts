@@ -1,9 +1,9 @@
 // The one place a computed prediction is written to D1 (`predictions`). The auto-trading engine may
 // route this through its outbox later; callers only ever call recordPrediction.
 import type { Prediction } from "../../core/protocol/prediction";
-import { db } from "../../worker/db/client";
-import { predictions } from "../../worker/db/schema";
-import type { Env } from "../../worker/env";
+import { db } from "../../platform/db/client";
+import { predictions } from "../../platform/db/schema";
+import type { Env } from "../../platform/env";
 
 export async function recordPrediction(env: Pick<Env, "DB">, userId: string, p: Prediction): Promise<string> {
   const id = crypto.randomUUID();

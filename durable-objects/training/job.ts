@@ -8,7 +8,7 @@
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { BarSchema, type Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
-import { CLASS_INDEX } from "../../core/ml/classes";
+import { CLASS_INDEX } from "../../core/onnx/classes";
 import { bestRounds, GbtStepper, GbtStepStateSchema, gbtInitialState, gbtModelFromState, treesPerSlice, type GbtStepState } from "../../core/ml/train/budgeted";
 import { predictRows } from "../../core/ml/train/dataset";
 import { exportOnnx } from "../../core/ml/train/export";
@@ -16,8 +16,9 @@ import type { GbtParams } from "../../core/ml/train/gbt";
 import { priorProbs, score } from "../../core/ml/train/metrics";
 import { validateModelContract } from "../../core/onnx/contract";
 import type { TrainingEventData, TrainingEventType, TrainJob, TrainMetrics, TrainParams, TrainResult, TrainStage } from "../../core/protocol/training";
-import type { Env } from "../../worker/env";
-import { storeModelVersion, versionOfJob } from "../../worker/ml/model-versions";
+import type { Env } from "../../platform/env";
+import { storeModelVersion, versionOfJob } from "../../platform/ml/model-versions";
+import type { StartResult } from "../../platform/rpc/user-bot";
 import type { CandlesResult } from "../market/market-service";
 import { buildTrainingSet, TrainingInputError, type TrainingSet } from "./dataset";
 import { JobStore, type JobRecord } from "./job-store";
@@ -55,7 +56,7 @@ export interface StartInput {
   params: TrainParams;
 }
 
-export type StartResult = { ok: true; job: TrainJob } | { ok: false; reason: "conflict"; job: TrainJob };
+export type { StartResult };
 
 class JobFailure extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import type { PredictBatch } from "../../core/backtest/engine";
 import type { Timeframe } from "../../core/market/timeframes";
-import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../core/ml/classes";
+import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../core/onnx/classes";
 
 /** ORT caps nothing, but very large tensors cost memory for nothing: run in chunks. */
 const CHUNK = 65_536;

@@ -11,7 +11,7 @@ import { launchBrowser, screenshot, startPlatform } from "./harness.mjs";
 const email = `bots-${randomBytes(4).toString("hex")}@example.com`;
 const password = `pw-${randomBytes(9).toString("base64url")}`;
 const T = { timeout: 20_000 };
-const SHIPPED = { "2h": 0.3, "4h": 0.3, "1d": 0.4 }; // durable-objects/prediction/shipped-models.ts SHIPPED_ENSEMBLE
+const SHIPPED = { "2h": 0.3, "4h": 0.3, "1d": 0.4 }; // platform/ml/shipped-models.ts SHIPPED_ENSEMBLE
 
 let platform;
 let browser;

@@ -1,10 +1,11 @@
 // The object's alarm clock (durable-objects/alarm/alarm-clock.ts) on a real object's storage: it only
 // moves the alarm earlier, skips storage when the alarm already fires in time, and re-reads after
 // the alarm fired.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AlarmClock, alarmClock } from "../../durable-objects/alarm/alarm-clock";
 import type { UserBot } from "../../durable-objects/user-bot";
+import { userBot } from "./user-bot-stub";
 
 /** The object's real storage, with its alarm calls counted (they pass straight through). */
 function counted(storage: DurableObjectStorage) {
@@ -20,7 +21,7 @@ function counted(storage: DurableObjectStorage) {
   return { view, calls };
 }
 
-const stub = (name: string) => env.USER_BOT.get(env.USER_BOT.idFromName(name));
+const stub = (name: string) => userBot(name);
 
 describe("AlarmClock", () => {
   it("moves the alarm only earlier and makes no storage call when it already fires in time", async () => {

@@ -6,8 +6,8 @@ import { ApiErrorSchema } from "../../core/protocol/errors";
 import { signAccessToken } from "../../worker/auth/jwt";
 import { CURRENT_PARAMS, hashPassword, parsePhc } from "../../worker/auth/password";
 import { issueRefreshToken } from "../../worker/auth/refresh-tokens";
-import { sha256Hex } from "../../worker/auth/opaque-token";
-import { db } from "../../worker/db/client";
+import { sha256Hex } from "../../platform/auth/opaque-token";
+import { db } from "../../platform/db/client";
 import { api, countRows, registerUser, TEST_PASSWORD, uniqueEmail } from "./helpers";
 
 const post = (path: string, json: unknown, ip?: string) => api(`/api/v1/auth/${path}`, { method: "POST", json, ...(ip ? { ip } : {}) });

@@ -1,7 +1,7 @@
 // POST /api/v1/ml/models/{id}/backtest and GET .../backtests/latest in workerd: the shipped USD/CHF
 // models uploaded through the real artifact route, ORT in the user's object, history from the
 // replay data up to the object's market clock, results in the object's SQLite.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { StoredBacktestSchema } from "../../core/backtest/api";
 import { ApiErrorSchema } from "../../core/protocol/errors";
@@ -9,8 +9,8 @@ import { BotSchema } from "../../core/protocol/models-api";
 import { SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { replayFeed } from "../../durable-objects/market/replay-data";
-import { userObject } from "../../worker/lib/object-address";
 import { api, registerUser, type TestUser } from "./helpers";
+import { userBot } from "./user-bot-stub";
 
 async function botWithModels(u: TestUser, config: Record<string, unknown> = {}): Promise<string> {
   const res = await api("/api/v1/ml/models", { method: "POST", token: u.accessToken, json: { name: "bt", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, ...config } } });
@@ -50,7 +50,7 @@ describe("backtest in the object", () => {
     expect(r.trades.length).toBe(r.summary.metrics.trades);
     expect(r.equityCurve.length).toBeGreaterThan(10);
     // No bar after the object's market clock: the backtest ends before "now".
-    const now = await runInDurableObject(userObject(env, u.userId), (_: UserBot, state) => {
+    const now = await runInDurableObject(userBot(u.userId), (_: UserBot, state) => {
       const row = state.storage.sql.exec<{ seed: number; speed: number; real_start: number }>("SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1").one();
       return replayFeed("USDCHF", { seed: row.seed, speed: row.speed, realStart: row.real_start }).virtualNow();
     });

@@ -10,8 +10,8 @@ import { BotConfigSchema } from "../../core/protocol/bot-config";
 import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
 import { CandlesResponseSchema } from "../../core/protocol/market-candles";
 import { RatesRequestSchema, type RatesRequest } from "../../core/protocol/market-data";
-import { insertBot, setBotActive } from "../../worker/bots/store";
-import { db } from "../../worker/db/client";
+import { insertBot, setBotActive } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
 
 type Frame = Record<string, unknown> & { type: string };

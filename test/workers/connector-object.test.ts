@@ -8,7 +8,7 @@ import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-token
 import { UserEventSchema, type UserEvent } from "../../core/protocol/events";
 import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
 import { ExecutionResultSchema } from "../../core/protocol/portfolio-api";
-import { userObject } from "../../worker/lib/object-address";
+import { userObject } from "../../platform/object-address";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
 

@@ -2,9 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ConnectorTokenListSchema, CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
 import { ApiErrorSchema } from "../../core/protocol/errors";
-import { verifyConnectorToken } from "../../worker/auth/connector-tokens";
-import { sha256Hex } from "../../worker/auth/opaque-token";
-import { db } from "../../worker/db/client";
+import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
+import { sha256Hex } from "../../platform/auth/opaque-token";
+import { db } from "../../platform/db/client";
 import { authedFetch, countRows, registerUser, type TestUser } from "./helpers";
 
 async function create(u: TestUser, name = "trading-pc") {

@@ -4,7 +4,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { activeBotsOfRange, runCron } from "../../worker/cron";
-import { db } from "../../worker/db/client";
+import { db } from "../../platform/db/client";
 import { createBot, d1Trades, newUser, predictorDouble, stubOf, wireObject } from "./engine-fixtures";
 
 describe("cron fan-out", () => {

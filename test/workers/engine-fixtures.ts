@@ -9,12 +9,13 @@ import type { UserBot } from "../../durable-objects/user-bot";
 import type { Predictor } from "../../durable-objects/engine/prediction-port";
 import type { Quote } from "../../durable-objects/engine/replay-quotes";
 import { authedFetch, registerUser, type TestUser } from "./helpers";
+import { userBot } from "./user-bot-stub";
 
 export const SYMBOL = "USDCHF";
 export const BAR0 = Date.UTC(1999, 0, 4, 10, 0);
 
 export function stubOf(userId: string) {
-  return env.USER_BOT.get(env.USER_BOT.idFromName(userId));
+  return userBot(userId);
 }
 
 export async function createBot(user: TestUser, execution: Partial<NonNullable<BotConfigInput["execution"]>> = {}, active = true): Promise<string> {

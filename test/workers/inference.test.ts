@@ -7,9 +7,10 @@ import { InferenceError, LruCache, ModelInference, ortStatus, runProbabilities, 
 import { ort } from "../../durable-objects/inference/ort-runtime";
 import type { UserBot } from "../../durable-objects/user-bot";
 import "./parity-fixture";
+import { userBot } from "./user-bot-stub";
 
 const fixture = inject("onnxParity");
-const stub = () => env.USER_BOT.get(env.USER_BOT.idFromName("inference-test-user"));
+const stub = () => userBot("inference-test-user");
 const keyOf = (name: string) => `test/parity/${name}.onnx`;
 
 async function storeModels(): Promise<void> {

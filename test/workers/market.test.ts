@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../../core/market/bar";
 import { checkFreshness } from "../../core/market/freshness";
@@ -7,13 +7,13 @@ import { ApiErrorSchema } from "../../core/protocol/errors";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { BarStore } from "../../durable-objects/market/bar-store";
 import { MarketService } from "../../durable-objects/market/market-service";
-import { userObject } from "../../worker/lib/object-address";
 import { authedFetch, api, registerUser } from "./helpers";
+import { userBot } from "./user-bot-stub";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 const bar = (i: number, close = 100 + i): Bar => ({ time: T0 + i * H, open: close, high: close + 1, low: close - 1, close, volume: i });
-const stub = () => userObject(env, `market-test-${crypto.randomUUID()}`);
+const stub = () => userBot(`market-test-${crypto.randomUUID()}`);
 
 describe("BarStore inside the object's SQLite (workerd)", () => {
   it("upserts by time, keeps the newest N per key, keeps keys apart, refuses invalid bars", async () => {
@@ -107,7 +107,7 @@ describe("GET /api/v1/market/candles", () => {
     expect(body.bars.at(-1)!.time + 4 * H).toBeLessThanOrEqual(body.asOf);
     expect(body.fresh).toBe(checkFreshness(body.bars, "4h", body.asOf).fresh);
     // The same user's object has stored them: it answers from SQLite.
-    await runInDurableObject(userObject(env, user.userId), async (_bot: UserBot, state) => {
+    await runInDurableObject(userBot(user.userId), async (_bot: UserBot, state) => {
       expect(new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).count("USDCHF", "4h")).toBe(2000);
     });
     const daily = await authedFetch(user.accessToken, "/api/v1/market/candles?symbol=SPX500&timeframe=1d");

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { signAccessToken } from "../../worker/auth/jwt";
-import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../worker/lib/metrics";
+import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../platform/metrics";
 import { TriggerResponseSchema } from "../../core/protocol/portfolio-api";
 import { installShippedModels, SHIPPED_ENSEMBLE } from "../../durable-objects/prediction";
 import { newUser } from "./engine-fixtures";

@@ -5,8 +5,8 @@ import { BotListSchema, BotSchema, type Bot } from "../../core/protocol/models-a
 import { runEnsemble } from "../../core/ensemble/consensus";
 import { evaluate } from "../../core/strategy/evaluate";
 import { strategyPreset } from "../../core/strategy/presets";
-import { activeBots, usersWithActiveBots } from "../../worker/bots/store";
-import { db } from "../../worker/db/client";
+import { activeBots, usersWithActiveBots } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { api, authedFetch, registerUser, type TestUser } from "./helpers";
 
 const M = "/api/v1/ml/models";

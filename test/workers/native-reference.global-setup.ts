@@ -2,7 +2,7 @@
 // onnxruntime-node (the native reference) and provides bytes, rows and native outputs to the tests.
 import * as ort from "onnxruntime-node";
 import type { TestProject } from "vitest/node";
-import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../core/ml/classes";
+import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../core/onnx/classes";
 import { sampleLinearModel, sampleRows, sampleTreeModel } from "../../core/onnx/sample-models";
 import type { ParityCase, ParityFixture } from "./parity-fixture";
 

@@ -10,8 +10,8 @@ import { BotSchema } from "../../core/protocol/models-api";
 import { PredictionSchema, type Prediction } from "../../core/protocol/prediction";
 import { installShippedModels, SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { userObject } from "../../worker/lib/object-address";
 import { api, registerUser, type TestUser } from "./helpers";
+import { userBot } from "./user-bot-stub";
 
 async function createBot(u: TestUser, name: string, activate = true): Promise<string> {
   const res = await api("/api/v1/ml/models", { method: "POST", token: u.accessToken, json: { name, symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE } } } });
@@ -47,7 +47,7 @@ const storedPredictions = async (botId: string) =>
 
 /** Moves the user's replay clock forward (virtual time runs at real speed from real_start). */
 async function advanceReplay(u: TestUser, ms: number): Promise<void> {
-  await runInDurableObject(userObject(env, u.userId), (_: UserBot, state) => {
+  await runInDurableObject(userBot(u.userId), (_: UserBot, state) => {
     state.storage.sql.exec("UPDATE market_replay_clock SET real_start = real_start - ?", ms);
   });
 }
@@ -152,7 +152,7 @@ describe("predictions with the shipped USD/CHF models", () => {
     expect(p.ensemble.breakdown.filter((b) => b.healthy).map((b) => b.timeframe)).toEqual(["2h", "1d"]);
     expect(p.ensemble.reason).toContain("1 unhealthy model excluded");
 
-    const health = await runInDurableObject(userObject(env, u.userId), (bot: UserBot) => bot.modelHealth(botId));
+    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(botId));
     expect(health.map((h) => [h.timeframe, h.healthy])).toEqual([["1d", true], ["2h", true], ["4h", false]]);
     const h4 = health.find((h) => h.timeframe === "4h")!;
     expect(h4).toMatchObject({ modelVersionId: fourH.id, consecutiveFailures: 1 });
@@ -170,7 +170,7 @@ describe("predictions with the shipped USD/CHF models", () => {
     expect(d1.healthy).toBe(false);
     expect(d1.error).toBe(`refused: model v1 was built for feature schema abababababab, this server computes 'ohlcv-core' v1 (${FEATURE_SCHEMA.hash.slice(0, 12)}); retrain or re-upload it`);
     expect(p.ensemble.healthyModels).toBe(2);
-    const health = await runInDurableObject(userObject(env, u.userId), (bot: UserBot) => bot.modelHealth(botId));
+    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(botId));
     expect(health.find((h) => h.timeframe === "1d")).toMatchObject({ healthy: false, lastError: d1.error });
   });
 

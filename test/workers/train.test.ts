@@ -13,10 +13,10 @@ import { UserEventSchema } from "../../core/protocol/events";
 import { RollbackResponseSchema, TrainAcceptedSchema, TrainJobSchema, type TrainJob } from "../../core/protocol/training";
 import { BarStore } from "../../durable-objects/market/bar-store";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { db } from "../../worker/db/client";
-import { bots } from "../../worker/db/schema";
-import { userObject } from "../../worker/lib/object-address";
-import { storeModelVersion } from "../../worker/ml/model-versions";
+import { db } from "../../platform/db/client";
+import { bots } from "../../platform/db/schema";
+import { userObject } from "../../platform/object-address";
+import { storeModelVersion } from "../../platform/ml/model-versions";
 import { api, registerUser, type TestUser } from "./helpers";
 
 async function insertBot(userId: string, symbol = "USDCHF"): Promise<string> {

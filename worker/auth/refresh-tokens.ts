@@ -2,9 +2,9 @@
 // rotated and issues the next one in the same family. Presenting a rotated or revoked token means
 // it was copied: the whole family is revoked, so the thief's and the victim's sessions both end.
 import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { refreshTokens } from "../db/schema";
-import { randomToken, sha256Hex } from "./opaque-token";
+import type { Db } from "../../platform/db/client";
+import { refreshTokens } from "../../platform/db/schema";
+import { randomToken, sha256Hex } from "../../platform/auth/opaque-token";
 
 export type RotateResult =
   | { ok: true; userId: string; token: string }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import type { RateLimit } from "../env";
+import type { RateLimit } from "../../platform/env";
 import { errorJson } from "./errors";
 
 /** Window of the limiter bindings in wrangler.toml; Retry-After tells the client to wait it out. */

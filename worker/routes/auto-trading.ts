@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { ActiveBotsResponseSchema, AutoTradingHealthSchema, AutoTradingStatusSchema, TriggerResponseSchema } from "../../core/protocol/portfolio-api";
-import type { BotInfo } from "../../durable-objects/engine";
+import type { BotInfo } from "../../platform/bots/bot-ref";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { listBots, parseStoredConfig, type BotRow } from "../bots/store";
-import { db } from "../db/client";
-import { userObject } from "../lib/object-address";
+import { listBots, parseStoredConfig, type BotRow } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

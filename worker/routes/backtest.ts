@@ -6,7 +6,7 @@ import { BacktestRequestSchema, StoredBacktestSchema, type BacktestOutcome, type
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

@@ -1,9 +1,8 @@
 import { Hono } from "hono";
-import { CONNECTOR_TOKEN_ID_HEADER } from "../../durable-objects/connector/attachment";
 import type { AppEnv } from "../app-env";
-import { verifyConnectorToken } from "../auth/connector-tokens";
-import { db } from "../db/client";
-import { USER_ID_HEADER, userObject } from "../lib/object-address";
+import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
+import { db } from "../../platform/db/client";
+import { CONNECTOR_TOKEN_ID_HEADER, USER_ID_HEADER, userObject } from "../../platform/object-address";
 import { errorJson } from "../middleware/errors";
 
 /**

@@ -6,9 +6,9 @@ import {
   CreatedConnectorTokenSchema,
 } from "../../core/protocol/connector-tokens";
 import type { AppEnv } from "../app-env";
-import { createConnectorToken, listConnectorTokens, revokeConnectorToken } from "../auth/connector-tokens";
+import { createConnectorToken, listConnectorTokens, revokeConnectorToken } from "../../platform/auth/connector-tokens";
 import { authed, bearerSecurity } from "../auth/guards";
-import { db } from "../db/client";
+import { db } from "../../platform/db/client";
 import { notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { HealthSchema, type Health, type HealthCheck } from "../../core/protocol/health";
 import type { AppEnv } from "../app-env";
-import type { Env } from "../env";
-import { userObject } from "../lib/object-address";
+import type { Env } from "../../platform/env";
+import { userObject } from "../../platform/object-address";
 import journal from "../../migrations/meta/_journal.json";
 
 /** Migration names wrangler records in d1_migrations, from drizzle-kit's journal. */

@@ -1,11 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import { EXPOSITION_CONTENT_TYPE } from "../../durable-objects/metrics/exposition";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { requireAdmin } from "../auth/require-auth";
-import { flushMetrics, maybeFlushMetrics, metricsObject, recordHttp } from "../lib/metrics";
+import { EXPOSITION_CONTENT_TYPE, flushMetrics, maybeFlushMetrics, metricsObject, recordHttp } from "../../platform/metrics";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

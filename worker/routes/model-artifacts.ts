@@ -8,17 +8,17 @@ import { TimeframeSchema } from "../../core/market/timeframes";
 import { validateModelContract, type ModelContractInfo } from "../../core/onnx/contract";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { getBot } from "../bots/store";
-import { db } from "../db/client";
+import { getBot } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { HttpError, notFound } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { ARTIFACT_MAX_BYTES } from "../middleware/body-limit";
 import { validationHook } from "../middleware/errors";
-import { ONNX_CONTENT_TYPE, sha256Hex, storeModelVersion, VersionConflictError, type StoredVersion } from "../ml/model-versions";
+import { ONNX_CONTENT_TYPE, sha256Hex, storeModelVersion, VersionConflictError, type StoredVersion } from "../../platform/ml/model-versions";
 import { errorResponse } from "./auth";
 
-// Storage (version numbering, create-only R2 put, the one-batch swap) lives in worker/ml/model-versions.ts.
-export { artifactKey, ONNX_CONTENT_TYPE } from "../ml/model-versions";
+// Storage (version numbering, create-only R2 put, the one-batch swap) lives in platform/ml/model-versions.ts.
+export { artifactKey, ONNX_CONTENT_TYPE } from "../../platform/ml/model-versions";
 
 const SCHEMA_LABEL = `'${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version}`;
 

@@ -3,9 +3,9 @@ import { BotConfigBodySchema, mergeConfigPatch, type BotConfig } from "../../cor
 import { BotListSchema, BotSchema, CreateBotRequestSchema, UpdateBotRequestSchema } from "../../core/protocol/models-api";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { deleteBot, getBot, insertBot, listBots, parseStoredConfig, replaceBot, setBotActive, toBot } from "../bots/store";
-import { db } from "../db/client";
-import { userObject } from "../lib/object-address";
+import { deleteBot, getBot, insertBot, listBots, parseStoredConfig, replaceBot, setBotActive, toBot } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
+import { userObject } from "../../platform/object-address";
 import { BacktestWindowSchema } from "../../core/backtest/schema";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";

@@ -15,9 +15,9 @@ import {
 import type { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { db } from "../db/client";
-import { activities, trades } from "../db/schema";
-import { userObject } from "../lib/object-address";
+import { db } from "../../platform/db/client";
+import { activities, trades } from "../../platform/db/schema";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

@@ -13,9 +13,9 @@ import {
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
-import type { Env } from "../env";
+import type { Env } from "../../platform/env";
 import { errorResponse, jsonBody } from "./auth";
 
 // Commands on open connector positions (close, modify, stop loss, breakeven) and the connector's

@@ -5,9 +5,9 @@ import { ModelPredictBodySchema, PredictQuerySchema, type PredictRequest } from 
 import { PredictionSchema, type Prediction } from "../../core/protocol/prediction";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import type { Env } from "../env";
+import type { Env } from "../../platform/env";
 import { HttpError } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

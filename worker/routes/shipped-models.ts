@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { InstalledShippedModelsSchema } from "../../core/protocol/shipped-models-api";
-import { installShippedModels, SHIPPED_SYMBOL } from "../../durable-objects/prediction/shipped-models";
+import { installShippedModels, SHIPPED_SYMBOL } from "../../platform/ml/shipped-models";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { getBot, parseStoredConfig } from "../bots/store";
-import { db } from "../db/client";
+import { getBot, parseStoredConfig } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";

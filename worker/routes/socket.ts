@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { requireAuth, WS_PROTOCOL } from "../auth/require-auth";
 import { errorJson } from "../middleware/errors";
-import { USER_ID_HEADER, userObject } from "../lib/object-address";
+import { USER_ID_HEADER, userObject } from "../../platform/object-address";
 
 /** `/ws`: authenticated upgrade, forwarded to the caller's own object (named by the token subject). */
 export const socketRoutes = new Hono<AppEnv>().get("/ws", requireAuth, async (c) => {

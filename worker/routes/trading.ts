@@ -3,10 +3,10 @@ import { OrderIntentSchema } from "../../core/protocol/orders";
 import { ExecutionResultSchema, ManualTradeRequestSchema, type ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { getBot, parseStoredConfig } from "../bots/store";
-import { db } from "../db/client";
+import { getBot, parseStoredConfig } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { HttpError, notFound } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
 

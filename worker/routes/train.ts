@@ -5,12 +5,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { RollbackRequestSchema, RollbackResponseSchema, TrainAcceptedSchema, TrainJobSchema, TrainRequestSchema, type RollbackResponse, type TrainAccepted } from "../../core/protocol/training";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { getBot } from "../bots/store";
-import { db } from "../db/client";
+import { getBot } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { HttpError, notFound } from "../lib/http-error";
-import { userObject } from "../lib/object-address";
+import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
-import { rollbackModelVersion } from "../ml/model-versions";
+import { rollbackModelVersion } from "../../platform/ml/model-versions";
 import { errorResponse, jsonBody } from "./auth";
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLASS_INDEX } from "../classes";
+import { CLASS_INDEX } from "../../onnx/classes";
 import { GbtStepStateSchema, GbtStepper, bestRounds, gbtInitialState, gbtModelFromState, treesPerSlice, type GbtStepState } from "./budgeted";
 import type { Dataset } from "./dataset";
 import { DEFAULT_GBT, fitGbt, type GbtParams } from "./gbt";

@@ -1,4 +1,4 @@
-import { CLASS_INDEX } from "../classes";
+import { CLASS_INDEX } from "../../onnx/classes";
 import { N_CLASSES } from "./dataset";
 
 /** Out-of-sample scores of one model on one set of rows. Returns are fractions of price per trade. */

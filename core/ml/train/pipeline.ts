@@ -3,7 +3,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { computeFeatures } from "../../features/compute";
 import { FEATURE_SCHEMA, featureIndex } from "../../features/schema";
 import type { Bar } from "../../market/bar";
-import { CLASS_INDEX, CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../classes";
+import { CLASS_INDEX, CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../onnx/classes";
 import { labeledRows, tripleBarrierLabels } from "../labels";
 import type { FoldReport, ModelCard } from "./card";
 import { type Dataset, N_CLASSES, predictRows } from "./dataset";

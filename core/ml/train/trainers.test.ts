@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { CLASS_INDEX } from "../classes";
+import { CLASS_INDEX } from "../../onnx/classes";
 import { type Classifier, type Dataset, predictRows } from "./dataset";
 import { exportOnnx } from "./export";
 import { DEFAULT_GBT, fitGbt } from "./gbt";

@@ -1,6 +1,6 @@
 // Bindings and vars from wrangler.toml (kept by hand so every name is documented in one place).
-import type { MetricsObject } from "../durable-objects/metrics/metrics-object";
-import type { UserBot } from "../durable-objects/user-bot";
+import type { MetricsRpc } from "./metrics";
+import type { UserBotRpc } from "./rpc/user-bot";
 
 export interface RateLimit {
   limit(options: { key: string }): Promise<{ success: boolean }>;
@@ -9,9 +9,9 @@ export interface RateLimit {
 export interface Env {
   DB: D1Database;
   MODELS: R2Bucket;
-  USER_BOT: DurableObjectNamespace<UserBot>;
-  /** Singleton (named "global") holding durable metric totals; see worker/lib/metrics.ts. */
-  METRICS: DurableObjectNamespace<MetricsObject>;
+  USER_BOT: DurableObjectNamespace<UserBotRpc>;
+  /** Singleton (named "global") holding durable metric totals; see platform/metrics.ts. */
+  METRICS: DurableObjectNamespace<MetricsRpc>;
   ASSETS: Fetcher;
   AUTH_LIMITER: RateLimit;
   API_LIMITER: RateLimit;

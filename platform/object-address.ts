@@ -1,7 +1,10 @@
-import type { Env } from "../env";
+import type { Env } from "./env";
 
 /** Header the Worker sets on requests it forwards to a user's object (never taken from a client). */
 export const USER_ID_HEADER = "X-Edgetrader-User";
+
+/** Header the Worker sets on the forwarded connector upgrade: the verified connector token's id. */
+export const CONNECTOR_TOKEN_ID_HEADER = "X-Edgetrader-Connector-Token";
 
 /**
  * The user's object. The only way to reach it: the name is the verified token subject, so a

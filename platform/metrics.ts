@@ -134,8 +134,17 @@ export function setConnectorState(userId: string, connected: boolean): void {
 
 /** The part of Env this module needs (so Durable Objects can pass their env too). */
 export interface MetricsEnv {
-  METRICS: DurableObjectNamespace<import("../../durable-objects/metrics/metrics-object").MetricsObject>;
+  METRICS: DurableObjectNamespace<MetricsRpc>;
 }
+
+/** The METRICS object as its callers see it (durable-objects/metrics/metrics-object.ts implements it). */
+export interface MetricsRpc extends Rpc.DurableObjectBranded {
+  ingest(batch: MetricsBatch): { dropped: number };
+  exposition(): string;
+}
+
+/** Content type of the Prometheus text the METRICS object renders. */
+export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export const metricsObject = (env: MetricsEnv) => env.METRICS.get(env.METRICS.idFromName("global"));
 

@@ -11,8 +11,8 @@ import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import type { Timeframe } from "../../core/market/timeframes";
 import { validateModelContract } from "../../core/onnx/contract";
 import { BotConfigSchema, type BotConfig } from "../../core/protocol/bot-config";
-import type { Env } from "../../worker/env";
-import { storeModelVersion } from "../../worker/ml/model-versions";
+import type { Env } from "../env";
+import { storeModelVersion } from "./model-versions";
 
 export const SHIPPED_SYMBOL = "USDCHF";
 

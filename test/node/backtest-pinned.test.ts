@@ -7,10 +7,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ortPredictBatch } from "../../models/cli/ort-batch";
-import { parseBarsCsv } from "../market/csv";
-import { BotConfigSchema } from "../protocol/bot-config";
-import { strategyPreset } from "../strategy/presets";
-import { runBacktest, type PredictBatch, type SimulationResult } from "./engine";
+import { parseBarsCsv } from "../../core/market/csv";
+import { BotConfigSchema } from "../../core/protocol/bot-config";
+import { strategyPreset } from "../../core/strategy/presets";
+import { runBacktest, type PredictBatch, type SimulationResult } from "../../core/backtest/engine";
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const BARS = parseBarsCsv(readFileSync(here("../../models/data/usdchf_30m.csv"), "utf8")).bars;
