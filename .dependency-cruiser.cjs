@@ -15,14 +15,16 @@ module.exports = {
     {
       name: "core-is-runtime-agnostic",
       severity: "error",
-      comment: "core/ (its tests too) imports only core/ and libraries: no platform, transport, CLI or Node program code.",
+      comment:
+        "core/ (its tests too) imports only core/ and libraries: no platform, transport, CLI or Node program code.",
       from: { path: "^core/" },
       to: { path: "^(platform|worker|durable-objects|connector|models|scripts|bench|web)/" },
     },
     {
       name: "platform-below-transports",
       severity: "error",
-      comment: "platform/ is shared by the Worker and the objects: it never imports either (the Worker reaches objects through platform/rpc).",
+      comment:
+        "platform/ is shared by the Worker and the objects: it never imports either (the Worker reaches objects through platform/rpc).",
       from: { path: "^platform/" },
       to: { path: "^(worker|durable-objects|connector|scripts|bench|test|web)/" },
     },
@@ -36,14 +38,16 @@ module.exports = {
     {
       name: "worker-not-objects",
       severity: "error",
-      comment: "The Worker reaches objects through the typed RPC interface in platform/rpc; only the entry exports the classes for wrangler.",
+      comment:
+        "The Worker reaches objects through the typed RPC interface in platform/rpc; only the entry exports the classes for wrangler.",
       from: { path: "^worker/", pathNot: "^worker/index\\.ts$" },
       to: { path: "^durable-objects/" },
     },
     {
       name: "no-test-or-bench-in-production",
       severity: "error",
-      comment: "Deployed folders hold only what is deployed: tests, fixtures and bench code live under test/ and bench/.",
+      comment:
+        "Deployed folders hold only what is deployed: tests, fixtures and bench code live under test/ and bench/.",
       from: { path: "^(core|platform|worker|durable-objects|connector/src)/", pathNot: "\\.test\\.ts$" },
       to: { path: "(^(test|bench)/|\\.test\\.ts$)" },
     },
@@ -61,6 +65,10 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     combinedDependencies: false,
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".mjs", ".js", ".json"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".mjs", ".js", ".json"],
+    },
   },
 };

@@ -26,17 +26,30 @@ export function folderCircles(edges) {
     if (a !== b) graph.get(a).add(b);
   }
   let index = 0;
-  const idx = new Map(), low = new Map(), stack = [], on = new Set(), out = [];
+  const idx = new Map(),
+    low = new Map(),
+    stack = [],
+    on = new Set(),
+    out = [];
   const visit = (v) => {
-    idx.set(v, index); low.set(v, index++); stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
     for (const w of graph.get(v)) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const scc = [];
       let w;
-      do { w = stack.pop(); on.delete(w); scc.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        on.delete(w);
+        scc.push(w);
+      } while (w !== v);
       if (scc.length > 1) out.push(scc.sort());
     }
   };
@@ -50,9 +63,17 @@ async function main() {
   process.chdir(root);
   const config = createRequire(import.meta.url)(path.join(root, ".dependency-cruiser.cjs"));
   const present = SCANNED.filter((d) => existsSync(path.join(root, d)));
-  const result = await cruise(present, { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden }, outputType: "json" });
+  const result = await cruise(present, {
+    ...config.options,
+    validate: true,
+    ruleSet: { forbidden: config.forbidden },
+    outputType: "json",
+  });
   const report = JSON.parse(result.output);
-  const problems = report.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (circle: ${v.cycle.map((c) => c.name ?? c).join(" -> ")})` : ""}`);
+  const problems = report.summary.violations.map(
+    (v) =>
+      `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (circle: ${v.cycle.map((c) => c.name ?? c).join(" -> ")})` : ""}`,
+  );
 
   // Folder circles among deployed code (tests and bench import everything by design).
   const edges = [];
@@ -73,7 +94,9 @@ async function main() {
     console.error(`import check: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
     process.exit(1);
   }
-  console.log(`import check: ok (${report.summary.totalCruised} modules, ${report.summary.totalDependenciesCruised} imports; layers one way, no circles)`);
+  console.log(
+    `import check: ok (${report.summary.totalCruised} modules, ${report.summary.totalDependenciesCruised} imports; layers one way, no circles)`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

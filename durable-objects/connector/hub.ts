@@ -18,7 +18,7 @@ import {
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
 import type { PositionView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
-import type { PositionCommandAccepted, PositionCommandRequest } from "../../core/protocol/position-commands";
+import type { PositionCommandRequest } from "../../core/protocol/position-commands";
 import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
 import { and, eq } from "drizzle-orm";
 import { db } from "../../platform/db/client";

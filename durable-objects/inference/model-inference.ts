@@ -5,7 +5,7 @@ import { validateModelContract } from "../../core/onnx/contract";
 import type { PredictProbabilitiesResult, VerifyModelResult } from "../../platform/rpc/user-bot";
 import { LruCache } from "./lru-cache";
 import { createSession } from "./ort-runtime";
-import { InferenceError, runProbabilities, type InferenceErrorCode, type LoadedModel } from "./run";
+import { InferenceError, runProbabilities, type LoadedModel } from "./run";
 
 export const DEFAULT_MAX_SESSIONS = 8;
 

@@ -1,6 +1,4 @@
-import type { Bar } from "../../core/market/bar";
-import { checkFreshness, type Freshness } from "../../core/market/freshness";
-import type { MarketDataFailureReason } from "../../core/market/source";
+import { checkFreshness } from "../../core/market/freshness";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import type { CandlesResult } from "../../platform/rpc/user-bot";
 import { BarStore } from "./bar-store";

@@ -45,7 +45,9 @@ export interface ModelHealthRow {
   consecutiveFailures: number;
 }
 
-export type PositionCommandOutcome = { ok: true; accepted: PositionCommandAccepted } | { ok: false; code: "not_found" | "not_connector"; message: string };
+export type PositionCommandOutcome =
+  | { ok: true; accepted: PositionCommandAccepted }
+  | { ok: false; code: "not_found" | "not_connector"; message: string };
 
 export type StartResult = { ok: true; job: TrainJob } | { ok: false; reason: "conflict"; job: TrainJob };
 
@@ -72,6 +74,10 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
   activeBotsView(userId: string, bots: BotInfo[]): ActiveBot[];
   runBacktest(userId: string, botId: string, request: BacktestRequest): Promise<BacktestOutcome>;
   latestBacktest(userId: string, botId: string): Promise<BacktestOutcome>;
-  startTraining(botId: string, timeframe: Timeframe, opts: { userId: string; symbol: string; params: TrainParams }): Promise<StartResult>;
+  startTraining(
+    botId: string,
+    timeframe: Timeframe,
+    opts: { userId: string; symbol: string; params: TrainParams },
+  ): Promise<StartResult>;
   trainingStatus(jobId: string): TrainJob | null;
 }
