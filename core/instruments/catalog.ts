@@ -1,8 +1,10 @@
+import { DELTA_PRODUCTS, specFromDeltaProduct } from "./delta-products";
 import { InstrumentSpecSchema, type InstrumentSpec } from "./spec";
 
 /**
  * Shipped specs. Values are typical retail-broker/exchange numbers, not any one venue's contract:
- * FX at 1:30, index CFDs at 1:20 (ESMA retail), BTC perpetual at 1:10 with a 5 bp taker fee.
+ * FX at 1:30, index CFDs at 1:20 (ESMA retail). BTCUSD and ETHUSD are Delta Exchange's perpetuals
+ * (core/instruments/delta-products.ts: tick size, contract value as the lot step, maker/taker fees) at 1:10.
  */
 const specs: InstrumentSpec[] = [
   {
@@ -40,23 +42,6 @@ const specs: InstrumentSpec[] = [
     commissionRatePerSide: 0,
   },
   {
-    symbol: "BTCUSD",
-    kind: "crypto_perp",
-    baseCurrency: "BTC",
-    quoteCurrency: "USD",
-    contractSize: 1,
-    digits: 1,
-    tickSize: 0.5,
-    pipSize: 1,
-    minLot: 0.001,
-    lotStep: 0.001,
-    maxLot: 50,
-    leverage: 10,
-    defaultSpreadPoints: 100,
-    commissionPerLotPerSide: 0,
-    commissionRatePerSide: 0.0005,
-  },
-  {
     symbol: "SPX500",
     kind: "index_cfd",
     baseCurrency: null,
@@ -73,6 +58,7 @@ const specs: InstrumentSpec[] = [
     commissionPerLotPerSide: 0,
     commissionRatePerSide: 0,
   },
+  ...DELTA_PRODUCTS.map((p) => specFromDeltaProduct(p)),
 ];
 
 export const INSTRUMENTS: Readonly<Record<string, InstrumentSpec>> = Object.freeze(

@@ -56,7 +56,8 @@ export function marginInAccount(spec: InstrumentSpec, volume: number, price: num
   return notionalInAccount(spec, volume, price, rate) / spec.leverage;
 }
 
-/** One side's commission: fixed per lot plus a fraction of notional. */
-export function commissionPerSide(spec: InstrumentSpec, volume: number, price: number, rate: number): number {
-  return spec.commissionPerLotPerSide * volume + spec.commissionRatePerSide * notionalInAccount(spec, volume, price, rate);
+/** One side's commission: fixed per lot plus a fraction of notional (maker rate for a resting order's fill, else taker). */
+export function commissionPerSide(spec: InstrumentSpec, volume: number, price: number, rate: number, liquidity: "taker" | "maker" = "taker"): number {
+  const pct = liquidity === "maker" ? (spec.makerCommissionRatePerSide ?? spec.commissionRatePerSide) : spec.commissionRatePerSide;
+  return spec.commissionPerLotPerSide * volume + pct * notionalInAccount(spec, volume, price, rate);
 }

@@ -33,6 +33,8 @@ export const InstrumentSpecSchema = z
     commissionPerLotPerSide: nonNegative,
     /** Commission as a fraction of notional (account currency) per side, exchange style (0.0005 = 5 bp). */
     commissionRatePerSide: nonNegative,
+    /** Maker rate (a resting order's fill: the paper engine's take-profit); commissionRatePerSide (taker) when absent. */
+    makerCommissionRatePerSide: nonNegative.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.minLot > s.maxLot) ctx.addIssue({ code: "custom", message: "minLot exceeds maxLot", path: ["minLot"] });

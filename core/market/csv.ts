@@ -30,7 +30,8 @@ function splitLines(text: string): string[] {
 export function detectCsvKind(header: string): CsvKind {
   const cols = header.trim().toLowerCase().split(",");
   if (cols[0] === "time" && cols[1] === "price" && cols.length === 2) return "quotes";
-  if (cols[0] === "date" && ["open", "high", "low", "close"].every((c) => cols.includes(c))) return "ohlcv";
+  // `date,...` (sp500_daily.csv) or `time,...` (the Binance crypto files: ISO UTC times).
+  if ((cols[0] === "date" || cols[0] === "time") && ["open", "high", "low", "close"].every((c) => cols.includes(c))) return "ohlcv";
   throw new Error(`unknown CSV header: ${header}`);
 }
 

@@ -47,6 +47,22 @@ describe("spread, slippage and commission", () => {
     expect(r).toMatchObject({ status: "filled", event: { price: 50_005, commission: 12.5, margin: 2500.25, balance: 9987.5 } });
   });
 
+  it("ETHUSD perp (Delta's product): fractional size in contract steps; taker fee on a stop, maker fee on a take-profit", () => {
+    const e = PaperEngine.create({ initialBalance: 10_000, spreadPoints: { ETHUSD: 0 } });
+    // 0.015 ETH is not a whole number of 0.01 ETH contracts.
+    expect(e.submit({ side: "BUY", symbol: "ETHUSD", volume: 0.015, client_order_id: "eth-x" }, { time: at(0), price: { mid: 2000 } })).toMatchObject({ status: "rejected", reason: "invalid_volume" });
+    const a = e.submit({ side: "BUY", symbol: "ETHUSD", volume: 2.5, sl: 1990, tp: 2020, client_order_id: "eth-a" }, { time: at(0), price: { mid: 2000 } });
+    expect(a).toMatchObject({ status: "filled", event: { price: 2000, commission: 2.5 } }); // taker 0.0005 * 2.5 * 2000
+    const ev = e.processBar(bar("ETHUSD", 1, 2001, 2025, 2000.5, 2010));
+    // TP 2020 rests on the book: maker 0.0002 * 2.5 * 2020 = 1.01; gross (2020 - 2000) * 2.5 = 50
+    expect(ev[0]).toMatchObject({ reason: "tp", exitPrice: 2020, grossPnl: 50, commission: 1.01, totalCommission: 3.51 });
+    const b = e.submit({ side: "BUY", symbol: "ETHUSD", volume: 1, sl: 1990, client_order_id: "eth-b" }, { time: at(2), price: { mid: 2000 } });
+    expect(b.status).toBe("filled");
+    const ev2 = e.processBar(bar("ETHUSD", 3, 1999, 2000, 1980, 1985));
+    // The stop takes liquidity: taker 0.0005 * 1 * 1990 = 0.995, booked in cents as 1 (maker would be 0.40)
+    expect(ev2[0]).toMatchObject({ reason: "sl", exitPrice: 1990, commission: 1 });
+  });
+
   it("SPX500 CFD: 1 lot = 1 USD per index point, 1:20 margin, no commission", () => {
     const e = PaperEngine.create({ initialBalance: 10_000 }); // spread 6 points = 0.6
     const r = e.submit({ side: "SELL", symbol: "SPX500", volume: 2, client_order_id: "spx" }, { time: at(0), price: { mid: 4000 } });

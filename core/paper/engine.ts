@@ -390,7 +390,8 @@ export class PaperEngine {
     const ccy = this.s.settings.accountCurrency;
     const rate = quoteToAccountRate(spec, ccy, exit) as number; // existed at open: same currencies
     const gross = roundMoney(pnlInAccount(spec, pos.side, pos.volume, pos.entryPrice, exit, ccy));
-    const commission = roundMoney(commissionPerSide(spec, pos.volume, exit, rate));
+    // A take-profit rests on the book (maker); stops and market closes take liquidity (taker).
+    const commission = roundMoney(commissionPerSide(spec, pos.volume, exit, rate, reason === "tp" ? "maker" : "taker"));
     this.book(time, gross - commission);
     this.s.positions = this.s.positions.filter((p) => p !== pos);
     const total = roundMoney(pos.commissionOpen + commission);
