@@ -1,8 +1,18 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { createServer } from "node:net";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+// The local Delta server's port for the workers project (test/workers/delta-sim.global-setup.ts starts it there).
+process.env["DELTA_SIM_PORT"] ??= String(
+  await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  }),
+);
 
 export default defineConfig({
   test: {
@@ -30,22 +40,27 @@ export default defineConfig({
       {
         // Worker + Durable Objects + D1 + R2 inside workerd.
         plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: here("./wrangler.toml") },
-            miniflare: {
-              bindings: {
-                JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
-                TEST_MIGRATIONS: await readD1Migrations(here("./migrations")),
+          cloudflareTest(async () => {
+            const delta = `127.0.0.1:${process.env["DELTA_SIM_PORT"]}`;
+            return {
+              wrangler: { configPath: here("./wrangler.toml") },
+              miniflare: {
+                bindings: {
+                  JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+                  TEST_MIGRATIONS: await readD1Migrations(here("./migrations")),
+                  DELTA_REST_URL: `http://${delta}`,
+                  DELTA_WS_URL: `ws://${delta}`,
+                },
               },
-            },
-          })),
+            };
+          }),
         ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
           // Node side: models + onnxruntime-node outputs for the ORT parity test (provide/inject).
-          globalSetup: ["./test/workers/native-reference.global-setup.ts"],
+          globalSetup: ["./test/workers/native-reference.global-setup.ts", "./test/workers/delta-sim.global-setup.ts"],
           testTimeout: 60_000,
         },
       },

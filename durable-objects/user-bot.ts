@@ -12,12 +12,14 @@ import {
   type SocketErrorFrame,
 } from "../core/protocol/browser-socket";
 import type { Env } from "../platform/env";
-import { USER_ID_HEADER } from "../platform/object-address";
+import { deltaMarket, USER_ID_HEADER } from "../platform/object-address";
 import type { UserBotRpc } from "../platform/rpc/user-bot";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
 import { replaySettings } from "./market/replay-settings";
 import { MarketService, type CandlesResult } from "./market/market-service";
+import { isDeltaSymbol } from "../core/instruments/delta-products";
+import type { MarketBarsPush } from "../core/protocol/market-push";
 import { PredictionService, type ModelHealthRow } from "./prediction";
 import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
 import { SinceParamSchema } from "../core/protocol/events";
@@ -88,7 +90,14 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   // ---- market data (durable-objects/market): bar store in this object's SQLite ----
   private marketService: MarketService | undefined;
   private get market(): MarketService {
-    return (this.marketService ??= new MarketService(this.ctx.storage, Date.now, replaySettings(this.env)));
+    return (this.marketService ??= new MarketService(this.ctx.storage, Date.now, replaySettings(this.env), (symbol, timeframe, limit) =>
+      deltaMarket(this.env, symbol, timeframe).subscribe(this.ctx.id.toString(), symbol, timeframe, limit),
+    ));
+  }
+
+  /** A Delta market object's fan-out of closed bars (validated and stored like every source's bars). */
+  marketBars(push: MarketBarsPush): { written: number; refused: number } {
+    return this.market.delta.onPush(push);
   }
 
   /** Newest `limit` closed bars of symbol/timeframe from this object's bar store (topped up from the replay feed). */
@@ -137,8 +146,9 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     return (this.engineInstance ??= new Engine({
       ctx: this.ctx,
       env: this.env,
-      quote: (symbol) => replayQuote(symbol, this.market.replayClock()),
+      quote: (symbol) => (isDeltaSymbol(symbol) ? this.market.delta.quote(symbol) : replayQuote(symbol, this.market.replayClock())),
       newBars: async (symbol, after) => {
+        if (isDeltaSymbol(symbol)) return this.market.delta.newBars(symbol, after);
         if (!isReplaySymbol(symbol)) return [];
         const r = await this.market.getCandles(symbol, REPLAY_SYMBOLS[symbol].baseTimeframe, 200);
         return r.ok ? r.bars.filter((b) => b.time > after) : [];

@@ -1,6 +1,7 @@
 // Bindings and vars from wrangler.toml (kept by hand so every name is documented in one place).
 import type { MetricsRpc } from "./metrics";
 import type { UserBotRpc } from "./rpc/user-bot";
+import type { DeltaMarketRpc } from "./rpc/delta-market";
 
 export interface RateLimit {
   limit(options: { key: string }): Promise<{ success: boolean }>;
@@ -23,6 +24,12 @@ export interface Env {
   REFRESH_TOKEN_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
   LOG_LEVEL: string;
+  /** One object per Delta Exchange market (symbol + timeframe): the shared upstream socket and its fan-out. */
+  DELTA_MARKET: DurableObjectNamespace<DeltaMarketRpc>;
+  /** Delta REST base (https://api.india.delta.exchange in production; the local Delta server under npm start and tests). */
+  DELTA_REST_URL?: string;
+  /** Delta socket URL (wss://socket.india.delta.exchange in production; same host pair as DELTA_REST_URL). */
+  DELTA_WS_URL?: string;
   /** Speed of the replay market feed for new objects (1 = real time; `npm start` uses a faster demo speed). */
   REPLAY_SPEED?: string;
 }

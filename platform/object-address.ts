@@ -1,4 +1,6 @@
+import type { Timeframe } from "../core/market/timeframes";
 import type { Env } from "./env";
+import { deltaMarketName } from "./rpc/delta-market";
 
 /** Header the Worker sets on requests it forwards to a user's object (never taken from a client). */
 export const USER_ID_HEADER = "X-Edgetrader-User";
@@ -12,4 +14,9 @@ export const CONNECTOR_TOKEN_ID_HEADER = "X-Edgetrader-Connector-Token";
  */
 export function userObject(env: Env, verifiedSubject: string) {
   return env.USER_BOT.get(env.USER_BOT.idFromName(verifiedSubject));
+}
+
+/** The Delta market object of one symbol and timeframe (shared by every user). */
+export function deltaMarket(env: Env, symbol: string, timeframe: Timeframe) {
+  return env.DELTA_MARKET.get(env.DELTA_MARKET.idFromName(deltaMarketName(symbol, timeframe)));
 }

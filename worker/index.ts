@@ -5,6 +5,7 @@ import type { Env } from "../platform/env";
 
 export { UserBot } from "../durable-objects/user-bot";
 export { MetricsObject } from "../durable-objects/metrics/metrics-object";
+export { DeltaMarket } from "../durable-objects/delta-market/delta-market";
 
 const app = createApp();
 

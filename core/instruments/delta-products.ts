@@ -73,3 +73,9 @@ function decimals(x: number): number {
   const i = s.indexOf(".");
   return i < 0 ? 0 : s.length - i - 1;
 }
+
+/** Symbols served by Delta Exchange (market objects), not by the replay or a connector. */
+export const DELTA_SYMBOLS: readonly string[] = DELTA_PRODUCTS.map((p) => p.symbol);
+export function isDeltaSymbol(symbol: string): boolean {
+  return DELTA_SYMBOLS.includes(symbol);
+}

@@ -1,7 +1,9 @@
 import { checkFreshness } from "../../core/market/freshness";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import type { CandlesResult } from "../../platform/rpc/user-bot";
+import { isDeltaSymbol } from "../../core/instruments/delta-products";
 import { BarStore } from "./bar-store";
+import { DeltaBars, type MarketSubscribe } from "./delta-bars";
 import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed, type ReplayClock } from "./replay-data";
 
 /** Replay defaults: real-time speed, fixed seed, so every object replays the same history. */
@@ -16,14 +18,18 @@ export type { CandlesResult };
  */
 export class MarketService {
   readonly store: BarStore;
+  /** Delta Exchange symbols (BTCUSD, ETHUSD): bars from the shared market objects. */
+  readonly delta: DeltaBars;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly realNow: () => number = Date.now,
     /** Clock settings used when this object's replay clock is first created (then persisted). */
     private readonly replayDefaults: Partial<Omit<ReplayClock, "realStart">> = {},
+    deltaSubscribe: MarketSubscribe = async () => ({ ok: false, reason: "upstream_error", message: "no Delta market binding" }),
   ) {
     this.store = new BarStore(storage.sql, (fn) => storage.transactionSync(fn));
+    this.delta = new DeltaBars(storage.sql, this.store, deltaSubscribe, realNow);
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS market_replay_clock (
       id INTEGER PRIMARY KEY CHECK (id = 1), seed INTEGER NOT NULL, speed REAL NOT NULL, real_start INTEGER NOT NULL)`);
   }
@@ -41,6 +47,7 @@ export class MarketService {
 
   /** Newest `limit` closed bars of symbol/timeframe from the store, after topping it up from replay. */
   async getCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult> {
+    if (isDeltaSymbol(symbol)) return this.delta.candles(symbol, timeframe, limit);
     if (!isReplaySymbol(symbol)) {
       // No live source configured here for other symbols: serve what the connector stored, if anything.
       const bars = this.store.latest(symbol, timeframe, limit);

@@ -6,6 +6,7 @@ import type { Freshness } from "../../core/market/freshness";
 import type { MarketDataFailureReason } from "../../core/market/source";
 import type { Timeframe } from "../../core/market/timeframes";
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
+import type { MarketBarsPush } from "../../core/protocol/market-push";
 import type { PositionView } from "../../core/protocol/events";
 import type {
   ActiveBot,
@@ -60,6 +61,8 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
   predictProbabilities(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult>;
   verifyModel(bytes: Uint8Array, featureCount: number): Promise<VerifyModelResult>;
   getCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult>;
+  /** A Delta market object's fan-out of closed bars. */
+  marketBars(push: MarketBarsPush): { written: number; refused: number };
   predict(userId: string, request: PredictRequest): Promise<PredictOutcome>;
   modelHealth(botId?: string): ModelHealthRow[];
   positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome>;
