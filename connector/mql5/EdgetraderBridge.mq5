@@ -2,35 +2,46 @@
 //|                                            EdgetraderBridge.mq5  |
 //| Bridges this MetaTrader 5 terminal to the edgetrader connector:  |
 //| a TCP client of the connector on 127.0.0.1 speaking JSON lines   |
-//| (docs/CONNECTOR_PROTOCOL.md, part 2). MQL5 sockets only, no DLL. |
+//| (docs/CONNECTOR_PROTOCOL.md, part 2, protocol 2). Thin on        |
+//| purpose: each request is one MT5 operation answered with the raw |
+//| facts; the connector (TypeScript, tested) decides what they mean.|
+//| Reference facts each call relies on: connector/mql5/README.md.   |
 //+------------------------------------------------------------------+
 #property copyright   "edgetrader"
-#property version     "1.10"
-#property description "Connects to the edgetrader connector on 127.0.0.1 and executes its orders."
+#property version     "2.00"
+#property description "Connects to the edgetrader connector on 127.0.0.1 and executes its orders (hedging accounts only)."
 #property description "Add 127.0.0.1 to Tools > Options > Expert Advisors > 'Allow WebRequest for listed URL' and enable Algo Trading."
 
-#include <Trade\Trade.mqh>
+input uint   InpPort            = 5555;  // connector mt5BridgePort
+input string InpSecret          = "";    // the connector's eaSecret (16+ characters)
+input uint   InpDeviation       = 20;    // default max slippage, points
+input uint   InpSyncSettleMs    = 5000;  // connected this long (same login) before the lists count as synced
+input uint   InpRequoteAttempts = 2;     // OrderSend calls per request on REQUOTE / PRICE_CHANGED / PRICE_OFF
+input uint   InpTimerMs         = 50;    // socket poll interval
 
-input string InpHost      = "127.0.0.1"; // connector host (keep it local)
-input uint   InpPort      = 5555;        // connector MT5_BRIDGE_PORT
-input uint   InpTimerMs   = 50;          // socket poll interval
-input uint   InpDeviation = 20;          // default max slippage, points
-
-#define EA_VERSION      "1.1.0"
-#define EA_PROTOCOL     1
+#define EA_VERSION      "2.0.0"
+#define EA_PROTOCOL     2
+#define HOST            "127.0.0.1"      // loopback only: no host input on purpose
+#define LOCK_NAME       "EdgetraderBridge.lock"
 #define MAX_LINE_BYTES  (4*1024*1024)
 #define MAX_RATES       5000
 #define MAX_BAR_SUBS    64
+#define IDEMPOTENCY_DAYS 7
 
-CTrade  g_trade;
 int     g_sock = INVALID_HANDLE;
 uchar   g_rx[];                 // received bytes not yet ending in '\n'
 ulong   g_lastConnectTry = 0;
+ulong   g_connectBackoffMs = 1000;
 ulong   g_lastPositionsPoll = 0;
 ulong   g_lastAccountPush = 0;
 bool    g_positionsDirty = false;
 string  g_positionsSig = "";
 int     g_lastConnectError = 0;
+bool    g_locked = false;
+// Terminal state as last reported, and since when the terminal has been connected with this login.
+long    g_login = 0;
+ulong   g_connectedSince = 0;
+string  g_stateSig = "";
 // subscribe_bars pairs and the open time (server time) of the bar forming when last checked.
 string          g_subSym[];
 string          g_subTf[];
@@ -40,14 +51,30 @@ datetime        g_subForming[];
 //+------------------------------------------------------------------+
 int OnInit()
   {
-   g_trade.SetAsyncMode(false);          // OrderSend waits for the trade server's answer
-   g_trade.SetDeviationInPoints(InpDeviation);
+   if(StringLen(InpSecret) < 16)
+     {
+      Alert("EdgetraderBridge: set InpSecret to the connector's eaSecret (16+ characters)");
+      return(INIT_PARAMETERS_INCORRECT);
+     }
+   // One instance per terminal: a temporary global variable holds the owning chart's id.
+   GlobalVariableTemp(LOCK_NAME);
+   if(!GlobalVariableSetOnCondition(LOCK_NAME, (double)ChartID(), 0.0) && GlobalVariableGet(LOCK_NAME) != (double)ChartID())
+     {
+      Alert("EdgetraderBridge: already running on another chart of this terminal; remove one");
+      return(INIT_FAILED);
+     }
+   g_locked = true;
+   if(AccountInfoInteger(ACCOUNT_LOGIN) != 0 && !IsHedging())
+     {
+      Alert("EdgetraderBridge: account ", AccountInfoInteger(ACCOUNT_LOGIN), " is a netting account; edgetrader trades hedging accounts only");
+      return(INIT_FAILED);
+     }
    if(!EventSetMillisecondTimer(InpTimerMs))
      {
       Print("EdgetraderBridge: cannot start the timer, error ", GetLastError());
       return(INIT_FAILED);
      }
-   Print("EdgetraderBridge ", EA_VERSION, ": connecting to ", InpHost, ":", InpPort);
+   Print("EdgetraderBridge ", EA_VERSION, ": connecting to ", HOST, ":", InpPort);
    return(INIT_SUCCEEDED);
   }
 
@@ -55,6 +82,8 @@ void OnDeinit(const int reason)
   {
    EventKillTimer();
    Disconnect("EA removed");
+   if(g_locked)
+      GlobalVariableSetOnCondition(LOCK_NAME, 0.0, (double)ChartID());
   }
 
 //+------------------------------------------------------------------+
@@ -62,28 +91,36 @@ void OnDeinit(const int reason)
 //+------------------------------------------------------------------+
 void OnTimer()
   {
+   TrackConnection();
    if(g_sock == INVALID_HANDLE && !TryConnect())
       return;
    if(!ReadAndDispatch())
       return;
+   string sig = StateJson();
+   if(sig != g_stateSig)
+     {
+      g_stateSig = sig;
+      SendLine("{\"event\":\"terminal\"," + sig + "}");
+      g_positionsDirty = true;
+     }
    ulong now = GetTickCount64();
    if(g_positionsDirty || now - g_lastPositionsPoll >= 1000)
      {
       // Polling as well as OnTradeTransaction: SL/TP hits and manual trades are caught either way.
       g_lastPositionsPoll = now;
       g_positionsDirty = false;
-      string sig = PositionsSignature();
-      if(sig != g_positionsSig)
+      string psig = PositionsSignature();
+      if(psig != g_positionsSig && IsSynced())
         {
-         g_positionsSig = sig;
-         SendLine("{\"event\":\"positions\",\"positions\":" + PositionsJson() + "}");
+         g_positionsSig = psig;
+         SendLine("{\"event\":\"positions\",\"synced\":true,\"positions\":" + PositionsJson() + "}");
         }
      }
    CheckBars();
    if(now - g_lastAccountPush >= 5000)
      {
       g_lastAccountPush = now;
-      SendLine("{\"event\":\"account\",\"account\":" + AccountJson() + ",\"terminal_connected\":" + Bool(TerminalInfoInteger(TERMINAL_CONNECTED) != 0) + "}");
+      SendLine("{\"event\":\"account\",\"account\":" + AccountJson() + "," + StateJsonAs("terminal_connected") + "}");
      }
   }
 
@@ -104,12 +141,83 @@ void OnTradeTransaction(const MqlTradeTransaction &trans, const MqlTradeRequest 
   }
 
 //+------------------------------------------------------------------+
+//| Terminal state                                                   |
+//+------------------------------------------------------------------+
+bool IsHedging()
+  {
+   return((ENUM_ACCOUNT_MARGIN_MODE)AccountInfoInteger(ACCOUNT_MARGIN_MODE) == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING);
+  }
+
+string MarginMode()
+  {
+   ENUM_ACCOUNT_MARGIN_MODE m = (ENUM_ACCOUNT_MARGIN_MODE)AccountInfoInteger(ACCOUNT_MARGIN_MODE);
+   if(m == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING)
+      return("hedging");
+   return(m == ACCOUNT_MARGIN_MODE_EXCHANGE ? "exchange" : "netting");
+  }
+
+//| Connected since when, with which login: a login change is an account switch (new hello). |
+void TrackConnection()
+  {
+   bool connected = TerminalInfoInteger(TERMINAL_CONNECTED) != 0;
+   long login = AccountInfoInteger(ACCOUNT_LOGIN);
+   if(login != g_login)
+     {
+      if(g_login != 0 && g_sock != INVALID_HANDLE)
+         Disconnect("account changed to " + IntegerToString(login));
+      g_login = login;
+      g_connectedSince = 0;
+     }
+   if(!connected)
+      g_connectedSince = 0;
+   else if(g_connectedSince == 0)
+      g_connectedSince = GetTickCount64();
+  }
+
+//| MT5 has no "synced" flag: connected with this login for InpSyncSettleMs and HistorySelect works. |
+bool IsSynced()
+  {
+   if(g_connectedSince == 0 || g_login == 0 || GetTickCount64() - g_connectedSince < InpSyncSettleMs)
+      return(false);
+   return(HistorySelect(0, TimeCurrent() + 86400));
+  }
+
+bool TradeAllowed()
+  {
+   return(TerminalInfoInteger(TERMINAL_TRADE_ALLOWED) != 0 && MQLInfoInteger(MQL_TRADE_ALLOWED) != 0
+          && AccountInfoInteger(ACCOUNT_TRADE_EXPERT) != 0 && AccountInfoInteger(ACCOUNT_TRADE_ALLOWED) != 0);
+  }
+
+string StateJsonAs(const string connectedKey)
+  {
+   return("\"" + connectedKey + "\":" + Bool(TerminalInfoInteger(TERMINAL_CONNECTED) != 0)
+          + ",\"synced\":" + Bool(IsSynced()) + ",\"trade_allowed\":" + Bool(TradeAllowed()));
+  }
+
+string StateJson()
+  {
+   return(StateJsonAs("connected"));
+  }
+
+//| Why this EA may not send an order now ("" if it may).           |
+string TradingProblem()
+  {
+   if(TerminalInfoInteger(TERMINAL_CONNECTED) == 0)
+      return("the terminal is not connected to its trade server");
+   if(!IsSynced())
+      return("the terminal has not synced with its trade server yet");
+   if(!TradeAllowed())
+      return("trading is not allowed (Algo Trading off, or not allowed for this EA/account)");
+   return("");
+  }
+
+//+------------------------------------------------------------------+
 //| Link                                                             |
 //+------------------------------------------------------------------+
 bool TryConnect()
   {
    ulong now = GetTickCount64();
-   if(now - g_lastConnectTry < 1000)
+   if(now - g_lastConnectTry < g_connectBackoffMs)
       return(false);
    g_lastConnectTry = now;
    int s = SocketCreate();
@@ -118,36 +226,40 @@ bool TryConnect()
       Print("EdgetraderBridge: SocketCreate failed, error ", GetLastError());
       return(false);
      }
-   if(!SocketConnect(s, InpHost, InpPort, 1000))
+   if(!SocketConnect(s, HOST, InpPort, 1000))
      {
       int err = GetLastError();
       if(err != g_lastConnectError) // log each new reason once, not every second
         {
          g_lastConnectError = err;
          if(err == 4014) // ERR_FUNCTION_NOT_ALLOWED: the address is not in the allowed list
-            Print("EdgetraderBridge: ", InpHost, " is not allowed; add it under Tools > Options > Expert Advisors");
+            Print("EdgetraderBridge: ", HOST, " is not allowed; add it under Tools > Options > Expert Advisors");
          else
-            Print("EdgetraderBridge: cannot reach the connector at ", InpHost, ":", InpPort, " (error ", err, "); is it running?");
+            Print("EdgetraderBridge: cannot reach the connector at ", HOST, ":", InpPort, " (error ", err, "); is it running?");
         }
       SocketClose(s);
       return(false);
      }
    g_sock = s;
    g_lastConnectError = 0;
+   g_connectBackoffMs = 1000;
    ArrayResize(g_rx, 0);
    g_positionsSig = PositionsSignature();
+   g_stateSig = StateJson();
    g_lastAccountPush = now;
    Print("EdgetraderBridge: connected to the connector");
    string t = "{\"name\":" + Str(TerminalInfoString(TERMINAL_NAME))
               + ",\"company\":" + Str(AccountInfoString(ACCOUNT_COMPANY))
               + ",\"server\":" + Str(AccountInfoString(ACCOUNT_SERVER))
               + ",\"login\":" + Str(IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN)))
-              + ",\"connected\":" + Bool(TerminalInfoInteger(TERMINAL_CONNECTED) != 0)
-              + ",\"trade_allowed\":" + Bool(TerminalInfoInteger(TERMINAL_TRADE_ALLOWED) != 0 && MQLInfoInteger(MQL_TRADE_ALLOWED) != 0) + "}";
-   if(!SendLine("{\"event\":\"hello\",\"protocol\":" + IntegerToString(EA_PROTOCOL) + ",\"ea_version\":" + Str(EA_VERSION) + ",\"terminal\":" + t + "}"))
+              + ",\"margin_mode\":" + Str(MarginMode()) + "," + g_stateSig + "}";
+   // The hello goes first: the connector ignores everything before it and refuses a wrong secret.
+   if(!SendLine("{\"event\":\"hello\",\"protocol\":" + IntegerToString(EA_PROTOCOL) + ",\"ea_version\":" + Str(EA_VERSION)
+                + ",\"secret\":" + Str(InpSecret) + ",\"terminal\":" + t + "}"))
       return(false);
-   SendLine("{\"event\":\"positions\",\"positions\":" + PositionsJson() + "}");
-   SendLine("{\"event\":\"account\",\"account\":" + AccountJson() + ",\"terminal_connected\":" + Bool(TerminalInfoInteger(TERMINAL_CONNECTED) != 0) + "}");
+   bool synced = IsSynced();
+   SendLine("{\"event\":\"positions\",\"synced\":" + Bool(synced) + ",\"positions\":" + (synced ? PositionsJson() : "[]") + "}");
+   SendLine("{\"event\":\"account\",\"account\":" + AccountJson() + "," + StateJsonAs("terminal_connected") + "}");
    return(g_sock != INVALID_HANDLE);
   }
 
@@ -189,6 +301,8 @@ bool SendLine(const string line)
   }
 
 //| Reads what arrived and handles each complete line in order.     |
+//| SocketIsReadable may answer a dummy 1 on an empty buffer and the  |
+//| SocketRead then times out: that is "no data", not a broken link.  |
 bool ReadAndDispatch()
   {
    if(!SocketIsConnected(g_sock))
@@ -200,15 +314,21 @@ bool ReadAndDispatch()
    if(avail > 0)
      {
       uchar buf[];
-      int n = SocketRead(g_sock, buf, avail, 100);
+      ResetLastError();
+      int n = SocketRead(g_sock, buf, avail, 10);
       if(n < 0)
         {
-         Disconnect("read failed, error " + IntegerToString(GetLastError()));
-         return(false);
+         if(!SocketIsConnected(g_sock))
+           {
+            Disconnect("read failed, error " + IntegerToString(GetLastError()));
+            return(false);
+           }
+         n = 0;   // timed out on a speculative 1: nothing to read yet
         }
       int old = ArraySize(g_rx);
       ArrayResize(g_rx, old + n);
-      ArrayCopy(g_rx, buf, old, 0, n);
+      if(n > 0)
+         ArrayCopy(g_rx, buf, old, 0, n);
      }
    for(;;)
      {
@@ -245,7 +365,13 @@ void HandleLine(const string line)
    string keys[], vals[];
    if(!ParseFlat(line, keys, vals))
      {
-      Print("EdgetraderBridge: ignoring a line that is not a flat JSON object");
+      // {"event":"refused","reason":...}: wrong secret/account or another EA is linked. Back off.
+      if(StringFind(line, "\"refused\"") >= 0)
+        {
+         Print("EdgetraderBridge: the connector refused this EA: ", line);
+         g_connectBackoffMs = 10000;
+         Disconnect("refused by the connector");
+        }
       return;
      }
    string id = JGet(keys, vals, "id", "");
@@ -254,9 +380,11 @@ void HandleLine(const string line)
       return;
    string body;
    if(op == "ping")            body = "\"ok\":true,\"time_msc\":" + IntegerToString(NowUtcMs());
-   else if(op == "account")   body = "\"ok\":true,\"account\":" + AccountJson() + ",\"terminal_connected\":" + Bool(TerminalInfoInteger(TERMINAL_CONNECTED) != 0);
-   else if(op == "positions") body = "\"ok\":true,\"positions\":" + PositionsJson();
+   else if(op == "account")   body = "\"ok\":true,\"account\":" + AccountJson() + "," + StateJsonAs("terminal_connected");
+   else if(op == "positions") body = IsSynced() ? "\"ok\":true,\"synced\":true,\"positions\":" + PositionsJson() : "\"ok\":true,\"synced\":false,\"positions\":[]";
+   else if(op == "orders")    body = IsSynced() ? "\"ok\":true,\"synced\":true,\"orders\":" + OrdersJson() : "\"ok\":true,\"synced\":false,\"orders\":[]";
    else if(op == "history")   body = OpHistory(keys, vals);
+   else if(op == "symbol")    body = OpSymbol(keys, vals);
    else if(op == "open")      body = OpOpen(keys, vals);
    else if(op == "close")     body = OpClose(keys, vals);
    else if(op == "modify")    body = OpModify(keys, vals);
@@ -274,130 +402,242 @@ string ErrorBody(const string code, const string message, const string retcode)
    return(e + "}");
   }
 
-//| The trade server's answer as an error body.                      |
-string TradeError()
+//+------------------------------------------------------------------+
+//| Trading: checks before OrderSend, then the raw facts             |
+//+------------------------------------------------------------------+
+//| A refusal before any OrderSend ("" if the request may go).      |
+string Refusal(string &keys[], string &vals[])
   {
-   uint rc = g_trade.ResultRetcode();
-   string msg = g_trade.ResultRetcodeDescription();
-   if(rc == 0)
-      return(ErrorBody("rejected", "order not sent, error " + IntegerToString(GetLastError()), IntegerToString(GetLastError())));
-   if(rc == TRADE_RETCODE_INVALID_VOLUME || rc == TRADE_RETCODE_INVALID_STOPS || rc == TRADE_RETCODE_INVALID_PRICE || rc == TRADE_RETCODE_INVALID)
-      return(ErrorBody("invalid", msg, IntegerToString(rc)));
-   return(ErrorBody("rejected", msg, IntegerToString(rc)));
+   long deadline = StringToInteger(JGet(keys, vals, "deadline_ms", "0"));
+   if(deadline <= 0 || NowUtcMs() > deadline)
+      return(ErrorBody("expired", "past its deadline; not sent", ""));
+   string why = TradingProblem();
+   if(why != "")
+      return(ErrorBody("terminal_unavailable", why, ""));
+   if(!IsHedging())
+      return(ErrorBody("rejected", "netting account: edgetrader trades hedging accounts only", ""));
+   return("");
   }
 
-bool TradeDone()
+ENUM_ORDER_TYPE_FILLING Filling(const string f)
   {
-   uint rc = g_trade.ResultRetcode();
-   return(rc == TRADE_RETCODE_DONE || rc == TRADE_RETCODE_DONE_PARTIAL || rc == TRADE_RETCODE_PLACED);
+   if(f == "IOC")
+      return(ORDER_FILLING_IOC);
+   if(f == "RETURN")
+      return(ORDER_FILLING_RETURN);
+   return(ORDER_FILLING_FOK);
+  }
+
+bool CommentMatches(const string have, const string want)
+  {
+   return(have == "" || have == want || StringFind(want, have) == 0 || StringFind(have, want) == 0);
+  }
+
+//| The ticket of the open position with this identifier ("0": not listed yet). |
+ulong TicketOfIdentifier(const ulong identifier)
+  {
+   int total = PositionsTotal();
+   for(int i = 0; i < total; i++)
+     {
+      ulong t = PositionGetTicket(i);
+      if(t != 0 && (ulong)PositionGetInteger(POSITION_IDENTIFIER) == identifier)
+         return(t);
+     }
+   return(0);
+  }
+
+//| TradeFacts (docs/CONNECTOR_PROTOCOL.md): what OrderSend answered and what the terminal holds. |
+string Facts(const uint retcode, const MqlTradeResult &res, const int lastError, const int attempts, const bool existing,
+             ulong order, ulong deal, ulong identifier, double price, double volume, const string sym)
+  {
+   int digits = sym != "" ? (int)SymbolInfoInteger(sym, SYMBOL_DIGITS) : 8;
+   long tms = NowUtcMs();
+   if(deal > 0 && HistoryDealSelect(deal))
+     {
+      identifier = (ulong)HistoryDealGetInteger(deal, DEAL_POSITION_ID);
+      price = HistoryDealGetDouble(deal, DEAL_PRICE);
+      volume = HistoryDealGetDouble(deal, DEAL_VOLUME);
+      tms = ServerMsToUtc(HistoryDealGetInteger(deal, DEAL_TIME_MSC));
+     }
+   ulong ticket = identifier > 0 ? TicketOfIdentifier(identifier) : 0;
+   double sl = 0, tp = 0;
+   if(ticket > 0 && PositionSelectByTicket(ticket))
+     {
+      sl = PositionGetDouble(POSITION_SL);
+      tp = PositionGetDouble(POSITION_TP);
+     }
+   string f = "\"ok\":true,\"retcode\":" + IntegerToString(retcode)
+              + ",\"order\":" + Str(U64(order)) + ",\"deal\":" + Str(U64(deal))
+              + ",\"position\":" + Str(U64(identifier)) + ",\"position_ticket\":" + Str(U64(ticket))
+              + ",\"price\":" + DoubleToString(price, digits) + ",\"volume\":" + DoubleToString(volume, 8)
+              + ",\"sl\":" + DoubleToString(sl, digits) + ",\"tp\":" + DoubleToString(tp, digits)
+              + ",\"time_msc\":" + IntegerToString(tms) + ",\"attempts\":" + IntegerToString(attempts);
+   if(res.retcode_external != 0)
+      f += ",\"retcode_external\":" + IntegerToString(res.retcode_external);
+   if(res.comment != "")
+      f += ",\"server_comment\":" + Str(StringSubstr(res.comment, 0, 200));
+   if(lastError != 0)
+      f += ",\"last_error\":" + IntegerToString(lastError);
+   if(existing)
+      f += ",\"existing\":true";
+   return(f);
+  }
+
+//| EA-side idempotency: an order, position or deal with this magic and comment is already there. |
+string Existing(const ulong magic, const string comment, const bool opening, const string sym)
+  {
+   MqlTradeResult none;
+   ZeroMemory(none);
+   if(opening)
+     {
+      int total = PositionsTotal();
+      for(int i = 0; i < total; i++)
+        {
+         ulong t = PositionGetTicket(i);
+         if(t != 0 && (ulong)PositionGetInteger(POSITION_MAGIC) == magic && CommentMatches(PositionGetString(POSITION_COMMENT), comment))
+            return(Facts(TRADE_RETCODE_DONE, none, 0, 0, true, 0, 0, (ulong)PositionGetInteger(POSITION_IDENTIFIER),
+                         PositionGetDouble(POSITION_PRICE_OPEN), PositionGetDouble(POSITION_VOLUME), PositionGetString(POSITION_SYMBOL)));
+        }
+      int orders = OrdersTotal();
+      for(int i = 0; i < orders; i++)
+        {
+         ulong o = OrderGetTicket(i);
+         if(o != 0 && (ulong)OrderGetInteger(ORDER_MAGIC) == magic && CommentMatches(OrderGetString(ORDER_COMMENT), comment))
+            return(Facts(TRADE_RETCODE_PLACED, none, 0, 0, true, o, 0, 0, 0, 0, OrderGetString(ORDER_SYMBOL)));
+        }
+     }
+   if(!HistorySelect(TimeCurrent() - IDEMPOTENCY_DAYS * 86400, TimeCurrent() + 86400))
+      return("");
+   int deals = HistoryDealsTotal();
+   for(int i = deals - 1; i >= 0; i--)
+     {
+      ulong d = HistoryDealGetTicket(i);
+      if(d == 0 || (ulong)HistoryDealGetInteger(d, DEAL_MAGIC) != magic || !CommentMatches(HistoryDealGetString(d, DEAL_COMMENT), comment))
+         continue;
+      long e = HistoryDealGetInteger(d, DEAL_ENTRY);
+      bool wanted = opening ? (e == DEAL_ENTRY_IN || e == DEAL_ENTRY_INOUT) : (e == DEAL_ENTRY_OUT || e == DEAL_ENTRY_OUT_BY);
+      if(wanted)
+         return(Facts(TRADE_RETCODE_DONE, none, 0, 0, true, (ulong)HistoryDealGetInteger(d, DEAL_ORDER), d, 0, 0, 0, HistoryDealGetString(d, DEAL_SYMBOL)));
+     }
+   return("");
+  }
+
+bool Requote(const uint rc)
+  {
+   return(rc == TRADE_RETCODE_REQUOTE || rc == TRADE_RETCODE_PRICE_CHANGED || rc == TRADE_RETCODE_PRICE_OFF);
+  }
+
+//| OrderSend, again on a requote within InpRequoteAttempts (and the deadline); raw facts back. |
+string Send(MqlTradeRequest &req, string &keys[], string &vals[], const bool buy, const ulong identifier)
+  {
+   MqlTradeResult res;
+   int lastError = 0;
+   uint attempts = MathMax(1, InpRequoteAttempts);
+   for(uint attempt = 1; ; attempt++)
+     {
+      MqlTick tick;
+      if(req.action == TRADE_ACTION_DEAL && SymbolInfoTick(req.symbol, tick))
+         req.price = buy ? tick.ask : tick.bid;
+      ZeroMemory(res);
+      ResetLastError();
+      if(!OrderSend(req, res))
+         lastError = GetLastError();
+      if(Requote(res.retcode) && attempt < attempts && NowUtcMs() <= StringToInteger(JGet(keys, vals, "deadline_ms", "0")))
+         continue;
+      return(Facts(res.retcode, res, lastError, (int)attempt, false, res.order, res.deal, identifier, res.price, res.volume, req.symbol));
+     }
+   return("");
   }
 
 string OpOpen(string &keys[], string &vals[])
   {
-   string sym     = JGet(keys, vals, "symbol", "");
-   string side    = JGet(keys, vals, "side", "");
-   string comment = JGet(keys, vals, "comment", "");
-   ulong  magic   = (ulong)StringToInteger(JGet(keys, vals, "magic", "0"));
-   if(!SymbolSelect(sym, true))
-      return(ErrorBody("invalid", "unknown symbol " + sym, IntegerToString(GetLastError())));
-   double vol = NormalizeVolume(sym, StringToDouble(JGet(keys, vals, "volume", "0")));
-   if(vol <= 0.0)
-      return(ErrorBody("invalid", "volume outside the symbol's min/max/step", ""));
-   int digits = (int)SymbolInfoInteger(sym, SYMBOL_DIGITS);
-   double sl = StringToDouble(JGet(keys, vals, "sl", "0"));
-   double tp = StringToDouble(JGet(keys, vals, "tp", "0"));
-   sl = sl > 0 ? NormalizeDouble(sl, digits) : 0.0;
-   tp = tp > 0 ? NormalizeDouble(tp, digits) : 0.0;
-   g_trade.SetExpertMagicNumber(magic);
-   g_trade.SetDeviationInPoints((ulong)StringToInteger(JGet(keys, vals, "deviation", IntegerToString(InpDeviation))));
-   g_trade.SetTypeFillingBySymbol(sym);
+   string refusal = Refusal(keys, vals);
+   if(refusal != "")
+      return(refusal);
+   string sym  = JGet(keys, vals, "symbol", "");
+   string side = JGet(keys, vals, "side", "");
    if(side != "BUY" && side != "SELL")
       return(ErrorBody("invalid", "side must be BUY or SELL", ""));
-   bool sent = side == "BUY" ? g_trade.Buy(vol, sym, 0.0, sl, tp, comment)
-                             : g_trade.Sell(vol, sym, 0.0, sl, tp, comment);
-   if(!sent || !TradeDone())
-      return(TradeError());
-   ulong deal  = g_trade.ResultDeal();
-   ulong order = g_trade.ResultOrder();
-   ulong position = order;                 // hedging accounts: position id = opening order ticket
-   double price = g_trade.ResultPrice();
-   double filled = g_trade.ResultVolume();
-   long tms = NowUtcMs();
-   if(deal > 0 && HistoryDealSelect(deal))
-     {
-      position = (ulong)HistoryDealGetInteger(deal, DEAL_POSITION_ID);
-      price    = HistoryDealGetDouble(deal, DEAL_PRICE);
-      filled   = HistoryDealGetDouble(deal, DEAL_VOLUME);
-      tms      = ServerMsToUtc(HistoryDealGetInteger(deal, DEAL_TIME_MSC));
-     }
-   return("\"ok\":true,\"ticket\":" + Str(U64(position)) + ",\"order\":" + Str(U64(order)) + ",\"deal\":" + Str(U64(deal))
-          + ",\"price\":" + DoubleToString(price, digits) + ",\"volume\":" + DoubleToString(filled, 2) + ",\"time_msc\":" + IntegerToString(tms));
+   if(!SymbolSelect(sym, true))
+      return(ErrorBody("invalid", "unknown symbol " + sym, IntegerToString(GetLastError())));
+   ulong  magic   = (ulong)StringToInteger(JGet(keys, vals, "magic", "0"));
+   string comment = JGet(keys, vals, "comment", "");
+   string found = Existing(magic, comment, true, sym);
+   if(found != "")
+      return(found);
+   MqlTradeRequest req;
+   ZeroMemory(req);
+   req.action       = TRADE_ACTION_DEAL;
+   req.symbol       = sym;
+   req.volume       = StringToDouble(JGet(keys, vals, "volume", "0"));   // on the symbol's step (the connector checks)
+   req.type         = side == "BUY" ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+   req.sl           = StringToDouble(JGet(keys, vals, "sl", "0"));       // on the symbol's tick grid
+   req.tp           = StringToDouble(JGet(keys, vals, "tp", "0"));
+   req.magic        = magic;
+   req.comment      = comment;
+   req.deviation    = (ulong)StringToInteger(JGet(keys, vals, "deviation", IntegerToString(InpDeviation)));
+   req.type_filling = Filling(JGet(keys, vals, "filling", "FOK"));
+   req.type_time    = ORDER_TIME_GTC;
+   return(Send(req, keys, vals, side == "BUY", 0));
   }
 
 string OpClose(string &keys[], string &vals[])
   {
-   ulong ticket = (ulong)StringToInteger(JGet(keys, vals, "ticket", "0"));
+   string refusal = Refusal(keys, vals);
+   if(refusal != "")
+      return(refusal);
+   ulong  ticket  = (ulong)StringToInteger(JGet(keys, vals, "ticket", "0"));
+   ulong  magic   = (ulong)StringToInteger(JGet(keys, vals, "magic", "0"));
+   string comment = JGet(keys, vals, "comment", "");
+   string found = comment != "" ? Existing(magic, comment, false, "") : "";
+   if(found != "")
+      return(found);
    if(ticket == 0 || !PositionSelectByTicket(ticket))
       return(ErrorBody("not_found", "position not found", IntegerToString(GetLastError())));
-   string sym = PositionGetString(POSITION_SYMBOL);
    double have = PositionGetDouble(POSITION_VOLUME);
    double want = StringToDouble(JGet(keys, vals, "volume", "0"));
-   ulong dev = (ulong)StringToInteger(JGet(keys, vals, "deviation", IntegerToString(InpDeviation)));
-   g_trade.SetExpertMagicNumber((ulong)StringToInteger(JGet(keys, vals, "magic", "0")));
-   g_trade.SetTypeFillingBySymbol(sym);
-   bool sent;
-   if(want > 0 && want < have)
-     {
-      double part = NormalizeVolume(sym, want);
-      if(part <= 0.0)
-         return(ErrorBody("invalid", "partial volume outside the symbol's min/step", ""));
-      sent = g_trade.PositionClosePartial(ticket, part, dev);
-     }
-   else
-      sent = g_trade.PositionClose(ticket, dev);
-   if(!sent || !TradeDone())
-      return(TradeError());
-   ulong deal = g_trade.ResultDeal();
-   double price = g_trade.ResultPrice();
-   double vol = g_trade.ResultVolume();
-   long tms = NowUtcMs();
-   if(deal > 0 && HistoryDealSelect(deal))
-     {
-      price = HistoryDealGetDouble(deal, DEAL_PRICE);
-      vol   = HistoryDealGetDouble(deal, DEAL_VOLUME);
-      tms   = ServerMsToUtc(HistoryDealGetInteger(deal, DEAL_TIME_MSC));
-     }
-   int digits = (int)SymbolInfoInteger(sym, SYMBOL_DIGITS);
-   return("\"ok\":true,\"deal\":" + Str(U64(deal)) + ",\"price\":" + DoubleToString(price, digits)
-          + ",\"volume\":" + DoubleToString(vol, 2) + ",\"time_msc\":" + IntegerToString(tms));
+   bool buy = PositionGetInteger(POSITION_TYPE) == POSITION_TYPE_SELL;   // closing a SELL buys
+   ulong identifier = (ulong)PositionGetInteger(POSITION_IDENTIFIER);
+   MqlTradeRequest req;
+   ZeroMemory(req);
+   req.action       = TRADE_ACTION_DEAL;
+   req.position     = ticket;                                   // POSITION_TICKET (hedging)
+   req.symbol       = PositionGetString(POSITION_SYMBOL);
+   req.volume       = want > 0 && want < have ? want : have;
+   req.type         = buy ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+   req.magic        = magic;
+   req.comment      = comment;
+   req.deviation    = (ulong)StringToInteger(JGet(keys, vals, "deviation", IntegerToString(InpDeviation)));
+   req.type_filling = Filling(JGet(keys, vals, "filling", "FOK"));
+   return(Send(req, keys, vals, buy, identifier));
   }
 
 string OpModify(string &keys[], string &vals[])
   {
+   string refusal = Refusal(keys, vals);
+   if(refusal != "")
+      return(refusal);
    ulong ticket = (ulong)StringToInteger(JGet(keys, vals, "ticket", "0"));
    if(ticket == 0 || !PositionSelectByTicket(ticket))
       return(ErrorBody("not_found", "position not found", IntegerToString(GetLastError())));
-   string sym = PositionGetString(POSITION_SYMBOL);
-   int digits = (int)SymbolInfoInteger(sym, SYMBOL_DIGITS);
-   double sl = PositionGetDouble(POSITION_SL);   // absent keeps the current level, 0 removes it
-   double tp = PositionGetDouble(POSITION_TP);
-   if(JHas(keys, "sl"))
-      sl = NormalizeDouble(StringToDouble(JGet(keys, vals, "sl", "0")), digits);
-   if(JHas(keys, "tp"))
-      tp = NormalizeDouble(StringToDouble(JGet(keys, vals, "tp", "0")), digits);
-   bool same = MathAbs(sl - PositionGetDouble(POSITION_SL)) < _Point / 10.0 && MathAbs(tp - PositionGetDouble(POSITION_TP)) < _Point / 10.0;
-   if(!same)
-     {
-      bool sent = g_trade.PositionModify(ticket, sl, tp);
-      uint rc = g_trade.ResultRetcode();
-      if(!sent || (rc != TRADE_RETCODE_DONE && rc != TRADE_RETCODE_NO_CHANGES))
-         return(TradeError());
-     }
-   return("\"ok\":true,\"sl\":" + DoubleToString(sl, digits) + ",\"tp\":" + DoubleToString(tp, digits));
+   MqlTradeRequest req;
+   ZeroMemory(req);
+   req.action   = TRADE_ACTION_SLTP;
+   req.position = ticket;
+   req.symbol   = PositionGetString(POSITION_SYMBOL);
+   req.magic    = (ulong)PositionGetInteger(POSITION_MAGIC);
+   ulong identifier = (ulong)PositionGetInteger(POSITION_IDENTIFIER);
+   // Absent keeps the current level, 0 removes it; levels arrive on the symbol's tick grid.
+   req.sl = JHas(keys, "sl") ? StringToDouble(JGet(keys, vals, "sl", "0")) : PositionGetDouble(POSITION_SL);
+   req.tp = JHas(keys, "tp") ? StringToDouble(JGet(keys, vals, "tp", "0")) : PositionGetDouble(POSITION_TP);
+   // No local "same level" shortcut: the server answers 10025 NO_CHANGES, and Facts reports the levels it holds.
+   return(Send(req, keys, vals, false, identifier));
   }
 
 string OpHistory(string &keys[], string &vals[])
   {
+   if(!IsSynced())
+      return("\"ok\":true,\"synced\":false,\"deals\":[]");
    long from_ms = StringToInteger(JGet(keys, vals, "from_ms", "0"));
    ulong magic = (ulong)StringToInteger(JGet(keys, vals, "magic", "0"));
    ulong position = (ulong)StringToInteger(JGet(keys, vals, "position", "0"));
@@ -419,7 +659,30 @@ string OpHistory(string &keys[], string &vals[])
       if(d != "")
          out += (out == "" ? "" : ",") + d;
      }
-   return("\"ok\":true,\"deals\":[" + out + "]");
+   return("\"ok\":true,\"synced\":true,\"deals\":[" + out + "]");
+  }
+
+//| The symbol's own trading properties (the connector applies them before sending). |
+string OpSymbol(string &keys[], string &vals[])
+  {
+   string sym = JGet(keys, vals, "symbol", "");
+   bool custom;
+   if(!SymbolExist(sym, custom))
+      return(ErrorBody("not_found", "unknown symbol " + sym, "4301"));
+   SymbolSelect(sym, true);
+   ENUM_SYMBOL_TRADE_EXECUTION ex = (ENUM_SYMBOL_TRADE_EXECUTION)SymbolInfoInteger(sym, SYMBOL_TRADE_EXEMODE);
+   string exec = ex == SYMBOL_TRADE_EXECUTION_REQUEST ? "request" : (ex == SYMBOL_TRADE_EXECUTION_INSTANT ? "instant" : (ex == SYMBOL_TRADE_EXECUTION_MARKET ? "market" : "exchange"));
+   return("\"ok\":true,\"info\":{\"name\":" + Str(sym)
+          + ",\"digits\":" + IntegerToString(SymbolInfoInteger(sym, SYMBOL_DIGITS))
+          + ",\"point\":" + DoubleToString(SymbolInfoDouble(sym, SYMBOL_POINT), 12)
+          + ",\"tick_size\":" + DoubleToString(SymbolInfoDouble(sym, SYMBOL_TRADE_TICK_SIZE), 12)
+          + ",\"volume_min\":" + DoubleToString(SymbolInfoDouble(sym, SYMBOL_VOLUME_MIN), 8)
+          + ",\"volume_max\":" + DoubleToString(SymbolInfoDouble(sym, SYMBOL_VOLUME_MAX), 8)
+          + ",\"volume_step\":" + DoubleToString(SymbolInfoDouble(sym, SYMBOL_VOLUME_STEP), 8)
+          + ",\"filling_mode\":" + IntegerToString(SymbolInfoInteger(sym, SYMBOL_FILLING_MODE) & 3)
+          + ",\"execution\":" + Str(exec)
+          + ",\"stops_level\":" + IntegerToString(SymbolInfoInteger(sym, SYMBOL_TRADE_STOPS_LEVEL))
+          + ",\"freeze_level\":" + IntegerToString(SymbolInfoInteger(sym, SYMBOL_TRADE_FREEZE_LEVEL)) + "}");
   }
 
 //+------------------------------------------------------------------+
@@ -531,6 +794,7 @@ void CheckBars()
 //+------------------------------------------------------------------+
 //| Snapshots                                                        |
 //+------------------------------------------------------------------+
+//| Volumes: 8 decimals (a 0.001 step must not print as 0.00).      |
 string PositionsJson()
   {
    string out = "";
@@ -545,9 +809,10 @@ string PositionsJson()
       string side = PositionGetInteger(POSITION_TYPE) == POSITION_TYPE_BUY ? "BUY" : "SELL";
       out += (out == "" ? "" : ",")
              + "{\"ticket\":" + Str(U64(t))
+             + ",\"identifier\":" + Str(U64((ulong)PositionGetInteger(POSITION_IDENTIFIER)))
              + ",\"symbol\":" + Str(sym)
              + ",\"side\":" + Str(side)
-             + ",\"volume\":" + DoubleToString(PositionGetDouble(POSITION_VOLUME), 2)
+             + ",\"volume\":" + DoubleToString(PositionGetDouble(POSITION_VOLUME), 8)
              + ",\"open_price\":" + DoubleToString(PositionGetDouble(POSITION_PRICE_OPEN), digits)
              + ",\"current_price\":" + DoubleToString(PositionGetDouble(POSITION_PRICE_CURRENT), digits)
              + ",\"sl\":" + DoubleToString(PositionGetDouble(POSITION_SL), digits)
@@ -557,6 +822,36 @@ string PositionsJson()
              + ",\"time_msc\":" + IntegerToString(ServerMsToUtc(PositionGetInteger(POSITION_TIME_MSC)))
              + ",\"magic\":" + IntegerToString(PositionGetInteger(POSITION_MAGIC))
              + ",\"comment\":" + Str(PositionGetString(POSITION_COMMENT)) + "}";
+     }
+   return("[" + out + "]");
+  }
+
+//| Active market orders (a PLACED order waits here until filled).  |
+string OrdersJson()
+  {
+   string out = "";
+   int total = OrdersTotal();
+   for(int i = 0; i < total; i++)
+     {
+      ulong t = OrderGetTicket(i);   // also selects it
+      if(t == 0)
+         continue;
+      long type = OrderGetInteger(ORDER_TYPE);
+      if(type != ORDER_TYPE_BUY && type != ORDER_TYPE_SELL)
+         continue;
+      long st = OrderGetInteger(ORDER_STATE);
+      string state = st == ORDER_STATE_STARTED ? "started" : (st == ORDER_STATE_PLACED ? "placed" : (st == ORDER_STATE_PARTIAL ? "partial" : "other"));
+      out += (out == "" ? "" : ",")
+             + "{\"ticket\":" + Str(U64(t))
+             + ",\"symbol\":" + Str(OrderGetString(ORDER_SYMBOL))
+             + ",\"side\":" + Str(type == ORDER_TYPE_BUY ? "BUY" : "SELL")
+             + ",\"state\":" + Str(state)
+             + ",\"volume_initial\":" + DoubleToString(OrderGetDouble(ORDER_VOLUME_INITIAL), 8)
+             + ",\"volume_current\":" + DoubleToString(OrderGetDouble(ORDER_VOLUME_CURRENT), 8)
+             + ",\"position\":" + Str(U64((ulong)OrderGetInteger(ORDER_POSITION_ID)))
+             + ",\"time_msc\":" + IntegerToString(ServerMsToUtc(OrderGetInteger(ORDER_TIME_SETUP_MSC)))
+             + ",\"magic\":" + IntegerToString(OrderGetInteger(ORDER_MAGIC))
+             + ",\"comment\":" + Str(OrderGetString(ORDER_COMMENT)) + "}";
      }
    return("[" + out + "]");
   }
@@ -571,7 +866,7 @@ string PositionsSignature()
       ulong t = PositionGetTicket(i);
       if(t == 0)
          continue;
-      sig += U64(t) + ":" + DoubleToString(PositionGetDouble(POSITION_VOLUME), 2) + ":" + DoubleToString(PositionGetDouble(POSITION_SL), 8)
+      sig += U64(t) + ":" + DoubleToString(PositionGetDouble(POSITION_VOLUME), 8) + ":" + DoubleToString(PositionGetDouble(POSITION_SL), 8)
              + ":" + DoubleToString(PositionGetDouble(POSITION_TP), 8) + ";";
      }
    return(sig);
@@ -593,7 +888,7 @@ string DealJson(const ulong t)
           + ",\"symbol\":" + Str(sym)
           + ",\"side\":" + Str(type == DEAL_TYPE_BUY ? "BUY" : "SELL")
           + ",\"entry\":" + Str(entry)
-          + ",\"volume\":" + DoubleToString(HistoryDealGetDouble(t, DEAL_VOLUME), 2)
+          + ",\"volume\":" + DoubleToString(HistoryDealGetDouble(t, DEAL_VOLUME), 8)
           + ",\"price\":" + DoubleToString(HistoryDealGetDouble(t, DEAL_PRICE), digits)
           + ",\"profit\":" + DoubleToString(HistoryDealGetDouble(t, DEAL_PROFIT), 2)
           + ",\"time_msc\":" + IntegerToString(ServerMsToUtc(HistoryDealGetInteger(t, DEAL_TIME_MSC)))
@@ -617,20 +912,6 @@ string AccountJson()
 //+------------------------------------------------------------------+
 //| Helpers                                                          |
 //+------------------------------------------------------------------+
-//| Rounds down to the volume step; 0 if outside min/max.           |
-double NormalizeVolume(const string sym, const double v)
-  {
-   double step = SymbolInfoDouble(sym, SYMBOL_VOLUME_STEP);
-   double vmin = SymbolInfoDouble(sym, SYMBOL_VOLUME_MIN);
-   double vmax = SymbolInfoDouble(sym, SYMBOL_VOLUME_MAX);
-   if(step <= 0)
-      return(0.0);
-   double r = MathFloor(v / step + 1e-9) * step;
-   if(r < vmin - 1e-12 || r > vmax + 1e-12)
-      return(0.0);
-   return(NormalizeDouble(r, 8));
-  }
-
 //| Trade server time minus UTC, rounded to 15 minutes (server zones are whole quarter hours). |
 long ServerOffsetSeconds()
   {

@@ -33,8 +33,11 @@ export class Connector {
   private syncTimer: NodeJS.Timeout | null = null;
   private updateSeq = 0;
   private latestPositions: { positions: RawPosition[]; unreadable: number; at: number } | null = null;
-  /** Fills reported (open TRADE_RESULTs sent) while latestPositions waited to be published. */
-  private opensSinceList: { ticket: string; executedAt: number }[] = [];
+  /**
+   * Fills reported lately (open TRADE_RESULTs sent): a list read since may still lack them, either
+   * because it was read before them or because the terminal's lists lag behind OrderSend.
+   */
+  private recentOpens: { ticket: string; executedAt: number; reportedAt: number }[] = [];
   private fatal = false;
   private stopped = false;
 
@@ -141,16 +144,9 @@ export class Connector {
 
   private publishPositions(): void {
     const latest = this.latestPositions;
-    const opens = this.opensSinceList;
     this.latestPositions = null;
-    this.opensSinceList = [];
     if (!latest || this.stopped) return;
-    // The list was read before it reached us; a fill reported since then and missing from it
-    // happened after the list was read. The object closes trades missing from a snapshot that
-    // opened at or before its `at`, so the snapshot must be dated before such a fill (else the
-    // object, which already has the fill's result, would close a position that is open).
-    const listed = new Set(latest.positions.map((p) => p.ticket));
-    const at = opens.reduce((t, o) => (listed.has(o.ticket) ? t : Math.min(t, o.executedAt - 1)), latest.at);
+    const at = this.datedBeforeMissingFills(latest.positions, latest.at);
     const frame: PositionsUpdate = {
       type: "POSITIONS_UPDATE",
       id: `pos:${Date.now()}:${++this.updateSeq}`,
@@ -165,9 +161,22 @@ export class Connector {
     this.link.send(frame);
   }
 
+  /**
+   * The object closes our trades missing from a list that is dated at or after they opened. A
+   * list may lack a fill the connector already reported: read before it, or read from a terminal
+   * whose lists had not caught up with OrderSend yet (MT5). Such a list is dated just before the
+   * earliest missing fill, so the object, which has the fill's result, does not close it.
+   */
+  private datedBeforeMissingFills(positions: readonly RawPosition[], at: number): number {
+    const horizon = Date.now() - this.cfg.lookupSettleMs - 5000;
+    this.recentOpens = this.recentOpens.filter((o) => o.reportedAt >= horizon);
+    const listed = new Set(positions.map((p) => p.ticket));
+    return this.recentOpens.reduce((t, o) => (listed.has(o.ticket) ? t : Math.min(t, o.executedAt - 1)), at);
+  }
+
   private emit(frame: OutboxFrame): void {
-    if (this.latestPositions && frame.type === "TRADE_RESULT" && frame.ok && frame.action === "OPEN" && frame.ticket) {
-      this.opensSinceList.push({ ticket: frame.ticket, executedAt: frame.executed_at });
+    if (frame.type === "TRADE_RESULT" && frame.ok && frame.action === "OPEN" && frame.ticket) {
+      this.recentOpens.push({ ticket: frame.ticket, executedAt: frame.executed_at, reportedAt: Date.now() });
     }
     this.link.send(frame);
   }
@@ -255,7 +264,7 @@ export class Connector {
       account,
       positions: this.name(list.positions),
       deals: this.nameDeals(deals.slice(-5000)),
-      at,
+      at: this.datedBeforeMissingFills(list.positions, at),
       ...(list.unreadable ? { unreadable: list.unreadable } : {}),
     };
   }

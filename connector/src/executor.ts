@@ -122,6 +122,7 @@ export class Executor {
   /** Resolves to the result, or null if the connector stopped before the outcome was known. */
   private async execute(i: Instruction, inDoubt: boolean): Promise<TradeResult | null> {
     let doubtSince = Date.now();
+    let missingSince: number | null = null;
     for (;;) {
       if (this.stopped) return null;
       try {
@@ -149,6 +150,12 @@ export class Executor {
       try {
         return await this.attempt(i);
       } catch (e) {
+        // A position just opened (or just closed) may not be listed yet: "no such position" is
+        // final only once the lists had lookupSettleMs to catch up. Nothing was sent meanwhile.
+        if (e instanceof BrokerError && !e.uncertain && e.code === "not_found" && Date.now() - (missingSince ??= Date.now()) < (this.d.lookupSettleMs ?? 3000)) {
+          await sleep(Math.min(this.d.retryDelayMs ?? 1000, 250));
+          continue;
+        }
         if (e instanceof BrokerError && !e.uncertain && e.code === "terminal_unavailable" && this.d.now() <= i.expires_at) {
           // Nothing reached the broker: the command's TTL says how long it may wait for the terminal.
           await sleep(this.d.retryDelayMs ?? 1000);
@@ -178,7 +185,11 @@ export class Executor {
       }
       case "close": {
         const pos = (await b.positions()).find((p) => p.ticket === i.ticket);
-        if (!pos) return (await this.closedAlready(i)) ?? this.failure(i, { code: "not_found", message: `no open position ${i.ticket}` });
+        if (!pos) {
+          const closed = await this.closedAlready(i);
+          if (closed) return closed;
+          throw new BrokerError("not_found", `no open position ${i.ticket}`);
+        }
         this.sent.close++;
         const fill = await b.close(i.ticket, i.client_order_id, i.volume, deadline);
         return { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, price: fill.price, volume: fill.volume, executed_at: fill.time };
@@ -186,7 +197,7 @@ export class Executor {
       case "modify":
       case "breakeven": {
         const pos = (await b.positions()).find((p) => p.ticket === i.ticket);
-        if (!pos) return this.failure(i, { code: "not_found", message: `no open position ${i.ticket}` });
+        if (!pos) throw new BrokerError("not_found", `no open position ${i.ticket}`);
         const target = this.modifyTarget(i, pos);
         this.sent.modify++;
         const r = await b.modify(i.ticket, target.sl, target.tp, deadline);

@@ -44,6 +44,8 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
   for (const bp of positions) {
     if (ours.has(bp.ticket)) continue;
     if (bp.client_order_id && pendingIds.has(bp.client_order_id)) continue; // our order; its result is on the way
+    // Ours and already closed: a terminal whose lists lag still shows it; it is no manual position.
+    if (bp.client_order_id && core.book.byClientOrderId(bp.client_order_id)?.trade.status === "closed") continue;
     const prior = terminal.get(bp.ticket);
     const view = terminalView(bp, now, prior);
     if (prior && samePosition(prior, view)) continue;

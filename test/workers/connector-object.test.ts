@@ -354,10 +354,22 @@ describe("connector socket (object side)", () => {
     await settle(c);
     const open = await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status);
     expect(open).toBe("open");
+    // An incomplete list (an item the connector could not read) closes nothing either.
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-partial", reason: "change", positions: [], at: Date.now() + 3, terminal_connected: true, unreadable: 1 });
+    await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-partial"));
+    await settle(c);
+    expect(await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status)).toBe("open");
     // Connected and synced: the same empty list now means the position is gone at the broker.
-    c.send({ type: "POSITIONS_UPDATE", id: "pu-synced", reason: "change", positions: [], at: Date.now() + 3, terminal_connected: true });
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-synced", reason: "change", positions: [], at: Date.now() + 4, terminal_connected: true });
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-synced"));
     expect(await until(() => d1Trade(cid), (r) => r?.status === "closed")).toMatchObject({ status: "closed" });
+    // A lagging terminal that still lists our closed position: not adopted as a manual one.
+    const stale = { ticket: "71001", symbol: "EURUSD", side: "BUY", volume: 0.1, open_price: 1.1, current_price: 1.1, sl: null, tp: null, profit: 0, opened_at: Date.now() - 1000, client_order_id: cid, magic: 1, comment: cid, manual: false };
+    c.send({ type: "POSITIONS_UPDATE", id: "pu-stale", reason: "change", positions: [stale], at: Date.now() + 5, terminal_connected: true });
+    await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-stale"));
+    await settle(c);
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { broker_ticket: string | null }[] };
+    expect(list.positions.filter((p) => p.broker_ticket === "71001")).toEqual([]);
     c.ws.close(1000, "done");
   });
 

@@ -113,6 +113,7 @@ export class FakeObject {
         this.statusUpdates.push(f);
         return;
       case "SYNC_RESPONSE":
+        this.arrivals.push(`SYNC_RESPONSE:${this.syncs.length}`);
         this.syncs.push(f);
         return;
       case "ERROR":

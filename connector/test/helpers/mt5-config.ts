@@ -17,6 +17,7 @@ export function mt5TestConfig(objPort: number, token: string, journalDir: string
     retryDelayMs: 50,
     eaWaitMs: 3000,
     requestTimeoutMs: 3000,
+    lookupSettleMs: 1000,
     ...extra,
   });
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal, type SimTerminalOptions } from "../../src/sim-terminal";
 import { ChildConnector, freePort } from "./child-connector";
 import { FakeObject } from "./fake-object";
 
@@ -19,7 +19,7 @@ export interface Mt5Rig {
 export async function mt5Rig(
   bundle: string,
   dir: string,
-  opts: { requestTimeoutMs: number; reconnectMs: number; heartbeatMs?: number },
+  opts: { requestTimeoutMs: number; reconnectMs: number; heartbeatMs?: number; lookupSettleMs?: number; sim?: Partial<SimTerminalOptions> },
 ): Promise<Mt5Rig> {
   const obj = new FakeObject();
   const wsPort = await obj.start();
@@ -37,8 +37,9 @@ export async function mt5Rig(
     eaWaitMs: 5000,
     requestTimeoutMs: opts.requestTimeoutMs,
     ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+    ...(opts.lookupSettleMs !== undefined ? { lookupSettleMs: opts.lookupSettleMs } : {}),
   });
-  const sim = new SimTerminal({ port: bridgePort, reconnectMs: opts.reconnectMs });
+  const sim = new SimTerminal({ port: bridgePort, reconnectMs: opts.reconnectMs, ...opts.sim });
   return {
     obj,
     child,
