@@ -138,7 +138,7 @@ export class Mt5Broker implements Broker {
 
   /** Connected to the trade server and synced: only then are its lists the account's. */
   isConnected(): boolean {
-    return this.link !== null && this.link.state.connected && this.link.state.synced;
+    return Boolean(this.link?.state.connected && this.link.state.synced);
   }
 
   terminal(): TerminalInfo | null {
@@ -450,7 +450,10 @@ export class Mt5Broker implements Broker {
     }
     if (typeof raw === "object" && raw !== null && "event" in raw) {
       const ev = EaEventSchema.safeParse(raw);
-      if (!ev.success) return this.opts.log.warn(`bad EA event: ${ev.error.issues[0]?.message ?? ""}`);
+      if (!ev.success) {
+        this.opts.log.warn(`bad EA event: ${ev.error.issues[0]?.message ?? ""}`);
+        return;
+      }
       const e = ev.data;
       if (e.event === "terminal") {
         this.setState({ connected: e.connected, synced: e.synced, trade_allowed: e.trade_allowed });
@@ -468,7 +471,10 @@ export class Mt5Broker implements Broker {
       return;
     }
     const res = EaResponseSchema.safeParse(raw);
-    if (!res.success) return this.opts.log.warn(`bad EA response: ${line.slice(0, 200)}`);
+    if (!res.success) {
+      this.opts.log.warn(`bad EA response: ${line.slice(0, 200)}`);
+      return;
+    }
     const p = this.pending.get(res.data.id);
     if (!p) return; // late answer to a request we gave up on
     this.pending.delete(res.data.id);
