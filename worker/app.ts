@@ -9,6 +9,7 @@ import { authRoutes } from "./routes/auth";
 import { backtestRoutes } from "./routes/backtest";
 import { autoTradingRoutes } from "./routes/auto-trading";
 import { portfolioRoutes } from "./routes/portfolio";
+import { activityStreamRoutes } from "./routes/activity-stream";
 import { tradingRoutes } from "./routes/trading";
 import { connectorRoutes } from "./routes/connectors";
 import { connectorSocketRoutes } from "./routes/connector-socket";
@@ -53,6 +54,7 @@ export function createApp() {
   api.route("/", trainRoutes);
   api.route("/", marketRoutes);
   api.route("/", portfolioRoutes);
+  api.route("/", activityStreamRoutes);
   api.route("/", tradingRoutes);
   api.route("/", autoTradingRoutes);
   api.route("/", predictRoutes);

@@ -1,6 +1,7 @@
 // Trains one model from a bars CSV and writes models/trained/<symbol>_<tf>.onnx + .card.json.
 // npm run train -- --symbol USDCHF --timeframe 4h --data models/data/usdchf_30m.csv [--source-timeframe 30m]
 //   [--horizon 6] [--atr-mult 1.5] [--folds 5] [--out models/trained] [--source "<where the data is from>"]
+//   [--skip-rows N] (leading CSV rows to leave out: the BTC file's first candle is a known bad print, models/data/SOURCE.md)
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,6 +22,7 @@ const ArgsSchema = z.object({
   folds: z.coerce.number().int().min(1).max(20).default(DEFAULT_TRAIN.folds),
   out: z.string().default("models/trained"),
   source: z.string().optional(),
+  "skip-rows": z.coerce.number().int().min(0).default(0),
 });
 
 const { values } = parseArgs({
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     folds: { type: "string" },
     out: { type: "string" },
     source: { type: "string" },
+    "skip-rows": { type: "string" },
   },
 });
 const parsed = ArgsSchema.safeParse(values);
@@ -45,12 +48,13 @@ const args = parsed.data;
 
 const csv = parseBarsCsv(readFileSync(args.data, "utf8"));
 if (csv.issues.length) console.warn(`${csv.issues.length} CSV rows dropped (first: ${csv.issues[0]!.message})`);
-const bars = args.timeframe === args["source-timeframe"] ? csv.bars : resample(csv.bars, args["source-timeframe"], args.timeframe).bars;
-console.log(`${args.symbol} ${args.timeframe}: ${bars.length} bars from ${csv.bars.length} ${args["source-timeframe"]} rows of ${args.data}`);
+const rows = csv.bars.slice(args["skip-rows"]);
+const bars = args.timeframe === args["source-timeframe"] ? rows : resample(rows, args["source-timeframe"], args.timeframe).bars;
+console.log(`${args.symbol} ${args.timeframe}: ${bars.length} bars from ${rows.length} ${args["source-timeframe"]} rows of ${args.data}`);
 
 const source =
   args.source ??
-  `${basename(args.data)} (see models/data/SOURCE.md), ${args["source-timeframe"]} rows resampled to ${args.timeframe} by core/market/resample.ts`;
+  `${basename(args.data)} (see models/data/SOURCE.md)${args["skip-rows"] ? ` less its first ${args["skip-rows"]} rows` : ""}, ${args["source-timeframe"]} rows resampled to ${args.timeframe} by core/market/resample.ts`;
 const { onnx, card } = trainModel(bars, {
   ...DEFAULT_TRAIN,
   symbol: args.symbol,
