@@ -2,6 +2,7 @@
 // prediction and quote, plus endpoints that time cycles inside the object, emit events to its
 // sockets, seed users and run the real cron fan-out (worker/cron.ts).
 import { PaperEngine } from "../core/paper/engine";
+import { BotConfigSchema } from "../core/protocol/bot-config";
 import type { Prediction } from "../core/protocol/prediction";
 import { UserBot } from "../durable-objects/user-bot";
 export { MetricsObject } from "../durable-objects/metrics";
@@ -42,7 +43,7 @@ export class BenchUserBot extends UserBot {
     };
     const bot: BotRef = {
       id: "bench-bot", userId, name: "bench", symbol: "USDCHF", target: "paper",
-      config: { symbol: "USDCHF", ensemble: { models: [{ timeframe: "1h", weight: 1 }] }, strategy: {} as never, risk: {} as never, execution: { target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 0, dailyTradeLimit: 1000, cadenceMinutes: 15 } },
+      config: BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "1h", weight: 1 }] }, execution: { target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 0, dailyTradeLimit: 1000, cadenceMinutes: 15 } }),
     };
     const msPerCycle: number[] = [];
     let traded = 0;

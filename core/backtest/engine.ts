@@ -4,6 +4,9 @@
 // WHEN work happens: features once per timeframe and model probabilities in one batch per
 // timeframe, both causal, so the per-bar view at decision time t is what live would compute at t.
 import { gateBlock, gateMessage, utcDayStart } from "../decision/gates";
+import { cycleSignals, hasCycleExits, planExits, type CycleSignals, type OpenSide } from "../decision/exits";
+import { botOrderIntent } from "../decision/order";
+import { hasProtections, protectionHorizonMs, protectionLock, type ClosedTradeFact } from "../decision/protections";
 import { decide, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, planText, tradePlan, type DecisionInputs, type ModelInput, type ModelOutput } from "../decision/decide";
 import { featureIndex, FEATURE_COUNT } from "../features/schema";
 import { getInstrument } from "../instruments/catalog";
@@ -98,7 +101,7 @@ export interface SimulationResult {
   decisionBars: number;
   trades: BacktestTrade[];
   rejected: number;
-  gated: { cooldown: number; daily_limit: number; max_open_positions: number };
+  gated: { cooldown: number; daily_limit: number; max_open_positions: number; protection: number };
   /** Equity after every base bar (marked at its close), aligned with `times`. */
   times: Float64Array;
   equity: Float64Array;
@@ -194,9 +197,14 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const cursors = new Map<Timeframe, ClosedCursor>();
   for (const m of config.ensemble.models) cursors.set(m.timeframe, new ClosedCursor(series.get(m.timeframe)!.closes));
   const decisions: DecisionRecord[] | undefined = opts.recordDecisions ? [] : undefined;
-  const gated = { cooldown: 0, daily_limit: 0, max_open_positions: 0 };
+  const gated = { cooldown: 0, daily_limit: 0, max_open_positions: 0, protection: 0 };
   const trades: BacktestTrade[] = [];
   const openTrades = new Map<string, BacktestTrade>();
+  // The bot's closed trades for its protections (close order), trimmed to what they can still read.
+  const closedFacts: ClosedTradeFact[] = [];
+  const protections = hasProtections(config.protections);
+  const horizon = protectionHorizonMs(config.protections);
+  const cycleExits = hasCycleExits(config);
   let rejected = 0;
   let lastExec: number | null = null;
   let dayStart = -1;
@@ -212,10 +220,14 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   // Rules mode: the strategy's groups read straight from the decision series (= groupPasses on snaps.fill).
   const buyAt = config.strategy.buy ? compileRowRule(config.strategy.buy, dSeries.features, dSeries.bars) : null;
   const sellAt = config.strategy.sell ? compileRowRule(config.strategy.sell, dSeries.features, dSeries.bars) : null;
+  const exitLongAt = config.strategy.exit_long ? compileRowRule(config.strategy.exit_long, dSeries.features, dSeries.bars) : null;
+  const exitShortAt = config.strategy.exit_short ? compileRowRule(config.strategy.exit_short, dSeries.features, dSeries.bars) : null;
+  const needsIntentParse = config.exits.trailing !== null || config.exits.breakeven !== null;
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
-  const closeEvent = (e: { positionId: string; time: number; exitPrice: number; reason: CloseReason; grossPnl: number; totalCommission: number; netPnl: number; balance: number }, reason: ExitReason = e.reason) => {
+  // factTime: when live learns of the close (a bar's exits at its close, a cycle's exits at the cycle).
+  const closeEvent = (e: { positionId: string; time: number; exitPrice: number; reason: CloseReason; grossPnl: number; totalCommission: number; netPnl: number; balance: number }, factTime: number, reason: ExitReason = e.reason) => {
     const t = openTrades.get(e.positionId);
     if (!t) return;
     openTrades.delete(e.positionId);
@@ -227,6 +239,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     t.netPnl = e.netPnl;
     balance = e.balance;
     trades.push(t);
+    if (protections) closedFacts.push({ time: factTime, reason, pnl: e.netPnl });
   };
 
   const pBar: PaperBar = { symbol, time: 0, open: 0, high: 0, low: 0, close: 0 };
@@ -252,7 +265,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       pBar.low = bar.low;
       pBar.close = bar.close;
       for (const e of paper.processTrustedBar(checkedPaperBar(pBar))) {
-        if (e.type === "closed") closeEvent(e);
+        if (e.type === "closed") closeEvent(e, T + baseDur);
       }
     }
     times[i - i0] = T + baseDur;
@@ -268,7 +281,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const last = base[i1 - 1]!;
   for (const p of paper.positions()) {
     const r = paper.close(p.id, { time: last.time + baseDur, reason: "manual", price: { mid: last.close } });
-    if (r.status === "closed") closeEvent(r.event, "end_of_data");
+    if (r.status === "closed") closeEvent(r.event, r.event.time, "end_of_data");
   }
   equity[nBars - 1] = balance;
   trades.sort((a, b) => a.entryTime - b.entryTime || a.id.localeCompare(b.id));
@@ -304,11 +317,12 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       dayStart = utcDayStart(c);
       today = 0;
     }
-    const counts = { lastAt: lastExec, today, openPositions: openTrades.size };
-    const blocked = gateBlock(config, counts, c);
-    if (blocked !== null) {
-      gated[blocked]++;
-      return decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null;
+    // Exits first (live's cycle: durable-objects/engine/cycle-runner.ts): with open positions and
+    // cycle exits configured, the bar is decided even when an entry gate is closed.
+    const exitsDue = cycleExits && openTrades.size > 0;
+    if (!exitsDue) {
+      const blocked = entryBlock(c);
+      if (blocked) return blocked.record;
     }
     const fm = dSeries.features;
     const n = jd + 1;
@@ -320,23 +334,25 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     let side: "BUY" | "SELL" | null = null;
     let direction: DecisionRecord["direction"] = "HOLD";
     let confidence = 0;
-    let planned: { entry: number; stopLoss: number; takeProfit: number; volume: number } | null = null;
+    let planned: { entry: number; stopLoss: number | null; takeProfit: number | null; volume: number; side: "BUY" | "SELL" } | null = null;
     let reason: string;
+    let signals: CycleSignals | null = null;
 
     if (setup.mode.kind === "rules") {
-      if (!strategyOk) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}` } : null;
-      // Verdicts only (groupPasses on the snapshot of jd, jd - 1): the rule texts of evaluateGroup
-      // are never shown for rules-mode bars.
-      const buy = buyAt ? buyAt(jd) : false;
-      const sell = sellAt ? sellAt(jd) : false;
-      if (buy === sell) return decisions ? { time: c, outcome: "hold", direction: "HOLD", confidence: 0, reason: buy ? "both rule groups pass" : "no rule group passes" } : null;
-      side = buy ? "BUY" : "SELL";
-      direction = side;
-      confidence = 1;
-      // planTrade's plan; its text only for a recorded decision.
-      const p = tradePlan(config, side, dBar.close, atr, instrument, sizingBalance, currency);
-      planned = p.plan;
-      reason = p.plan ? (decisions ? planText(p.plan) : "") : p.reason;
+      if (!strategyOk) reason = `strategy can't be checked on ${decisionTf}: ${warming(MIN_DECISION_BARS, n)}`;
+      else {
+        // Verdicts only (groupPasses on the snapshot of jd, jd - 1): the rule texts of evaluateGroup
+        // are never shown for rules-mode bars.
+        const buy = buyAt ? buyAt(jd) : false;
+        const sell = sellAt ? sellAt(jd) : false;
+        const entry = buy === sell ? null : buy ? "BUY" : "SELL";
+        signals = { entry, exitLong: exitLongAt ? exitLongAt(jd) : false, exitShort: exitShortAt ? exitShortAt(jd) : false };
+        reason = entry ? "" : buy ? "both rule groups pass" : "no rule group passes";
+        if (entry) {
+          direction = entry;
+          confidence = 1;
+        }
+      }
     } else {
       const inputs = modelInputs(c, jd, strategyOk, atr);
       const outputs: Partial<Record<Timeframe, ModelOutput>> = {};
@@ -350,23 +366,49 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       direction = p.direction;
       confidence = p.confidence;
       reason = p.reason;
+      signals = cycleSignals(p);
       // Live's cycle: a plan below the threshold is never executed (decide gives none then).
-      if (p.plan && p.direction !== "HOLD" && p.confidence >= config.execution.confidenceThreshold) {
-        side = p.plan.side;
-        planned = p.plan;
-      }
+      if (p.plan && p.direction !== "HOLD" && p.confidence >= config.execution.confidenceThreshold) planned = p.plan;
     }
-    if (!side || !planned) return decisions ? { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason } : null;
+
+    let exitNote = "";
+    if (exitsDue) {
+      const open: OpenSide[] = [];
+      for (const [id, t] of openTrades) open.push({ id, side: t.side, openTime: t.entryTime });
+      const plan = planExits(config, open, signals, c);
+      for (const x of plan.exits) {
+        const r = paper.close(x.id, { time: T, reason: x.reason, price: { mid: nextOpen } });
+        if (r.status === "closed") closeEvent(r.event, T);
+        if (decisions) exitNote += `${x.message}; `;
+      }
+      if (signals && signals.entry && !plan.entry) return decisions ? { time: c, outcome: "hold", direction, confidence, reason: `${exitNote}${plan.entryBlocked ?? ""}` } : null;
+      const blocked = entryBlock(c);
+      if (blocked) {
+        if (blocked.record) blocked.record.reason = `${exitNote}${blocked.record.reason}`;
+        return blocked.record;
+      }
+    } else if (signals?.entry) {
+      const plan = planExits(config, [], signals, c);
+      if (!plan.entry) return decisions ? { time: c, outcome: "hold", direction, confidence, reason: plan.entryBlocked ?? "" } : null;
+    }
+    if (setup.mode.kind === "rules" && signals?.entry) {
+      side = signals.entry;
+      // planTrade's plan; its text only for a recorded decision.
+      const p = tradePlan(config, side, dBar.close, atr, instrument, sizingBalance, currency);
+      planned = p.plan;
+      reason = p.plan ? (decisions ? planText(p.plan) : "") : p.reason;
+    } else if (planned) side = planned.side;
+    if (!side || !planned) return decisions ? { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason: `${exitNote}${reason}` } : null;
 
     const cid = ids.id(c);
-    const intent = { side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid };
+    const intent = botOrderIntent(config, symbol, { side, volume: planned.volume, stopLoss: planned.stopLoss, takeProfit: planned.takeProfit }, cid);
     // Validated here once (same answer as submit's parse); anything unusual takes submit's own path.
-    const order = trustedIntent(intent, ids.valid(cid, c));
+    const order = needsIntentParse ? null : trustedIntent({ side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid }, ids.valid(cid, c));
     const mid = trustedMid(nextOpen);
     const r = order && mid ? paper.submitTrusted(order, { time: T, price: mid }) : paper.submit(intent, { time: T, price: { mid: nextOpen } });
     if (r.status !== "filled") {
       rejected++;
-      return decisions ? { time: c, outcome: "rejected", direction, confidence, reason: `${r.reason}: ${r.message}` } : null;
+      return decisions ? { time: c, outcome: "rejected", direction, confidence, reason: `${exitNote}${r.reason}: ${r.message}` } : null;
     }
     lastExec = c;
     today++;
@@ -376,7 +418,23 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       id: cid, side, volume: e.volume, decisionTime: c, confidence, entryTime: e.time, entryPrice: e.price, sl: e.sl, tp: e.tp,
       exitTime: 0, exitPrice: 0, reason: "end_of_data", grossPnl: 0, commission: 0, netPnl: 0,
     });
-    return decisions ? { time: c, outcome: "traded", direction, confidence, reason } : null;
+    return decisions ? { time: c, outcome: "traded", direction, confidence, reason: `${exitNote}${reason}` } : null;
+  }
+
+  /** The entry gates at c (cooldown, daily limit, max open, then the protections), counted as gated; null when open. */
+  function entryBlock(c: number): { record: DecisionRecord | null } | null {
+    const counts = { lastAt: lastExec, today, openPositions: openTrades.size };
+    const blocked = gateBlock(config, counts, c);
+    if (blocked !== null) {
+      gated[blocked]++;
+      return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null };
+    }
+    if (!protections) return null;
+    while (closedFacts.length > 0 && closedFacts[0]!.time < c - horizon) closedFacts.shift();
+    const lock = protectionLock(config.protections, closedFacts, sizing === "account" ? balance : sizing, c);
+    if (!lock) return null;
+    gated.protection++;
+    return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: lock.message } : null };
   }
 
   /** What prepareInputs(config, bars, asOf = c) returns, read from the precomputed series. */

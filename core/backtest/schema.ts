@@ -13,7 +13,7 @@ export const BacktestTradeSchema = z.object({
   tp: z.number().nullable(),
   exitTime: z.number().int(),
   exitPrice: z.number(),
-  reason: z.enum(["sl", "tp", "trailing", "breakeven", "manual", "signal", "end_of_data"]),
+  reason: z.enum(["sl", "tp", "trailing", "breakeven", "manual", "signal", "time", "end_of_data"]),
   grossPnl: z.number(),
   commission: z.number(),
   netPnl: z.number(),
@@ -49,7 +49,7 @@ export const BacktestWindowSchema = z.object({
   decisionBars: z.number().int(),
   metrics: MetricsSchema,
   rejected: z.number().int(),
-  gated: z.object({ cooldown: z.number().int(), daily_limit: z.number().int(), max_open_positions: z.number().int() }),
+  gated: z.object({ cooldown: z.number().int(), daily_limit: z.number().int(), max_open_positions: z.number().int(), protection: z.number().int().default(0).describe("entries refused while a protection paused the bot") }),
 });
 
 export const BacktestReportSchema = z.object({

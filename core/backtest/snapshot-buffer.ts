@@ -23,6 +23,8 @@ export function strategyNames(strategy: Strategy): Set<string> {
   };
   if (strategy.buy) walk(strategy.buy);
   if (strategy.sell) walk(strategy.sell);
+  if (strategy.exit_long) walk(strategy.exit_long);
+  if (strategy.exit_short) walk(strategy.exit_short);
   return out;
 }
 

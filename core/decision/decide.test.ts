@@ -25,7 +25,7 @@ function barsAt(asOf: number): Record<Timeframe, Bar[]> {
 const T = Date.UTC(1999, 4, 6, 20); // a Thursday evening close of a 2h bar, years into the data
 const usdchf = getInstrument("USDCHF")!;
 
-function config(over: Partial<Record<"strategy" | "execution" | "risk", unknown>> = {}): BotConfig {
+function config(over: Partial<Record<"strategy" | "execution" | "risk" | "exits", unknown>> = {}): BotConfig {
   return BotConfigSchema.parse({
     symbol: "USDCHF",
     ensemble: { models: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }] },
@@ -166,7 +166,8 @@ describe("decide", () => {
     expect(p.plan!.entry).toBe(1.5);
     // 1% of 100k at risk: loss at the stop (incl. commission) must not exceed 1,000 USD.
     const plan = p.plan!;
-    const lossPerLot = ((plan.entry - plan.stopLoss) * usdchf.contractSize) / plan.stopLoss + 2 * usdchf.commissionPerLotPerSide;
+    const sl = plan.stopLoss!;
+    const lossPerLot = ((plan.entry - sl) * usdchf.contractSize) / sl + 2 * usdchf.commissionPerLotPerSide;
     expect(plan.volume * lossPerLot).toBeLessThanOrEqual(1000 + 1e-6);
     expect((plan.volume + usdchf.lotStep) * lossPerLot).toBeGreaterThan(1000);
   });
@@ -190,5 +191,33 @@ describe("decide", () => {
     const cfg = config();
     expect(run(cfg)).toEqual(run(cfg));
     expect(FEATURE_COUNT).toBe(38);
+  });
+});
+
+describe("optional stops and exit rules", () => {
+  it("plans without a TP, without an SL, or with neither; risk_pct without a stop is refused", () => {
+    const noTp = run(config({ risk: { stops: { mode: "atr", slAtrMult: 1.5, tpAtrMult: null } } })).plan!;
+    expect(noTp.takeProfit).toBeNull();
+    expect(noTp.riskReward).toBeNull();
+    expect(noTp.stopLoss).toBeLessThan(noTp.entry);
+    const noSl = run(config({ risk: { stops: { mode: "pips", tp: 40 } } })).plan!;
+    expect([noSl.stopLoss, noSl.takeProfit]).toEqual([null, Number((noSl.entry + 0.004).toFixed(5))]);
+    const none = run(config({ risk: { stops: { mode: "none" } } }));
+    expect(none.plan).toMatchObject({ side: "BUY", stopLoss: null, takeProfit: null, riskReward: null, volume: 0.1 });
+    expect(none.reason).toContain("SL none, TP none");
+    // A short whose far TP would sit below zero is no longer forced: the TP is simply absent.
+    const SELL: ModelOutput = { probabilities: [0.85, 0.1, 0.05] };
+    const short = run(config({ risk: { stops: { mode: "atr", slAtrMult: 2, tpAtrMult: null } } }), { "2h": SELL, "4h": SELL, "1d": SELL }).plan!;
+    expect(short.side).toBe("SELL");
+    expect(short.stopLoss).toBeGreaterThan(short.entry);
+    expect(short.takeProfit).toBeNull();
+  });
+
+  it("reports the exit groups on the decision bar (passed, and the rule or why not)", () => {
+    const p = run(config({ strategy: { exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 0 }] }, exit_short: { all: [{ indicator: "rsi_14", op: ">", value: 100 }] } } }));
+    expect(p.exits!.long).toEqual({ passed: true, reason: "(rsi_14 > 0)" });
+    expect(p.exits!.short!.passed).toBe(false);
+    expect(p.exits!.short!.reason).toMatch(/^rsi_14 \([\d.]+\) > 100 failed$/);
+    expect(run(config()).exits).toEqual({ long: null, short: null });
   });
 });

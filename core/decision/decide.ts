@@ -8,8 +8,10 @@ import type { Timeframe } from "../market/timeframes";
 import type { BotConfig } from "../protocol/bot-config";
 import type { Prediction, TradePlan } from "../protocol/prediction";
 import { sizePosition } from "../risk/sizing";
-import { computeStops, type Stops } from "../risk/stops";
-import { evaluate } from "../strategy/evaluate";
+import { roundToTick } from "../instruments/rounding";
+import { computeStops } from "../risk/stops";
+import { evaluate, evaluateGroup, groupText, type Snapshot } from "../strategy/evaluate";
+import type { RuleGroup } from "../strategy/schema";
 import type { StrategyVerdict } from "../strategy/verdict";
 import type { DecisionInputs } from "./inputs";
 
@@ -58,7 +60,39 @@ export function planTrade(config: BotConfig, side: "BUY" | "SELL", entry: number
 
 /** The reason planTrade gives with a plan. */
 export function planText(plan: TradePlan): string {
-  return `${plan.side} ${plan.volume} lots at ${plan.entry}, SL ${plan.stopLoss}, TP ${plan.takeProfit}, R:R ${plan.riskReward}`;
+  return `${plan.side} ${plan.volume} lots at ${plan.entry}, SL ${plan.stopLoss ?? "none"}, TP ${plan.takeProfit ?? "none"}, R:R ${plan.riskReward ?? "n/a"}`;
+}
+
+type PlannedStops = { sl: number | null; tp: number | null; rr: number | null };
+
+/**
+ * SL/TP levels the config asks for at `entry` (either may be null: none configured). Both present:
+ * computeStops (tick rounding, rr on the rounded levels); one alone: that level on the tick.
+ */
+export function configuredStops(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec): PlannedStops | { reason: string } {
+  const s = config.risk.stops;
+  if (s.mode === "none") return { sl: null, tp: null, rr: null };
+  const [slUnits, tpUnits] = s.mode === "atr" ? [s.slAtrMult, s.tpAtrMult] : [s.sl, s.tp];
+  if (slUnits === null && tpUnits === null) return { sl: null, tp: null, rr: null };
+  if (s.mode === "atr" && (atr === null || !(atr > 0))) return { reason: "ATR not available (warming up or flat prices): no ATR stops" };
+  try {
+    if (slUnits !== null && tpUnits !== null) {
+      return s.mode === "atr"
+        ? computeStops({ mode: "atr", side, entry, atr: atr as number, slAtrMult: slUnits, tpAtrMult: tpUnits }, instrument)
+        : computeStops({ mode: "pips", side, entry, slPips: slUnits, tpPips: tpUnits }, instrument);
+    }
+    const unit = s.mode === "atr" ? (atr as number) : instrument.pipSize;
+    const dir = side === "BUY" ? 1 : -1;
+    const level = (units: number, away: number) => {
+      const v = roundToTick(entry + away * dir * units * unit, instrument);
+      if (!(v > 0)) throw new RangeError("stop distance puts a level at or below zero");
+      if (v === entry) throw new RangeError("stop distance rounds to zero ticks");
+      return v;
+    };
+    return { sl: slUnits !== null ? level(slUnits, -1) : null, tp: tpUnits !== null ? level(tpUnits, 1) : null, rr: null };
+  } catch (err) {
+    return { reason: `stops refused: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 /**
@@ -68,23 +102,16 @@ export function planText(plan: TradePlan): string {
 export function tradePlan(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): { plan: TradePlan } | { plan: null; reason: string } {
   if (!instrument) return { plan: null, reason: `no instrument spec for ${config.symbol}: can't place stops or size` };
   if (!(entry > 0)) return { plan: null, reason: `no valid entry price (${entry})` };
-  const { stops: s, minRiskReward, sizing } = config.risk;
-  let stops: Stops;
-  try {
-    if (s.mode === "atr") {
-      if (atr === null || !(atr > 0)) return { plan: null, reason: "ATR not available (warming up or flat prices): no ATR stops" };
-      stops = computeStops({ mode: "atr", side, entry, atr, slAtrMult: s.slAtrMult, tpAtrMult: s.tpAtrMult }, instrument);
-    } else {
-      stops = computeStops({ mode: "pips", side, entry, slPips: s.sl, tpPips: s.tp }, instrument);
-    }
-  } catch (err) {
-    return { plan: null, reason: `stops refused: ${err instanceof Error ? err.message : String(err)}` };
-  }
+  const { minRiskReward, sizing } = config.risk;
+  const st = configuredStops(config, side, entry, atr, instrument);
+  if ("reason" in st) return { plan: null, reason: st.reason };
+  const stops = st;
   // Rounding to ticks can pull R:R just under the configured ratio; a small tolerance keeps 2.0 = 2.0.
-  if (stops.rr + 1e-6 < minRiskReward) return { plan: null, reason: `risk:reward ${stops.rr} below minimum ${minRiskReward}` };
+  if (stops.rr !== null && stops.rr + 1e-6 < minRiskReward) return { plan: null, reason: `risk:reward ${stops.rr} below minimum ${minRiskReward}` };
+  if (sizing.mode === "risk_pct" && stops.sl === null) return { plan: null, reason: "sizing refused: risk_pct sizing needs a stop loss" };
   let sized;
   try {
-    sized = sizePosition(sizing.mode === "fixed" ? { mode: "fixed", lots: sizing.lots } : { mode: "risk_pct", pct: sizing.pct, balance, entry, sl: stops.sl }, instrument, accountCurrency);
+    sized = sizePosition(sizing.mode === "fixed" ? { mode: "fixed", lots: sizing.lots } : { mode: "risk_pct", pct: sizing.pct, balance, entry, sl: stops.sl as number }, instrument, accountCurrency);
   } catch (err) {
     return { plan: null, reason: `sizing refused: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -130,6 +157,7 @@ export function decide(args: DecideArgs): Prediction {
     }
   }
 
+  const exits = inputs.strategy.ok ? exitVerdicts(config, inputs.strategy.snapshot) : undefined;
   return {
     botId: args.botId,
     symbol: config.symbol,
@@ -142,8 +170,19 @@ export function decide(args: DecideArgs): Prediction {
     threshold,
     plan,
     reason,
+    ...(exits ? { exits } : {}),
     featureSchemaHash: FEATURE_SCHEMA.hash,
     generatedAt: args.now,
     cached: false,
   };
+}
+
+/** The exit rule groups on the decision bar's snapshot (null for a side without a group). */
+export function exitVerdicts(config: BotConfig, snapshot: Snapshot): NonNullable<Prediction["exits"]> {
+  const one = (g: RuleGroup | null) => {
+    if (!g) return null;
+    const r = evaluateGroup(g, snapshot);
+    return { passed: r.passed, reason: r.passed ? groupText(g) : r.failure };
+  };
+  return { long: one(config.strategy.exit_long), short: one(config.strategy.exit_short) };
 }

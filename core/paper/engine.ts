@@ -190,7 +190,7 @@ export class PaperEngine {
   }
 
   /** Close at market (manual or on a signal): exit side of the quote, adverse slippage. */
-  close(positionId: string, opts: { time: number; reason: Extract<CloseReason, "manual" | "signal">; price?: PriceInput }): CloseResult {
+  close(positionId: string, opts: { time: number; reason: Extract<CloseReason, "manual" | "signal" | "time">; price?: PriceInput }): CloseResult {
     const pos = this.s.positions.find((p) => p.id === positionId);
     if (!pos) return { status: "rejected", reason: "unknown_position", message: `no open position ${positionId}` };
     const spec = this.spec(pos.symbol);

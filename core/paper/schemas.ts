@@ -33,7 +33,8 @@ export const TickSchema = z
   .refine((t) => t.ask >= t.bid, { message: "ask below bid" });
 export type Tick = z.infer<typeof TickSchema>;
 
-export const CloseReasonSchema = z.enum(["sl", "tp", "trailing", "breakeven", "manual", "signal"]);
+/** `signal`: an exit rule or the opposite signal closed it; `time`: the bot's time exit. */
+export const CloseReasonSchema = z.enum(["sl", "tp", "trailing", "breakeven", "manual", "signal", "time"]);
 export type CloseReason = z.infer<typeof CloseReasonSchema>;
 export const ModifyReasonSchema = z.enum(["trailing", "breakeven", "manual"]);
 export type ModifyReason = z.infer<typeof ModifyReasonSchema>;

@@ -12,9 +12,11 @@ describe("bot config", () => {
     expect(BotConfigSchema.parse({ symbol: "USDCHF" })).toEqual({
       symbol: "USDCHF",
       ensemble: { models: [{ timeframe: "15m", weight: 0.3 }, { timeframe: "1h", weight: 0.25 }, { timeframe: "4h", weight: 0.45 }] },
-      strategy: { buy: null, sell: null },
+      strategy: { buy: null, sell: null, exit_long: null, exit_short: null },
       risk: { stops: { mode: "atr", slAtrMult: 1.5, tpAtrMult: 3 }, minRiskReward: 1.5, sizing: { mode: "fixed", lots: 0.1 }, maxOpenPositions: 1 },
-      execution: { target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 30, dailyTradeLimit: 5, cadenceMinutes: 15 },
+      execution: { target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 30, dailyTradeLimit: 5, cadenceMinutes: 15, direction: "both", positionMode: "hedging" },
+      exits: { onOppositeSignal: false, reverse: false, trailing: null, breakeven: null, maxHoldMinutes: null },
+      protections: { stoplossGuard: null, maxDrawdown: null, dailyLossLimit: null },
     });
   });
 
@@ -49,7 +51,6 @@ describe("bot config", () => {
     expect(issues({ symbol: "X", risk: { sizing: { mode: "risk_pct", pct: 6 } } })[0]!.message).toMatch(/pct must be <= 5/);
     expect(issues({ symbol: "X", risk: { sizing: { mode: "risk_pct", pct: 0 } } })[0]!.message).toMatch(/pct must be > 0/);
     expect(issues({ symbol: "X", risk: { stops: { mode: "pips", sl: 20, tp: 20 } } })).toEqual([{ path: "risk.stops", message: "stops give risk:reward 1, below minRiskReward 1.5" }]);
-    expect(issues({ symbol: "X", risk: { stops: { mode: "pips", sl: 20 } } })[0]!.path).toBe("risk.stops.tp");
     expect(issues({ symbol: "X", execution: { turbo: true } })[0]!.message).toMatch(/Unrecognized key: "turbo"/);
     expect(issues({ symbol: "bad symbol!" })[0]!.path).toBe("symbol");
   });
@@ -67,11 +68,34 @@ describe("bot config", () => {
     expect(merged.execution).toEqual({ ...base.execution, cooldownMinutes: 60 });
     expect(merged.risk).toEqual({ ...base.risk, stops: { mode: "pips", sl: 20, tp: 50 } });
     expect(merged.ensemble.models).toEqual([{ timeframe: "1h", weight: 1 }]);
-    expect(merged.strategy).toEqual({ buy: { any: [{ indicator: "rsi_14", op: "<", value: 25 }] }, sell: null });
+    expect(merged.strategy).toEqual({ buy: { any: [{ indicator: "rsi_14", op: "<", value: 25 }] }, sell: null, exit_long: null, exit_short: null });
     // null clears a direction's rules; the base object is not mutated.
     expect(BotConfigBodySchema.parse(mergeConfigPatch(base, { strategy: { buy: null } })).strategy.buy).toBeNull();
     expect(base.strategy.buy).not.toBeNull();
     // A partial stops change merges into the stored variant and is checked against minRiskReward (3/3 < 1.5).
     expect(BotConfigBodySchema.safeParse(mergeConfigPatch(base, { risk: { stops: { slAtrMult: 3 } } })).success).toBe(false);
+  });
+
+  it("stops are optional: either level may be null, pips without a key means none, mode none has neither", () => {
+    expect(BotConfigSchema.parse({ symbol: "X", risk: { stops: { mode: "pips", sl: 20 } } }).risk.stops).toEqual({ mode: "pips", sl: 20, tp: null });
+    expect(BotConfigSchema.parse({ symbol: "X", risk: { stops: { mode: "atr", tpAtrMult: null } } }).risk.stops).toEqual({ mode: "atr", slAtrMult: 1.5, tpAtrMult: null });
+    expect(BotConfigSchema.parse({ symbol: "X", risk: { stops: { mode: "none" } } }).risk.stops).toEqual({ mode: "none" });
+    // Without both levels there is no ratio to check against minRiskReward.
+    expect(BotConfigSchema.safeParse({ symbol: "X", risk: { stops: { mode: "pips", sl: 50, tp: null }, minRiskReward: 3 } }).success).toBe(true);
+  });
+
+  it("refuses combinations that can't work, with the reason", () => {
+    // risk_pct sizes by the loss at the stop: no stop, no size.
+    expect(issues({ symbol: "X", risk: { stops: { mode: "none" }, sizing: { mode: "risk_pct", pct: 1 } } })).toEqual([
+      { path: "risk.sizing", message: "risk_pct sizing needs a stop loss (it sizes by the loss at the stop); set stops or use fixed lots" },
+    ]);
+    expect(issues({ symbol: "X", risk: { stops: { mode: "atr", slAtrMult: null }, sizing: { mode: "risk_pct" } } })[0]!.path).toBe("risk.sizing");
+    expect(issues({ symbol: "X", exits: { reverse: true } })).toEqual([
+      { path: "exits.reverse", message: "reverse needs exits.onOppositeSignal (or execution.positionMode netting): nothing closes on the opposite signal to reverse from" },
+    ]);
+    expect(BotConfigSchema.safeParse({ symbol: "X", exits: { reverse: true }, execution: { positionMode: "netting" } }).success).toBe(true);
+    expect(BotConfigBodySchema.safeParse({ exits: { reverse: true } }).success).toBe(false);
+    expect(issues({ symbol: "X", exits: { breakeven: { triggerPoints: 10, lockPoints: 10 } } })[0]!.path).toBe("exits.breakeven.lockPoints");
+    expect(issues({ symbol: "X", execution: { direction: "longs" } })[0]!.path).toBe("execution.direction");
   });
 });

@@ -11,9 +11,9 @@ import { StrategyVerdictSchema } from "../strategy/verdict";
 export const TradePlanSchema = z.object({
   side: z.enum(["BUY", "SELL"]),
   entry: z.number().describe("expected fill price (next bar open in backtests; current price live)"),
-  stopLoss: z.number(),
-  takeProfit: z.number(),
-  riskReward: z.number(),
+  stopLoss: z.number().nullable().describe("null: the bot places no stop loss"),
+  takeProfit: z.number().nullable().describe("null: the bot places no take profit"),
+  riskReward: z.number().nullable().describe("null unless both levels exist"),
   volume: z.number().describe("lots after sizing and lot-step rounding"),
   atr: z.number().nullable(),
 });
@@ -35,6 +35,16 @@ export const PredictionSchema = z.object({
   plan: TradePlanSchema.nullable(),
   /** Why there is no plan (blocked by strategy, below threshold, HOLD, size below min lot, ...). */
   reason: z.string(),
+  /**
+   * The exit rule groups (strategy.exit_long / exit_short) on the decision bar: passed, and the
+   * rule text or why not. null for a side without a group; absent when the bar could not be checked.
+   */
+  exits: z
+    .object({
+      long: z.object({ passed: z.boolean(), reason: z.string() }).nullable(),
+      short: z.object({ passed: z.boolean(), reason: z.string() }).nullable(),
+    })
+    .optional(),
   featureSchemaHash: z.string(),
   generatedAt: z.number().int(),
   cached: z.boolean(),

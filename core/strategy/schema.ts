@@ -75,11 +75,17 @@ const level1 = groupOf(keyedUnion(["indicator", "all", "any"], [RuleSchema, ...l
 /** `{ all: [...] }` (AND) or `{ any: [...] }` (OR) of rules and nested groups, up to MAX_GROUP_DEPTH levels. */
 export const RuleGroupSchema = keyedUnion(["all", "any"], level1, MAX_GROUP_DEPTH);
 
-/** Rules per direction; null means no rule, so the model alone decides that direction. */
+/**
+ * Rules per direction; null means no rule, so the model alone decides that direction.
+ * exit_long / exit_short: a group that, when it passes on a cycle's decision bar, closes the bot's
+ * open BUY / SELL positions (reason `signal`); null: no exit rule for that side.
+ */
 export const StrategySchema = z
   .object({
     buy: RuleGroupSchema.nullable().default(null),
     sell: RuleGroupSchema.nullable().default(null),
+    exit_long: RuleGroupSchema.nullable().default(null),
+    exit_short: RuleGroupSchema.nullable().default(null),
   })
   .strict();
 

@@ -8,7 +8,11 @@ const SUM_TOLERANCE = 1e-6;
 
 /** Rule templates offered in the editor (the API has no preset list yet); the server validates whatever is sent. */
 const RULE_TEMPLATES: Record<string, { title: string; rules: unknown }> = {
-  none: { title: "Model only (no rules)", rules: { buy: null, sell: null } },
+  none: { title: "Model only (no rules)", rules: { buy: null, sell: null, exit_long: null, exit_short: null } },
+  rsiExit: {
+    title: "RSI(14) 30/70: buy below 30, exit above 70",
+    rules: { buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }] }, sell: null, exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 70 }] }, exit_short: null },
+  },
   rsi: {
     title: "RSI extreme + MACD cross",
     rules: {
@@ -34,6 +38,9 @@ export interface BotFormValue {
 type Row = { timeframe: Timeframe; weight: string };
 
 const num = (v: FormDataEntryValue | null) => Number(String(v ?? "").trim());
+/** An optional number field: empty means "none" (null). */
+const optNum = (v: FormDataEntryValue | null) => (String(v ?? "").trim() === "" ? null : num(v));
+const shown = (v: number | null | undefined) => (v === null || v === undefined ? "" : v);
 
 /**
  * Create/edit a bot. Light checks run as you type (weights sum, one model per timeframe, JSON
@@ -49,7 +56,7 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
       { timeframe: "4h", weight: 0.45 },
     ]).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
   );
-  const [rules, setRules] = createSignal(JSON.stringify(c?.strategy ?? { buy: null, sell: null }, null, 2));
+  const [rules, setRules] = createSignal(JSON.stringify(c?.strategy ?? { buy: null, sell: null, exit_long: null, exit_short: null }, null, 2));
   const [stopsMode, setStopsMode] = createSignal(c?.risk.stops.mode ?? "atr");
   const [sizingMode, setSizingMode] = createSignal(c?.risk.sizing.mode ?? "fixed");
   const [error, setError] = createSignal<unknown>(null);
@@ -80,7 +87,17 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
     e.preventDefault();
     if (!sumOk() || dupes().length || rulesError()) return; // the inline messages say why
     const f = new FormData(e.currentTarget as HTMLFormElement);
-    const stops = stopsMode() === "atr" ? { mode: "atr" as const, slAtrMult: num(f.get("slAtrMult")), tpAtrMult: num(f.get("tpAtrMult")) } : { mode: "pips" as const, sl: num(f.get("slPips")), tp: num(f.get("tpPips")) };
+    const stops =
+      stopsMode() === "none"
+        ? { mode: "none" as const }
+        : stopsMode() === "atr"
+          ? { mode: "atr" as const, slAtrMult: optNum(f.get("slAtrMult")), tpAtrMult: optNum(f.get("tpAtrMult")) }
+          : { mode: "pips" as const, sl: optNum(f.get("slPips")), tp: optNum(f.get("tpPips")) };
+    const trailDist = optNum(f.get("trailDistance"));
+    const beTrigger = optNum(f.get("beTrigger"));
+    const sgLimit = optNum(f.get("sgTrades"));
+    const mdPct = optNum(f.get("mdPct"));
+    const dlAmount = optNum(f.get("dlAmount"));
     const sizing = sizingMode() === "fixed" ? { mode: "fixed" as const, lots: num(f.get("lots")) } : { mode: "risk_pct" as const, pct: num(f.get("pct")) };
     const value: BotFormValue = {
       name: String(f.get("name") ?? "").trim(),
@@ -95,6 +112,20 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           cooldownMinutes: num(f.get("cooldownMinutes")),
           dailyTradeLimit: num(f.get("dailyTradeLimit")),
           cadenceMinutes: num(f.get("cadenceMinutes")),
+          direction: String(f.get("direction")) as BotConfig["execution"]["direction"],
+          positionMode: String(f.get("positionMode")) === "netting" ? "netting" : "hedging",
+        },
+        exits: {
+          onOppositeSignal: f.get("onOppositeSignal") === "on",
+          reverse: f.get("reverse") === "on",
+          trailing: trailDist === null ? null : { distancePoints: trailDist, activationPoints: optNum(f.get("trailActivation")) },
+          breakeven: beTrigger === null ? null : { triggerPoints: beTrigger, lockPoints: optNum(f.get("beLock")) ?? 0 },
+          maxHoldMinutes: optNum(f.get("maxHoldMinutes")),
+        },
+        protections: {
+          stoplossGuard: sgLimit === null ? null : { tradeLimit: sgLimit, lookbackMinutes: num(f.get("sgLookback")), pauseMinutes: num(f.get("sgPause")) },
+          maxDrawdown: mdPct === null ? null : { maxDrawdownPct: mdPct, lookbackMinutes: num(f.get("mdLookback")), tradeLimit: optNum(f.get("mdTrades")) ?? 1, pauseMinutes: num(f.get("mdPause")) },
+          dailyLossLimit: dlAmount === null ? null : { amount: dlAmount },
         },
       },
     };
@@ -111,6 +142,8 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
 
   const stops = c0?.risk.stops;
   const sizing = c0?.risk.sizing;
+  const exits = c0?.exits;
+  const prot = c0?.protections;
   return (
     <form class="bot-form" onSubmit={onSubmit} data-testid="bot-form" aria-label={props.submitLabel}>
       <fieldset>
@@ -179,7 +212,7 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           <option value="">(keep the rules below)</option>
           <For each={Object.entries(RULE_TEMPLATES)}>{([id, t]) => <option value={id}>{t.title}</option>}</For>
         </select>
-        <label for="rules">Rules (JSON: buy/sell each null or an all/any group of rules)</label>
+        <label for="rules">Rules (JSON: buy/sell open, exit_long/exit_short close; each null or an all/any group of rules)</label>
         <textarea id="rules" class="mono" rows={8} spellcheck={false} value={rules()} onInput={(e) => setRules(e.currentTarget.value)} aria-describedby="rules-errors" />
         <div id="rules-errors">
           <Show when={rulesError()}>
@@ -194,33 +227,30 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
         <div class="row3">
           <div>
             <label for="stops-mode">Stops</label>
-            <select id="stops-mode" value={stopsMode()} onChange={(e) => setStopsMode(e.currentTarget.value as "atr" | "pips")}>
+            <select id="stops-mode" value={stopsMode()} onChange={(e) => setStopsMode(e.currentTarget.value as "atr" | "pips" | "none")}>
               <option value="atr">ATR multiples</option>
               <option value="pips">Fixed pips</option>
+              <option value="none">No stops</option>
             </select>
           </div>
-          <Show
-            when={stopsMode() === "atr"}
-            fallback={
-              <>
-                <div>
-                  <label for="slPips">Stop loss (pips)</label>
-                  <input id="slPips" name="slPips" type="number" step="any" min="0" required value={stops?.mode === "pips" ? stops.sl : 20} />
-                </div>
-                <div>
-                  <label for="tpPips">Take profit (pips)</label>
-                  <input id="tpPips" name="tpPips" type="number" step="any" min="0" required value={stops?.mode === "pips" ? stops.tp : 40} />
-                </div>
-              </>
-            }
-          >
+          <Show when={stopsMode() === "pips"}>
             <div>
-              <label for="slAtrMult">Stop loss (× ATR)</label>
-              <input id="slAtrMult" name="slAtrMult" type="number" step="any" min="0" required value={stops?.mode === "atr" ? stops.slAtrMult : 1.5} />
+              <label for="slPips">Stop loss (pips, empty = none)</label>
+              <input id="slPips" name="slPips" type="number" step="any" min="0" value={stops?.mode === "pips" ? shown(stops.sl) : 20} />
             </div>
             <div>
-              <label for="tpAtrMult">Take profit (× ATR)</label>
-              <input id="tpAtrMult" name="tpAtrMult" type="number" step="any" min="0" required value={stops?.mode === "atr" ? stops.tpAtrMult : 3} />
+              <label for="tpPips">Take profit (pips, empty = none)</label>
+              <input id="tpPips" name="tpPips" type="number" step="any" min="0" value={stops?.mode === "pips" ? shown(stops.tp) : 40} />
+            </div>
+          </Show>
+          <Show when={stopsMode() === "atr"}>
+            <div>
+              <label for="slAtrMult">Stop loss (× ATR, empty = none)</label>
+              <input id="slAtrMult" name="slAtrMult" type="number" step="any" min="0" value={stops?.mode === "atr" ? shown(stops.slAtrMult) : 1.5} />
+            </div>
+            <div>
+              <label for="tpAtrMult">Take profit (× ATR, empty = none)</label>
+              <input id="tpAtrMult" name="tpAtrMult" type="number" step="any" min="0" value={stops?.mode === "atr" ? shown(stops.tpAtrMult) : 3} />
             </div>
           </Show>
           <div>
@@ -282,8 +312,97 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
             <label for="dailyTradeLimit">Daily trade limit</label>
             <input id="dailyTradeLimit" name="dailyTradeLimit" type="number" step="1" min="1" required value={c0?.execution.dailyTradeLimit ?? 5} />
           </div>
+          <div>
+            <label for="direction">Direction</label>
+            <select id="direction" name="direction" value={c0?.execution.direction ?? "both"}>
+              <option value="both">Long and short (SELL opens a short)</option>
+              <option value="long_only">Long only</option>
+              <option value="short_only">Short only</option>
+            </select>
+          </div>
+          <div>
+            <label for="positionMode">Position mode</label>
+            <select id="positionMode" name="positionMode" value={c0?.execution.positionMode ?? "hedging"}>
+              <option value="hedging">Hedging (each entry its own position)</option>
+              <option value="netting">Netting (one position per symbol)</option>
+            </select>
+          </div>
         </div>
         <FieldErrors error={error()} path="config.execution" />
+      </fieldset>
+
+      <fieldset>
+        <legend>Exits</legend>
+        <p class="hint">Run every cycle on the bot's open positions; entry gates never block them. Points are 10^-digits (0.00001 on USDCHF).</p>
+        <div class="row3">
+          <label class="check">
+            <input id="onOppositeSignal" name="onOppositeSignal" type="checkbox" checked={exits?.onOppositeSignal ?? false} /> Exit on the opposite signal
+          </label>
+          <label class="check">
+            <input id="reverse" name="reverse" type="checkbox" checked={exits?.reverse ?? false} /> Reverse (open the other side)
+          </label>
+          <div>
+            <label for="maxHoldMinutes">Time exit after (minutes, empty = off)</label>
+            <input id="maxHoldMinutes" name="maxHoldMinutes" type="number" step="1" min="1" value={shown(exits?.maxHoldMinutes)} />
+          </div>
+          <div>
+            <label for="trailDistance">Trailing stop distance (points, empty = off)</label>
+            <input id="trailDistance" name="trailDistance" type="number" step="1" min="1" value={shown(exits?.trailing?.distancePoints)} />
+          </div>
+          <div>
+            <label for="trailActivation">Trailing starts after profit (points, empty = at once)</label>
+            <input id="trailActivation" name="trailActivation" type="number" step="1" min="0" value={shown(exits?.trailing?.activationPoints)} />
+          </div>
+          <div>
+            <label for="beTrigger">Breakeven trigger (points, empty = off)</label>
+            <input id="beTrigger" name="beTrigger" type="number" step="1" min="1" value={shown(exits?.breakeven?.triggerPoints)} />
+          </div>
+          <div>
+            <label for="beLock">Breakeven lock (points)</label>
+            <input id="beLock" name="beLock" type="number" step="1" min="0" value={shown(exits?.breakeven?.lockPoints)} />
+          </div>
+        </div>
+        <FieldErrors error={error()} path="config.exits" />
+      </fieldset>
+
+      <fieldset>
+        <legend>Protections</legend>
+        <p class="hint">Pause new entries (never exits) after losses, as Freqtrade's protections do. Empty = off.</p>
+        <div class="row3">
+          <div>
+            <label for="sgTrades">Stop-loss guard: stops</label>
+            <input id="sgTrades" name="sgTrades" type="number" step="1" min="1" value={shown(prot?.stoplossGuard?.tradeLimit)} />
+          </div>
+          <div>
+            <label for="sgLookback">within (minutes)</label>
+            <input id="sgLookback" name="sgLookback" type="number" step="1" min="1" value={prot?.stoplossGuard?.lookbackMinutes ?? 1440} />
+          </div>
+          <div>
+            <label for="sgPause">pause (minutes)</label>
+            <input id="sgPause" name="sgPause" type="number" step="1" min="1" value={prot?.stoplossGuard?.pauseMinutes ?? 720} />
+          </div>
+          <div>
+            <label for="mdPct">Max drawdown (% of balance)</label>
+            <input id="mdPct" name="mdPct" type="number" step="any" min="0" max="100" value={shown(prot?.maxDrawdown?.maxDrawdownPct)} />
+          </div>
+          <div>
+            <label for="mdLookback">within (minutes)</label>
+            <input id="mdLookback" name="mdLookback" type="number" step="1" min="1" value={prot?.maxDrawdown?.lookbackMinutes ?? 1440} />
+          </div>
+          <div>
+            <label for="mdTrades">after at least (trades)</label>
+            <input id="mdTrades" name="mdTrades" type="number" step="1" min="1" value={prot?.maxDrawdown?.tradeLimit ?? 1} />
+          </div>
+          <div>
+            <label for="mdPause">pause (minutes)</label>
+            <input id="mdPause" name="mdPause" type="number" step="1" min="1" value={prot?.maxDrawdown?.pauseMinutes ?? 720} />
+          </div>
+          <div>
+            <label for="dlAmount">Daily loss limit (account currency)</label>
+            <input id="dlAmount" name="dlAmount" type="number" step="any" min="0" value={shown(prot?.dailyLossLimit?.amount)} />
+          </div>
+        </div>
+        <FieldErrors error={error()} path="config.protections" />
       </fieldset>
 
       <Show when={error()}>

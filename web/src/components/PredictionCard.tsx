@@ -146,7 +146,7 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
                     <dt>Take profit</dt>
                     <dd>{fmtPrice(plan().takeProfit)}</dd>
                     <dt>Risk:reward</dt>
-                    <dd>1 : {plan().riskReward.toFixed(2)}</dd>
+                    <dd>{plan().riskReward === null ? "n/a" : `1 : ${plan().riskReward!.toFixed(2)}`}</dd>
                     <dt>Volume</dt>
                     <dd>{plan().volume} lots</dd>
                   </dl>
