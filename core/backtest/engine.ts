@@ -226,7 +226,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
-  // factTime: when live learns of the close (a bar's exits at its close, a cycle's exits at the cycle).
+  // factTime: when live learns of the close (a bar's exits when the next bar starts, a cycle's exits at the cycle).
   const closeEvent = (e: { positionId: string; time: number; exitPrice: number; reason: CloseReason; grossPnl: number; totalCommission: number; netPnl: number; balance: number }, factTime: number, reason: ExitReason = e.reason) => {
     const t = openTrades.get(e.positionId);
     if (!t) return;
@@ -265,7 +265,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       pBar.low = bar.low;
       pBar.close = bar.close;
       for (const e of paper.processTrustedBar(checkedPaperBar(pBar))) {
-        if (e.type === "closed") closeEvent(e, T + baseDur);
+        if (e.type === "closed") closeEvent(e, i + 1 < base.length ? base[i + 1]!.time : T + baseDur);
       }
     }
     times[i - i0] = T + baseDur;
@@ -321,7 +321,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     // cycle exits configured, the bar is decided even when an entry gate is closed.
     const exitsDue = cycleExits && openTrades.size > 0;
     if (!exitsDue) {
-      const blocked = entryBlock(c);
+      const blocked = entryBlock(c, T);
       if (blocked) return blocked.record;
     }
     const fm = dSeries.features;
@@ -375,14 +375,18 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     if (exitsDue) {
       const open: OpenSide[] = [];
       for (const [id, t] of openTrades) open.push({ id, side: t.side, openTime: t.entryTime });
-      const plan = planExits(config, open, signals, c);
+      // Time and protections run on the cycle's clock: live's cycle for decision bar c runs when the
+      // base bar opening at T starts (T = c unless the data has a gap, e.g. a weekend).
+      const plan = planExits(config, open, signals, T);
       for (const x of plan.exits) {
         const r = paper.close(x.id, { time: T, reason: x.reason, price: { mid: nextOpen } });
         if (r.status === "closed") closeEvent(r.event, T);
         if (decisions) exitNote += `${x.message}; `;
       }
       if (signals && signals.entry && !plan.entry) return decisions ? { time: c, outcome: "hold", direction, confidence, reason: `${exitNote}${plan.entryBlocked ?? ""}` } : null;
-      const blocked = entryBlock(c);
+      // Live checks the entry gates after its exits only for an executable entry (rules: a signal; models: a plan).
+      const entering = setup.mode.kind === "rules" ? signals?.entry != null : planned !== null;
+      const blocked = entering ? entryBlock(c, T) : null;
       if (blocked) {
         if (blocked.record) blocked.record.reason = `${exitNote}${blocked.record.reason}`;
         return blocked.record;
@@ -421,8 +425,8 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     return decisions ? { time: c, outcome: "traded", direction, confidence, reason: `${exitNote}${reason}` } : null;
   }
 
-  /** The entry gates at c (cooldown, daily limit, max open, then the protections), counted as gated; null when open. */
-  function entryBlock(c: number): { record: DecisionRecord | null } | null {
+  /** The entry gates at c (cooldown, daily limit, max open), then the protections at the cycle's clock T; counted as gated; null when open. */
+  function entryBlock(c: number, T: number): { record: DecisionRecord | null } | null {
     const counts = { lastAt: lastExec, today, openPositions: openTrades.size };
     const blocked = gateBlock(config, counts, c);
     if (blocked !== null) {
@@ -430,8 +434,9 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null };
     }
     if (!protections) return null;
-    while (closedFacts.length > 0 && closedFacts[0]!.time < c - horizon) closedFacts.shift();
-    const lock = protectionLock(config.protections, closedFacts, sizing === "account" ? balance : sizing, c);
+    while (closedFacts.length > 0 && closedFacts[0]!.time < T - horizon) closedFacts.shift();
+    // The drawdown's denominator is the account balance (live: the account the bot trades), not the sizing balance.
+    const lock = protectionLock(config.protections, closedFacts, balance, T);
     if (!lock) return null;
     gated.protection++;
     return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: lock.message } : null };

@@ -36,7 +36,9 @@ export function applyResult(core: EngineCore, tx: Tx, terminal: TerminalPosition
     const partial = r.volume !== undefined && r.volume < current - 1e-9;
     if (entry) {
       if (partial) return updateTradePosition(core, tx, entry, { volume: round(current - (r.volume ?? 0)) }) ? "partially closed" : "unchanged";
-      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason: "closed" }) ? `closed at ${price}` : "already closed";
+      // A bot's exit (hub.enqueueClose) names its reason in the client id: signal:<uuid> / time:<uuid>.
+      const reason = cmd.client_order_id.startsWith("signal:") ? "signal" : cmd.client_order_id.startsWith("time:") ? "time" : "closed";
+      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason }) ? `closed at ${price}` : "already closed";
     }
     if (!term) return "position already gone";
     if (partial) {

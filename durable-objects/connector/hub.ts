@@ -109,6 +109,24 @@ export class ConnectorHub implements ConnectorLink {
     return { ok: true, onSocket: sent.some((c) => c.client_order_id === intent.client_order_id) };
   }
 
+  /**
+   * Inside a cycle's transaction: a bot's exit of its connector position (TRADE_COMMAND CLOSE). The
+   * client id's prefix carries the close reason to the result (apply-result.ts). Sent by sendQueued.
+   */
+  enqueueClose(ticket: string, tradeId: string, reason: "signal" | "time"): void {
+    const now = this.core.clock();
+    // A close of this ticket still on its way (e.g. the connector is offline): one is enough.
+    if (this.commands.unsettled().some((c) => c.kind === "close" && c.ticket === ticket)) return;
+    const frame: ObjectToConnectorFrame = { type: "TRADE_COMMAND", command_id: crypto.randomUUID(), client_order_id: `${reason}:${crypto.randomUUID()}`, expires_at: now + COMMAND_TTL_MS, action: "CLOSE", ticket };
+    this.insert(frame, "close", tradeId, ticket, now);
+  }
+
+  /** After commit: sends what waits (a cycle's closes) if a connector is online. */
+  async sendQueued(): Promise<void> {
+    this.sendPending();
+    await this.arm();
+  }
+
   /** Close / modify / SL / breakeven of an open connector position (trade or terminal). */
   async positionCommand(positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
     const core = this.core;
@@ -244,7 +262,7 @@ export class ConnectorHub implements ConnectorLink {
     const now = this.core.clock();
     ws.serializeAttachment({ ...a, authed: true, verifiedAt: now } satisfies ConnectorAttachment);
     send(ws, { type: "AUTH_OK", server_time: Date.now(), session_id: a.sessionId, heartbeat_ms: HEARTBEAT_MS });
-    this.state.set("session", JSON.stringify({ broker: frame.broker, connector_version: frame.connector_version, connected_at: a.connectedAt, terminal_connected: frame.terminal?.connected ?? false }));
+    this.state.set("session", JSON.stringify({ broker: frame.broker, connector_version: frame.connector_version, connected_at: a.connectedAt, terminal_connected: frame.terminal?.connected ?? false, margin_mode: frame.terminal?.margin_mode ?? null }));
     this.core.write((tx) => {
       this.expireUnsent(tx, now);
       this.emitStatus(tx, true, null);
@@ -452,7 +470,7 @@ export class ConnectorHub implements ConnectorLink {
     return [...this.core.openPositions(), ...this.terminal.all()];
   }
 
-  private session(): { broker: "mt5" | "paper"; connector_version: string; connected_at: number; terminal_connected: boolean } | undefined {
+  private session(): { broker: "mt5" | "paper"; connector_version: string; connected_at: number; terminal_connected: boolean; margin_mode?: "hedging" | "netting" | "exchange" | null } | undefined {
     const s = this.state.get("session");
     return s ? JSON.parse(s) : undefined;
   }
@@ -461,6 +479,11 @@ export class ConnectorHub implements ConnectorLink {
   private reported(): { broker: "mt5" | "paper"; connector_version: string | null; terminal_connected: boolean; account: ConnectorStatusView["account"]; at: number } | undefined {
     const s = this.state.get("status");
     return s ? JSON.parse(s) : undefined;
+  }
+
+  /** The account's margin mode (ACCOUNT_MARGIN_MODE) the connector reported at AUTH; null if it did not say. */
+  marginMode(): "hedging" | "netting" | "exchange" | null {
+    return this.session()?.margin_mode ?? null;
   }
 
   /** The broker account's balance as the connector last reported it; null before it has. */

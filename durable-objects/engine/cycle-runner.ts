@@ -1,7 +1,11 @@
 import type { CycleResult } from "../../core/protocol/portfolio-api";
 import type { BotRunStatus } from "../../core/protocol/portfolio-api";
 import type { EngineCore } from "./engine";
-import { checkGates, utcDayStart } from "../../core/decision/gates";
+import { checkGates, utcDayStart, type GateCounts } from "../../core/decision/gates";
+import { cycleSignals, hasCycleExits, planExits, type CycleSignals } from "../../core/decision/exits";
+import { botOrderIntent } from "../../core/decision/order";
+import { hasProtections, protectionHorizonMs, protectionLock } from "../../core/decision/protections";
+import type { BookEntry } from "./trade-book";
 import { nextSlot } from "./gates";
 import { backoffMs } from "./outbox";
 import type { BotRef, Predictor } from "./prediction-port";
@@ -83,12 +87,24 @@ export class CycleRunner {
       bot.id, started,
     );
     try {
-      // Same gates and counts as the backtester (core/decision/gates.ts), open positions included.
-      const gate = checkGates(bot.config, { ...core.book.executions(bot.id, utcDayStart(started)), openPositions: core.book.openCount(bot.id) }, started);
-      if (!gate.ok) return this.finishSkip(bot, gate.reason, gate.message, null);
+      const cfg = bot.config;
+      // A hedging bot on a netting MT5 account would see its orders net against each other: refuse.
+      const account = bot.target === "connector" ? core.connector.marginMode() : null;
+      if (account && account !== "hedging" && cfg.execution.positionMode === "hedging") {
+        return this.finishSkip(bot, "account_mode", `the MT5 account is a ${account} account: a hedging bot cannot trade it; set the bot's position mode to netting or use a hedging account`, null);
+      }
+      // Exits first (core/decision/exits.ts, as the backtester): with open positions and cycle exits
+      // configured the bar is decided even while an entry gate is closed; no gate blocks an exit.
+      const open = core.book.openOf(bot.id);
+      const exitsDue = hasCycleExits(cfg) && open.length > 0;
+      if (!exitsDue) {
+        const blocked = this.entryBlock(bot, started, 0);
+        if (blocked) return this.finishSkip(bot, blocked.reason, blocked.message, null);
+      }
       const outcome = await this.predictor(bot, { force: opts.force });
       if (!outcome.ok) return this.finishSkip(bot, outcome.reason, outcome.message, null);
       const p = outcome.prediction;
+      let closesQueued = false;
       const decided = core.write((tx) => {
         const now = core.clock();
         const fresh = core.sql
@@ -99,32 +115,54 @@ export class CycleRunner {
           core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime });
           return this.finish(tx, bot, { bot_id: bot.id, outcome: "duplicate", reason: "already_decided", bar_time: p.barTime, trade_id: null }, now);
         }
-        const threshold = bot.config.execution.confidenceThreshold;
+        const threshold = cfg.execution.confidenceThreshold;
         const below = p.direction !== "HOLD" && p.confidence < threshold;
-        const actionable = p.plan !== null && p.direction !== "HOLD" && !below;
-        const reason = below ? `below_threshold: confidence ${p.confidence.toFixed(3)} < ${threshold}` : actionable ? "ok" : p.reason;
+        let actionable = p.plan !== null && p.direction !== "HOLD" && !below;
+        let reason = below ? `below_threshold: confidence ${p.confidence.toFixed(3)} < ${threshold}` : actionable ? "ok" : p.reason;
+        let code = below ? "below_threshold" : reason;
+        const signals: CycleSignals = cycleSignals(p);
+        const skip = (why: string, message: string) => {
+          core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime });
+          core.sql.exec(`UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`, why, bot.id, p.barTime);
+          return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason: why, bar_time: p.barTime, trade_id: null }, now);
+        };
         core.recordPrediction(tx, p, actionable, reason);
         core.activity(tx, "prediction", bot.id, `${p.symbol} ${p.direction} ${(p.confidence * 100).toFixed(1)}% (bar ${new Date(p.barTime).toISOString()})`, {
           bar_time: p.barTime, direction: p.direction, confidence: p.confidence, strategy: p.strategy.reason,
         });
+        // The positions the exits act on: those of the bot's symbol (a bot trades one).
+        const mine = open.filter((e) => e.trade.symbol === bot.symbol);
+        const plan = planExits(cfg, exitsDue ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt })) : [], signals, now);
+        let closed = 0;
+        for (const x of plan.exits) {
+          const e = mine.find((m) => m.trade.id === x.id) as BookEntry;
+          if (core.exitPosition(tx, e, x.reason, x.message)) {
+            closed++;
+            if (e.trade.target === "connector") closesQueued = true;
+          }
+        }
+        if (signals.entry && !plan.entry && actionable) {
+          actionable = false;
+          code = "direction";
+          reason = plan.entryBlocked ?? "entry not allowed";
+          return skip(code, `no trade: ${reason}`);
+        }
+        if (exitsDue && actionable) {
+          const blocked = this.entryBlock(bot, now, closed);
+          if (blocked) return skip(blocked.reason, blocked.message);
+        }
         if (!actionable || !p.plan) {
-          const code = below ? "below_threshold" : reason;
-          core.activity(tx, "skip", bot.id, `no trade: ${reason}`, { reason: code, bar_time: p.barTime });
-          core.sql.exec(`UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`, code, bot.id, p.barTime);
-          return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason: code, bar_time: p.barTime, trade_id: null }, now);
+          return skip(code, `no trade: ${reason}`);
         }
         const cid = clientOrderId(bot.id, p.barTime);
-        const r = core.execute(
-          tx,
-          { side: p.plan.side, symbol: bot.symbol, volume: p.plan.volume, sl: p.plan.stopLoss, tp: p.plan.takeProfit, client_order_id: cid },
-          { botId: bot.id, target: bot.target, source: "bot", fallbackMid: p.plan.entry },
-        );
+        const r = core.execute(tx, botOrderIntent(cfg, bot.symbol, p.plan, cid), { botId: bot.id, target: bot.target, source: "bot", fallbackMid: p.plan.entry });
         const outcome: CycleResult["outcome"] = r.status === "filled" ? "traded" : r.status === "pending" ? "pending" : r.status === "duplicate" ? "duplicate" : "error";
         const why = r.status === "filled" || r.status === "pending" ? "executed" : (r.reason ?? r.status);
         if (r.trade && (r.status === "filled" || r.status === "pending")) core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: bot.id, bar_time: p.barTime, trade: r.trade });
         core.sql.exec(`UPDATE engine_cycles SET outcome = ?, reason = ?, client_order_id = ? WHERE bot_id = ? AND bar_time = ?`, outcome, why, cid, bot.id, p.barTime);
         return { result: this.finish(tx, bot, { bot_id: bot.id, outcome, reason: why, bar_time: p.barTime, trade_id: r.trade?.id ?? null }, now), dispatch: r.dispatch };
       });
+      if (closesQueued) await core.connector.sendQueued();
       if ("result" in decided) {
         if (decided.dispatch) {
           const sent = await core.dispatch(decided.dispatch, bot.id);
@@ -145,6 +183,23 @@ export class CycleRunner {
     } finally {
       this.running.delete(bot.id);
     }
+  }
+
+  /**
+   * The entry gates at `now` (cooldown, daily limit, max open positions, then the protections),
+   * with `closedNow` of the bot's positions just closed in this cycle; null when an entry may open.
+   */
+  private entryBlock(bot: BotRef, now: number, closedNow: number): { reason: string; message: string } | null {
+    const book = this.core.book;
+    const counts: GateCounts = { ...book.executions(bot.id, utcDayStart(now)), openPositions: book.openCount(bot.id) - closedNow };
+    const gate = checkGates(bot.config, counts, now);
+    if (!gate.ok) return gate;
+    const prot = bot.config.protections;
+    if (!hasProtections(prot)) return null;
+    // The drawdown's denominator: the balance of the account the bot trades (as the backtester's).
+    const balance = bot.target === "connector" ? (this.core.connector.brokerBalance() ?? 0) : this.core.paper.engine.account().balance;
+    const lock = protectionLock(prot, book.closedSince(bot.id, now - protectionHorizonMs(prot)), balance, now);
+    return lock ? { reason: "protection", message: lock.message } : null;
   }
 
   private finishSkip(bot: BotRef, reason: string, message: string, barTime: number | null): CycleResult {

@@ -13,7 +13,7 @@ import { Outbox, type FlushReport } from "./outbox";
 import { PaperAccount } from "./paper-account";
 import type { Quote } from "./replay-quotes";
 import { Meta, createEngineTables } from "./tables";
-import { closedTrade, newTradeView, openedTrade, positionView, TradeBook } from "./trade-book";
+import { closedTrade, newTradeView, openedTrade, positionView, TradeBook, type BookEntry } from "./trade-book";
 import { noConnector, type ConnectorLink, type TargetKind } from "./targets";
 
 /** Activities live 24 h in D1 (deleted on flush after that). */
@@ -187,6 +187,30 @@ export class EngineCore {
       this.activity(tx, "error", botId, `order ${intent.client_order_id} not sent: ${sent.message}; it will not be resent automatically`, { code: sent.code });
       return { status: "error", trade: failed, reason: failed.reason };
     });
+  }
+
+  /**
+   * A bot's exit of one of its open positions inside `tx` (exit rules, opposite signal, time): a
+   * paper position closes at the current quote now; a connector position gets a CLOSE command,
+   * sent after the commit (connector.sendQueued). `true` when a close was made or queued.
+   */
+  exitPosition(tx: Tx, entry: BookEntry, reason: "signal" | "time", message: string): boolean {
+    const t = entry.trade;
+    this.activity(tx, "info", t.bot_id, `exit ${t.side} ${t.symbol}: ${message}`, { trade_id: t.id, reason });
+    if (t.target === "connector") {
+      if (!t.broker_ticket) return false;
+      this.connector.enqueueClose(t.broker_ticket, t.id, reason);
+      return true;
+    }
+    if (!entry.positionId) return false;
+    const q = this.quote(t.symbol);
+    const r = this.paper.engine.close(entry.positionId, { time: q?.time ?? this.clock(), reason, ...(q ? { price: { mid: q.mid } } : {}) });
+    if (r.status !== "closed") {
+      this.activity(tx, "error", t.bot_id, `exit of ${t.symbol} failed: ${r.message}`, { trade_id: t.id, reason: r.reason });
+      return false;
+    }
+    this.applyPaperEvents(tx, [r.event]);
+    return true;
   }
 
   // ---- market data into the paper account ----------------------------------------------------

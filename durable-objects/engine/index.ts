@@ -9,6 +9,7 @@ import { clientOrderId, CycleRunner } from "./cycle-runner";
 import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
+import { botOrderIntent } from "../../core/decision/order";
 import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
 import type { BotInfo } from "../../platform/bots/bot-ref";
 import { recordCycle, recordTrade } from "../../platform/metrics";
@@ -94,11 +95,7 @@ export class Engine {
         bot.id, p.barTime, now, cid,
       );
       this.core.recordPrediction(tx, p, true, "executed by user");
-      return this.core.execute(
-        tx,
-        { side: plan.side, symbol: bot.symbol, volume: plan.volume, sl: plan.stopLoss, tp: plan.takeProfit, client_order_id: cid },
-        { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry },
-      );
+      return this.core.execute(tx, botOrderIntent(bot.config, bot.symbol, plan, cid), { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry });
     });
     return { ok: true, result: await this.settleOrder(r, bot.id) };
   }

@@ -17,10 +17,24 @@ export interface ConnectorLink {
   enqueueOpen(intent: OrderIntent, trade: TradeView): void;
   /** After commit: sends the open command for `intent`; resolves once handed to the socket (the result arrives later as TRADE_RESULT). */
   sendOpen(intent: OrderIntent): Promise<DispatchResult>;
+  /** Inside a cycle's transaction: a bot's exit of a connector position (closed at the broker, reason signal/time). */
+  enqueueClose(ticket: string, tradeId: string, reason: "signal" | "time"): void;
+  /** After commit: sends the queued closes if a connector is online (otherwise they wait for it until they expire). */
+  sendQueued(): Promise<void>;
+  /** ACCOUNT_MARGIN_MODE the connector reported; null when unknown. */
+  marginMode(): "hedging" | "netting" | "exchange" | null;
+  /** The broker balance the connector last reported; null before it has. */
+  brokerBalance(): number | null;
 }
 
 /** Until the object's connector socket exists, every command answers `not_connected`. */
 export const noConnector: ConnectorLink = {
   enqueueOpen: () => undefined,
   sendOpen: async () => ({ ok: false, code: "not_connected", message: "no connector is connected for this account" }),
+  enqueueClose: () => {
+    throw new Error("no connector is connected for this account");
+  },
+  sendQueued: async () => undefined,
+  marginMode: () => null,
+  brokerBalance: () => null,
 };

@@ -50,6 +50,23 @@ export class TradeBook {
     return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE status = 'open' ORDER BY executed_at`).toArray().map(entry);
   }
 
+  /** A bot's open positions (filled, not closed), oldest first: what its exits act on. */
+  openOf(botId: string): BookEntry[] {
+    return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE bot_id = ? AND status = 'open' ORDER BY executed_at`, botId).toArray().map(entry);
+  }
+
+  /** A bot's trades closed since `since`, oldest close first: what its protections read. */
+  closedSince(botId: string, since: number): { time: number; reason: string; pnl: number }[] {
+    return this.sql
+      .exec<{ time: number; reason: string | null; pnl: number | null }>(
+        `SELECT json_extract(view, '$.closed_at') AS time, json_extract(view, '$.reason') AS reason, json_extract(view, '$.pnl') AS pnl
+         FROM engine_trades WHERE bot_id = ? AND status = 'closed' AND json_extract(view, '$.closed_at') >= ? ORDER BY time`,
+        botId, since,
+      )
+      .toArray()
+      .map((r) => ({ time: r.time, reason: r.reason ?? "", pnl: r.pnl ?? 0 }));
+  }
+
   /**
    * A bot's open positions for the max-open-positions gate: open paper positions plus orders sent
    * to the connector and not yet answered (they become positions; not counting them could overshoot).

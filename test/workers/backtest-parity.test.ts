@@ -7,14 +7,14 @@
 // (RSI-driven softmax), so the models are not what is being compared.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { runBacktest, type BacktestTrade } from "../../core/backtest/engine";
+import { runBacktest, type BacktestTrade, type SimulationResult } from "../../core/backtest/engine";
 import { BARS_PER_TIMEFRAME, decide, prepareInputs, type ModelOutput } from "../../core/decision/decide";
 import { featureIndex, FEATURE_COUNT } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
 import { resample } from "../../core/market/resample";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
-import { BotConfigSchema } from "../../core/protocol/bot-config";
+import { BotConfigSchema, type BotConfig } from "../../core/protocol/bot-config";
 import { TradeViewSchema, type TradeView } from "../../core/protocol/events";
 import { Engine } from "../../durable-objects/engine";
 import type { BotRef } from "../../durable-objects/engine/prediction-port";
@@ -46,8 +46,7 @@ const config = BotConfigSchema.parse({
 
 const BASE_MS = TIMEFRAME_MS["30m"];
 
-describe("backtest = live object path on the same bars", () => {
-  it("identical trades: side, entry time and price, exit time and price, reason", async () => {
+async function liveAndBacktest(config: BotConfig) {
     const all = replayBars("USDCHF");
     // History for warm-up, then ~2 weeks of half-hours replayed step by step.
     const startIdx = all.findIndex((b) => b.time >= Date.UTC(1999, 2, 1));
@@ -110,13 +109,43 @@ describe("backtest = live object path on the same bars", () => {
       // The last bar of the window [from, to) closes at `to`: check it; what is still open stays open.
       clock = to;
       await engine.checkPositions();
-      const gated = state.storage.sql
-        .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM engine_events WHERE type = 'activity' AND json_extract(data, '$.detail.reason') = 'max_open_positions'`)
-        .one().n;
+      const count = (reason: string) =>
+        state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM engine_events WHERE type = 'activity' AND json_extract(data, '$.detail.reason') = ?`, reason).one().n;
       const trades = state.storage.sql.exec<{ view: string }>(`SELECT view FROM engine_trades ORDER BY executed_at`).toArray().map((r) => TradeViewSchema.parse(JSON.parse(r.view)));
-      return { trades, gated };
+      return { trades, gated: count("max_open_positions"), protection: count("protection") };
     });
+    return { bt, live };
+}
 
+/** Bar-driven exits (the paper engine on a closed bar) are stamped with the bar's close live, its open in the backtest. */
+const BAR_EXITS = new Set(["sl", "tp", "trailing", "breakeven"]);
+
+describe("backtest = live object path on the same bars", () => {
+  it("identical trades: side, entry time and price, exit time and price, reason", async () => {
+    const { bt, live } = await liveAndBacktest(config);
+
+    expectSameTrades(bt, live);
+  }, 300_000);
+
+  it("exit rules, opposite signal + reverse, trailing, breakeven, time exit and the stop-loss guard agree too", async () => {
+    const withExits = BotConfigSchema.parse({
+      ...config,
+      // No TP: positions leave by their exits (rules, opposite signal, time) or the managed stop.
+      risk: { ...config.risk, stops: { mode: "atr", slAtrMult: 1, tpAtrMult: null } },
+      strategy: { exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 62 }] }, exit_short: { all: [{ indicator: "rsi_14", op: "<", value: 38 }] } },
+      exits: { onOppositeSignal: true, reverse: true, trailing: { distancePoints: 250, activationPoints: 150 }, breakeven: { triggerPoints: 100, lockPoints: 10 }, maxHoldMinutes: 1440 },
+      protections: { stoplossGuard: { tradeLimit: 2, lookbackMinutes: 1440, pauseMinutes: 720 } },
+    });
+    const { bt, live } = await liveAndBacktest(withExits);
+    const reasons = new Set(bt.trades.map((t) => t.reason));
+    for (const r of ["signal", "time", "trailing", "breakeven", "sl"]) expect(reasons, r).toContain(r);
+    expectSameTrades(bt, live);
+    expect(bt.gated.protection).toBeGreaterThan(0);
+    expect(live.protection).toBe(bt.gated.protection);
+  }, 300_000);
+});
+
+function expectSameTrades(bt: SimulationResult, live: { trades: TradeView[]; gated: number }) {
     const key = (t: BacktestTrade) => ({ side: t.side, entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.reason === "end_of_data" ? null : t.exitTime, exitPrice: t.reason === "end_of_data" ? null : t.exitPrice, reason: t.reason === "end_of_data" ? null : t.reason });
     // The object stamps a close with the time it processed the closed bar (that bar's close); the
     // paper event (and the backtest) with the bar's open time: one base bar apart by construction.
@@ -124,7 +153,7 @@ describe("backtest = live object path on the same bars", () => {
       side: t.side,
       entryTime: t.opened_at,
       entryPrice: t.entry_price,
-      exitTime: t.status === "closed" ? t.closed_at! - BASE_MS : null,
+      exitTime: t.status === "closed" ? t.closed_at! - (BAR_EXITS.has(t.reason ?? "") ? BASE_MS : 0) : null,
       exitPrice: t.status === "closed" ? t.exit_price : null,
       reason: t.status === "closed" ? t.reason : null,
     });
@@ -137,5 +166,4 @@ describe("backtest = live object path on the same bars", () => {
     expect(bt.gated.max_open_positions).toBeGreaterThan(0);
     expect(live.gated).toBe(bt.gated.max_open_positions);
     expect(executed.map(liveKey)).toEqual(bt.trades.map(key));
-  }, 300_000);
-});
+}
