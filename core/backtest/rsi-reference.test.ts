@@ -44,11 +44,17 @@ describe("RSI(14) 30/70 long-only on S&P 500 daily, zero costs, no stops", () =>
     const config = BotConfigSchema.parse({
       symbol: "SPX500",
       ensemble: { models: [{ timeframe: "1d", weight: 1 }] },
-      strategy: { buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }] }, exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 70 }] } },
+      strategy: {
+        buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }] },
+        exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 70 }] },
+      },
       risk: { stops: { mode: "none" }, sizing: { mode: "fixed", lots: 1 }, maxOpenPositions: 1 },
       execution: { direction: "long_only", cooldownMinutes: 0, dailyTradeLimit: 1000 },
     });
-    const r = await runBacktest({ config, baseTimeframe: "1d", bars: BARS, mode: { kind: "rules" }, instrument: INSTRUMENT }, { spreadPoints: 0, slippagePoints: 0, initialBalance: 100_000 });
+    const r = await runBacktest(
+      { config, baseTimeframe: "1d", bars: BARS, mode: { kind: "rules" }, instrument: INSTRUMENT },
+      { spreadPoints: 0, slippagePoints: 0, initialBalance: 100_000 },
+    );
 
     // ---- the reference loop ----
     const close = BARS.map((b) => b.close);
@@ -66,13 +72,21 @@ describe("RSI(14) 30/70 long-only on S&P 500 daily, zero costs, no stops", () =>
     const last = BARS.at(-1)!;
     if (open) ref.push({ ...open, exitTime: last.time + 86_400_000, exitPrice: last.close, reason: "end_of_data" });
 
-    const got = r.trades.map((t) => ({ entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice, reason: t.reason }));
+    const got = r.trades.map((t) => ({
+      entryTime: t.entryTime,
+      entryPrice: t.entryPrice,
+      exitTime: t.exitTime,
+      exitPrice: t.exitPrice,
+      reason: t.reason,
+    }));
     expect(r.trades.every((t) => t.side === "BUY" && t.sl === null && t.tp === null && t.commission === 0)).toBe(true);
     expect(got.length).toBeGreaterThan(5);
     expect(got.map((t) => t.reason).filter((x) => x === "signal").length).toBeGreaterThanOrEqual(got.length - 1);
     expect(got).toEqual(ref);
     // Zero costs: each trade's P&L is exit - entry points on one lot of 1 USD per point.
     for (const t of r.trades) expect(t.netPnl).toBeCloseTo(t.exitPrice - t.entryPrice, 2);
-    console.log(`RSI 30/70 long-only: ${got.length} trades, first ${new Date(got[0]!.entryTime).toISOString().slice(0, 10)}, net ${r.trades.reduce((s, t) => s + t.netPnl, 0).toFixed(2)}`);
+    console.log(
+      `RSI 30/70 long-only: ${got.length} trades, first ${new Date(got[0]!.entryTime).toISOString().slice(0, 10)}, net ${r.trades.reduce((s, t) => s + t.netPnl, 0).toFixed(2)}`,
+    );
   });
 });

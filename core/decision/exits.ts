@@ -46,7 +46,12 @@ const word = (s: Side) => (s === "BUY" ? "long" : "short");
 
 /** True when the config has any exit that needs the decision bar (rules or the opposite signal). */
 export function needsSignalExits(config: Pick<BotConfig, "strategy" | "exits" | "execution">): boolean {
-  return config.strategy.exit_long !== null || config.strategy.exit_short !== null || config.exits.onOppositeSignal || config.execution.positionMode === "netting";
+  return (
+    config.strategy.exit_long !== null ||
+    config.strategy.exit_short !== null ||
+    config.exits.onOppositeSignal ||
+    config.execution.positionMode === "netting"
+  );
 }
 
 /** True when the bot closes positions on its cycles at all (signal exits or a time exit). */
@@ -58,7 +63,12 @@ export function hasCycleExits(config: Pick<BotConfig, "strategy" | "exits" | "ex
  * Exits for `open` (the bot's positions on its symbol, oldest first) at `now`, then what may open.
  * `signals` null: no decision bar this cycle (only the time exit can act, and nothing opens).
  */
-export function planExits(config: Pick<BotConfig, "strategy" | "exits" | "execution">, open: readonly OpenSide[], signals: CycleSignals | null, now: number): ExitPlan {
+export function planExits(
+  config: Pick<BotConfig, "strategy" | "exits" | "execution">,
+  open: readonly OpenSide[],
+  signals: CycleSignals | null,
+  now: number,
+): ExitPlan {
   const { exits: x, execution } = config;
   const netting = execution.positionMode === "netting";
   const out: PlannedExit[] = [];
@@ -67,29 +77,50 @@ export function planExits(config: Pick<BotConfig, "strategy" | "exits" | "execut
     if (signals) {
       const rule = p.side === "BUY" ? signals.exitLong : signals.exitShort;
       if (rule) {
-        const why = (p.side === "BUY" ? signals.exitLongWhy : signals.exitShortWhy) ?? `exit_${word(p.side)} rules passed`;
+        const why =
+          (p.side === "BUY" ? signals.exitLongWhy : signals.exitShortWhy) ?? `exit_${word(p.side)} rules passed`;
         out.push({ id: p.id, reason: "signal", message: `exit_${word(p.side)}: ${why}` });
         continue;
       }
       if (signals.entry === opposite(p.side) && (x.onOppositeSignal || netting)) {
         oppositeClosed = true;
-        out.push({ id: p.id, reason: "signal", message: `opposite signal: ${signals.entry} closes the ${word(p.side)} position${netting ? " (netting)" : ""}` });
+        out.push({
+          id: p.id,
+          reason: "signal",
+          message: `opposite signal: ${signals.entry} closes the ${word(p.side)} position${netting ? " (netting)" : ""}`,
+        });
         continue;
       }
     }
     if (x.maxHoldMinutes !== null && now - p.openTime >= x.maxHoldMinutes * 60_000) {
-      out.push({ id: p.id, reason: "time", message: `time exit: held ${Math.floor((now - p.openTime) / 60_000)} min, limit ${x.maxHoldMinutes} min` });
+      out.push({
+        id: p.id,
+        reason: "time",
+        message: `time exit: held ${Math.floor((now - p.openTime) / 60_000)} min, limit ${x.maxHoldMinutes} min`,
+      });
     }
   }
   const entry = signals?.entry ?? null;
   if (entry === null) return { exits: out, entry: null, entryBlocked: null };
-  if (execution.direction === "long_only" && entry === "SELL") return { exits: out, entry: null, entryBlocked: "long-only bot: a SELL signal opens no short" };
-  if (execution.direction === "short_only" && entry === "BUY") return { exits: out, entry: null, entryBlocked: "short-only bot: a BUY signal opens no long" };
-  if (oppositeClosed && !x.reverse) return { exits: out, entry: null, entryBlocked: `the ${entry} signal closed the opposite position; reverse is off` };
+  if (execution.direction === "long_only" && entry === "SELL")
+    return { exits: out, entry: null, entryBlocked: "long-only bot: a SELL signal opens no short" };
+  if (execution.direction === "short_only" && entry === "BUY")
+    return { exits: out, entry: null, entryBlocked: "short-only bot: a BUY signal opens no long" };
+  if (oppositeClosed && !x.reverse)
+    return {
+      exits: out,
+      entry: null,
+      entryBlocked: `the ${entry} signal closed the opposite position; reverse is off`,
+    };
   if (netting) {
     const closing = new Set(out.map((e) => e.id));
     const held = open.find((p) => !closing.has(p.id));
-    if (held) return { exits: out, entry: null, entryBlocked: `netting: one position per symbol and a ${word(held.side)} position is open` };
+    if (held)
+      return {
+        exits: out,
+        entry: null,
+        entryBlocked: `netting: one position per symbol and a ${word(held.side)} position is open`,
+      };
   }
   return { exits: out, entry, entryBlocked: null };
 }

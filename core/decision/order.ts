@@ -4,7 +4,12 @@ import type { BotConfig } from "../protocol/bot-config";
 import type { OrderIntentInput } from "../protocol/orders";
 import type { TradePlan } from "../protocol/prediction";
 
-export function botOrderIntent(config: Pick<BotConfig, "exits">, symbol: string, plan: Pick<TradePlan, "side" | "volume" | "stopLoss" | "takeProfit">, clientOrderId: string): OrderIntentInput {
+export function botOrderIntent(
+  config: Pick<BotConfig, "exits">,
+  symbol: string,
+  plan: Pick<TradePlan, "side" | "volume" | "stopLoss" | "takeProfit">,
+  clientOrderId: string,
+): OrderIntentInput {
   const { trailing, breakeven } = config.exits;
   return {
     side: plan.side,
@@ -13,7 +18,14 @@ export function botOrderIntent(config: Pick<BotConfig, "exits">, symbol: string,
     sl: plan.stopLoss,
     tp: plan.takeProfit,
     client_order_id: clientOrderId,
-    ...(trailing ? { trailing_stop: { distance_points: trailing.distancePoints, ...(trailing.activationPoints !== null ? { activation_points: trailing.activationPoints } : {}) } } : {}),
+    ...(trailing
+      ? {
+          trailing_stop: {
+            distance_points: trailing.distancePoints,
+            ...(trailing.activationPoints !== null ? { activation_points: trailing.activationPoints } : {}),
+          },
+        }
+      : {}),
     ...(breakeven ? { breakeven: { trigger_points: breakeven.triggerPoints, lock_points: breakeven.lockPoints } } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProtectionsSchema } from "../protocol/bot-config";
-import { protectionLock, type ClosedTradeFact } from "./protections";
+import { type ClosedTradeFact, protectionLock } from "./protections";
 
 const M = 60_000;
 const D0 = Date.UTC(2024, 0, 2);
@@ -15,18 +15,29 @@ describe("protections (Freqtrade semantics: a trigger at a trade's close locks u
     const lock = protectionLock(guard, trades, 10_000, D0 + 55 * M)!;
     expect(lock.protection).toBe("stoploss_guard");
     expect(lock.until).toBe(D0 + 80 * M);
-    expect(lock.message).toBe("stop-loss guard: 3 stop losses within 60 min (limit 3); entries paused until 2024-01-02T01:20:00Z");
+    expect(lock.message).toBe(
+      "stop-loss guard: 3 stop losses within 60 min (limit 3); entries paused until 2024-01-02T01:20:00Z",
+    );
     expect(protectionLock(guard, trades, 10_000, D0 + 80 * M)).toBeNull();
   });
 
   it("stop-loss guard counts only losing stops inside the window (tp, signal, a winning trailing stop do not count)", () => {
-    expect(protectionLock(guard, [stop(0), stop(10, 5, "trailing"), stop(20, -1, "tp"), stop(30, -1, "signal"), stop(40)], 10_000, D0 + 45 * M)).toBeNull();
+    expect(
+      protectionLock(
+        guard,
+        [stop(0), stop(10, 5, "trailing"), stop(20, -1, "tp"), stop(30, -1, "signal"), stop(40)],
+        10_000,
+        D0 + 45 * M,
+      ),
+    ).toBeNull();
     // Spread over more than the lookback: the first falls out before the third.
     expect(protectionLock(guard, [stop(0), stop(40), stop(61)], 10_000, D0 + 62 * M)).toBeNull();
   });
 
   it("max drawdown: the realized peak-to-trough fall within the lookback, as % of the balance", () => {
-    const md = ProtectionsSchema.parse({ maxDrawdown: { maxDrawdownPct: 2, lookbackMinutes: 600, tradeLimit: 2, pauseMinutes: 60 } });
+    const md = ProtectionsSchema.parse({
+      maxDrawdown: { maxDrawdownPct: 2, lookbackMinutes: 600, tradeLimit: 2, pauseMinutes: 60 },
+    });
     const trades = [stop(0, 50, "tp"), stop(10, -120), stop(20, -90)];
     // Peak +50 after the first, trough -160: fall 210 = 2.1% of 10,000 at the third trade.
     expect(protectionLock(md, trades.slice(0, 2), 10_000, D0 + 15 * M)).toBeNull();
@@ -41,6 +52,8 @@ describe("protections (Freqtrade semantics: a trigger at a trade's close locks u
     expect(protectionLock(dl, [yesterday, stop(10, -60)], 10_000, D0 + 11 * M)).toBeNull();
     const lock = protectionLock(dl, [yesterday, stop(10, -60), stop(20, -40, "signal")], 10_000, D0 + 21 * M)!;
     expect(lock).toMatchObject({ protection: "daily_loss_limit", until: D0 + 86_400_000 });
-    expect(lock.message).toBe("daily loss limit: 100.00 lost today (UTC), limit 100; entries paused until 2024-01-03T00:00:00Z");
+    expect(lock.message).toBe(
+      "daily loss limit: 100.00 lost today (UTC), limit 100; entries paused until 2024-01-03T00:00:00Z",
+    );
   });
 });

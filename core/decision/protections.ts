@@ -36,14 +36,20 @@ export function protectionHorizonMs(p: Protections): number {
   return h;
 }
 
-export const hasProtections = (p: Protections): boolean => p.stoplossGuard !== null || p.maxDrawdown !== null || p.dailyLossLimit !== null;
+export const hasProtections = (p: Protections): boolean =>
+  p.stoplossGuard !== null || p.maxDrawdown !== null || p.dailyLossLimit !== null;
 
 /**
  * The lock in force at `now`, or null. `trades`: the bot's closed trades, oldest close first
  * (older than protectionHorizonMs may be left out). `balance`: the account balance now (the
  * drawdown's denominator, the balance live and backtest size on). The longest lock wins.
  */
-export function protectionLock(p: Protections, trades: readonly ClosedTradeFact[], balance: number, now: number): ProtectionLock | null {
+export function protectionLock(
+  p: Protections,
+  trades: readonly ClosedTradeFact[],
+  balance: number,
+  now: number,
+): ProtectionLock | null {
   let best: ProtectionLock | null = null;
   const consider = (l: ProtectionLock) => {
     if (l.until > now && (!best || l.until > best.until)) best = l;
@@ -61,7 +67,11 @@ export function protectionLock(p: Protections, trades: readonly ClosedTradeFact[
       while (trades[lo]!.time < t.time - lookback) if (isStop(trades[lo++]!)) stops--;
       if (isStop(t) && stops >= sg.tradeLimit) {
         const until = t.time + sg.pauseMinutes * 60_000;
-        consider({ protection: "stoploss_guard", until, message: `stop-loss guard: ${stops} stop losses within ${sg.lookbackMinutes} min (limit ${sg.tradeLimit}); entries paused until ${iso(until)}` });
+        consider({
+          protection: "stoploss_guard",
+          until,
+          message: `stop-loss guard: ${stops} stop losses within ${sg.lookbackMinutes} min (limit ${sg.tradeLimit}); entries paused until ${iso(until)}`,
+        });
       }
     }
   }
@@ -85,7 +95,11 @@ export function protectionLock(p: Protections, trades: readonly ClosedTradeFact[
       const pct = (dd / balance) * 100;
       if (pct >= md.maxDrawdownPct - 1e-9) {
         const until = t.time + md.pauseMinutes * 60_000;
-        consider({ protection: "max_drawdown", until, message: `max drawdown: ${pct.toFixed(2)}% of the balance within ${md.lookbackMinutes} min (limit ${md.maxDrawdownPct}%); entries paused until ${iso(until)}` });
+        consider({
+          protection: "max_drawdown",
+          until,
+          message: `max drawdown: ${pct.toFixed(2)}% of the balance within ${md.lookbackMinutes} min (limit ${md.maxDrawdownPct}%); entries paused until ${iso(until)}`,
+        });
       }
     }
   }
@@ -96,7 +110,11 @@ export function protectionLock(p: Protections, trades: readonly ClosedTradeFact[
     for (const t of trades) if (t.time >= day && t.time <= now) sum += t.pnl;
     if (-sum >= dl.amount - 1e-9) {
       const until = day + DAY_MS;
-      consider({ protection: "daily_loss_limit", until, message: `daily loss limit: ${(-sum).toFixed(2)} lost today (UTC), limit ${dl.amount}; entries paused until ${iso(until)}` });
+      consider({
+        protection: "daily_loss_limit",
+        until,
+        message: `daily loss limit: ${(-sum).toFixed(2)} lost today (UTC), limit ${dl.amount}; entries paused until ${iso(until)}`,
+      });
     }
   }
   return best;
