@@ -36,7 +36,8 @@ describe("ml/models CRUD", () => {
     const bot = await createBot(u);
     expect(bot).toMatchObject({ name: "usdchf swing", symbol: "USDCHF", active: false, target: "paper" });
     expect(bot.config.ensemble.models.map((m) => m.timeframe)).toEqual(["15m", "1h", "4h"]);
-    expect(bot.config.execution).toEqual({ target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 30, dailyTradeLimit: 5, cadenceMinutes: 15 });
+    expect(bot.config.execution).toEqual({ target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 30, dailyTradeLimit: 5, cadenceMinutes: 15, direction: "both", positionMode: "hedging" });
+    expect(bot.config.exits).toEqual({ onOppositeSignal: false, reverse: false, trailing: null, breakeven: null, maxHoldMinutes: null });
     expect(JSON.parse(String((await storedRow(bot.id))?.config))).toEqual(bot.config);
 
     const list = BotListSchema.parse(await (await authedFetch(u.accessToken, M)).json());
