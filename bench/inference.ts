@@ -9,7 +9,7 @@ import * as ort from "onnxruntime-node";
 import { unstable_startWorker } from "wrangler";
 import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../core/onnx/classes";
 import { sampleLinearModel, sampleRows, sampleTreeModel } from "../core/onnx/sample-models";
-import type { BenchRequest, BenchResponse } from "../durable-objects/inference/bench-protocol";
+import type { BenchRequest, BenchResponse } from "./inference-worker-protocol";
 
 const F = 34;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

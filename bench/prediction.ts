@@ -16,7 +16,7 @@ import { parseBarsCsv } from "../core/market/csv";
 import { resample } from "../core/market/resample";
 import { TIMEFRAME_MS, type Timeframe } from "../core/market/timeframes";
 import { BotConfigSchema } from "../core/protocol/bot-config";
-import type { PredictionBenchRequest, PredictionBenchResponse } from "../durable-objects/prediction/bench-protocol";
+import type { PredictionBenchRequest, PredictionBenchResponse } from "./prediction-worker-protocol";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100);

@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { validateModelContract, type ContractResult } from "./contract";
-import { brokenKernelModel, customDomainModel, doubleInputModel, fixedBatchModel, sklearnTensorModel, twoClassModel, validLinearModel, zipMapModel } from "./test-models";
+import { brokenKernelModel, customDomainModel, doubleInputModel, fixedBatchModel, sklearnTensorModel, twoClassModel, validLinearModel, zipMapModel } from "../../test/fixtures/onnx-models";
 
 const F = 34;
 const expected = { featureCount: F, featureSchemaHash: "test-hash", schemaLabel: "'ohlcv-core' v1" };

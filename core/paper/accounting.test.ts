@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PaperEngine } from "./engine";
-import { at, bar } from "./test-helpers";
+import { at, bar } from "../../test/fixtures/paper-bars";
 
 // All expected amounts are hand-computed; see the comment on each line.
 describe("spread, slippage and commission", () => {

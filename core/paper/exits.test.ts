@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PaperEngine } from "./engine";
-import { at, bar } from "./test-helpers";
+import { at, bar } from "../../test/fixtures/paper-bars";
 
 // Expected numbers below are worked out by hand (EURUSD: 1 lot = 100,000 EUR, P&L in USD,
 // commission 3.50 USD per lot per side; spreads as stated per test).

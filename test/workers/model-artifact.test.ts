@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
-import { brokenKernelModel, fixedBatchModel, sklearnTensorModel, validLinearModel, zipMapModel } from "../../core/onnx/test-models";
+import { brokenKernelModel, fixedBatchModel, sklearnTensorModel, validLinearModel, zipMapModel } from "../fixtures/onnx-models";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { db } from "../../platform/db/client";
 import { bots } from "../../platform/db/schema";

@@ -7,7 +7,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import type { Bar } from "../../core/market/bar";
-import { validLinearModel } from "../../core/onnx/test-models";
+import { validLinearModel } from "../fixtures/onnx-models";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { UserEventSchema } from "../../core/protocol/events";
 import { RollbackResponseSchema, TrainAcceptedSchema, TrainJobSchema, type TrainJob } from "../../core/protocol/training";

@@ -3,20 +3,20 @@
 // (prepareInputs -> ORT per model -> decide). workerd's clock is coarse (1 ms steps locally, frozen
 // between I/O in production), so each sample times a loop of predictions and divides.
 import { DurableObject } from "cloudflare:workers";
-import usdchf1d from "../../models/trained/usdchf_1d.onnx";
-import usdchf2h from "../../models/trained/usdchf_2h.onnx";
-import usdchf4h from "../../models/trained/usdchf_4h.onnx";
-import { BARS_PER_TIMEFRAME, decide, prepareInputs, type ModelOutput } from "../../core/decision/decide";
-import { FEATURE_COUNT } from "../../core/features/schema";
-import { getInstrument } from "../../core/instruments/catalog";
-import type { Bar } from "../../core/market/bar";
-import { resample } from "../../core/market/resample";
-import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
-import { BotConfigSchema } from "../../core/protocol/bot-config";
-import { strategyPreset } from "../../core/strategy/presets";
-import { loadModel, ortReady, runProbabilities, type LoadedModel } from "../inference";
-import { replayBars } from "../market/replay-data";
-import type { PredictionBenchRequest, PredictionBenchResponse } from "./bench-protocol";
+import usdchf1d from "../models/trained/usdchf_1d.onnx";
+import usdchf2h from "../models/trained/usdchf_2h.onnx";
+import usdchf4h from "../models/trained/usdchf_4h.onnx";
+import { BARS_PER_TIMEFRAME, decide, prepareInputs, type ModelOutput } from "../core/decision/decide";
+import { FEATURE_COUNT } from "../core/features/schema";
+import { getInstrument } from "../core/instruments/catalog";
+import type { Bar } from "../core/market/bar";
+import { resample } from "../core/market/resample";
+import { TIMEFRAME_MS, type Timeframe } from "../core/market/timeframes";
+import { BotConfigSchema } from "../core/protocol/bot-config";
+import { strategyPreset } from "../core/strategy/presets";
+import { loadModel, ortReady, runProbabilities, type LoadedModel } from "../durable-objects/inference";
+import { replayBars } from "../durable-objects/market/replay-data";
+import type { PredictionBenchRequest, PredictionBenchResponse } from "./prediction-worker-protocol";
 
 interface Env {
   BENCH: DurableObjectNamespace<PredictionBench>;

@@ -2,10 +2,10 @@
 // a Durable Object with the production inference code. workerd's clock is coarse (1 ms steps
 // locally, frozen between I/O in production), so each sample times a loop of calls and divides.
 import { DurableObject } from "cloudflare:workers";
-import type { BenchRequest, BenchResponse } from "./bench-protocol";
-import { loadModel } from "./model-inference";
-import { ortReady, ortStatus } from "./ort-runtime";
-import { runProbabilities } from "./run";
+import type { BenchRequest, BenchResponse } from "./inference-worker-protocol";
+import { loadModel } from "../durable-objects/inference/model-inference";
+import { ortReady, ortStatus } from "../durable-objects/inference/ort-runtime";
+import { runProbabilities } from "../durable-objects/inference/run";
 
 interface Env {
   BENCH: DurableObjectNamespace<InferenceBench>;

@@ -1,4 +1,4 @@
-// Request/response of the bench-only inference Worker (bench-worker.ts), shared with bench/inference.ts.
+// Request/response of the bench-only inference Worker (inference-worker.ts), shared with bench/inference.ts.
 export interface BenchRequest {
   modelBase64: string;
   rows: number[];

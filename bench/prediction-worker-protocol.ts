@@ -1,4 +1,4 @@
-// Request/response of the bench-only prediction Worker (bench-worker.ts), shared with bench/prediction.ts.
+// Request/response of the bench-only prediction Worker (prediction-worker.ts), shared with bench/prediction.ts.
 export interface PredictionBenchRequest {
   /** Decide at this time (epoch ms): bars closing after it are not used. */
   asOf: number;
