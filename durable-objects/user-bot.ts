@@ -12,7 +12,7 @@ import {
   type SocketErrorFrame,
 } from "../core/protocol/browser-socket";
 import type { Env } from "../platform/env";
-import { deltaMarket, USER_ID_HEADER } from "../platform/object-address";
+import { deltaMarket, SESSION_ID_HEADER, USER_ID_HEADER } from "../platform/object-address";
 import type { UserBotRpc } from "../platform/rpc/user-bot";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import type { Timeframe } from "../core/market/timeframes";
@@ -68,6 +68,18 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   }
 
   /** Health probe for `/api/v1/health`: a storage round trip proves the object and its SQLite. */
+  /**
+   * Signed out: closes the browser sockets of one session (logout) or of every session (password
+   * change, sign out everywhere) with 4401, so a signed-out device stops receiving events at once.
+   * Its client then fails to refresh and shows the sign-in page. Returns how many were closed.
+   */
+  endBrowserSessions(userId: string, sessionId?: string): number {
+    this.own(userId);
+    const sockets = this.ctx.getWebSockets(sessionId ? sessionTag(sessionId) : BROWSER_TAG);
+    for (const ws of sockets) ws.close(4401, "signed out");
+    return sockets.length;
+  }
+
   async ping(): Promise<{ ok: true; instanceId: string; sockets: number }> {
     this.ctx.storage.sql.exec("SELECT 1");
     return { ok: true, instanceId: this.instanceId, sockets: this.ctx.getWebSockets().length };
@@ -308,7 +320,8 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     }
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server, [BROWSER_TAG, `user:${userId}`]);
+    const session = request.headers.get(SESSION_ID_HEADER);
+    this.ctx.acceptWebSocket(server, [BROWSER_TAG, `user:${userId}`, ...(session ? [sessionTag(session)] : [])]);
     const attachment: BrowserAttachment = { kind: "browser", userId, connectedAt: Date.now() };
     server.serializeAttachment(attachment);
     send(server, { type: "welcome", connectedAt: attachment.connectedAt, serverTime: Date.now() } satisfies BrowserWelcome);
@@ -378,3 +391,5 @@ function sendError(ws: WebSocket, code: string, message: string, details?: unkno
   const frame: SocketErrorFrame = { type: "error", error: { code, message, details } };
   send(ws, frame);
 }
+
+const sessionTag = (sessionId: string) => `session:${sessionId}`;

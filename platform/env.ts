@@ -15,6 +15,7 @@ export interface Env {
   METRICS: DurableObjectNamespace<MetricsRpc>;
   ASSETS: Fetcher;
   AUTH_LIMITER: RateLimit;
+  REFRESH_LIMITER: RateLimit;
   API_LIMITER: RateLimit;
   /** HS256 signing secret for access tokens (secret; generated into .dev.vars locally). */
   JWT_SECRET: string;

@@ -4,6 +4,8 @@ import { deltaMarketName } from "./rpc/delta-market";
 
 /** Header the Worker sets on requests it forwards to a user's object (never taken from a client). */
 export const USER_ID_HEADER = "X-Edgetrader-User";
+/** The verified session (refresh-token family) of a browser socket, so signing it out can close it. */
+export const SESSION_ID_HEADER = "X-Edgetrader-Session";
 
 /** Header the Worker sets on the forwarded connector upgrade: the verified connector token's id. */
 export const CONNECTOR_TOKEN_ID_HEADER = "X-Edgetrader-Connector-Token";

@@ -3,7 +3,8 @@
 // wrangler.toml's [assets] serves. vinxi writes to web/.output/public; we copy from there, leaving
 // out the .gz/.br twins (Cloudflare compresses assets itself) and Vite's manifest.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { externalizeInlineScripts, headersFile } from "./lib/csp-assets.mjs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -45,6 +46,12 @@ cpSync(out, dist, {
   // _server/ holds the prerenderer's copy of the CSS; the page links the _build/ one.
   filter: (src) => !/\.(gz|br)$/.test(src) && !src.includes(join("_build", ".vite")) && !src.startsWith(join(out, "_server")),
 });
+
+// Strict CSP (no inline script): move the shell's inline scripts into files, and give the static
+// assets the same security headers as the Worker's responses (assets are served before it runs).
+const moved = externalizeInlineScripts(dist);
+writeFileSync(join(dist, "_headers"), headersFile());
+console.log(`build-web: ${moved} inline script(s) moved to files; _headers written`);
 
 let files = 0;
 let bytes = 0;

@@ -9,6 +9,8 @@ export interface AppEnv {
     log: Logger;
     /** Verified token subject; set only by requireAuth. */
     userId: string;
+    /** Session (refresh-token family) of the verified access token; set only by requireAuth. */
+    sessionId: string;
     role: "user" | "admin";
   };
 }

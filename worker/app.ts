@@ -1,10 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
 import { limitBody } from "./middleware/body-limit";
 import { corsFromAllowlist } from "./middleware/cors";
 import { onError, onNotFound, validationHook } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
+import { securityHeaders } from "./middleware/security-headers";
 import { authRoutes } from "./routes/auth";
 import { backtestRoutes } from "./routes/backtest";
 import { autoTradingRoutes } from "./routes/auto-trading";
@@ -34,7 +34,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", requestContext);
   app.use("*", httpMetrics);
-  app.use("*", secureHeaders());
+  app.use("*", securityHeaders);
   app.use("/api/*", corsFromAllowlist);
   app.onError(onError);
   app.notFound(onNotFound);

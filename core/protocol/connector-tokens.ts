@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { displayName } from "./display-name";
 
 /** Connector tokens: "etc_" + 32 random bytes base64url. Shown once at creation, stored hashed. */
 export const CONNECTOR_TOKEN_PREFIX = "etc_";
 export const ConnectorTokenFormat = /^etc_[A-Za-z0-9_-]{43}$/;
 
 export const CreateConnectorTokenRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(64).describe("label, e.g. the Windows host it runs on"),
+  name: displayName(64).describe("label, e.g. the Windows host it runs on"),
 });
 
 export const ConnectorTokenIdParamsSchema = z.object({ id: z.string().min(1).max(64) });

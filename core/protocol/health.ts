@@ -13,3 +13,10 @@ export const HealthSchema = z.object({
 });
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 export type Health = z.infer<typeof HealthSchema>;
+
+/** Public liveness (`GET /health`): no I/O behind it, so it is cheap and cacheable. */
+export const LivenessSchema = z.object({
+  status: z.literal("ok"),
+  time: z.string(),
+});
+export type Liveness = z.infer<typeof LivenessSchema>;

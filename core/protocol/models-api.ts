@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { displayName } from "./display-name";
 import { BotConfigBodySchema, BotConfigSchema, SymbolSchema } from "./bot-config";
 
 // Requests and responses of /api/v1/ml/models (a "model" in the API is a bot: symbol, ensemble,
 // strategy, risk and execution settings).
 
-export const BotNameSchema = z.string().trim().min(1, "name is required").max(80, "name: at most 80 characters");
+export const BotNameSchema = displayName(80);
 
 /** POST /ml/models: name and symbol; every config section is optional and filled with defaults. */
 export const CreateBotRequestSchema = z

@@ -73,7 +73,8 @@ export const ManualTradeRequestSchema = OrderIntentInputSchema.extend({
 export type ManualTradeRequest = z.infer<typeof ManualTradeRequestSchema>;
 
 export const ExecutionResultSchema = z.object({
-  status: z.enum(["filled", "pending", "rejected", "error", "duplicate"]),
+  /** `invalid`: refused before anything happened (e.g. SL/TP outside the band); nothing recorded. */
+  status: z.enum(["filled", "pending", "rejected", "error", "duplicate", "invalid"]),
   trade: TradeViewSchema.nullable(),
   reason: z.string().nullable(),
 });

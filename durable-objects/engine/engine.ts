@@ -1,3 +1,4 @@
+import { stopBandIssues } from "../../core/risk/stop-band";
 import { utcDay } from "../../core/paper/ledger";
 import type { PaperEvent } from "../../core/paper/schemas";
 import type { ActivityData, EventData, EventType, PositionView, TradeView, UserEvent } from "../../core/protocol/events";
@@ -131,6 +132,10 @@ export class EngineCore {
     const intent = parsed.data;
     const prior = this.book.byClientOrderId(intent.client_order_id);
     if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
+    // SL/TP far from the price are refused before anything is recorded or sent (core/risk/stop-band).
+    const mid = this.quote(intent.symbol)?.mid ?? meta.fallbackMid;
+    const outOfBand = mid === undefined ? [] : stopBandIssues(intent, mid);
+    if (outOfBand.length) return { status: "invalid", trade: null, reason: outOfBand.map((i) => i.message).join("; ") };
     const now = this.clock();
     const trade = newTradeView(intent, meta.botId, meta.target, now);
     if (meta.target === "connector") {

@@ -10,8 +10,20 @@ export const users = sqliteTable("users", {
   email: text("email").notNull(),
   passwordHash: text("password_hash").notNull(),
   role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+  // Carried in every access token (`ver`); raising it (password change, sign out everywhere)
+  // makes every access token issued before refused by the auth middleware.
+  tokenVersion: integer("token_version").notNull().default(0),
   createdAt: integer("created_at").notNull().default(now),
 }, (t) => [uniqueIndex("users_email_uq").on(t.email)]);
+
+// Per-account login throttle, keyed by the SHA-256 of the normalised email (also for emails with
+// no account, so a throttled answer does not reveal which emails exist).
+export const loginThrottle = sqliteTable("login_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  lastFailureAt: integer("last_failure_at").notNull(),
+  lockedUntil: integer("locked_until").notNull(),
+});
 
 export const refreshTokens = sqliteTable("refresh_tokens", {
   id: text("id").primaryKey(),

@@ -58,6 +58,8 @@ export type ExecutePlanOutcome = { ok: true; result: ExecutionResult } | { ok: f
 export interface UserBotRpc extends Rpc.DurableObjectBranded {
   fetch(request: Request): Promise<Response>;
   ping(): Promise<{ ok: true; instanceId: string; sockets: number }>;
+  /** Closes (4401) the browser sockets of one session, or of every session when none is named. */
+  endBrowserSessions(userId: string, sessionId?: string): number;
   predictProbabilities(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult>;
   verifyModel(bytes: Uint8Array, featureCount: number): Promise<VerifyModelResult>;
   getCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult>;

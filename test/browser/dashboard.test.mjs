@@ -189,7 +189,9 @@ describe("dashboard in Chromium against wrangler dev", () => {
   test("sign out, a wrong password shows the API's error, the right one signs back in", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor(T);
-    assert.equal(await page.evaluate(() => localStorage.getItem("edgetrader.refresh_token")), null);
+    assert.equal(await page.evaluate(() => localStorage.getItem("edgetrader.user")), null);
+    // The refresh cookie is gone too (logout clears it), and it never was visible to page script.
+    assert.equal((await page.context().cookies()).some((c) => c.name === "et_refresh"), false);
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`${password}-wrong`);

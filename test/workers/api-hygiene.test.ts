@@ -1,9 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AuthSessionSchema } from "../../core/protocol/auth";
 import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
 import { ApiErrorSchema } from "../../core/protocol/errors";
-import { api, authedFetch, countRows, randomIp, registerUser, uniqueEmail } from "./helpers";
+import { api, authedFetch, countRows, randomIp, registerUser, sessionOf, uniqueEmail, withRefreshCookie } from "./helpers";
 
 const ALLOWED_ORIGIN = "http://127.0.0.1:8787";
 
@@ -45,6 +44,10 @@ describe("bad bodies", () => {
     expect(body.error.code).toBe("validation_error");
     const paths = (body.error.details as { path: string }[]).map((d) => d.path).sort();
     expect(paths).toEqual(["", "email", "password"]);
+    // Issue 19: JSON that parses but fails the schema is a validation failure, not "invalid json".
+    expect(body.error.message).toBe("validation failed: the body does not match the schema");
+    const malformed = ApiErrorSchema.parse(await (await api("/api/v1/auth/register", { method: "POST", body: "{\"email\":", headers: { "Content-Type": "application/json" } })).json());
+    expect(malformed.error).toMatchObject({ code: "bad_request", message: "Malformed JSON in request body" });
   });
 
   it("413 on a body over MAX_BODY_BYTES, nothing stored", async () => {
@@ -53,6 +56,23 @@ describe("bad bodies", () => {
     expect(res.status).toBe(413);
     expect(ApiErrorSchema.parse(await res.json()).error.code).toBe("payload_too_large");
     expect(await countRows(env.DB, "users")).toBe(before);
+  });
+});
+
+describe("names (issue 19)", () => {
+  it("a lone surrogate or invalid UTF-8 in a name is a 400 and stores nothing; a decomposed name is stored NFC", async () => {
+    const u = await registerUser();
+    const before = await countRows(env.DB, "connector_tokens");
+    const lone = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", body: '{"name":"host \\ud800 x"}', headers: { "Content-Type": "application/json" } });
+    expect(lone.status).toBe(400);
+    const invalidUtf8 = new Uint8Array([...new TextEncoder().encode('{"name":"host '), 0xff, 0xfe, ...new TextEncoder().encode('"}')]);
+    const replaced = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", body: invalidUtf8, headers: { "Content-Type": "application/json" } });
+    expect(replaced.status).toBe(400);
+    expect(ApiErrorSchema.parse(await replaced.json()).error.details).toEqual([expect.objectContaining({ path: "name", message: "name: contains U+FFFD (invalid UTF-8 was sent)" })]);
+    expect(await countRows(env.DB, "connector_tokens")).toBe(before);
+    const ok = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", json: { name: "Cafe\u0301 VPS" } });
+    expect(ok.status).toBe(201);
+    expect(((await ok.json()) as { name: string }).name).toBe("Caf\u00e9 VPS");
   });
 });
 
@@ -79,7 +99,7 @@ describe("rate limiting", () => {
 
     const elsewhere = await api("/api/v1/auth/login", { method: "POST", ip: randomIp(), json: { email: uniqueEmail("calm"), password: "some password 1" } });
     expect(elsewhere.status).toBe(401);
-  });
+  }, 180_000); // up to 22 argon2id hashes: slow on a busy machine
 });
 
 describe("CORS", () => {
@@ -115,7 +135,8 @@ describe("headers", () => {
   it("sets secure headers on API answers", async () => {
     const res = await api("/api/v1/auth/login", { method: "POST", json: { email: uniqueEmail(), password: "x" } });
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
-    expect(res.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+    expect(res.headers.get("Content-Security-Policy")).toMatch(/frame-ancestors 'none'/);
     expect(res.headers.get("Strict-Transport-Security")).toMatch(/max-age=\d+/);
     expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
     await res.body?.cancel();
@@ -146,10 +167,10 @@ describe("logs", () => {
     const u = await registerUser(email, password);
     const wrong = await api("/api/v1/auth/login", { method: "POST", json: { email, password: `${password}-wrong` } });
     expect(wrong.status).toBe(401);
-    const login = AuthSessionSchema.parse(await (await api("/api/v1/auth/login", { method: "POST", json: { email, password } })).json());
-    const refreshed = AuthSessionSchema.parse(await (await api("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: login.refresh_token } })).json());
+    const login = await sessionOf(await api("/api/v1/auth/login", { method: "POST", json: { email, password } }));
+    const refreshed = await sessionOf(await withRefreshCookie("refresh", login.refresh_token));
     const connector = CreatedConnectorTokenSchema.parse(await (await authedFetch(refreshed.access_token, "/api/v1/connectors", { method: "POST", json: { name: "log-check" } })).json());
-    expect((await api("/api/v1/auth/logout", { method: "POST", json: { refresh_token: refreshed.refresh_token } })).status).toBe(204);
+    expect((await withRefreshCookie("logout", refreshed.refresh_token)).status).toBe(204);
 
     const all = lines.join("\n");
     // The capture works: the request lines of these calls are in it.

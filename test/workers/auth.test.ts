@@ -8,7 +8,7 @@ import { CURRENT_PARAMS, hashPassword, parsePhc } from "../../worker/auth/passwo
 import { issueRefreshToken } from "../../worker/auth/refresh-tokens";
 import { sha256Hex } from "../../platform/auth/opaque-token";
 import { db } from "../../platform/db/client";
-import { api, countRows, registerUser, TEST_PASSWORD, uniqueEmail } from "./helpers";
+import { api, countRows, registerUser, sessionOf, TEST_PASSWORD, uniqueEmail, withRefreshCookie } from "./helpers";
 
 const post = (path: string, json: unknown, ip?: string) => api(`/api/v1/auth/${path}`, { method: "POST", json, ...(ip ? { ip } : {}) });
 
@@ -23,11 +23,10 @@ describe("register", () => {
     const tag = crypto.randomUUID();
     const res = await post("register", { email: `  Mixed.${tag}@Example.COM `, password: TEST_PASSWORD });
     expect(res.status).toBe(201);
-    const body = AuthSessionSchema.parse(await res.json());
+    const body = await sessionOf(res);
     expect(body.user.email).toBe(`mixed.${tag}@example.com`);
     expect(body.token_type).toBe("Bearer");
     expect(body.expires_in).toBe(Number(env.ACCESS_TOKEN_TTL_SECONDS));
-    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const user = await env.DB.prepare("SELECT email, password_hash FROM users WHERE id = ?").bind(body.user.id).first<{ email: string; password_hash: string }>();
     expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
@@ -65,7 +64,7 @@ describe("login", () => {
     const u = await registerUser();
     const res = await post("login", { email: ` ${u.email.toUpperCase()} `, password: u.password });
     expect(res.status).toBe(200);
-    const body = AuthSessionSchema.parse(await res.json());
+    const body = await sessionOf(res);
     expect(body.user.id).toBe(u.userId);
     const [a, b] = await Promise.all([tokenRow(u.refreshToken), tokenRow(body.refresh_token)]);
     expect(a?.family_id).toBeTruthy();
@@ -103,26 +102,26 @@ describe("login", () => {
 describe("refresh", () => {
   it("rotates: the old token is marked rotated, the new one is in the same family and works", async () => {
     const u = await registerUser();
-    const res = await post("refresh", { refresh_token: u.refreshToken });
+    const res = await withRefreshCookie("refresh", u.refreshToken);
     expect(res.status).toBe(200);
-    const body = AuthSessionSchema.parse(await res.json());
+    const body = await sessionOf(res);
     expect(body.refresh_token).not.toBe(u.refreshToken);
     expect(body.user.id).toBe(u.userId);
     const [old, next] = await Promise.all([tokenRow(u.refreshToken), tokenRow(body.refresh_token)]);
     expect(old?.rotated_at).not.toBeNull();
     expect(next?.family_id).toBe(old?.family_id);
     expect(next?.rotated_at).toBeNull();
-    expect((await post("refresh", { refresh_token: body.refresh_token })).status).toBe(200);
+    expect((await withRefreshCookie("refresh", body.refresh_token)).status).toBe(200);
   });
 
   it("detects reuse: a rotated token is refused and the whole family dies", async () => {
     const u = await registerUser();
-    const first = AuthSessionSchema.parse(await (await post("refresh", { refresh_token: u.refreshToken })).json());
-    const reuse = await post("refresh", { refresh_token: u.refreshToken });
+    const first = await sessionOf(await withRefreshCookie("refresh", u.refreshToken));
+    const reuse = await withRefreshCookie("refresh", u.refreshToken);
     expect(reuse.status).toBe(401);
     expect(ApiErrorSchema.parse(await reuse.json()).error.code).toBe("unauthorized");
     // The legitimate successor is dead too.
-    expect((await post("refresh", { refresh_token: first.refresh_token })).status).toBe(401);
+    expect((await withRefreshCookie("refresh", first.refresh_token)).status).toBe(401);
     const rows = await env.DB.prepare("SELECT revoked_at FROM refresh_tokens WHERE family_id = ?").bind((await tokenRow(first.refresh_token))!.family_id).all<{ revoked_at: number | null }>();
     expect(rows.results.length).toBe(2);
     expect(rows.results.every((r) => r.revoked_at !== null)).toBe(true);
@@ -133,32 +132,32 @@ describe("refresh", () => {
 
   it("lets only one of two concurrent refreshes with one token win", async () => {
     const u = await registerUser();
-    const results = await Promise.all([post("refresh", { refresh_token: u.refreshToken }), post("refresh", { refresh_token: u.refreshToken })]);
+    const results = await Promise.all([withRefreshCookie("refresh", u.refreshToken), withRefreshCookie("refresh", u.refreshToken)]);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 401]);
   });
 
   it("refuses unknown and expired tokens", async () => {
-    expect((await post("refresh", { refresh_token: "A".repeat(43) })).status).toBe(401);
+    expect((await withRefreshCookie("refresh", "A".repeat(43))).status).toBe(401);
     const u = await registerUser();
-    const expired = await issueRefreshToken(db(env), u.userId, 60, crypto.randomUUID(), Date.now() - 120_000);
-    expect((await post("refresh", { refresh_token: expired })).status).toBe(401);
+    const { token: expired } = await issueRefreshToken(db(env), u.userId, 60, crypto.randomUUID(), Date.now() - 120_000);
+    expect((await withRefreshCookie("refresh", expired)).status).toBe(401);
   });
 });
 
 describe("logout", () => {
   it("revokes the session family of the token (204) and leaves other sessions alone", async () => {
     const u = await registerUser();
-    const other = AuthSessionSchema.parse(await (await post("login", { email: u.email, password: u.password })).json());
-    const res = await post("logout", { refresh_token: u.refreshToken });
+    const other = await sessionOf(await post("login", { email: u.email, password: u.password }));
+    const res = await withRefreshCookie("logout", u.refreshToken);
     expect(res.status).toBe(204);
     expect((await tokenRow(u.refreshToken))?.revoked_at).not.toBeNull();
-    expect((await post("refresh", { refresh_token: u.refreshToken })).status).toBe(401);
-    expect((await post("refresh", { refresh_token: other.refresh_token })).status).toBe(200);
+    expect((await withRefreshCookie("refresh", u.refreshToken)).status).toBe(401);
+    expect((await withRefreshCookie("refresh", other.refresh_token)).status).toBe(200);
   });
 
   it("answers 204 for an unknown token too", async () => {
-    expect((await post("logout", { refresh_token: "B".repeat(43) })).status).toBe(204);
+    expect((await withRefreshCookie("logout", "B".repeat(43))).status).toBe(204);
   });
 });
 
@@ -185,7 +184,7 @@ describe("GET /api/v1/me and access tokens", () => {
     const u = await registerUser();
     await env.DB.prepare("DELETE FROM users WHERE id = ?").bind(u.userId).run();
     await expect401(u.accessToken, "user no longer exists");
-    expect((await post("refresh", { refresh_token: u.refreshToken })).status).toBe(401);
+    expect((await withRefreshCookie("refresh", u.refreshToken)).status).toBe(401);
   });
 
   it("401 without a token", async () => {
@@ -194,13 +193,13 @@ describe("GET /api/v1/me and access tokens", () => {
 
   it("401 for an expired token", async () => {
     const u = await registerUser();
-    const token = await signAccessToken(env.JWT_SECRET, { sub: u.userId, role: "user" }, 60, Math.floor(Date.now() / 1000) - 3600);
+    const token = await signAccessToken(env.JWT_SECRET, { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 }, 60, Math.floor(Date.now() / 1000) - 3600);
     await expect401(token, "access token expired");
   });
 
   it("401 for a token signed with another secret", async () => {
     const u = await registerUser();
-    await expect401(await signAccessToken(otherSecret, { sub: u.userId, role: "user" }, 900), "invalid access token");
+    await expect401(await signAccessToken(otherSecret, { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 }, 900), "invalid access token");
   });
 
   it("401 for an alg:none token", async () => {

@@ -6,9 +6,8 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BrowserPongSchema, BrowserWelcomeSchema, MAX_CLIENT_FRAME_BYTES, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
-import { signAccessToken } from "../../worker/auth/jwt";
 import { ConnectorToObjectFrameSchema, ObjectToConnectorFrameSchema } from "../../core/protocol/connector";
-import { api, authedFetch, registerUser } from "./helpers";
+import { api, authedFetch, registerUser, tokenFor } from "./helpers";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 150);
 const SEED = process.env["FUZZ_SEED"] ? Number(process.env["FUZZ_SEED"]) : undefined;
@@ -65,7 +64,7 @@ async function collect(c: Client, pred: (f: Frame) => boolean, count: number, ro
 }
 
 async function connect(sub: string): Promise<Client> {
-  const token = await signAccessToken(env.JWT_SECRET, { sub, role: "user" }, 900);
+  const token = await tokenFor(sub);
   const res = await exports.default.fetch("http://127.0.0.1:8787/ws", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` } });
   expect(res.status).toBe(101);
   const client = new Client(res.webSocket!);
@@ -178,7 +177,7 @@ describe("socket fuzzing (/ws)", () => {
   it("a token in the query string is never written to the logs", async () => {
     const lines: string[] = [];
     for (const m of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    const token = await signAccessToken(env.JWT_SECRET, { sub: "query-token-user", role: "user" }, 900);
+    const token = await tokenFor("query-token-user");
     const secret = token.split(".")[2]!;
     await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}&access_token=${token}`, { headers: { Upgrade: "websocket" } });
     await api(`/api/v1/me?token=${token}`);
@@ -189,7 +188,7 @@ describe("socket fuzzing (/ws)", () => {
   });
 
   it("a query-string token does not authenticate (only the header or the subprotocol does)", async () => {
-    const token = await signAccessToken(env.JWT_SECRET, { sub: "query-token-user", role: "user" }, 900);
+    const token = await tokenFor("query-token-user");
     const ws = await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}`, { headers: { Upgrade: "websocket" } });
     expect(ws.status).toBe(401);
     const me = await api(`/api/v1/me?token=${token}`);

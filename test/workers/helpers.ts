@@ -1,7 +1,9 @@
 // Shared helpers for workerd tests: call the Worker as a client would, and make users.
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { AuthSessionSchema } from "../../core/protocol/auth";
+import { env } from "cloudflare:test";
+import { AuthSessionSchema, CSRF_HEADER, CSRF_HEADER_VALUE, REFRESH_COOKIE, type AuthSession } from "../../core/protocol/auth";
+import { signAccessToken } from "../../worker/auth/jwt";
 
 export const BASE = "http://127.0.0.1:8787";
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -49,11 +51,45 @@ export interface TestUser {
   refreshToken: string;
 }
 
+/** The refresh token a response set in its cookie (undefined when it set none). */
+export function refreshCookieOf(res: Response): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const m = new RegExp(`^${REFRESH_COOKIE}=([^;]*)`).exec(line);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** A session answer: the JSON body plus the refresh token from its cookie. */
+export async function sessionOf(res: Response): Promise<AuthSession & { refresh_token: string }> {
+  const body = AuthSessionSchema.parse(await res.json());
+  const refresh_token = refreshCookieOf(res);
+  expect(refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return { ...body, refresh_token: refresh_token! };
+}
+
+/** POST to a cookie-authenticated auth route as the dashboard does (cookie + CSRF header). */
+export function withRefreshCookie(route: "refresh" | "logout", token: string | undefined, init: ApiInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token !== undefined) headers.set("Cookie", `${REFRESH_COOKIE}=${token}`);
+  if (!headers.has(CSRF_HEADER)) headers.set(CSRF_HEADER, CSRF_HEADER_VALUE);
+  return api(`/api/v1/auth/${route}`, { method: "POST", ...init, headers });
+}
+
 export async function registerUser(email: string = uniqueEmail(), password: string = TEST_PASSWORD): Promise<TestUser> {
   const res = await api("/api/v1/auth/register", { method: "POST", json: { email, password } });
   expect(res.status).toBe(201);
-  const body = AuthSessionSchema.parse(await res.json());
+  const body = await sessionOf(res);
   return { userId: body.user.id, email: body.user.email, password, accessToken: body.access_token, refreshToken: body.refresh_token };
+}
+
+/**
+ * An access token for `sub` without the register route (no argon2id): makes the user row if it is
+ * missing, since the auth middleware refuses tokens whose subject does not exist.
+ */
+export async function tokenFor(sub: string, role: "user" | "admin" = "user", ttlSeconds = 900): Promise<string> {
+  await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, password_hash) VALUES (?, ?, ?)").bind(sub, `${sub}@tokens.example.com`, "!").run();
+  return signAccessToken(env.JWT_SECRET, { sub, role, sid: crypto.randomUUID(), ver: 0 }, ttlSeconds);
 }
 
 /** Row count of a D1 table (to show a refused request stored nothing). */

@@ -1,15 +1,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
-import { signAccessToken } from "../../worker/auth/jwt";
 import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../platform/metrics";
 import { TriggerResponseSchema } from "../../core/protocol/portfolio-api";
 import { installShippedModels, SHIPPED_ENSEMBLE } from "../../durable-objects/prediction";
 import { newUser } from "./engine-fixtures";
-import { api, authedFetch } from "./helpers";
+import { api, authedFetch, tokenFor } from "./helpers";
 
-const adminToken = () => signAccessToken(env.JWT_SECRET, { sub: "admin-metrics", role: "admin" }, 900);
-const userToken = () => signAccessToken(env.JWT_SECRET, { sub: "user-metrics", role: "user" }, 900);
+const adminToken = () => tokenFor("admin-metrics", "admin");
+const userToken = () => tokenFor("user-metrics");
 
 interface Sample {
   name: string;

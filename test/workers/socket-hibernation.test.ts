@@ -2,10 +2,10 @@ import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BrowserPongSchema, BrowserWelcomeSchema, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
-import { signAccessToken } from "../../worker/auth/jwt";
+import { tokenFor } from "./helpers";
 import { openSocket } from "./socket-reader";
 
-const token = (sub: string) => signAccessToken(env.JWT_SECRET, { sub, role: "user" }, 900);
+const token = (sub: string) => tokenFor(sub);
 
 describe("browser socket /ws", () => {
   it("refuses an upgrade without a valid token", async () => {
@@ -15,6 +15,22 @@ describe("browser socket /ws", () => {
       headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "edgetrader.v1, bearer.aaa.bbb.ccc" },
     });
     expect(forged.status).toBe(401);
+  });
+
+  it("forwards none of the client's headers to the object: a client X-Accepted-Protocol is not echoed", async () => {
+    const bearer = `bearer.${await token("user-sock-headers")}`;
+    const spoof = { Upgrade: "websocket", "X-Accepted-Protocol": "spoofed", "X-Edgetrader-User": "someone-else" };
+    // Only the token protocol offered: the handshake names no protocol (before: "spoofed").
+    const bare = await exports.default.fetch("http://example.com/ws", { headers: { ...spoof, "Sec-WebSocket-Protocol": bearer } });
+    expect(bare.status).toBe(101);
+    expect(bare.headers.get("Sec-WebSocket-Protocol")).toBeNull();
+    bare.webSocket!.accept();
+    bare.webSocket!.close(1000, "done");
+    const ours = await exports.default.fetch("http://example.com/ws", { headers: { ...spoof, "Sec-WebSocket-Protocol": `edgetrader.v1, ${bearer}` } });
+    expect(ours.status).toBe(101);
+    expect(ours.headers.get("Sec-WebSocket-Protocol")).toBe("edgetrader.v1");
+    ours.webSocket!.accept();
+    ours.webSocket!.close(1000, "done");
   });
 
   it("answers ping/pong and rejects malformed frames with an error frame", async () => {

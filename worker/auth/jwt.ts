@@ -9,6 +9,10 @@ const ALG = "HS256";
 export interface AccessClaims {
   sub: string;
   role: "user" | "admin";
+  /** Session (refresh-token family) the token belongs to: logout of that session refuses it. */
+  sid: string;
+  /** The user's token version when issued: a raised version refuses it. */
+  ver: number;
 }
 
 const keyCache = new Map<string, Uint8Array>();
@@ -23,7 +27,7 @@ function key(secret: string): Uint8Array {
 }
 
 export async function signAccessToken(secret: string, claims: AccessClaims, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
-  return new SignJWT({ role: claims.role })
+  return new SignJWT({ role: claims.role, sid: claims.sid, ver: claims.ver })
     .setProtectedHeader({ alg: ALG, typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuer(ISSUER)
@@ -41,7 +45,8 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
     const { payload } = await jwtVerify(token, key(secret), { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ["sub", "exp", "iat"] });
     const role = payload.role === "admin" ? "admin" : "user";
     if (typeof payload.sub !== "string" || payload.sub.length === 0) return { ok: false, reason: "invalid" };
-    return { ok: true, claims: { sub: payload.sub, role } };
+    if (typeof payload.sid !== "string" || payload.sid.length === 0 || !Number.isSafeInteger(payload.ver)) return { ok: false, reason: "invalid" };
+    return { ok: true, claims: { sub: payload.sub, role, sid: payload.sid, ver: payload.ver as number } };
   } catch (err) {
     return { ok: false, reason: err instanceof errors.JWTExpired ? "expired" : "invalid" };
   }

@@ -7,10 +7,16 @@ import { refreshTokens } from "../../platform/db/schema";
 import { randomToken, sha256Hex } from "../../platform/auth/opaque-token";
 
 export type RotateResult =
-  | { ok: true; userId: string; token: string }
+  | { ok: true; userId: string; token: string; familyId: string }
   | { ok: false; reason: "unknown" | "expired" | "reused" };
 
-export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: number, familyId: string = crypto.randomUUID(), now = Date.now()): Promise<string> {
+export interface IssuedRefreshToken {
+  token: string;
+  /** The session: access tokens carry it as `sid`. */
+  familyId: string;
+}
+
+export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: number, familyId: string = crypto.randomUUID(), now = Date.now()): Promise<IssuedRefreshToken> {
   const token = randomToken();
   await db.insert(refreshTokens).values({
     id: crypto.randomUUID(),
@@ -20,7 +26,7 @@ export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: numb
     expiresAt: now + ttlSeconds * 1000,
     createdAt: now,
   });
-  return token;
+  return { token, familyId };
 }
 
 async function revokeFamily(db: Db, familyId: string, now: number): Promise<void> {
@@ -46,13 +52,18 @@ export async function rotateRefreshToken(db: Db, token: string, ttlSeconds: numb
     return { ok: false, reason: "reused" };
   }
   const next = await issueRefreshToken(db, row.userId, ttlSeconds, row.familyId, now);
-  return { ok: true, userId: row.userId, token: next };
+  return { ok: true, userId: row.userId, ...next };
 }
 
-/** Logout: ends the session (family) the token belongs to. Unknown tokens are ignored. */
-export async function revokeFamilyOf(db: Db, token: string, now = Date.now()): Promise<boolean> {
-  const row = await db.query.refreshTokens.findFirst({ columns: { familyId: true }, where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
-  if (!row) return false;
+/** Logout: ends the session (family) the token belongs to; null for an unknown token. */
+export async function revokeFamilyOf(db: Db, token: string, now = Date.now()): Promise<{ userId: string; familyId: string } | null> {
+  const row = await db.query.refreshTokens.findFirst({ columns: { familyId: true, userId: true }, where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
+  if (!row) return null;
   await revokeFamily(db, row.familyId, now);
-  return true;
+  return row;
+}
+
+/** Password change and "sign out everywhere": every session of the user ends. */
+export async function revokeAllFamilies(db: Db, userId: string, now = Date.now()): Promise<void> {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }

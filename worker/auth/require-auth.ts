@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { errorJson } from "../middleware/errors";
 import { verifyAccessToken } from "./jwt";
+import { checkSession } from "../../platform/auth/session-state";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 /** Browsers can't set headers on a WebSocket upgrade: the token rides in a subprotocol instead. */
@@ -17,16 +18,27 @@ export function tokenFromRequest(req: Request): string | undefined {
   return p ? p.slice(WS_TOKEN_PROTOCOL_PREFIX.length) : undefined;
 }
 
-/** Sets c.var.userId from a verified access token, or answers 401. */
+const INVALID_TOKEN = { "WWW-Authenticate": `Bearer error="invalid_token"` };
+
+/**
+ * Sets c.var.userId from a verified access token, or answers 401: also when the subject no longer
+ * exists, the session was signed out, or the password changed since the token was issued.
+ */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = tokenFromRequest(c.req.raw);
   if (!token) return errorJson(c, 401, "unauthorized", "missing bearer token", undefined, { "WWW-Authenticate": "Bearer" });
   const result = await verifyAccessToken(c.env.JWT_SECRET, token);
   if (!result.ok) {
     const message = result.reason === "expired" ? "access token expired" : "invalid access token";
-    return errorJson(c, 401, "unauthorized", message, undefined, { "WWW-Authenticate": `Bearer error="invalid_token"` });
+    return errorJson(c, 401, "unauthorized", message, undefined, INVALID_TOKEN);
   }
-  c.set("userId", result.claims.sub);
+  const { sub, sid, ver } = result.claims;
+  const state = await checkSession(c.env.DB, sub, sid, ver);
+  if (state !== "ok") {
+    return errorJson(c, 401, "unauthorized", state === "no_user" ? "user no longer exists" : "access token revoked", undefined, INVALID_TOKEN);
+  }
+  c.set("userId", sub);
+  c.set("sessionId", sid);
   c.set("role", result.claims.role);
   await next();
 };

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { CSRF_HEADER } from "../../core/protocol/auth";
 import type { AppEnv } from "../app-env";
 
 const allowlists = new Map<string, Set<string>>();
@@ -11,6 +12,8 @@ function allowlist(raw: string): Set<string> {
   }
   return set;
 }
+
+export const isAllowedOrigin = (allowed: string, origin: string) => allowlist(allowed).has(origin);
 
 /**
  * CORS from the ALLOWED_ORIGINS allowlist. An unlisted (or absent) origin gets no CORS headers at
@@ -27,7 +30,7 @@ export const corsFromAllowlist: MiddlewareHandler<AppEnv> = async (c, next) => {
     origin,
     credentials: true,
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", CSRF_HEADER],
     exposeHeaders: ["X-Request-Id", "Retry-After"],
     maxAge: 600,
   })(c, next);

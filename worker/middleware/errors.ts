@@ -25,11 +25,16 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
 
 export const onNotFound: NotFoundHandler<AppEnv> = (c) => errorJson(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
 
-/** zod-openapi's hook: every validation failure gets the one error shape with the issues. */
+/**
+ * zod-openapi's hook: every validation failure gets the one error shape with the issues. The body
+ * parsed (malformed JSON never gets here: hono answers that itself), so the message says the
+ * values failed the schema, naming the part of the request (`json` body, `query`, `param`, ...).
+ */
 export function validationHook(result: { success: boolean; error?: ZodError; target?: string }, c: Context) {
   if (!result.success && result.error) {
-    const details = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code }));
-    return errorJson(c, 400, "validation_error", `invalid ${result.target ?? "request"}`, details);
+    const where = result.target ?? "request";
+    const details = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code, in: where }));
+    return errorJson(c, 400, "validation_error", `validation failed: the ${where === "json" ? "body" : where} does not match the schema`, details);
   }
   return undefined;
 }

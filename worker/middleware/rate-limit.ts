@@ -21,5 +21,11 @@ export function rateLimit(pick: (env: AppEnv["Bindings"]) => RateLimit, keyOf: (
   };
 }
 
+/** Login, register, password change: every attempt costs an argon2id hash, so few per minute. */
 export const authRateLimit = rateLimit((e) => e.AUTH_LIMITER, (c) => `ip:${clientIp(c)}`);
+/**
+ * Refresh and logout: no password hashing, and every page load refreshes once, so a limit of its
+ * own sized for real use (a reload every second or two for minutes, a few tabs, a shared address).
+ */
+export const refreshRateLimit = rateLimit((e) => e.REFRESH_LIMITER, (c) => `ip:${clientIp(c)}`);
 export const userRateLimit = rateLimit((e) => e.API_LIMITER, (c) => `user:${c.get("userId")}`);

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { OrderIntentSchema } from "../../core/protocol/orders";
-import { ExecutionResultSchema, ManualTradeRequestSchema, type ExecutionResult } from "../../core/protocol/portfolio-api";
+import { ExecutionResultSchema, ManualTradeRequestSchema, type ExecutionResult, type ManualTradeRequest } from "../../core/protocol/portfolio-api";
+import type { TradeView } from "../../core/protocol/events";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { getBot, parseStoredConfig } from "../../platform/bots/store";
@@ -21,6 +22,8 @@ const outcomes = {
   200: result("Same client order id executed before: the first result, nothing done"),
   201: result("Filled (paper)"),
   202: result("Sent to the connector; the result arrives as an event"),
+  400: errorResponse("Invalid order (schema, or SL/TP outside the band around the current price); nothing recorded"),
+  409: errorResponse("Client order id already used for a different order"),
   422: errorResponse("Rejected by the account (stops, volume, margin, price); recorded as a rejected trade"),
   503: errorResponse("Connector not connected; recorded as an error trade, not resent"),
 };
@@ -31,7 +34,7 @@ const trade = createRoute({
   path: "/trade",
   summary: "Place a market order (manual)",
   request: { body: jsonBody(ManualTradeRequestSchema) },
-  responses: { ...outcomes, 400: errorResponse("Invalid order"), ...authErrors },
+  responses: { ...outcomes, ...authErrors },
 });
 
 const execute = createRoute({
@@ -43,6 +46,14 @@ const execute = createRoute({
   responses: { ...outcomes, 404: errorResponse("No such bot for this user"), 409: errorResponse("No plan to execute (HOLD, blocked, below threshold, stale data)"), ...authErrors },
 });
 
+/**
+ * A retry must be the same order: side, symbol, volume and account. SL/TP are not compared: the
+ * trade's levels move with later modifications, so a faithful retry could look different there.
+ */
+function sameOrder(body: ManualTradeRequest, volume: number, trade: TradeView): boolean {
+  return trade.side === body.side && trade.symbol === body.symbol && trade.volume === volume && trade.target === body.target;
+}
+
 function reply(r: ExecutionResult) {
   switch (r.status) {
     case "filled":
@@ -51,6 +62,8 @@ function reply(r: ExecutionResult) {
       return { body: r, status: 202 as const };
     case "duplicate":
       return { body: r, status: 200 as const };
+    case "invalid":
+      throw new HttpError(400, "validation_error", `validation failed: ${r.reason ?? "invalid order"}`);
     case "rejected":
       throw new HttpError(422, "bad_request", `order rejected: ${r.reason ?? "rejected"}`, { trade: r.trade });
     case "error":
@@ -65,9 +78,13 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const { target: _t, ...intent } = body;
     const checked = OrderIntentSchema.safeParse(intent);
     if (!checked.success) {
-      throw new HttpError(400, "validation_error", "invalid order", checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })));
+      throw new HttpError(400, "validation_error", "validation failed: invalid order", checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })));
     }
-    const r = reply(await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body));
+    const result = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body);
+    if (result.status === "duplicate" && result.trade && !sameOrder(body, checked.data.volume, result.trade)) {
+      throw new HttpError(409, "conflict", `client_order_id ${body.client_order_id} was already used for a different order`, { trade: result.trade });
+    }
+    const r = reply(result);
     return c.json(r.body, r.status);
   })
   .openapi(execute, async (c) => {

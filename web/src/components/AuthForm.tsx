@@ -1,10 +1,9 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
+import { MIN_PASSWORD_LENGTH } from "@core/accounts/password-strength";
 import ErrorNotice from "./ErrorNotice";
+import PasswordStrength from "./PasswordStrength";
 import type { Credentials } from "~/lib/contracts";
-
-/** NewPasswordSchema (core/protocol/auth.ts) wants 10+; the server is the judge, this is a hint. */
-const MIN_PASSWORD = 10;
 
 /** Sign-in and sign-up share one form: email + password, server errors shown inline. */
 export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c: Credentials) => Promise<unknown> }) {
@@ -12,6 +11,8 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
   const [params] = useSearchParams<{ next?: string }>();
   const [error, setError] = createSignal<unknown>(null);
   const [busy, setBusy] = createSignal(false);
+  const [email, setEmail] = createSignal("");
+  const [password, setPassword] = createSignal("");
   const signup = () => props.mode === "signup";
 
   const onSubmit = async (e: SubmitEvent) => {
@@ -40,7 +41,7 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
         <h1>{signup() ? "Create your account" : "Sign in"}</h1>
         <form onSubmit={onSubmit} novalidate={false}>
           <label for="email">Email</label>
-          <input id="email" name="email" type="email" autocomplete="email" required maxlength={254} />
+          <input id="email" name="email" type="email" autocomplete="email" required maxlength={254} onInput={(e) => setEmail(e.currentTarget.value)} />
           <label for="password">Password</label>
           <input
             id="password"
@@ -48,12 +49,13 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
             type="password"
             autocomplete={signup() ? "new-password" : "current-password"}
             required
-            minlength={signup() ? MIN_PASSWORD : undefined}
+            minlength={signup() ? MIN_PASSWORD_LENGTH : undefined}
             maxlength={256}
             aria-describedby={signup() ? "password-hint" : undefined}
+            onInput={(e) => setPassword(e.currentTarget.value)}
           />
           <Show when={signup()}>
-            <p id="password-hint" class="hint">At least {MIN_PASSWORD} characters.</p>
+            <PasswordStrength id="password-hint" password={password()} email={email()} />
           </Show>
           <Show when={error()}>
             <ErrorNotice error={error()} />

@@ -27,13 +27,13 @@ import type {
   CreateConnectorTokenRequest,
   CreatedConnectorToken,
   Health,
+  ChangePasswordRequest,
   LoginRequest,
-  LogoutRequest,
-  RefreshRequest,
   RegisterRequest,
 } from "./contracts";
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@core/accounts/session-cookie";
 import { ApiRequestError, toApiRequestError } from "./errors";
-import { clearSession, currentAccessToken, refreshToken, storeTokens } from "./session";
+import { clearSession, currentAccessToken, hasSession, storeTokens } from "./session";
 
 const BASE = "/api/v1";
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -63,6 +63,8 @@ async function send(method: Method, path: string, opts: RequestOptions, token: s
   if (opts.raw !== undefined) headers["Content-Type"] = "application/octet-stream";
   else if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
+  // The refresh cookie's routes refuse requests without it (CSRF); harmless on the others.
+  if (path.startsWith("/auth/")) headers[CSRF_HEADER] = CSRF_HEADER_VALUE;
   return fetch(`${BASE}${path}`, {
     method,
     headers,
@@ -74,20 +76,21 @@ async function send(method: Method, path: string, opts: RequestOptions, token: s
 let refreshing: Promise<string> | null = null;
 
 /**
- * Exchanges the stored refresh token for a new pair. One refresh at a time per tab (shared promise)
- * and across tabs (Web Locks): the server rotates refresh tokens and treats reuse of an old one as
- * theft, so two tabs racing with the same token would sign the user out everywhere.
+ * Exchanges the refresh cookie for a new access token (and a rotated cookie). One refresh at a time
+ * per tab (shared promise) and across tabs (Web Locks): the server rotates refresh tokens and treats
+ * reuse of an old one as theft, so two tabs racing with the same cookie would sign the user out
+ * everywhere. Only 401/403 end the session; 429 and 5xx are passing troubles the caller retries.
  */
 export function refreshAccessToken(): Promise<string> {
   refreshing ??= (async () => {
     const run = async (): Promise<string> => {
-      const stored = refreshToken(); // read inside the lock: another tab may have rotated it
-      if (!stored) throw new ApiRequestError(401, "unauthorized", "signed out");
-      const body: RefreshRequest = { refresh_token: stored };
-      const res = await send("POST", "/auth/refresh", { body, auth: false }, null);
+      if (!hasSession()) throw new ApiRequestError(401, "unauthorized", "signed out");
+      // Inside the lock: the browser sends the cookie as it is now, so a tab that waited for
+      // another tab's rotation sends the rotated one.
+      const res = await send("POST", "/auth/refresh", { auth: false }, null);
       const { json, text } = await readBody(res);
       if (!res.ok) {
-        if (res.status === 400 || res.status === 401 || res.status === 403) clearSession();
+        if (res.status === 401 || res.status === 403) clearSession();
         throw toApiRequestError(res.status, json, text);
       }
       const session = json as AuthSession;
@@ -110,9 +113,9 @@ export async function accessTokenForSocket(): Promise<string> {
 export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
   const auth = opts.auth ?? true;
   let token = auth ? currentAccessToken() : null;
-  if (auth && !token && refreshToken()) token = await refreshAccessToken();
+  if (auth && !token && hasSession()) token = await refreshAccessToken();
   let res = await send(method, path, opts, token);
-  if (auth && res.status === 401 && refreshToken()) {
+  if (auth && res.status === 401 && hasSession()) {
     // Expired or revoked access token: refresh once and retry the same request.
     token = await refreshAccessToken();
     res = await send(method, path, opts, token);
@@ -123,7 +126,8 @@ export async function request<T>(method: Method, path: string, opts: RequestOpti
 }
 
 export const api = {
-  health: () => request<Health>("GET", "/health", { auth: false, okStatuses: [503] }),
+  /** Deep checks (D1, objects, R2, migrations): signed-in only; the public /health is liveness. */
+  health: () => request<Health>("GET", "/health/checks", { okStatuses: [503] }),
 
   async register(body: RegisterRequest): Promise<AuthSession> {
     const r = await request<AuthSession>("POST", "/auth/register", { body, auth: false });
@@ -135,15 +139,27 @@ export const api = {
     storeTokens(r, r.user);
     return r;
   },
-  /** Revokes the refresh token server-side; the local session is cleared whatever the answer. */
+  /** Ends this session server-side (cookie and its access tokens); cleared locally whatever the answer. */
   async logout(): Promise<void> {
-    const stored = refreshToken();
     try {
-      const body: LogoutRequest | undefined = stored ? { refresh_token: stored } : undefined;
-      if (body) await request<unknown>("POST", "/auth/logout", { body, auth: false });
+      await request<unknown>("POST", "/auth/logout", { auth: false });
     } finally {
       clearSession();
     }
+  },
+  /** Ends every session of the account, this one included. */
+  async logoutEverywhere(): Promise<void> {
+    try {
+      await request<unknown>("POST", "/auth/logout-all");
+    } finally {
+      clearSession();
+    }
+  },
+  /** Other sessions end; this browser gets a new one. */
+  async changePassword(body: ChangePasswordRequest): Promise<AuthSession> {
+    const r = await request<AuthSession>("POST", "/auth/password", { body });
+    storeTokens(r, r.user);
+    return r;
   },
 
   connectors: {

@@ -4,7 +4,7 @@
 export type { ApiError } from "@core/protocol/errors";
 export type { Health, HealthCheck } from "@core/protocol/health";
 export type { BrowserPong, BrowserWelcome, SocketErrorFrame } from "@core/protocol/browser-socket";
-export type { AuthSession, LoginRequest, RegisterRequest, RefreshRequest, LogoutRequest, User } from "@core/protocol/auth";
+export type { AuthSession, ChangePasswordRequest, LoginRequest, RegisterRequest, User } from "@core/protocol/auth";
 export type {
   ConnectorToken,
   ConnectorTokenList,

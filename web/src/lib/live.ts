@@ -8,8 +8,9 @@ export const live = new LiveSocket({
     try {
       return await (fresh ? refreshAccessToken() : accessTokenForSocket());
     } catch (err) {
-      // 4xx from refresh: the session is over. Network errors and 5xx: try again later.
-      if (err instanceof ApiRequestError && err.status >= 400 && err.status < 500) throw new SessionEnded(err.message);
+      // 401/403 from refresh: the session is over. Rate limits (429), network errors and 5xx pass:
+      // try again later, still signed in.
+      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403)) throw new SessionEnded(err.message);
       throw err;
     }
   },

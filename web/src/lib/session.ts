@@ -5,14 +5,13 @@ import type { AuthSession, User } from "./contracts";
 export type SessionUser = Pick<User, "id" | "email">;
 
 /**
- * Where tokens live (see docs/DASHBOARD.md):
+ * Where tokens live (see docs/DASHBOARD.md and docs/SECURITY.md):
  * - access token: memory only. It is short-lived (15 min) and never written to storage.
- * - refresh token + the user's id/email: localStorage, so a reload or a second tab stays signed in.
- *   An XSS could read it; we ship no third-party scripts, the server rotates refresh tokens and
- *   revokes the whole family on reuse, and sign-out revokes it server-side. An HttpOnly cookie would
- *   hide it from scripts but needs cookie + CSRF handling the token-in-body API does not have.
+ * - refresh token: an HttpOnly, SameSite=Strict cookie scoped to /api/v1/auth. Page script can
+ *   neither read nor send it anywhere else; a reload exchanges it for a new access token.
+ * - the user's id/email: localStorage, only to draw the header at once and to tell other tabs that
+ *   this one signed out. It is no credential: without the cookie it opens nothing.
  */
-const REFRESH_KEY = "edgetrader.refresh_token";
 const USER_KEY = "edgetrader.user";
 
 let accessToken: string | null = null;
@@ -36,12 +35,9 @@ const [user, setUser] = createSignal<SessionUser | null>(readUser());
 /** The signed-in user (reactive); null when signed out. */
 export { user };
 
-export function refreshToken(): string | null {
-  return localStorage.getItem(REFRESH_KEY);
-}
-
+/** Signed in on this browser as far as we know (the refresh cookie itself is invisible to us). */
 export function hasSession(): boolean {
-  return refreshToken() !== null;
+  return user() !== null;
 }
 
 /** A usable access token, or null when missing or within 30 s of expiry. */
@@ -49,10 +45,9 @@ export function currentAccessToken(): string | null {
   return accessToken && Date.now() < accessExpiresAt - 30_000 ? accessToken : null;
 }
 
-export function storeTokens(tokens: Pick<AuthSession, "access_token" | "refresh_token" | "expires_in">, who?: SessionUser): void {
+export function storeTokens(tokens: Pick<AuthSession, "access_token" | "expires_in">, who?: SessionUser): void {
   accessToken = tokens.access_token;
   accessExpiresAt = Date.now() + tokens.expires_in * 1000;
-  localStorage.setItem(REFRESH_KEY, tokens.refresh_token);
   if (who) {
     localStorage.setItem(USER_KEY, JSON.stringify({ id: who.id, email: who.email }));
     setUser({ id: who.id, email: who.email });
@@ -62,18 +57,16 @@ export function storeTokens(tokens: Pick<AuthSession, "access_token" | "refresh_
 export function clearSession(): void {
   accessToken = null;
   accessExpiresAt = 0;
-  localStorage.removeItem(REFRESH_KEY);
   localStorage.removeItem(USER_KEY);
   setUser(null);
 }
 
-// Another tab signed out (or in): follow it.
+// Another tab signed out (or in as someone else): follow it.
 if (typeof window !== "undefined") {
   window.addEventListener("storage", (e) => {
-    if (e.key === REFRESH_KEY && e.newValue === null) {
-      accessToken = null;
-      setUser(null);
-    }
-    if (e.key === USER_KEY) setUser(readUser());
+    if (e.key !== USER_KEY) return;
+    accessToken = null;
+    accessExpiresAt = 0;
+    setUser(readUser());
   });
 }

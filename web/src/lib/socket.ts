@@ -154,7 +154,8 @@ export class LiveSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       this.stopHeartbeat();
-      if (!opened) this.handshakeFailed = true;
+      // 4401: the server signed this session out; the next attempt must ask for a fresh token.
+      if (!opened || ev.code === 4401) this.handshakeFailed = true;
       this.scheduleReconnect(ev.code === 1000 ? "closed by server" : `connection lost (${ev.code})`);
     };
     // `error` is always followed by `close`; reconnecting happens there.

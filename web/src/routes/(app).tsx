@@ -15,6 +15,7 @@ const NAV = [
   { href: "/trades", label: "Trades", icon: "⇄" },
   { href: "/activity", label: "Activity", icon: "≋" },
   { href: "/connectors", label: "Connectors", icon: "⌁" },
+  { href: "/account", label: "Account", icon: "◉" },
 ] as const;
 
 /** Signed-in shell: header (brand, live state, account), navigation, main landmark; owns the socket. */
