@@ -8,11 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { commonMachine, freePort } from "./common-shape";
-// @ts-expect-error plain .mjs helpers shared with `npm start`
-import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "../scripts/lib/wrangler.mjs";
 // @ts-expect-error plain .mjs helpers shared with `npm start`
 import { ensureDevVars } from "../scripts/lib/dev-vars.mjs";
+// @ts-expect-error plain .mjs helpers shared with `npm start`
+import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "../scripts/lib/wrangler.mjs";
+import { commonMachine, freePort } from "./common-shape";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CONCURRENCY = Number(process.env.THROUGHPUT_CONCURRENCY ?? 16);
@@ -52,15 +52,25 @@ async function main() {
   const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-throughput-"));
   applyLocalMigrations(persistTo);
   const app = await startWranglerDev({ port: await freePort(), persistTo, stdio: ["ignore", "ignore", "inherit"] });
-  const base = await startWranglerDev({ port: await freePort(), extraArgs: ["-c", join(ROOT, "bench/hono-min-worker.wrangler.toml")], stdio: ["ignore", "ignore", "inherit"] });
+  const base = await startWranglerDev({
+    port: await freePort(),
+    extraArgs: ["-c", join(ROOT, "bench/hono-min-worker.wrangler.toml")],
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   try {
     // Real users through the real register route (argon2id each), one address per user.
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i++) {
       const res = await fetch(`${app.url}/api/v1/auth/register`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "CF-Connecting-IP": `10.88.${Math.floor(i / 250)}.${(i % 250) + 1}` },
-        body: JSON.stringify({ email: `throughput-${i}-${Date.now()}@example.com`, password: "correct horse battery staple" }),
+        headers: {
+          "Content-Type": "application/json",
+          "CF-Connecting-IP": `10.88.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        },
+        body: JSON.stringify({
+          email: `throughput-${i}-${Date.now()}@example.com`,
+          password: "correct horse battery staple",
+        }),
       });
       if (res.status !== 201) throw new Error(`register ${i}: ${res.status} ${await res.text()}`);
       tokens.push(((await res.json()) as { access_token: string }).access_token);
@@ -68,10 +78,20 @@ async function main() {
     const targets: Target[] = [
       { name: "baseline", request: () => ({ url: `${base.url}/api/v1/health`, headers: {} }) },
       { name: "health", request: () => ({ url: `${app.url}/api/v1/health`, headers: {} }) },
-      { name: "authed", request: (i) => ({ url: `${app.url}/api/v1/ml/models`, headers: { Authorization: `Bearer ${tokens[i % tokens.length]}` } }) },
+      {
+        name: "authed",
+        request: (i) => ({
+          url: `${app.url}/api/v1/ml/models`,
+          headers: { Authorization: `Bearer ${tokens[i % tokens.length]}` },
+        }),
+      },
     ];
     for (const t of targets) await throughput({ ...t, request: t.request }); // warm-up round (isolates, JIT, D1)
-    const runs: Record<string, { rps: number; other: Record<string, number> }[]> = { baseline: [], health: [], authed: [] };
+    const runs: Record<string, { rps: number; other: Record<string, number> }[]> = {
+      baseline: [],
+      health: [],
+      authed: [],
+    };
     for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs[t.name]!.push(await throughput(t));
     const mean = (name: string) => runs[name]!.reduce((s, x) => s + x.rps, 0) / runs[name]!.length;
     const [b, h, a] = [mean("baseline"), mean("health"), mean("authed")];
@@ -80,14 +100,32 @@ async function main() {
       name: "api-throughput",
       date: new Date().toISOString(),
       machine: commonMachine(),
-      settings: { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS, users: USERS, runtime: "wrangler dev (workerd), both Workers" },
+      settings: {
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        users: USERS,
+        runtime: "wrangler dev (workerd), both Workers",
+      },
       runs,
       results: [
         { metric: "smallest Hono Worker, req/s", value: round2(b), unit: "req/s" },
         { metric: "GET /api/v1/health, req/s", value: round2(h), unit: "req/s" },
-        { metric: "GET /api/v1/health / smallest Hono Worker", value: round2(h / b), unit: "x", target: 0.8, targetOp: ">=" },
+        {
+          metric: "GET /api/v1/health / smallest Hono Worker",
+          value: round2(h / b),
+          unit: "x",
+          target: 0.8,
+          targetOp: ">=",
+        },
         { metric: "GET /api/v1/ml/models (authenticated), req/s", value: round2(a), unit: "req/s" },
-        { metric: "GET /api/v1/ml/models (authenticated) / smallest Hono Worker", value: round2(a / b), unit: "x", target: 0.5, targetOp: ">=" },
+        {
+          metric: "GET /api/v1/ml/models (authenticated) / smallest Hono Worker",
+          value: round2(a / b),
+          unit: "x",
+          target: 0.5,
+          targetOp: ">=",
+        },
       ],
     };
     mkdirSync(join(ROOT, "bench/results"), { recursive: true });

@@ -2,46 +2,50 @@
 // and, later, connector) through the WebSocket Hibernation API, so idle sockets cost nothing and
 // survive eviction: per-socket state lives in attachments, never in instance fields.
 import { DurableObject } from "cloudflare:workers";
+import { type BacktestOutcome, type BacktestRequest, BacktestRequestSchema } from "../core/backtest/api";
+import { isDeltaSymbol } from "../core/instruments/delta-products";
+import type { Timeframe } from "../core/market/timeframes";
 import {
+  type BrowserAttachment,
   BrowserAttachmentSchema,
   BrowserClientFrameSchema,
-  MAX_CLIENT_FRAME_BYTES,
-  type BrowserAttachment,
   type BrowserPong,
   type BrowserWelcome,
+  MAX_CLIENT_FRAME_BYTES,
   type SocketErrorFrame,
 } from "../core/protocol/browser-socket";
+import type { ConnectorStatusView } from "../core/protocol/connector-status";
+import type { PositionView } from "../core/protocol/events";
+import { SinceParamSchema } from "../core/protocol/events";
+import type { MarketBarsPush } from "../core/protocol/market-push";
+import type {
+  AutoTradingHealth,
+  BotRunStatus,
+  CycleResult,
+  ExecutionResult,
+  ManualTradeRequest,
+  PortfolioStatus,
+} from "../core/protocol/portfolio-api";
+import type { PositionCommandRequest } from "../core/protocol/position-commands";
+import { type PredictOutcome, type PredictRequest, PredictRequestSchema } from "../core/protocol/predict-api";
+import type { TrainJob, TrainParams } from "../core/protocol/training";
 import type { Env } from "../platform/env";
+import { maybeFlushMetrics } from "../platform/metrics";
 import { deltaMarket, SESSION_ID_HEADER, USER_ID_HEADER } from "../platform/object-address";
 import type { UserBotRpc } from "../platform/rpc/user-bot";
-import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
-import type { Timeframe } from "../core/market/timeframes";
-import { replaySettings } from "./market/replay-settings";
-import { MarketService, type CandlesResult } from "./market/market-service";
-import { isDeltaSymbol } from "../core/instruments/delta-products";
-import type { MarketBarsPush } from "../core/protocol/market-push";
-import { PredictionService, type ModelHealthRow } from "./prediction";
-import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
-import { SinceParamSchema } from "../core/protocol/events";
-import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../core/protocol/portfolio-api";
-import type { PositionView } from "../core/protocol/events";
-import { Engine, RESULT_FLUSH_WAIT_MS, type BotInfo } from "./engine";
-import { sendReplay } from "./engine/fanout";
+import { alarmClock } from "./alarm/alarm-clock";
+import { BacktestJobs } from "./backtest/job";
+import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
+import { type BotInfo, Engine, RESULT_FLUSH_WAIT_MS } from "./engine";
+import { BROWSER_TAG, sendReplay } from "./engine/fanout";
 import type { BotRef, Predictor } from "./engine/prediction-port";
 import { replayQuote } from "./engine/replay-quotes";
-import { isReplaySymbol, REPLAY_SYMBOLS } from "./market/replay-data";
-
-import { BROWSER_TAG } from "./engine/fanout";
-import { BacktestJobs } from "./backtest/job";
-import { replayFeed } from "./market/replay-data";
-import { BacktestRequestSchema, type BacktestOutcome, type BacktestRequest } from "../core/backtest/api";
-import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
-import type { PositionCommandRequest } from "../core/protocol/position-commands";
-import type { ConnectorStatusView } from "../core/protocol/connector-status";
-import { alarmClock } from "./alarm/alarm-clock";
-import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
-import type { TrainJob, TrainParams } from "../core/protocol/training";
-import { maybeFlushMetrics } from "../platform/metrics";
+import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
+import { type CandlesResult, MarketService } from "./market/market-service";
+import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed } from "./market/replay-data";
+import { replaySettings } from "./market/replay-settings";
+import { type ModelHealthRow, PredictionService } from "./prediction";
+import { armTrainingAlarm, publishTrainingEvent, type StartResult, TrainingJobs } from "./training";
 
 export class UserBot extends DurableObject<Env> implements UserBotRpc {
   /** Random per instance: lets tests (and health) see that an eviction happened. */
@@ -89,7 +93,11 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   readonly inference = new ModelInference(() => this.env.MODELS);
 
   /** Class probabilities [n, 3] (row-major, CLASSES order) of the model at modelKey (an R2 key) for rows of featureCount features. */
-  predictProbabilities(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
+  predictProbabilities(
+    modelKey: string,
+    rows: Float32Array,
+    featureCount: number,
+  ): Promise<PredictProbabilitiesResult> {
     return this.inference.predict(modelKey, rows, featureCount);
   }
 
@@ -102,8 +110,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   // ---- market data (durable-objects/market): bar store in this object's SQLite ----
   private marketService: MarketService | undefined;
   private get market(): MarketService {
-    return (this.marketService ??= new MarketService(this.ctx.storage, Date.now, replaySettings(this.env), (symbol, timeframe, limit) =>
-      deltaMarket(this.env, symbol, timeframe).subscribe(this.ctx.id.toString(), symbol, timeframe, limit),
+    return (this.marketService ??= new MarketService(
+      this.ctx.storage,
+      Date.now,
+      replaySettings(this.env),
+      (symbol, timeframe, limit) =>
+        deltaMarket(this.env, symbol, timeframe).subscribe(this.ctx.id.toString(), symbol, timeframe, limit),
     ));
   }
 
@@ -142,7 +154,8 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
 
   /** A prediction for one of this user's bots. `userId` is the Worker's verified subject; it must name this object. */
   predict(userId: string, request: PredictRequest): Promise<PredictOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("predict: user does not own this object");
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
+      throw new Error("predict: user does not own this object");
     return this.predictions.predict(userId, PredictRequestSchema.parse(request));
   }
 
@@ -158,7 +171,8 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     return (this.engineInstance ??= new Engine({
       ctx: this.ctx,
       env: this.env,
-      quote: (symbol) => (isDeltaSymbol(symbol) ? this.market.delta.quote(symbol) : replayQuote(symbol, this.market.replayClock())),
+      quote: (symbol) =>
+        isDeltaSymbol(symbol) ? this.market.delta.quote(symbol) : replayQuote(symbol, this.market.replayClock()),
       newBars: async (symbol, after) => {
         if (isDeltaSymbol(symbol)) return this.market.delta.newBars(symbol, after);
         if (!isReplaySymbol(symbol)) return [];
@@ -207,14 +221,19 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   };
 
   private own(userId: string): Engine {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("engine: user does not own this object");
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
+      throw new Error("engine: user does not own this object");
     this.engine.core.bindUser(userId);
     return this.engine;
   }
 
   /** Cron / trigger: run this user's due (force: all) active bots. */
   async runCycles(args: { userId: string; firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]> {
-    const results = await this.own(args.userId).runCycles({ firedAt: args.firedAt, force: args.force ?? false, bots: args.bots });
+    const results = await this.own(args.userId).runCycles({
+      firedAt: args.firedAt,
+      force: args.force ?? false,
+      bots: args.bots,
+    });
     this.shipMetrics();
     return results;
   }
@@ -269,17 +288,20 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       env: this.env,
       sql: this.ctx.storage.sql,
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
-      marketNow: (symbol) => (isReplaySymbol(symbol) ? replayFeed(symbol, this.market.replayClock()).virtualNow() : Date.now()),
+      marketNow: (symbol) =>
+        isReplaySymbol(symbol) ? replayFeed(symbol, this.market.replayClock()).virtualNow() : Date.now(),
     }));
   }
 
   runBacktest(userId: string, botId: string, request: BacktestRequest): Promise<BacktestOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("backtest: user does not own this object");
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
+      throw new Error("backtest: user does not own this object");
     return this.backtests.run(userId, botId, BacktestRequestSchema.parse(request));
   }
 
   latestBacktest(userId: string, botId: string): Promise<BacktestOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId))) throw new Error("backtest: user does not own this object");
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
+      throw new Error("backtest: user does not own this object");
     return this.backtests.latest(userId, botId);
   }
   // ---- end backtest ----
@@ -296,8 +318,13 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   }
 
   /** Queues a training job for (bot, timeframe); `opts.userId` is the Worker's verified subject and must name this object. */
-  async startTraining(botId: string, timeframe: Timeframe, opts: { userId: string; symbol: string; params: TrainParams }): Promise<StartResult> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(opts.userId))) throw new Error("training: user does not own this object");
+  async startTraining(
+    botId: string,
+    timeframe: Timeframe,
+    opts: { userId: string; symbol: string; params: TrainParams },
+  ): Promise<StartResult> {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(opts.userId)))
+      throw new Error("training: user does not own this object");
     const r = this.training.start({ userId: opts.userId, botId, symbol: opts.symbol, timeframe, params: opts.params });
     if (r.ok) await armTrainingAlarm(this.ctx.storage);
     return r;
@@ -324,7 +351,11 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     this.ctx.acceptWebSocket(server, [BROWSER_TAG, `user:${userId}`, ...(session ? [sessionTag(session)] : [])]);
     const attachment: BrowserAttachment = { kind: "browser", userId, connectedAt: Date.now() };
     server.serializeAttachment(attachment);
-    send(server, { type: "welcome", connectedAt: attachment.connectedAt, serverTime: Date.now() } satisfies BrowserWelcome);
+    send(server, {
+      type: "welcome",
+      connectedAt: attachment.connectedAt,
+      serverTime: Date.now(),
+    } satisfies BrowserWelcome);
     // Missed events first, in order, in this same turn: no live event can slip in between.
     if (since !== undefined) {
       this.engine.core.bindUser(userId);
@@ -344,7 +375,8 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       return;
     }
     if (typeof message !== "string") return sendError(ws, "bad_frame", "frames must be JSON text");
-    if (message.length > MAX_CLIENT_FRAME_BYTES) return sendError(ws, "frame_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    if (message.length > MAX_CLIENT_FRAME_BYTES)
+      return sendError(ws, "frame_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(message);
@@ -355,7 +387,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     if (!frame.success) return sendError(ws, "bad_frame", "unknown or malformed frame", frame.error.issues);
     switch (frame.data.type) {
       case "ping": {
-        const pong: BrowserPong = { type: "pong", connectedAt: attachment.data.connectedAt, serverTime: Date.now(), instance: this.instanceId };
+        const pong: BrowserPong = {
+          type: "pong",
+          connectedAt: attachment.data.connectedAt,
+          serverTime: Date.now(),
+          instance: this.instanceId,
+        };
         if (frame.data.id !== undefined) pong.id = frame.data.id;
         send(ws, pong);
         return;

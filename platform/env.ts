@@ -1,7 +1,7 @@
 // Bindings and vars from wrangler.toml (kept by hand so every name is documented in one place).
 import type { MetricsRpc } from "./metrics";
-import type { UserBotRpc } from "./rpc/user-bot";
 import type { DeltaMarketRpc } from "./rpc/delta-market";
+import type { UserBotRpc } from "./rpc/user-bot";
 
 export interface RateLimit {
   limit(options: { key: string }): Promise<{ success: boolean }>;

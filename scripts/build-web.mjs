@@ -4,9 +4,9 @@
 // out the .gz/.br twins (Cloudflare compresses assets itself) and Vite's manifest.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { externalizeInlineScripts, headersFile } from "./lib/csp-assets.mjs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { externalizeInlineScripts, headersFile } from "./lib/csp-assets.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "web");
@@ -34,17 +34,24 @@ const res = spawnSync(vinxi, ["build"], {
 if (res.error) fail(`could not run vinxi: ${res.error.message}`);
 if (res.status !== 0) {
   if (quiet) process.stderr.write(`${res.stdout ?? ""}${res.stderr ?? ""}`);
-  fail(`vinxi build failed (exit ${res.status})`, "see the compiler output above; `tsc -p web/tsconfig.json` gives type errors");
+  fail(
+    `vinxi build failed (exit ${res.status})`,
+    "see the compiler output above; `tsc -p web/tsconfig.json` gives type errors",
+  );
 }
 if (!existsSync(join(out, "index.html"))) {
-  fail(`vinxi finished but ${relative(root, out)}/index.html is missing`, "check web/app.config.ts (ssr:false, static preset)");
+  fail(
+    `vinxi finished but ${relative(root, out)}/index.html is missing`,
+    "check web/app.config.ts (ssr:false, static preset)",
+  );
 }
 
 rmSync(dist, { recursive: true, force: true });
 cpSync(out, dist, {
   recursive: true,
   // _server/ holds the prerenderer's copy of the CSS; the page links the _build/ one.
-  filter: (src) => !/\.(gz|br)$/.test(src) && !src.includes(join("_build", ".vite")) && !src.startsWith(join(out, "_server")),
+  filter: (src) =>
+    !/\.(gz|br)$/.test(src) && !src.includes(join("_build", ".vite")) && !src.startsWith(join(out, "_server")),
 });
 
 // Strict CSP (no inline script): move the shell's inline scripts into files, and give the static

@@ -24,7 +24,11 @@ export interface PasswordVerdict {
 let factory: Promise<ZxcvbnFactory> | null = null;
 function load(): Promise<ZxcvbnFactory> {
   factory ??= (async () => {
-    const [{ ZxcvbnFactory }, common, en] = await Promise.all([import("@zxcvbn-ts/core"), import("@zxcvbn-ts/language-common"), import("@zxcvbn-ts/language-en")]);
+    const [{ ZxcvbnFactory }, common, en] = await Promise.all([
+      import("@zxcvbn-ts/core"),
+      import("@zxcvbn-ts/language-common"),
+      import("@zxcvbn-ts/language-en"),
+    ]);
     return new ZxcvbnFactory({
       dictionary: { ...common.dictionary, ...en.dictionary },
       graphs: common.adjacencyGraphs,
@@ -37,7 +41,9 @@ function load(): Promise<ZxcvbnFactory> {
 /** Words from the account and the product: a password made of them is easy to guess for this account. */
 export function accountWords(email: string): string[] {
   const local = email.split("@")[0] ?? "";
-  return ["edgetrader", "edge", "trader", "trading", email, local, ...local.split(/[._+-]+/)].filter((w) => w.length >= 3);
+  return ["edgetrader", "edge", "trader", "trading", email, local, ...local.split(/[._+-]+/)].filter(
+    (w) => w.length >= 3,
+  );
 }
 
 export async function judgePassword(password: string, userInputs: string[] = []): Promise<PasswordVerdict> {

@@ -15,7 +15,10 @@ export const RegisterRequestSchema = z.strictObject({ email: EmailSchema, passwo
 // Login accepts any stored password length up to the cap; a short one is just a wrong password.
 const AnyPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH);
 export const LoginRequestSchema = z.strictObject({ email: EmailSchema, password: AnyPasswordSchema });
-export const ChangePasswordRequestSchema = z.strictObject({ current_password: AnyPasswordSchema, new_password: NewPasswordSchema });
+export const ChangePasswordRequestSchema = z.strictObject({
+  current_password: AnyPasswordSchema,
+  new_password: NewPasswordSchema,
+});
 
 export { CSRF_HEADER, CSRF_HEADER_VALUE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from "../accounts/session-cookie";
 

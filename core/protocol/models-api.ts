@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { displayName } from "./display-name";
 import { BotConfigBodySchema, BotConfigSchema, SymbolSchema } from "./bot-config";
+import { displayName } from "./display-name";
 
 // Requests and responses of /api/v1/ml/models (a "model" in the API is a bot: symbol, ensemble,
 // strategy, risk and execution settings).
@@ -24,10 +24,16 @@ export const UpdateBotRequestSchema = z
   .object({
     name: BotNameSchema.optional(),
     symbol: SymbolSchema.optional(),
-    config: z.record(z.string(), z.unknown()).optional().describe("partial BotConfig (without symbol), deep-merged into the stored config"),
+    config: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("partial BotConfig (without symbol), deep-merged into the stored config"),
   })
   .strict()
-  .refine((b) => b.name !== undefined || b.symbol !== undefined || b.config !== undefined, "nothing to update: give name, symbol or config");
+  .refine(
+    (b) => b.name !== undefined || b.symbol !== undefined || b.config !== undefined,
+    "nothing to update: give name, symbol or config",
+  );
 
 export const BotSchema = z.object({
   id: z.string(),

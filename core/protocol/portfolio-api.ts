@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { AccountViewSchema, ActivityKindSchema, PositionViewSchema, TradeStatusSchema, TradeViewSchema } from "./events";
+import {
+  AccountViewSchema,
+  ActivityKindSchema,
+  PositionViewSchema,
+  TradeStatusSchema,
+  TradeViewSchema,
+} from "./events";
 import { OrderIntentInputSchema } from "./orders";
 
 // Requests and responses of the portfolio, trading and auto-trading endpoints (worker/routes/
@@ -16,15 +22,26 @@ export type PortfolioStatus = z.infer<typeof PortfolioStatusSchema>;
 
 export const PositionsResponseSchema = z.object({ positions: z.array(PositionViewSchema) });
 
-export const TradesHistoryQuerySchema = z.object({
-  bot_id: z.string().min(1).max(64).optional(),
-  symbol: z.string().regex(/^[A-Za-z0-9._#-]{1,32}$/).optional(),
-  status: TradeStatusSchema.optional(),
-  from: z.coerce.number().int().nonnegative().optional().describe("created_at >= from (epoch ms)"),
-  to: z.coerce.number().int().nonnegative().optional().describe("created_at < to (epoch ms)"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d+:[A-Za-z0-9-]+$/, "cursor from a previous page").optional(),
-}).refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: "from must be before to", path: ["from"] });
+export const TradesHistoryQuerySchema = z
+  .object({
+    bot_id: z.string().min(1).max(64).optional(),
+    symbol: z
+      .string()
+      .regex(/^[A-Za-z0-9._#-]{1,32}$/)
+      .optional(),
+    status: TradeStatusSchema.optional(),
+    from: z.coerce.number().int().nonnegative().optional().describe("created_at >= from (epoch ms)"),
+    to: z.coerce.number().int().nonnegative().optional().describe("created_at < to (epoch ms)"),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9-]+$/, "cursor from a previous page")
+      .optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    message: "from must be before to",
+    path: ["from"],
+  });
 export const TradesHistoryResponseSchema = z.object({
   trades: z.array(TradeViewSchema),
   next_cursor: z.string().nullable().describe("pass as cursor for the next (older) page; null at the end"),
@@ -107,7 +124,11 @@ export const BotRunStatusSchema = z.object({
 export type BotRunStatus = z.infer<typeof BotRunStatusSchema>;
 export const AutoTradingStatusSchema = z.object({ bots: z.array(BotRunStatusSchema) });
 
-export const HealthProblemSchema = z.object({ bot_id: z.string().nullable(), check: z.enum(["stale", "stuck", "outbox_backlog", "outbox_dead", "unhealthy_models", "last_error"]), message: z.string() });
+export const HealthProblemSchema = z.object({
+  bot_id: z.string().nullable(),
+  check: z.enum(["stale", "stuck", "outbox_backlog", "outbox_dead", "unhealthy_models", "last_error"]),
+  message: z.string(),
+});
 export const AutoTradingHealthSchema = z.object({
   status: z.enum(["healthy", "degraded", "idle"]).describe("idle: no active bots"),
   checked_at: ms,

@@ -17,13 +17,20 @@ export function stopBand(mid: number): StopBand {
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
 
 /** The problems of sl/tp against the band around `mid` (empty when both are in it or absent). */
-export function stopBandIssues(levels: { sl: number | null; tp: number | null }, mid: number): { path: "sl" | "tp"; message: string; band: StopBand }[] {
+export function stopBandIssues(
+  levels: { sl: number | null; tp: number | null },
+  mid: number,
+): { path: "sl" | "tp"; message: string; band: StopBand }[] {
   const band = stopBand(mid);
   const issues: { path: "sl" | "tp"; message: string; band: StopBand }[] = [];
   for (const path of ["sl", "tp"] as const) {
     const v = levels[path];
     if (v === null || (v >= band.min && v <= band.max)) continue;
-    issues.push({ path, band, message: `${path} ${fmt(v)} is outside ${fmt(band.min)}..${fmt(band.max)} (1/${STOP_BAND_FACTOR} to ${STOP_BAND_FACTOR}x the current price ${fmt(mid)})` });
+    issues.push({
+      path,
+      band,
+      message: `${path} ${fmt(v)} is outside ${fmt(band.min)}..${fmt(band.max)} (1/${STOP_BAND_FACTOR} to ${STOP_BAND_FACTOR}x the current price ${fmt(mid)})`,
+    });
   }
   return issues;
 }

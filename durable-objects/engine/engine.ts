@@ -1,16 +1,23 @@
-import { stopBandIssues } from "../../core/risk/stop-band";
 import { utcDay } from "../../core/paper/ledger";
 import type { PaperEvent } from "../../core/paper/schemas";
-import type { ActivityData, EventData, EventType, PositionView, TradeView, UserEvent } from "../../core/protocol/events";
-import { OrderIntentSchema, type OrderIntent, type OrderIntentInput } from "../../core/protocol/orders";
-import type { AccountView } from "../../core/protocol/events";
+import type {
+  AccountView,
+  ActivityData,
+  EventData,
+  EventType,
+  PositionView,
+  TradeView,
+  UserEvent,
+} from "../../core/protocol/events";
+import { type OrderIntent, type OrderIntentInput, OrderIntentSchema } from "../../core/protocol/orders";
 import type { ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { Prediction } from "../../core/protocol/prediction";
+import { stopBandIssues } from "../../core/risk/stop-band";
 import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
 import { EventLog } from "./event-log";
 import { broadcast } from "./fanout";
-import { Outbox, type FlushReport } from "./outbox";
+import { type FlushReport, Outbox } from "./outbox";
 import { PaperAccount } from "./paper-account";
 import type { Quote } from "./replay-quotes";
 import { Meta, createEngineTables } from "./tables";
@@ -98,13 +105,28 @@ export class EngineCore {
     return ev;
   }
 
-  activity(tx: Tx, kind: ActivityData["kind"], botId: string | null, message: string, detail?: Record<string, unknown>): void {
+  activity(
+    tx: Tx,
+    kind: ActivityData["kind"],
+    botId: string | null,
+    message: string,
+    detail?: Record<string, unknown>,
+  ): void {
     const now = this.clock();
     const seq = this.log.latestSeq() + 1;
-    const data: ActivityData = { id: `${this.userId ?? "anon"}:${seq}`, kind, bot_id: botId, message, ...(detail ? { detail } : {}) };
+    const data: ActivityData = {
+      id: `${this.userId ?? "anon"}:${seq}`,
+      kind,
+      bot_id: botId,
+      message,
+      ...(detail ? { detail } : {}),
+    };
     const ev = this.emit(tx, "activity", data);
     if (ev.seq !== seq) throw new Error("event seq moved inside a transaction");
-    this.outbox.enqueue({ kind: "activity", row: { ...data, seq, created_at: now, expires_at: now + ACTIVITY_TTL_MS } }, now);
+    this.outbox.enqueue(
+      { kind: "activity", row: { ...data, seq, created_at: now, expires_at: now + ACTIVITY_TTL_MS } },
+      now,
+    );
   }
 
   /** Flushes the outbox to D1; concurrent callers share one flush (two would race stale rows). */
@@ -126,9 +148,18 @@ export class EngineCore {
    * Executes an order intent on a target inside `tx`. Idempotent by client order id: a second call
    * with the same id returns the first trade as `duplicate` and changes nothing.
    */
-  execute(tx: Tx, input: OrderIntentInput, meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number }): ExecutionResult & { dispatch?: OrderIntent } {
+  execute(
+    tx: Tx,
+    input: OrderIntentInput,
+    meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number },
+  ): ExecutionResult & { dispatch?: OrderIntent } {
     const parsed = OrderIntentSchema.safeParse(input);
-    if (!parsed.success) return { status: "rejected", trade: null, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    if (!parsed.success)
+      return {
+        status: "rejected",
+        trade: null,
+        reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      };
     const intent = parsed.data;
     const prior = this.book.byClientOrderId(intent.client_order_id);
     if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
@@ -143,7 +174,12 @@ export class EngineCore {
       this.connector.enqueueOpen(intent, trade);
       this.outbox.enqueue({ kind: "trade", row: trade }, now);
       this.emit(tx, "trade", trade);
-      this.activity(tx, "trade", meta.botId, `${intent.side} ${intent.volume} ${intent.symbol} sent to the connector (${intent.client_order_id})`);
+      this.activity(
+        tx,
+        "trade",
+        meta.botId,
+        `${intent.side} ${intent.volume} ${intent.symbol} sent to the connector (${intent.client_order_id})`,
+      );
       return { status: "pending", trade, reason: null, dispatch: intent };
     }
     const q = this.quote(intent.symbol);
@@ -157,8 +193,15 @@ export class EngineCore {
       this.book.save({ trade: rejected, position: null, positionId: null, executedAt: now });
       this.outbox.enqueue({ kind: "trade", row: rejected }, now);
       this.emit(tx, "trade", rejected);
-      this.emit(tx, "TRADE_ERROR", { bot_id: meta.botId, client_order_id: intent.client_order_id, code: result.reason, message: result.message });
-      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, { reason: result.reason });
+      this.emit(tx, "TRADE_ERROR", {
+        bot_id: meta.botId,
+        client_order_id: intent.client_order_id,
+        code: result.reason,
+        message: result.message,
+      });
+      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, {
+        reason: result.reason,
+      });
       this.paper.save();
       return { status: "rejected", trade: rejected, reason: rejected.reason };
     }
@@ -171,7 +214,13 @@ export class EngineCore {
     this.emit(tx, "trade", opened);
     this.emit(tx, "position_updated", pos);
     this.emitPortfolio(tx);
-    this.activity(tx, "trade", meta.botId, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`, { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit });
+    this.activity(
+      tx,
+      "trade",
+      meta.botId,
+      `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`,
+      { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit },
+    );
     return { status: "filled", trade: opened, reason: null };
   }
 
@@ -181,15 +230,32 @@ export class EngineCore {
     const sent = await this.connector.sendOpen(intent);
     const entry = this.book.byClientOrderId(intent.client_order_id);
     if (!entry) throw new Error("dispatched order vanished from the book");
-    if (sent.ok) return { status: "pending", trade: entry.trade, reason: null, ...(sent.onSocket ? { resultDue: true as const } : {}) };
+    if (sent.ok)
+      return {
+        status: "pending",
+        trade: entry.trade,
+        reason: null,
+        ...(sent.onSocket ? { resultDue: true as const } : {}),
+      };
     return this.write((tx) => {
       const now = this.clock();
       const failed: TradeView = { ...entry.trade, status: "error", reason: `${sent.code}: ${sent.message}` };
       this.book.save({ ...entry, trade: failed });
       this.outbox.enqueue({ kind: "trade", row: failed }, now);
       this.emit(tx, "trade", failed);
-      this.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: intent.client_order_id, code: sent.code, message: sent.message });
-      this.activity(tx, "error", botId, `order ${intent.client_order_id} not sent: ${sent.message}; it will not be resent automatically`, { code: sent.code });
+      this.emit(tx, "TRADE_ERROR", {
+        bot_id: botId,
+        client_order_id: intent.client_order_id,
+        code: sent.code,
+        message: sent.message,
+      });
+      this.activity(
+        tx,
+        "error",
+        botId,
+        `order ${intent.client_order_id} not sent: ${sent.message}; it will not be resent automatically`,
+        { code: sent.code },
+      );
       return { status: "error", trade: failed, reason: failed.reason };
     });
   }
@@ -229,13 +295,24 @@ export class EngineCore {
       if (!entry) continue;
       if (e.type === "closed") {
         const trade = closedTrade(entry.trade, e, now);
-        const pos: PositionView = { ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position), current_price: e.exitPrice, unrealized_pnl: 0, status: "closed" };
+        const pos: PositionView = {
+          ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position),
+          current_price: e.exitPrice,
+          unrealized_pnl: 0,
+          status: "closed",
+        };
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
         this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl: e.netPnl, close_reason: e.reason });
         this.emit(tx, "trade", trade);
-        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`, { trade_id: trade.id, reason: e.reason, pnl: e.netPnl });
+        this.activity(
+          tx,
+          "close",
+          trade.bot_id,
+          `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`,
+          { trade_id: trade.id, reason: e.reason, pnl: e.netPnl },
+        );
       } else {
         const mark = this.paper.engine.position(e.positionId) ?? null;
         const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
@@ -243,7 +320,9 @@ export class EngineCore {
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "position", row: pos }, now);
         this.emit(tx, "position_updated", pos);
-        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, { trade_id: trade.id });
+        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, {
+          trade_id: trade.id,
+        });
       }
     }
     if (events.length > 0) {
@@ -253,7 +332,14 @@ export class EngineCore {
   }
 
   /** A closed bar of mid prices: SL/TP/trailing/breakeven of open paper positions. */
-  processBar(bar: { symbol: string; time: number; open: number; high: number; low: number; close: number }): PaperEvent[] {
+  processBar(bar: {
+    symbol: string;
+    time: number;
+    open: number;
+    high: number;
+    low: number;
+    close: number;
+  }): PaperEvent[] {
     return this.write((tx) => {
       const events = this.paper.engine.processBar(bar);
       this.applyPaperEvents(tx, events);
@@ -270,7 +356,14 @@ export class EngineCore {
       const q = this.quote(symbol);
       if (!q) continue;
       this.write((tx) => {
-        const events = this.paper.engine.processBar({ symbol, time: q.time, open: q.mid, high: q.mid, low: q.mid, close: q.mid });
+        const events = this.paper.engine.processBar({
+          symbol,
+          time: q.time,
+          open: q.mid,
+          high: q.mid,
+          low: q.mid,
+          close: q.mid,
+        });
         this.applyPaperEvents(tx, events);
         this.paper.save();
         count += events.length;
@@ -286,7 +379,17 @@ export class EngineCore {
   openPositions(): PositionView[] {
     const now = this.clock();
     const paper = this.paper.engine;
-    return this.book.open().map((e) => positionView(e.trade, e.positionId ? (paper.position(e.positionId) ?? null) : null, e.position?.source ?? "bot", now, e.position));
+    return this.book
+      .open()
+      .map((e) =>
+        positionView(
+          e.trade,
+          e.positionId ? (paper.position(e.positionId) ?? null) : null,
+          e.position?.source ?? "bot",
+          now,
+          e.position,
+        ),
+      );
   }
 
   accountView(): AccountView {
@@ -317,9 +420,22 @@ export class EngineCore {
   }
 
   recordPrediction(tx: Tx, p: Prediction, actionable: boolean, reason: string): void {
-    const failed = p.ensemble.breakdown.filter((b) => !b.healthy).map((b) => `${b.timeframe}: ${b.error ?? "unhealthy"}`);
-    this.meta.set(`models:${p.botId}`, JSON.stringify({ healthy: p.ensemble.healthyModels, total: p.ensemble.totalModels, errors: failed }));
+    const failed = p.ensemble.breakdown
+      .filter((b) => !b.healthy)
+      .map((b) => `${b.timeframe}: ${b.error ?? "unhealthy"}`);
+    this.meta.set(
+      `models:${p.botId}`,
+      JSON.stringify({ healthy: p.ensemble.healthyModels, total: p.ensemble.totalModels, errors: failed }),
+    );
     this.emit(tx, "ML_PREDICTION_GENERATED", p);
-    this.emit(tx, "signal", { bot_id: p.botId, symbol: p.symbol, direction: p.direction, confidence: p.confidence, bar_time: p.barTime, actionable, reason });
+    this.emit(tx, "signal", {
+      bot_id: p.botId,
+      symbol: p.symbol,
+      direction: p.direction,
+      confidence: p.confidence,
+      bar_time: p.barTime,
+      actionable,
+      reason,
+    });
   }
 }

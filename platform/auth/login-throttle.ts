@@ -41,5 +41,8 @@ export async function beginLoginAttempt(d1: D1Database, email: string, now = Dat
 
 /** The password was right: the account's count starts over. */
 export async function clearLoginFailures(d1: D1Database, email: string): Promise<void> {
-  await d1.prepare("DELETE FROM login_throttle WHERE key = ?").bind(await keyOf(email)).run();
+  await d1
+    .prepare("DELETE FROM login_throttle WHERE key = ?")
+    .bind(await keyOf(email))
+    .run();
 }

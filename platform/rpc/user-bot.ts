@@ -6,8 +6,8 @@ import type { Freshness } from "../../core/market/freshness";
 import type { MarketDataFailureReason } from "../../core/market/source";
 import type { Timeframe } from "../../core/market/timeframes";
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
-import type { MarketBarsPush } from "../../core/protocol/market-push";
 import type { PositionView } from "../../core/protocol/events";
+import type { MarketBarsPush } from "../../core/protocol/market-push";
 import type {
   ActiveBot,
   AutoTradingHealth,

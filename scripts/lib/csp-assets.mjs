@@ -30,5 +30,7 @@ export function externalizeInlineScripts(dist) {
 /** Cloudflare's `_headers` format: every asset path gets the Worker's security headers. */
 export function headersFile() {
   const headers = JSON.parse(readFileSync(HEADERS_JSON, "utf8"));
-  return `/*\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`;
+  return `/*\n${Object.entries(headers)
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join("\n")}\n`;
 }

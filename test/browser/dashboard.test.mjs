@@ -78,7 +78,10 @@ describe("dashboard in Chromium against wrangler dev", () => {
     assert.equal((await state().textContent())?.trim(), "Live");
     assert.match(await page.getByTestId("socket-detail").textContent(), /^connected since/);
     // The first ping goes out on open; its pong comes from the user's Durable Object.
-    await page.getByTestId("socket-rtt").filter({ hasText: /round trip/ }).waitFor(T);
+    await page
+      .getByTestId("socket-rtt")
+      .filter({ hasText: /round trip/ })
+      .waitFor(T);
     await screenshot(page, "overview");
     assertNoConsoleErrors();
   });
@@ -103,7 +106,13 @@ describe("dashboard in Chromium against wrangler dev", () => {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label }).click();
       await page.getByRole("heading", { name: label, level: 1 }).waitFor(T);
       await page.getByRole("heading", { name: empty }).waitFor(T);
-      assert.equal(await page.locator("nav a.active").textContent().then((t) => t?.replace(/^\W+/, "")), label);
+      assert.equal(
+        await page
+          .locator("nav a.active")
+          .textContent()
+          .then((t) => t?.replace(/^\W+/, "")),
+        label,
+      );
       await screenshot(page, label.toLowerCase());
       assertNoConsoleErrors();
     });
@@ -146,7 +155,10 @@ describe("dashboard in Chromium against wrangler dev", () => {
     // loudly in the console: those are expected, nothing else is.
     const refused = browser.errors.filter((e) => /ERR_CONNECTION_REFUSED/.test(e));
     browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !refused.includes(e)));
-    assert.ok(refused.some((e) => /WebSocket connection to .* failed/.test(e)), "expected a failed reconnect attempt");
+    assert.ok(
+      refused.some((e) => /WebSocket connection to .* failed/.test(e)),
+      "expected a failed reconnect attempt",
+    );
     assert.ok(refused.filter((e) => /auth\/refresh/.test(e)).length <= 1, "at most one refresh per outage");
     assertNoConsoleErrors();
   });
@@ -191,7 +203,10 @@ describe("dashboard in Chromium against wrangler dev", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor(T);
     assert.equal(await page.evaluate(() => localStorage.getItem("edgetrader.user")), null);
     // The refresh cookie is gone too (logout clears it), and it never was visible to page script.
-    assert.equal((await page.context().cookies()).some((c) => c.name === "et_refresh"), false);
+    assert.equal(
+      (await page.context().cookies()).some((c) => c.name === "et_refresh"),
+      false,
+    );
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`${password}-wrong`);

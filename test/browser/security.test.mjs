@@ -42,7 +42,9 @@ describe("security in Chromium against wrangler dev", () => {
     page = browser.page;
     await browser.context.addInitScript(() => {
       window.__cspViolations = [];
-      document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+      document.addEventListener("securitypolicyviolation", (e) =>
+        window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+      );
     });
   });
 
@@ -58,9 +60,18 @@ describe("security in Chromium against wrangler dev", () => {
     assert.ok(script, "the shell loads a module script");
     const asset = await fetch(`${platform.url}${script}`);
     const api = await fetch(`${platform.url}/api/v1/health`);
-    for (const [name, res] of [["/", html], ["deep link", deep], ["asset", asset], ["api", api]]) {
+    for (const [name, res] of [
+      ["/", html],
+      ["deep link", deep],
+      ["asset", asset],
+      ["api", api],
+    ]) {
       const h = res.headers;
-      assert.match(h.get("content-security-policy") ?? "", /script-src 'self';.*connect-src 'self';.*frame-ancestors 'none'/, name);
+      assert.match(
+        h.get("content-security-policy") ?? "",
+        /script-src 'self';.*connect-src 'self';.*frame-ancestors 'none'/,
+        name,
+      );
       assert.doesNotMatch(h.get("content-security-policy") ?? "", /unsafe-inline|unsafe-eval/, name);
       assert.equal(h.get("x-content-type-options"), "nosniff", name);
       assert.equal(h.get("x-frame-options"), "DENY", name);
@@ -74,21 +85,40 @@ describe("security in Chromium against wrangler dev", () => {
     await page.getByRole("heading", { name: "Create your account" }).waitFor(T);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password", { exact: true }).fill("password12");
-    await page.getByTestId("password-strength-label").filter({ hasText: /Very weak|Weak/ }).waitFor(T);
+    await page
+      .getByTestId("password-strength-label")
+      .filter({ hasText: /Very weak|Weak/ })
+      .waitFor(T);
     assert.match(await page.getByTestId("password-strength").textContent(), /commonly used/);
     await screenshot(page, "signup-weak-password");
     await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("alert").filter({ hasText: /commonly used/ }).waitFor(T);
+    await page
+      .getByRole("alert")
+      .filter({ hasText: /commonly used/ })
+      .waitFor(T);
     takeConsoleErrors(); // the 400 of the refused sign-up
     await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByTestId("password-strength").filter({ hasText: /good to go/ }).waitFor(T);
+    await page
+      .getByTestId("password-strength")
+      .filter({ hasText: /good to go/ })
+      .waitFor(T);
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor(T);
     await connected().waitFor(T);
   });
 
   test("every dashboard page renders under the CSP with no violation and no console error", async () => {
-    for (const path of ["/", "/bots", "/bots/new", "/positions", "/trades", "/activity", "/connectors", "/account", "/no-such-page"]) {
+    for (const path of [
+      "/",
+      "/bots",
+      "/bots/new",
+      "/positions",
+      "/trades",
+      "/activity",
+      "/connectors",
+      "/account",
+      "/no-such-page",
+    ]) {
       await page.goto(`${platform.url}${path}`);
       await page.locator("main h1").first().waitFor(T);
       await page.waitForLoadState("networkidle");
@@ -105,7 +135,9 @@ describe("security in Chromium against wrangler dev", () => {
     assert.equal(refresh.sameSite, "Strict");
     assert.equal(refresh.path, "/api/v1/auth");
     assert.equal(await page.evaluate(() => document.cookie.includes("et_refresh")), false);
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
     assert.equal(stored.includes(refresh.value), false, "refresh token in web storage");
     // Nor in any answer a script can read: load the app and look at the refresh answer's body.
     const seen = nextAccessToken();
@@ -133,7 +165,10 @@ describe("security in Chromium against wrangler dev", () => {
     await connected().waitFor(T);
     page.off("response", onResponse);
     // The old auth limit was 10 a minute: 20 refreshes inside one minute would have hit it.
-    assert.ok(refreshedAt[19] - refreshedAt[0] < 60_000, `20 refreshes took ${refreshedAt[19] - refreshedAt[0]} ms: the machine is too slow for this test`);
+    assert.ok(
+      refreshedAt[19] - refreshedAt[0] < 60_000,
+      `20 refreshes took ${refreshedAt[19] - refreshedAt[0]} ms: the machine is too slow for this test`,
+    );
     assert.deepEqual(refused, []);
     assert.equal(page.url(), `${platform.url}/`);
     await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor(T);
@@ -170,7 +205,10 @@ describe("security in Chromium against wrangler dev", () => {
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor(T);
     await expectStatus("/api/v1/ml/models", token, 401);
-    assert.equal((await browser.context.cookies()).some((c) => c.name === "et_refresh"), false);
+    assert.equal(
+      (await browser.context.cookies()).some((c) => c.name === "et_refresh"),
+      false,
+    );
     for (const path of ["/signin", "/signup"]) {
       await page.goto(`${platform.url}${path}`);
       await page.locator("main h1").waitFor(T);

@@ -3,7 +3,7 @@
 // dev, as it was found: both caps (20 MiB artifact, MAX_BODY_BYTES JSON), twice each.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, startPlatform, type Platform } from "./platform";
+import { Api, type Platform, startPlatform } from "./platform";
 
 let platform: Platform;
 let api: Api;
@@ -19,7 +19,10 @@ afterAll(() => platform?.stop());
 function chunkedUpload(path: string, total: number, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, platform.url);
-    const req = request(url, { method: "PUT", headers: { Authorization: `Bearer ${api.token}`, "Content-Type": contentType, "Transfer-Encoding": "chunked" } });
+    const req = request(url, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${api.token}`, "Content-Type": contentType, "Transfer-Encoding": "chunked" },
+    });
     let answered = false;
     req.on("response", (res) => {
       answered = true;
@@ -43,7 +46,12 @@ function chunkedUpload(path: string, total: number, contentType: string): Promis
 
 describe("a refused chunked body leaves the runtime healthy", () => {
   it.each([
-    ["a 21 MiB ONNX artifact", "/api/v1/ml/models/no-such-bot/artifact?timeframe=1h", 21 * 1024 * 1024, "application/octet-stream"],
+    [
+      "a 21 MiB ONNX artifact",
+      "/api/v1/ml/models/no-such-bot/artifact?timeframe=1h",
+      21 * 1024 * 1024,
+      "application/octet-stream",
+    ],
     ["a 1 MiB JSON body", "/api/v1/ml/models/no-such-bot", 1024 * 1024, "application/json"],
   ])("%s: 413, then the next requests answer normally (twice)", async (_name, path, size, type) => {
     for (let round = 0; round < 2; round++) {

@@ -3,17 +3,20 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { AuthSessionSchema, UserSchema } from "../../core/protocol/auth";
 import { ApiErrorSchema } from "../../core/protocol/errors";
+import { sha256Hex } from "../../platform/auth/opaque-token";
+import { db } from "../../platform/db/client";
 import { signAccessToken } from "../../worker/auth/jwt";
 import { CURRENT_PARAMS, hashPassword, parsePhc } from "../../worker/auth/password";
 import { issueRefreshToken } from "../../worker/auth/refresh-tokens";
-import { sha256Hex } from "../../platform/auth/opaque-token";
-import { db } from "../../platform/db/client";
 import { api, countRows, registerUser, sessionOf, TEST_PASSWORD, uniqueEmail, withRefreshCookie } from "./helpers";
 
-const post = (path: string, json: unknown, ip?: string) => api(`/api/v1/auth/${path}`, { method: "POST", json, ...(ip ? { ip } : {}) });
+const post = (path: string, json: unknown, ip?: string) =>
+  api(`/api/v1/auth/${path}`, { method: "POST", json, ...(ip ? { ip } : {}) });
 
 async function tokenRow(token: string) {
-  return env.DB.prepare("SELECT * FROM refresh_tokens WHERE token_hash = ?").bind(await sha256Hex(token)).first<{ family_id: string; rotated_at: number | null; revoked_at: number | null; user_id: string }>();
+  return env.DB.prepare("SELECT * FROM refresh_tokens WHERE token_hash = ?")
+    .bind(await sha256Hex(token))
+    .first<{ family_id: string; rotated_at: number | null; revoked_at: number | null; user_id: string }>();
 }
 
 const b64url = (obj: unknown) => btoa(JSON.stringify(obj)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -28,7 +31,9 @@ describe("register", () => {
     expect(body.token_type).toBe("Bearer");
     expect(body.expires_in).toBe(Number(env.ACCESS_TOKEN_TTL_SECONDS));
 
-    const user = await env.DB.prepare("SELECT email, password_hash FROM users WHERE id = ?").bind(body.user.id).first<{ email: string; password_hash: string }>();
+    const user = await env.DB.prepare("SELECT email, password_hash FROM users WHERE id = ?")
+      .bind(body.user.id)
+      .first<{ email: string; password_hash: string }>();
     expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(user?.password_hash).not.toContain(TEST_PASSWORD);
     expect(parsePhc(user!.password_hash)?.salt.length).toBe(16);
@@ -36,7 +41,9 @@ describe("register", () => {
     // Only the SHA-256 of the refresh token is stored.
     const row = await tokenRow(body.refresh_token);
     expect(row?.user_id).toBe(body.user.id);
-    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM refresh_tokens WHERE token_hash = ?").bind(body.refresh_token).first<{ n: number }>();
+    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM refresh_tokens WHERE token_hash = ?")
+      .bind(body.refresh_token)
+      .first<{ n: number }>();
     expect(raw?.n).toBe(0);
   });
 
@@ -52,7 +59,9 @@ describe("register", () => {
   it("gives two users distinct salts for the same password", async () => {
     const a = await registerUser();
     const b = await registerUser();
-    const rows = await env.DB.prepare("SELECT password_hash FROM users WHERE id IN (?, ?)").bind(a.userId, b.userId).all<{ password_hash: string }>();
+    const rows = await env.DB.prepare("SELECT password_hash FROM users WHERE id IN (?, ?)")
+      .bind(a.userId, b.userId)
+      .all<{ password_hash: string }>();
     const salts = rows.results.map((r) => r.password_hash.split("$")[4]);
     expect(salts).toHaveLength(2);
     expect(salts[0]).not.toBe(salts[1]);
@@ -91,7 +100,9 @@ describe("login", () => {
     await env.DB.prepare("INSERT INTO users (id, email, password_hash) VALUES (?, ?, ?)").bind(id, email, old).run();
     const res = await post("login", { email, password: TEST_PASSWORD });
     expect(res.status).toBe(200);
-    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(id).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?")
+      .bind(id)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).not.toBe(old);
     expect(parsePhc(row!.password_hash)?.params).toEqual(CURRENT_PARAMS);
     // The new hash still verifies.
@@ -122,7 +133,9 @@ describe("refresh", () => {
     expect(ApiErrorSchema.parse(await reuse.json()).error.code).toBe("unauthorized");
     // The legitimate successor is dead too.
     expect((await withRefreshCookie("refresh", first.refresh_token)).status).toBe(401);
-    const rows = await env.DB.prepare("SELECT revoked_at FROM refresh_tokens WHERE family_id = ?").bind((await tokenRow(first.refresh_token))!.family_id).all<{ revoked_at: number | null }>();
+    const rows = await env.DB.prepare("SELECT revoked_at FROM refresh_tokens WHERE family_id = ?")
+      .bind((await tokenRow(first.refresh_token))!.family_id)
+      .all<{ revoked_at: number | null }>();
     expect(rows.results.length).toBe(2);
     expect(rows.results.every((r) => r.revoked_at !== null)).toBe(true);
     // Other sessions of the same user are untouched.
@@ -132,7 +145,10 @@ describe("refresh", () => {
 
   it("lets only one of two concurrent refreshes with one token win", async () => {
     const u = await registerUser();
-    const results = await Promise.all([withRefreshCookie("refresh", u.refreshToken), withRefreshCookie("refresh", u.refreshToken)]);
+    const results = await Promise.all([
+      withRefreshCookie("refresh", u.refreshToken),
+      withRefreshCookie("refresh", u.refreshToken),
+    ]);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 401]);
   });
@@ -140,7 +156,13 @@ describe("refresh", () => {
   it("refuses unknown and expired tokens", async () => {
     expect((await withRefreshCookie("refresh", "A".repeat(43))).status).toBe(401);
     const u = await registerUser();
-    const { token: expired } = await issueRefreshToken(db(env), u.userId, 60, crypto.randomUUID(), Date.now() - 120_000);
+    const { token: expired } = await issueRefreshToken(
+      db(env),
+      u.userId,
+      60,
+      crypto.randomUUID(),
+      Date.now() - 120_000,
+    );
     expect((await withRefreshCookie("refresh", expired)).status).toBe(401);
   });
 });
@@ -193,13 +215,21 @@ describe("GET /api/v1/me and access tokens", () => {
 
   it("401 for an expired token", async () => {
     const u = await registerUser();
-    const token = await signAccessToken(env.JWT_SECRET, { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 }, 60, Math.floor(Date.now() / 1000) - 3600);
+    const token = await signAccessToken(
+      env.JWT_SECRET,
+      { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 },
+      60,
+      Math.floor(Date.now() / 1000) - 3600,
+    );
     await expect401(token, "access token expired");
   });
 
   it("401 for a token signed with another secret", async () => {
     const u = await registerUser();
-    await expect401(await signAccessToken(otherSecret, { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 }, 900), "invalid access token");
+    await expect401(
+      await signAccessToken(otherSecret, { sub: u.userId, role: "user", sid: crypto.randomUUID(), ver: 0 }, 900),
+      "invalid access token",
+    );
   });
 
   it("401 for an alg:none token", async () => {
@@ -226,6 +256,8 @@ describe("GET /api/v1/me and access tokens", () => {
     const u = await registerUser();
     const [h, , s] = u.accessToken.split(".");
     const now = Math.floor(Date.now() / 1000);
-    await expect401(`${h}.${b64url({ sub: crypto.randomUUID(), role: "admin", iss: "edgetrader", aud: "edgetrader-api", iat: now, exp: now + 900 })}.${s}`);
+    await expect401(
+      `${h}.${b64url({ sub: crypto.randomUUID(), role: "admin", iss: "edgetrader", aud: "edgetrader-api", iat: now, exp: now + 900 })}.${s}`,
+    );
   });
 });

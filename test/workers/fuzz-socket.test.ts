@@ -1,11 +1,17 @@
 // Property-based fuzzing of the browser socket (/ws): every frame gets an error frame or a valid
 // reply, and the socket keeps working after it. Plus oversized frames, floods, and the rule that a
 // token in a query string is never logged.
-import { exports } from "cloudflare:workers";
+
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BrowserPongSchema, BrowserWelcomeSchema, MAX_CLIENT_FRAME_BYTES, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
+import {
+  BrowserPongSchema,
+  BrowserWelcomeSchema,
+  MAX_CLIENT_FRAME_BYTES,
+  SocketErrorFrameSchema,
+} from "../../core/protocol/browser-socket";
 import { ConnectorToObjectFrameSchema, ObjectToConnectorFrameSchema } from "../../core/protocol/connector";
 import { api, authedFetch, registerUser, tokenFor } from "./helpers";
 
@@ -35,7 +41,10 @@ class Client {
   next(timeoutMs = 10_000): Promise<Frame> {
     if (this.queue.length) return Promise.resolve(this.queue.shift()!);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms (closed: ${JSON.stringify(this.closed)})`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`no frame within ${timeoutMs} ms (closed: ${JSON.stringify(this.closed)})`)),
+        timeoutMs,
+      );
       this.waiters.push((f) => {
         clearTimeout(t);
         resolve(f);
@@ -65,7 +74,9 @@ async function collect(c: Client, pred: (f: Frame) => boolean, count: number, ro
 
 async function connect(sub: string): Promise<Client> {
   const token = await tokenFor(sub);
-  const res = await exports.default.fetch("http://127.0.0.1:8787/ws", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` } });
+  const res = await exports.default.fetch("http://127.0.0.1:8787/ws", {
+    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${token}` },
+  });
   expect(res.status).toBe(101);
   const client = new Client(res.webSocket!);
   BrowserWelcomeSchema.parse(await client.next());
@@ -74,26 +85,66 @@ async function connect(sub: string): Promise<Client> {
 
 // ---- frames ----
 
-const anyString = fc.oneof(fc.string({ unit: "grapheme", maxLength: 80 }), fc.string({ unit: "binary", maxLength: 80 }), fc.constantFrom("", "null", "{", "[]", '{"type":', "\u0000", "\ud800", "NaN", "1e308"));
-const weird = fc.oneof(anyString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
-const KNOWN_TYPES = ["ping", "pong", "welcome", "error", "subscribe", "unsubscribe", "order", "command", "ack", "hello", "__proto__", "constructor"];
+const anyString = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 80 }),
+  fc.string({ unit: "binary", maxLength: 80 }),
+  fc.constantFrom("", "null", "{", "[]", '{"type":', "\u0000", "\ud800", "NaN", "1e308"),
+);
+const weird = fc.oneof(
+  anyString,
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+const KNOWN_TYPES = [
+  "ping",
+  "pong",
+  "welcome",
+  "error",
+  "subscribe",
+  "unsubscribe",
+  "order",
+  "command",
+  "ack",
+  "hello",
+  "__proto__",
+  "constructor",
+];
 
 type Sent = { kind: "text"; data: string; validPing: boolean } | { kind: "binary"; data: Uint8Array };
 
 const frame: fc.Arbitrary<Sent> = fc.oneof(
   // Valid types with wrong or extra fields.
-  fc.record({ type: fc.constantFrom(...KNOWN_TYPES), id: fc.option(weird, { nil: undefined }), extra: fc.option(fc.dictionary(anyString, weird, { maxKeys: 3 }), { nil: undefined }) }).map((o) => ({ kind: "text" as const, data: JSON.stringify(o), validPing: false })),
+  fc
+    .record({
+      type: fc.constantFrom(...KNOWN_TYPES),
+      id: fc.option(weird, { nil: undefined }),
+      extra: fc.option(fc.dictionary(anyString, weird, { maxKeys: 3 }), { nil: undefined }),
+    })
+    .map((o) => ({ kind: "text" as const, data: JSON.stringify(o), validPing: false })),
   // Unknown types / arbitrary JSON.
   fc.jsonValue().map((v) => ({ kind: "text" as const, data: JSON.stringify(v), validPing: false })),
   // Not JSON at all.
   anyString.map((s) => ({ kind: "text" as const, data: s, validPing: false })),
   // Deep nesting and oversized text.
-  fc.integer({ min: 100, max: 5000 }).map((d) => ({ kind: "text" as const, data: "[".repeat(d) + "]".repeat(d), validPing: false })),
-  fc.integer({ min: MAX_CLIENT_FRAME_BYTES + 1, max: 4 * MAX_CLIENT_FRAME_BYTES }).map((n) => ({ kind: "text" as const, data: JSON.stringify({ type: "ping", id: "x".repeat(n) }), validPing: false })),
+  fc
+    .integer({ min: 100, max: 5000 })
+    .map((d) => ({ kind: "text" as const, data: "[".repeat(d) + "]".repeat(d), validPing: false })),
+  fc.integer({ min: MAX_CLIENT_FRAME_BYTES + 1, max: 4 * MAX_CLIENT_FRAME_BYTES }).map((n) => ({
+    kind: "text" as const,
+    data: JSON.stringify({ type: "ping", id: "x".repeat(n) }),
+    validPing: false,
+  })),
   // Binary.
   fc.uint8Array({ maxLength: 4096 }).map((data) => ({ kind: "binary" as const, data })),
   // Real pings (the valid reply path), some with prototype keys.
-  fc.option(fc.string({ maxLength: 64 }), { nil: undefined }).map((id) => ({ kind: "text" as const, data: JSON.stringify(id === undefined ? { type: "ping" } : { type: "ping", id }), validPing: true })),
+  fc.option(fc.string({ maxLength: 64 }), { nil: undefined }).map((id) => ({
+    kind: "text" as const,
+    data: JSON.stringify(id === undefined ? { type: "ping" } : { type: "ping", id }),
+    validPing: true,
+  })),
   fc.constant({ kind: "text" as const, data: '{"type":"ping","__proto__":{"type":"evil"}}', validPing: false }),
 );
 
@@ -161,7 +212,9 @@ describe("socket fuzzing (/ws)", () => {
     const pongIds = replies.filter((r) => r.type === "pong").map((r) => r["id"]);
     // Every ping answered exactly once. Order is not part of the protocol (pongs carry the id): right
     // after the upgrade the first few replies can come back reordered while the object starts.
-    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 5 !== 4).map((i) => `f${i}`);
+    const expected = Array.from({ length: N }, (_, i) => i)
+      .filter((i) => i % 5 !== 4)
+      .map((i) => `f${i}`);
     expect([...pongIds].sort()).toEqual([...expected].sort());
     expect(replies.filter((r) => r.type === "error").length).toBe(N / 5);
     client.ws.close(1000, "done");
@@ -176,10 +229,13 @@ describe("socket fuzzing (/ws)", () => {
 
   it("a token in the query string is never written to the logs", async () => {
     const lines: string[] = [];
-    for (const m of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    for (const m of ["log", "info", "warn", "error", "debug"] as const)
+      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
     const token = await tokenFor("query-token-user");
     const secret = token.split(".")[2]!;
-    await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}&access_token=${token}`, { headers: { Upgrade: "websocket" } });
+    await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}&access_token=${token}`, {
+      headers: { Upgrade: "websocket" },
+    });
     await api(`/api/v1/me?token=${token}`);
     await api(`/api/v1/ml/models?access_token=${token}`);
     await api(`/api/v1/nope?token=${token}`);
@@ -189,7 +245,9 @@ describe("socket fuzzing (/ws)", () => {
 
   it("a query-string token does not authenticate (only the header or the subprotocol does)", async () => {
     const token = await tokenFor("query-token-user");
-    const ws = await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}`, { headers: { Upgrade: "websocket" } });
+    const ws = await exports.default.fetch(`http://127.0.0.1:8787/ws?token=${token}`, {
+      headers: { Upgrade: "websocket" },
+    });
     expect(ws.status).toBe(401);
     const me = await api(`/api/v1/me?token=${token}`);
     expect(me.status).toBe(401);
@@ -199,20 +257,39 @@ describe("socket fuzzing (/ws)", () => {
 // ---- the connector socket (/api/v1/connector/ws) ----
 
 const CONNECTOR_TYPES = ConnectorToObjectFrameSchema.options.map((o) => o.shape.type.value).filter((t) => t !== "AUTH");
-const connectorFieldNames = [...new Set(ConnectorToObjectFrameSchema.options.flatMap((o) => Object.keys(o.shape)))].filter((k) => k !== "type");
+const connectorFieldNames = [
+  ...new Set(ConnectorToObjectFrameSchema.options.flatMap((o) => Object.keys(o.shape))),
+].filter((k) => k !== "type");
 
 /** Frames of the connector's own types with fields of the protocol but random values, plus garbage. */
 const connectorFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ type: fc.constantFrom(...CONNECTOR_TYPES), fields: fc.dictionary(fc.constantFrom(...connectorFieldNames), weird, { maxKeys: 8 }) }).map(({ type, fields }) => JSON.stringify({ ...fields, type })) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({
+        type: fc.constantFrom(...CONNECTOR_TYPES),
+        fields: fc.dictionary(fc.constantFrom(...connectorFieldNames), weird, { maxKeys: 8 }),
+      })
+      .map(({ type, fields }) => JSON.stringify({ ...fields, type })),
+  },
   { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: anyString },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 1024 }) },
-  { weight: 1, arbitrary: fc.constantFrom('{"type":"TRADE_RESULT","__proto__":{"ok":true}}', '{"type":"ACK","ids":[]}', '{"type":"POSITIONS_UPDATE","positions":"x"}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"type":"TRADE_RESULT","__proto__":{"ok":true}}',
+      '{"type":"ACK","ids":[]}',
+      '{"type":"POSITIONS_UPDATE","positions":"x"}',
+    ),
+  },
 );
 
 async function connectorState(userId: string): Promise<string> {
   const rows = await env.DB.batch([
-    env.DB.prepare("SELECT id, status, broker_ticket, entry_price, exit_price, stop_loss FROM trades WHERE user_id = ? ORDER BY id").bind(userId),
+    env.DB.prepare(
+      "SELECT id, status, broker_ticket, entry_price, exit_price, stop_loss FROM trades WHERE user_id = ? ORDER BY id",
+    ).bind(userId),
     env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ?").bind(userId),
   ]);
   return JSON.stringify(rows.map((r) => r.results));
@@ -221,13 +298,27 @@ async function connectorState(userId: string): Promise<string> {
 describe("socket fuzzing (/api/v1/connector/ws)", () => {
   it("every refused frame gets an ERROR, changes no trade or position, and the socket keeps answering PING", async () => {
     const u = await registerUser();
-    const created = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", json: { name: "fuzz host" } });
+    const created = await authedFetch(u.accessToken, "/api/v1/connectors", {
+      method: "POST",
+      json: { name: "fuzz host" },
+    });
     expect(created.status).toBe(201);
     const token = ((await created.json()) as { token: string }).token;
-    const res = await exports.default.fetch("http://127.0.0.1:8787/api/v1/connector/ws", { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    const res = await exports.default.fetch("http://127.0.0.1:8787/api/v1/connector/ws", {
+      headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(101);
     const c = new Client(res.webSocket!);
-    c.ws.send(JSON.stringify({ type: "AUTH", token, connector_version: "fuzz", protocol_version: 1, broker: "mt5", terminal: { connected: true } }));
+    c.ws.send(
+      JSON.stringify({
+        type: "AUTH",
+        token,
+        connector_version: "fuzz",
+        protocol_version: 1,
+        broker: "mt5",
+        terminal: { connected: true },
+      }),
+    );
     let frameIn = await c.next();
     while (frameIn.type !== "AUTH_OK") {
       expect(frameIn.type).not.toBe("AUTH_ERROR");
@@ -264,13 +355,17 @@ describe("socket fuzzing (/api/v1/connector/ws)", () => {
         }
         if (!valid) {
           invalidSent++;
-          expect(await connectorState(u.userId), `state changed by ${typeof f === "string" ? f.slice(0, 120) : `${f.length} bytes`}`).toBe(before);
+          expect(
+            await connectorState(u.userId),
+            `state changed by ${typeof f === "string" ? f.slice(0, 120) : `${f.length} bytes`}`,
+          ).toBe(before);
         }
         expect(c.closed).toBeNull();
       }),
       { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
     );
-    for (let i = 0; i < 20 && errors < invalidSent; i++) errors += (await settle()).filter((r) => r.type === "ERROR").length;
+    for (let i = 0; i < 20 && errors < invalidSent; i++)
+      errors += (await settle()).filter((r) => r.type === "ERROR").length;
     expect(errors, "an ERROR for every refused frame").toBeGreaterThanOrEqual(invalidSent);
     c.ws.close(1000, "done");
   });

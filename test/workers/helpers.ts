@@ -1,8 +1,15 @@
 // Shared helpers for workerd tests: call the Worker as a client would, and make users.
+
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { env } from "cloudflare:test";
-import { AuthSessionSchema, CSRF_HEADER, CSRF_HEADER_VALUE, REFRESH_COOKIE, type AuthSession } from "../../core/protocol/auth";
+import {
+  type AuthSession,
+  AuthSessionSchema,
+  CSRF_HEADER,
+  CSRF_HEADER_VALUE,
+  REFRESH_COOKIE,
+} from "../../core/protocol/auth";
 import { signAccessToken } from "../../worker/auth/jwt";
 
 export const BASE = "http://127.0.0.1:8787";
@@ -69,7 +76,11 @@ export async function sessionOf(res: Response): Promise<AuthSession & { refresh_
 }
 
 /** POST to a cookie-authenticated auth route as the dashboard does (cookie + CSRF header). */
-export function withRefreshCookie(route: "refresh" | "logout", token: string | undefined, init: ApiInit = {}): Promise<Response> {
+export function withRefreshCookie(
+  route: "refresh" | "logout",
+  token: string | undefined,
+  init: ApiInit = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (token !== undefined) headers.set("Cookie", `${REFRESH_COOKIE}=${token}`);
   if (!headers.has(CSRF_HEADER)) headers.set(CSRF_HEADER, CSRF_HEADER_VALUE);
@@ -80,7 +91,13 @@ export async function registerUser(email: string = uniqueEmail(), password: stri
   const res = await api("/api/v1/auth/register", { method: "POST", json: { email, password } });
   expect(res.status).toBe(201);
   const body = await sessionOf(res);
-  return { userId: body.user.id, email: body.user.email, password, accessToken: body.access_token, refreshToken: body.refresh_token };
+  return {
+    userId: body.user.id,
+    email: body.user.email,
+    password,
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+  };
 }
 
 /**
@@ -88,12 +105,17 @@ export async function registerUser(email: string = uniqueEmail(), password: stri
  * missing, since the auth middleware refuses tokens whose subject does not exist.
  */
 export async function tokenFor(sub: string, role: "user" | "admin" = "user", ttlSeconds = 900): Promise<string> {
-  await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, password_hash) VALUES (?, ?, ?)").bind(sub, `${sub}@tokens.example.com`, "!").run();
+  await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, password_hash) VALUES (?, ?, ?)")
+    .bind(sub, `${sub}@tokens.example.com`, "!")
+    .run();
   return signAccessToken(env.JWT_SECRET, { sub, role, sid: crypto.randomUUID(), ver: 0 }, ttlSeconds);
 }
 
 /** Row count of a D1 table (to show a refused request stored nothing). */
-export async function countRows(db: D1Database, table: "users" | "refresh_tokens" | "connector_tokens"): Promise<number> {
+export async function countRows(
+  db: D1Database,
+  table: "users" | "refresh_tokens" | "connector_tokens",
+): Promise<number> {
   const row = await db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
   return row?.n ?? 0;
 }

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
-import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../platform/metrics";
 import { TriggerResponseSchema } from "../../core/protocol/portfolio-api";
 import { installShippedModels, SHIPPED_ENSEMBLE } from "../../durable-objects/prediction";
+import { flushMetrics, recordCycle, recordTrade, setConnectorState } from "../../platform/metrics";
 import { newUser } from "./engine-fixtures";
 import { api, authedFetch, tokenFor } from "./helpers";
 
@@ -39,11 +39,14 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     if (m[3]) {
       labelRe.lastIndex = 0;
       let lm: RegExpExecArray | null;
-      while (labelRe.lastIndex < m[3].length && (lm = labelRe.exec(m[3]))) labels[lm[1]!] = lm[2]!.replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+      while (labelRe.lastIndex < m[3].length && (lm = labelRe.exec(m[3])))
+        labels[lm[1]!] = lm[2]!.replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
       if (labelRe.lastIndex !== m[3].length) throw new Error(`bad labels: ${m[3]}`);
     }
     // Every sample belongs to a family declared above it.
-    const family = [...types.keys()].find((f) => m[1] === f || m[1] === `${f}_bucket` || m[1] === `${f}_sum` || m[1] === `${f}_count`);
+    const family = [...types.keys()].find(
+      (f) => m[1] === f || m[1] === `${f}_bucket` || m[1] === `${f}_sum` || m[1] === `${f}_count`,
+    );
     if (!family) throw new Error(`sample before its TYPE: ${m[1]}`);
     samples.push({ name: m[1]!, labels, value: Number(m[4]!.replace("+Inf", "Infinity")) });
   }
@@ -72,7 +75,15 @@ describe("GET /api/v1/metrics", () => {
 
   it("serves valid exposition text with every family declared", async () => {
     const { types } = await scrape();
-    for (const f of ["http_requests_total", "http_request_duration_seconds", "cycles_total", "cycle_skips_total", "trades_total", "errors_total", "connectors_connected"]) {
+    for (const f of [
+      "http_requests_total",
+      "http_request_duration_seconds",
+      "cycles_total",
+      "cycle_skips_total",
+      "trades_total",
+      "errors_total",
+      "connectors_connected",
+    ]) {
       expect(types.has(`edgetrader_${f}`), f).toBe(true);
     }
     expect(types.get("edgetrader_http_request_duration_seconds")).toBe("histogram");
@@ -86,16 +97,24 @@ describe("GET /api/v1/metrics", () => {
     const missing = await api("/api/v1/ml/models/some-id-that-does-not-exist", { token: await userToken() });
     expect(missing.status).toBe(404);
     const after = (await scrape()).samples;
-    expect(find(after, "edgetrader_http_requests_total", route) - find(before, "edgetrader_http_requests_total", route)).toBe(3);
+    expect(
+      find(after, "edgetrader_http_requests_total", route) - find(before, "edgetrader_http_requests_total", route),
+    ).toBe(3);
     // The matched route pattern, never the raw id.
-    expect(find(after, "edgetrader_http_requests_total", { route: "/api/v1/ml/models/:id", status: "404" })).toBeGreaterThanOrEqual(1);
+    expect(
+      find(after, "edgetrader_http_requests_total", { route: "/api/v1/ml/models/:id", status: "404" }),
+    ).toBeGreaterThanOrEqual(1);
     expect(after.some((s) => s.labels["route"]?.includes("some-id-that-does-not-exist"))).toBe(false);
     // Histogram: cumulative buckets, +Inf bucket == count.
-    const buckets = after.filter((s) => s.name === "edgetrader_http_request_duration_seconds_bucket" && s.labels["route"] === "/api/v1/health");
+    const buckets = after.filter(
+      (s) => s.name === "edgetrader_http_request_duration_seconds_bucket" && s.labels["route"] === "/api/v1/health",
+    );
     expect(buckets.length).toBeGreaterThan(2);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
     expect(buckets.at(-1)!.labels["le"]).toBe("+Inf");
-    expect(buckets.at(-1)!.value).toBe(find(after, "edgetrader_http_request_duration_seconds_count", { route: "/api/v1/health" }));
+    expect(buckets.at(-1)!.value).toBe(
+      find(after, "edgetrader_http_request_duration_seconds_count", { route: "/api/v1/health" }),
+    );
   });
 
   it("aggregates the recording API (cycles, skips, trades, connector gauge) once a batch is flushed", async () => {
@@ -126,11 +145,17 @@ describe("GET /api/v1/metrics", () => {
     const u = await newUser();
     const res = await authedFetch(u.accessToken, "/api/v1/ml/models", {
       method: "POST",
-      json: { name: "metrics", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, execution: { cooldownMinutes: 0, confidenceThreshold: 0.5 } } },
+      json: {
+        name: "metrics",
+        symbol: "USDCHF",
+        config: { ensemble: { models: SHIPPED_ENSEMBLE }, execution: { cooldownMinutes: 0, confidenceThreshold: 0.5 } },
+      },
     });
     const botId = ((await res.json()) as { id: string }).id;
     await installShippedModels(env, u.userId, botId);
-    expect((await authedFetch(u.accessToken, `/api/v1/ml/models/${botId}/activate`, { method: "POST" })).status).toBe(200);
+    expect((await authedFetch(u.accessToken, `/api/v1/ml/models/${botId}/activate`, { method: "POST" })).status).toBe(
+      200,
+    );
     const trig = await authedFetch(u.accessToken, "/api/v1/ml/auto-trading/trigger", { method: "POST" });
     const [r] = TriggerResponseSchema.parse(await trig.json()).results;
     expect(r).toMatchObject({ outcome: "skipped", reason: "below_threshold", bar_time: Date.UTC(1999, 4, 6, 20, 0), trade_id: null });

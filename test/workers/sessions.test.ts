@@ -1,13 +1,24 @@
 // Sessions (issue 19, issue 15): the refresh cookie, CSRF on its routes, revocation of access
 // tokens on logout / password change / sign out everywhere, tokens of users that no longer exist,
 // per-account login throttling, and a refresh limit of its own.
-import { exports } from "cloudflare:workers";
+
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { signAccessToken } from "../../worker/auth/jwt";
+import {
+  api,
+  authedFetch,
+  randomIp,
+  refreshCookieOf,
+  registerUser,
+  sessionOf,
+  TEST_PASSWORD,
+  uniqueEmail,
+  withRefreshCookie,
+} from "./helpers";
 import { openSocket } from "./socket-reader";
-import { api, authedFetch, randomIp, refreshCookieOf, registerUser, sessionOf, TEST_PASSWORD, uniqueEmail, withRefreshCookie } from "./helpers";
 
 const NEW_PASSWORD = "violet anchor tunnel moss";
 
@@ -51,11 +62,21 @@ describe("refresh cookie", () => {
     const u = await registerUser();
     const cookie = { Cookie: `et_refresh=${u.refreshToken}` };
     await expectCode(await api("/api/v1/auth/refresh", { method: "POST", headers: cookie }), 403, "forbidden");
-    await expectCode(await withRefreshCookie("refresh", u.refreshToken, { headers: { Origin: "https://evil.example" } }), 403, "forbidden");
-    await expectCode(await withRefreshCookie("refresh", u.refreshToken, { headers: { "Sec-Fetch-Site": "cross-site" } }), 403, "forbidden");
+    await expectCode(
+      await withRefreshCookie("refresh", u.refreshToken, { headers: { Origin: "https://evil.example" } }),
+      403,
+      "forbidden",
+    );
+    await expectCode(
+      await withRefreshCookie("refresh", u.refreshToken, { headers: { "Sec-Fetch-Site": "cross-site" } }),
+      403,
+      "forbidden",
+    );
     await expectCode(await api("/api/v1/auth/logout", { method: "POST", headers: cookie }), 403, "forbidden");
     // Nothing rotated or revoked: the cookie still works once, from the page's own origin.
-    const ok = await withRefreshCookie("refresh", u.refreshToken, { headers: { Origin: "http://127.0.0.1:8787", "Sec-Fetch-Site": "same-origin" } });
+    const ok = await withRefreshCookie("refresh", u.refreshToken, {
+      headers: { Origin: "http://127.0.0.1:8787", "Sec-Fetch-Site": "same-origin" },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -67,7 +88,9 @@ describe("refresh cookie", () => {
 describe("access tokens end with their session", () => {
   it("logout refuses the session's access token at once; another session of the user keeps working", async () => {
     const u = await registerUser();
-    const other = await sessionOf(await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }));
+    const other = await sessionOf(
+      await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
+    );
     expect((await authedFetch(u.accessToken, "/api/v1/ml/models")).status).toBe(200);
     expect((await withRefreshCookie("logout", u.refreshToken)).status).toBe(204);
     const after = await authedFetch(u.accessToken, "/api/v1/ml/models");
@@ -78,23 +101,48 @@ describe("access tokens end with their session", () => {
 
   it("a password change refuses every earlier access token and refresh cookie, and starts a new session", async () => {
     const u = await registerUser();
-    const other = await sessionOf(await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }));
-    const res = await authedFetch(u.accessToken, "/api/v1/auth/password", { method: "POST", json: { current_password: u.password, new_password: NEW_PASSWORD } });
+    const other = await sessionOf(
+      await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
+    );
+    const res = await authedFetch(u.accessToken, "/api/v1/auth/password", {
+      method: "POST",
+      json: { current_password: u.password, new_password: NEW_PASSWORD },
+    });
     const next = await sessionOf(res);
-    for (const token of [u.accessToken, other.access_token]) expect((await authedFetch(token, "/api/v1/me")).status).toBe(401);
-    for (const cookie of [u.refreshToken, other.refresh_token]) expect((await withRefreshCookie("refresh", cookie)).status).toBe(401);
+    for (const token of [u.accessToken, other.access_token])
+      expect((await authedFetch(token, "/api/v1/me")).status).toBe(401);
+    for (const cookie of [u.refreshToken, other.refresh_token])
+      expect((await withRefreshCookie("refresh", cookie)).status).toBe(401);
     expect((await authedFetch(next.access_token, "/api/v1/me")).status).toBe(200);
     expect((await withRefreshCookie("refresh", next.refresh_token)).status).toBe(200);
-    await expectCode(await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }), 401, "unauthorized");
-    expect((await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: NEW_PASSWORD } })).status).toBe(200);
+    await expectCode(
+      await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
+      401,
+      "unauthorized",
+    );
+    expect(
+      (await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: NEW_PASSWORD } })).status,
+    ).toBe(200);
   });
 
   it("a password change wants the current password and a strong new one; refused, it changes nothing", async () => {
     const u = await registerUser();
-    await expectCode(await authedFetch(u.accessToken, "/api/v1/auth/password", { method: "POST", json: { current_password: "not it at all", new_password: NEW_PASSWORD } }), 403, "forbidden");
-    const weak = await authedFetch(u.accessToken, "/api/v1/auth/password", { method: "POST", json: { current_password: u.password, new_password: "password12" } });
+    await expectCode(
+      await authedFetch(u.accessToken, "/api/v1/auth/password", {
+        method: "POST",
+        json: { current_password: "not it at all", new_password: NEW_PASSWORD },
+      }),
+      403,
+      "forbidden",
+    );
+    const weak = await authedFetch(u.accessToken, "/api/v1/auth/password", {
+      method: "POST",
+      json: { current_password: u.password, new_password: "password12" },
+    });
     expect(weak.status).toBe(400);
-    expect(ApiErrorSchema.parse(await weak.json()).error.details).toMatchObject([{ path: "new_password", code: "weak_password" }]);
+    expect(ApiErrorSchema.parse(await weak.json()).error.details).toMatchObject([
+      { path: "new_password", code: "weak_password" },
+    ]);
     expect((await authedFetch(u.accessToken, "/api/v1/me")).status).toBe(200);
     expect((await withRefreshCookie("refresh", u.refreshToken)).status).toBe(200);
   });
@@ -102,20 +150,27 @@ describe("access tokens end with their session", () => {
   it("sign out everywhere ends every session and access token of the user, and only theirs", async () => {
     const u = await registerUser();
     const bystander = await registerUser();
-    const other = await sessionOf(await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }));
+    const other = await sessionOf(
+      await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
+    );
     expect((await authedFetch(u.accessToken, "/api/v1/auth/logout-all", { method: "POST" })).status).toBe(204);
-    for (const token of [u.accessToken, other.access_token]) expect((await authedFetch(token, "/api/v1/ml/models")).status).toBe(401);
-    for (const cookie of [u.refreshToken, other.refresh_token]) expect((await withRefreshCookie("refresh", cookie)).status).toBe(401);
+    for (const token of [u.accessToken, other.access_token])
+      expect((await authedFetch(token, "/api/v1/ml/models")).status).toBe(401);
+    for (const cookie of [u.refreshToken, other.refresh_token])
+      expect((await withRefreshCookie("refresh", cookie)).status).toBe(401);
     expect((await authedFetch(bystander.accessToken, "/api/v1/ml/models")).status).toBe(200);
   });
 });
 
 describe("live sockets end with their session", () => {
-  const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+  const closed = (ws: WebSocket) =>
+    new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
 
   it("logout closes that session's sockets (4401) and no other; sign out everywhere closes the rest", async () => {
     const u = await registerUser();
-    const other = await sessionOf(await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }));
+    const other = await sessionOf(
+      await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
+    );
     const mine = await openSocket(u.accessToken);
     const theirs = await openSocket(other.access_token);
     await mine.next(); // welcome
@@ -133,21 +188,32 @@ describe("live sockets end with their session", () => {
 
 describe("a validly signed token whose subject does not exist", () => {
   it("is refused on every authenticated route of the OpenAPI document and on /ws", async () => {
-    const ghost = await signAccessToken(env.JWT_SECRET, { sub: crypto.randomUUID(), role: "admin", sid: crypto.randomUUID(), ver: 0 }, 900);
-    const doc = (await (await api("/api/v1/openapi.json")).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const ghost = await signAccessToken(
+      env.JWT_SECRET,
+      { sub: crypto.randomUUID(), role: "admin", sid: crypto.randomUUID(), ver: 0 },
+      900,
+    );
+    const doc = (await (await api("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
     let checked = 0;
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (!op.security?.length) continue;
         const url = path.replace(/\{[^}]+\}/g, "x");
-        const res = await authedFetch(ghost, url, { method: method.toUpperCase(), ...(method === "get" || method === "delete" ? {} : { json: {} }) });
+        const res = await authedFetch(ghost, url, {
+          method: method.toUpperCase(),
+          ...(method === "get" || method === "delete" ? {} : { json: {} }),
+        });
         expect([res.status, `${method} ${path}`]).toEqual([401, `${method} ${path}`]);
         expect(ApiErrorSchema.parse(await res.json()).error.message).toBe("user no longer exists");
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(20);
-    const ws = await exports.default.fetch("http://127.0.0.1:8787/ws", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${ghost}` } });
+    const ws = await exports.default.fetch("http://127.0.0.1:8787/ws", {
+      headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${ghost}` },
+    });
     expect(ws.status).toBe(401);
   });
 });
@@ -158,9 +224,16 @@ describe("per-account login throttling", () => {
     const ghost = uniqueEmail("ghost");
     for (const email of [u.email, ghost]) {
       for (let i = 0; i < 5; i++) {
-        await expectCode(await api("/api/v1/auth/login", { method: "POST", json: { email, password: `wrong guess ${i}` } }), 401, "unauthorized");
+        await expectCode(
+          await api("/api/v1/auth/login", { method: "POST", json: { email, password: `wrong guess ${i}` } }),
+          401,
+          "unauthorized",
+        );
       }
-      const locked = await api("/api/v1/auth/login", { method: "POST", json: { email, password: email === u.email ? u.password : "anything" } });
+      const locked = await api("/api/v1/auth/login", {
+        method: "POST",
+        json: { email, password: email === u.email ? u.password : "anything" },
+      });
       expect(locked.status).toBe(429);
       const retry = Number(locked.headers.get("Retry-After"));
       expect(retry).toBeGreaterThan(25);
@@ -169,8 +242,12 @@ describe("per-account login throttling", () => {
     }
     // Once the lock has passed the right password works and the count starts over.
     await env.DB.prepare("UPDATE login_throttle SET locked_until = 0").run();
-    expect((await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } })).status).toBe(200);
-    expect((await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: "wrong again" } })).status).toBe(401);
+    expect(
+      (await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } })).status,
+    ).toBe(200);
+    expect(
+      (await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: "wrong again" } })).status,
+    ).toBe(401);
   });
 });
 
@@ -184,19 +261,24 @@ describe("refresh has a limit of its own (issue 15: reloads never lock a user ou
       expect(res.status).toBe(200);
       cookie = (await sessionOf(res)).refresh_token;
     }
-    expect((await api("/api/v1/auth/login", { method: "POST", ip, json: { email: u.email, password: u.password } })).status).toBe(200);
+    expect(
+      (await api("/api/v1/auth/login", { method: "POST", ip, json: { email: u.email, password: u.password } })).status,
+    ).toBe(200);
   });
 });
 
 describe("weak passwords (NIST SP 800-63B)", () => {
-  it.each(["aaaaaaaaaa", "password12", "1234567890", "          "])("register refuses %j with the reason, and stores nothing", async (password) => {
-    const email = uniqueEmail();
-    const res = await api("/api/v1/auth/register", { method: "POST", json: { email, password } });
-    expect(res.status).toBe(400);
-    const body = ApiErrorSchema.parse(await res.json());
-    expect(body.error.code).toBe("validation_error");
-    expect(body.error.details).toMatchObject([{ path: "password", code: "weak_password" }]);
-    const row = await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first();
-    expect(row).toBeNull();
-  });
+  it.each(["aaaaaaaaaa", "password12", "1234567890", "          "])(
+    "register refuses %j with the reason, and stores nothing",
+    async (password) => {
+      const email = uniqueEmail();
+      const res = await api("/api/v1/auth/register", { method: "POST", json: { email, password } });
+      expect(res.status).toBe(400);
+      const body = ApiErrorSchema.parse(await res.json());
+      expect(body.error.code).toBe("validation_error");
+      expect(body.error.details).toMatchObject([{ path: "password", code: "weak_password" }]);
+      const row = await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first();
+      expect(row).toBeNull();
+    },
+  );
 });

@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BrowserPongSchema, BrowserWelcomeSchema, SocketErrorFrameSchema } from "../../core/protocol/browser-socket";
 import { tokenFor } from "./helpers";
@@ -21,12 +21,16 @@ describe("browser socket /ws", () => {
     const bearer = `bearer.${await token("user-sock-headers")}`;
     const spoof = { Upgrade: "websocket", "X-Accepted-Protocol": "spoofed", "X-Edgetrader-User": "someone-else" };
     // Only the token protocol offered: the handshake names no protocol (before: "spoofed").
-    const bare = await exports.default.fetch("http://example.com/ws", { headers: { ...spoof, "Sec-WebSocket-Protocol": bearer } });
+    const bare = await exports.default.fetch("http://example.com/ws", {
+      headers: { ...spoof, "Sec-WebSocket-Protocol": bearer },
+    });
     expect(bare.status).toBe(101);
     expect(bare.headers.get("Sec-WebSocket-Protocol")).toBeNull();
     bare.webSocket!.accept();
     bare.webSocket!.close(1000, "done");
-    const ours = await exports.default.fetch("http://example.com/ws", { headers: { ...spoof, "Sec-WebSocket-Protocol": `edgetrader.v1, ${bearer}` } });
+    const ours = await exports.default.fetch("http://example.com/ws", {
+      headers: { ...spoof, "Sec-WebSocket-Protocol": `edgetrader.v1, ${bearer}` },
+    });
     expect(ours.status).toBe(101);
     expect(ours.headers.get("Sec-WebSocket-Protocol")).toBe("edgetrader.v1");
     ours.webSocket!.accept();

@@ -26,7 +26,12 @@ function key(secret: string): Uint8Array {
   return k;
 }
 
-export async function signAccessToken(secret: string, claims: AccessClaims, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function signAccessToken(
+  secret: string,
+  claims: AccessClaims,
+  ttlSeconds: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<string> {
   return new SignJWT({ role: claims.role, sid: claims.sid, ver: claims.ver })
     .setProtectedHeader({ alg: ALG, typ: "JWT" })
     .setSubject(claims.sub)
@@ -42,10 +47,16 @@ export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; rea
 
 export async function verifyAccessToken(secret: string, token: string): Promise<VerifyResult> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ["sub", "exp", "iat"] });
+    const { payload } = await jwtVerify(token, key(secret), {
+      algorithms: [ALG],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ["sub", "exp", "iat"],
+    });
     const role = payload.role === "admin" ? "admin" : "user";
     if (typeof payload.sub !== "string" || payload.sub.length === 0) return { ok: false, reason: "invalid" };
-    if (typeof payload.sid !== "string" || payload.sid.length === 0 || !Number.isSafeInteger(payload.ver)) return { ok: false, reason: "invalid" };
+    if (typeof payload.sid !== "string" || payload.sid.length === 0 || !Number.isSafeInteger(payload.ver))
+      return { ok: false, reason: "invalid" };
     return { ok: true, claims: { sub: payload.sub, role, sid: payload.sid, ver: payload.ver as number } };
   } catch (err) {
     return { ok: false, reason: err instanceof errors.JWTExpired ? "expired" : "invalid" };

@@ -2,9 +2,9 @@
 // rotated and issues the next one in the same family. Presenting a rotated or revoked token means
 // it was copied: the whole family is revoked, so the thief's and the victim's sessions both end.
 import { and, eq, isNull } from "drizzle-orm";
+import { randomToken, sha256Hex } from "../../platform/auth/opaque-token";
 import type { Db } from "../../platform/db/client";
 import { refreshTokens } from "../../platform/db/schema";
-import { randomToken, sha256Hex } from "../../platform/auth/opaque-token";
 
 export type RotateResult =
   | { ok: true; userId: string; token: string; familyId: string }
@@ -16,7 +16,13 @@ export interface IssuedRefreshToken {
   familyId: string;
 }
 
-export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: number, familyId: string = crypto.randomUUID(), now = Date.now()): Promise<IssuedRefreshToken> {
+export async function issueRefreshToken(
+  db: Db,
+  userId: string,
+  ttlSeconds: number,
+  familyId: string = crypto.randomUUID(),
+  now = Date.now(),
+): Promise<IssuedRefreshToken> {
   const token = randomToken();
   await db.insert(refreshTokens).values({
     id: crypto.randomUUID(),
@@ -30,10 +36,18 @@ export async function issueRefreshToken(db: Db, userId: string, ttlSeconds: numb
 }
 
 async function revokeFamily(db: Db, familyId: string, now: number): Promise<void> {
-  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 
-export async function rotateRefreshToken(db: Db, token: string, ttlSeconds: number, now = Date.now()): Promise<RotateResult> {
+export async function rotateRefreshToken(
+  db: Db,
+  token: string,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<RotateResult> {
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
   if (!row) return { ok: false, reason: "unknown" };
   if (row.rotatedAt !== null || row.revokedAt !== null) {
@@ -56,8 +70,15 @@ export async function rotateRefreshToken(db: Db, token: string, ttlSeconds: numb
 }
 
 /** Logout: ends the session (family) the token belongs to; null for an unknown token. */
-export async function revokeFamilyOf(db: Db, token: string, now = Date.now()): Promise<{ userId: string; familyId: string } | null> {
-  const row = await db.query.refreshTokens.findFirst({ columns: { familyId: true, userId: true }, where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });
+export async function revokeFamilyOf(
+  db: Db,
+  token: string,
+  now = Date.now(),
+): Promise<{ userId: string; familyId: string } | null> {
+  const row = await db.query.refreshTokens.findFirst({
+    columns: { familyId: true, userId: true },
+    where: eq(refreshTokens.tokenHash, await sha256Hex(token)),
+  });
   if (!row) return null;
   await revokeFamily(db, row.familyId, now);
   return row;
@@ -65,5 +86,8 @@ export async function revokeFamilyOf(db: Db, token: string, now = Date.now()): P
 
 /** Password change and "sign out everywhere": every session of the user ends. */
 export async function revokeAllFamilies(db: Db, userId: string, now = Date.now()): Promise<void> {
-  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }

@@ -46,5 +46,7 @@ export function limitBody(): MiddlewareHandler<AppEnv> {
 
 async function refuse(c: Context<AppEnv>, maxSize: number, cancelled: Promise<void>) {
   await cancelled.catch(() => undefined);
-  return errorJson(c, 413, "payload_too_large", `request body exceeds ${maxSize} bytes`, undefined, { Connection: "close" });
+  return errorJson(c, 413, "payload_too_large", `request body exceeds ${maxSize} bytes`, undefined, {
+    Connection: "close",
+  });
 }

@@ -7,7 +7,12 @@ const allowlists = new Map<string, Set<string>>();
 function allowlist(raw: string): Set<string> {
   let set = allowlists.get(raw);
   if (!set) {
-    set = new Set(raw.split(",").map((o) => o.trim()).filter(Boolean));
+    set = new Set(
+      raw
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    );
     allowlists.set(raw, set);
   }
   return set;

@@ -6,7 +6,14 @@ import type { ApiError, ErrorCode } from "../../core/protocol/errors";
 import type { AppEnv } from "../app-env";
 import { HttpError } from "../lib/http-error";
 
-export function errorJson(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string, details?: unknown, headers?: Record<string, string>) {
+export function errorJson(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+  headers?: Record<string, string>,
+) {
   const body: ApiError = { error: { code, message } };
   if (details !== undefined) body.error.details = details;
   return c.json(body, status, headers);
@@ -16,14 +23,25 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof HttpError) return errorJson(c, err.status, err.code, err.message, err.details, err.headers);
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const code: ErrorCode = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : status >= 500 ? "internal_error" : "bad_request";
+    const code: ErrorCode =
+      status === 413
+        ? "payload_too_large"
+        : status === 401
+          ? "unauthorized"
+          : status >= 500
+            ? "internal_error"
+            : "bad_request";
     return errorJson(c, status, code, err.message || "request failed");
   }
-  c.var.log?.error("unhandled error", { error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+  c.var.log?.error("unhandled error", {
+    error: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
   return errorJson(c, 500, "internal_error", "internal error");
 };
 
-export const onNotFound: NotFoundHandler<AppEnv> = (c) => errorJson(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
+  errorJson(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
 
 /**
  * zod-openapi's hook: every validation failure gets the one error shape with the issues. The body
@@ -33,8 +51,19 @@ export const onNotFound: NotFoundHandler<AppEnv> = (c) => errorJson(c, 404, "not
 export function validationHook(result: { success: boolean; error?: ZodError; target?: string }, c: Context) {
   if (!result.success && result.error) {
     const where = result.target ?? "request";
-    const details = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code, in: where }));
-    return errorJson(c, 400, "validation_error", `validation failed: the ${where === "json" ? "body" : where} does not match the schema`, details);
+    const details = result.error.issues.map((i) => ({
+      path: i.path.join("."),
+      message: i.message,
+      code: i.code,
+      in: where,
+    }));
+    return errorJson(
+      c,
+      400,
+      "validation_error",
+      `validation failed: the ${where === "json" ? "body" : where} does not match the schema`,
+      details,
+    );
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env";
 import SECURITY_HEADERS from "./security-headers.json";
 
 export { SECURITY_HEADERS };
+
 const ENTRIES = Object.entries(SECURITY_HEADERS);
 
 /**

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { HealthSchema, LivenessSchema, type Health, type HealthCheck } from "../../core/protocol/health";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
+import { type Health, type HealthCheck, HealthSchema, LivenessSchema } from "../../core/protocol/health";
+import journal from "../../migrations/meta/_journal.json";
 import type { Env } from "../../platform/env";
 import { userObject } from "../../platform/object-address";
-import journal from "../../migrations/meta/_journal.json";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { errorResponse } from "./auth";
 
 /** Migration names wrangler records in d1_migrations, from drizzle-kit's journal. */

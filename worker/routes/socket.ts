@@ -1,8 +1,8 @@
 import { Hono } from "hono";
+import { SESSION_ID_HEADER, USER_ID_HEADER, userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { requireAuth, WS_PROTOCOL } from "../auth/require-auth";
 import { errorJson } from "../middleware/errors";
-import { SESSION_ID_HEADER, USER_ID_HEADER, userObject } from "../../platform/object-address";
 
 /** `/ws`: authenticated upgrade, forwarded to the caller's own object (named by the token subject). */
 export const socketRoutes = new Hono<AppEnv>().get("/ws", requireAuth, async (c) => {
@@ -11,9 +11,17 @@ export const socketRoutes = new Hono<AppEnv>().get("/ws", requireAuth, async (c)
   }
   // Only what the object needs: nothing the client sent (its token, cookies, or a header the
   // object reads, such as X-Accepted-Protocol) is forwarded.
-  const headers = new Headers({ Upgrade: "websocket", [USER_ID_HEADER]: c.get("userId"), [SESSION_ID_HEADER]: c.get("sessionId") });
+  const headers = new Headers({
+    Upgrade: "websocket",
+    [USER_ID_HEADER]: c.get("userId"),
+    [SESSION_ID_HEADER]: c.get("sessionId"),
+  });
   // Echo our protocol name (never the token-bearing one) so browsers accept the handshake.
-  const offered = c.req.header("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+  const offered =
+    c.req
+      .header("Sec-WebSocket-Protocol")
+      ?.split(",")
+      .map((p) => p.trim()) ?? [];
   if (offered.includes(WS_PROTOCOL)) headers.set("X-Accepted-Protocol", WS_PROTOCOL);
   const url = new URL(c.req.url);
   url.pathname = "/ws";

@@ -1,13 +1,18 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { OrderIntentSchema } from "../../core/protocol/orders";
-import { ExecutionResultSchema, ManualTradeRequestSchema, type ExecutionResult, type ManualTradeRequest } from "../../core/protocol/portfolio-api";
 import type { TradeView } from "../../core/protocol/events";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
+import { OrderIntentSchema } from "../../core/protocol/orders";
+import {
+  type ExecutionResult,
+  ExecutionResultSchema,
+  type ManualTradeRequest,
+  ManualTradeRequestSchema,
+} from "../../core/protocol/portfolio-api";
 import { getBot, parseStoredConfig } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
-import { HttpError, notFound } from "../lib/http-error";
 import { userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
 
@@ -16,8 +21,14 @@ import { errorResponse, jsonBody } from "./auth";
 // client order id (the plan's id is the cycle's, so a cycle for the same bar will not trade again).
 
 const common = { tags: ["trading"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
-const result = (description: string) => ({ description, content: { "application/json": { schema: ExecutionResultSchema } } });
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
+const result = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ExecutionResultSchema } },
+});
 const outcomes = {
   200: result("Same client order id executed before: the first result, nothing done"),
   201: result("Filled (paper)"),
@@ -43,7 +54,12 @@ const execute = createRoute({
   path: "/ml/models/{id}/execute",
   summary: "Execute the bot's current prediction plan now",
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { ...outcomes, 404: errorResponse("No such bot for this user"), 409: errorResponse("No plan to execute (HOLD, blocked, below threshold, stale data)"), ...authErrors },
+  responses: {
+    ...outcomes,
+    404: errorResponse("No such bot for this user"),
+    409: errorResponse("No plan to execute (HOLD, blocked, below threshold, stale data)"),
+    ...authErrors,
+  },
 });
 
 /**
@@ -51,7 +67,9 @@ const execute = createRoute({
  * trade's levels move with later modifications, so a faithful retry could look different there.
  */
 function sameOrder(body: ManualTradeRequest, volume: number, trade: TradeView): boolean {
-  return trade.side === body.side && trade.symbol === body.symbol && trade.volume === volume && trade.target === body.target;
+  return (
+    trade.side === body.side && trade.symbol === body.symbol && trade.volume === volume && trade.target === body.target
+  );
 }
 
 function reply(r: ExecutionResult) {
@@ -78,11 +96,21 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const { target: _t, ...intent } = body;
     const checked = OrderIntentSchema.safeParse(intent);
     if (!checked.success) {
-      throw new HttpError(400, "validation_error", "validation failed: invalid order", checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })));
+      throw new HttpError(
+        400,
+        "validation_error",
+        "validation failed: invalid order",
+        checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
+      );
     }
     const result = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body);
     if (result.status === "duplicate" && result.trade && !sameOrder(body, checked.data.volume, result.trade)) {
-      throw new HttpError(409, "conflict", `client_order_id ${body.client_order_id} was already used for a different order`, { trade: result.trade });
+      throw new HttpError(
+        409,
+        "conflict",
+        `client_order_id ${body.client_order_id} was already used for a different order`,
+        { trade: result.trade },
+      );
     }
     const r = reply(result);
     return c.json(r.body, r.status);
@@ -90,7 +118,14 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(execute, async (c) => {
     const row = await getBot(db(c.env), c.var.userId, c.req.valid("param").id);
     if (!row) throw notFound("bot");
-    const bot = { id: row.id, userId: c.var.userId, name: row.name, symbol: row.symbol, target: row.target, config: parseStoredConfig(row) };
+    const bot = {
+      id: row.id,
+      userId: c.var.userId,
+      name: row.name,
+      symbol: row.symbol,
+      target: row.target,
+      config: parseStoredConfig(row),
+    };
     const out = await userObject(c.env, c.var.userId).executePlan(c.var.userId, bot);
     if (!out.ok) throw new HttpError(409, "conflict", out.message, { reason: out.reason });
     const r = reply(out.result);

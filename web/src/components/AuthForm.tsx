@@ -1,9 +1,9 @@
+import { MIN_PASSWORD_LENGTH } from "@core/accounts/password-strength";
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { MIN_PASSWORD_LENGTH } from "@core/accounts/password-strength";
+import type { Credentials } from "~/lib/contracts";
 import ErrorNotice from "./ErrorNotice";
 import PasswordStrength from "./PasswordStrength";
-import type { Credentials } from "~/lib/contracts";
 
 /** Sign-in and sign-up share one form: email + password, server errors shown inline. */
 export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c: Credentials) => Promise<unknown> }) {
@@ -41,7 +41,15 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
         <h1>{signup() ? "Create your account" : "Sign in"}</h1>
         <form onSubmit={onSubmit} novalidate={false}>
           <label for="email">Email</label>
-          <input id="email" name="email" type="email" autocomplete="email" required maxlength={254} onInput={(e) => setEmail(e.currentTarget.value)} />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            required
+            maxlength={254}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
           <label for="password">Password</label>
           <input
             id="password"
@@ -66,7 +74,11 @@ export default function AuthForm(props: { mode: "signin" | "signup"; submit: (c:
         </form>
         <p class="auth-switch">
           {signup() ? "Already have an account? " : "New here? "}
-          <A href={`${signup() ? "/signin" : "/signup"}${params.next ? `?next=${encodeURIComponent(params.next)}` : ""}`}>{signup() ? "Sign in" : "Create an account"}</A>
+          <A
+            href={`${signup() ? "/signin" : "/signup"}${params.next ? `?next=${encodeURIComponent(params.next)}` : ""}`}
+          >
+            {signup() ? "Sign in" : "Create an account"}
+          </A>
         </p>
       </div>
     </main>

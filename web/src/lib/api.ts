@@ -1,20 +1,29 @@
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@core/accounts/session-cookie";
 import type {
   ActiveBot,
   ActivityView,
   AnalyticsDailyResponse,
+  AuthSession,
   AutoTradingHealth,
   Bot,
   BotRunStatus,
   CandlesResponse,
+  ChangePasswordRequest,
   ConnectorStatusView,
+  ConnectorTokenList,
   CreateBotRequest,
+  CreateConnectorTokenRequest,
+  CreatedConnectorToken,
   CycleResult,
   ExecutionResult,
+  Health,
+  LoginRequest,
   ManualTradeRequest,
   ModelPredictBody,
   PortfolioStatus,
   PositionView,
   Prediction,
+  RegisterRequest,
   Timeframe,
   TradesHistoryResponse,
   TrainAccepted,
@@ -22,16 +31,7 @@ import type {
   TrainRequest,
   UpdateBotRequest,
   UploadedArtifact,
-  AuthSession,
-  ConnectorTokenList,
-  CreateConnectorTokenRequest,
-  CreatedConnectorToken,
-  Health,
-  ChangePasswordRequest,
-  LoginRequest,
-  RegisterRequest,
 } from "./contracts";
-import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@core/accounts/session-cookie";
 import { ApiRequestError, toApiRequestError } from "./errors";
 import { clearSession, currentAccessToken, hasSession, storeTokens } from "./session";
 
@@ -178,26 +178,38 @@ export const api = {
     update: (id: string, body: UpdateBotRequest) => request<Bot>("PATCH", `/ml/models/${enc(id)}`, { body }),
     remove: (id: string) => request<unknown>("DELETE", `/ml/models/${enc(id)}`),
     /** The activate answer is the bot; fields beyond it (backtest, warnings) are shown when present. */
-    activate: (id: string) => request<Bot & { backtest?: unknown; warnings?: unknown }>("POST", `/ml/models/${enc(id)}/activate`),
+    activate: (id: string) =>
+      request<Bot & { backtest?: unknown; warnings?: unknown }>("POST", `/ml/models/${enc(id)}/activate`),
     deactivate: (id: string) => request<Bot>("POST", `/ml/models/${enc(id)}/deactivate`),
-    predict: (id: string, body: Partial<ModelPredictBody> = {}) => request<Prediction>("POST", `/ml/models/${enc(id)}/predict`, { body }),
+    predict: (id: string, body: Partial<ModelPredictBody> = {}) =>
+      request<Prediction>("POST", `/ml/models/${enc(id)}/predict`, { body }),
     execute: (id: string) => request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`),
     uploadArtifact: (id: string, timeframe: Timeframe, file: Blob) =>
       request<UploadedArtifact>("PUT", `/ml/models/${enc(id)}/artifact?timeframe=${enc(timeframe)}`, { raw: file }),
-    train: (id: string, body: TrainRequest | { timeframe: Timeframe }) => request<TrainAccepted>("POST", `/ml/models/${enc(id)}/train`, { body }),
+    train: (id: string, body: TrainRequest | { timeframe: Timeframe }) =>
+      request<TrainAccepted>("POST", `/ml/models/${enc(id)}/train`, { body }),
     trainJob: (id: string, jobId: string) => request<TrainJob>("GET", `/ml/models/${enc(id)}/train/${enc(jobId)}`),
   },
 
   portfolio: () => request<PortfolioStatus>("GET", "/portfolio/status"),
   positions: async () => (await request<{ positions: PositionView[] }>("GET", "/positions")).positions,
-  trades: (q: { bot_id?: string; symbol?: string; status?: string; from?: number; to?: number; limit?: number; cursor?: string }) =>
-    request<TradesHistoryResponse>("GET", `/trades/history${query(q)}`),
+  trades: (q: {
+    bot_id?: string;
+    symbol?: string;
+    status?: string;
+    from?: number;
+    to?: number;
+    limit?: number;
+    cursor?: string;
+  }) => request<TradesHistoryResponse>("GET", `/trades/history${query(q)}`),
   analyticsDaily: (days = 30) => request<AnalyticsDailyResponse>("GET", `/analytics/daily${query({ days })}`),
-  activities: async (limit = 100) => (await request<{ activities: ActivityView[] }>("GET", `/activities/recent${query({ limit })}`)).activities,
+  activities: async (limit = 100) =>
+    (await request<{ activities: ActivityView[] }>("GET", `/activities/recent${query({ limit })}`)).activities,
   trade: (body: ManualTradeRequest) => request<ExecutionResult>("POST", "/trade", { body }),
   connectorStatus: () => request<ConnectorStatusView>("GET", "/connector/status"),
   closePosition: (id: string) => request<unknown>("POST", `/positions/${enc(id)}/close`, { body: {} }),
-  candles: (symbol: string, timeframe: Timeframe, limit = 300) => request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
+  candles: (symbol: string, timeframe: Timeframe, limit = 300) =>
+    request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
 
   autoTrading: {
     trigger: async () => (await request<{ results: CycleResult[] }>("POST", "/ml/auto-trading/trigger")).results,

@@ -1,23 +1,35 @@
 // Request/response types the dashboard uses, inferred from the shared zod schemas in core/protocol.
 // Type-only imports: zod itself never enters the browser bundle (the server validates; the client
 // trusts its own API's typed answers and surfaces the error JSON when it refuses).
-export type { ApiError } from "@core/protocol/errors";
-export type { Health, HealthCheck } from "@core/protocol/health";
-export type { BrowserPong, BrowserWelcome, SocketErrorFrame } from "@core/protocol/browser-socket";
+
+export type { Timeframe } from "@core/market/timeframes";
 export type { AuthSession, ChangePasswordRequest, LoginRequest, RegisterRequest, User } from "@core/protocol/auth";
+export type { BotConfig, BotConfigInput, EnsembleModel } from "@core/protocol/bot-config";
+export type { BrowserPong, BrowserWelcome, SocketErrorFrame } from "@core/protocol/browser-socket";
+export type { ConnectorStatusView } from "@core/protocol/connector-status";
 export type {
   ConnectorToken,
   ConnectorTokenList,
   CreateConnectorTokenRequest,
   CreatedConnectorToken,
 } from "@core/protocol/connector-tokens";
-export type { Bot, BotList, CreateBotRequest, UpdateBotRequest } from "@core/protocol/models-api";
-export type { BotConfig, BotConfigInput, EnsembleModel } from "@core/protocol/bot-config";
-export type { Prediction, TradePlan } from "@core/protocol/prediction";
-export type { ModelPredictBody } from "@core/protocol/predict-api";
+export type { ApiError } from "@core/protocol/errors";
 export type {
-  AutoTradingHealth,
+  AccountView,
+  ActivityData,
+  EventData,
+  EventType,
+  PositionView,
+  ResyncRequired,
+  TradeView,
+  UserEvent,
+} from "@core/protocol/events";
+export type { Health, HealthCheck } from "@core/protocol/health";
+export type { CandlesResponse } from "@core/protocol/market-candles";
+export type { Bot, BotList, CreateBotRequest, UpdateBotRequest } from "@core/protocol/models-api";
+export type {
   AnalyticsDailyResponse,
+  AutoTradingHealth,
   BotRunStatus,
   CycleResult,
   ExecutionResult,
@@ -25,15 +37,13 @@ export type {
   PortfolioStatus,
   TradesHistoryResponse,
 } from "@core/protocol/portfolio-api";
-export type { AccountView, ActivityData, PositionView, TradeView, UserEvent, EventType, EventData, ResyncRequired } from "@core/protocol/events";
-export type { CandlesResponse } from "@core/protocol/market-candles";
+export type { ModelPredictBody } from "@core/protocol/predict-api";
+export type { Prediction, TradePlan } from "@core/protocol/prediction";
 export type { TrainAccepted, TrainJob, TrainRequest } from "@core/protocol/training";
-export type { ConnectorStatusView } from "@core/protocol/connector-status";
-export type { Timeframe } from "@core/market/timeframes";
 export type { Strategy } from "@core/strategy/schema";
 
-import type { z } from "zod";
 import type { ActiveBotSchema, ActivityViewSchema, DailyRowSchema } from "@core/protocol/portfolio-api";
+import type { z } from "zod";
 export type ActiveBot = z.infer<typeof ActiveBotSchema>;
 export type ActivityView = z.infer<typeof ActivityViewSchema>;
 export type DailyRow = z.infer<typeof DailyRowSchema>;

@@ -10,7 +10,8 @@ export const live = new LiveSocket({
     } catch (err) {
       // 401/403 from refresh: the session is over. Rate limits (429), network errors and 5xx pass:
       // try again later, still signed in.
-      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403)) throw new SessionEnded(err.message);
+      if (err instanceof ApiRequestError && (err.status === 401 || err.status === 403))
+        throw new SessionEnded(err.message);
       throw err;
     }
   },

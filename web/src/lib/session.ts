@@ -22,7 +22,12 @@ function readUser(): SessionUser | null {
     const raw = localStorage.getItem(USER_KEY);
     if (!raw) return null;
     const v: unknown = JSON.parse(raw);
-    if (typeof v === "object" && v !== null && typeof (v as SessionUser).id === "string" && typeof (v as SessionUser).email === "string") {
+    if (
+      typeof v === "object" &&
+      v !== null &&
+      typeof (v as SessionUser).id === "string" &&
+      typeof (v as SessionUser).email === "string"
+    ) {
       return { id: (v as SessionUser).id, email: (v as SessionUser).email };
     }
   } catch {
@@ -32,6 +37,7 @@ function readUser(): SessionUser | null {
 }
 
 const [user, setUser] = createSignal<SessionUser | null>(readUser());
+
 /** The signed-in user (reactive); null when signed out. */
 export { user };
 

@@ -1,4 +1,4 @@
-import { A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
+import { A, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
 import { createEffect, For, onCleanup, onMount, Show } from "solid-js";
 import ConnectionBadge from "~/components/ConnectionBadge";
 import Toasts from "~/components/Toasts";
@@ -49,16 +49,25 @@ export default function AppShell(props: RouteSectionProps) {
 
   return (
     <Show when={user()}>
-      <a class="skip-link" href="#main" onClick={skipToMain}>Skip to content</a>
+      <a class="skip-link" href="#main" onClick={skipToMain}>
+        Skip to content
+      </a>
       <div class="shell">
         <header class="topbar">
           <A href="/" class="brand" aria-label="edgetrader overview">
-            <span class="brand-mark" aria-hidden="true">◆</span> edgetrader
+            <span class="brand-mark" aria-hidden="true">
+              ◆
+            </span>{" "}
+            edgetrader
           </A>
           <div class="topbar-right">
             <ConnectionBadge state={live.state()} />
-            <span class="user-email" title={user()?.email}>{user()?.email}</span>
-            <button type="button" class="btn btn-ghost" onClick={signOut}>Sign out</button>
+            <span class="user-email" title={user()?.email}>
+              {user()?.email}
+            </span>
+            <button type="button" class="btn btn-ghost" onClick={signOut}>
+              Sign out
+            </button>
           </div>
         </header>
         <nav class="sidenav" aria-label="Main">
@@ -67,7 +76,9 @@ export default function AppShell(props: RouteSectionProps) {
               {(item) => (
                 <li>
                   <A href={item.href} end={item.href === "/"} activeClass="active">
-                    <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                    <span class="nav-icon" aria-hidden="true">
+                      {item.icon}
+                    </span>
                     {item.label}
                   </A>
                 </li>

@@ -1,6 +1,6 @@
+import { MIN_PASSWORD_LENGTH } from "@core/accounts/password-strength";
 import { useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { MIN_PASSWORD_LENGTH } from "@core/accounts/password-strength";
 import ErrorNotice from "~/components/ErrorNotice";
 import PasswordStrength from "~/components/PasswordStrength";
 import { api } from "~/lib/api";
@@ -25,7 +25,10 @@ export default function Account() {
     setError(null);
     setDone(false);
     try {
-      await api.changePassword({ current_password: String(data.get("current_password") ?? ""), new_password: String(data.get("new_password") ?? "") });
+      await api.changePassword({
+        current_password: String(data.get("current_password") ?? ""),
+        new_password: String(data.get("new_password") ?? ""),
+      });
       form.reset();
       setNext("");
       setDone(true);
@@ -52,14 +55,23 @@ export default function Account() {
       <div class="page-head">
         <h1>Account</h1>
       </div>
-      <p class="small">Signed in as <strong>{user()?.email}</strong>.</p>
+      <p class="small">
+        Signed in as <strong>{user()?.email}</strong>.
+      </p>
 
       <section class="card" aria-labelledby="password-title">
         <h2 id="password-title">Change password</h2>
         <p class="small">Every other browser and device is signed out; this one stays signed in.</p>
         <form onSubmit={change} data-testid="change-password">
           <label for="current_password">Current password</label>
-          <input id="current_password" name="current_password" type="password" autocomplete="current-password" required maxlength={256} />
+          <input
+            id="current_password"
+            name="current_password"
+            type="password"
+            autocomplete="current-password"
+            required
+            maxlength={256}
+          />
           <label for="new_password">New password</label>
           <input
             id="new_password"
@@ -77,9 +89,13 @@ export default function Account() {
             <ErrorNotice error={error()} />
           </Show>
           <Show when={done()}>
-            <p class="notice notice-ok" role="status">Password changed. Other sessions are signed out.</p>
+            <p class="notice notice-ok" role="status">
+              Password changed. Other sessions are signed out.
+            </p>
           </Show>
-          <button type="submit" class="btn btn-primary" disabled={busy()}>{busy() ? "Changing…" : "Change password"}</button>
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {busy() ? "Changing…" : "Change password"}
+          </button>
         </form>
       </section>
 
@@ -91,10 +107,18 @@ export default function Account() {
         </Show>
         <Show
           when={confirmAll()}
-          fallback={<button type="button" class="btn btn-danger-ghost" onClick={() => setConfirmAll(true)}>Sign out everywhere</button>}
+          fallback={
+            <button type="button" class="btn btn-danger-ghost" onClick={() => setConfirmAll(true)}>
+              Sign out everywhere
+            </button>
+          }
         >
-          <button type="button" class="btn btn-danger" onClick={signOutEverywhere}>Confirm: sign out everywhere</button>
-          <button type="button" class="btn btn-ghost" onClick={() => setConfirmAll(false)}>Cancel</button>
+          <button type="button" class="btn btn-danger" onClick={signOutEverywhere}>
+            Confirm: sign out everywhere
+          </button>
+          <button type="button" class="btn btn-ghost" onClick={() => setConfirmAll(false)}>
+            Cancel
+          </button>
         </Show>
       </section>
     </div>
