@@ -178,6 +178,11 @@ export class Connector {
     if (frame.type === "TRADE_RESULT" && frame.ok && frame.action === "OPEN" && frame.ticket) {
       this.recentOpens.push({ ticket: frame.ticket, executedAt: frame.executed_at, reportedAt: Date.now() });
     }
+    // Closed by us: its absence from a list is expected, not lag.
+    if (frame.type === "TRADE_RESULT" && frame.ok && frame.action === "CLOSE" && frame.ticket) {
+      const ticket = frame.ticket;
+      this.recentOpens = this.recentOpens.filter((o) => o.ticket !== ticket);
+    }
     this.link.send(frame);
   }
 

@@ -309,6 +309,10 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     await waitFor(() => obj.syncs.some((s) => s.request_id === "after-close"), 3000, "sync");
     const sync = obj.syncs.find((s) => s.request_id === "after-close")!;
     expect(sync.deals.filter((d) => d.entry === "out").map((d) => d.position_ticket)).toEqual([r.ticket]);
+    // The closed position's absence from the next list is no lag: that list is not dated back before its fill.
+    const manual = sim.openManual("GBPUSD", "SELL", 0.3);
+    await waitFor(() => obj.positionsUpdates.some((u) => u.positions.some((p) => p.ticket === manual)), 3000, "manual position listed");
+    expect(obj.positionsUpdates.find((u) => u.positions.some((p) => p.ticket === manual))!.at).toBeGreaterThanOrEqual(cl.executed_at);
   });
 
   it("one unreadable item is reported and left out; the rest of the list arrives, flagged as proving no close", async () => {
