@@ -97,5 +97,6 @@ describe("bot config", () => {
     expect(BotConfigBodySchema.safeParse({ exits: { reverse: true } }).success).toBe(false);
     expect(issues({ symbol: "X", exits: { breakeven: { triggerPoints: 10, lockPoints: 10 } } })[0]!.path).toBe("exits.breakeven.lockPoints");
     expect(issues({ symbol: "X", execution: { direction: "longs" } })[0]!.path).toBe("execution.direction");
+    expect(issues({ symbol: "X", execution: { target: "connector" }, exits: { trailing: { distancePoints: 100 } } })[0]!.path).toBe("exits.trailing");
   });
 });

@@ -174,6 +174,10 @@ function crossChecks(c: Pick<z.infer<typeof BotConfigObject>, "exits" | "executi
   if (c.exits.reverse && !c.exits.onOppositeSignal && c.execution.positionMode === "hedging") {
     ctx.addIssue({ code: "custom", path: ["exits", "reverse"], message: "reverse needs exits.onOppositeSignal (or execution.positionMode netting): nothing closes on the opposite signal to reverse from" });
   }
+  // The paper engine manages trailing/breakeven; nothing moves an MT5 position's stop for the bot yet.
+  if (c.execution.target === "connector" && (c.exits.trailing !== null || c.exits.breakeven !== null)) {
+    ctx.addIssue({ code: "custom", path: ["exits", c.exits.trailing !== null ? "trailing" : "breakeven"], message: "bot-level trailing stop and breakeven are managed on paper accounts only for now; an MT5 (connector) bot would place no trailing: remove them or use the paper target" });
+  }
 }
 
 /** Everything a bot decides with. Every field has a default except the symbol. */
