@@ -1,7 +1,7 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The local Delta server's port for the workers project (test/workers/delta-sim.global-setup.ts starts it there).
@@ -21,7 +21,13 @@ export default defineConfig({
         // Runtime-agnostic core, trainer, backtester and connector: plain Node.
         test: {
           name: "node",
-          include: ["core/**/*.test.ts", "models/**/*.test.ts", "connector/**/*.test.ts", "scripts/**/*.test.ts", "test/node/**/*.test.ts"],
+          include: [
+            "core/**/*.test.ts",
+            "models/**/*.test.ts",
+            "connector/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "test/node/**/*.test.ts",
+          ],
           environment: "node",
           testTimeout: 60_000,
         },

@@ -8,7 +8,7 @@
 // Run: npx tsx bench/backtest.ts
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { prepareBacktest, simulate, type BacktestSetup } from "../core/backtest/engine";
+import { type BacktestSetup, prepareBacktest, simulate } from "../core/backtest/engine";
 import type { Bar } from "../core/market/bar";
 import { parseBarsCsv } from "../core/market/csv";
 import { BotConfigSchema } from "../core/protocol/bot-config";
@@ -24,7 +24,13 @@ function doubled(bars: readonly Bar[]): Bar[] {
   const last = bars[bars.length - 1]!;
   const shift = last.time + 30 * 60_000 - first.time;
   const k = last.close / first.open;
-  const copy = bars.map((b) => ({ time: b.time + shift, open: b.open * k, high: b.high * k, low: b.low * k, close: b.close * k }));
+  const copy = bars.map((b) => ({
+    time: b.time + shift,
+    open: b.open * k,
+    high: b.high * k,
+    low: b.low * k,
+    close: b.close * k,
+  }));
   return [...bars, ...copy];
 }
 const bars = doubled(real);
@@ -63,25 +69,56 @@ async function measure(name: string, setup: BacktestSetup) {
     end_to_end_bars_per_s: Math.round(bars.length / ((prep + sim) / 1000)),
     samples: { prepare_ms: prepMs.map(Math.round), simulate_ms: simMs.map(Math.round) },
   };
-  console.log(`${name}: ${bars.length} bars, ${decisionBars} decision bars, ${trades} trades | prepare ${out.prepare_ms} ms, simulate ${out.simulate_ms} ms -> simulate ${out.simulate_bars_per_s.toLocaleString()} bars/s, end to end ${out.end_to_end_bars_per_s.toLocaleString()} bars/s`);
+  console.log(
+    `${name}: ${bars.length} bars, ${decisionBars} decision bars, ${trades} trades | prepare ${out.prepare_ms} ms, simulate ${out.simulate_ms} ms -> simulate ${out.simulate_bars_per_s.toLocaleString()} bars/s, end to end ${out.end_to_end_bars_per_s.toLocaleString()} bars/s`,
+  );
   return out;
 }
 
-const rulesConfig = BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "30m", weight: 1 }] }, strategy: strategyPreset("band_reversion")!.strategy });
-const rules = await measure("rules_only_band_reversion_30m", { config: rulesConfig, baseTimeframe: "30m", bars, mode: { kind: "rules" } });
+const rulesConfig = BotConfigSchema.parse({
+  symbol: "USDCHF",
+  ensemble: { models: [{ timeframe: "30m", weight: 1 }] },
+  strategy: strategyPreset("band_reversion")!.strategy,
+});
+const rules = await measure("rules_only_band_reversion_30m", {
+  config: rulesConfig,
+  baseTimeframe: "30m",
+  bars,
+  mode: { kind: "rules" },
+});
 
-const predict = await ortPredictBatch({ "2h": here("../models/trained/usdchf_2h.onnx"), "4h": here("../models/trained/usdchf_4h.onnx"), "1d": here("../models/trained/usdchf_1d.onnx") });
+const predict = await ortPredictBatch({
+  "2h": here("../models/trained/usdchf_2h.onnx"),
+  "4h": here("../models/trained/usdchf_4h.onnx"),
+  "1d": here("../models/trained/usdchf_1d.onnx"),
+});
 const mlConfig = BotConfigSchema.parse({
   symbol: "USDCHF",
-  ensemble: { models: [{ timeframe: "2h", weight: 0.5 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.2 }] },
+  ensemble: {
+    models: [
+      { timeframe: "2h", weight: 0.5 },
+      { timeframe: "4h", weight: 0.3 },
+      { timeframe: "1d", weight: 0.2 },
+    ],
+  },
   execution: { confidenceThreshold: 0.5 },
 });
-const ml = await measure("ml_ensemble_2h_4h_1d", { config: mlConfig, baseTimeframe: "30m", bars, mode: { kind: "models", predictBatch: predict } });
+const ml = await measure("ml_ensemble_2h_4h_1d", {
+  config: mlConfig,
+  baseTimeframe: "30m",
+  bars,
+  mode: { kind: "models", predictBatch: predict },
+});
 await predict.release();
 
 const result = {
   at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? "?",
+    node: process.version,
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  },
   data: "models/data/usdchf_30m.csv (62,496 real 30m bars) + a copy shifted in time to follow it, prices scaled for a continuous seam = 124,992 bars",
   rounds: ROUNDS,
   targets: { rules_only_bars_per_s: 1_000_000, ml_bars_per_s: 100_000 },

@@ -26,10 +26,20 @@ try {
   const r = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", out], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", CI: "true" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      CI: "true",
+    },
   });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const sizes = { js: { raw: 0, gzip: 0, files: 0 }, wasm: { raw: 0, gzip: 0, files: 0 }, other: { raw: 0, gzip: 0, files: 0 } };
+  const sizes = {
+    js: { raw: 0, gzip: 0, files: 0 },
+    wasm: { raw: 0, gzip: 0, files: 0 },
+    other: { raw: 0, gzip: 0, files: 0 },
+  };
   for (const f of files(out)) {
     if (f.endsWith(".map")) continue;
     const bytes = readFileSync(f);
@@ -50,9 +60,20 @@ try {
       { metric: "JS modules, gzip -9", value: kib(sizes.js.gzip), unit: "KiB" },
       { metric: `wasm modules, raw (${sizes.wasm.files} files)`, value: kib(sizes.wasm.raw), unit: "KiB" },
       { metric: "wasm modules, gzip -9", value: kib(sizes.wasm.gzip), unit: "KiB" },
-      { metric: `other modules (data/text), raw (${sizes.other.files} files)`, value: kib(sizes.other.raw), unit: "KiB" },
+      {
+        metric: `other modules (data/text), raw (${sizes.other.files} files)`,
+        value: kib(sizes.other.raw),
+        unit: "KiB",
+      },
       { metric: "other modules, gzip -9", value: kib(sizes.other.gzip), unit: "KiB" },
-      { metric: "whole upload, gzip -9 (Workers paid-plan limit 10 MiB)", value: kib(totalGzip), unit: "KiB", target: kib(LIMIT_GZIP_BYTES), targetOp: "<=", pass: totalGzip <= LIMIT_GZIP_BYTES },
+      {
+        metric: "whole upload, gzip -9 (Workers paid-plan limit 10 MiB)",
+        value: kib(totalGzip),
+        unit: "KiB",
+        target: kib(LIMIT_GZIP_BYTES),
+        targetOp: "<=",
+        pass: totalGzip <= LIMIT_GZIP_BYTES,
+      },
     ],
     wrangler_summary: (r.stdout.match(/Total Upload:.*$/m) ?? [""])[0],
   };

@@ -23,10 +23,24 @@ export async function startCycleWorker() {
   };
   const worker = await devEnv.startWorker({
     config: here("./cycle-worker.wrangler.toml"),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: (process.env.BENCH_LOG ?? "warn") as "warn" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: (process.env.BENCH_LOG ?? "warn") as "warn",
+    },
   });
   await worker.ready;
-  const runtime = await Promise.race([runtimeReported, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("wrangler did not report the runtime's address (wrangler internals changed?)")), 30_000))]);
+  const runtime = await Promise.race([
+    runtimeReported,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error("wrangler did not report the runtime's address (wrangler internals changed?)")),
+        30_000,
+      ),
+    ),
+  ]);
   const statements = readdirSync(here("../migrations"))
     .filter((f) => f.endsWith(".sql"))
     .sort()
@@ -53,7 +67,11 @@ export const quantile = (xs: number[], q: number) => {
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** The machine line of a result file (the cycle and fanout benches report it the same way). */
-export const machineInfo = () => ({ cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x)) });
+export const machineInfo = () => ({
+  cpus: cpus().length,
+  model: cpus()[0]?.model,
+  loadavg: loadavg().map((x) => round(x)),
+});
 
 /** Writes bench/results/<name>.json and prints it. */
 export function writeResult(name: string, out: unknown): void {

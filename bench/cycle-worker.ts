@@ -5,23 +5,49 @@ import { PaperEngine } from "../core/paper/engine";
 import { BotConfigSchema } from "../core/protocol/bot-config";
 import type { Prediction } from "../core/protocol/prediction";
 import { UserBot } from "../durable-objects/user-bot";
+
 export { MetricsObject } from "../durable-objects/metrics";
+
 import type { BotRef } from "../durable-objects/engine/prediction-port";
-import { runCron } from "../worker/cron";
 import type { Env } from "../platform/env";
 import { USER_ID_HEADER } from "../platform/object-address";
+import { runCron } from "../worker/cron";
 
 const MID = 0.9;
 let bar = Date.UTC(1999, 0, 4);
 
 function fixedPrediction(botId: string, barTime: number): Prediction {
   return {
-    botId, symbol: "USDCHF", timeframe: "multi", barTime,
-    ensemble: { direction: "BUY", confidence: 0.8, probabilities: [0.05, 0.15, 0.8], healthyModels: 3, totalModels: 3, reason: "bench", breakdown: [] },
+    botId,
+    symbol: "USDCHF",
+    timeframe: "multi",
+    barTime,
+    ensemble: {
+      direction: "BUY",
+      confidence: 0.8,
+      probabilities: [0.05, 0.15, 0.8],
+      healthyModels: 3,
+      totalModels: 3,
+      reason: "bench",
+      breakdown: [],
+    },
     strategy: { agreed: true, reason: "bench", checks: [] },
-    direction: "BUY", confidence: 0.8, threshold: 0.7,
-    plan: { side: "BUY", entry: MID, stopLoss: MID - 0.005, takeProfit: MID + 0.01, riskReward: 2, volume: 0.01, atr: 0.002 },
-    reason: "ok", featureSchemaHash: "bench", generatedAt: Date.now(), cached: false,
+    direction: "BUY",
+    confidence: 0.8,
+    threshold: 0.7,
+    plan: {
+      side: "BUY",
+      entry: MID,
+      stopLoss: MID - 0.005,
+      takeProfit: MID + 0.01,
+      riskReward: 2,
+      volume: 0.01,
+      atr: 0.002,
+    },
+    reason: "ok",
+    featureSchemaHash: "bench",
+    generatedAt: Date.now(),
+    cached: false,
   };
 }
 
@@ -33,24 +59,46 @@ export class BenchUserBot extends UserBot {
   }
 
   /** `rounds` batches of `perRound` cycles of one bot (runBot: gates, decision txn, paper fill, events, outbox rows). */
-  async benchCycles(userId: string, rounds: number, perRound: number): Promise<{ msPerCycle: number[]; flushMs: number; traded: number }> {
+  async benchCycles(
+    userId: string,
+    rounds: number,
+    perRound: number,
+  ): Promise<{ msPerCycle: number[]; flushMs: number; traded: number }> {
     this.engine.core.bindUser(userId);
     // A fresh account per round: a real bot holds a handful of positions, not thousands.
     const freshAccount = () => {
-      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO engine_paper (id, state) VALUES (1, ?)`, JSON.stringify(PaperEngine.create({ initialBalance: 1e9 }).toJSON()));
+      this.ctx.storage.sql.exec(
+        `INSERT OR REPLACE INTO engine_paper (id, state) VALUES (1, ?)`,
+        JSON.stringify(PaperEngine.create({ initialBalance: 1e9 }).toJSON()),
+      );
       this.engine.core.paper.discard();
       this.ctx.storage.sql.exec(`DELETE FROM engine_trades`);
     };
     const bot: BotRef = {
-      id: "bench-bot", userId, name: "bench", symbol: "USDCHF", target: "paper",
-      config: BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "1h", weight: 1 }] }, execution: { target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 0, dailyTradeLimit: 1000, cadenceMinutes: 15 } }),
+      id: "bench-bot",
+      userId,
+      name: "bench",
+      symbol: "USDCHF",
+      target: "paper",
+      config: BotConfigSchema.parse({
+        symbol: "USDCHF",
+        ensemble: { models: [{ timeframe: "1h", weight: 1 }] },
+        execution: {
+          target: "paper",
+          confidenceThreshold: 0.7,
+          cooldownMinutes: 0,
+          dailyTradeLimit: 1000,
+          cadenceMinutes: 15,
+        },
+      }),
     };
     const msPerCycle: number[] = [];
     let traded = 0;
     for (let r = 0; r < rounds; r++) {
       freshAccount();
       const t0 = performance.now();
-      for (let i = 0; i < perRound; i++) if ((await this.engine.runner.runBot(bot, { force: true })).outcome === "traded") traded++;
+      for (let i = 0; i < perRound; i++)
+        if ((await this.engine.runner.runBot(bot, { force: true })).outcome === "traded") traded++;
       msPerCycle.push((performance.now() - t0) / perRound);
     }
     const f0 = performance.now();
@@ -64,7 +112,13 @@ export class BenchUserBot extends UserBot {
     let seq = 0;
     const t0 = performance.now();
     this.engine.core.write((tx) => {
-      seq = this.engine.core.emit(tx, "STATUS_UPDATE", { bot_id: `bench-${n}`, state: "idle", last_result: null, last_reason: null, next_due_at: null }).seq;
+      seq = this.engine.core.emit(tx, "STATUS_UPDATE", {
+        bot_id: `bench-${n}`,
+        state: "idle",
+        last_result: null,
+        last_reason: null,
+        next_due_at: null,
+      }).seq;
     });
     return { seq, sockets: this.ctx.getWebSockets("browser").length, objectMs: performance.now() - t0 };
   }
@@ -85,12 +139,24 @@ export default {
       case "/seed": {
         const { from, count } = (await request.json()) as { from: number; count: number };
         const now = Date.now();
-        const config = JSON.stringify({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "1h", weight: 1 }] }, execution: { cooldownMinutes: 0, dailyTradeLimit: 1000 } });
+        const config = JSON.stringify({
+          symbol: "USDCHF",
+          ensemble: { models: [{ timeframe: "1h", weight: 1 }] },
+          execution: { cooldownMinutes: 0, dailyTradeLimit: 1000 },
+        });
         const stmts = [];
         for (let i = from; i < from + count; i++) {
           const id = `u${String(i).padStart(6, "0")}`;
-          stmts.push(env.DB.prepare(`INSERT OR IGNORE INTO users (id, email, password_hash, created_at) VALUES (?, ?, 'x', ?)`).bind(id, `${id}@bench`, now));
-          stmts.push(env.DB.prepare(`INSERT OR IGNORE INTO bots (id, user_id, name, symbol, active, target, config, created_at, updated_at) VALUES (?, ?, 'b', 'USDCHF', 1, 'paper', ?, ?, ?)`).bind(`b-${id}`, id, config, now, now));
+          stmts.push(
+            env.DB.prepare(
+              `INSERT OR IGNORE INTO users (id, email, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
+            ).bind(id, `${id}@bench`, now),
+          );
+          stmts.push(
+            env.DB.prepare(
+              `INSERT OR IGNORE INTO bots (id, user_id, name, symbol, active, target, config, created_at, updated_at) VALUES (?, ?, 'b', 'USDCHF', 1, 'paper', ?, ?, ?)`,
+            ).bind(`b-${id}`, id, config, now, now),
+          );
         }
         await env.DB.batch(stmts);
         return Response.json({ ok: true });

@@ -9,8 +9,14 @@ const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 20);
 
 runWithCycleWorker(async (worker) => {
   // Warm-up (isolate, SQLite tables, zod schemas), then the measured run.
-  await worker.fetch("http://bench/cycles?user=warm", { method: "POST", body: JSON.stringify({ rounds: 2, perRound: 20 }) });
-  const res = await worker.fetch("http://bench/cycles?user=bench", { method: "POST", body: JSON.stringify({ rounds: ROUNDS, perRound: PER_ROUND }) });
+  await worker.fetch("http://bench/cycles?user=warm", {
+    method: "POST",
+    body: JSON.stringify({ rounds: 2, perRound: 20 }),
+  });
+  const res = await worker.fetch("http://bench/cycles?user=bench", {
+    method: "POST",
+    body: JSON.stringify({ rounds: ROUNDS, perRound: PER_ROUND }),
+  });
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   const r = (await res.json()) as { msPerCycle: number[]; flushMs: number; traded: number };
   const out = {
@@ -20,7 +26,11 @@ runWithCycleWorker(async (worker) => {
     rounds: ROUNDS,
     cycles_per_round: PER_ROUND,
     traded: r.traded,
-    ms_per_cycle: { p50: round(quantile(r.msPerCycle, 0.5), 3), p90: round(quantile(r.msPerCycle, 0.9), 3), max: round(Math.max(...r.msPerCycle), 3) },
+    ms_per_cycle: {
+      p50: round(quantile(r.msPerCycle, 0.5), 3),
+      p90: round(quantile(r.msPerCycle, 0.9), 3),
+      max: round(Math.max(...r.msPerCycle), 3),
+    },
     target_p50_ms: 10,
     flush_ms_for_all_rows: round(r.flushMs, 1),
     at: new Date().toISOString(),

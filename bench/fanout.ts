@@ -12,7 +12,7 @@
 // with an active bot each (fixed prediction; each object trades, flushes to D1, arms its alarm).
 // Run: npx tsx bench/fanout.ts. Writes bench/results/fanout.json. Machine noise applies.
 import { Worker } from "node:worker_threads";
-import { machineInfo, quantile, round, runWithCycleWorker, writeResult, type CycleWorker } from "./cycle-harness";
+import { type CycleWorker, machineInfo, quantile, round, runWithCycleWorker, writeResult } from "./cycle-harness";
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -39,32 +39,47 @@ async function fanout(worker: CycleWorker, path: (typeof PATHS)[number]) {
   const arrivals = new Map<number, number[]>();
   const threads: Worker[] = [];
   await Promise.all(
-    Array.from({ length: CLIENT_THREADS }, (_, k) =>
-      new Promise<void>((resolve, reject) => {
-        const count = Math.floor(SOCKETS / CLIENT_THREADS) + (k < SOCKETS % CLIENT_THREADS ? 1 : 0);
-        const w = new Worker(new URL("./fanout-clients.mjs", import.meta.url), { workerData: { url: `${base}ws?user=${user}`, count, deflate: path.deflate } });
-        w.on("message", (m: { type: "open"; extensions: string } | { type: "error"; message: string } | { type: "arrivals"; list: number[] }) => {
-          if (m.type === "open") {
-            // What was negotiated must match what this row claims.
-            if (m.extensions.includes("permessage-deflate") !== path.deflate) reject(new Error(`${path.name}: negotiated "${m.extensions}"`));
-            else resolve();
-          } else if (m.type === "error") reject(new Error(m.message));
-          else
-            for (let i = 0; i < m.list.length; i += 2) {
-              const list = arrivals.get(m.list[i]!) ?? [];
-              list.push(m.list[i + 1]!);
-              arrivals.set(m.list[i]!, list);
-            }
-        });
-        w.once("error", reject);
-        threads.push(w);
-      }),
+    Array.from(
+      { length: CLIENT_THREADS },
+      (_, k) =>
+        new Promise<void>((resolve, reject) => {
+          const count = Math.floor(SOCKETS / CLIENT_THREADS) + (k < SOCKETS % CLIENT_THREADS ? 1 : 0);
+          const w = new Worker(new URL("./fanout-clients.mjs", import.meta.url), {
+            workerData: { url: `${base}ws?user=${user}`, count, deflate: path.deflate },
+          });
+          w.on(
+            "message",
+            (
+              m:
+                | { type: "open"; extensions: string }
+                | { type: "error"; message: string }
+                | { type: "arrivals"; list: number[] },
+            ) => {
+              if (m.type === "open") {
+                // What was negotiated must match what this row claims.
+                if (m.extensions.includes("permessage-deflate") !== path.deflate)
+                  reject(new Error(`${path.name}: negotiated "${m.extensions}"`));
+                else resolve();
+              } else if (m.type === "error") reject(new Error(m.message));
+              else
+                for (let i = 0; i < m.list.length; i += 2) {
+                  const list = arrivals.get(m.list[i]!) ?? [];
+                  list.push(m.list[i + 1]!);
+                  arrivals.set(m.list[i]!, list);
+                }
+            },
+          );
+          w.once("error", reject);
+          threads.push(w);
+        }),
     ),
   );
   try {
     // Every handshake done on our side does not mean the object counted it yet: wait until it does.
     for (let tries = 0; ; tries++) {
-      const { sockets: n } = (await (await worker.fetch(`http://bench/emit?user=${user}&n=-1`)).json()) as { sockets: number };
+      const { sockets: n } = (await (await worker.fetch(`http://bench/emit?user=${user}&n=-1`)).json()) as {
+        sockets: number;
+      };
       if (n === SOCKETS) break;
       if (tries > 100) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -75,12 +90,18 @@ async function fanout(worker: CycleWorker, path: (typeof PATHS)[number]) {
     for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
       const t0 = epochNow();
       const res = await worker.fetch(`http://bench/emit?user=${user}&n=${r}`);
-      const { seq, sockets: n, objectMs: inObject } = (await res.json()) as { seq: number; sockets: number; objectMs: number };
+      const {
+        seq,
+        sockets: n,
+        objectMs: inObject,
+      } = (await res.json()) as { seq: number; sockets: number; objectMs: number };
       if (n !== SOCKETS) throw new Error(`object sees ${n} sockets, expected ${SOCKETS}`);
       const deadline = performance.now() + 10_000;
-      while ((arrivals.get(seq)?.length ?? 0) < SOCKETS && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while ((arrivals.get(seq)?.length ?? 0) < SOCKETS && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
       const got = (arrivals.get(seq) ?? []).map((t) => t - t0);
-      if (got.length !== SOCKETS) throw new Error(`${path.name} round ${r}: ${got.length}/${SOCKETS} sockets got the event`);
+      if (got.length !== SOCKETS)
+        throw new Error(`${path.name} round ${r}: ${got.length}/${SOCKETS} sockets got the event`);
       if (r >= WARMUP_ROUNDS) {
         latencies.push(...got);
         perRoundP99.push(quantile(got, 0.99));
@@ -91,7 +112,11 @@ async function fanout(worker: CycleWorker, path: (typeof PATHS)[number]) {
       path: path.name,
       via_wrangler_dev_proxy: path.viaDevProxy,
       permessage_deflate: path.deflate,
-      ms_request_to_receipt: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
+      ms_request_to_receipt: {
+        p50: round(quantile(latencies, 0.5)),
+        p99: round(quantile(latencies, 0.99)),
+        max: round(Math.max(...latencies)),
+      },
       per_round_p99_ms: { median: round(quantile(perRoundP99, 0.5)), worst: round(Math.max(...perRoundP99)) },
       in_object_append_and_send_ms: { p50: round(quantile(objectMs, 0.5)), max: round(Math.max(...objectMs)) },
     };
@@ -108,13 +133,24 @@ runWithCycleWorker(async (worker) => {
 
   // ---- 1,000 users from one cron fire ----
   for (let i = 0; i < USERS; i += 250) {
-    const res = await worker.fetch("http://bench/seed", { method: "POST", body: JSON.stringify({ from: i, count: Math.min(250, USERS - i) }) });
+    const res = await worker.fetch("http://bench/seed", {
+      method: "POST",
+      body: JSON.stringify({ from: i, count: Math.min(250, USERS - i) }),
+    });
     if (!res.ok) throw new Error(`seed: ${res.status} ${await res.text()}`);
   }
   const c0 = performance.now();
   const cronRes = await worker.fetch("http://bench/cron", { method: "POST" });
   const cronWall = performance.now() - c0;
-  const cron = (await cronRes.json()) as { users: number; ok: number; failed: number; cycles: number; traded: number; errors: string[]; ms: number };
+  const cron = (await cronRes.json()) as {
+    users: number;
+    ok: number;
+    failed: number;
+    cycles: number;
+    traded: number;
+    errors: string[];
+    ms: number;
+  };
 
   const out = {
     bench: "fanout",
@@ -132,7 +168,17 @@ runWithCycleWorker(async (worker) => {
       paths,
       note: `request-to-receipt: pooled over all rounds' receipts (nearest-rank). Target row: sockets straight to workerd without permessage-deflate (production: no_web_socket_compression, no dev proxy). Includes the emit request's round trip and ${CLIENT_THREADS} Node worker threads reading the sockets on the same 2 cores. 'paths' has the same measurement through wrangler dev's proxy and with deflate negotiated`,
     },
-    cron: { users: cron.users, ok: cron.ok, failed: cron.failed, cycles: cron.cycles, traded: cron.traded, ms_in_worker: cron.ms, ms_wall: round(cronWall, 0), target_ms: 60_000, errors: cron.errors.slice(0, 3) },
+    cron: {
+      users: cron.users,
+      ok: cron.ok,
+      failed: cron.failed,
+      cycles: cron.cycles,
+      traded: cron.traded,
+      ms_in_worker: cron.ms,
+      ms_wall: round(cronWall, 0),
+      target_ms: 60_000,
+      errors: cron.errors.slice(0, 3),
+    },
     at: new Date().toISOString(),
   };
   writeResult("fanout", out);

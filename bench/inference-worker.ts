@@ -2,10 +2,10 @@
 // a Durable Object with the production inference code. workerd's clock is coarse (1 ms steps
 // locally, frozen between I/O in production), so each sample times a loop of calls and divides.
 import { DurableObject } from "cloudflare:workers";
-import type { BenchRequest, BenchResponse } from "./inference-worker-protocol";
 import { loadModel } from "../durable-objects/inference/model-inference";
 import { ortReady, ortStatus } from "../durable-objects/inference/ort-runtime";
 import { runProbabilities } from "../durable-objects/inference/run";
+import type { BenchRequest, BenchResponse } from "./inference-worker-protocol";
 
 interface Env {
   BENCH: DurableObjectNamespace<InferenceBench>;
@@ -27,7 +27,8 @@ export class InferenceBench extends DurableObject<Env> {
     const loadMs = Date.now() - t0;
     const rows = Float32Array.from(req.rows);
     let checksum = 0;
-    for (let i = 0; i < Math.min(50, req.iterations); i++) checksum += (await runProbabilities(model, rows, req.n, req.f))[0]!; // warm-up
+    for (let i = 0; i < Math.min(50, req.iterations); i++)
+      checksum += (await runProbabilities(model, rows, req.n, req.f))[0]!; // warm-up
     const perCallUs: number[] = [];
     for (let r = 0; r < req.rounds; r++) {
       const start = Date.now();
@@ -35,7 +36,14 @@ export class InferenceBench extends DurableObject<Env> {
       perCallUs.push(((Date.now() - start) * 1000) / req.iterations);
     }
     await model.session.release();
-    return { startupMs: ortStatus().startupMs, firstCallInThisIsolate, loadMs, perCallUs, checksum, ortVersion: ortStatus().version };
+    return {
+      startupMs: ortStatus().startupMs,
+      firstCallInThisIsolate,
+      loadMs,
+      perCallUs,
+      checksum,
+      ortVersion: ortStatus().version,
+    };
   }
 }
 

@@ -16,7 +16,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 3);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-const models = { linear_scaled: sampleLinearModel(F, 11), linear: sampleLinearModel(F, 11, false), trees: sampleTreeModel(F, 12, 100, 6) };
+const models = {
+  linear_scaled: sampleLinearModel(F, 11),
+  linear: sampleLinearModel(F, 11, false),
+  trees: sampleTreeModel(F, 12, 100, 6),
+};
 const batches = [
   { name: "single row", n: 1, iterations: 3000 },
   { name: "1000 rows", n: 1000, iterations: 100 },
@@ -32,7 +36,8 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 /** A native session timed the same way: a loop of `iterations` calls, one sample per call of sample(). */
 async function nativeTimer(bytes: Uint8Array, rows: Float32Array, n: number, iterations: number) {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const run = async () => (await session.run({ [MODEL_INPUT_NAME]: new ort.Tensor("float32", rows, [n, F]) }))[MODEL_PROBABILITIES_NAME]!;
+  const run = async () =>
+    (await session.run({ [MODEL_INPUT_NAME]: new ort.Tensor("float32", rows, [n, F]) }))[MODEL_PROBABILITIES_NAME]!;
   for (let i = 0; i < Math.min(50, iterations); i++) await run();
   return {
     async sample(): Promise<number> {
@@ -47,16 +52,40 @@ async function nativeTimer(bytes: Uint8Array, rows: Float32Array, n: number, ite
 async function startBenchWorker() {
   const worker = await unstable_startWorker({
     config: here("./inference-worker.wrangler.toml"),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: "warn",
+    },
   });
   await worker.ready;
   return worker;
 }
 type BenchWorker = Awaited<ReturnType<typeof startBenchWorker>>;
 
-async function inObject(worker: BenchWorker, bytes: Uint8Array, rows: Float32Array, n: number, iterations: number, rounds = ROUNDS): Promise<BenchResponse> {
-  const body: BenchRequest = { modelBase64: Buffer.from(bytes).toString("base64"), rows: Array.from(rows), n, f: F, iterations, rounds };
-  const res = await worker.fetch("http://bench/", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+async function inObject(
+  worker: BenchWorker,
+  bytes: Uint8Array,
+  rows: Float32Array,
+  n: number,
+  iterations: number,
+  rounds = ROUNDS,
+): Promise<BenchResponse> {
+  const body: BenchRequest = {
+    modelBase64: Buffer.from(bytes).toString("base64"),
+    rows: Array.from(rows),
+    n,
+    f: F,
+    iterations,
+    rounds,
+  };
+  const res = await worker.fetch("http://bench/", {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json" },
+  });
   if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as BenchResponse;
 }
@@ -128,22 +157,49 @@ async function main() {
   const out = {
     bench: "inference",
     when: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version, loadavg_at_start: loadAtStart },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      loadavg_at_start: loadAtStart,
+    },
     versions: { onnxruntime_web: ortWebVersion, onnxruntime_node: ort.env.versions.node ?? ort.env.versions.common },
     features: F,
-    models: { linear_scaled: "Sub, Div (in-graph standardisation), LinearClassifier SOFTMAX: 3 nodes", linear: "LinearClassifier SOFTMAX alone: 1 node", trees: "TreeEnsembleClassifier, 100 trees depth <= 6, SOFTMAX" },
-    method: "per-call time = (time of a loop of N calls) / N; object and native samples alternate; medians reported. Object side timed with Date.now() inside the Durable Object, native with process.hrtime; both single-threaded; tensor creation and output copy included",
+    models: {
+      linear_scaled: "Sub, Div (in-graph standardisation), LinearClassifier SOFTMAX: 3 nodes",
+      linear: "LinearClassifier SOFTMAX alone: 1 node",
+      trees: "TreeEnsembleClassifier, 100 trees depth <= 6, SOFTMAX",
+    },
+    method:
+      "per-call time = (time of a loop of N calls) / N; object and native samples alternate; medians reported. Object side timed with Date.now() inside the Durable Object, native with process.hrtime; both single-threaded; tensor creation and output copy included",
     target: "single row within 1.5x native",
-    cold_start: { runs: cold, median_ort_startup_ms: median(cold.map((c) => c.ortStartupMs)), median_first_request_ms: round(median(cold.map((c) => c.firstRequestMs))) },
+    cold_start: {
+      runs: cold,
+      median_ort_startup_ms: median(cold.map((c) => c.ortStartupMs)),
+      median_first_request_ms: round(median(cold.map((c) => c.firstRequestMs))),
+    },
     results,
   };
   mkdirSync(here("./results"), { recursive: true });
   writeFileSync(here("./results/inference.json"), `${JSON.stringify(out, null, 2)}\n`);
 
-  console.log(`\nInference: Durable Object (onnxruntime-web ${out.versions.onnxruntime_web} wasm) vs onnxruntime-node ${out.versions.onnxruntime_node}, F=${F}, ${out.machine.cpus} CPUs`);
-  console.table(results.map((r) => ({ model: r.model, batch: r.batch, "object us/call": r.object_us_per_call, "native us/call": r.native_us_per_call, ratio: r.ratio, "paired ratio": r.median_paired_ratio })));
+  console.log(
+    `\nInference: Durable Object (onnxruntime-web ${out.versions.onnxruntime_web} wasm) vs onnxruntime-node ${out.versions.onnxruntime_node}, F=${F}, ${out.machine.cpus} CPUs`,
+  );
+  console.table(
+    results.map((r) => ({
+      model: r.model,
+      batch: r.batch,
+      "object us/call": r.object_us_per_call,
+      "native us/call": r.native_us_per_call,
+      ratio: r.ratio,
+      "paired ratio": r.median_paired_ratio,
+    })),
+  );
   console.log(`load average at start: ${loadAtStart.join(", ")}`);
-  console.log(`ORT start-up in the object (ms): ${cold.map((c) => c.ortStartupMs).join(", ")} (median ${out.cold_start.median_ort_startup_ms}); first request incl. start-up: median ${out.cold_start.median_first_request_ms} ms`);
+  console.log(
+    `ORT start-up in the object (ms): ${cold.map((c) => c.ortStartupMs).join(", ")} (median ${out.cold_start.median_ort_startup_ms}); first request incl. start-up: median ${out.cold_start.median_first_request_ms} ms`,
+  );
   console.log("written: bench/results/inference.json");
 }
 

@@ -39,7 +39,11 @@ async function measure(n: number, fn: () => unknown | Promise<unknown>) {
 
 async function pbkdf2(iterations: number) {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(PASSWORD), "PBKDF2", false, ["deriveBits"]);
-  await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: crypto.getRandomValues(new Uint8Array(16)), iterations }, key, 256);
+  await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt: crypto.getRandomValues(new Uint8Array(16)), iterations },
+    key,
+    256,
+  );
 }
 
 hashPassword(PASSWORD); // warm-up (JIT)

@@ -3,10 +3,7 @@
 // (prepareInputs -> ORT per model -> decide). workerd's clock is coarse (1 ms steps locally, frozen
 // between I/O in production), so each sample times a loop of predictions and divides.
 import { DurableObject } from "cloudflare:workers";
-import usdchf1d from "../models/trained/usdchf_1d.onnx";
-import usdchf2h from "../models/trained/usdchf_2h.onnx";
-import usdchf4h from "../models/trained/usdchf_4h.onnx";
-import { BARS_PER_TIMEFRAME, decide, prepareInputs, type ModelOutput } from "../core/decision/decide";
+import { BARS_PER_TIMEFRAME, decide, type ModelOutput, prepareInputs } from "../core/decision/decide";
 import { FEATURE_COUNT } from "../core/features/schema";
 import { getInstrument } from "../core/instruments/catalog";
 import type { Bar } from "../core/market/bar";
@@ -14,8 +11,11 @@ import { resample } from "../core/market/resample";
 import { TIMEFRAME_MS, type Timeframe } from "../core/market/timeframes";
 import { BotConfigSchema } from "../core/protocol/bot-config";
 import { strategyPreset } from "../core/strategy/presets";
-import { loadModel, ortReady, runProbabilities, type LoadedModel } from "../durable-objects/inference";
+import { type LoadedModel, loadModel, ortReady, runProbabilities } from "../durable-objects/inference";
 import { replayBars } from "../durable-objects/market/replay-data";
+import usdchf1d from "../models/trained/usdchf_1d.onnx";
+import usdchf2h from "../models/trained/usdchf_2h.onnx";
+import usdchf4h from "../models/trained/usdchf_4h.onnx";
 import type { PredictionBenchRequest, PredictionBenchResponse } from "./prediction-worker-protocol";
 
 interface Env {
@@ -23,23 +23,45 @@ interface Env {
 }
 
 const ENSEMBLES = {
-  3: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }],
-  5: [{ timeframe: "30m", weight: 0.2 }, { timeframe: "1h", weight: 0.2 }, { timeframe: "2h", weight: 0.2 }, { timeframe: "4h", weight: 0.2 }, { timeframe: "1d", weight: 0.2 }],
+  3: [
+    { timeframe: "2h", weight: 0.3 },
+    { timeframe: "4h", weight: 0.3 },
+    { timeframe: "1d", weight: 0.4 },
+  ],
+  5: [
+    { timeframe: "30m", weight: 0.2 },
+    { timeframe: "1h", weight: 0.2 },
+    { timeframe: "2h", weight: 0.2 },
+    { timeframe: "4h", weight: 0.2 },
+    { timeframe: "1d", weight: 0.2 },
+  ],
 } as const;
 // The 30m/1h slots reuse the 2h/4h graphs: same contract, same size, so the timing is representative.
-const MODEL_BYTES: Record<string, ArrayBuffer> = { "30m": usdchf2h, "1h": usdchf4h, "2h": usdchf2h, "4h": usdchf4h, "1d": usdchf1d };
+const MODEL_BYTES: Record<string, ArrayBuffer> = {
+  "30m": usdchf2h,
+  "1h": usdchf4h,
+  "2h": usdchf2h,
+  "4h": usdchf4h,
+  "1d": usdchf1d,
+};
 
 export class PredictionBench extends DurableObject<Env> {
   private readonly loaded = new Map<string, LoadedModel>();
 
   async run(req: PredictionBenchRequest): Promise<PredictionBenchResponse> {
     await ortReady();
-    const config = BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: ENSEMBLES[req.models] }, strategy: strategyPreset("trend_filter")!.strategy });
+    const config = BotConfigSchema.parse({
+      symbol: "USDCHF",
+      ensemble: { models: ENSEMBLES[req.models] },
+      strategy: strategyPreset("trend_filter")!.strategy,
+    });
     const base = replayBars("USDCHF");
     const barsByTf: Partial<Record<Timeframe, Bar[]>> = {};
     for (const { timeframe } of config.ensemble.models) {
       const series = timeframe === "30m" ? base : resample(base, "30m", timeframe).bars;
-      barsByTf[timeframe] = series.filter((b) => b.time + TIMEFRAME_MS[timeframe] <= req.asOf).slice(-BARS_PER_TIMEFRAME);
+      barsByTf[timeframe] = series
+        .filter((b) => b.time + TIMEFRAME_MS[timeframe] <= req.asOf)
+        .slice(-BARS_PER_TIMEFRAME);
     }
     const models = new Map<Timeframe, LoadedModel>();
     for (const { timeframe } of config.ensemble.models) {
@@ -68,7 +90,16 @@ export class PredictionBench extends DurableObject<Env> {
     };
     const full = async () => {
       const inputs = prepare();
-      return decide({ botId: "bench", config, label: "multi", inputs, outputs: await runModels(inputs), instrument, balance: 10_000, now: 0 });
+      return decide({
+        botId: "bench",
+        config,
+        label: "multi",
+        inputs,
+        outputs: await runModels(inputs),
+        instrument,
+        balance: 10_000,
+        now: 0,
+      });
     };
 
     let sample = await full();
@@ -87,7 +118,9 @@ export class PredictionBench extends DurableObject<Env> {
     const fullMs = await time(full);
     const featuresMs = await time(prepare);
     const modelsMs = await time(() => runModels(inputs));
-    const decideMs = await time(() => decide({ botId: "bench", config, label: "multi", inputs, outputs, instrument, balance: 10_000, now: 0 }));
+    const decideMs = await time(() =>
+      decide({ botId: "bench", config, label: "multi", inputs, outputs, instrument, balance: 10_000, now: 0 }),
+    );
     return {
       models: config.ensemble.models.length,
       barsPerTimeframe: Object.fromEntries(Object.entries(barsByTf).map(([tf, b]) => [tf, b.length])),
@@ -95,7 +128,12 @@ export class PredictionBench extends DurableObject<Env> {
       featuresMs,
       modelsMs,
       decideMs,
-      sample: { direction: sample.direction, confidence: sample.confidence, reason: sample.reason, healthyModels: sample.ensemble.healthyModels },
+      sample: {
+        direction: sample.direction,
+        confidence: sample.confidence,
+        reason: sample.reason,
+        healthyModels: sample.ensemble.healthyModels,
+      },
     };
   }
 }

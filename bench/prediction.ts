@@ -3,10 +3,9 @@
 // the shipped ONNX models (3, or 5 with two extra timeframes), strategy, stops and sizing.
 // Run: npx tsx bench/prediction.ts. Writes bench/results/prediction.json and prints a table.
 // A benchmark, not a test: nothing here asserts on time.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { readFileSync } from "node:fs";
 import { unstable_startWorker } from "wrangler";
 import { BARS_PER_TIMEFRAME, FEATURE_WINDOW, prepareInputs } from "../core/decision/decide";
 import { computeFeatures } from "../core/features/compute";
@@ -35,9 +34,21 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 /** The same feature step in Node (same bars, same code) for scale: tells machine load apart from workerd cost. */
 function nodeFeaturesMs(): number[] {
   const base = parseBarsCsv(readFileSync(here("../models/data/usdchf_30m.csv"), "utf8")).bars;
-  const config = BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }] } });
+  const config = BotConfigSchema.parse({
+    symbol: "USDCHF",
+    ensemble: {
+      models: [
+        { timeframe: "2h", weight: 0.3 },
+        { timeframe: "4h", weight: 0.3 },
+        { timeframe: "1d", weight: 0.4 },
+      ],
+    },
+  });
   const bars: Partial<Record<Timeframe, Bar[]>> = {};
-  for (const { timeframe } of config.ensemble.models) bars[timeframe] = resample(base, "30m", timeframe).bars.filter((b) => b.time + TIMEFRAME_MS[timeframe] <= AS_OF).slice(-BARS_PER_TIMEFRAME);
+  for (const { timeframe } of config.ensemble.models)
+    bars[timeframe] = resample(base, "30m", timeframe)
+      .bars.filter((b) => b.time + TIMEFRAME_MS[timeframe] <= AS_OF)
+      .slice(-BARS_PER_TIMEFRAME);
   for (let i = 0; i < 3; i++) prepareInputs(config, bars);
   const out: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -76,7 +87,13 @@ function featuresOldVsNew() {
       oldMs.push(run(computeFeaturesReference, set, Math.max(5, ITERATIONS >> 3)));
       newMs.push(run(computeFeatures, set, ITERATIONS));
     }
-    out.push({ timeframes: set, bars_each: FEATURE_WINDOW, old_ms_median: round(median(oldMs)), new_ms_median: round(median(newMs), 4), speedup: round(median(oldMs) / median(newMs), 1) });
+    out.push({
+      timeframes: set,
+      bars_each: FEATURE_WINDOW,
+      old_ms_median: round(median(oldMs)),
+      new_ms_median: round(median(newMs), 4),
+      speedup: round(median(oldMs) / median(newMs), 1),
+    });
   }
   return out;
 }
@@ -88,14 +105,24 @@ async function main() {
   process.env.WRANGLER_HIDE_BANNER ??= "true";
   const worker = await unstable_startWorker({
     config: here("./prediction-worker.wrangler.toml"),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: "warn",
+    },
   });
   const results: Array<Record<string, unknown>> = [];
   try {
     await worker.ready;
     for (const models of [3, 5] as const) {
       const body: PredictionBenchRequest = { asOf: AS_OF, models, iterations: ITERATIONS, rounds: ROUNDS };
-      const res = await worker.fetch("http://bench/", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+      const res = await worker.fetch("http://bench/", {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json" },
+      });
       if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${await res.text()}`);
       const r = (await res.json()) as PredictionBenchResponse;
       results.push({
@@ -118,20 +145,50 @@ async function main() {
   const out = {
     bench: "prediction",
     when: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version, loadavg_at_start: loadAtStart },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      loadavg_at_start: loadAtStart,
+    },
     method: `inside a Durable Object in local workerd: ${ROUNDS} rounds of a loop of ${ITERATIONS} predictions timed with Date.now() and divided; medians reported. One prediction = prepareInputs (500 bars per timeframe given; features from the newest 302, FEATURE_WINDOW) + one ORT run per model (batch of 1) + decide (consensus, strategy 'trend_filter', ATR stops, sizing). Bars already in memory and ORT sessions already loaded (the object caches both); D1/R2/bar-store I/O not included`,
     target: `full prediction median <= ${TARGET_MS} ms CPU`,
     results,
-    features_old_vs_new_node: { what: "computeFeatures on the live windows in Node, ms per call for all listed timeframes; old = technicalindicators reference, new = hand-written; alternated in one process", results: oldVsNew },
+    features_old_vs_new_node: {
+      what: "computeFeatures on the live windows in Node, ms per call for all listed timeframes; old = technicalindicators reference, new = hand-written; alternated in one process",
+      results: oldVsNew,
+    },
     loadavg_at_end: loadavg().map((x) => round(x, 2)),
-    node_reference: { what: "prepareInputs for the 3-model ensemble in Node (same code and bars), ms per call", median_ms: round(median(nodeMs)), samples_ms: nodeMs.map((x) => round(x)) },
+    node_reference: {
+      what: "prepareInputs for the 3-model ensemble in Node (same code and bars), ms per call",
+      median_ms: round(median(nodeMs)),
+      samples_ms: nodeMs.map((x) => round(x)),
+    },
   };
   mkdirSync(here("./results"), { recursive: true });
   writeFileSync(here("./results/prediction.json"), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nFull prediction inside the Durable Object (${out.machine.cpus} CPUs, load ${loadAtStart.join(", ")})`);
-  console.table(results.map((r) => ({ models: r.models, "full ms": r.full_prediction_ms_median, "features ms": r.features_ms_median, "models ms": r.models_ms_median, "decide ms": r.decide_ms_median, "<= 5 ms": r.within_target })));
-  console.log(`features for the 3 timeframes in Node (same code, same machine): median ${out.node_reference.median_ms} ms`);
-  console.table(oldVsNew.map((r) => ({ timeframes: (r.timeframes as string[]).join("/"), "old ms": r.old_ms_median, "new ms": r.new_ms_median, speedup: r.speedup })));
+  console.table(
+    results.map((r) => ({
+      models: r.models,
+      "full ms": r.full_prediction_ms_median,
+      "features ms": r.features_ms_median,
+      "models ms": r.models_ms_median,
+      "decide ms": r.decide_ms_median,
+      "<= 5 ms": r.within_target,
+    })),
+  );
+  console.log(
+    `features for the 3 timeframes in Node (same code, same machine): median ${out.node_reference.median_ms} ms`,
+  );
+  console.table(
+    oldVsNew.map((r) => ({
+      timeframes: (r.timeframes as string[]).join("/"),
+      "old ms": r.old_ms_median,
+      "new ms": r.new_ms_median,
+      speedup: r.speedup,
+    })),
+  );
   console.log("written: bench/results/prediction.json");
 }
 

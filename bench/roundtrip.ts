@@ -17,7 +17,8 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const ITERATIONS = Number(process.argv[2] ?? 200);
 const WARMUP = 20;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const round = (v: number) => Math.round(v * 100) / 100;
 
 async function main(): Promise<void> {
@@ -36,17 +37,34 @@ async function main(): Promise<void> {
     });
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
       const cid = `rt-${i}`;
-      const r = await api.call<{ trade: { id: string } }>("POST", "/trade", { side: i % 2 ? "SELL" : "BUY", symbol: "EURUSD", volume: 0.01, client_order_id: cid, target: "connector" });
+      const r = await api.call<{ trade: { id: string } }>("POST", "/trade", {
+        side: i % 2 ? "SELL" : "BUY",
+        symbol: "EURUSD",
+        volume: 0.01,
+        client_order_id: cid,
+        target: "connector",
+      });
       if (r.status !== 202) throw new Error(`trade ${cid}: ${r.status} ${JSON.stringify(r.body)}`);
-      const opened = await browser.wait((e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] !== "pending", 90_000, `result of ${cid}`);
-      if (opened.data["status"] !== "open") throw new Error(`${cid}: ${JSON.stringify(opened.data)}; errors ${JSON.stringify(browser.events.filter((e) => e.type === "TRADE_ERROR").slice(-3))}`);
+      const opened = await browser.wait(
+        (e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] !== "pending",
+        90_000,
+        `result of ${cid}`,
+      );
+      if (opened.data["status"] !== "open")
+        throw new Error(
+          `${cid}: ${JSON.stringify(opened.data)}; errors ${JSON.stringify(browser.events.filter((e) => e.type === "TRADE_ERROR").slice(-3))}`,
+        );
       const t0 = arrival.get(`${cid}:pending`);
       const t1 = arrival.get(`${cid}:open`);
       if (t0 === undefined || t1 === undefined) throw new Error(`missing timestamps for ${cid}`);
       if (i >= WARMUP) samples.push(t1 - t0);
       const c = await api.call("POST", `/positions/${String(opened.data["id"])}/close`, {});
       if (c.status !== 202) throw new Error(`close ${cid}: ${c.status}`);
-      await browser.wait((e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] === "closed", 20_000, `close ${cid}`);
+      await browser.wait(
+        (e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] === "closed",
+        20_000,
+        `close ${cid}`,
+      );
     }
     await rig.stop();
   } finally {
@@ -59,9 +77,21 @@ async function main(): Promise<void> {
     connector_dials: "wrangler dev directly (no rig TCP proxy); browser socket through wrangler dev as well",
     iterations: samples.length,
     warmup: WARMUP,
-    ms: { p50: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), p99: round(quantile(sorted, 0.99)), min: round(sorted[0]!), max: round(sorted.at(-1)!), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) },
+    ms: {
+      p50: round(quantile(sorted, 0.5)),
+      p90: round(quantile(sorted, 0.9)),
+      p99: round(quantile(sorted, 0.99)),
+      min: round(sorted[0]!),
+      max: round(sorted.at(-1)!),
+      mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+    },
     targets: { p50_ms: 10, p99_ms: 50 },
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadavg_1m: round(loadavg()[0] ?? 0), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      loadavg_1m: round(loadavg()[0] ?? 0),
+      node: process.version,
+    },
     at: new Date().toISOString(),
   };
   mkdirSync(here("./results"), { recursive: true });

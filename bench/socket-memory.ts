@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { platform } from "node:os";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { startCycleWorker } from "./cycle-harness";
 import { commonMachine } from "./common-shape";
+import { startCycleWorker } from "./cycle-harness";
 import { pidListeningOn, rssMb, workerdPids } from "./proc-lib";
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
@@ -27,12 +27,19 @@ async function measure(deflate: boolean): Promise<{ before: number; after: numbe
     const before = rssMb(pid);
     const url = `${worker.runtimeUrl.toString().replace(/^http/, "ws")}ws?user=${user}`;
     for (let i = 0; i < SOCKETS; i += 100) {
-      const batch = Array.from({ length: Math.min(100, SOCKETS - i) }, () => new WebSocket(url, { perMessageDeflate: deflate }));
-      await Promise.all(batch.map((ws) => new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)))));
+      const batch = Array.from(
+        { length: Math.min(100, SOCKETS - i) },
+        () => new WebSocket(url, { perMessageDeflate: deflate }),
+      );
+      await Promise.all(
+        batch.map((ws) => new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)))),
+      );
       sockets.push(...batch);
     }
     for (let n = 0; n < 5; n++) {
-      const { sockets: seen } = (await (await worker.fetch(`http://bench/emit?user=${user}&n=${n}`)).json()) as { sockets: number };
+      const { sockets: seen } = (await (await worker.fetch(`http://bench/emit?user=${user}&n=${n}`)).json()) as {
+        sockets: number;
+      };
       if (seen !== SOCKETS) throw new Error(`object sees ${seen} sockets, expected ${SOCKETS}`);
     }
     await settle();
@@ -47,7 +54,8 @@ async function main() {
   if (platform() !== "linux") throw new Error("socket-memory reads /proc: Linux only");
   const plain = await measure(false);
   const deflate = await measure(true);
-  if (plain.negotiated !== "" || !deflate.negotiated.includes("permessage-deflate")) throw new Error(`negotiated: plain "${plain.negotiated}", deflate "${deflate.negotiated}"`);
+  if (plain.negotiated !== "" || !deflate.negotiated.includes("permessage-deflate"))
+    throw new Error(`negotiated: plain "${plain.negotiated}", deflate "${deflate.negotiated}"`);
   const kb = (m: { before: number; after: number }) => Math.round(((m.after - m.before) * 1024) / SOCKETS);
   const out = {
     name: "socket-memory",
@@ -55,7 +63,11 @@ async function main() {
     machine: commonMachine(),
     method: `VmRSS of the object's workerd process before ${SOCKETS} sockets open and after 5 events reached them all; a fresh Worker per variant; growth / ${SOCKETS}`,
     results: [
-      { metric: `workerd RSS growth per socket, no deflate (production: no_web_socket_compression)`, value: kb(plain), unit: "KB" },
+      {
+        metric: `workerd RSS growth per socket, no deflate (production: no_web_socket_compression)`,
+        value: kb(plain),
+        unit: "KB",
+      },
       { metric: `workerd RSS growth per socket, permessage-deflate negotiated`, value: kb(deflate), unit: "KB" },
       { metric: `workerd RSS with ${SOCKETS} sockets, no deflate`, value: plain.after, unit: "MB" },
       { metric: `workerd RSS with ${SOCKETS} sockets, deflate`, value: deflate.after, unit: "MB" },

@@ -1,7 +1,8 @@
 // Single-file build of the connector: node connector/build.mjs [--outfile path]
 // -> connector/dist/edgetrader-connector.mjs, runnable with plain `node` (no node_modules needed).
-import { build } from "esbuild";
+
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const i = process.argv.indexOf("--outfile");

@@ -15,4 +15,5 @@ declare global {
   }
   const console: Console;
 }
+
 export {};

@@ -12,13 +12,22 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 /** Every metric family: the exposition prints HELP/TYPE from here, and refuses names not listed. */
 export const METRIC_FAMILIES = {
-  http_requests_total: { type: "counter", help: "HTTP requests answered by the Worker, by matched route, method and status." },
-  http_request_duration_seconds: { type: "histogram", help: "Worker request latency by matched route (wall time inside the Worker)." },
+  http_requests_total: {
+    type: "counter",
+    help: "HTTP requests answered by the Worker, by matched route, method and status.",
+  },
+  http_request_duration_seconds: {
+    type: "histogram",
+    help: "Worker request latency by matched route (wall time inside the Worker).",
+  },
   cycles_total: { type: "counter", help: "Bot cycles by outcome." },
   cycle_skips_total: { type: "counter", help: "Skipped bot cycles by reason." },
   cycle_duration_seconds: { type: "histogram", help: "Bot cycle duration." },
   trades_total: { type: "counter", help: "Trades executed, by kind." },
-  errors_total: { type: "counter", help: "Errors by kind (http_5xx counted by the Worker; others reported by callers)." },
+  errors_total: {
+    type: "counter",
+    help: "Errors by kind (http_5xx counted by the Worker; others reported by callers).",
+  },
   connectors_connected: { type: "gauge", help: "Connectors currently connected (sum over users)." },
 } as const satisfies Record<string, { type: "counter" | "gauge" | "histogram"; help: string }>;
 export type MetricFamily = keyof typeof METRIC_FAMILIES;
@@ -33,9 +42,19 @@ export function cleanLabel(value: string): string {
 /** One batch shipped to the METRICS object: counter deltas (histograms arrive as their bucket/sum/count counters) and gauge sets. */
 export const MetricsBatchSchema = z.object({
   counters: z
-    .array(z.object({ name: z.string().regex(/^[a-z_]{1,64}$/), labels: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(LABEL_VALUE_MAX)), delta: z.number().finite().nonnegative() }))
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z_]{1,64}$/),
+        labels: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(LABEL_VALUE_MAX)),
+        delta: z.number().finite().nonnegative(),
+      }),
+    )
     .max(5000),
-  gauges: z.array(z.object({ name: z.string().regex(/^[a-z_]{1,64}$/), member: z.string().max(128), value: z.number().finite() })).max(5000),
+  gauges: z
+    .array(
+      z.object({ name: z.string().regex(/^[a-z_]{1,64}$/), member: z.string().max(128), value: z.number().finite() }),
+    )
+    .max(5000),
 });
 export type MetricsBatch = z.infer<typeof MetricsBatchSchema>;
 type Labels = Record<string, string>;
@@ -95,7 +114,8 @@ export class MetricsRegistry {
   /** A failed shipment goes back into the pending deltas (merged with anything recorded since). */
   restore(batch: MetricsBatch): void {
     for (const c of batch.counters) this.inc(c.name, c.labels, c.delta);
-    for (const g of batch.gauges) if (!this.gauges.has(`${g.name}\u0000${g.member}`)) this.setGauge(g.name, g.member, g.value);
+    for (const g of batch.gauges)
+      if (!this.gauges.has(`${g.name}\u0000${g.member}`)) this.setGauge(g.name, g.member, g.value);
   }
 }
 
@@ -114,7 +134,8 @@ export function recordHttp(route: string, method: string, status: number, ms: nu
 export function recordCycle(outcome: string, reason?: string, durationMs?: number): void {
   metrics.inc("cycles_total", { outcome });
   if (outcome === "skipped") metrics.inc("cycle_skips_total", { reason: reason ?? "unspecified" });
-  if (durationMs !== undefined && Number.isFinite(durationMs)) metrics.observe("cycle_duration_seconds", {}, durationMs / 1000);
+  if (durationMs !== undefined && Number.isFinite(durationMs))
+    metrics.observe("cycle_duration_seconds", {}, durationMs / 1000);
 }
 
 export function recordTrade(kind = "paper"): void {
@@ -163,5 +184,9 @@ export async function flushMetrics(env: MetricsEnv): Promise<void> {
 /** Call after recording: ships in the background (waitUntil) when a batch is due; never blocks the caller. */
 export function maybeFlushMetrics(env: MetricsEnv, waitUntil: (p: Promise<unknown>) => void): void {
   if (!metrics.due()) return;
-  waitUntil(flushMetrics(env).catch((err: unknown) => console.warn(JSON.stringify({ level: "warn", msg: "metrics flush failed", error: String(err) }))));
+  waitUntil(
+    flushMetrics(env).catch((err: unknown) =>
+      console.warn(JSON.stringify({ level: "warn", msg: "metrics flush failed", error: String(err) })),
+    ),
+  );
 }

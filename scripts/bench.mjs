@@ -8,7 +8,7 @@
 // Raw files written by other benches keep their own richer shapes; the converters below read them.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, platform } from "node:os";
+import { cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
 import { offlineEnv, ROOT } from "./lib/wrangler.mjs";
 
@@ -22,13 +22,28 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000);
 /** Helpers that bench files import or start, not benchmarks themselves. */
 const NOT_A_BENCH = /-(worker|harness|protocol|lib|fixture)\.ts$|^_/;
 
-export const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, os: `${platform()} ${release()}`, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) });
+export const machine = () => ({
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  node: process.version,
+  os: `${platform()} ${release()}`,
+  loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+});
 
-const allBenches = () => readdirSync(BENCH_DIR).filter((f) => f.endsWith(".ts") && !NOT_A_BENCH.test(f)).map((f) => f.slice(0, -3)).sort();
+const allBenches = () =>
+  readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith(".ts") && !NOT_A_BENCH.test(f))
+    .map((f) => f.slice(0, -3))
+    .sort();
 
 // ---- converters: raw result file -> rows ----
 
-const row = (metric, value, unit, target, targetOp) => ({ metric, value, unit, ...(target !== undefined ? { target, targetOp } : {}) });
+const row = (metric, value, unit, target, targetOp) => ({
+  metric,
+  value,
+  unit,
+  ...(target !== undefined ? { target, targetOp } : {}),
+});
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 const converters = {
@@ -46,13 +61,33 @@ const converters = {
     row("ORT cold start in the object (median)", d.cold_start?.median_ort_startup_ms, "ms"),
     row("first request after cold start (median)", d.cold_start?.median_first_request_ms, "ms"),
   ],
-  prediction: (d) => (d.results ?? []).flatMap((r) => [row(`full prediction, ${r.models} models (median)`, r.full_prediction_ms_median, "ms", 5, "<="), row(`features, ${r.models} models (median)`, r.features_ms_median, "ms")]),
-  cycle: (d) => [row("cycle in the object, p50", d.ms_per_cycle?.p50, "ms", num(d.target_p50_ms), "<="), row("cycle in the object, p90", d.ms_per_cycle?.p90, "ms"), row("D1 flush of all outbox rows", d.flush_ms_for_all_rows, "ms")],
+  prediction: (d) =>
+    (d.results ?? []).flatMap((r) => [
+      row(`full prediction, ${r.models} models (median)`, r.full_prediction_ms_median, "ms", 5, "<="),
+      row(`features, ${r.models} models (median)`, r.features_ms_median, "ms"),
+    ]),
+  cycle: (d) => [
+    row("cycle in the object, p50", d.ms_per_cycle?.p50, "ms", num(d.target_p50_ms), "<="),
+    row("cycle in the object, p90", d.ms_per_cycle?.p90, "ms"),
+    row("D1 flush of all outbox rows", d.flush_ms_for_all_rows, "ms"),
+  ],
   fanout: (d) => [
-    row(`fan-out to ${d.fanout?.sockets} sockets, request-to-receipt p99`, d.fanout?.ms_request_to_receipt?.p99, "ms", num(d.fanout?.target_p99_ms), "<="),
+    row(
+      `fan-out to ${d.fanout?.sockets} sockets, request-to-receipt p99`,
+      d.fanout?.ms_request_to_receipt?.p99,
+      "ms",
+      num(d.fanout?.target_p99_ms),
+      "<=",
+    ),
     ...(d.fanout?.paths ?? [])
       .filter((p) => p.path !== "runtime")
-      .map((p) => row(`fan-out p99, ${p.path === "dev-proxy" ? "through wrangler dev's proxy (development only)" : "permessage-deflate negotiated (what no_web_socket_compression saves)"}`, p.ms_request_to_receipt?.p99, "ms")),
+      .map((p) =>
+        row(
+          `fan-out p99, ${p.path === "dev-proxy" ? "through wrangler dev's proxy (development only)" : "permessage-deflate negotiated (what no_web_socket_compression saves)"}`,
+          p.ms_request_to_receipt?.p99,
+          "ms",
+        ),
+      ),
     row("fan-out, in-object append+send p50", d.fanout?.in_object_append_and_send_ms?.p50, "ms"),
     row(`cron over ${d.cron?.users} users, wall`, d.cron?.ms_wall, "ms", num(d.cron?.target_ms), "<="),
     row("cron, failed users", d.cron?.failed, "count", 0, "=="),
@@ -64,8 +99,15 @@ const converters = {
   ],
   backtest: (d) =>
     (d.results ?? []).flatMap((r) => {
-      const target = r.name?.startsWith("rules_only") ? d.targets?.rules_only_bars_per_s : r.name?.startsWith("ml") ? d.targets?.ml_bars_per_s : undefined;
-      return [row(`${r.name}: simulate`, r.simulate_bars_per_s, "bars/s", num(target), ">="), row(`${r.name}: end to end`, r.end_to_end_bars_per_s, "bars/s")];
+      const target = r.name?.startsWith("rules_only")
+        ? d.targets?.rules_only_bars_per_s
+        : r.name?.startsWith("ml")
+          ? d.targets?.ml_bars_per_s
+          : undefined;
+      return [
+        row(`${r.name}: simulate`, r.simulate_bars_per_s, "bars/s", num(target), ">="),
+        row(`${r.name}: end to end`, r.end_to_end_bars_per_s, "bars/s"),
+      ];
     }),
 };
 
@@ -76,14 +118,16 @@ function flatten(d, prefix = "", out = []) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (typeof v === "number") out.push(row(key, v, ""));
     else if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
-    else if (Array.isArray(v) && v.length <= 20) v.forEach((x, i) => x && typeof x === "object" && flatten(x, `${key}[${i}]`, out));
+    else if (Array.isArray(v) && v.length <= 20)
+      v.forEach((x, i) => x && typeof x === "object" && flatten(x, `${key}[${i}]`, out));
   }
   return out;
 }
 
 function judge(r) {
   if (r.target === undefined || typeof r.value !== "number") return r;
-  const pass = r.targetOp === ">=" ? r.value >= r.target : r.targetOp === "==" ? r.value === r.target : r.value <= r.target;
+  const pass =
+    r.targetOp === ">=" ? r.value >= r.target : r.targetOp === "==" ? r.value === r.target : r.value <= r.target;
   return { ...r, pass };
 }
 
@@ -107,10 +151,19 @@ function run(name) {
   const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
   const started = Date.now();
   console.log(`\n\u25b8 bench ${name}`);
-  const r = spawnSync(process.execPath, [tsx, join("bench", `${name}.ts`)], { cwd: ROOT, env: offlineEnv(), stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: TIMEOUT_MS });
+  const r = spawnSync(process.execPath, [tsx, join("bench", `${name}.ts`)], {
+    cwd: ROOT,
+    env: offlineEnv(),
+    stdio: ["ignore", "inherit", "pipe"],
+    encoding: "utf8",
+    timeout: TIMEOUT_MS,
+  });
   process.stderr.write(r.stderr ?? "");
   const ok = r.status === 0;
-  const error = ok ? null : r.error?.message ?? `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`;
+  const error = ok
+    ? null
+    : (r.error?.message ??
+      `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`);
   return { name, ok, error, seconds: Math.round((Date.now() - started) / 100) / 10, at: new Date().toISOString() };
 }
 
@@ -141,7 +194,9 @@ function writeDoc(runs, all) {
     const n = normalize(name);
     if (status && !status.ok) {
       fails++;
-      lines.push(`| ${name} | run (${status.at}) | FAILED: ${status.error.replace(/\|/g, "/")} | runs to completion | **fail** |`);
+      lines.push(
+        `| ${name} | run (${status.at}) | FAILED: ${status.error.replace(/\|/g, "/")} | runs to completion | **fail** |`,
+      );
     }
     if (!n) {
       if (!status) lines.push(`| ${name} | (never run) | - | - | - |`);
@@ -159,7 +214,9 @@ function writeDoc(runs, all) {
     const n = normalize(name);
     const status = runs[name];
     const mm = n?.machine;
-    lines.push(`- **${name}**: ${n?.date ? `measured ${n.date}` : "no result file"}${status ? `; last run by bench.mjs ${status.at}, ${status.ok ? "ok" : "FAILED"} in ${status.seconds} s` : ""}${mm ? `; machine ${JSON.stringify(mm)}` : ""}. Raw: bench/results/${name}.json. Reproduce: \`npm run bench -- ${name}\`.`);
+    lines.push(
+      `- **${name}**: ${n?.date ? `measured ${n.date}` : "no result file"}${status ? `; last run by bench.mjs ${status.at}, ${status.ok ? "ok" : "FAILED"} in ${status.seconds} s` : ""}${mm ? `; machine ${JSON.stringify(mm)}` : ""}. Raw: bench/results/${name}.json. Reproduce: \`npm run bench -- ${name}\`.`,
+    );
   }
   writeFileSync(DOC, `${lines.join("\n")}\n`);
   return fails;

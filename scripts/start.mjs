@@ -1,16 +1,17 @@
 #!/usr/bin/env node
+import { spawnSync } from "node:child_process";
+import { seedDemo } from "./lib/demo.mjs";
 // `npm start`: the whole platform locally and offline: dashboard build, local D1 migrations,
 // wrangler dev (Worker + Durable Objects + D1 + R2 in workerd) on 127.0.0.1:$PORT (default 8787).
 import { ensureDevVars } from "./lib/dev-vars.mjs";
-import { spawnSync } from "node:child_process";
-import { seedDemo } from "./lib/demo.mjs";
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "./lib/wrangler.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 // Replay speed of the demo market: 480x real time, so a 2h bar closes every 15 s.
 const replaySpeed = Number(process.env.REPLAY_SPEED ?? 480);
 const [major, minor] = process.versions.node.split(".").map(Number);
-if (major !== 20 || minor < 19) console.warn(`! Node ${process.versions.node}: edgetrader is pinned for Node 20.19+ (wrangler 4.86).`);
+if (major !== 20 || minor < 19)
+  console.warn(`! Node ${process.versions.node}: edgetrader is pinned for Node 20.19+ (wrangler 4.86).`);
 
 const step = (msg) => console.log(`\u25b8 ${msg}`);
 step("local secrets");
@@ -41,7 +42,11 @@ try {
 console.log(`
   edgetrader is running: ${url}
   API: ${url}/api/v1/health (${health.status})   reference: ${url}/api/v1/docs
-${demo ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
-  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)` : "  (demo seeding failed: see above)"}
+${
+  demo
+    ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
+  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)`
+    : "  (demo seeding failed: see above)"
+}
   Stop with Ctrl+C.
 `);

@@ -1,5 +1,5 @@
-import { defineConfig } from "@solidjs/start/config";
 import { fileURLToPath } from "node:url";
+import { defineConfig } from "@solidjs/start/config";
 
 const core = fileURLToPath(new URL("../core", import.meta.url));
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));

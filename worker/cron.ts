@@ -5,9 +5,9 @@
 // and handed to the objects, instead of every object querying D1 for its own bots (that was 1,000
 // D1 round trips per fire for 1,000 users). One failing object never stops the others (its own
 // alarm retries it).
-import { botRef, type BotRef } from "../platform/bots/bot-ref";
+import { type BotRef, botRef } from "../platform/bots/bot-ref";
 import { activeBotsOfUsers, usersWithActiveBots } from "../platform/bots/store";
-import { db, type Db } from "../platform/db/client";
+import { type Db, db } from "../platform/db/client";
 import type { Env } from "../platform/env";
 import { userObject } from "../platform/object-address";
 
@@ -26,11 +26,19 @@ export interface CronReport {
 /** The active bots of a group of users as the objects take them (activeBotsOfUsers, one query). */
 export async function activeBotsOfRange(d: Db, users: readonly string[]): Promise<Map<string, BotRef[]>> {
   const out = new Map<string, BotRef[]>();
-  for (const [userId, list] of await activeBotsOfUsers(d, users)) out.set(userId, list.map(({ row, config }) => botRef(row, config)));
+  for (const [userId, list] of await activeBotsOfUsers(d, users))
+    out.set(
+      userId,
+      list.map(({ row, config }) => botRef(row, config)),
+    );
   return out;
 }
 
-export async function runCron(env: Env, firedAt: number, opts: { parallel?: number; page?: number } = {}): Promise<CronReport> {
+export async function runCron(
+  env: Env,
+  firedAt: number,
+  opts: { parallel?: number; page?: number } = {},
+): Promise<CronReport> {
   const parallel = Math.max(1, opts.parallel ?? CRON_PARALLEL);
   const page = opts.page ?? CRON_PAGE;
   const report: CronReport = { users: 0, ok: 0, failed: 0, cycles: 0, traded: 0, errors: [] };

@@ -1,11 +1,12 @@
 // The Worker: API + sockets + dashboard assets (served by the assets binding before this runs).
+
+import type { Env } from "../platform/env";
 import { createApp } from "./app";
 import { runCron } from "./cron";
-import type { Env } from "../platform/env";
 
-export { UserBot } from "../durable-objects/user-bot";
-export { MetricsObject } from "../durable-objects/metrics/metrics-object";
 export { DeltaMarket } from "../durable-objects/delta-market/delta-market";
+export { MetricsObject } from "../durable-objects/metrics/metrics-object";
+export { UserBot } from "../durable-objects/user-bot";
 
 const app = createApp();
 

@@ -6,35 +6,47 @@ import { z } from "zod";
 /** Everything the connector can be told. File keys and env names are in connector/README.md. */
 export const ConnectorConfigSchema = z
   .strictObject({
-  /** The connector socket URL, e.g. wss://edgetrader.example.com/api/v1/connector/ws */
-  url: z.string().regex(/^wss?:\/\//, "url must start with ws:// or wss://"),
-  token: z.string().min(8, "token missing (create one under Settings > Connectors)"),
-  broker: z.enum(["mt5", "paper"]).default("mt5"),
-  mt5BridgePort: z.number().int().min(0).max(65535).default(5555),
-  journalDir: z.string().min(1).default(join(homedir(), ".edgetrader-connector")),
-  heartbeatMs: z.number().int().positive().default(15_000),
-  statusMs: z.number().int().positive().default(30_000),
-  backoffBaseMs: z.number().int().positive().default(1000),
-  backoffCapMs: z.number().int().positive().default(30_000),
-  stableMs: z.number().int().positive().default(30_000),
-  eaWaitMs: z.number().int().nonnegative().default(10_000),
-  eaPingMs: z.number().int().positive().default(5000),
-  requestTimeoutMs: z.number().int().positive().default(30_000),
-  retryDelayMs: z.number().int().positive().default(1000),
-  paperTickMs: z.number().int().positive().default(1000),
-  /** MT5: the shared secret the EA's hello must carry (its InpSecret input). */
-  eaSecret: z.string().min(16, "eaSecret: at least 16 characters (the same value as the EA's InpSecret)").max(256).optional(),
-  /** MT5: the only account this connector trades (ACCOUNT_LOGIN and ACCOUNT_SERVER as the terminal shows them). */
-  mt5Login: z.string().regex(/^\d{1,20}$/, "mt5Login: the account number").optional(),
-  mt5Server: z.string().min(1).max(128).optional(),
-  /** How long an in-doubt order is looked for in the terminal's lists before it counts as not executed (lists lag after OrderSend). */
-  lookupSettleMs: z.number().int().nonnegative().default(3000),
-  eaHelloTimeoutMs: z.number().int().positive().default(5000),
-})
+    /** The connector socket URL, e.g. wss://edgetrader.example.com/api/v1/connector/ws */
+    url: z.string().regex(/^wss?:\/\//, "url must start with ws:// or wss://"),
+    token: z.string().min(8, "token missing (create one under Settings > Connectors)"),
+    broker: z.enum(["mt5", "paper"]).default("mt5"),
+    mt5BridgePort: z.number().int().min(0).max(65535).default(5555),
+    journalDir: z.string().min(1).default(join(homedir(), ".edgetrader-connector")),
+    heartbeatMs: z.number().int().positive().default(15_000),
+    statusMs: z.number().int().positive().default(30_000),
+    backoffBaseMs: z.number().int().positive().default(1000),
+    backoffCapMs: z.number().int().positive().default(30_000),
+    stableMs: z.number().int().positive().default(30_000),
+    eaWaitMs: z.number().int().nonnegative().default(10_000),
+    eaPingMs: z.number().int().positive().default(5000),
+    requestTimeoutMs: z.number().int().positive().default(30_000),
+    retryDelayMs: z.number().int().positive().default(1000),
+    paperTickMs: z.number().int().positive().default(1000),
+    /** MT5: the shared secret the EA's hello must carry (its InpSecret input). */
+    eaSecret: z
+      .string()
+      .min(16, "eaSecret: at least 16 characters (the same value as the EA's InpSecret)")
+      .max(256)
+      .optional(),
+    /** MT5: the only account this connector trades (ACCOUNT_LOGIN and ACCOUNT_SERVER as the terminal shows them). */
+    mt5Login: z
+      .string()
+      .regex(/^\d{1,20}$/, "mt5Login: the account number")
+      .optional(),
+    mt5Server: z.string().min(1).max(128).optional(),
+    /** How long an in-doubt order is looked for in the terminal's lists before it counts as not executed (lists lag after OrderSend). */
+    lookupSettleMs: z.number().int().nonnegative().default(3000),
+    eaHelloTimeoutMs: z.number().int().positive().default(5000),
+  })
   .superRefine((c, ctx) => {
     if (c.broker !== "mt5") return;
     for (const key of ["eaSecret", "mt5Login", "mt5Server"] as const) {
-      if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is required with broker mt5 (see connector/README.md)` });
+      if (c[key] === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${key} is required with broker mt5 (see connector/README.md)`,
+        });
     }
   });
 export type ConnectorConfig = z.infer<typeof ConnectorConfigSchema>;
@@ -69,7 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath?: string): Connect
   }
   const parsed = ConnectorConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new Error(`configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`,
+    );
   }
   return { ...parsed.data, journalDir: resolve(parsed.data.journalDir) };
 }

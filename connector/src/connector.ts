@@ -1,6 +1,6 @@
 import {
-  CONNECTOR_PROTOCOL_VERSION,
   type BrokerPosition,
+  CONNECTOR_PROTOCOL_VERSION,
   type ObjectToConnectorFrame,
   type PositionsUpdate,
   type StatusUpdate,
@@ -11,7 +11,7 @@ import { Backoff } from "./backoff";
 import type { Broker, RawDeal, RawPosition } from "./brokers/broker";
 import { Mt5Broker } from "./brokers/mt5";
 import { PaperBroker } from "./brokers/paper";
-import { matchesClientId, magicFor } from "./client-id";
+import { magicFor, matchesClientId } from "./client-id";
 import type { ConnectorConfig } from "./config";
 import { Executor } from "./executor";
 import { Journal, type OutboxFrame } from "./journal";
@@ -77,7 +77,11 @@ export class Connector {
       log,
       heartbeatMs: cfg.heartbeatMs,
       stableMs: cfg.stableMs,
-      backoff: new Backoff({ baseMs: cfg.backoffBaseMs, capMs: cfg.backoffCapMs, ...(hooks.random ? { random: hooks.random } : {}) }),
+      backoff: new Backoff({
+        baseMs: cfg.backoffBaseMs,
+        capMs: cfg.backoffCapMs,
+        ...(hooks.random ? { random: hooks.random } : {}),
+      }),
       authFrame: () => ({
         type: "AUTH",
         token: cfg.token,
@@ -188,7 +192,8 @@ export class Connector {
 
   private onReady(serverTime: number, receivedAt: number): void {
     this.skewMs = serverTime - receivedAt;
-    if (Math.abs(this.skewMs) > 2000) this.log.warn(`clock skew to the server: ${this.skewMs} ms (expiry is judged on the server's clock)`);
+    if (Math.abs(this.skewMs) > 2000)
+      this.log.warn(`clock skew to the server: ${this.skewMs} ms (expiry is judged on the server's clock)`);
     // Unacked results and updates first: they settle commands the object is waiting on.
     const pending = this.journal.unacked();
     if (pending.length) this.log.info(`re-sending ${pending.length} unacknowledged frame(s)`);
@@ -222,8 +227,24 @@ export class Connector {
         return;
       case "GET_POSITIONS":
         void this.broker.positions().then(
-          (p) => this.link.send({ type: "POSITIONS_UPDATE", id: `pos:${Date.now()}:${++this.updateSeq}`, reason: "request", positions: this.name(p), at: this.now(), terminal_connected: true, ...(f.request_id ? { request_id: f.request_id } : {}) }),
-          (e) => this.link.send({ type: "ERROR", code: "internal", message: `positions unavailable: ${String(e)}`, ref_type: f.type, ...(f.request_id ? { ref_id: f.request_id } : {}) }),
+          (p) =>
+            this.link.send({
+              type: "POSITIONS_UPDATE",
+              id: `pos:${Date.now()}:${++this.updateSeq}`,
+              reason: "request",
+              positions: this.name(p),
+              at: this.now(),
+              terminal_connected: true,
+              ...(f.request_id ? { request_id: f.request_id } : {}),
+            }),
+          (e) =>
+            this.link.send({
+              type: "ERROR",
+              code: "internal",
+              message: `positions unavailable: ${String(e)}`,
+              ref_type: f.type,
+              ...(f.request_id ? { ref_id: f.request_id } : {}),
+            }),
         );
         return;
       case "GET_ACCOUNT":
@@ -233,7 +254,9 @@ export class Connector {
         void answerRates(this.broker, f, this.now(), this.log).then((r) => this.link.send(r));
         return;
       case "ERROR":
-        this.log.warn(`server reported an error: ${f.code}: ${f.message}${f.ref_type ? ` (about ${f.ref_type} ${f.ref_id ?? ""})` : ""}`);
+        this.log.warn(
+          `server reported an error: ${f.code}: ${f.message}${f.ref_type ? ` (about ${f.ref_type} ${f.ref_id ?? ""})` : ""}`,
+        );
         return;
     }
   }
@@ -305,6 +328,10 @@ export class Connector {
   }
 
   private nameDeals(deals: RawDeal[]) {
-    return deals.map((d) => ({ ...d, comment: d.comment.slice(0, 64), client_order_id: this.clientIdOf(d.magic, d.comment) }));
+    return deals.map((d) => ({
+      ...d,
+      comment: d.comment.slice(0, 64),
+      client_order_id: this.clientIdOf(d.magic, d.comment),
+    }));
   }
 }

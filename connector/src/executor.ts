@@ -1,8 +1,8 @@
 import type { CommandFrame, TradeError, TradeErrorFrame, TradeResult } from "../../core/protocol/connector";
-import { matchesClientId } from "./client-id";
 import type { Broker } from "./brokers/broker";
 import { BrokerError } from "./brokers/broker";
-import { resultAction, toInstruction, type Instruction } from "./instructions";
+import { matchesClientId } from "./client-id";
+import { type Instruction, resultAction, toInstruction } from "./instructions";
 import type { Journal, OutboxFrame } from "./journal";
 import type { Logger } from "./log";
 
@@ -73,10 +73,14 @@ export class Executor {
     if (entry) return this.run(entry.instruction, true);
     this.d.journal.recordCommand(instruction);
     if (this.d.now() > instruction.expires_at) {
-      this.finish(instruction, this.failure(instruction, { code: "expired", message: `arrived after expires_at (${instruction.expires_at})` }));
+      this.finish(
+        instruction,
+        this.failure(instruction, { code: "expired", message: `arrived after expires_at (${instruction.expires_at})` }),
+      );
       return Promise.resolve();
     }
-    const reused = instruction.kind === "open" && this.d.journal.commandsForClientId(instruction.client_order_id).length > 1;
+    const reused =
+      instruction.kind === "open" && this.d.journal.commandsForClientId(instruction.client_order_id).length > 1;
     return this.run(instruction, reused);
   }
 
@@ -115,7 +119,9 @@ export class Executor {
     this.d.journal.recordResult(result, err);
     this.d.emit(result);
     if (err) this.d.emit(err);
-    const what = result.ok ? `ok ticket ${result.ticket ?? "-"}${result.recovered ? " (recovered)" : ""}` : `failed: ${result.error?.code} ${result.error?.message}`;
+    const what = result.ok
+      ? `ok ticket ${result.ticket ?? "-"}${result.recovered ? " (recovered)" : ""}`
+      : `failed: ${result.error?.code} ${result.error?.message}`;
     this.d.log.info(`${i.source} ${i.command_id} (${i.client_order_id}) ${what}`);
   }
 
@@ -146,23 +152,41 @@ export class Executor {
         await sleep(this.d.retryDelayMs ?? 1000);
         continue;
       }
-      if (this.d.now() > i.expires_at) return this.failure(i, { code: "expired", message: `expired before it could run (expires_at ${i.expires_at})` });
+      if (this.d.now() > i.expires_at)
+        return this.failure(i, {
+          code: "expired",
+          message: `expired before it could run (expires_at ${i.expires_at})`,
+        });
       try {
         return await this.attempt(i);
       } catch (e) {
         // A position just opened (or just closed) may not be listed yet: "no such position" is
         // final only once the lists had lookupSettleMs to catch up. Nothing was sent meanwhile.
-        if (e instanceof BrokerError && !e.uncertain && e.code === "not_found" && Date.now() - (missingSince ??= Date.now()) < (this.d.lookupSettleMs ?? 3000)) {
+        if (
+          e instanceof BrokerError &&
+          !e.uncertain &&
+          e.code === "not_found" &&
+          Date.now() - (missingSince ??= Date.now()) < (this.d.lookupSettleMs ?? 3000)
+        ) {
           await sleep(Math.min(this.d.retryDelayMs ?? 1000, 250));
           continue;
         }
-        if (e instanceof BrokerError && !e.uncertain && e.code === "terminal_unavailable" && this.d.now() <= i.expires_at) {
+        if (
+          e instanceof BrokerError &&
+          !e.uncertain &&
+          e.code === "terminal_unavailable" &&
+          this.d.now() <= i.expires_at
+        ) {
           // Nothing reached the broker: the command's TTL says how long it may wait for the terminal.
           await sleep(this.d.retryDelayMs ?? 1000);
           continue;
         }
         if (e instanceof BrokerError && !e.uncertain) {
-          return this.failure(i, { code: e.code, message: e.message, ...(e.brokerCode ? { broker_code: e.brokerCode } : {}) });
+          return this.failure(i, {
+            code: e.code,
+            message: e.message,
+            ...(e.brokerCode ? { broker_code: e.brokerCode } : {}),
+          });
         }
         this.d.log.warn(`${i.command_id}: outcome unknown (${errText(e)}); will check the broker by client id`);
         inDoubt = true;
@@ -180,8 +204,27 @@ export class Executor {
     switch (i.kind) {
       case "open": {
         this.sent.open++;
-        const fill = await b.open({ client_order_id: i.client_order_id, symbol: i.symbol, side: i.side, volume: i.volume, sl: i.sl, tp: i.tp, deadline });
-        return { ...base, ok: true, ticket: fill.ticket, symbol: i.symbol, side: i.side, price: fill.price, volume: fill.volume, sl: i.sl, tp: i.tp, executed_at: fill.time };
+        const fill = await b.open({
+          client_order_id: i.client_order_id,
+          symbol: i.symbol,
+          side: i.side,
+          volume: i.volume,
+          sl: i.sl,
+          tp: i.tp,
+          deadline,
+        });
+        return {
+          ...base,
+          ok: true,
+          ticket: fill.ticket,
+          symbol: i.symbol,
+          side: i.side,
+          price: fill.price,
+          volume: fill.volume,
+          sl: i.sl,
+          tp: i.tp,
+          executed_at: fill.time,
+        };
       }
       case "close": {
         const pos = (await b.positions()).find((p) => p.ticket === i.ticket);
@@ -192,7 +235,16 @@ export class Executor {
         }
         this.sent.close++;
         const fill = await b.close(i.ticket, i.client_order_id, i.volume, deadline);
-        return { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, price: fill.price, volume: fill.volume, executed_at: fill.time };
+        return {
+          ...base,
+          ok: true,
+          ticket: i.ticket,
+          symbol: pos.symbol,
+          side: pos.side,
+          price: fill.price,
+          volume: fill.volume,
+          executed_at: fill.time,
+        };
       }
       case "modify":
       case "breakeven": {
@@ -201,12 +253,24 @@ export class Executor {
         const target = this.modifyTarget(i, pos);
         this.sent.modify++;
         const r = await b.modify(i.ticket, target.sl, target.tp, deadline);
-        return { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, sl: r.sl, tp: r.tp, executed_at: this.d.now() };
+        return {
+          ...base,
+          ok: true,
+          ticket: i.ticket,
+          symbol: pos.symbol,
+          side: pos.side,
+          sl: r.sl,
+          tp: r.tp,
+          executed_at: this.d.now(),
+        };
       }
     }
   }
 
-  private modifyTarget(i: Extract<Instruction, { kind: "modify" | "breakeven" }>, pos: { side: "BUY" | "SELL"; open_price: number }) {
+  private modifyTarget(
+    i: Extract<Instruction, { kind: "modify" | "breakeven" }>,
+    pos: { side: "BUY" | "SELL"; open_price: number },
+  ) {
     if (i.kind === "modify") return { sl: i.sl, tp: i.tp };
     return { sl: pos.side === "BUY" ? pos.open_price + i.offset : pos.open_price - i.offset, tp: undefined };
   }
@@ -220,17 +284,41 @@ export class Executor {
     if (i.kind === "open") {
       const pos = (await b.positions()).find((p) => matchesClientId(p.magic, p.comment, i.client_order_id));
       if (pos) {
-        return { ...base, ok: true, ticket: pos.ticket, symbol: pos.symbol, side: pos.side, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, executed_at: pos.opened_at };
+        return {
+          ...base,
+          ok: true,
+          ticket: pos.ticket,
+          symbol: pos.symbol,
+          side: pos.side,
+          price: pos.open_price,
+          volume: pos.volume,
+          sl: pos.sl,
+          tp: pos.tp,
+          executed_at: pos.opened_at,
+        };
       }
       const deals = await b.history({ from: received - HISTORY_SLACK_MS, client_order_id: i.client_order_id });
       // "inout": a reversal on a netting account is also the deal that opened this order's position.
-      const deal = deals.find((d) => (d.entry === "in" || d.entry === "inout") && matchesClientId(d.magic, d.comment, i.client_order_id));
+      const deal = deals.find(
+        (d) => (d.entry === "in" || d.entry === "inout") && matchesClientId(d.magic, d.comment, i.client_order_id),
+      );
       if (!deal) {
         const orders = b.orders ? await b.orders() : [];
         return orders.some((o) => matchesClientId(o.magic, o.comment, i.client_order_id)) ? PENDING : null;
       }
       // Opened and already closed again (SL/TP or by hand): still the answer to this command.
-      return { ...base, ok: true, ticket: deal.position_ticket, symbol: deal.symbol, side: deal.side, price: deal.price, volume: deal.volume, sl: i.sl, tp: i.tp, executed_at: deal.time };
+      return {
+        ...base,
+        ok: true,
+        ticket: deal.position_ticket,
+        symbol: deal.symbol,
+        side: deal.side,
+        price: deal.price,
+        volume: deal.volume,
+        sl: i.sl,
+        tp: i.tp,
+        executed_at: deal.time,
+      };
     }
     if (i.kind === "close") {
       if ((await b.positions()).some((p) => p.ticket === i.ticket && (i.volume === undefined || p.volume > 0))) {
@@ -241,17 +329,51 @@ export class Executor {
     const pos = (await b.positions()).find((p) => p.ticket === i.ticket);
     if (!pos) return null;
     const t = this.modifyTarget(i, pos);
-    const same = (want: number | null | undefined, have: number | null) => want === undefined || (want ?? null) === have;
+    const same = (want: number | null | undefined, have: number | null) =>
+      want === undefined || (want ?? null) === have;
     return same(t.sl, pos.sl) && same(t.tp, pos.tp)
-      ? { ...base, ok: true, ticket: i.ticket, symbol: pos.symbol, side: pos.side, sl: pos.sl, tp: pos.tp, executed_at: this.d.now() }
+      ? {
+          ...base,
+          ok: true,
+          ticket: i.ticket,
+          symbol: pos.symbol,
+          side: pos.side,
+          sl: pos.sl,
+          tp: pos.tp,
+          executed_at: this.d.now(),
+        }
       : null;
   }
 
   /** A partial close leaves the position open: look for our closing deal instead. */
-  private async partialCloseFound(i: Extract<Instruction, { kind: "close" }>, received: number): Promise<TradeResult | null> {
-    const deals = await this.d.broker.history({ from: received - HISTORY_SLACK_MS, position_ticket: i.ticket, client_order_id: i.client_order_id });
-    const d = deals.find((x) => x.entry !== "in" && x.position_ticket === i.ticket && x.time >= received - 60_000 && matchesClientId(x.magic, x.comment, i.client_order_id));
-    return d ? { ...this.base(i), recovered: true, ok: true, ticket: i.ticket, symbol: d.symbol, price: d.price, volume: d.volume, executed_at: d.time } : null;
+  private async partialCloseFound(
+    i: Extract<Instruction, { kind: "close" }>,
+    received: number,
+  ): Promise<TradeResult | null> {
+    const deals = await this.d.broker.history({
+      from: received - HISTORY_SLACK_MS,
+      position_ticket: i.ticket,
+      client_order_id: i.client_order_id,
+    });
+    const d = deals.find(
+      (x) =>
+        x.entry !== "in" &&
+        x.position_ticket === i.ticket &&
+        x.time >= received - 60_000 &&
+        matchesClientId(x.magic, x.comment, i.client_order_id),
+    );
+    return d
+      ? {
+          ...this.base(i),
+          recovered: true,
+          ok: true,
+          ticket: i.ticket,
+          symbol: d.symbol,
+          price: d.price,
+          volume: d.volume,
+          executed_at: d.time,
+        }
+      : null;
   }
 
   /** The position is gone: report the deal that closed it. */
@@ -261,15 +383,36 @@ export class Executor {
     const out = deals.filter((d) => d.position_ticket === i.ticket && d.entry !== "in");
     const last = out[out.length - 1];
     if (!last) return null;
-    return { ...this.base(i), recovered: true, ok: true, ticket: i.ticket, symbol: last.symbol, price: last.price, volume: out.reduce((s, d) => s + d.volume, 0), executed_at: last.time };
+    return {
+      ...this.base(i),
+      recovered: true,
+      ok: true,
+      ticket: i.ticket,
+      symbol: last.symbol,
+      price: last.price,
+      volume: out.reduce((s, d) => s + d.volume, 0),
+      executed_at: last.time,
+    };
   }
 
   private base(i: Instruction) {
-    return { type: "TRADE_RESULT" as const, id: `res:${i.command_id}`, command_id: i.command_id, client_order_id: i.client_order_id, action: resultAction(i) };
+    return {
+      type: "TRADE_RESULT" as const,
+      id: `res:${i.command_id}`,
+      command_id: i.command_id,
+      client_order_id: i.client_order_id,
+      action: resultAction(i),
+    };
   }
 
   private failure(i: Instruction, error: TradeError): TradeResult {
-    return { ...this.base(i), ok: false, error, executed_at: this.d.now(), ...(i.kind === "open" ? { symbol: i.symbol, side: i.side } : { ticket: i.ticket }) };
+    return {
+      ...this.base(i),
+      ok: false,
+      error,
+      executed_at: this.d.now(),
+      ...(i.kind === "open" ? { symbol: i.symbol, side: i.side } : { ticket: i.ticket }),
+    };
   }
 }
 

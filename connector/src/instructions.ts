@@ -41,14 +41,33 @@ export function resultAction(i: Instruction): "OPEN" | "CLOSE" | "MODIFY" {
 }
 
 export function toInstruction(f: CommandFrame): Instruction {
-  const b = { command_id: f.command_id, client_order_id: f.client_order_id, expires_at: f.expires_at, source: f.type as string };
+  const b = {
+    command_id: f.command_id,
+    client_order_id: f.client_order_id,
+    expires_at: f.expires_at,
+    source: f.type as string,
+  };
   switch (f.type) {
     case "TRADE_OPEN":
-      return { kind: "open", ...b, side: f.side, symbol: f.symbol, volume: f.volume as number, sl: f.sl ?? null, tp: f.tp ?? null };
+      return {
+        kind: "open",
+        ...b,
+        side: f.side,
+        symbol: f.symbol,
+        volume: f.volume as number,
+        sl: f.sl ?? null,
+        tp: f.tp ?? null,
+      };
     case "TRADE_CLOSE":
       return { kind: "close", ...b, ticket: f.ticket, ...(f.volume !== undefined ? { volume: f.volume } : {}) };
     case "TRADE_MODIFY":
-      return { kind: "modify", ...b, ticket: f.ticket, ...(f.sl !== undefined ? { sl: f.sl } : {}), ...(f.tp !== undefined ? { tp: f.tp } : {}) };
+      return {
+        kind: "modify",
+        ...b,
+        ticket: f.ticket,
+        ...(f.sl !== undefined ? { sl: f.sl } : {}),
+        ...(f.tp !== undefined ? { tp: f.tp } : {}),
+      };
     case "UPDATE_SL":
       return { kind: "modify", ...b, ticket: f.ticket, sl: f.sl };
     case "MOVE_BREAKEVEN":
@@ -56,12 +75,32 @@ export function toInstruction(f: CommandFrame): Instruction {
     case "TRADE_COMMAND": {
       b.source = `TRADE_COMMAND/${f.action}`;
       // The schema guarantees symbol/volume for opens and ticket for CLOSE/MODIFY.
-      if (f.action === "CLOSE") return { kind: "close", ...b, ticket: f.ticket as string, ...(f.volume !== undefined ? { volume: f.volume } : {}) };
+      if (f.action === "CLOSE")
+        return {
+          kind: "close",
+          ...b,
+          ticket: f.ticket as string,
+          ...(f.volume !== undefined ? { volume: f.volume } : {}),
+        };
       if (f.action === "MODIFY") {
-        return { kind: "modify", ...b, ticket: f.ticket as string, ...(f.sl !== undefined ? { sl: f.sl } : {}), ...(f.tp !== undefined ? { tp: f.tp } : {}) };
+        return {
+          kind: "modify",
+          ...b,
+          ticket: f.ticket as string,
+          ...(f.sl !== undefined ? { sl: f.sl } : {}),
+          ...(f.tp !== undefined ? { tp: f.tp } : {}),
+        };
       }
       const side = f.action === "OPEN" ? (f.side as "BUY" | "SELL") : f.action;
-      return { kind: "open", ...b, side, symbol: f.symbol as string, volume: f.volume as number, sl: f.sl ?? null, tp: f.tp ?? null };
+      return {
+        kind: "open",
+        ...b,
+        side,
+        symbol: f.symbol as string,
+        volume: f.volume as number,
+        sl: f.sl ?? null,
+        tp: f.tp ?? null,
+      };
     }
   }
 }

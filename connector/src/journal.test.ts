@@ -11,10 +11,28 @@ beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "et-journal-"))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const instr = (id: string, expires_at = Date.now() + 60_000): Instruction => ({
-  kind: "open", command_id: id, client_order_id: `co-${id}`, expires_at, source: "TRADE_OPEN", side: "BUY", symbol: "EURUSD", volume: 0.1, sl: null, tp: null,
+  kind: "open",
+  command_id: id,
+  client_order_id: `co-${id}`,
+  expires_at,
+  source: "TRADE_OPEN",
+  side: "BUY",
+  symbol: "EURUSD",
+  volume: 0.1,
+  sl: null,
+  tp: null,
 });
 const result = (id: string): TradeResult => ({
-  type: "TRADE_RESULT", id: `res:${id}`, command_id: id, client_order_id: `co-${id}`, action: "OPEN", ok: true, ticket: "42", price: 1.1, volume: 0.1, executed_at: 1,
+  type: "TRADE_RESULT",
+  id: `res:${id}`,
+  command_id: id,
+  client_order_id: `co-${id}`,
+  action: "OPEN",
+  ok: true,
+  ticket: "42",
+  price: 1.1,
+  volume: 0.1,
+  executed_at: 1,
 });
 
 it("survives a reopen: results, in-doubt commands and the unacked outbox come back", () => {
@@ -48,7 +66,13 @@ it("skips a torn last line left by a crash mid-write", () => {
 
 it("a newer POSITIONS_UPDATE supersedes an unacked older one", () => {
   const j = new Journal({ dir });
-  const upd = (id: string) => ({ type: "POSITIONS_UPDATE" as const, id, reason: "change" as const, positions: [], at: 1 });
+  const upd = (id: string) => ({
+    type: "POSITIONS_UPDATE" as const,
+    id,
+    reason: "change" as const,
+    positions: [],
+    at: 1,
+  });
   j.enqueue(upd("p1"));
   j.enqueue(upd("p2"));
   expect(j.unacked().map((f) => f.id)).toEqual(["p2"]);
@@ -84,9 +108,29 @@ it("compaction keeps what matters and drops answered, acked, long-expired comman
 it("one step per change: a failed result and its TRADE_ERROR are one write; superseding is one write", () => {
   const j = new Journal({ dir });
   j.recordCommand(instr("f"));
-  const failed: TradeResult = { ...result("f"), ok: false, ticket: undefined, price: undefined, error: { code: "rejected", message: "no money" } };
-  j.recordResult(failed, { type: "TRADE_ERROR", id: "err:f", command_id: "f", client_order_id: "co-f", action: "OPEN", error: failed.error!, at: 1 });
-  const upd = (id: string) => ({ type: "POSITIONS_UPDATE" as const, id, reason: "change" as const, positions: [], at: 1 });
+  const failed: TradeResult = {
+    ...result("f"),
+    ok: false,
+    ticket: undefined,
+    price: undefined,
+    error: { code: "rejected", message: "no money" },
+  };
+  j.recordResult(failed, {
+    type: "TRADE_ERROR",
+    id: "err:f",
+    command_id: "f",
+    client_order_id: "co-f",
+    action: "OPEN",
+    error: failed.error!,
+    at: 1,
+  });
+  const upd = (id: string) => ({
+    type: "POSITIONS_UPDATE" as const,
+    id,
+    reason: "change" as const,
+    positions: [],
+    at: 1,
+  });
   j.enqueue(upd("p1"));
   j.enqueue(upd("p2")); // ack p1 + out p2 on one line each, one write
   j.close();

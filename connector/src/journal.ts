@@ -1,8 +1,18 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { PositionsUpdateSchema, TradeErrorFrameSchema, TradeResultSchema } from "../../core/protocol/connector";
-import { InstructionSchema, type Instruction } from "./instructions";
+import { type Instruction, InstructionSchema } from "./instructions";
 
 /**
  * The connector's on-disk memory, append-only JSON lines, made durable (fdatasync) before anything
@@ -18,7 +28,11 @@ import { InstructionSchema, type Instruction } from "./instructions";
  * broker by client id before doing anything. Compaction rewrites the file (tmp + fsync + rename)
  * keeping in-doubt commands, unacked frames and results still inside the retention window.
  */
-const OutboxFrameSchema = z.discriminatedUnion("type", [TradeResultSchema, TradeErrorFrameSchema, PositionsUpdateSchema]);
+const OutboxFrameSchema = z.discriminatedUnion("type", [
+  TradeResultSchema,
+  TradeErrorFrameSchema,
+  PositionsUpdateSchema,
+]);
 export type OutboxFrame = z.infer<typeof OutboxFrameSchema>;
 type ResultFrame = z.infer<typeof TradeResultSchema>;
 
@@ -102,7 +116,8 @@ export class Journal {
   /** One step: every record in one write, then one fdatasync (unless `sync` is false: acks only). */
   private append(recs: readonly JournalRecord[], sync = true): void {
     if (recs.length === 0) return;
-    const text = recs.length === 1 ? JSON.stringify(recs[0]) + "\n" : recs.map((r) => JSON.stringify(r) + "\n").join("");
+    const text =
+      recs.length === 1 ? JSON.stringify(recs[0]) + "\n" : recs.map((r) => JSON.stringify(r) + "\n").join("");
     writeAll(this.fd, text);
     if (sync) fdatasyncSync(this.fd);
     for (const rec of recs) this.apply(rec);
@@ -135,7 +150,14 @@ export class Journal {
 
   /** The command's result, and (failures) the TRADE_ERROR that goes with it, in one step. */
   recordResult(frame: ResultFrame, error?: Exclude<OutboxFrame, ResultFrame>): void {
-    this.append(error ? [{ k: "res", frame }, { k: "out", frame: error }] : [{ k: "res", frame }]);
+    this.append(
+      error
+        ? [
+            { k: "res", frame },
+            { k: "out", frame: error },
+          ]
+        : [{ k: "res", frame }],
+    );
   }
 
   /** Queue a frame until ACKed. A new POSITIONS_UPDATE supersedes unacked older ones (same step). */
@@ -180,7 +202,9 @@ export class Journal {
       if (c.result) keep.push({ k: "res", frame: c.result });
     }
     // ACKed results stay known (above) but must not be re-sent: mark them acked again.
-    const ackedResults = [...this.commands.values()].flatMap((c) => (c.result && !this.outbox.has(c.result.id) ? [c.result.id] : []));
+    const ackedResults = [...this.commands.values()].flatMap((c) =>
+      c.result && !this.outbox.has(c.result.id) ? [c.result.id] : [],
+    );
     if (ackedResults.length) keep.push({ k: "ack", ids: ackedResults });
     for (const f of this.outbox.values()) if (f.type !== "TRADE_RESULT") keep.push({ k: "out", frame: f });
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig, HELP, type ConnectorConfig } from "./config";
+import { type ConnectorConfig, HELP, loadConfig } from "./config";
 import { Connector } from "./connector";
 import { consoleLogger } from "./log";
 import { CONNECTOR_VERSION } from "./version";

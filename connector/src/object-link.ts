@@ -1,12 +1,12 @@
 import WebSocket from "ws";
 import {
-  ObjectToConnectorFrameSchema,
-  parseConnectorFrame,
   type Auth,
   type AuthError,
   type ConnectorError,
   type ConnectorToObjectFrame,
   type ObjectToConnectorFrame,
+  ObjectToConnectorFrameSchema,
+  parseConnectorFrame,
 } from "../../core/protocol/connector";
 import { Backoff } from "./backoff";
 import type { Logger } from "./log";
@@ -87,7 +87,12 @@ export class ObjectLink {
     this.stats.connects++;
     // No permessage-deflate: frames are small JSON on a latency-bound path, and ws inflates on
     // libuv's thread pool, a hop per received command (production refuses it anyway: wrangler.toml).
-    const ws = new WebSocket(this.o.url, { headers: { Authorization: `Bearer ${this.o.token}` }, handshakeTimeout: 10_000, maxPayload: 4 * 1024 * 1024, perMessageDeflate: false });
+    const ws = new WebSocket(this.o.url, {
+      headers: { Authorization: `Bearer ${this.o.token}` },
+      handshakeTimeout: 10_000,
+      maxPayload: 4 * 1024 * 1024,
+      perMessageDeflate: false,
+    });
     this.ws = ws;
     this.authed = false;
     ws.on("open", () => {
@@ -138,7 +143,8 @@ export class ObjectLink {
         ws.close(4001, "auth refused");
         return;
       default:
-        if (!this.authed) return this.reject(ws, { code: "not_authenticated", message: `${f.type} before AUTH_OK`, ref_type: f.type });
+        if (!this.authed)
+          return this.reject(ws, { code: "not_authenticated", message: `${f.type} before AUTH_OK`, ref_type: f.type });
         this.o.onFrame(f);
     }
   }

@@ -2,7 +2,7 @@ import type { Bar } from "../../core/market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import { checkBar, cleanBars } from "../../core/market/validate";
 import type { BarClosed, RatesError, RatesRequest, RatesResponse } from "../../core/protocol/market-data";
-import { BrokerError, type Broker } from "./brokers/broker";
+import { type Broker, BrokerError } from "./brokers/broker";
 import type { Logger } from "./log";
 
 /**
@@ -12,12 +12,19 @@ import type { Logger } from "./log";
  */
 export async function answerRates(broker: Broker, req: RatesRequest, now: number, log: Logger): Promise<RatesResponse> {
   const head = { type: "RATES_RESPONSE" as const, id: req.id, symbol: req.symbol, timeframe: req.timeframe };
-  if (!broker.rates) return { ...head, error: { code: "no_data", message: `the ${broker.kind} broker has no market feed` } };
+  if (!broker.rates)
+    return { ...head, error: { code: "no_data", message: `the ${broker.kind} broker has no market feed` } };
   try {
     const raw = await broker.rates(req.symbol, req.timeframe, req.count);
-    const bars = closedValid(raw, req.timeframe, now, (n, first) => log.warn(`rates ${req.symbol} ${req.timeframe}: dropped ${n} bad bar(s), first: ${first}`));
+    const bars = closedValid(raw, req.timeframe, now, (n, first) =>
+      log.warn(`rates ${req.symbol} ${req.timeframe}: dropped ${n} bad bar(s), first: ${first}`),
+    );
     broker.subscribeBars?.(req.symbol, req.timeframe);
-    if (bars.length === 0) return { ...head, error: { code: "no_data", message: `the terminal has no closed ${req.timeframe} bars for ${req.symbol}` } };
+    if (bars.length === 0)
+      return {
+        ...head,
+        error: { code: "no_data", message: `the terminal has no closed ${req.timeframe} bars for ${req.symbol}` },
+      };
     return { ...head, bars: bars.slice(-req.count) };
   } catch (e) {
     return { ...head, error: ratesError(e) };
@@ -34,7 +41,12 @@ export function barClosedFrame(symbol: string, timeframe: Timeframe, bar: Bar, l
   return { type: "BAR_CLOSED", symbol, timeframe, bar };
 }
 
-function closedValid(raw: readonly Bar[], tf: Timeframe, now: number, report: (n: number, first: string) => void): Bar[] {
+function closedValid(
+  raw: readonly Bar[],
+  tf: Timeframe,
+  now: number,
+  report: (n: number, first: string) => void,
+): Bar[] {
   const v = cleanBars(raw);
   if (v.issues.length) report(v.issues.length, `${v.issues[0]!.code}: ${v.issues[0]!.message}`);
   return v.bars.filter((b) => b.time + TIMEFRAME_MS[tf] <= now);
@@ -42,7 +54,14 @@ function closedValid(raw: readonly Bar[], tf: Timeframe, now: number, report: (n
 
 function ratesError(e: unknown): RatesError {
   if (e instanceof BrokerError) {
-    const code = e.code === "terminal_unavailable" ? "terminal_unavailable" : e.code === "not_found" ? "unknown_symbol" : e.code === "invalid" ? "unsupported_timeframe" : "internal";
+    const code =
+      e.code === "terminal_unavailable"
+        ? "terminal_unavailable"
+        : e.code === "not_found"
+          ? "unknown_symbol"
+          : e.code === "invalid"
+            ? "unsupported_timeframe"
+            : "internal";
     return { code, message: e.message.slice(0, 500) };
   }
   return { code: "internal", message: String(e).slice(0, 500) };

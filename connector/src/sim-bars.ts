@@ -16,7 +16,10 @@ export class SimBars {
   minuteClose(symbol: string, m: number): number {
     const b = this.base(symbol);
     const phase = [...symbol].reduce((s, c) => s + c.charCodeAt(0), 0);
-    const w = 0.004 * Math.sin((2 * Math.PI * m) / (60 * 24 * 5) + phase) + 0.0015 * Math.sin((2 * Math.PI * m) / 300 + phase / 3) + 0.0004 * Math.sin(m * 1.7 + phase);
+    const w =
+      0.004 * Math.sin((2 * Math.PI * m) / (60 * 24 * 5) + phase) +
+      0.0015 * Math.sin((2 * Math.PI * m) / 300 + phase / 3) +
+      0.0004 * Math.sin(m * 1.7 + phase);
     return round5(b * (1 + w));
   }
 

@@ -1,9 +1,8 @@
 import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
+import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import {
   EA_PROTOCOL_VERSION,
-  EaRequestSchema,
-  MAX_EA_LINE_BYTES,
   type EaAccount,
   type EaDeal,
   type EaFilling,
@@ -11,11 +10,12 @@ import {
   type EaOrder,
   type EaPosition,
   type EaRequest,
+  EaRequestSchema,
   type EaSymbolInfo,
   type EaTradeFacts,
+  MAX_EA_LINE_BYTES,
 } from "./brokers/ea-protocol";
 import { readLines, writeLine } from "./brokers/line-socket";
-import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import { SimBars } from "./sim-bars";
 import { SIM_SYMBOLS, type SimSymbol } from "./sim-symbols";
 
@@ -137,7 +137,14 @@ export class SimTerminal extends EventEmitter {
   private synced = false;
   private algoTrading = true;
   /** Requests handled, by op, and lines that failed validation. */
-  readonly stats = { requests: {} as Record<string, number>, invalid: 0, connects: 0, refused: 0, orderSends: 0, faults: 0 };
+  readonly stats = {
+    requests: {} as Record<string, number>,
+    invalid: 0,
+    connects: 0,
+    refused: 0,
+    orderSends: 0,
+    faults: 0,
+  };
 
   constructor(private readonly o: SimTerminalOptions) {
     super();
@@ -166,7 +173,8 @@ export class SimTerminal extends EventEmitter {
       const closedCount = Math.min(10, (forming - sub.forming) / d);
       sub.forming = forming;
       if (!this.socket || !this.connected) continue;
-      for (const bar of this.series.closed(sub.symbol, sub.timeframe, closedCount, now)) writeLine(this.socket, { event: "bar_closed", symbol: sub.symbol, timeframe: sub.timeframe, bar });
+      for (const bar of this.series.closed(sub.symbol, sub.timeframe, closedCount, now))
+        writeLine(this.socket, { event: "bar_closed", symbol: sub.symbol, timeframe: sub.timeframe, bar });
     }
   }
 
@@ -290,15 +298,31 @@ export class SimTerminal extends EventEmitter {
   /** "in"/"inout" deals per magic: a duplicate order shows up as a count above 1. */
   entriesByMagic(): Map<number, number> {
     const m = new Map<number, number>();
-    for (const d of this.deals) if ((d.entry === "in" || d.entry === "inout") && d.magic !== 0) m.set(d.magic, (m.get(d.magic) ?? 0) + 1);
+    for (const d of this.deals)
+      if ((d.entry === "in" || d.entry === "inout") && d.magic !== 0) m.set(d.magic, (m.get(d.magic) ?? 0) + 1);
     return m;
   }
 
   account(): EaAccount {
     const floating = this.openList().reduce((s, p) => s + p.profit, 0);
-    const margin = round2([...this.positions.values()].reduce((s, p) => s + (p.volume * this.spec(p.symbol).contract * p.open_price) / LEVERAGE, 0));
+    const margin = round2(
+      [...this.positions.values()].reduce(
+        (s, p) => s + (p.volume * this.spec(p.symbol).contract * p.open_price) / LEVERAGE,
+        0,
+      ),
+    );
     const equity = round2(this.balance + floating);
-    return { login: this.login, server: this.o.server ?? SIM_SERVER, company: "edgetrader sim", currency: "USD", balance: this.balance, equity, margin, free_margin: round2(equity - margin), leverage: LEVERAGE };
+    return {
+      login: this.login,
+      server: this.o.server ?? SIM_SERVER,
+      company: "edgetrader sim",
+      currency: "USD",
+      balance: this.balance,
+      equity,
+      margin,
+      free_margin: round2(equity - margin),
+      leverage: LEVERAGE,
+    };
   }
 
   // ------------------------------------------------------------------ link
@@ -333,14 +357,32 @@ export class SimTerminal extends EventEmitter {
         protocol: EA_PROTOCOL_VERSION,
         ea_version: "sim-2.0",
         secret: this.o.secret ?? SIM_EA_SECRET,
-        terminal: { name: "SimTerminal", company: "edgetrader sim", server: this.o.server ?? SIM_SERVER, login: this.login, margin_mode: this.o.marginMode ?? "hedging", ...this.state() },
+        terminal: {
+          name: "SimTerminal",
+          company: "edgetrader sim",
+          server: this.o.server ?? SIM_SERVER,
+          login: this.login,
+          margin_mode: this.o.marginMode ?? "hedging",
+          ...this.state(),
+        },
       });
       // What an EA sees right after a start: an empty list until the terminal has synced (flagged).
       writeLine(s, { event: "positions", synced: this.synced, positions: this.visiblePositions() });
-      writeLine(s, { event: "account", account: this.account(), terminal_connected: this.serverConnected, synced: this.synced, trade_allowed: this.algoTrading });
+      writeLine(s, {
+        event: "account",
+        account: this.account(),
+        terminal_connected: this.serverConnected,
+        synced: this.synced,
+        trade_allowed: this.algoTrading,
+      });
       this.emit("connected");
     });
-    readLines(s, (line) => this.enqueue(s, line), MAX_EA_LINE_BYTES, () => s.destroy());
+    readLines(
+      s,
+      (line) => this.enqueue(s, line),
+      MAX_EA_LINE_BYTES,
+      () => s.destroy(),
+    );
     s.on("error", () => undefined);
     s.on("close", () => {
       // Only the current link redials (a killed one was already let go; restart() dials anew).
@@ -371,8 +413,16 @@ export class SimTerminal extends EventEmitter {
     const parsed = EaRequestSchema.safeParse(raw);
     if (!parsed.success) {
       this.stats.invalid++;
-      const id = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "string" ? (raw as { id: string }).id : undefined;
-      if (id) writeLine(s, { id, ok: false, error: { code: "invalid", message: parsed.error.issues[0]?.message ?? "invalid request" } });
+      const id =
+        typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "string"
+          ? (raw as { id: string }).id
+          : undefined;
+      if (id)
+        writeLine(s, {
+          id,
+          ok: false,
+          error: { code: "invalid", message: parsed.error.issues[0]?.message ?? "invalid request" },
+        });
       return;
     }
     const req = parsed.data;
@@ -393,13 +443,20 @@ export class SimTerminal extends EventEmitter {
   }
 
   private handle(req: EaRequest): { response: Record<string, unknown>; changed?: boolean; cut?: boolean } {
-    const fail = (code: string, message: string, retcode?: string) => ({ response: { ok: false, error: { code, message, ...(retcode ? { retcode } : {}) } } });
+    const fail = (code: string, message: string, retcode?: string) => ({
+      response: { ok: false, error: { code, message, ...(retcode ? { retcode } : {}) } },
+    });
     const ok = (body: Record<string, unknown>) => ({ response: { ok: true, ...body } });
     switch (req.op) {
       case "ping":
         return ok({ time_msc: Date.now() });
       case "account":
-        return ok({ account: this.account(), terminal_connected: this.serverConnected, synced: this.synced, trade_allowed: this.algoTrading });
+        return ok({
+          account: this.account(),
+          terminal_connected: this.serverConnected,
+          synced: this.synced,
+          trade_allowed: this.algoTrading,
+        });
       case "positions":
         return ok({ synced: this.synced, positions: this.visiblePositions() });
       case "orders":
@@ -408,7 +465,12 @@ export class SimTerminal extends EventEmitter {
         return ok({
           synced: this.synced,
           deals: this.visible(this.deals)
-            .filter((d) => d.time_msc >= req.from_ms && (req.magic === 0 || d.magic === req.magic) && (req.position === "" || req.position === "0" || d.position === req.position))
+            .filter(
+              (d) =>
+                d.time_msc >= req.from_ms &&
+                (req.magic === 0 || d.magic === req.magic) &&
+                (req.position === "" || req.position === "0" || d.position === req.position),
+            )
             .map(strip),
         });
       case "symbol": {
@@ -424,24 +486,36 @@ export class SimTerminal extends EventEmitter {
         if (!(req.symbol in this.prices)) return fail("not_found", `unknown symbol ${req.symbol}`, "4301");
         const key = `${req.symbol}|${req.timeframe}`;
         const d = TIMEFRAME_MS[req.timeframe];
-        if (!this.barSubs.has(key)) this.barSubs.set(key, { symbol: req.symbol, timeframe: req.timeframe, forming: Math.floor(this.now() / d) * d });
+        if (!this.barSubs.has(key))
+          this.barSubs.set(key, {
+            symbol: req.symbol,
+            timeframe: req.timeframe,
+            forming: Math.floor(this.now() / d) * d,
+          });
         return ok({});
       }
       case "open":
       case "close":
       case "modify": {
         // The EA's checks before any OrderSend.
-        if (Date.now() > req.deadline_ms) return fail("expired", `past its deadline by ${Date.now() - req.deadline_ms} ms; not sent`);
-        if (!this.serverConnected || !this.synced) return fail("terminal_unavailable", "terminal not connected to its trade server or not synced");
+        if (Date.now() > req.deadline_ms)
+          return fail("expired", `past its deadline by ${Date.now() - req.deadline_ms} ms; not sent`);
+        if (!this.serverConnected || !this.synced)
+          return fail("terminal_unavailable", "terminal not connected to its trade server or not synced");
         if (!this.algoTrading) return fail("terminal_unavailable", "Algo Trading is off");
-        if ((this.o.marginMode ?? "hedging") !== "hedging" && (this.o.eaRefusesNetting ?? true)) return fail("rejected", "netting account: not supported by the EA");
+        if ((this.o.marginMode ?? "hedging") !== "hedging" && (this.o.eaRefusesNetting ?? true))
+          return fail("rejected", "netting account: not supported by the EA");
         return this.trade(req);
       }
     }
   }
 
   /** OrderSend with the EA's idempotency check first and its bounded requote retries. */
-  private trade(req: Extract<EaRequest, { op: "open" | "close" | "modify" }>): { response: Record<string, unknown>; changed?: boolean; cut?: boolean } {
+  private trade(req: Extract<EaRequest, { op: "open" | "close" | "modify" }>): {
+    response: Record<string, unknown>;
+    changed?: boolean;
+    cut?: boolean;
+  } {
     const existing = this.alreadyDone(req);
     if (existing) return { response: { ok: true, ...existing, existing: true } };
     const attempts = this.o.eaRequoteAttempts ?? 1;
@@ -471,15 +545,41 @@ export class SimTerminal extends EventEmitter {
   private alreadyDone(req: Extract<EaRequest, { op: "open" | "close" | "modify" }>): EaTradeFacts | null {
     if (req.op === "modify") return null;
     if (req.op === "open") {
-      const pos = this.visible([...this.positions.values()]).find((p) => p.magic === req.magic && p.comment === req.comment);
-      if (pos) return facts(10009, { position: pos.identifier, position_ticket: pos.ticket, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, time_msc: pos.time_msc });
-      const ord = this.visible([...this.orders.values()]).find((o) => o.magic === req.magic && o.comment === req.comment);
+      const pos = this.visible([...this.positions.values()]).find(
+        (p) => p.magic === req.magic && p.comment === req.comment,
+      );
+      if (pos)
+        return facts(10009, {
+          position: pos.identifier,
+          position_ticket: pos.ticket,
+          price: pos.open_price,
+          volume: pos.volume,
+          sl: pos.sl,
+          tp: pos.tp,
+          time_msc: pos.time_msc,
+        });
+      const ord = this.visible([...this.orders.values()]).find(
+        (o) => o.magic === req.magic && o.comment === req.comment,
+      );
       if (ord) return facts(10008, { order: ord.ticket });
     }
-    const deal = this.visible(this.deals).find((d) => d.magic === req.magic && d.comment === req.comment && (req.op === "open" ? d.entry === "in" || d.entry === "inout" : d.entry === "out"));
+    const deal = this.visible(this.deals).find(
+      (d) =>
+        d.magic === req.magic &&
+        d.comment === req.comment &&
+        (req.op === "open" ? d.entry === "in" || d.entry === "inout" : d.entry === "out"),
+    );
     if (!deal) return null;
     const pos = [...this.positions.values()].find((p) => p.identifier === deal.position);
-    return facts(10009, { order: deal.order, deal: deal.ticket, position: deal.position, position_ticket: pos?.ticket ?? deal.position, price: deal.price, volume: deal.volume, time_msc: deal.time_msc });
+    return facts(10009, {
+      order: deal.order,
+      deal: deal.ticket,
+      position: deal.position,
+      position_ticket: pos?.ticket ?? deal.position,
+      price: deal.price,
+      volume: deal.volume,
+      time_msc: deal.time_msc,
+    });
   }
 
   /** What the trade server does with a request, by the symbol's rules. */
@@ -489,8 +589,27 @@ export class SimTerminal extends EventEmitter {
       if (!spec) return noFacts(10013);
       const bad = this.orderProblem(spec, req.symbol, req.side, req.volume, req.filling, req.sl, req.tp);
       if (bad) return noFacts(bad);
-      const { position, deal } = this.execOpen(req.symbol, req.side, req.volume, req.sl, req.tp, req.magic, req.comment, this.lag());
-      return facts(10009, { order: deal.order, deal: deal.ticket, position: deal.position, position_ticket: position.ticket, price: deal.price, volume: deal.volume, sl: position.sl, tp: position.tp, time_msc: deal.time_msc });
+      const { position, deal } = this.execOpen(
+        req.symbol,
+        req.side,
+        req.volume,
+        req.sl,
+        req.tp,
+        req.magic,
+        req.comment,
+        this.lag(),
+      );
+      return facts(10009, {
+        order: deal.order,
+        deal: deal.ticket,
+        position: deal.position,
+        position_ticket: position.ticket,
+        price: deal.price,
+        volume: deal.volume,
+        sl: position.sl,
+        tp: position.tp,
+        time_msc: deal.time_msc,
+      });
     }
     const p = this.positions.get(req.ticket);
     if (!p) return this.closing.some((c) => c.ticket === req.ticket) ? noFacts(10036) : noFacts(10013);
@@ -503,11 +622,22 @@ export class SimTerminal extends EventEmitter {
       const volume = req.volume === 0 || req.volume >= p.volume ? p.volume : req.volume;
       if (!onStep(volume, spec.volume_step)) return noFacts(10014);
       const deal = this.execClose(p, volume, req.magic, req.comment, this.lag());
-      return facts(10009, { order: deal.order, deal: deal.ticket, position: p.identifier, position_ticket: p.ticket, price: deal.price, volume, sl: p.sl, tp: p.tp, time_msc: deal.time_msc });
+      return facts(10009, {
+        order: deal.order,
+        deal: deal.ticket,
+        position: p.identifier,
+        position_ticket: p.ticket,
+        price: deal.price,
+        volume,
+        sl: p.sl,
+        tp: p.tp,
+        time_msc: deal.time_msc,
+      });
     }
     const sl = req.sl ?? p.sl;
     const tp = req.tp ?? p.tp;
-    if (!onTick(sl, spec) || !onTick(tp, spec) || stopsTooClose(spec, p.side, sl, tp, closePrice)) return noFacts(10016);
+    if (!onTick(sl, spec) || !onTick(tp, spec) || stopsTooClose(spec, p.side, sl, tp, closePrice))
+      return noFacts(10016);
     if (frozen(spec, p.sl, p.tp, closePrice)) return noFacts(10029);
     if (sl === p.sl && tp === p.tp) return facts(10025, { position: p.identifier, position_ticket: p.ticket, sl, tp });
     p.sl = sl;
@@ -522,7 +652,19 @@ export class SimTerminal extends EventEmitter {
     const bad = this.orderProblem(spec, req.symbol, req.side, req.volume, req.filling, req.sl, req.tp);
     if (bad) return { response: { ok: true, ...noFacts(bad) } };
     const now = Date.now();
-    const order: SimOrder = { ticket: String(this.nextTicket++), symbol: req.symbol, side: req.side, state: "placed", volume_initial: req.volume, volume_current: req.volume, position: "0", time_msc: now, magic: req.magic, comment: req.comment, visibleAt: now + this.lag() };
+    const order: SimOrder = {
+      ticket: String(this.nextTicket++),
+      symbol: req.symbol,
+      side: req.side,
+      state: "placed",
+      volume_initial: req.volume,
+      volume_current: req.volume,
+      position: "0",
+      time_msc: now,
+      magic: req.magic,
+      comment: req.comment,
+      visibleAt: now + this.lag(),
+    };
     this.orders.set(order.ticket, order);
     setTimeout(() => {
       this.orders.delete(order.ticket);
@@ -532,11 +674,20 @@ export class SimTerminal extends EventEmitter {
     return { response: { ok: true, ...facts(10008, { order: order.ticket }) }, changed: true };
   }
 
-  private orderProblem(spec: SimSymbol, symbol: string, side: "BUY" | "SELL", volume: number, filling: EaFilling, sl: number, tp: number): number | null {
+  private orderProblem(
+    spec: SimSymbol,
+    symbol: string,
+    side: "BUY" | "SELL",
+    volume: number,
+    filling: EaFilling,
+    sl: number,
+    tp: number,
+  ): number | null {
     if (!allowedFilling(spec, filling)) return 10030;
     if (volume < spec.volume_min || volume > spec.volume_max || !onStep(volume, spec.volume_step)) return 10014;
     const q = this.quote(symbol);
-    if (!onTick(sl, spec) || !onTick(tp, spec) || stopsTooClose(spec, side, sl, tp, side === "BUY" ? q.bid : q.ask)) return 10016;
+    if (!onTick(sl, spec) || !onTick(tp, spec) || stopsTooClose(spec, side, sl, tp, side === "BUY" ? q.bid : q.ask))
+      return 10016;
     return null;
   }
 
@@ -545,26 +696,93 @@ export class SimTerminal extends EventEmitter {
     return typeof l === "function" ? l() : (l ?? 0);
   }
 
-  private execOpen(symbol: string, side: "BUY" | "SELL", volume: number, sl: number, tp: number, magic: number, comment: string, lag: number, orderTicket?: string) {
+  private execOpen(
+    symbol: string,
+    side: "BUY" | "SELL",
+    volume: number,
+    sl: number,
+    tp: number,
+    magic: number,
+    comment: string,
+    lag: number,
+    orderTicket?: string,
+  ) {
     const q = this.quote(symbol);
     const price = side === "BUY" ? q.ask : q.bid;
     const order = orderTicket ?? String(this.nextTicket++);
     const time = Date.now();
     const visibleAt = time + lag;
-    const netted = (this.o.marginMode ?? "hedging") === "netting" ? [...this.positions.values()].find((p) => p.symbol === symbol) : undefined;
+    const netted =
+      (this.o.marginMode ?? "hedging") === "netting"
+        ? [...this.positions.values()].find((p) => p.symbol === symbol)
+        : undefined;
     if (netted) return this.net(netted, side, volume, price, magic, comment, order, time, visibleAt);
     const identifier = order;
     const ticket = this.o.ticketsDifferFromIds ? String(this.nextTicket++ + 500_000_000) : identifier;
-    const position: SimPosition = { ticket, identifier, symbol, side, volume, open_price: price, current_price: price, sl, tp, profit: 0, swap: 0, time_msc: time, magic, comment, visibleAt };
+    const position: SimPosition = {
+      ticket,
+      identifier,
+      symbol,
+      side,
+      volume,
+      open_price: price,
+      current_price: price,
+      sl,
+      tp,
+      profit: 0,
+      swap: 0,
+      time_msc: time,
+      magic,
+      comment,
+      visibleAt,
+    };
     this.positions.set(ticket, position);
-    const deal: SimDeal = { ticket: String(this.nextTicket++), order, position: identifier, symbol, side, entry: "in", volume, price, profit: 0, time_msc: time, magic, comment, visibleAt };
+    const deal: SimDeal = {
+      ticket: String(this.nextTicket++),
+      order,
+      position: identifier,
+      symbol,
+      side,
+      entry: "in",
+      volume,
+      price,
+      profit: 0,
+      time_msc: time,
+      magic,
+      comment,
+      visibleAt,
+    };
     this.deals.push(deal);
     return { position, deal };
   }
 
   /** Netting: one position per symbol; an order adds to it, reduces it, or reverses it ("inout", the ticket becomes the order's). */
-  private net(p: SimPosition, side: "BUY" | "SELL", volume: number, price: number, magic: number, comment: string, order: string, time: number, visibleAt: number) {
-    const deal: SimDeal = { ticket: String(this.nextTicket++), order, position: p.identifier, symbol: p.symbol, side, entry: "in", volume, price, profit: 0, time_msc: time, magic, comment, visibleAt };
+  private net(
+    p: SimPosition,
+    side: "BUY" | "SELL",
+    volume: number,
+    price: number,
+    magic: number,
+    comment: string,
+    order: string,
+    time: number,
+    visibleAt: number,
+  ) {
+    const deal: SimDeal = {
+      ticket: String(this.nextTicket++),
+      order,
+      position: p.identifier,
+      symbol: p.symbol,
+      side,
+      entry: "in",
+      volume,
+      price,
+      profit: 0,
+      time_msc: time,
+      magic,
+      comment,
+      visibleAt,
+    };
     if (p.side === side) {
       p.open_price = (p.open_price * p.volume + price * volume) / (p.volume + volume);
       p.volume = round8(p.volume + volume);
@@ -577,7 +795,15 @@ export class SimTerminal extends EventEmitter {
       deal.profit = this.realize(p, p.volume, price);
       this.positions.delete(p.ticket);
       if (deal.entry === "inout") {
-        const reversed: SimPosition = { ...p, ticket: order, side, volume: round8(volume - p.volume), open_price: price, time_msc: time, visibleAt };
+        const reversed: SimPosition = {
+          ...p,
+          ticket: order,
+          side,
+          volume: round8(volume - p.volume),
+          open_price: price,
+          time_msc: time,
+          visibleAt,
+        };
         this.positions.set(order, reversed);
         this.deals.push(deal);
         return { position: reversed, deal };
@@ -589,7 +815,9 @@ export class SimTerminal extends EventEmitter {
   }
 
   private realize(p: SimPosition, volume: number, price: number): number {
-    const profit = round2((p.side === "BUY" ? price - p.open_price : p.open_price - price) * volume * this.spec(p.symbol).contract);
+    const profit = round2(
+      (p.side === "BUY" ? price - p.open_price : p.open_price - price) * volume * this.spec(p.symbol).contract,
+    );
     this.balance = round2(this.balance + profit);
     return profit;
   }
@@ -603,7 +831,21 @@ export class SimTerminal extends EventEmitter {
       this.positions.delete(p.ticket);
       this.closing.push({ ...p, goneAt: time + lag });
     } else p.volume = round8(p.volume - volume);
-    const deal: SimDeal = { ticket: String(this.nextTicket++), order: String(this.nextTicket++), position: p.identifier, symbol: p.symbol, side: p.side === "BUY" ? "SELL" : "BUY", entry: "out", volume, price, profit, time_msc: time, magic, comment, visibleAt: time + lag };
+    const deal: SimDeal = {
+      ticket: String(this.nextTicket++),
+      order: String(this.nextTicket++),
+      position: p.identifier,
+      symbol: p.symbol,
+      side: p.side === "BUY" ? "SELL" : "BUY",
+      entry: "out",
+      volume,
+      price,
+      profit,
+      time_msc: time,
+      magic,
+      comment,
+      visibleAt: time + lag,
+    };
     this.deals.push(deal);
     return deal;
   }
@@ -641,7 +883,13 @@ export class SimTerminal extends EventEmitter {
     const q = this.quote(p.symbol);
     const current = p.side === "BUY" ? q.bid : q.ask;
     const { visibleAt: _v, goneAt: _g, ...rest } = p;
-    return { ...rest, current_price: current, profit: round2((p.side === "BUY" ? current - p.open_price : p.open_price - current) * p.volume * this.spec(p.symbol).contract) };
+    return {
+      ...rest,
+      current_price: current,
+      profit: round2(
+        (p.side === "BUY" ? current - p.open_price : p.open_price - current) * p.volume * this.spec(p.symbol).contract,
+      ),
+    };
   }
 
   /** OnTradeTransaction pushes: now, and again once the lagging lists show the change. */
@@ -652,7 +900,8 @@ export class SimTerminal extends EventEmitter {
   }
 
   private pushPositions(): void {
-    if (this.socket && this.connected) writeLine(this.socket, { event: "positions", synced: this.synced, positions: this.visiblePositions() });
+    if (this.socket && this.connected)
+      writeLine(this.socket, { event: "positions", synced: this.synced, positions: this.visiblePositions() });
   }
 
   private pushTerminal(): void {
@@ -660,7 +909,14 @@ export class SimTerminal extends EventEmitter {
   }
 
   private pushAccount(): void {
-    if (this.socket && this.connected) writeLine(this.socket, { event: "account", account: this.account(), terminal_connected: this.serverConnected, synced: this.synced, trade_allowed: this.algoTrading });
+    if (this.socket && this.connected)
+      writeLine(this.socket, {
+        event: "account",
+        account: this.account(),
+        terminal_connected: this.serverConnected,
+        synced: this.synced,
+        trade_allowed: this.algoTrading,
+      });
   }
 }
 
@@ -669,7 +925,18 @@ function facts(retcode: number, f: Partial<EaTradeFacts>): EaTradeFacts {
 }
 
 function noFacts(retcode: number): EaTradeFacts {
-  return { retcode, order: "0", deal: "0", position: "0", position_ticket: "0", price: 0, volume: 0, sl: 0, tp: 0, time_msc: Date.now() };
+  return {
+    retcode,
+    order: "0",
+    deal: "0",
+    position: "0",
+    position_ticket: "0",
+    price: 0,
+    volume: 0,
+    sl: 0,
+    tp: 0,
+    time_msc: Date.now(),
+  };
 }
 
 function strip<T extends Visible>(v: T): Omit<T, keyof Visible> {
@@ -695,8 +962,13 @@ function onTick(price: number, spec: SimSymbol): boolean {
 /** SL/TP on the right side of the close price and at least SYMBOL_TRADE_STOPS_LEVEL points from it. */
 function stopsTooClose(spec: SimSymbol, side: "BUY" | "SELL", sl: number, tp: number, closePrice: number): boolean {
   const min = spec.stops_level * spec.point;
-  if (side === "BUY") return (sl > 0 && closePrice - sl < Math.max(min, spec.point)) || (tp > 0 && tp - closePrice < Math.max(min, spec.point));
-  return (sl > 0 && sl - closePrice < Math.max(min, spec.point)) || (tp > 0 && closePrice - tp < Math.max(min, spec.point));
+  if (side === "BUY")
+    return (
+      (sl > 0 && closePrice - sl < Math.max(min, spec.point)) || (tp > 0 && tp - closePrice < Math.max(min, spec.point))
+    );
+  return (
+    (sl > 0 && sl - closePrice < Math.max(min, spec.point)) || (tp > 0 && closePrice - tp < Math.max(min, spec.point))
+  );
 }
 
 /** Within SYMBOL_TRADE_FREEZE_LEVEL points of an existing SL/TP the position can be neither modified nor closed. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TIMEFRAME_MS } from "../../core/market/timeframes";
 import { validateBars } from "../../core/market/validate";
 import { BarClosedSchema, RatesResponseSchema } from "../../core/protocol/market-data";
-import { Mt5Broker } from "../src/brokers/mt5";
+import type { Mt5Broker } from "../src/brokers/mt5";
 import { ConnectorConfigSchema } from "../src/config";
 import { Connector } from "../src/connector";
 import { silentLogger } from "../src/log";
@@ -24,12 +24,32 @@ let simNow = Math.floor(Date.now() / H) * H - 50 * H + 30 * 60_000;
 async function startAll(eaWaitMs = 3000, withTerminal = true) {
   const port = await obj.start();
   connector = new Connector(
-    ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/api/v1/connector/ws`, token: obj.token, broker: "mt5", mt5BridgePort: 0, ...SIM_BRIDGE_SETTINGS, journalDir: dir, heartbeatMs: 200, statusMs: 300, backoffBaseMs: 20, backoffCapMs: 200, retryDelayMs: 50, eaWaitMs, requestTimeoutMs: 3000 }),
+    ConnectorConfigSchema.parse({
+      url: `ws://127.0.0.1:${port}/api/v1/connector/ws`,
+      token: obj.token,
+      broker: "mt5",
+      mt5BridgePort: 0,
+      ...SIM_BRIDGE_SETTINGS,
+      journalDir: dir,
+      heartbeatMs: 200,
+      statusMs: 300,
+      backoffBaseMs: 20,
+      backoffCapMs: 200,
+      retryDelayMs: 50,
+      eaWaitMs,
+      requestTimeoutMs: 3000,
+    }),
     silentLogger,
   );
   await connector.start();
   if (withTerminal) {
-    sim = new SimTerminal({ port: (connector.broker as Mt5Broker).port, reconnectMs: 50, accountPushMs: 200, now: () => simNow, barCheckMs: 60_000 });
+    sim = new SimTerminal({
+      port: (connector.broker as Mt5Broker).port,
+      reconnectMs: 50,
+      accountPushMs: 200,
+      now: () => simNow,
+      barCheckMs: 60_000,
+    });
     sim.start();
     await waitFor(() => obj.connected && sim!.connected, 5000, "connector and terminal up");
   } else {

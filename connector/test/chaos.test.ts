@@ -5,10 +5,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TradeResult } from "../../core/protocol/connector";
 import { mulberry32 } from "../../core/random/prng";
 import { magicFor } from "../src/client-id";
+import type { SimFault } from "../src/sim-terminal";
 import { buildBundle } from "./helpers/child-connector";
 import { waitFor } from "./helpers/fake-object";
 import { mt5Rig } from "./helpers/mt5-rig";
-import type { SimFault } from "../src/sim-terminal";
 
 /**
  * Bounded chaos: 500 commands (250 open + close round trips on 4 concurrent lanes) through the
@@ -44,7 +44,9 @@ function faultFor(rnd: () => number, op: "open" | "close" | "modify"): SimFault 
   return op === "open" ? { retcode: 10006, executed: false } : null;
 }
 
-it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal restarts and MT5 faults`, { timeout: 300_000 }, async () => {
+it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal restarts and MT5 faults`, {
+  timeout: 300_000,
+}, async () => {
   const rnd = mulberry32(SEED);
   const faults = mulberry32(SEED + 1);
   const rig = await mt5Rig(bundle, dir, {
@@ -52,7 +54,13 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal res
     heartbeatMs: 1000,
     reconnectMs: 30,
     lookupSettleMs: 500,
-    sim: { syncDelayMs: 150, listLagMs: () => faults() * 250, placedFillMs: 150, eaRequoteAttempts: 2, faults: (op) => faultFor(faults, op) },
+    sim: {
+      syncDelayMs: 150,
+      listLagMs: () => faults() * 250,
+      placedFillMs: 150,
+      eaRequoteAttempts: 2,
+      faults: (op) => faultFor(faults, op),
+    },
   });
   const { obj, child, sim } = rig;
   const counts = { cuts: 0, kills: 0, terminalRestarts: 0, eaCuts: 0 };
@@ -104,12 +112,26 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal res
       Array.from({ length: LANES }, async (_, lane) => {
         for (let n = 0; n < PAIRS / LANES; n++) {
           const k = `${lane}-${n}`;
-          obj.command({ type: "TRADE_OPEN", command_id: `open-${k}`, client_order_id: `co-${k}`, side: n % 2 ? "SELL" : "BUY", symbol: "EURUSD", volume: 0.01 * (lane + 1), expires_at: Date.now() + 120_000 });
+          obj.command({
+            type: "TRADE_OPEN",
+            command_id: `open-${k}`,
+            client_order_id: `co-${k}`,
+            side: n % 2 ? "SELL" : "BUY",
+            symbol: "EURUSD",
+            volume: 0.01 * (lane + 1),
+            expires_at: Date.now() + 120_000,
+          });
           const o = await result(`open-${k}`);
           opens.push(o);
           if (!o.ok && o.error?.broker_code === "10006") continue; // a REJECT: nothing opened
           if (!o.ok || !o.ticket) continue;
-          obj.command({ type: "TRADE_CLOSE", command_id: `close-${k}`, client_order_id: `cl-${k}`, ticket: o.ticket, expires_at: Date.now() + 120_000 });
+          obj.command({
+            type: "TRADE_CLOSE",
+            command_id: `close-${k}`,
+            client_order_id: `cl-${k}`,
+            ticket: o.ticket,
+            expires_at: Date.now() + 120_000,
+          });
           closes.push(await result(`close-${k}`));
         }
       }),
@@ -133,7 +155,9 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal res
     const commandIds = [...obj.commands.keys()];
     const lost = commandIds.filter((id) => !obj.results.has(id));
     // Every answer to one command must be the same answer (re-sends, journal replays).
-    const inconsistent = commandIds.filter((id) => new Set((obj.results.get(id) ?? []).map((r) => `${r.ok}|${r.ticket}|${r.price}`)).size > 1);
+    const inconsistent = commandIds.filter(
+      (id) => new Set((obj.results.get(id) ?? []).map((r) => `${r.ok}|${r.ticket}|${r.price}`)).size > 1,
+    );
     const entries = sim.entriesByMagic();
     const duplicates = [...obj.commands.values()]
       .filter((c) => c.type === "TRADE_OPEN")
@@ -171,7 +195,9 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal res
         if (exit !== undefined && exit <= l.at + 1000) continue;
         if (openedAt <= l.at && !l.positions.some((p) => p.ticket === ticket)) {
           const r = [...resultOf.values()].find((x) => x.action === "OPEN" && x.ticket === ticket);
-          wrongCloses.push(`${ticket} opened ${openedAt}${r?.recovered ? " (recovered)" : ""} missing from ${kind} ${ref} at ${l.at} (${l.at - openedAt} ms later; ${l.positions.length} listed)`);
+          wrongCloses.push(
+            `${ticket} opened ${openedAt}${r?.recovered ? " (recovered)" : ""} missing from ${kind} ${ref} at ${l.at} (${l.at - openedAt} ms later; ${l.positions.length} listed)`,
+          );
           open.delete(ticket);
         }
       }
@@ -187,7 +213,8 @@ it(`chaos: ${PAIRS * 2} commands with socket cuts, connector kills, terminal res
         `lost ${lost.length}, duplicates ${duplicates}, inconsistent ${inconsistent.length}, bot trades a list would close ${wrongCloses.length}`,
     );
 
-    for (const r of [...opens, ...closes]) if (!r.ok && r.error?.broker_code !== "10006") console.log(`[chaos] failed: ${JSON.stringify(r)}`);
+    for (const r of [...opens, ...closes])
+      if (!r.ok && r.error?.broker_code !== "10006") console.log(`[chaos] failed: ${JSON.stringify(r)}`);
     expect(commandIds.length).toBe(PAIRS * 2 - rejected.length);
     expect(lost).toEqual([]);
     expect(inconsistent).toEqual([]);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Mt5Broker } from "../src/brokers/mt5";
+import type { Mt5Broker } from "../src/brokers/mt5";
 import { magicFor } from "../src/client-id";
 import type { ConnectorConfig } from "../src/config";
 import { Connector } from "../src/connector";
@@ -37,7 +37,17 @@ const nextId = (p: string) => `${p}-${++seq}`;
 async function open(side: "BUY" | "SELL", extra: Record<string, unknown> = {}) {
   const command_id = nextId("cmd");
   const client_order_id = nextId("co");
-  obj.command({ type: "TRADE_COMMAND", command_id, client_order_id, action: "OPEN", side, symbol: "EURUSD", lot_size: 0.1, expires_at: later(), ...extra });
+  obj.command({
+    type: "TRADE_COMMAND",
+    command_id,
+    client_order_id,
+    action: "OPEN",
+    side,
+    symbol: "EURUSD",
+    lot_size: 0.1,
+    expires_at: later(),
+    ...extra,
+  });
   await waitFor(() => obj.results.has(command_id), 5000, `result of ${command_id}`);
   return obj.results.get(command_id)![0]!;
 }
@@ -76,13 +86,28 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     expect(sim.positions.get(ticket)?.comment).toBe(opened.client_order_id);
 
     const mod = nextId("cmd");
-    obj.command({ type: "TRADE_MODIFY", command_id: mod, client_order_id: nextId("co"), ticket, sl: 1.08, tp: 1.09, expires_at: later() });
+    obj.command({
+      type: "TRADE_MODIFY",
+      command_id: mod,
+      client_order_id: nextId("co"),
+      ticket,
+      sl: 1.08,
+      tp: 1.09,
+      expires_at: later(),
+    });
     await waitFor(() => obj.results.has(mod));
     expect(obj.results.get(mod)![0]).toMatchObject({ ok: true, action: "MODIFY", ticket, sl: 1.08, tp: 1.09 });
     expect(sim.positions.get(ticket)).toMatchObject({ sl: 1.08, tp: 1.09 });
 
     const upd = nextId("cmd");
-    obj.command({ type: "UPDATE_SL", command_id: upd, client_order_id: nextId("co"), ticket: Number(ticket), sl: 1.082, expires_at: later() });
+    obj.command({
+      type: "UPDATE_SL",
+      command_id: upd,
+      client_order_id: nextId("co"),
+      ticket: Number(ticket),
+      sl: 1.082,
+      expires_at: later(),
+    });
     await waitFor(() => obj.results.has(upd));
     expect(obj.results.get(upd)![0]).toMatchObject({ ok: true, ticket, sl: 1.082, tp: 1.09 });
 
@@ -94,7 +119,14 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     expect(sim.positions.get(ticket)?.sl).toBe(opened.price);
 
     const cl = nextId("cmd");
-    obj.command({ type: "TRADE_COMMAND", command_id: cl, client_order_id: nextId("co"), action: "CLOSE", ticket, expires_at: later() });
+    obj.command({
+      type: "TRADE_COMMAND",
+      command_id: cl,
+      client_order_id: nextId("co"),
+      action: "CLOSE",
+      ticket,
+      expires_at: later(),
+    });
     await waitFor(() => obj.results.has(cl));
     expect(obj.results.get(cl)![0]).toMatchObject({ ok: true, action: "CLOSE", ticket, volume: 0.1 });
     expect(sim.positions.has(ticket)).toBe(false);
@@ -133,16 +165,30 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     await startAll();
     const before = obj.positionsUpdates.length;
     const ticket = sim.openManual("GBPUSD", "SELL", 0.3);
-    await waitFor(() => obj.positionsUpdates.slice(before).some((u) => u.positions.some((p) => p.ticket === ticket)), 5000, "manual position");
+    await waitFor(
+      () => obj.positionsUpdates.slice(before).some((u) => u.positions.some((p) => p.ticket === ticket)),
+      5000,
+      "manual position",
+    );
     const update = obj.positionsUpdates.slice(before).find((u) => u.positions.some((p) => p.ticket === ticket))!;
-    expect(update.positions.find((p) => p.ticket === ticket)).toMatchObject({ manual: true, client_order_id: null, magic: 0, side: "SELL", volume: 0.3 });
+    expect(update.positions.find((p) => p.ticket === ticket)).toMatchObject({
+      manual: true,
+      client_order_id: null,
+      magic: 0,
+      side: "SELL",
+      volume: 0.3,
+    });
   });
 
   it("STATUS_UPDATE arrives periodically with balance, equity and the terminal state", async () => {
     await startAll();
     await waitFor(() => obj.statusUpdates.some((s) => s.account !== null), 5000, "status");
     const s = obj.statusUpdates.find((x) => x.account !== null)!;
-    expect(s).toMatchObject({ terminal_connected: true, broker: "mt5", account: { balance: 10_000, equity: 10_000, currency: "USD" } });
+    expect(s).toMatchObject({
+      terminal_connected: true,
+      broker: "mt5",
+      account: { balance: 10_000, equity: 10_000, currency: "USD" },
+    });
     sim.kill();
     await waitFor(() => obj.statusUpdates.some((x) => !x.terminal_connected), 5000, "terminal down in status");
   });
@@ -153,7 +199,15 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     obj.resendOnAuth = false;
     const hold = sim.hold("open");
     const command_id = nextId("cmd");
-    obj.command({ type: "TRADE_OPEN", command_id, client_order_id: nextId("co"), side: "BUY", symbol: "EURUSD", volume: 0.2, expires_at: later() });
+    obj.command({
+      type: "TRADE_OPEN",
+      command_id,
+      client_order_id: nextId("co"),
+      side: "BUY",
+      symbol: "EURUSD",
+      volume: 0.2,
+      expires_at: later(),
+    });
     await hold.arrived;
     obj.cut(); // socket gone while the order is at the broker
     hold.release();
@@ -177,11 +231,34 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     const opensBefore = sim.stats.requests.open ?? 0;
     obj.send("not json");
     obj.send(JSON.stringify({ type: "NOPE" }));
-    obj.send({ type: "TRADE_COMMAND", command_id: "bad-1", client_order_id: "co-bad", action: "OPEN", symbol: "EURUSD", side: "BUY", expires_at: later() }); // no volume
-    obj.send({ type: "TRADE_OPEN", command_id: "bad-2", client_order_id: "co-bad2", side: "BUY", symbol: "EURUSD", volume: 0.1, lot_size: 0.2, expires_at: later() });
+    obj.send({
+      type: "TRADE_COMMAND",
+      command_id: "bad-1",
+      client_order_id: "co-bad",
+      action: "OPEN",
+      symbol: "EURUSD",
+      side: "BUY",
+      expires_at: later(),
+    }); // no volume
+    obj.send({
+      type: "TRADE_OPEN",
+      command_id: "bad-2",
+      client_order_id: "co-bad2",
+      side: "BUY",
+      symbol: "EURUSD",
+      volume: 0.1,
+      lot_size: 0.2,
+      expires_at: later(),
+    });
     obj.send({ type: "ACK", ids: [] });
     await waitFor(() => obj.errors.length >= 5, 3000, "error frames");
-    expect(obj.errors.map((e) => (e.type === "ERROR" ? e.code : ""))).toEqual(["bad_frame", "bad_frame", "bad_frame", "bad_frame", "bad_frame"]);
+    expect(obj.errors.map((e) => (e.type === "ERROR" ? e.code : ""))).toEqual([
+      "bad_frame",
+      "bad_frame",
+      "bad_frame",
+      "bad_frame",
+      "bad_frame",
+    ]);
     expect(obj.errors[2]).toMatchObject({ ref_type: "TRADE_COMMAND", ref_id: "bad-1" });
     expect(sim.stats.requests.open ?? 0).toBe(opensBefore);
     expect(connector.journal.command("bad-1")).toBeUndefined();
@@ -214,10 +291,17 @@ describe("connector against a real ws peer and the simulated terminal", () => {
     obj.send({ type: "GET_POSITIONS", request_id: "gp1" });
     obj.send({ type: "GET_ACCOUNT", request_id: "ga1" });
     obj.send({ type: "SYNC_REQUEST", request_id: "sr1" });
-    await waitFor(() => obj.positionsUpdates.some((u) => u.request_id === "gp1") && obj.statusUpdates.some((s) => s.request_id === "ga1") && obj.syncs.some((s) => s.request_id === "sr1"));
+    await waitFor(
+      () =>
+        obj.positionsUpdates.some((u) => u.request_id === "gp1") &&
+        obj.statusUpdates.some((s) => s.request_id === "ga1") &&
+        obj.syncs.some((s) => s.request_id === "sr1"),
+    );
     const sync = obj.syncs.find((s) => s.request_id === "sr1")!;
     expect(sync.positions.length).toBe(1);
     expect(sync.positions[0]!.manual).toBe(false);
-    expect(sync.deals.some((d) => d.entry === "in" && d.client_order_id === sync.positions[0]!.client_order_id)).toBe(true);
+    expect(sync.deals.some((d) => d.entry === "in" && d.client_order_id === sync.positions[0]!.client_order_id)).toBe(
+      true,
+    );
   });
 });

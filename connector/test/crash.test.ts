@@ -30,7 +30,15 @@ it("a connector killed between sending an order and reporting it sends no duplic
     await waitFor(() => obj.connected && sim.connected, 10_000, "connector process and terminal up");
 
     const hold = sim.hold("open");
-    const command = { type: "TRADE_COMMAND" as const, command_id: "crash-1", client_order_id: "co-crash-1", action: "BUY", symbol: "EURUSD", volume: 0.5, expires_at: Date.now() + 60_000 };
+    const command = {
+      type: "TRADE_COMMAND" as const,
+      command_id: "crash-1",
+      client_order_id: "co-crash-1",
+      action: "BUY",
+      symbol: "EURUSD",
+      volume: 0.5,
+      expires_at: Date.now() + 60_000,
+    };
     obj.command(command);
     await hold.arrived; // the terminal has executed the order; its answer is held back
     await child.kill();

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TradeResult } from "../../core/protocol/connector";
 import type { Mt5Broker } from "../src/brokers/mt5";
 import { magicFor } from "../src/client-id";
-import { ConnectorConfigSchema, type ConnectorConfig } from "../src/config";
+import { type ConnectorConfig, ConnectorConfigSchema } from "../src/config";
 import { Connector } from "../src/connector";
 import { consoleLogger, silentLogger } from "../src/log";
 import { SIM_EA_SECRET, SimTerminal, type SimTerminalOptions } from "../src/sim-terminal";
@@ -25,7 +25,12 @@ let sims: SimTerminal[] = [];
 let seq = 0;
 
 function config(port: number, extra: Partial<ConnectorConfig>): ConnectorConfig {
-  return mt5TestConfig(port, obj.token, dir, { statusMs: 60_000, lookupSettleMs: 1500, eaHelloTimeoutMs: 1000, ...extra });
+  return mt5TestConfig(port, obj.token, dir, {
+    statusMs: 60_000,
+    lookupSettleMs: 1500,
+    eaHelloTimeoutMs: 1000,
+    ...extra,
+  });
 }
 
 const mt5 = () => connector!.broker as Mt5Broker;
@@ -38,7 +43,10 @@ function terminal(opts: Partial<SimTerminalOptions> = {}): SimTerminal {
   return sim;
 }
 
-async function startAll(simOpts: Partial<SimTerminalOptions> = {}, extra: Partial<ConnectorConfig> = {}): Promise<SimTerminal> {
+async function startAll(
+  simOpts: Partial<SimTerminalOptions> = {},
+  extra: Partial<ConnectorConfig> = {},
+): Promise<SimTerminal> {
   const port = await obj.start();
   connector = new Connector(config(port, extra), process.env.DEBUG_MT5 ? consoleLogger() : silentLogger);
   await connector.start();
@@ -51,7 +59,12 @@ const nextId = (p: string) => `${p}-${++seq}`;
 
 function send(frame: Record<string, unknown>): string {
   const command_id = nextId("cmd");
-  obj.command({ command_id, client_order_id: nextId("co"), expires_at: Date.now() + 20_000, ...frame } as unknown as Parameters<FakeObject["command"]>[0]);
+  obj.command({
+    command_id,
+    client_order_id: nextId("co"),
+    expires_at: Date.now() + 20_000,
+    ...frame,
+  } as unknown as Parameters<FakeObject["command"]>[0]);
   return command_id;
 }
 
@@ -61,7 +74,9 @@ async function result(command_id: string, ms = 10_000): Promise<TradeResult> {
 }
 
 function open(extra: Record<string, unknown> = {}): Promise<TradeResult> {
-  return result(send({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", lot_size: 0.1, ...extra }));
+  return result(
+    send({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", lot_size: 0.1, ...extra }),
+  );
 }
 
 const entries = (sim: SimTerminal, r: TradeResult) => sim.entriesByMagic().get(magicFor(r.client_order_id)) ?? 0;
@@ -97,7 +112,14 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const ordinary = obj.positionsUpdates.slice(before);
     expect(ordinary.filter((u) => !u.positions.some((p) => p.ticket === opened.ticket))).toEqual([]);
     // Once synced, the connector sends a fresh snapshot that has the position.
-    await waitFor(() => obj.syncs.slice(syncsBefore).some((s) => s.terminal_connected && s.positions.some((p) => p.ticket === opened.ticket)), 5000, "snapshot after sync");
+    await waitFor(
+      () =>
+        obj.syncs
+          .slice(syncsBefore)
+          .some((s) => s.terminal_connected && s.positions.some((p) => p.ticket === opened.ticket)),
+      5000,
+      "snapshot after sync",
+    );
     expect(obj.syncs.slice(syncsBefore).filter((s) => s.terminal_connected && s.positions.length === 0)).toEqual([]);
   });
 
@@ -170,7 +192,11 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const r = await open();
     expect(r.ok).toBe(true);
     expect(sim.stats.orderSends).toBe(3);
-    sim.inject({ retcode: 10021, executed: false }, { retcode: 10021, executed: false }, { retcode: 10021, executed: false });
+    sim.inject(
+      { retcode: 10021, executed: false },
+      { retcode: 10021, executed: false },
+      { retcode: 10021, executed: false },
+    );
     const r2 = await open();
     expect(r2).toMatchObject({ ok: false, error: { code: "rejected", broker_code: "10021" } });
     expect(sim.stats.orderSends).toBe(6);
@@ -178,7 +204,12 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
 
   it("final rejections (REJECT, INVALID_PRICE, MARKET_CLOSED, INVALID_VOLUME) are reported once, not resent", async () => {
     const sim = await startAll();
-    for (const [retcode, code] of [[10006, "rejected"], [10015, "rejected"], [10018, "rejected"], [10014, "invalid"]] as const) {
+    for (const [retcode, code] of [
+      [10006, "rejected"],
+      [10015, "rejected"],
+      [10018, "rejected"],
+      [10014, "invalid"],
+    ] as const) {
       const sends = sim.stats.orderSends;
       sim.inject({ retcode, executed: false });
       const r = await open();
@@ -200,7 +231,16 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
 
     sim.setServerConnected(false);
     await waitFor(() => mt5().terminal()?.connected === false, 3000, "disconnect seen");
-    const gone = await result(send({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", lot_size: 0.1, expires_at: Date.now() + 600 }));
+    const gone = await result(
+      send({
+        type: "TRADE_COMMAND",
+        action: "OPEN",
+        side: "BUY",
+        symbol: "EURUSD",
+        lot_size: 0.1,
+        expires_at: Date.now() + 600,
+      }),
+    );
     expect(gone).toMatchObject({ ok: false, error: { code: "expired" } });
     sim.setServerConnected(true);
 
@@ -245,8 +285,12 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     intruder.on("close", () => (intruderClosed = true));
     intruder.resume();
     await new Promise<void>((r) => intruder.on("connect", () => r()));
-    intruder.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\n{"event":"positions","synced":true,"positions":[]}\n`);
-    intruder.write(`${JSON.stringify({ event: "hello", protocol: 2, ea_version: "x", secret: "guess-guess-guess", terminal: { name: "x", company: "x", server: "Sim-Demo", login: "5550001", margin_mode: "hedging", connected: true, synced: true, trade_allowed: true } })}\n`);
+    intruder.write(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\n{"event":"positions","synced":true,"positions":[]}\n`,
+    );
+    intruder.write(
+      `${JSON.stringify({ event: "hello", protocol: 2, ea_version: "x", secret: "guess-guess-guess", terminal: { name: "x", company: "x", server: "Sim-Demo", login: "5550001", margin_mode: "hedging", connected: true, synced: true, trade_allowed: true } })}\n`,
+    );
     intruder.write(`{"event":"positions","synced":true,"positions":[]}\n`);
     await waitFor(() => intruderClosed, 3000, "intruder dropped");
     await sleep(200);
@@ -270,7 +314,16 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
   it("deadline: an order queued in a busy terminal past its deadline is refused there, not executed late", async () => {
     const sim = await startAll();
     sim.stall(1500);
-    const r = await result(send({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", lot_size: 0.1, expires_at: Date.now() + 700 }));
+    const r = await result(
+      send({
+        type: "TRADE_COMMAND",
+        action: "OPEN",
+        side: "BUY",
+        symbol: "EURUSD",
+        lot_size: 0.1,
+        expires_at: Date.now() + 700,
+      }),
+    );
     expect(r).toMatchObject({ ok: false, error: { code: "expired" } });
     await sleep(1200);
     expect(sim.stats.orderSends).toBe(0);
@@ -281,7 +334,11 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const sim = await startAll();
     const small = await open({ symbol: "EURUSD+", lot_size: 0.005 });
     expect(small).toMatchObject({ ok: true, symbol: "EURUSD+", volume: 0.005 });
-    await waitFor(() => obj.positionsUpdates.some((u) => u.positions.some((p) => p.symbol === "EURUSD+" && p.volume === 0.005)), 3000, "suffix symbol listed");
+    await waitFor(
+      () => obj.positionsUpdates.some((u) => u.positions.some((p) => p.symbol === "EURUSD+" && p.volume === 0.005)),
+      3000,
+      "suffix symbol listed",
+    );
     const gold = await open({ symbol: "XAUUSD", lot_size: 0.01 });
     expect(gold.ok).toBe(true);
     const index = await open({ symbol: "GER40!", lot_size: 1, sl: 17_890.3 });
@@ -302,7 +359,14 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const pos = sim.positions.get(r.ticket!);
     expect(pos).toBeDefined();
     expect(pos!.identifier).not.toBe(pos!.ticket);
-    await waitFor(() => obj.positionsUpdates.some((u) => u.positions.some((p) => p.ticket === r.ticket && p.client_order_id === r.client_order_id)), 3000, "listed under its ticket");
+    await waitFor(
+      () =>
+        obj.positionsUpdates.some((u) =>
+          u.positions.some((p) => p.ticket === r.ticket && p.client_order_id === r.client_order_id),
+        ),
+      3000,
+      "listed under its ticket",
+    );
     const cl = await result(send({ type: "TRADE_CLOSE", ticket: r.ticket }));
     expect(cl).toMatchObject({ ok: true, ticket: r.ticket, volume: 0.1 });
     obj.send({ type: "SYNC_REQUEST", request_id: "after-close" });
@@ -311,8 +375,14 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     expect(sync.deals.filter((d) => d.entry === "out").map((d) => d.position_ticket)).toEqual([r.ticket]);
     // The closed position's absence from the next list is no lag: that list is not dated back before its fill.
     const manual = sim.openManual("GBPUSD", "SELL", 0.3);
-    await waitFor(() => obj.positionsUpdates.some((u) => u.positions.some((p) => p.ticket === manual)), 3000, "manual position listed");
-    expect(obj.positionsUpdates.find((u) => u.positions.some((p) => p.ticket === manual))!.at).toBeGreaterThanOrEqual(cl.executed_at);
+    await waitFor(
+      () => obj.positionsUpdates.some((u) => u.positions.some((p) => p.ticket === manual)),
+      3000,
+      "manual position listed",
+    );
+    expect(obj.positionsUpdates.find((u) => u.positions.some((p) => p.ticket === manual))!.at).toBeGreaterThanOrEqual(
+      cl.executed_at,
+    );
   });
 
   it("one unreadable item is reported and left out; the rest of the list arrives, flagged as proving no close", async () => {
@@ -321,7 +391,29 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const good = mt5().positions();
     const list = await good;
     const before = obj.positionsUpdates.length;
-    sim.sendRaw({ event: "positions", synced: true, positions: [{ ticket: list[0]!.ticket, identifier: list[0]!.ticket, symbol: "EURUSD", side: "BUY", volume: 0.1, open_price: list[0]!.open_price, current_price: 1.08, sl: 0, tp: 0, profit: 0, swap: 0, time_msc: 1, magic: magicFor(r.client_order_id), comment: r.client_order_id }, { ticket: "77", symbol: "EURUSD", side: "LONG", volume: -1 }] });
+    sim.sendRaw({
+      event: "positions",
+      synced: true,
+      positions: [
+        {
+          ticket: list[0]!.ticket,
+          identifier: list[0]!.ticket,
+          symbol: "EURUSD",
+          side: "BUY",
+          volume: 0.1,
+          open_price: list[0]!.open_price,
+          current_price: 1.08,
+          sl: 0,
+          tp: 0,
+          profit: 0,
+          swap: 0,
+          time_msc: 1,
+          magic: magicFor(r.client_order_id),
+          comment: r.client_order_id,
+        },
+        { ticket: "77", symbol: "EURUSD", side: "LONG", volume: -1 },
+      ],
+    });
     await waitFor(() => obj.positionsUpdates.length > before, 3000, "list published");
     const u = obj.positionsUpdates.slice(before).find((x) => x.unreadable === 1)!;
     expect(u.positions.map((p) => p.ticket)).toEqual([r.ticket]);
@@ -334,6 +426,8 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
     const r = ConnectorConfigSchema.safeParse(base);
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.path[0]).sort()).toEqual(["eaSecret", "mt5Login", "mt5Server"]);
-    expect(ConnectorConfigSchema.safeParse({ ...base, eaSecret: SIM_EA_SECRET, mt5Login: "1", mt5Server: "s" }).success).toBe(true);
+    expect(
+      ConnectorConfigSchema.safeParse({ ...base, eaSecret: SIM_EA_SECRET, mt5Login: "1", mt5Server: "s" }).success,
+    ).toBe(true);
   });
 });

@@ -20,13 +20,28 @@ it("paper broker: open and close through core/paper, positions survive a connect
   dir = mkdtempSync(join(tmpdir(), "et-paper-"));
   obj = new FakeObject();
   const port = await obj.start();
-  const cfg = ConnectorConfigSchema.parse({ url: `ws://127.0.0.1:${port}/`, token: obj.token, broker: "paper", journalDir: dir, backoffBaseMs: 20, retryDelayMs: 50 });
+  const cfg = ConnectorConfigSchema.parse({
+    url: `ws://127.0.0.1:${port}/`,
+    token: obj.token,
+    broker: "paper",
+    journalDir: dir,
+    backoffBaseMs: 20,
+    retryDelayMs: 50,
+  });
   connector = new Connector(cfg, silentLogger);
   await connector.start();
   await waitFor(() => obj.syncs.length > 0, 5000, "sync");
   expect(obj.syncs[0]!.broker).toBe("paper");
 
-  obj.command({ type: "TRADE_OPEN", command_id: "p1", client_order_id: "co-p1", side: "BUY", symbol: "EURUSD", volume: 0.1, expires_at: Date.now() + 60_000 });
+  obj.command({
+    type: "TRADE_OPEN",
+    command_id: "p1",
+    client_order_id: "co-p1",
+    side: "BUY",
+    symbol: "EURUSD",
+    volume: 0.1,
+    expires_at: Date.now() + 60_000,
+  });
   await waitFor(() => obj.results.has("p1"), 5000, "open");
   const opened = obj.results.get("p1")![0]!;
   expect(opened).toMatchObject({ ok: true, volume: 0.1 });
@@ -42,7 +57,13 @@ it("paper broker: open and close through core/paper, positions survive a connect
   const listed = obj.positionsUpdates.find((u) => u.request_id === "g")!.positions;
   expect(listed).toMatchObject([{ ticket: opened.ticket, client_order_id: "co-p1", manual: false }]);
 
-  obj.command({ type: "TRADE_CLOSE", command_id: "p2", client_order_id: "co-p2", ticket: opened.ticket!, expires_at: Date.now() + 60_000 });
+  obj.command({
+    type: "TRADE_CLOSE",
+    command_id: "p2",
+    client_order_id: "co-p2",
+    ticket: opened.ticket!,
+    expires_at: Date.now() + 60_000,
+  });
   await waitFor(() => obj.results.has("p2"), 5000, "close");
   expect(obj.results.get("p2")![0]).toMatchObject({ ok: true, action: "CLOSE", ticket: opened.ticket });
   expect(await connector.broker.positions()).toEqual([]);

@@ -21,7 +21,14 @@ export interface DailyRow {
 
 export interface AnalyticsSummary {
   days: DailyRow[];
-  totals: { net_pnl: number; trades: number; win_rate: number | null; max_drawdown: number; sharpe: number | null; exposure: number };
+  totals: {
+    net_pnl: number;
+    trades: number;
+    win_rate: number | null;
+    max_drawdown: number;
+    sharpe: number | null;
+    exposure: number;
+  };
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
@@ -69,7 +76,10 @@ export function exposure(trades: readonly AnalyticsTrade[], from: number, to: nu
 
 export function summarize(trades: readonly AnalyticsTrade[], period: { from: number; to: number }): AnalyticsSummary {
   const closed = trades
-    .filter((t): t is AnalyticsTrade & { closedAt: number; pnl: number } => t.closedAt !== null && t.pnl !== null && t.closedAt >= period.from && t.closedAt < period.to)
+    .filter(
+      (t): t is AnalyticsTrade & { closedAt: number; pnl: number } =>
+        t.closedAt !== null && t.pnl !== null && t.closedAt >= period.from && t.closedAt < period.to,
+    )
     .sort((a, b) => a.closedAt - b.closedAt);
   const byDay = new Map<string, DailyRow>();
   let equity = 0;

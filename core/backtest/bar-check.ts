@@ -2,7 +2,7 @@
 // hand bars to PaperEngine.processTrustedBar without a zod parse per bar. A bar the predicate
 // refuses goes through BarSchema.parse, which throws the same error processBar always threw; the
 // predicate must never accept a bar BarSchema refuses (checked against it in fast-paths.test.ts).
-import { BarSchema, type Bar } from "../paper/schemas";
+import { type Bar, BarSchema } from "../paper/schemas";
 
 const price = (x: number) => typeof x === "number" && Number.isFinite(x) && x > 0;
 
@@ -15,7 +15,8 @@ export function isPaperBar(b: Bar): boolean {
     price(b.high) &&
     price(b.low) &&
     price(b.close) &&
-    (b.spreadPoints === undefined || (typeof b.spreadPoints === "number" && Number.isFinite(b.spreadPoints) && b.spreadPoints >= 0)) &&
+    (b.spreadPoints === undefined ||
+      (typeof b.spreadPoints === "number" && Number.isFinite(b.spreadPoints) && b.spreadPoints >= 0)) &&
     b.low <= Math.min(b.open, b.close) &&
     b.high >= Math.max(b.open, b.close)
   );

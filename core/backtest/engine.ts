@@ -3,32 +3,48 @@
 // (core/decision/gates), same paper broker (core/paper PaperEngine). What differs from live is only
 // WHEN work happens: features once per timeframe and model probabilities in one batch per
 // timeframe, both causal, so the per-bar view at decision time t is what live would compute at t.
+
+import {
+  type DecisionInputs,
+  decide,
+  decisionTimeframeOf,
+  MIN_DECISION_BARS,
+  MIN_MODEL_BARS,
+  type ModelInput,
+  type ModelOutput,
+  planText,
+  tradePlan,
+} from "../decision/decide";
+import { type CycleSignals, cycleSignals, hasCycleExits, type OpenSide, planExits } from "../decision/exits";
 import { gateBlock, gateMessage, utcDayStart } from "../decision/gates";
-import { cycleSignals, hasCycleExits, planExits, type CycleSignals, type OpenSide } from "../decision/exits";
 import { botOrderIntent } from "../decision/order";
-import { hasProtections, protectionHorizonMs, protectionLock, type ClosedTradeFact } from "../decision/protections";
-import { decide, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, planText, tradePlan, type DecisionInputs, type ModelInput, type ModelOutput } from "../decision/decide";
-import { featureIndex, FEATURE_COUNT } from "../features/schema";
+import { type ClosedTradeFact, hasProtections, protectionHorizonMs, protectionLock } from "../decision/protections";
+import { FEATURE_COUNT, featureIndex } from "../features/schema";
 import { getInstrument } from "../instruments/catalog";
 import { roundMoney } from "../instruments/rounding";
 import type { InstrumentSpec } from "../instruments/spec";
 import type { Bar } from "../market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
 import { PaperEngine } from "../paper/engine";
-import type { Bar as PaperBar, CloseReason } from "../paper/schemas";
+import type { CloseReason, Bar as PaperBar } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
 import { checkedPaperBar } from "./bar-check";
-import { compileRowRule } from "./rule-rows";
 import { ClientOrderIds, trustedIntent, trustedMid } from "./order-check";
-import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
+import { compileRowRule } from "./rule-rows";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
+import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
 
 /**
  * Class probabilities [n, 3] (SELL, HOLD, BUY; row-major) of the model of `timeframe` for n feature
  * rows of f features. null = no model for that timeframe (it counts as a failed model, as live).
  * The CLI passes onnxruntime-node or a TS predictor; the object passes its onnxruntime-web sessions.
  */
-export type PredictBatch = (timeframe: Timeframe, rows: Float32Array, n: number, f: number) => Float32Array | null | Promise<Float32Array | null>;
+export type PredictBatch = (
+  timeframe: Timeframe,
+  rows: Float32Array,
+  n: number,
+  f: number,
+) => Float32Array | null | Promise<Float32Array | null>;
 
 export type BacktestMode = { kind: "models"; predictBatch: PredictBatch } | { kind: "rules" };
 
@@ -143,11 +159,14 @@ export async function prepareBacktest(setup: BacktestSetup): Promise<PreparedBac
       const from = s.features.validFrom;
       const n = s.features.count - from;
       // Float64 -> Float32 exactly as live does (Float32Array.from(featureRow)).
-      const values = Float32Array.from(s.features.values.subarray(from * FEATURE_COUNT, s.features.count * FEATURE_COUNT));
+      const values = Float32Array.from(
+        s.features.values.subarray(from * FEATURE_COUNT, s.features.count * FEATURE_COUNT),
+      );
       let probs: Float32Array | null = null;
       if (n > 0) {
         probs = await setup.mode.predictBatch(timeframe, values, n, FEATURE_COUNT);
-        if (probs && probs.length < n * 3) throw new Error(`model ${timeframe} returned ${probs.length} values for ${n} rows (need ${n * 3})`);
+        if (probs && probs.length < n * 3)
+          throw new Error(`model ${timeframe} returned ${probs.length} values for ${n} rows (need ${n * 3})`);
       }
       rows.set(timeframe, { from, values, probs });
     }
@@ -220,14 +239,31 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   // Rules mode: the strategy's groups read straight from the decision series (= groupPasses on snaps.fill).
   const buyAt = config.strategy.buy ? compileRowRule(config.strategy.buy, dSeries.features, dSeries.bars) : null;
   const sellAt = config.strategy.sell ? compileRowRule(config.strategy.sell, dSeries.features, dSeries.bars) : null;
-  const exitLongAt = config.strategy.exit_long ? compileRowRule(config.strategy.exit_long, dSeries.features, dSeries.bars) : null;
-  const exitShortAt = config.strategy.exit_short ? compileRowRule(config.strategy.exit_short, dSeries.features, dSeries.bars) : null;
+  const exitLongAt = config.strategy.exit_long
+    ? compileRowRule(config.strategy.exit_long, dSeries.features, dSeries.bars)
+    : null;
+  const exitShortAt = config.strategy.exit_short
+    ? compileRowRule(config.strategy.exit_short, dSeries.features, dSeries.bars)
+    : null;
   const needsIntentParse = config.exits.trailing !== null || config.exits.breakeven !== null;
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
   // factTime: when live learns of the close (a bar's exits when the next bar starts, a cycle's exits at the cycle).
-  const closeEvent = (e: { positionId: string; time: number; exitPrice: number; reason: CloseReason; grossPnl: number; totalCommission: number; netPnl: number; balance: number }, factTime: number, reason: ExitReason = e.reason) => {
+  const closeEvent = (
+    e: {
+      positionId: string;
+      time: number;
+      exitPrice: number;
+      reason: CloseReason;
+      grossPnl: number;
+      totalCommission: number;
+      netPnl: number;
+      balance: number;
+    },
+    factTime: number,
+    reason: ExitReason = e.reason,
+  ) => {
     const t = openTrades.get(e.positionId);
     if (!t) return;
     openTrades.delete(e.positionId);
@@ -334,7 +370,13 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     let side: "BUY" | "SELL" | null = null;
     let direction: DecisionRecord["direction"] = "HOLD";
     let confidence = 0;
-    let planned: { entry: number; stopLoss: number | null; takeProfit: number | null; volume: number; side: "BUY" | "SELL" } | null = null;
+    let planned: {
+      entry: number;
+      stopLoss: number | null;
+      takeProfit: number | null;
+      volume: number;
+      side: "BUY" | "SELL";
+    } | null = null;
     let reason: string;
     let signals: CycleSignals | null = null;
 
@@ -346,7 +388,11 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
         const buy = buyAt ? buyAt(jd) : false;
         const sell = sellAt ? sellAt(jd) : false;
         const entry = buy === sell ? null : buy ? "BUY" : "SELL";
-        signals = { entry, exitLong: exitLongAt ? exitLongAt(jd) : false, exitShort: exitShortAt ? exitShortAt(jd) : false };
+        signals = {
+          entry,
+          exitLong: exitLongAt ? exitLongAt(jd) : false,
+          exitShort: exitShortAt ? exitShortAt(jd) : false,
+        };
         reason = entry ? "" : buy ? "both rule groups pass" : "no rule group passes";
         if (entry) {
           direction = entry;
@@ -360,9 +406,21 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
         if (!m.ok) continue;
         const r = rows.get(m.timeframe)!;
         const idx = cursors.get(m.timeframe)!.at(c) - r.from;
-        outputs[m.timeframe] = r.probs ? { probabilities: [r.probs[idx * 3]!, r.probs[idx * 3 + 1]!, r.probs[idx * 3 + 2]!] } : { error: `no ${m.timeframe} model` };
+        outputs[m.timeframe] = r.probs
+          ? { probabilities: [r.probs[idx * 3]!, r.probs[idx * 3 + 1]!, r.probs[idx * 3 + 2]!] }
+          : { error: `no ${m.timeframe} model` };
       }
-      const p = decide({ botId, config, label: "multi", inputs, outputs, instrument, balance: sizingBalance, accountCurrency: currency, now: c });
+      const p = decide({
+        botId,
+        config,
+        label: "multi",
+        inputs,
+        outputs,
+        instrument,
+        balance: sizingBalance,
+        accountCurrency: currency,
+        now: c,
+      });
       direction = p.direction;
       confidence = p.confidence;
       reason = p.reason;
@@ -383,7 +441,10 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
         if (r.status === "closed") closeEvent(r.event, T);
         if (decisions) exitNote += `${x.message}; `;
       }
-      if (signals && signals.entry && !plan.entry) return decisions ? { time: c, outcome: "hold", direction, confidence, reason: `${exitNote}${plan.entryBlocked ?? ""}` } : null;
+      if (signals && signals.entry && !plan.entry)
+        return decisions
+          ? { time: c, outcome: "hold", direction, confidence, reason: `${exitNote}${plan.entryBlocked ?? ""}` }
+          : null;
       // Live checks the entry gates after its exits only for an executable entry (rules: a signal; models: a plan).
       const entering = setup.mode.kind === "rules" ? signals?.entry != null : planned !== null;
       const blocked = entering ? entryBlock(c, T) : null;
@@ -393,7 +454,8 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       }
     } else if (signals?.entry) {
       const plan = planExits(config, [], signals, c);
-      if (!plan.entry) return decisions ? { time: c, outcome: "hold", direction, confidence, reason: plan.entryBlocked ?? "" } : null;
+      if (!plan.entry)
+        return decisions ? { time: c, outcome: "hold", direction, confidence, reason: plan.entryBlocked ?? "" } : null;
     }
     if (setup.mode.kind === "rules" && signals?.entry) {
       side = signals.entry;
@@ -402,25 +464,62 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       planned = p.plan;
       reason = p.plan ? (decisions ? planText(p.plan) : "") : p.reason;
     } else if (planned) side = planned.side;
-    if (!side || !planned) return decisions ? { time: c, outcome: direction === "HOLD" ? "hold" : "no_plan", direction, confidence, reason: `${exitNote}${reason}` } : null;
+    if (!side || !planned)
+      return decisions
+        ? {
+            time: c,
+            outcome: direction === "HOLD" ? "hold" : "no_plan",
+            direction,
+            confidence,
+            reason: `${exitNote}${reason}`,
+          }
+        : null;
 
     const cid = ids.id(c);
-    const intent = botOrderIntent(config, symbol, { side, volume: planned.volume, stopLoss: planned.stopLoss, takeProfit: planned.takeProfit }, cid);
+    const intent = botOrderIntent(
+      config,
+      symbol,
+      { side, volume: planned.volume, stopLoss: planned.stopLoss, takeProfit: planned.takeProfit },
+      cid,
+    );
     // Validated here once (same answer as submit's parse); anything unusual takes submit's own path.
-    const order = needsIntentParse ? null : trustedIntent({ side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid }, ids.valid(cid, c));
+    const order = needsIntentParse
+      ? null
+      : trustedIntent(
+          { side, symbol, volume: planned.volume, sl: planned.stopLoss, tp: planned.takeProfit, client_order_id: cid },
+          ids.valid(cid, c),
+        );
     const mid = trustedMid(nextOpen);
-    const r = order && mid ? paper.submitTrusted(order, { time: T, price: mid }) : paper.submit(intent, { time: T, price: { mid: nextOpen } });
+    const r =
+      order && mid
+        ? paper.submitTrusted(order, { time: T, price: mid })
+        : paper.submit(intent, { time: T, price: { mid: nextOpen } });
     if (r.status !== "filled") {
       rejected++;
-      return decisions ? { time: c, outcome: "rejected", direction, confidence, reason: `${exitNote}${r.reason}: ${r.message}` } : null;
+      return decisions
+        ? { time: c, outcome: "rejected", direction, confidence, reason: `${exitNote}${r.reason}: ${r.message}` }
+        : null;
     }
     lastExec = c;
     today++;
     const e = r.event;
     balance = e.balance;
     openTrades.set(r.positionId, {
-      id: cid, side, volume: e.volume, decisionTime: c, confidence, entryTime: e.time, entryPrice: e.price, sl: e.sl, tp: e.tp,
-      exitTime: 0, exitPrice: 0, reason: "end_of_data", grossPnl: 0, commission: 0, netPnl: 0,
+      id: cid,
+      side,
+      volume: e.volume,
+      decisionTime: c,
+      confidence,
+      entryTime: e.time,
+      entryPrice: e.price,
+      sl: e.sl,
+      tp: e.tp,
+      exitTime: 0,
+      exitPrice: 0,
+      reason: "end_of_data",
+      grossPnl: 0,
+      commission: 0,
+      netPnl: 0,
     });
     return decisions ? { time: c, outcome: "traded", direction, confidence, reason: `${exitNote}${reason}` } : null;
   }
@@ -431,7 +530,17 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const blocked = gateBlock(config, counts, c);
     if (blocked !== null) {
       gated[blocked]++;
-      return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: gateMessage(blocked, config, counts, c) } : null };
+      return {
+        record: decisions
+          ? {
+              time: c,
+              outcome: "gated",
+              direction: "HOLD",
+              confidence: 0,
+              reason: gateMessage(blocked, config, counts, c),
+            }
+          : null,
+      };
     }
     if (!protections) return null;
     while (closedFacts.length > 0 && closedFacts[0]!.time < T - horizon) closedFacts.shift();
@@ -439,7 +548,9 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const lock = protectionLock(config.protections, closedFacts, balance, T);
     if (!lock) return null;
     gated.protection++;
-    return { record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: lock.message } : null };
+    return {
+      record: decisions ? { time: c, outcome: "gated", direction: "HOLD", confidence: 0, reason: lock.message } : null,
+    };
   }
 
   /** What prepareInputs(config, bars, asOf = c) returns, read from the precomputed series. */
@@ -451,9 +562,12 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       if (k < 0) return { timeframe, weight, ok: false, reason: `no closed ${timeframe} bars` };
       const barTime = s.closes[k]!;
       closeTimes[timeframe] = barTime;
-      if (k + 1 < MIN_MODEL_BARS || s.features.validFrom > k) return { timeframe, weight, ok: false, reason: warming(MIN_MODEL_BARS, k + 1) };
+      if (k + 1 < MIN_MODEL_BARS || s.features.validFrom > k)
+        return { timeframe, weight, ok: false, reason: warming(MIN_MODEL_BARS, k + 1) };
       const r = rows.get(timeframe);
-      const features = r ? r.values.subarray((k - r.from) * FEATURE_COUNT, (k - r.from + 1) * FEATURE_COUNT) : EMPTY_ROW;
+      const features = r
+        ? r.values.subarray((k - r.from) * FEATURE_COUNT, (k - r.from + 1) * FEATURE_COUNT)
+        : EMPTY_ROW;
       return { timeframe, weight, ok: true, features, barTime };
     });
     const fm = dSeries.features;

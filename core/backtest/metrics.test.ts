@@ -57,7 +57,13 @@ describe("computeMetrics", () => {
 
   it("no trades, flat equity: nulls, not NaN", () => {
     const flat = computeMetrics({ ...input, trades: [], equity: [1000, 1000, 1000, 1000, 1000], barsInMarket: 0 });
-    expect([flat.winRate, flat.profitFactor, flat.expectancy, flat.sharpe, flat.sortino]).toEqual([null, null, null, null, null]);
+    expect([flat.winRate, flat.profitFactor, flat.expectancy, flat.sharpe, flat.sortino]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(flat.totalReturn).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 // SimulationResult(s) -> the JSON report (summary, walk-forward windows, trades, thinned equity curve).
 import type { Bar } from "../market/bar";
-import { simulate, type PreparedBacktest, type RunOptions, type SimulationResult } from "./engine";
+import { type PreparedBacktest, type RunOptions, type SimulationResult, simulate } from "./engine";
 import { computeMetrics } from "./metrics";
 import type { BacktestReport, BacktestWindow } from "./schema";
 
@@ -27,7 +27,11 @@ export function windowOf(r: SimulationResult, bars: readonly Bar[]): BacktestWin
 }
 
 /** Every k-th point plus the last, at most `max` points. */
-export function thinCurve(times: ArrayLike<number>, equity: ArrayLike<number>, max = MAX_CURVE_POINTS): [number, number][] {
+export function thinCurve(
+  times: ArrayLike<number>,
+  equity: ArrayLike<number>,
+  max = MAX_CURVE_POINTS,
+): [number, number][] {
   const n = times.length;
   const step = Math.max(1, Math.ceil(n / max));
   const out: [number, number][] = [];
@@ -37,14 +41,22 @@ export function thinCurve(times: ArrayLike<number>, equity: ArrayLike<number>, m
 }
 
 /** Splits [start, end) of the base bars into `n` consecutive windows of equal bar count. */
-export function walkForwardWindows(bars: readonly Bar[], n: number, from?: number, to?: number): { from: number; to: number }[] {
+export function walkForwardWindows(
+  bars: readonly Bar[],
+  n: number,
+  from?: number,
+  to?: number,
+): { from: number; to: number }[] {
   const inRange = bars.filter((b) => (from === undefined || b.time >= from) && (to === undefined || b.time < to));
   if (n < 1 || inRange.length < n) throw new RangeError(`can't split ${inRange.length} bars into ${n} windows`);
   const out: { from: number; to: number }[] = [];
   for (let w = 0; w < n; w++) {
     const a = Math.floor((w * inRange.length) / n);
     const b = Math.floor(((w + 1) * inRange.length) / n);
-    out.push({ from: inRange[a]!.time, to: b < inRange.length ? inRange[b]!.time : inRange[inRange.length - 1]!.time + 1 });
+    out.push({
+      from: inRange[a]!.time,
+      to: b < inRange.length ? inRange[b]!.time : inRange[inRange.length - 1]!.time + 1,
+    });
   }
   return out;
 }
@@ -55,7 +67,10 @@ export interface ReportOptions extends RunOptions {
 }
 
 /** Runs the whole window and (optionally) N walk-forward windows on one prepared backtest. */
-export function buildReport(prep: PreparedBacktest, opts: ReportOptions = {}): { report: BacktestReport; result: SimulationResult } {
+export function buildReport(
+  prep: PreparedBacktest,
+  opts: ReportOptions = {},
+): { report: BacktestReport; result: SimulationResult } {
   const result = simulate(prep, opts);
   const bars = prep.setup.bars;
   const windows: BacktestWindow[] = [];
@@ -73,7 +88,11 @@ export function buildReport(prep: PreparedBacktest, opts: ReportOptions = {}): {
     decisionTimeframe: result.decisionTimeframe,
     initialBalance: result.initialBalance,
     currency: result.currency,
-    costs: { spreadPoints: opts.spreadPoints ?? spec?.defaultSpreadPoints ?? null, slippagePoints: opts.slippagePoints ?? 0, commissionPerLotPerSide: spec?.commissionPerLotPerSide ?? 0 },
+    costs: {
+      spreadPoints: opts.spreadPoints ?? spec?.defaultSpreadPoints ?? null,
+      slippagePoints: opts.slippagePoints ?? 0,
+      commissionPerLotPerSide: spec?.commissionPerLotPerSide ?? 0,
+    },
     summary: windowOf(result, bars),
     windows,
     trades: result.trades.slice(-MAX_REPORT_TRADES),

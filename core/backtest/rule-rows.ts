@@ -43,30 +43,98 @@ function compileRule(r: Rule, fm: FeatureMatrix, bars: readonly Bar[]): RowRule 
     const v = fm.values;
     const s = fm.stride;
     switch (op) {
-      case "<": return (k) => { const a = v[k * s + j]!; return ok(a) && a < c; };
-      case "<=": return (k) => { const a = v[k * s + j]!; return ok(a) && a <= c; };
-      case ">": return (k) => { const a = v[k * s + j]!; return ok(a) && a > c; };
-      case ">=": return (k) => { const a = v[k * s + j]!; return ok(a) && a >= c; };
+      case "<":
+        return (k) => {
+          const a = v[k * s + j]!;
+          return ok(a) && a < c;
+        };
+      case "<=":
+        return (k) => {
+          const a = v[k * s + j]!;
+          return ok(a) && a <= c;
+        };
+      case ">":
+        return (k) => {
+          const a = v[k * s + j]!;
+          return ok(a) && a > c;
+        };
+      case ">=":
+        return (k) => {
+          const a = v[k * s + j]!;
+          return ok(a) && a >= c;
+        };
     }
   }
   if (typeof r.value === "number") {
     const c = r.value;
     switch (op) {
-      case "<": return (k) => { const a = L(k); return ok(a) && a < c; };
-      case "<=": return (k) => { const a = L(k); return ok(a) && a <= c; };
-      case ">": return (k) => { const a = L(k); return ok(a) && a > c; };
-      case ">=": return (k) => { const a = L(k); return ok(a) && a >= c; };
-      case "crosses_above": return (k) => { const a = L(k); if (!ok(a)) return false; const p = L(k - 1); return ok(p) && p <= c && a > c; };
-      case "crosses_below": return (k) => { const a = L(k); if (!ok(a)) return false; const p = L(k - 1); return ok(p) && p >= c && a < c; };
-      default: return (k) => { if (!ok(L(k))) return false; throw new Error(`not a comparison: ${op}`); };
+      case "<":
+        return (k) => {
+          const a = L(k);
+          return ok(a) && a < c;
+        };
+      case "<=":
+        return (k) => {
+          const a = L(k);
+          return ok(a) && a <= c;
+        };
+      case ">":
+        return (k) => {
+          const a = L(k);
+          return ok(a) && a > c;
+        };
+      case ">=":
+        return (k) => {
+          const a = L(k);
+          return ok(a) && a >= c;
+        };
+      case "crosses_above":
+        return (k) => {
+          const a = L(k);
+          if (!ok(a)) return false;
+          const p = L(k - 1);
+          return ok(p) && p <= c && a > c;
+        };
+      case "crosses_below":
+        return (k) => {
+          const a = L(k);
+          if (!ok(a)) return false;
+          const p = L(k - 1);
+          return ok(p) && p >= c && a < c;
+        };
+      default:
+        return (k) => {
+          if (!ok(L(k))) return false;
+          throw new Error(`not a comparison: ${op}`);
+        };
     }
   }
   const R = getter(r.value.indicator, fm, bars);
   switch (op) {
-    case "<": return (k) => { const a = L(k); const b = R(k); return ok(a) && ok(b) && a < b; };
-    case "<=": return (k) => { const a = L(k); const b = R(k); return ok(a) && ok(b) && a <= b; };
-    case ">": return (k) => { const a = L(k); const b = R(k); return ok(a) && ok(b) && a > b; };
-    case ">=": return (k) => { const a = L(k); const b = R(k); return ok(a) && ok(b) && a >= b; };
+    case "<":
+      return (k) => {
+        const a = L(k);
+        const b = R(k);
+        return ok(a) && ok(b) && a < b;
+      };
+    case "<=":
+      return (k) => {
+        const a = L(k);
+        const b = R(k);
+        return ok(a) && ok(b) && a <= b;
+      };
+    case ">":
+      return (k) => {
+        const a = L(k);
+        const b = R(k);
+        return ok(a) && ok(b) && a > b;
+      };
+    case ">=":
+      return (k) => {
+        const a = L(k);
+        const b = R(k);
+        return ok(a) && ok(b) && a >= b;
+      };
     case "crosses_above":
     case "crosses_below": {
       const above = op === "crosses_above";
@@ -80,7 +148,11 @@ function compileRule(r: Rule, fm: FeatureMatrix, bars: readonly Bar[]): RowRule 
         return above ? pa <= pb && a > b : pa >= pb && a < b;
       };
     }
-    default: return (k) => { if (!ok(L(k)) || !ok(R(k))) return false; throw new Error(`not a comparison: ${op}`); };
+    default:
+      return (k) => {
+        if (!ok(L(k)) || !ok(R(k))) return false;
+        throw new Error(`not a comparison: ${op}`);
+      };
   }
 }
 
@@ -96,6 +168,12 @@ export function compileRowRule(node: RuleNode, fm: FeatureMatrix, bars: readonly
     return all ? (k) => x(k) && y(k) : (k) => x(k) || y(k);
   }
   return all
-    ? (k) => { for (let i = 0; i < n; i++) if (!kids[i]!(k)) return false; return true; }
-    : (k) => { for (let i = 0; i < n; i++) if (kids[i]!(k)) return true; return false; };
+    ? (k) => {
+        for (let i = 0; i < n; i++) if (!kids[i]!(k)) return false;
+        return true;
+      }
+    : (k) => {
+        for (let i = 0; i < n; i++) if (kids[i]!(k)) return true;
+        return false;
+      };
 }

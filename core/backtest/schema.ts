@@ -49,7 +49,12 @@ export const BacktestWindowSchema = z.object({
   decisionBars: z.number().int(),
   metrics: MetricsSchema,
   rejected: z.number().int(),
-  gated: z.object({ cooldown: z.number().int(), daily_limit: z.number().int(), max_open_positions: z.number().int(), protection: z.number().int().default(0).describe("entries refused while a protection paused the bot") }),
+  gated: z.object({
+    cooldown: z.number().int(),
+    daily_limit: z.number().int(),
+    max_open_positions: z.number().int(),
+    protection: z.number().int().default(0).describe("entries refused while a protection paused the bot"),
+  }),
 });
 
 export const BacktestReportSchema = z.object({
@@ -60,7 +65,11 @@ export const BacktestReportSchema = z.object({
   decisionTimeframe: z.string(),
   initialBalance: z.number(),
   currency: z.string(),
-  costs: z.object({ spreadPoints: z.number().nullable(), slippagePoints: z.number(), commissionPerLotPerSide: z.number() }),
+  costs: z.object({
+    spreadPoints: z.number().nullable(),
+    slippagePoints: z.number(),
+    commissionPerLotPerSide: z.number(),
+  }),
   summary: BacktestWindowSchema,
   /** Walk-forward: consecutive windows, each with a fresh account (models as given, not retrained). */
   windows: z.array(BacktestWindowSchema),

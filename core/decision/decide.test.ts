@@ -6,19 +6,32 @@ import type { Bar } from "../market/bar";
 import { parseBarsCsv } from "../market/csv";
 import { resample } from "../market/resample";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
-import { BotConfigSchema, type BotConfig } from "../protocol/bot-config";
+import { type BotConfig, BotConfigSchema } from "../protocol/bot-config";
 import { PredictionSchema } from "../protocol/prediction";
-import { BARS_PER_TIMEFRAME, decide, MIN_MODEL_BARS, prepareInputs, singleTimeframeConfig, type DecideArgs, type DecisionInputs, type ModelOutput } from "./decide";
+import {
+  BARS_PER_TIMEFRAME,
+  type DecideArgs,
+  type DecisionInputs,
+  decide,
+  MIN_MODEL_BARS,
+  type ModelOutput,
+  prepareInputs,
+  singleTimeframeConfig,
+} from "./decide";
 
 // Real USD/CHF half-hourly quotes (models/data/SOURCE.md), resampled like the shipped models see them.
 const bars30m = parseBarsCsv(readFileSync(new URL("../../models/data/usdchf_30m.csv", import.meta.url), "utf8")).bars;
 const TFS = ["2h", "4h", "1d"] as const;
-const series = Object.fromEntries(TFS.map((tf) => [tf, resample(bars30m, "30m", tf).bars])) as Record<(typeof TFS)[number], Bar[]>;
+const series = Object.fromEntries(TFS.map((tf) => [tf, resample(bars30m, "30m", tf).bars])) as Record<
+  (typeof TFS)[number],
+  Bar[]
+>;
 
 /** Closed bars of every timeframe as a live caller at `asOf` would fetch them (newest BARS_PER_TIMEFRAME). */
 function barsAt(asOf: number): Record<Timeframe, Bar[]> {
   const out: Partial<Record<Timeframe, Bar[]>> = {};
-  for (const tf of TFS) out[tf] = series[tf].filter((b) => b.time + TIMEFRAME_MS[tf] <= asOf).slice(-BARS_PER_TIMEFRAME);
+  for (const tf of TFS)
+    out[tf] = series[tf].filter((b) => b.time + TIMEFRAME_MS[tf] <= asOf).slice(-BARS_PER_TIMEFRAME);
   return out as Record<Timeframe, Bar[]>;
 }
 
@@ -28,12 +41,22 @@ const usdchf = getInstrument("USDCHF")!;
 function config(over: Partial<Record<"strategy" | "execution" | "risk" | "exits", unknown>> = {}): BotConfig {
   return BotConfigSchema.parse({
     symbol: "USDCHF",
-    ensemble: { models: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }] },
+    ensemble: {
+      models: [
+        { timeframe: "2h", weight: 0.3 },
+        { timeframe: "4h", weight: 0.3 },
+        { timeframe: "1d", weight: 0.4 },
+      ],
+    },
     ...over,
   });
 }
 
-function inputsOf(cfg: BotConfig, bars: Partial<Record<Timeframe, readonly Bar[]>> = barsAt(T), asOf?: number): DecisionInputs {
+function inputsOf(
+  cfg: BotConfig,
+  bars: Partial<Record<Timeframe, readonly Bar[]>> = barsAt(T),
+  asOf?: number,
+): DecisionInputs {
   const r = prepareInputs(cfg, bars, asOf);
   if (!r.ok) throw new Error(r.reason);
   return r.inputs;
@@ -43,7 +66,17 @@ const BUY: ModelOutput = { probabilities: [0.05, 0.1, 0.85] };
 const allBuy = { "2h": BUY, "4h": BUY, "1d": BUY } as const;
 
 function run(cfg: BotConfig, outputs: DecideArgs["outputs"] = allBuy, extra: Partial<DecideArgs> = {}) {
-  const p = decide({ botId: "bot-1", config: cfg, label: "multi", inputs: inputsOf(cfg), outputs, instrument: usdchf, balance: 10_000, now: 1_700_000_000_000, ...extra });
+  const p = decide({
+    botId: "bot-1",
+    config: cfg,
+    label: "multi",
+    inputs: inputsOf(cfg),
+    outputs,
+    instrument: usdchf,
+    balance: 10_000,
+    now: 1_700_000_000_000,
+    ...extra,
+  });
   return PredictionSchema.parse(p);
 }
 
@@ -84,7 +117,11 @@ describe("prepareInputs", () => {
       const cut = s.findIndex((b) => b.time + TIMEFRAME_MS[tf] > T);
       full[tf] = s.slice(Math.max(0, cut - BARS_PER_TIMEFRAME), cut + 50);
       // A wild future: prices doubled and ranges blown up after t.
-      altered[tf] = full[tf]!.map((b, i) => (i < full[tf]!.length - 50 ? b : { ...b, open: b.open * 2, high: b.high * 3, low: b.low * 0.5, close: b.close * 2 }));
+      altered[tf] = full[tf]!.map((b, i) =>
+        i < full[tf]!.length - 50
+          ? b
+          : { ...b, open: b.open * 2, high: b.high * 3, low: b.low * 0.5, close: b.close * 2 },
+      );
     }
     const a = inputsOf(cfg, full, T);
     const b = inputsOf(cfg, altered, T);
@@ -94,7 +131,8 @@ describe("prepareInputs", () => {
     // The backtester's way (the whole history + asOf) gives exactly the live rows: features use a fixed window.
     expect(inputsOf(cfg, series, T)).toEqual(a);
     const outputs = { "2h": BUY, "4h": { probabilities: [0.2, 0.5, 0.3] }, "1d": BUY } as const;
-    const d = (inputs: DecisionInputs) => decide({ botId: "b", config: cfg, label: "multi", inputs, outputs, instrument: usdchf, balance: 10_000, now: 1 });
+    const d = (inputs: DecisionInputs) =>
+      decide({ botId: "b", config: cfg, label: "multi", inputs, outputs, instrument: usdchf, balance: 10_000, now: 1 });
     expect(d(b)).toEqual(d(a));
     // And the cut is real: without asOf the altered future is seen.
     expect(inputsOf(cfg, altered).barTime).toBeGreaterThan(T);
@@ -155,7 +193,11 @@ describe("decide", () => {
 
   it("HOLD from the ensemble needs no strategy and makes no plan", () => {
     const hold: ModelOutput = { probabilities: [0.1, 0.8, 0.1] };
-    const p = run(config({ strategy: { buy: { all: [{ indicator: "rsi_14", op: "<", value: 0 }] }, sell: null } }), { "2h": hold, "4h": hold, "1d": hold });
+    const p = run(config({ strategy: { buy: { all: [{ indicator: "rsi_14", op: "<", value: 0 }] }, sell: null } }), {
+      "2h": hold,
+      "4h": hold,
+      "1d": hold,
+    });
     expect(p).toMatchObject({ direction: "HOLD", plan: null, strategy: { agreed: true } });
     expect(p.reason).toMatch(/^ensemble says HOLD/);
   });
@@ -173,7 +215,9 @@ describe("decide", () => {
   });
 
   it("no instrument spec or a size below the minimum lot: a reason instead of a plan", () => {
-    expect(run(config(), allBuy, { instrument: undefined }).reason).toBe("no instrument spec for USDCHF: can't place stops or size");
+    expect(run(config(), allBuy, { instrument: undefined }).reason).toBe(
+      "no instrument spec for USDCHF: can't place stops or size",
+    );
     const tiny = run(config({ risk: { sizing: { mode: "risk_pct", pct: 0.01 } } }), allBuy, { balance: 100 });
     expect(tiny.plan).toBeNull();
     expect(tiny.reason).toMatch(/below the minimum lot 0.01/);
@@ -181,7 +225,16 @@ describe("decide", () => {
 
   it("a one-model view uses the same code with that timeframe alone", () => {
     const cfg = singleTimeframeConfig(config(), "4h");
-    const p = decide({ botId: "b", config: cfg, label: "4h", inputs: inputsOf(cfg), outputs: { "4h": BUY }, instrument: usdchf, balance: 10_000, now: 5 });
+    const p = decide({
+      botId: "b",
+      config: cfg,
+      label: "4h",
+      inputs: inputsOf(cfg),
+      outputs: { "4h": BUY },
+      instrument: usdchf,
+      balance: 10_000,
+      now: 5,
+    });
     expect(p.timeframe).toBe("4h");
     expect(p.ensemble.breakdown.map((b) => [b.timeframe, b.effectiveWeight])).toEqual([["4h", 1]]);
     expect(p.barTime % TIMEFRAME_MS["4h"]).toBe(0);
@@ -207,14 +260,25 @@ describe("optional stops and exit rules", () => {
     expect(none.reason).toContain("SL none, TP none");
     // A short whose far TP would sit below zero is no longer forced: the TP is simply absent.
     const SELL: ModelOutput = { probabilities: [0.85, 0.1, 0.05] };
-    const short = run(config({ risk: { stops: { mode: "atr", slAtrMult: 2, tpAtrMult: null } } }), { "2h": SELL, "4h": SELL, "1d": SELL }).plan!;
+    const short = run(config({ risk: { stops: { mode: "atr", slAtrMult: 2, tpAtrMult: null } } }), {
+      "2h": SELL,
+      "4h": SELL,
+      "1d": SELL,
+    }).plan!;
     expect(short.side).toBe("SELL");
     expect(short.stopLoss).toBeGreaterThan(short.entry);
     expect(short.takeProfit).toBeNull();
   });
 
   it("reports the exit groups on the decision bar (passed, and the rule or why not)", () => {
-    const p = run(config({ strategy: { exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 0 }] }, exit_short: { all: [{ indicator: "rsi_14", op: ">", value: 100 }] } } }));
+    const p = run(
+      config({
+        strategy: {
+          exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 0 }] },
+          exit_short: { all: [{ indicator: "rsi_14", op: ">", value: 100 }] },
+        },
+      }),
+    );
     expect(p.exits!.long).toEqual({ passed: true, reason: "(rsi_14 > 0)" });
     expect(p.exits!.short!.passed).toBe(false);
     expect(p.exits!.short!.reason).toMatch(/^rsi_14 \([\d.]+\) > 100 failed$/);

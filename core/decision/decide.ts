@@ -3,19 +3,30 @@
 // so running the models (ONNX in the object, native in Node) stays with the caller.
 import { combine, type ModelOutcome } from "../ensemble/consensus";
 import { FEATURE_SCHEMA } from "../features/schema";
+import { roundToTick } from "../instruments/rounding";
 import type { InstrumentSpec } from "../instruments/spec";
 import type { Timeframe } from "../market/timeframes";
 import type { BotConfig } from "../protocol/bot-config";
 import type { Prediction, TradePlan } from "../protocol/prediction";
 import { sizePosition } from "../risk/sizing";
-import { roundToTick } from "../instruments/rounding";
 import { computeStops } from "../risk/stops";
 import { evaluate, evaluateGroup, groupText, type Snapshot } from "../strategy/evaluate";
 import type { RuleGroup } from "../strategy/schema";
 import type { StrategyVerdict } from "../strategy/verdict";
 import type { DecisionInputs } from "./inputs";
 
-export { BARS_PER_TIMEFRAME, FEATURE_WINDOW, decisionTimeframeOf, MIN_DECISION_BARS, MIN_MODEL_BARS, prepareInputs, singleTimeframeConfig, type DecisionInputs, type ModelInput, type PrepareResult } from "./inputs";
+export {
+  BARS_PER_TIMEFRAME,
+  type DecisionInputs,
+  decisionTimeframeOf,
+  FEATURE_WINDOW,
+  MIN_DECISION_BARS,
+  MIN_MODEL_BARS,
+  type ModelInput,
+  type PrepareResult,
+  prepareInputs,
+  singleTimeframeConfig,
+} from "./inputs";
 
 /** What one model produced for its row: class probabilities [SELL, HOLD, BUY], or why none. */
 export type ModelOutput = { probabilities: readonly number[] } | { error: string };
@@ -44,7 +55,9 @@ export function modelOutcomes(inputs: DecisionInputs, outputs: DecideArgs["outpu
     if (!m.ok) return { timeframe: m.timeframe, weight: m.weight, error: m.reason };
     const out = outputs[m.timeframe];
     if (!out) return { timeframe: m.timeframe, weight: m.weight, error: "model produced no output" };
-    return "error" in out ? { timeframe: m.timeframe, weight: m.weight, error: out.error } : { timeframe: m.timeframe, weight: m.weight, probabilities: out.probabilities };
+    return "error" in out
+      ? { timeframe: m.timeframe, weight: m.weight, error: out.error }
+      : { timeframe: m.timeframe, weight: m.weight, probabilities: out.probabilities };
   });
 }
 
@@ -53,7 +66,15 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 type PlanResult = { plan: TradePlan; reason: string } | { plan: null; reason: string };
 
 /** SL/TP, risk:reward gate and size for a side at an entry. Every refusal comes back as a reason. */
-export function planTrade(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): PlanResult {
+export function planTrade(
+  config: BotConfig,
+  side: "BUY" | "SELL",
+  entry: number,
+  atr: number | null,
+  instrument: InstrumentSpec | undefined,
+  balance: number,
+  accountCurrency = "USD",
+): PlanResult {
   const r = tradePlan(config, side, entry, atr, instrument, balance, accountCurrency);
   return r.plan ? { plan: r.plan, reason: planText(r.plan) } : r;
 }
@@ -69,16 +90,26 @@ type PlannedStops = { sl: number | null; tp: number | null; rr: number | null };
  * SL/TP levels the config asks for at `entry` (either may be null: none configured). Both present:
  * computeStops (tick rounding, rr on the rounded levels); one alone: that level on the tick.
  */
-export function configuredStops(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec): PlannedStops | { reason: string } {
+export function configuredStops(
+  config: BotConfig,
+  side: "BUY" | "SELL",
+  entry: number,
+  atr: number | null,
+  instrument: InstrumentSpec,
+): PlannedStops | { reason: string } {
   const s = config.risk.stops;
   if (s.mode === "none") return { sl: null, tp: null, rr: null };
   const [slUnits, tpUnits] = s.mode === "atr" ? [s.slAtrMult, s.tpAtrMult] : [s.sl, s.tp];
   if (slUnits === null && tpUnits === null) return { sl: null, tp: null, rr: null };
-  if (s.mode === "atr" && (atr === null || !(atr > 0))) return { reason: "ATR not available (warming up or flat prices): no ATR stops" };
+  if (s.mode === "atr" && (atr === null || !(atr > 0)))
+    return { reason: "ATR not available (warming up or flat prices): no ATR stops" };
   try {
     if (slUnits !== null && tpUnits !== null) {
       return s.mode === "atr"
-        ? computeStops({ mode: "atr", side, entry, atr: atr as number, slAtrMult: slUnits, tpAtrMult: tpUnits }, instrument)
+        ? computeStops(
+            { mode: "atr", side, entry, atr: atr as number, slAtrMult: slUnits, tpAtrMult: tpUnits },
+            instrument,
+          )
         : computeStops({ mode: "pips", side, entry, slPips: slUnits, tpPips: tpUnits }, instrument);
     }
     const unit = s.mode === "atr" ? (atr as number) : instrument.pipSize;
@@ -89,7 +120,11 @@ export function configuredStops(config: BotConfig, side: "BUY" | "SELL", entry: 
       if (v === entry) throw new RangeError("stop distance rounds to zero ticks");
       return v;
     };
-    return { sl: slUnits !== null ? level(slUnits, -1) : null, tp: tpUnits !== null ? level(tpUnits, 1) : null, rr: null };
+    return {
+      sl: slUnits !== null ? level(slUnits, -1) : null,
+      tp: tpUnits !== null ? level(tpUnits, 1) : null,
+      rr: null,
+    };
   } catch (err) {
     return { reason: `stops refused: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -99,7 +134,15 @@ export function configuredStops(config: BotConfig, side: "BUY" | "SELL", entry: 
  * planTrade without the text of a plan (refusals keep theirs): the backtester builds it only for
  * the decisions it records (planText). Same plan, same refusals.
  */
-export function tradePlan(config: BotConfig, side: "BUY" | "SELL", entry: number, atr: number | null, instrument: InstrumentSpec | undefined, balance: number, accountCurrency = "USD"): { plan: TradePlan } | { plan: null; reason: string } {
+export function tradePlan(
+  config: BotConfig,
+  side: "BUY" | "SELL",
+  entry: number,
+  atr: number | null,
+  instrument: InstrumentSpec | undefined,
+  balance: number,
+  accountCurrency = "USD",
+): { plan: TradePlan } | { plan: null; reason: string } {
   if (!instrument) return { plan: null, reason: `no instrument spec for ${config.symbol}: can't place stops or size` };
   if (!(entry > 0)) return { plan: null, reason: `no valid entry price (${entry})` };
   const { minRiskReward, sizing } = config.risk;
@@ -107,19 +150,32 @@ export function tradePlan(config: BotConfig, side: "BUY" | "SELL", entry: number
   if ("reason" in st) return { plan: null, reason: st.reason };
   const stops = st;
   // Rounding to ticks can pull R:R just under the configured ratio; a small tolerance keeps 2.0 = 2.0.
-  if (stops.rr !== null && stops.rr + 1e-6 < minRiskReward) return { plan: null, reason: `risk:reward ${stops.rr} below minimum ${minRiskReward}` };
-  if (sizing.mode === "risk_pct" && stops.sl === null) return { plan: null, reason: "sizing refused: risk_pct sizing needs a stop loss" };
-  let sized;
+  if (stops.rr !== null && stops.rr + 1e-6 < minRiskReward)
+    return { plan: null, reason: `risk:reward ${stops.rr} below minimum ${minRiskReward}` };
+  if (sizing.mode === "risk_pct" && stops.sl === null)
+    return { plan: null, reason: "sizing refused: risk_pct sizing needs a stop loss" };
+  let sized: ReturnType<typeof sizePosition>;
   try {
-    sized = sizePosition(sizing.mode === "fixed" ? { mode: "fixed", lots: sizing.lots } : { mode: "risk_pct", pct: sizing.pct, balance, entry, sl: stops.sl as number }, instrument, accountCurrency);
+    sized = sizePosition(
+      sizing.mode === "fixed"
+        ? { mode: "fixed", lots: sizing.lots }
+        : { mode: "risk_pct", pct: sizing.pct, balance, entry, sl: stops.sl as number },
+      instrument,
+      accountCurrency,
+    );
   } catch (err) {
     return { plan: null, reason: `sizing refused: ${err instanceof Error ? err.message : String(err)}` };
   }
   if (sized.volume <= 0) {
-    const why = sized.reason === "no_conversion_rate" ? `no rate to convert ${instrument.quoteCurrency} into ${accountCurrency}` : `size ${sized.rawVolume.toFixed(4)} lots is below the minimum lot ${instrument.minLot}`;
+    const why =
+      sized.reason === "no_conversion_rate"
+        ? `no rate to convert ${instrument.quoteCurrency} into ${accountCurrency}`
+        : `size ${sized.rawVolume.toFixed(4)} lots is below the minimum lot ${instrument.minLot}`;
     return { plan: null, reason: `no position: ${why}` };
   }
-  return { plan: { side, entry, stopLoss: stops.sl, takeProfit: stops.tp, riskReward: stops.rr, volume: sized.volume, atr } };
+  return {
+    plan: { side, entry, stopLoss: stops.sl, takeProfit: stops.tp, riskReward: stops.rr, volume: sized.volume, atr },
+  };
 }
 
 /**
@@ -137,7 +193,11 @@ export function decide(args: DecideArgs): Prediction {
   let plan: TradePlan | null = null;
 
   if (ensemble.direction === "HOLD") {
-    strategy = evaluate(config.strategy, "HOLD", inputs.strategy.ok ? inputs.strategy.snapshot : { current: {}, previous: {} });
+    strategy = evaluate(
+      config.strategy,
+      "HOLD",
+      inputs.strategy.ok ? inputs.strategy.snapshot : { current: {}, previous: {} },
+    );
     reason = `ensemble says HOLD: ${ensemble.reason}`;
   } else if (!inputs.strategy.ok) {
     strategy = { agreed: false, reason: inputs.strategy.reason, checks: [] };
@@ -151,7 +211,15 @@ export function decide(args: DecideArgs): Prediction {
     } else if (ensemble.confidence < threshold) {
       reason = `confidence ${pct(ensemble.confidence)} below threshold ${pct(threshold)}`;
     } else {
-      const p = planTrade(config, ensemble.direction, args.entry ?? inputs.bar.close, inputs.atr, args.instrument, args.balance, args.accountCurrency);
+      const p = planTrade(
+        config,
+        ensemble.direction,
+        args.entry ?? inputs.bar.close,
+        inputs.atr,
+        args.instrument,
+        args.balance,
+        args.accountCurrency,
+      );
       plan = p.plan;
       reason = p.reason;
     }

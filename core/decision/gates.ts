@@ -23,16 +23,27 @@ export type GateResult = { ok: true } | { ok: false; reason: GateReason; message
  * The gate that blocks a cycle at `now`, or null when all pass. checkGates() is this plus its
  * message; callers that only count blocked bars (the backtester) skip building the text.
  */
-export function gateBlock(config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): GateReason | null {
+export function gateBlock(
+  config: Pick<BotConfig, "execution" | "risk">,
+  counts: GateCounts,
+  now: number,
+): GateReason | null {
   const { cooldownMinutes, dailyTradeLimit } = config.execution;
-  if (counts.lastAt !== null && cooldownMinutes > 0 && now - counts.lastAt < cooldownMinutes * 60_000) return "cooldown";
+  if (counts.lastAt !== null && cooldownMinutes > 0 && now - counts.lastAt < cooldownMinutes * 60_000)
+    return "cooldown";
   if (counts.today >= dailyTradeLimit) return "daily_limit";
-  if (counts.openPositions !== undefined && counts.openPositions >= config.risk.maxOpenPositions) return "max_open_positions";
+  if (counts.openPositions !== undefined && counts.openPositions >= config.risk.maxOpenPositions)
+    return "max_open_positions";
   return null;
 }
 
 /** The text of a gate that blocked (what checkGates reports with it). */
-export function gateMessage(reason: GateReason, config: Pick<BotConfig, "execution" | "risk">, counts: GateCounts, now: number): string {
+export function gateMessage(
+  reason: GateReason,
+  config: Pick<BotConfig, "execution" | "risk">,
+  counts: GateCounts,
+  now: number,
+): string {
   const { cooldownMinutes, dailyTradeLimit } = config.execution;
   switch (reason) {
     case "cooldown":

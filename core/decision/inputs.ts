@@ -55,7 +55,10 @@ export type PrepareResult = { ok: true; inputs: DecisionInputs } | { ok: false; 
 
 /** The ensemble's shortest timeframe (ties impossible: one model per timeframe). */
 export function decisionTimeframeOf(config: Pick<BotConfig, "ensemble">): Timeframe {
-  return config.ensemble.models.reduce((a, m) => (TIMEFRAME_MS[m.timeframe] < TIMEFRAME_MS[a] ? m.timeframe : a), config.ensemble.models[0]!.timeframe);
+  return config.ensemble.models.reduce(
+    (a, m) => (TIMEFRAME_MS[m.timeframe] < TIMEFRAME_MS[a] ? m.timeframe : a),
+    config.ensemble.models[0]!.timeframe,
+  );
 }
 
 /** A one-model view of a bot (GET /predict?timeframe=4h): same config, ensemble of that timeframe alone. */
@@ -87,7 +90,11 @@ const warming = (need: number, have: number) => `warming up: need ${need} bars, 
  * `asOf` (optional) drops any bar closing after it, so a backtest can pass its whole history.
  * Rows before the feature warm-up are never produced: that model gets a "warming up" reason.
  */
-export function prepareInputs(config: Pick<BotConfig, "ensemble">, barsByTf: Partial<Record<Timeframe, readonly Bar[]>>, asOf?: number): PrepareResult {
+export function prepareInputs(
+  config: Pick<BotConfig, "ensemble">,
+  barsByTf: Partial<Record<Timeframe, readonly Bar[]>>,
+  asOf?: number,
+): PrepareResult {
   const decisionTf = decisionTimeframeOf(config);
   const closeTimes: Partial<Record<Timeframe, number>> = {};
   let decision: { bar: Ohlc; barTime: number; strategy: DecisionInputs["strategy"]; atr: number | null } | undefined;
@@ -102,16 +109,38 @@ export function prepareInputs(config: Pick<BotConfig, "ensemble">, barsByTf: Par
     if (timeframe === decisionTf) {
       let strategy: DecisionInputs["strategy"];
       if (fm && n >= MIN_DECISION_BARS && fm.validFrom <= n - 2) {
-        strategy = { ok: true, snapshot: snapshotOf({ features: featureRow(fm, n - 1), bar: last }, { features: featureRow(fm, n - 2), bar: bars[n - 2]! }) };
+        strategy = {
+          ok: true,
+          snapshot: snapshotOf(
+            { features: featureRow(fm, n - 1), bar: last },
+            { features: featureRow(fm, n - 2), bar: bars[n - 2]! },
+          ),
+        };
       } else {
         strategy = { ok: false, reason: `strategy can't be checked on ${timeframe}: ${warming(MIN_DECISION_BARS, n)}` };
       }
       const atr = fm && fm.validFrom <= n - 1 ? fm.values[(n - 1) * FEATURE_COUNT + ATR]! : null;
-      decision = { bar: { open: last.open, high: last.high, low: last.low, close: last.close }, barTime, strategy, atr: atr !== null && Number.isFinite(atr) ? atr : null };
+      decision = {
+        bar: { open: last.open, high: last.high, low: last.low, close: last.close },
+        barTime,
+        strategy,
+        atr: atr !== null && Number.isFinite(atr) ? atr : null,
+      };
     }
     if (!fm || fm.validFrom > n - 1) return { timeframe, weight, ok: false, reason: warming(MIN_MODEL_BARS, n) };
     return { timeframe, weight, ok: true, features: Float32Array.from(featureRow(fm, n - 1)), barTime };
   });
   if (!decision) return { ok: false, reason: `no closed ${decisionTf} bars (the decision timeframe)` };
-  return { ok: true, inputs: { decisionTimeframe: decisionTf, barTime: decision.barTime, closeTimes, models, strategy: decision.strategy, bar: decision.bar, atr: decision.atr } };
+  return {
+    ok: true,
+    inputs: {
+      decisionTimeframe: decisionTf,
+      barTime: decision.barTime,
+      closeTimes,
+      models,
+      strategy: decision.strategy,
+      bar: decision.bar,
+      atr: decision.atr,
+    },
+  };
 }

@@ -42,7 +42,13 @@ describe("weighted consensus", () => {
       },
     );
     const bad = r.breakdown[1]!;
-    expect(bad).toMatchObject({ timeframe: "1h", healthy: false, effectiveWeight: 0, direction: null, error: "onnx session failed: bad input shape" });
+    expect(bad).toMatchObject({
+      timeframe: "1h",
+      healthy: false,
+      effectiveWeight: 0,
+      direction: null,
+      error: "onnx session failed: bad input shape",
+    });
     expect(r.breakdown[0]!.effectiveWeight).toBeCloseTo(0.5 / 0.7, 12);
     expect(r.breakdown[2]!.effectiveWeight).toBeCloseTo(0.2 / 0.7, 12);
     expect(r.direction).toBe("SELL");
@@ -64,9 +70,15 @@ describe("weighted consensus", () => {
   });
 
   it("holds with the reasons when every model fails", async () => {
-    const r = await runEnsemble([{ timeframe: "15m", weight: 0.6 }, { timeframe: "1h", weight: 0.4 }], (m) => {
-      throw new Error(`no artifact for ${m.timeframe}`);
-    });
+    const r = await runEnsemble(
+      [
+        { timeframe: "15m", weight: 0.6 },
+        { timeframe: "1h", weight: 0.4 },
+      ],
+      (m) => {
+        throw new Error(`no artifact for ${m.timeframe}`);
+      },
+    );
     expect(r.direction).toBe("HOLD");
     expect(r.confidence).toBe(0);
     expect(r.probabilities).toBeNull();

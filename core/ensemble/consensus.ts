@@ -1,4 +1,4 @@
-import { CLASSES, CLASS_INDEX, type Direction } from "../onnx/classes";
+import { CLASS_INDEX, CLASSES, type Direction } from "../onnx/classes";
 import type { EnsembleResult, ModelBreakdown } from "./result";
 
 /** Probabilities in the model contract's class order [SELL, HOLD, BUY]. */
@@ -17,7 +17,8 @@ const TIE_EPSILON = 1e-9;
 /** Why these probabilities can't be used, or undefined when they are a valid distribution over 3 classes. */
 export function probabilityProblem(p: readonly number[]): string | undefined {
   if (p.length !== CLASSES.length) return `expected ${CLASSES.length} probabilities [SELL, HOLD, BUY], got ${p.length}`;
-  if (!p.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)) return `probabilities must be finite numbers in [0, 1], got [${p.join(", ")}]`;
+  if (!p.every((x) => Number.isFinite(x) && x >= 0 && x <= 1))
+    return `probabilities must be finite numbers in [0, 1], got [${p.join(", ")}]`;
   const sum = p[0]! + p[1]! + p[2]!;
   if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) return `probabilities must sum to 1, got ${sum}`;
   return undefined;
@@ -50,17 +51,45 @@ export function combine(outcomes: readonly ModelOutcome[]): EnsembleResult {
 
   const breakdown: ModelBreakdown[] = checked.map(({ o, problem }): ModelBreakdown => {
     if (problem !== undefined || "error" in o) {
-      return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: 0, healthy: false, direction: null, confidence: null, probabilities: null, error: problem ?? "unknown error" };
+      return {
+        timeframe: o.timeframe,
+        weight: o.weight,
+        effectiveWeight: 0,
+        healthy: false,
+        direction: null,
+        confidence: null,
+        probabilities: null,
+        error: problem ?? "unknown error",
+      };
     }
     const p: Probabilities = [o.probabilities[0]!, o.probabilities[1]!, o.probabilities[2]!];
     const { direction } = pickDirection(p);
-    return { timeframe: o.timeframe, weight: o.weight, effectiveWeight: o.weight / healthyWeight, healthy: true, direction, confidence: p[CLASS_INDEX[direction]]!, probabilities: [p[0], p[1], p[2]] };
+    return {
+      timeframe: o.timeframe,
+      weight: o.weight,
+      effectiveWeight: o.weight / healthyWeight,
+      healthy: true,
+      direction,
+      confidence: p[CLASS_INDEX[direction]]!,
+      probabilities: [p[0], p[1], p[2]],
+    };
   });
 
   const healthy = breakdown.filter((b) => b.healthy);
   if (healthy.length === 0) {
-    const reason = outcomes.length === 0 ? "no models configured" : `no healthy model (${breakdown.map((b) => `${b.timeframe}: ${b.error}`).join("; ")})`;
-    return { direction: "HOLD", confidence: 0, probabilities: null, healthyModels: 0, totalModels: outcomes.length, reason, breakdown };
+    const reason =
+      outcomes.length === 0
+        ? "no models configured"
+        : `no healthy model (${breakdown.map((b) => `${b.timeframe}: ${b.error}`).join("; ")})`;
+    return {
+      direction: "HOLD",
+      confidence: 0,
+      probabilities: null,
+      healthyModels: 0,
+      totalModels: outcomes.length,
+      reason,
+      breakdown,
+    };
   }
 
   const weighted: [number, number, number] = [0, 0, 0];
@@ -73,8 +102,18 @@ export function combine(outcomes: readonly ModelOutcome[]): EnsembleResult {
   const reason = [
     tie ?? `${direction} by weighted consensus of ${healthy.length} model${healthy.length === 1 ? "" : "s"}`,
     excluded ? `${excluded} unhealthy model${excluded === 1 ? "" : "s"} excluded` : undefined,
-  ].filter(Boolean).join("; ");
-  return { direction, confidence, probabilities: weighted, healthyModels: healthy.length, totalModels: outcomes.length, reason, breakdown };
+  ]
+    .filter(Boolean)
+    .join("; ");
+  return {
+    direction,
+    confidence,
+    probabilities: weighted,
+    healthyModels: healthy.length,
+    totalModels: outcomes.length,
+    reason,
+    breakdown,
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../market/bar";
+import { mulberry32 } from "../random/prng";
 import { computeFeatures, featureRow } from "./compute";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_WARMUP_BARS, featureIndex } from "./schema";
-import { mulberry32 } from "../random/prng";
 import { syntheticBars } from "./testing/synthetic-bars";
 
 const same = (a: number, b: number) => Object.is(a, b);
@@ -50,11 +50,20 @@ describe("computeFeatures has no look-ahead", () => {
     const rnd = mulberry32(99);
     for (const cut of [FEATURE_WARMUP_BARS, 420, 650, 798]) {
       const changed: Bar[] = bars.map((b, i) =>
-        i <= cut ? b : { ...b, close: b.close * (1 + (rnd() - 0.5) * 0.2), high: b.high * 1.2, low: b.low * 0.8, volume: 1 + rnd() * 1e6 },
+        i <= cut
+          ? b
+          : {
+              ...b,
+              close: b.close * (1 + (rnd() - 0.5) * 0.2),
+              high: b.high * 1.2,
+              low: b.low * 0.8,
+              volume: 1 + rnd() * 1e6,
+            },
       );
       const m = computeFeatures(changed);
       for (let i = 0; i <= cut * FEATURE_COUNT + FEATURE_COUNT - 1; i++) {
-        if (!same(m.values[i]!, base.values[i]!)) throw new Error(`look-ahead: row ${Math.floor(i / FEATURE_COUNT)} changed`);
+        if (!same(m.values[i]!, base.values[i]!))
+          throw new Error(`look-ahead: row ${Math.floor(i / FEATURE_COUNT)} changed`);
       }
       // and something after the cut did change (the test can fail)
       expect(same(m.values[(cut + 1) * FEATURE_COUNT]!, base.values[(cut + 1) * FEATURE_COUNT]!)).toBe(false);

@@ -1,6 +1,6 @@
 import type { Bar } from "../market/bar";
 import { adx, atr, bollinger, cci, ema, rollingHighLow, sma, stochastic, williamsR } from "./fast/indicators";
-import { FEATURE_COUNT, FEATURE_WARMUP_BARS, featureIndex, type FeatureName } from "./schema";
+import { FEATURE_COUNT, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "./schema";
 import { mfi, rsiWilder } from "./wilder";
 
 // Indicators are hand-written (fast/indicators.ts) instead of technicalindicators: same arithmetic, no
@@ -40,16 +40,44 @@ const VOLUME_WINDOW = 21;
 
 const col = (name: FeatureName) => featureIndex(name);
 const C = {
-  ret_1: col("ret_1"), ret_3: col("ret_3"), ret_6: col("ret_6"), ret_12: col("ret_12"), ret_24: col("ret_24"),
-  range_pct: col("range_pct"), body_pct: col("body_pct"), upper_wick: col("upper_wick"), lower_wick: col("lower_wick"),
-  vol_12: col("vol_12"), vol_24: col("vol_24"), rsi_14: col("rsi_14"),
-  macd: col("macd"), macd_signal: col("macd_signal"), macd_hist: col("macd_hist"),
-  bb_upper_20: col("bb_upper_20"), bb_lower_20: col("bb_lower_20"), bb_pctb_20: col("bb_pctb_20"), bb_width_20: col("bb_width_20"),
-  atr_14: col("atr_14"), atr_pct_14: col("atr_pct_14"), adx_14: col("adx_14"), pdi_14: col("pdi_14"), mdi_14: col("mdi_14"),
-  stoch_k_14: col("stoch_k_14"), stoch_d_3: col("stoch_d_3"), cci_20: col("cci_20"), willr_14: col("willr_14"),
-  mfi_14: col("mfi_14"), obv_z_20: col("obv_z_20"), volume_z_20: col("volume_z_20"), has_volume: col("has_volume"),
-  ema_9_dist: col("ema_9_dist"), ema_21_dist: col("ema_21_dist"), ema_50_dist: col("ema_50_dist"),
-  sma_20_dist: col("sma_20_dist"), sma_50_dist: col("sma_50_dist"), sma_200_dist: col("sma_200_dist"),
+  ret_1: col("ret_1"),
+  ret_3: col("ret_3"),
+  ret_6: col("ret_6"),
+  ret_12: col("ret_12"),
+  ret_24: col("ret_24"),
+  range_pct: col("range_pct"),
+  body_pct: col("body_pct"),
+  upper_wick: col("upper_wick"),
+  lower_wick: col("lower_wick"),
+  vol_12: col("vol_12"),
+  vol_24: col("vol_24"),
+  rsi_14: col("rsi_14"),
+  macd: col("macd"),
+  macd_signal: col("macd_signal"),
+  macd_hist: col("macd_hist"),
+  bb_upper_20: col("bb_upper_20"),
+  bb_lower_20: col("bb_lower_20"),
+  bb_pctb_20: col("bb_pctb_20"),
+  bb_width_20: col("bb_width_20"),
+  atr_14: col("atr_14"),
+  atr_pct_14: col("atr_pct_14"),
+  adx_14: col("adx_14"),
+  pdi_14: col("pdi_14"),
+  mdi_14: col("mdi_14"),
+  stoch_k_14: col("stoch_k_14"),
+  stoch_d_3: col("stoch_d_3"),
+  cci_20: col("cci_20"),
+  willr_14: col("willr_14"),
+  mfi_14: col("mfi_14"),
+  obv_z_20: col("obv_z_20"),
+  volume_z_20: col("volume_z_20"),
+  has_volume: col("has_volume"),
+  ema_9_dist: col("ema_9_dist"),
+  ema_21_dist: col("ema_21_dist"),
+  ema_50_dist: col("ema_50_dist"),
+  sma_20_dist: col("sma_20_dist"),
+  sma_50_dist: col("sma_50_dist"),
+  sma_200_dist: col("sma_200_dist"),
 };
 /** [column, neutral value] pairs, resolved once. */
 const NEUTRAL_COLS = Object.entries(NEUTRAL).map(([k, v]) => [featureIndex(k), v] as const);

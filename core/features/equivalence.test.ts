@@ -6,10 +6,10 @@ import type { Bar } from "../market/bar";
 import { parseBarsCsv } from "../market/csv";
 import { resample } from "../market/resample";
 import type { Timeframe } from "../market/timeframes";
+import { mulberry32 } from "../random/prng";
 import { computeFeatures } from "./compute";
 import { computeFeaturesReference } from "./reference/compute-reference";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_WARMUP_BARS } from "./schema";
-import { mulberry32 } from "../random/prng";
 import { syntheticBars } from "./testing/synthetic-bars";
 
 const data = (f: string) => readFileSync(new URL(`../../models/data/${f}`, import.meta.url), "utf8");
@@ -37,7 +37,9 @@ function expectSame(bars: readonly Bar[], label: string): { values: number; iden
     if (Object.is(a, b)) identical++;
     else if (!close(a, b)) {
       const t = Math.floor(i / FEATURE_COUNT);
-      throw new Error(`${label}: ${FEATURE_NAMES[i % FEATURE_COUNT]} at row ${t}/${bars.length}: fast ${a} vs reference ${b}`);
+      throw new Error(
+        `${label}: ${FEATURE_NAMES[i % FEATURE_COUNT]} at row ${t}/${bars.length}: fast ${a} vs reference ${b}`,
+      );
     }
   }
   return { values: ref.values.length, identical };
@@ -75,7 +77,10 @@ describe("computeFeatures equals the technicalindicators reference", () => {
   it("flat prices, flat stretches inside a walk, volume gaps and zero volume", () => {
     const flat: Bar[] = Array.from({ length: 400 }, (_, i) => ({ time: i, open: 1, high: 1, low: 1, close: 1 }));
     expectSame(flat, "flat");
-    expectSame(flat.map((b) => ({ ...b, volume: 500 })), "flat with volume");
+    expectSame(
+      flat.map((b) => ({ ...b, volume: 500 })),
+      "flat with volume",
+    );
     const rnd = mulberry32(7);
     const walk = syntheticBars(1000, 8).map((b, i) => {
       // 40-bar flat stretches (stochastic/W%R/CCI/Bollinger degenerate windows), then partial ones.
@@ -86,12 +91,19 @@ describe("computeFeatures equals the technicalindicators reference", () => {
       return { ...b, volume: rnd() < 0.02 ? 1 : b.volume };
     });
     expectSame(walk, "walk with flats and gaps");
-    for (let end = 302; end <= walk.length; end += 37) expectSame(walk.slice(end - 302, end), `walk window ending ${end}`);
+    for (let end = 302; end <= walk.length; end += 37)
+      expectSame(walk.slice(end - 302, end), `walk window ending ${end}`);
   });
 
   it("large and tiny price scales", () => {
     for (const scale of [1e-4, 1, 5000, 1e7]) {
-      const bars = syntheticBars(600, 9).map((b) => ({ ...b, open: b.open * scale, high: b.high * scale, low: b.low * scale, close: b.close * scale }));
+      const bars = syntheticBars(600, 9).map((b) => ({
+        ...b,
+        open: b.open * scale,
+        high: b.high * scale,
+        low: b.low * scale,
+        close: b.close * scale,
+      }));
       expectSame(bars, `scale ${scale}`);
     }
   });

@@ -10,7 +10,9 @@ describe("feature schema", () => {
 
   it("hash is the SHA-256 of name|version|names and is stable", () => {
     expect(FEATURE_SCHEMA.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(featureSchemaHash(FEATURE_SCHEMA.name, FEATURE_SCHEMA.version, [...FEATURE_NAMES])).toBe(FEATURE_SCHEMA.hash);
+    expect(featureSchemaHash(FEATURE_SCHEMA.name, FEATURE_SCHEMA.version, [...FEATURE_NAMES])).toBe(
+      FEATURE_SCHEMA.hash,
+    );
     // Pinned: if this changes, every shipped model's recorded hash is stale: bump the version and retrain.
     expect(FEATURE_SCHEMA.hash).toBe("06a1a205b8defb2705b273a96a3bbfd776de5cb86e59cc4c630e71ff5fa637f6");
   });

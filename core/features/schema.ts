@@ -110,7 +110,8 @@ const INDEX: ReadonlyMap<string, number> = new Map(FEATURE_NAMES.map((n, i) => [
 /** Column of a feature name; throws on an unknown name so a typo in a rule fails loudly. */
 export function featureIndex(name: string): number {
   const i = INDEX.get(name);
-  if (i === undefined) throw new Error(`unknown feature "${name}" (schema ${FEATURE_SCHEMA_NAME} v${FEATURE_SCHEMA_VERSION})`);
+  if (i === undefined)
+    throw new Error(`unknown feature "${name}" (schema ${FEATURE_SCHEMA_NAME} v${FEATURE_SCHEMA_VERSION})`);
   return i;
 }
 

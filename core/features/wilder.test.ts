@@ -26,7 +26,10 @@ describe("full-precision RSI (Wilder)", () => {
 describe("full-precision MFI", () => {
   it("agrees with technicalindicators' 2-decimal MFI to rounding", () => {
     const bars = syntheticBars(400, 9);
-    const h = bars.map((b) => b.high), l = bars.map((b) => b.low), c = bars.map((b) => b.close), v = bars.map((b) => b.volume!);
+    const h = bars.map((b) => b.high),
+      l = bars.map((b) => b.low),
+      c = bars.map((b) => b.close),
+      v = bars.map((b) => b.volume!);
     const mine = mfi(h, l, c, v, 14);
     const lib = MFI.calculate({ high: h, low: l, close: c, volume: v, period: 14 });
     const off = c.length - lib.length;

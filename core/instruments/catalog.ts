@@ -1,5 +1,5 @@
 import { DELTA_PRODUCTS, specFromDeltaProduct } from "./delta-products";
-import { InstrumentSpecSchema, type InstrumentSpec } from "./spec";
+import { type InstrumentSpec, InstrumentSpecSchema } from "./spec";
 
 /**
  * Shipped specs. Values are typical retail-broker/exchange numbers, not any one venue's contract:

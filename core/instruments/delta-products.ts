@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InstrumentSpecSchema, type InstrumentSpec } from "./spec";
+import { type InstrumentSpec, InstrumentSpecSchema } from "./spec";
 
 /**
  * Delta Exchange product (GET /v2/products and /v2/products/{symbol}; Delta's API reference, "Get
@@ -8,8 +8,20 @@ import { InstrumentSpecSchema, type InstrumentSpec } from "./spec";
  *       "contract_value":"0.001","contract_unit_currency":"BTC","maker_commission_rate":"0.0002",
  *       "taker_commission_rate":"0.0005","state":"live","quoting_asset":{"symbol":"USD"}, ...}
  */
-const decimal = z.union([z.number().finite().positive(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
-const rate = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
+const decimal = z.union([
+  z.number().finite().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+const rate = z.union([
+  z.number().finite().nonnegative(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 export const DeltaProductSchema = z
   .object({
     id: z.number().int(),
@@ -30,12 +42,28 @@ export const DeltaProductsResponseSchema = z.object({ success: z.literal(true), 
 /** The two perpetuals we ship, with the values Delta lists for them (what the local server serves). */
 export const DELTA_PRODUCTS: DeltaProduct[] = [
   {
-    id: 27, symbol: "BTCUSD", contract_type: "perpetual_futures", tick_size: "0.5", contract_value: "0.001", contract_unit_currency: "BTC",
-    maker_commission_rate: "0.0002", taker_commission_rate: "0.0005", state: "live", quoting_asset: { symbol: "USD" },
+    id: 27,
+    symbol: "BTCUSD",
+    contract_type: "perpetual_futures",
+    tick_size: "0.5",
+    contract_value: "0.001",
+    contract_unit_currency: "BTC",
+    maker_commission_rate: "0.0002",
+    taker_commission_rate: "0.0005",
+    state: "live",
+    quoting_asset: { symbol: "USD" },
   },
   {
-    id: 3136, symbol: "ETHUSD", contract_type: "perpetual_futures", tick_size: "0.05", contract_value: "0.01", contract_unit_currency: "ETH",
-    maker_commission_rate: "0.0002", taker_commission_rate: "0.0005", state: "live", quoting_asset: { symbol: "USD" },
+    id: 3136,
+    symbol: "ETHUSD",
+    contract_type: "perpetual_futures",
+    tick_size: "0.05",
+    contract_value: "0.01",
+    contract_unit_currency: "ETH",
+    maker_commission_rate: "0.0002",
+    taker_commission_rate: "0.0005",
+    state: "live",
+    quoting_asset: { symbol: "USD" },
   },
 ];
 
@@ -44,7 +72,10 @@ export const DELTA_PRODUCTS: DeltaProduct[] = [
  * one contract (fractional sizes: 0.001 BTC), taker rate on market fills, maker rate on resting
  * take-profits, 24/7 (crypto has no session close). Leverage is our retail cap, not Delta's maximum.
  */
-export function specFromDeltaProduct(input: DeltaProduct, opts: { leverage?: number; maxLot?: number } = {}): InstrumentSpec {
+export function specFromDeltaProduct(
+  input: DeltaProduct,
+  opts: { leverage?: number; maxLot?: number } = {},
+): InstrumentSpec {
   const p = DeltaProductSchema.parse(input);
   const digits = Math.max(0, decimals(p.tick_size));
   return InstrumentSpecSchema.parse({

@@ -57,7 +57,16 @@ export function marginInAccount(spec: InstrumentSpec, volume: number, price: num
 }
 
 /** One side's commission: fixed per lot plus a fraction of notional (maker rate for a resting order's fill, else taker). */
-export function commissionPerSide(spec: InstrumentSpec, volume: number, price: number, rate: number, liquidity: "taker" | "maker" = "taker"): number {
-  const pct = liquidity === "maker" ? (spec.makerCommissionRatePerSide ?? spec.commissionRatePerSide) : spec.commissionRatePerSide;
+export function commissionPerSide(
+  spec: InstrumentSpec,
+  volume: number,
+  price: number,
+  rate: number,
+  liquidity: "taker" | "maker" = "taker",
+): number {
+  const pct =
+    liquidity === "maker"
+      ? (spec.makerCommissionRatePerSide ?? spec.commissionRatePerSide)
+      : spec.commissionRatePerSide;
   return spec.commissionPerLotPerSide * volume + pct * notionalInAccount(spec, volume, price, rate);
 }

@@ -42,7 +42,12 @@ export class TimeframeCache<V> {
   }
 
   /** Cached value, or load and cache it. Loader results that `shouldCache` rejects (failures) are not kept. */
-  async getOrLoad(key: string, tf: Timeframe, load: () => Promise<V>, shouldCache: (v: V) => boolean = () => true): Promise<V> {
+  async getOrLoad(
+    key: string,
+    tf: Timeframe,
+    load: () => Promise<V>,
+    shouldCache: (v: V) => boolean = () => true,
+  ): Promise<V> {
     const hit = this.get(key);
     if (hit !== undefined) return hit;
     const v = await load();

@@ -32,14 +32,22 @@ describe("CSV loaders on the real files", () => {
     expect(issues).toEqual([]);
     expect(bars).toHaveLength(5105);
     expect(bars[0]).toEqual({
-      time: Date.UTC(2000, 0, 3), open: 1469.25, high: 1478, low: 1438.359985, close: 1455.219971, volume: 931_800_000,
+      time: Date.UTC(2000, 0, 3),
+      open: 1469.25,
+      high: 1478,
+      low: 1438.359985,
+      close: 1455.219971,
+      volume: 931_800_000,
     });
   });
 
   it("reports malformed rows instead of throwing; rejects an unknown header", () => {
     const r = parseBarsCsv("time,price\n1996-04-01T00:00:00,1.2\nnot-a-date,1.3\n1996-04-01T01:00:00,abc\n");
     expect(r.bars).toHaveLength(1);
-    expect(r.issues.map((i) => [i.index, i.code])).toEqual([[1, "malformed_row"], [2, "non_finite"]]);
+    expect(r.issues.map((i) => [i.index, i.code])).toEqual([
+      [1, "malformed_row"],
+      [2, "non_finite"],
+    ]);
     expect(() => parseBarsCsv("a,b\n1,2")).toThrow(/unknown CSV header/);
     expect(parseUtc("2000-01-03")).toBe(Date.UTC(2000, 0, 3));
   });

@@ -31,7 +31,8 @@ export function detectCsvKind(header: string): CsvKind {
   const cols = header.trim().toLowerCase().split(",");
   if (cols[0] === "time" && cols[1] === "price" && cols.length === 2) return "quotes";
   // `date,...` (sp500_daily.csv) or `time,...` (the Binance crypto files: ISO UTC times).
-  if ((cols[0] === "date" || cols[0] === "time") && ["open", "high", "low", "close"].every((c) => cols.includes(c))) return "ohlcv";
+  if ((cols[0] === "date" || cols[0] === "time") && ["open", "high", "low", "close"].every((c) => cols.includes(c)))
+    return "ohlcv";
   throw new Error(`unknown CSV header: ${header}`);
 }
 
@@ -46,7 +47,11 @@ export function parseBarsCsv(text: string): ValidationResult & { kind: CsvKind }
   const kind = detectCsvKind(header);
   const cols = header.trim().toLowerCase().split(",");
   const col = (name: string) => cols.indexOf(name);
-  const iOpen = col("open"), iHigh = col("high"), iLow = col("low"), iClose = col("close"), iVol = col("volume");
+  const iOpen = col("open"),
+    iHigh = col("high"),
+    iLow = col("low"),
+    iClose = col("close"),
+    iVol = col("volume");
   const parseIssues: BarIssue[] = [];
   const raw: Bar[] = [];
   const rowIndex: number[] = [];

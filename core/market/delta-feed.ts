@@ -1,7 +1,7 @@
 import type { Bar } from "./bar";
 import type { DeltaCandlesSource } from "./delta";
-import { parseServerFrame, subscribeFrame, type DeltaClientFrame } from "./delta-ws";
-import { LiveCandles, type GapRange } from "./live-candles";
+import { type DeltaClientFrame, parseServerFrame, subscribeFrame } from "./delta-ws";
+import { type GapRange, LiveCandles } from "./live-candles";
 import type { MarketDataResult } from "./source";
 import { TIMEFRAME_MS, type Timeframe } from "./timeframes";
 
@@ -42,7 +42,17 @@ export interface DeltaFeedOptions {
  * returns. Frames are handled strictly one after another (a back-fill finishes before the next frame).
  */
 export class DeltaFeed {
-  readonly stats: DeltaFeedStats = { frames: 0, malformed: 0, stale: 0, invalid: 0, gaps: 0, backfilled: 0, backfillFailures: 0, closed: 0, connects: 0 };
+  readonly stats: DeltaFeedStats = {
+    frames: 0,
+    malformed: 0,
+    stale: 0,
+    invalid: 0,
+    gaps: 0,
+    backfilled: 0,
+    backfillFailures: 0,
+    closed: 0,
+    connects: 0,
+  };
   readonly live: LiveCandles;
   /** Holes not yet filled (REST failed); retried by `retryGaps`. */
   readonly pendingGaps: GapRange[] = [];
@@ -67,7 +77,11 @@ export class DeltaFeed {
   /** History on start: the newest `count` closed bars over REST (after what was already delivered, if anything). */
   async loadHistory(count: number): Promise<MarketDataResult> {
     const last = this.live.lastClosed;
-    const r = await this.o.rest.getBars(last === undefined ? { symbol: this.o.symbol, timeframe: this.o.timeframe, count } : { symbol: this.o.symbol, timeframe: this.o.timeframe, start: last + TIMEFRAME_MS[this.o.timeframe] });
+    const r = await this.o.rest.getBars(
+      last === undefined
+        ? { symbol: this.o.symbol, timeframe: this.o.timeframe, count }
+        : { symbol: this.o.symbol, timeframe: this.o.timeframe, start: last + TIMEFRAME_MS[this.o.timeframe] },
+    );
     if (r.ok) {
       const fresh = last === undefined ? r.bars : r.bars.filter((b) => b.time > last);
       if (fresh.length > 0) {
@@ -160,12 +174,20 @@ export class DeltaFeed {
       }
       return filled;
     });
-    this.queue = run.then(() => undefined, () => undefined);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
   private async fetchGap(gap: GapRange): Promise<boolean> {
-    const r = await this.o.rest.getBars({ symbol: this.o.symbol, timeframe: this.o.timeframe, start: gap.from, end: gap.to });
+    const r = await this.o.rest.getBars({
+      symbol: this.o.symbol,
+      timeframe: this.o.timeframe,
+      start: gap.from,
+      end: gap.to,
+    });
     // A hole the exchange has no candles for either (an outage) is a real gap: nothing to invent.
     if (!r.ok && r.reason !== "no_data") {
       this.stats.backfillFailures++;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TimeframeSchema, type Timeframe } from "./timeframes";
+import { type Timeframe, TimeframeSchema } from "./timeframes";
 
 /**
  * Delta Exchange public WebSocket messages (docs: "Websocket Feed" in Delta's API reference, the
@@ -8,15 +8,27 @@ import { TimeframeSchema, type Timeframe } from "./timeframes";
  * Hosts: wss://socket.india.delta.exchange (India) and wss://socket.delta.exchange (global); the
  * two exchanges list different products, so REST and socket host must be the same pair.
  */
-export const DELTA_SOCKET_URLS = { global: "wss://socket.delta.exchange", india: "wss://socket.india.delta.exchange" } as const;
+export const DELTA_SOCKET_URLS = {
+  global: "wss://socket.delta.exchange",
+  india: "wss://socket.india.delta.exchange",
+} as const;
 
 /** Heartbeats every 30 s once enabled; the docs tell clients to reconnect after 35 s without one. */
 export const DELTA_HEARTBEAT_TIMEOUT_MS = 35_000;
 
-const num = z.union([z.number().finite(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)
+    .transform(Number),
+]);
 const micros = z.number().int().nonnegative();
 
-export const DeltaChannelSchema = z.object({ name: z.string().min(1).max(64), symbols: z.array(z.string().min(1).max(64)).max(100).optional() });
+export const DeltaChannelSchema = z.object({
+  name: z.string().min(1).max(64),
+  symbols: z.array(z.string().min(1).max(64)).max(100).optional(),
+});
 export const DeltaSubscribeSchema = z.object({
   type: z.enum(["subscribe", "unsubscribe"]),
   payload: z.object({ channels: z.array(DeltaChannelSchema).min(1).max(20) }),
@@ -30,7 +42,9 @@ export type DeltaClientFrame = z.infer<typeof DeltaClientFrameSchema>;
 
 export const DeltaSubscriptionsSchema = z.object({
   type: z.literal("subscriptions"),
-  channels: z.array(z.object({ name: z.string(), symbols: z.array(z.string()).optional(), error: z.string().optional() })),
+  channels: z.array(
+    z.object({ name: z.string(), symbols: z.array(z.string()).optional(), error: z.string().optional() }),
+  ),
 });
 
 /**
@@ -69,7 +83,12 @@ export type DeltaTicker = z.infer<typeof DeltaTickerSchema>;
 export const DeltaHeartbeatSchema = z.object({ type: z.enum(["heartbeat", "pong"]) });
 
 /** Everything the market object reads from the socket; anything else (announcements, ...) is ignored, not an error. */
-export const DeltaServerFrameSchema = z.union([DeltaCandlestickSchema, DeltaTickerSchema, DeltaHeartbeatSchema, DeltaSubscriptionsSchema]);
+export const DeltaServerFrameSchema = z.union([
+  DeltaCandlestickSchema,
+  DeltaTickerSchema,
+  DeltaHeartbeatSchema,
+  DeltaSubscriptionsSchema,
+]);
 export type DeltaServerFrame = z.infer<typeof DeltaServerFrameSchema>;
 
 /** Delta's resolution strings are our timeframe names (1m 5m 15m 30m 1h 2h 4h 1d are all in its list). */
@@ -83,11 +102,21 @@ export function channelTimeframe(channel: string): Timeframe | undefined {
 }
 
 export function subscribeFrame(symbol: string, tf: Timeframe): DeltaSubscribe {
-  return { type: "subscribe", payload: { channels: [{ name: candleChannel(tf), symbols: [symbol] }, { name: "v2/ticker", symbols: [symbol] }] } };
+  return {
+    type: "subscribe",
+    payload: {
+      channels: [
+        { name: candleChannel(tf), symbols: [symbol] },
+        { name: "v2/ticker", symbols: [symbol] },
+      ],
+    },
+  };
 }
 
 /** Parses one text frame: the frame, or "ignored" (valid JSON of a type we do not use), or "malformed". */
-export function parseServerFrame(text: string): { kind: "frame"; frame: DeltaServerFrame } | { kind: "ignored" } | { kind: "malformed"; message: string } {
+export function parseServerFrame(
+  text: string,
+): { kind: "frame"; frame: DeltaServerFrame } | { kind: "ignored" } | { kind: "malformed"; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -96,9 +125,18 @@ export function parseServerFrame(text: string): { kind: "frame"; frame: DeltaSer
   }
   const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
   if (typeof type !== "string") return { kind: "malformed", message: "frame without a type" };
-  const known = type.startsWith("candlestick_") || type === "v2/ticker" || type === "heartbeat" || type === "pong" || type === "subscriptions";
+  const known =
+    type.startsWith("candlestick_") ||
+    type === "v2/ticker" ||
+    type === "heartbeat" ||
+    type === "pong" ||
+    type === "subscriptions";
   if (!known) return { kind: "ignored" };
   const r = DeltaServerFrameSchema.safeParse(json);
-  if (!r.success) return { kind: "malformed", message: `${type}: ${r.error.issues[0]?.path.join(".")} ${r.error.issues[0]?.message}` };
+  if (!r.success)
+    return {
+      kind: "malformed",
+      message: `${type}: ${r.error.issues[0]?.path.join(".")} ${r.error.issues[0]?.message}`,
+    };
   return { kind: "frame", frame: r.data };
 }

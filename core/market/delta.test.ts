@@ -56,7 +56,14 @@ describe("Delta Exchange candles against fixtures served on 127.0.0.1", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.bars).toHaveLength(12);
-    expect(r.bars[0]).toEqual({ time: Date.UTC(2024, 5, 1, 0), open: 67510.5, high: 67564, low: 67277.5, close: 67373, volume: 3349940 });
+    expect(r.bars[0]).toEqual({
+      time: Date.UTC(2024, 5, 1, 0),
+      open: 67510.5,
+      high: 67564,
+      low: 67277.5,
+      close: 67373,
+      volume: 3349940,
+    });
     expect(r.bars.at(-1)!.time).toBe(Date.UTC(2024, 5, 1, 11)); // forming 12:00 candle dropped
     expect(validateBars(r.bars).issues).toEqual([]);
     // The request carried the documented parameters, in seconds.
@@ -74,7 +81,9 @@ describe("Delta Exchange candles against fixtures served on 127.0.0.1", () => {
     const r = await src.getBars({ symbol: "BTC_USDT", timeframe: "1h", count: 1 });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.bars).toEqual([{ time: 1710327600_000, open: 73243, high: 73394, low: 73243, close: 73381, volume: 0.0076549999999999995 }]);
+    expect(r.bars).toEqual([
+      { time: 1710327600_000, open: 73243, high: 73394, low: 73243, close: 73381, volume: 0.0076549999999999995 },
+    ]);
   });
 
   it("a gap inside the range is reason 'gap' (or reported issues with onGap: allow)", async () => {

@@ -13,14 +13,29 @@ import { dedupeByTime, validateBars } from "./validate";
  * `time` is the candle OPEN time in seconds. Errors: {"success":false,"error":{"code":"..."}}.
  * Hand-written client (no SDK ships for Workers); fetch and sleep are injected.
  */
-export const DELTA_BASE_URLS = { global: "https://api.delta.exchange", india: "https://api.india.delta.exchange" } as const;
+export const DELTA_BASE_URLS = {
+  global: "https://api.delta.exchange",
+  india: "https://api.india.delta.exchange",
+} as const;
 /** Delta returns at most this many candles per request. */
 export const DELTA_MAX_CANDLES = 2000;
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)
+    .transform(Number),
+]);
 // Live responses carry every field as a string (time too), e.g. {"time":"1710327600","open":"73243",...};
 // the docs' samples show numbers. Both are accepted.
-const epochSeconds = z.union([z.number().int(), z.string().regex(/^\d{1,12}$/).transform(Number)]);
+const epochSeconds = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+]);
 export const DeltaCandleSchema = z.object({
   time: epochSeconds,
   open: num,
@@ -65,7 +80,9 @@ const SOURCE = "delta";
 
 /** Workers and Node both have setTimeout; core's types do not, hence the narrow cast. */
 const defaultSleep = (ms: number) =>
-  new Promise<void>((resolve) => (globalThis as unknown as { setTimeout(f: () => void, ms: number): unknown }).setTimeout(resolve, ms));
+  new Promise<void>((resolve) =>
+    (globalThis as unknown as { setTimeout(f: () => void, ms: number): unknown }).setTimeout(resolve, ms),
+  );
 
 export class DeltaCandlesSource implements MarketDataSource {
   readonly name = SOURCE;
@@ -137,13 +154,24 @@ export class DeltaCandlesSource implements MarketDataSource {
     if (res.status === 429) {
       // Delta documents X-RATE-LIMIT-RESET (ms until the quota resets); Retry-After is the HTTP standard.
       const reset = Number(res.headers.get("x-rate-limit-reset") ?? NaN);
-      const waitMs = (Number.isFinite(reset) && reset >= 0 ? reset : undefined) ?? parseRetryAfter(res.headers.get("retry-after"), this.o.now()) ?? backoff;
-      return { kind: "retryable", failure: fail(SOURCE, "rate_limited", `Delta returned 429 (attempt ${attempt})`, waitMs), waitMs };
+      const waitMs =
+        (Number.isFinite(reset) && reset >= 0 ? reset : undefined) ??
+        parseRetryAfter(res.headers.get("retry-after"), this.o.now()) ??
+        backoff;
+      return {
+        kind: "retryable",
+        failure: fail(SOURCE, "rate_limited", `Delta returned 429 (attempt ${attempt})`, waitMs),
+        waitMs,
+      };
     }
     if (res.status >= 500) {
       return {
         kind: "retryable",
-        failure: fail(SOURCE, "upstream_error", `Delta returned ${res.status} (attempt ${attempt}): ${errorCode(body)}`),
+        failure: fail(
+          SOURCE,
+          "upstream_error",
+          `Delta returned ${res.status} (attempt ${attempt}): ${errorCode(body)}`,
+        ),
         waitMs: backoff,
       };
     }
@@ -165,7 +193,11 @@ export class DeltaCandlesSource implements MarketDataSource {
     const parsed = DeltaCandlesResponseSchema.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return fail(SOURCE, "malformed", `unexpected candles format at ${first?.path.join(".") ?? "?"}: ${first?.message ?? ""}`);
+      return fail(
+        SOURCE,
+        "malformed",
+        `unexpected candles format at ${first?.path.join(".") ?? "?"}: ${first?.message ?? ""}`,
+      );
     }
     const mapped: Bar[] = parsed.data.result.map((c) => {
       const b: Bar = { time: c.time * 1000, open: c.open, high: c.high, low: c.low, close: c.close };
@@ -176,7 +208,8 @@ export class DeltaCandlesSource implements MarketDataSource {
     const deduped = dedupeByTime(mapped);
     const dur = TIMEFRAME_MS[req.timeframe];
     const misaligned = deduped.bars.find((b) => b.time % dur !== 0);
-    if (misaligned) return fail(SOURCE, "malformed", `candle time ${misaligned.time / 1000} is not on a ${req.timeframe} boundary`);
+    if (misaligned)
+      return fail(SOURCE, "malformed", `candle time ${misaligned.time / 1000} is not on a ${req.timeframe} boundary`);
     const v = validateBars(deduped.bars);
     if (v.issues.length > 0) {
       return fail(SOURCE, "malformed", `${v.issues.length} invalid candle(s), first: ${v.issues[0]!.message}`);
@@ -195,7 +228,12 @@ export class DeltaCandlesSource implements MarketDataSource {
     }
     const issues = [
       ...deduped.issues,
-      ...gaps.map((g) => ({ code: "gap" as const, index: -1, time: g.after, message: `gap: ${g.missing} bar(s) missing` })),
+      ...gaps.map((g) => ({
+        code: "gap" as const,
+        index: -1,
+        time: g.after,
+        message: `gap: ${g.missing} bar(s) missing`,
+      })),
     ];
     return { ok: true, symbol: req.symbol, timeframe: req.timeframe, bars, issues, source: SOURCE };
   }

@@ -45,7 +45,8 @@ describe("requireFresh: stale data blocks a cycle with the reason", () => {
     // Real USDCHF-like weekday data: Friday bars, then nothing until Monday.
     const fri = Date.UTC(1999, 0, 8, 20, 0); // Friday
     const bars: Bar[] = [];
-    for (let t = fri; t < Date.UTC(1999, 0, 9); t += 30 * MIN) bars.push({ time: t, open: 1.4, high: 1.41, low: 1.39, close: 1.405 });
+    for (let t = fri; t < Date.UTC(1999, 0, 9); t += 30 * MIN)
+      bars.push({ time: t, open: 1.4, high: 1.41, low: 1.39, close: 1.405 });
     const feed = new ReplayFeed({ symbol: "USDCHF", bars, baseTimeframe: "30m", startIndex: 0, speed: 0 });
     feed.advance(Date.UTC(1999, 0, 9, 0, 0)); // Saturday 00:00: Friday 23:30 bar just closed
     const fresh = requireFresh(await feed.getBars({ symbol: "USDCHF", timeframe: "30m" }), feed.virtualNow());

@@ -29,7 +29,13 @@ export function checkFreshness(bars: readonly Bar[], timeframe: Timeframe, now: 
   const ageMs = now - lastClose;
   const iso = new Date(lastClose).toISOString();
   if (ageMs < -FUTURE_SKEW_MS) {
-    return { fresh: false, reason: "from_future", message: `newest ${timeframe} bar closes at ${iso}, after now`, lastClose, ageMs };
+    return {
+      fresh: false,
+      reason: "from_future",
+      message: `newest ${timeframe} bar closes at ${iso}, after now`,
+      lastClose,
+      ageMs,
+    };
   }
   if (ageMs > 2 * dur) {
     return {
@@ -63,7 +69,12 @@ export function requireFresh(result: MarketDataResult, now: number): MarketDataR
   if (!result.ok) return result;
   const f = checkFreshness(result.bars, result.timeframe, now);
   if (f.fresh) return result;
-  return { ok: false, reason: f.reason === "stale" ? "stale" : f.reason === "no_data" ? "no_data" : "malformed", message: f.message, source: result.source };
+  return {
+    ok: false,
+    reason: f.reason === "stale" ? "stale" : f.reason === "no_data" ? "no_data" : "malformed",
+    message: f.message,
+    source: result.source,
+  };
 }
 
 function fmt(ms: number): string {

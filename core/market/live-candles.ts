@@ -50,7 +50,8 @@ export class LiveCandles {
   }
 
   update(candle: Bar): CandleUpdateOutcome {
-    if (candle.time % this.dur !== 0) return { kind: "invalid", message: `candle time ${candle.time} is not on a ${this.timeframe} boundary` };
+    if (candle.time % this.dur !== 0)
+      return { kind: "invalid", message: `candle time ${candle.time} is not on a ${this.timeframe} boundary` };
     const v = validateBars([candle]);
     if (v.issues.length > 0) return { kind: "invalid", message: v.issues[0]!.message };
     if (this.lastClosed !== undefined && candle.time <= this.lastClosed) return { kind: "stale", time: candle.time };
@@ -58,7 +59,9 @@ export class LiveCandles {
     if (f === undefined) {
       this.forming = candle;
       const expected = this.lastClosed === undefined ? candle.time : this.lastClosed + this.dur;
-      return candle.time > expected ? { kind: "gap", gap: { from: expected, to: candle.time - this.dur } } : { kind: "forming" };
+      return candle.time > expected
+        ? { kind: "gap", gap: { from: expected, to: candle.time - this.dur } }
+        : { kind: "forming" };
     }
     if (candle.time < f.time) return { kind: "stale", time: candle.time };
     if (candle.time === f.time) {

@@ -21,7 +21,14 @@ describe("ReplayFeed over the real USDCHF 30m data", () => {
   it("same seed + speed + clock readings -> same start and same bars; another seed -> another start", async () => {
     const run = async (seed: number) => {
       const clock = manualClock();
-      const feed = new ReplayFeed({ symbol: "USDCHF", bars: usdchf, baseTimeframe: "30m", seed, speed: 60, realNow: clock.now });
+      const feed = new ReplayFeed({
+        symbol: "USDCHF",
+        bars: usdchf,
+        baseTimeframe: "30m",
+        seed,
+        speed: 60,
+        realNow: clock.now,
+      });
       const seen: number[][] = [];
       for (let i = 0; i < 5; i++) {
         clock.tick(60_000); // 1 real minute = 1 virtual hour at speed 60
@@ -51,7 +58,14 @@ describe("ReplayFeed over the real USDCHF 30m data", () => {
 
   it("never shows a bar before its close; advance() moves forward only", () => {
     const clock = manualClock();
-    const feed = new ReplayFeed({ symbol: "USDCHF", bars: usdchf, baseTimeframe: "30m", startIndex: 5000, speed: 0, realNow: clock.now });
+    const feed = new ReplayFeed({
+      symbol: "USDCHF",
+      bars: usdchf,
+      baseTimeframe: "30m",
+      startIndex: 5000,
+      speed: 0,
+      realNow: clock.now,
+    });
     const start = feed.virtualStart;
     expect(start).toBe(usdchf[5000]!.time + M30);
     expect(feed.barsUpTo(start).at(-1)).toEqual(usdchf[5000]);
@@ -84,8 +98,14 @@ describe("ReplayFeed over the real USDCHF 30m data", () => {
       expect(validateBars(ok.bars).issues).toEqual([]);
       expect(ok.bars.at(-1)!.time + 4 * 3_600_000).toBeLessThanOrEqual(feed.virtualNow());
     }
-    expect(await feed.getBars({ symbol: "EURUSD", timeframe: "1h" })).toMatchObject({ ok: false, reason: "unknown_symbol" });
-    expect(await feed.getBars({ symbol: "USDCHF", timeframe: "15m" })).toMatchObject({ ok: false, reason: "unsupported_timeframe" });
+    expect(await feed.getBars({ symbol: "EURUSD", timeframe: "1h" })).toMatchObject({
+      ok: false,
+      reason: "unknown_symbol",
+    });
+    expect(await feed.getBars({ symbol: "USDCHF", timeframe: "15m" })).toMatchObject({
+      ok: false,
+      reason: "unsupported_timeframe",
+    });
     expect(await feed.getBars({ symbol: "USDCHF", timeframe: "1h", end: usdchf[0]!.time - 1 })).toMatchObject({
       ok: false,
       reason: "no_data",

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../random/prng";
 import type { Bar } from "./bar";
 import { resample } from "./resample";
 import type { MarketDataRequest, MarketDataResult, MarketDataSource } from "./source";
@@ -5,7 +6,6 @@ import { fail, lowerBound, selectRange } from "./source";
 import type { Timeframe } from "./timeframes";
 import { TIMEFRAME_MS } from "./timeframes";
 import { validateBars } from "./validate";
-import { mulberry32 } from "../random/prng";
 
 export interface ReplayOptions {
   symbol: string;
@@ -25,7 +25,6 @@ export interface ReplayOptions {
   /** Real time at which the virtual clock stood at its start (a persisted feed resumes from it). Default: now. */
   realStart?: number;
 }
-
 
 /** The starting bar index a seed selects: uniform in [minHistory, n - minHistory). */
 export function seededStartIndex(n: number, seed: number, minHistory: number): number {
@@ -60,7 +59,8 @@ export class ReplayFeed implements MarketDataSource {
     const { bars, issues } = validateBars(opts.bars);
     if (issues.length > 0) throw new Error(`replay bars invalid: ${issues[0]!.message}`);
     if (bars.length === 0) throw new Error("replay needs bars");
-    if (bars.some((b) => b.time % TIMEFRAME_MS[opts.baseTimeframe] !== 0)) throw new Error("bars not aligned to base timeframe");
+    if (bars.some((b) => b.time % TIMEFRAME_MS[opts.baseTimeframe] !== 0))
+      throw new Error("bars not aligned to base timeframe");
     this.symbol = opts.symbol;
     this.bars = bars;
     this.baseTimeframe = opts.baseTimeframe;
@@ -99,11 +99,16 @@ export class ReplayFeed implements MarketDataSource {
   }
 
   async getBars(req: MarketDataRequest): Promise<MarketDataResult> {
-    if (req.symbol !== this.symbol) return fail(this.name, "unknown_symbol", `replay carries ${this.symbol}, not ${req.symbol}`);
+    if (req.symbol !== this.symbol)
+      return fail(this.name, "unknown_symbol", `replay carries ${this.symbol}, not ${req.symbol}`);
     const tfMs = TIMEFRAME_MS[req.timeframe];
     const baseMs = TIMEFRAME_MS[this.baseTimeframe];
     if (tfMs < baseMs || tfMs % baseMs !== 0) {
-      return fail(this.name, "unsupported_timeframe", `replay data is ${this.baseTimeframe}; cannot make ${req.timeframe}`);
+      return fail(
+        this.name,
+        "unsupported_timeframe",
+        `replay data is ${this.baseTimeframe}; cannot make ${req.timeframe}`,
+      );
     }
     const bars = selectRange(this.barsUpTo(this.virtualNow(), req.timeframe), req);
     if (bars.length === 0) return fail(this.name, "no_data", "no closed bars in the requested range yet");

@@ -77,7 +77,7 @@ describe("resample 30m -> 1h / 4h (hand-checked)", () => {
   it("invalid sub-bars are dropped before aggregation and reported", () => {
     const bad = bar(1, 11, 10, 9, 12); // high below close
     const { bars, issues } = resample([input[0]!, bad, input[2]!], "30m", "1h");
-    expect(bars[0]).toEqual({ time: T0, open: 10, high: 12, low: 9, close: 11 , volume: 100 });
+    expect(bars[0]).toEqual({ time: T0, open: 10, high: 12, low: 9, close: 11, volume: 100 });
     expect(issues.map((i) => i.code)).toEqual(["high_below_open_close"]);
   });
 

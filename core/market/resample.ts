@@ -1,6 +1,6 @@
 import type { Bar } from "./bar";
 import type { Timeframe } from "./timeframes";
-import { TIMEFRAME_MS, bucketStart } from "./timeframes";
+import { bucketStart, TIMEFRAME_MS } from "./timeframes";
 import type { BarIssue, ValidationResult } from "./validate";
 import { cleanBars } from "./validate";
 
@@ -27,7 +27,12 @@ export interface ResampleOptions {
  * - Duplicates (same time): the last occurrence in input order wins, deterministically; each is
  *   reported in `issues`.
  */
-export function resample(input: readonly Bar[], from: Timeframe, to: Timeframe, opts: ResampleOptions = {}): ValidationResult {
+export function resample(
+  input: readonly Bar[],
+  from: Timeframe,
+  to: Timeframe,
+  opts: ResampleOptions = {},
+): ValidationResult {
   const fromMs = TIMEFRAME_MS[from];
   const toMs = TIMEFRAME_MS[to];
   if (toMs < fromMs || toMs % fromMs !== 0) throw new Error(`cannot resample ${from} to ${to}`);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Bar } from "./bar";
+import { SymbolSchema } from "./symbol";
 import { TimeframeSchema } from "./timeframes";
 import type { BarIssue } from "./validate";
-import { SymbolSchema } from "./symbol";
 
 /** What a caller asks any market-data source for. Times are epoch ms UTC; start/end bound bar OPEN times, inclusive. */
 export const MarketDataRequestSchema = z.object({
@@ -28,7 +28,14 @@ export const MARKET_DATA_FAILURES = [
 export type MarketDataFailureReason = (typeof MARKET_DATA_FAILURES)[number];
 
 export type MarketDataResult =
-  | { ok: true; symbol: string; timeframe: MarketDataRequest["timeframe"]; bars: Bar[]; issues: BarIssue[]; source: string }
+  | {
+      ok: true;
+      symbol: string;
+      timeframe: MarketDataRequest["timeframe"];
+      bars: Bar[];
+      issues: BarIssue[];
+      source: string;
+    }
   | { ok: false; reason: MarketDataFailureReason; message: string; source: string; retryAfterMs?: number };
 
 export type MarketDataFailure = Extract<MarketDataResult, { ok: false }>;
@@ -43,8 +50,15 @@ export interface MarketDataSource {
   getBars(req: MarketDataRequest): Promise<MarketDataResult>;
 }
 
-export function fail(source: string, reason: MarketDataFailureReason, message: string, retryAfterMs?: number): MarketDataFailure {
-  return retryAfterMs === undefined ? { ok: false, reason, message, source } : { ok: false, reason, message, source, retryAfterMs };
+export function fail(
+  source: string,
+  reason: MarketDataFailureReason,
+  message: string,
+  retryAfterMs?: number,
+): MarketDataFailure {
+  return retryAfterMs === undefined
+    ? { ok: false, reason, message, source }
+    : { ok: false, reason, message, source, retryAfterMs };
 }
 
 /** Applies start/end (open-time bounds) and count (newest N) to oldest-first bars. */

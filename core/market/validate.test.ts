@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { dedupeByTime, validateBars } from "./validate";
 
 const b = (time: number, o: number, h: number, l: number, c: number, volume?: number) => ({
-  time, open: o, high: h, low: l, close: c, ...(volume === undefined ? {} : { volume }),
+  time,
+  open: o,
+  high: h,
+  low: l,
+  close: c,
+  ...(volume === undefined ? {} : { volume }),
 });
 
 describe("validateBars", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../market/bar";
 import { CLASS_INDEX } from "../onnx/classes";
-import { NO_LABEL, labeledRows, tripleBarrierLabels } from "./labels";
+import { labeledRows, NO_LABEL, tripleBarrierLabels } from "./labels";
 import { walkForwardFolds } from "./train/folds";
 
 const bar = (i: number, c: number, h = c, l = c): Bar => ({ time: i, open: c, high: h, low: l, close: c });
@@ -9,7 +9,15 @@ const bar = (i: number, c: number, h = c, l = c): Bar => ({ time: i, open: c, hi
 describe("triple-barrier labels", () => {
   const atr = new Array(10).fill(1);
   it("labels BUY/SELL by the first barrier touched and HOLD otherwise", () => {
-    const bars = [bar(0, 100), bar(1, 100.5), bar(2, 101.2, 102.1), bar(3, 99, 99, 97.9), bar(4, 100), bar(5, 100), bar(6, 100)];
+    const bars = [
+      bar(0, 100),
+      bar(1, 100.5),
+      bar(2, 101.2, 102.1),
+      bar(3, 99, 99, 97.9),
+      bar(4, 100),
+      bar(5, 100),
+      bar(6, 100),
+    ];
     const { y, longReturn } = tripleBarrierLabels(bars, atr, { horizon: 3, atrMult: 2 });
     expect(y[0]).toBe(CLASS_INDEX.BUY); // high 102.1 >= 102 at bar 2 before the low at bar 3
     expect(longReturn[0]).toBeCloseTo(0.02, 12);
@@ -20,7 +28,9 @@ describe("triple-barrier labels", () => {
   });
 
   it("a label never depends on bars after t + horizon", () => {
-    const bars = Array.from({ length: 40 }, (_, i) => bar(i, 100 + Math.sin(i) * 2, 100 + Math.sin(i) * 2 + 0.5, 100 + Math.sin(i) * 2 - 0.5));
+    const bars = Array.from({ length: 40 }, (_, i) =>
+      bar(i, 100 + Math.sin(i) * 2, 100 + Math.sin(i) * 2 + 0.5, 100 + Math.sin(i) * 2 - 0.5),
+    );
     const a = tripleBarrierLabels(bars, new Array(40).fill(1), { horizon: 5, atrMult: 1.5 });
     for (const cut of [10, 20, 30]) {
       const changed = bars.map((b, i) => (i > cut + 5 ? bar(i, 500, 1000, 1) : b));
@@ -28,7 +38,9 @@ describe("triple-barrier labels", () => {
       expect(Array.from(b.y.slice(0, cut + 1))).toEqual(Array.from(a.y.slice(0, cut + 1)));
       // bars inside the horizon do matter (the test can fail)
       const inside = bars.map((x, i) => (i === cut + 5 ? bar(i, 500, 1000, 1) : x));
-      expect(tripleBarrierLabels(inside, new Array(40).fill(1), { horizon: 5, atrMult: 1.5 }).y[cut]).not.toBe(NO_LABEL);
+      expect(tripleBarrierLabels(inside, new Array(40).fill(1), { horizon: 5, atrMult: 1.5 }).y[cut]).not.toBe(
+        NO_LABEL,
+      );
     }
   });
 

@@ -54,7 +54,20 @@ export type ContractResult = { ok: true; info: ModelContractInfo } | { ok: false
 export const SUPPORTED_OPSETS: Readonly<Record<string, number>> = { "": 26, "ai.onnx": 26, "ai.onnx.ml": 5 };
 
 const ELEM_NAMES: Record<number, string> = {
-  1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "double", 12: "uint32", 13: "uint64", 16: "bfloat16",
+  1: "float",
+  2: "uint8",
+  3: "int8",
+  4: "uint16",
+  5: "int16",
+  6: "int32",
+  7: "int64",
+  8: "string",
+  9: "bool",
+  10: "float16",
+  11: "double",
+  12: "uint32",
+  13: "uint64",
+  16: "bfloat16",
 };
 const elemName = (t: number) => ELEM_NAMES[t] ?? `type#${t}`;
 const N_CLASSES = CLASSES.length;
@@ -63,7 +76,13 @@ type Dim = number | string | null;
 function dims(t: TypeProto | undefined): Dim[] | undefined {
   const shape = t?.tensorType?.shape;
   if (!shape) return undefined;
-  return shape.dim.map((d) => (d.dimValue !== undefined && d.dimValue > 0 ? d.dimValue : d.dimParam !== undefined && d.dimParam !== "" ? d.dimParam : null));
+  return shape.dim.map((d) =>
+    d.dimValue !== undefined && d.dimValue > 0
+      ? d.dimValue
+      : d.dimParam !== undefined && d.dimParam !== ""
+        ? d.dimParam
+        : null,
+  );
 }
 const dimText = (d: Dim) => (d === null ? "?" : String(d));
 
@@ -80,7 +99,8 @@ export function describeType(t: TypeProto | undefined): string {
   return "unknown type";
 }
 
-const isMapLike = (t: TypeProto | undefined): boolean => !!t && (!!t.mapType || isMapLike(t.sequenceType?.elemType) || isMapLike(t.optionalType?.elemType));
+const isMapLike = (t: TypeProto | undefined): boolean =>
+  !!t && (!!t.mapType || isMapLike(t.sequenceType?.elemType) || isMapLike(t.optionalType?.elemType));
 const isProbTensor = (v: ValueInfoProto): boolean => {
   const d = dims(v.type);
   return v.type?.tensorType?.elemType === DataType.FLOAT && d !== undefined && d.length === 2 && d[1] === N_CLASSES;
@@ -93,7 +113,10 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
     if (bytes.length === 0) throw new Error("empty body");
     model = decodeModel(bytes);
   } catch (err) {
-    return fail("not_onnx", `the file is not an ONNX model (protobuf ModelProto could not be parsed: ${err instanceof Error ? err.message : String(err)})`);
+    return fail(
+      "not_onnx",
+      `the file is not an ONNX model (protobuf ModelProto could not be parsed: ${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   const graph = model.graph;
   if (!graph || model.irVersion <= 0) {
@@ -105,13 +128,25 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
   // Opsets and operator domains: anything ORT-web can't run is refused now, not at first prediction.
   for (const o of model.opsetImport) {
     const max = SUPPORTED_OPSETS[o.domain];
-    if (max === undefined) errors.push({ code: "unsupported_domain", message: `operator domain '${o.domain}' is not supported (supported: ai.onnx, ai.onnx.ml)` });
-    else if (o.version > max) errors.push({ code: "unsupported_opset", message: `opset ${o.version} of domain '${o.domain || "ai.onnx"}' is newer than the runtime supports (max ${max}); re-export with target_opset <= ${max}` });
+    if (max === undefined)
+      errors.push({
+        code: "unsupported_domain",
+        message: `operator domain '${o.domain}' is not supported (supported: ai.onnx, ai.onnx.ml)`,
+      });
+    else if (o.version > max)
+      errors.push({
+        code: "unsupported_opset",
+        message: `opset ${o.version} of domain '${o.domain || "ai.onnx"}' is newer than the runtime supports (max ${max}); re-export with target_opset <= ${max}`,
+      });
   }
   const declared = new Set(model.opsetImport.map((o) => o.domain));
   for (const node of graph.node) {
     if (SUPPORTED_OPSETS[node.domain] === undefined && declared.has(node.domain)) continue; // already reported above
-    if (SUPPORTED_OPSETS[node.domain] === undefined) errors.push({ code: "unsupported_domain", message: `node '${node.name || node.opType}' uses operator ${node.domain}.${node.opType} from an unsupported domain` });
+    if (SUPPORTED_OPSETS[node.domain] === undefined)
+      errors.push({
+        code: "unsupported_domain",
+        message: `node '${node.name || node.opType}' uses operator ${node.domain}.${node.opType} from an unsupported domain`,
+      });
   }
 
   // Inputs: initializers listed as graph inputs (IR < 4 exporters) are weights, not inputs.
@@ -120,20 +155,41 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
   let inputName = "";
   let featureCount = 0;
   if (inputs.length !== 1) {
-    errors.push({ code: "input_count", message: `the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(", ") || "none"}); it must have exactly one float input [N, ${expected.featureCount}]` });
+    errors.push({
+      code: "input_count",
+      message: `the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(", ") || "none"}); it must have exactly one float input [N, ${expected.featureCount}]`,
+    });
   } else {
     const input = inputs[0]!;
     inputName = input.name;
     const d = dims(input.type);
     if (input.type?.tensorType?.elemType !== DataType.FLOAT) {
-      errors.push({ code: "input_type", message: `input '${input.name}' is ${describeType(input.type)}; it must be float [N, ${expected.featureCount}] (cast to float32 when exporting)` });
+      errors.push({
+        code: "input_type",
+        message: `input '${input.name}' is ${describeType(input.type)}; it must be float [N, ${expected.featureCount}] (cast to float32 when exporting)`,
+      });
     } else if (!d || d.length !== 2) {
-      errors.push({ code: "input_shape", message: `input '${input.name}' has shape ${d ? `[${d.map(dimText).join(", ")}]` : "unknown"}; it must be [N, ${expected.featureCount}] (rows x features)` });
+      errors.push({
+        code: "input_shape",
+        message: `input '${input.name}' has shape ${d ? `[${d.map(dimText).join(", ")}]` : "unknown"}; it must be [N, ${expected.featureCount}] (rows x features)`,
+      });
     } else {
       const [n, f] = d;
-      if (typeof n === "number") errors.push({ code: "input_shape", message: `input '${input.name}' has a fixed batch size of ${n}; the first dimension must be dynamic (e.g. initial_types [None, ${expected.featureCount}] or dynamic_axes)` });
-      if (typeof f !== "number") errors.push({ code: "feature_count", message: `input '${input.name}' has a dynamic feature dimension '${dimText(f ?? null)}'; it must be fixed to ${expected.featureCount} (the feature count of ${schema})` });
-      else if (f !== expected.featureCount) errors.push({ code: "feature_count", message: `input '${input.name}' has ${f} features, ${schema} has ${expected.featureCount}` });
+      if (typeof n === "number")
+        errors.push({
+          code: "input_shape",
+          message: `input '${input.name}' has a fixed batch size of ${n}; the first dimension must be dynamic (e.g. initial_types [None, ${expected.featureCount}] or dynamic_axes)`,
+        });
+      if (typeof f !== "number")
+        errors.push({
+          code: "feature_count",
+          message: `input '${input.name}' has a dynamic feature dimension '${dimText(f ?? null)}'; it must be fixed to ${expected.featureCount} (the feature count of ${schema})`,
+        });
+      else if (f !== expected.featureCount)
+        errors.push({
+          code: "feature_count",
+          message: `input '${input.name}' has ${f} features, ${schema} has ${expected.featureCount}`,
+        });
       else featureCount = f;
     }
   }
@@ -144,13 +200,26 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
   const candidates = graph.output.filter(isProbTensor);
   const maps = graph.output.filter((o) => isMapLike(o.type));
   if (named && isProbTensor(named)) probabilitiesName = named.name;
-  else if (named) errors.push({ code: "probabilities_shape", message: `output '${named.name}' is ${describeType(named.type)}; it must be float [N, ${N_CLASSES}] with columns ${CLASSES.join(", ")}` });
+  else if (named)
+    errors.push({
+      code: "probabilities_shape",
+      message: `output '${named.name}' is ${describeType(named.type)}; it must be float [N, ${N_CLASSES}] with columns ${CLASSES.join(", ")}`,
+    });
   else if (candidates.length === 1) probabilitiesName = candidates[0]!.name;
-  else if (candidates.length > 1) errors.push({ code: "no_probabilities", message: `outputs ${candidates.map((c) => `'${c.name}'`).join(", ")} are all float [N, ${N_CLASSES}]; name the class probabilities output '${MODEL_PROBABILITIES_NAME}'` });
+  else if (candidates.length > 1)
+    errors.push({
+      code: "no_probabilities",
+      message: `outputs ${candidates.map((c) => `'${c.name}'`).join(", ")} are all float [N, ${N_CLASSES}]; name the class probabilities output '${MODEL_PROBABILITIES_NAME}'`,
+    });
   else if (maps.length) {
-    errors.push({ code: "zipmap_output", message: `output '${maps[0]!.name}' is ${describeType(maps[0]!.type)} (a ZipMap); export probabilities as a plain float tensor [N, ${N_CLASSES}] instead, e.g. skl2onnx options={'zipmap': False}` });
+    errors.push({
+      code: "zipmap_output",
+      message: `output '${maps[0]!.name}' is ${describeType(maps[0]!.type)} (a ZipMap); export probabilities as a plain float tensor [N, ${N_CLASSES}] instead, e.g. skl2onnx options={'zipmap': False}`,
+    });
   } else {
-    const floats2d = graph.output.filter((o) => o.type?.tensorType?.elemType === DataType.FLOAT && dims(o.type)?.length === 2);
+    const floats2d = graph.output.filter(
+      (o) => o.type?.tensorType?.elemType === DataType.FLOAT && dims(o.type)?.length === 2,
+    );
     const seen = graph.output.map((o) => `'${o.name}' ${describeType(o.type)}`).join(", ") || "none";
     errors.push({
       code: floats2d.length ? "probabilities_shape" : "no_probabilities",
@@ -161,7 +230,10 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
   // A model that records its feature schema must have been trained on the declared one.
   const recorded = metadata[META_KEYS.featureSchemaHash];
   if (expected.featureSchemaHash !== undefined && recorded !== undefined && recorded !== expected.featureSchemaHash) {
-    errors.push({ code: "schema_mismatch", message: `the model was built for feature schema hash '${recorded}', ${schema} has hash '${expected.featureSchemaHash}'` });
+    errors.push({
+      code: "schema_mismatch",
+      message: `the model was built for feature schema hash '${recorded}', ${schema} has hash '${expected.featureSchemaHash}'`,
+    });
   }
 
   if (errors.length) return { ok: false, errors };

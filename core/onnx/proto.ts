@@ -9,12 +9,32 @@ import { Reader, Writer } from "protobufjs/minimal.js";
 
 /** TensorProto.DataType values we name (others are kept as numbers). */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, DOUBLE: 11 } as const;
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
-export interface StringStringEntryProto { key: string; value: string }
-export interface OperatorSetIdProto { domain: string; version: number }
-export interface DimensionProto { dimValue?: number; dimParam?: string }
-export interface TensorShapeProto { dim: DimensionProto[] }
+export interface StringStringEntryProto {
+  key: string;
+  value: string;
+}
+export interface OperatorSetIdProto {
+  domain: string;
+  version: number;
+}
+export interface DimensionProto {
+  dimValue?: number;
+  dimParam?: string;
+}
+export interface TensorShapeProto {
+  dim: DimensionProto[];
+}
 export interface TypeProto {
   tensorType?: { elemType: number; shape?: TensorShapeProto };
   sequenceType?: { elemType?: TypeProto };
@@ -23,7 +43,11 @@ export interface TypeProto {
   sparseTensorType?: { elemType: number; shape?: TensorShapeProto };
   denotation?: string;
 }
-export interface ValueInfoProto { name: string; type?: TypeProto; docString?: string }
+export interface ValueInfoProto {
+  name: string;
+  type?: TypeProto;
+  docString?: string;
+}
 export interface TensorProto {
   name: string;
   dims: number[];
@@ -331,7 +355,15 @@ function decValueInfo(r: Reader, end: number): ValueInfoProto {
   return v;
 }
 function decTensor(r: Reader, end: number): TensorProto {
-  const t: TensorProto = { name: "", dims: [], dataType: 0, floatData: [], int32Data: [], int64Data: [], doubleData: [] };
+  const t: TensorProto = {
+    name: "",
+    dims: [],
+    dataType: 0,
+    floatData: [],
+    int32Data: [],
+    int64Data: [],
+    doubleData: [],
+  };
   loop(r, end, (f, wire) => {
     if (f === 1) repeated(r, wire, () => int64(r), t.dims);
     else if (f === 2) t.dataType = r.int32();
@@ -396,7 +428,16 @@ function decGraph(r: Reader, end: number): GraphProto {
 
 /** Decodes an ONNX ModelProto; throws OnnxDecodeError (or a protobufjs RangeError) on malformed bytes. */
 export function decodeModel(bytes: Uint8Array): ModelProto {
-  const m: ModelProto = { irVersion: 0, opsetImport: [], producerName: "", producerVersion: "", domain: "", modelVersion: 0, docString: "", metadataProps: [] };
+  const m: ModelProto = {
+    irVersion: 0,
+    opsetImport: [],
+    producerName: "",
+    producerVersion: "",
+    domain: "",
+    modelVersion: 0,
+    docString: "",
+    metadataProps: [],
+  };
   const r = new Reader(bytes); // plain Reader for the same reason as encodeModel's Writer
   loop(r, r.len, (f) => {
     if (f === 1) m.irVersion = int64(r);

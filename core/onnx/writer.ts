@@ -3,7 +3,16 @@
 // plain tensor (no ZipMap: onnxruntime-web can't read map outputs), class order CLASSES.
 // Hand-written because no npm package exports ONNX from a JS-trained model (PLATFORM.md).
 import { CLASSES, MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "./classes";
-import { AttributeType, bytesOf, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto";
+import {
+  type AttributeProto,
+  AttributeType,
+  bytesOf,
+  DataType,
+  encodeModel,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from "./proto";
 
 export interface OnnxModelMeta {
   producer: string;
@@ -43,7 +52,9 @@ export interface LinearClassifierSpec {
   meta: OnnxModelMeta;
 }
 
-export type TreeNode = { feature: number; threshold: number; left: number; right: number } | { leaf: true; values: number[] };
+export type TreeNode =
+  | { feature: number; threshold: number; left: number; right: number }
+  | { leaf: true; values: number[] };
 export interface TreeEnsembleSpec {
   /** Node 0 is each tree's root; a branch goes left when x[feature] <= threshold. */
   trees: Array<{ nodes: TreeNode[] }>;
@@ -65,18 +76,30 @@ export function writeLinearClassifier(spec: LinearClassifierSpec): Uint8Array {
     checkVector("preScale.mean", spec.preScale.mean, f);
     checkVector("preScale.scale", spec.preScale.scale, f);
     if (spec.preScale.scale.some((s) => s === 0)) throw new RangeError("preScale.scale must not contain 0");
-    initializers.push(floatTensor("scale_mean", [f], spec.preScale.mean), floatTensor("scale_std", [f], spec.preScale.scale));
-    nodes.push(node("Sub", "", [x, "scale_mean"], ["centered"], []), node("Div", "", ["centered", "scale_std"], ["scaled"], []));
+    initializers.push(
+      floatTensor("scale_mean", [f], spec.preScale.mean),
+      floatTensor("scale_std", [f], spec.preScale.scale),
+    );
+    nodes.push(
+      node("Sub", "", [x, "scale_mean"], ["centered"], []),
+      node("Div", "", ["centered", "scale_std"], ["scaled"], []),
+    );
     x = "scaled";
   }
   nodes.push(
-    node("LinearClassifier", "ai.onnx.ml", [x], [MODEL_LABEL_NAME, MODEL_PROBABILITIES_NAME], [
-      floats("coefficients", spec.coefficients),
-      floats("intercepts", spec.intercepts),
-      ints("classlabels_ints", CLASS_LABELS),
-      int("multi_class", 0),
-      string("post_transform", "SOFTMAX"),
-    ]),
+    node(
+      "LinearClassifier",
+      "ai.onnx.ml",
+      [x],
+      [MODEL_LABEL_NAME, MODEL_PROBABILITIES_NAME],
+      [
+        floats("coefficients", spec.coefficients),
+        floats("intercepts", spec.intercepts),
+        ints("classlabels_ints", CLASS_LABELS),
+        int("multi_class", 0),
+        string("post_transform", "SOFTMAX"),
+      ],
+    ),
   );
   return model(spec.meta, nodes, initializers);
 }
@@ -87,8 +110,17 @@ export function writeTreeEnsembleClassifier(spec: TreeEnsembleSpec): Uint8Array 
   checkVector("baseValues", spec.baseValues, N_CLASSES);
   if (!spec.trees.length) throw new RangeError("at least one tree is required");
   const a = {
-    treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], values: [] as number[], modes: [] as string[],
-    trueIds: [] as number[], falseIds: [] as number[], classTree: [] as number[], classNode: [] as number[], classIds: [] as number[], classWeights: [] as number[],
+    treeIds: [] as number[],
+    nodeIds: [] as number[],
+    featureIds: [] as number[],
+    values: [] as number[],
+    modes: [] as string[],
+    trueIds: [] as number[],
+    falseIds: [] as number[],
+    classTree: [] as number[],
+    classNode: [] as number[],
+    classIds: [] as number[],
+    classWeights: [] as number[],
   };
   spec.trees.forEach((tree, t) => {
     if (!tree.nodes.length) throw new RangeError(`tree ${t} has no nodes`);
@@ -102,32 +134,44 @@ export function writeTreeEnsembleClassifier(spec: TreeEnsembleSpec): Uint8Array 
           a.classTree.push(t), a.classNode.push(id), a.classIds.push(c), a.classWeights.push(v);
         });
       } else {
-        if (!Number.isInteger(n.feature) || n.feature < 0 || n.feature >= f) throw new RangeError(`tree ${t} node ${id}: feature ${n.feature} is outside [0, ${f})`);
+        if (!Number.isInteger(n.feature) || n.feature < 0 || n.feature >= f)
+          throw new RangeError(`tree ${t} node ${id}: feature ${n.feature} is outside [0, ${f})`);
         if (!Number.isFinite(n.threshold)) throw new RangeError(`tree ${t} node ${id}: threshold must be finite`);
         for (const child of [n.left, n.right]) {
           // Children after the parent keeps every tree acyclic.
-          if (!Number.isInteger(child) || child <= id || child >= tree.nodes.length) throw new RangeError(`tree ${t} node ${id}: child ${child} must be a later node of the tree`);
+          if (!Number.isInteger(child) || child <= id || child >= tree.nodes.length)
+            throw new RangeError(`tree ${t} node ${id}: child ${child} must be a later node of the tree`);
         }
-        a.featureIds.push(n.feature), a.values.push(n.threshold), a.modes.push("BRANCH_LEQ"), a.trueIds.push(n.left), a.falseIds.push(n.right);
+        a.featureIds.push(n.feature),
+          a.values.push(n.threshold),
+          a.modes.push("BRANCH_LEQ"),
+          a.trueIds.push(n.left),
+          a.falseIds.push(n.right);
       }
     });
   });
-  const ensemble = node("TreeEnsembleClassifier", "ai.onnx.ml", [MODEL_INPUT_NAME], [MODEL_LABEL_NAME, MODEL_PROBABILITIES_NAME], [
-    ints("nodes_treeids", a.treeIds),
-    ints("nodes_nodeids", a.nodeIds),
-    ints("nodes_featureids", a.featureIds),
-    floats("nodes_values", a.values),
-    strings("nodes_modes", a.modes),
-    ints("nodes_truenodeids", a.trueIds),
-    ints("nodes_falsenodeids", a.falseIds),
-    ints("class_treeids", a.classTree),
-    ints("class_nodeids", a.classNode),
-    ints("class_ids", a.classIds),
-    floats("class_weights", a.classWeights),
-    ints("classlabels_int64s", CLASS_LABELS),
-    floats("base_values", spec.baseValues),
-    string("post_transform", spec.postTransform),
-  ]);
+  const ensemble = node(
+    "TreeEnsembleClassifier",
+    "ai.onnx.ml",
+    [MODEL_INPUT_NAME],
+    [MODEL_LABEL_NAME, MODEL_PROBABILITIES_NAME],
+    [
+      ints("nodes_treeids", a.treeIds),
+      ints("nodes_nodeids", a.nodeIds),
+      ints("nodes_featureids", a.featureIds),
+      floats("nodes_values", a.values),
+      strings("nodes_modes", a.modes),
+      ints("nodes_truenodeids", a.trueIds),
+      ints("nodes_falsenodeids", a.falseIds),
+      ints("class_treeids", a.classTree),
+      ints("class_nodeids", a.classNode),
+      ints("class_ids", a.classIds),
+      floats("class_weights", a.classWeights),
+      ints("classlabels_int64s", CLASS_LABELS),
+      floats("base_values", spec.baseValues),
+      string("post_transform", spec.postTransform),
+    ],
+  );
   return model(spec.meta, [ensemble], []);
 }
 
@@ -160,7 +204,10 @@ function model(meta: OnnxModelMeta, nodes: NodeProto[], initializer: TensorProto
       node: nodes,
       initializer,
       input: [tensorInfo(MODEL_INPUT_NAME, DataType.FLOAT, ["N", f])],
-      output: [tensorInfo(MODEL_LABEL_NAME, DataType.INT64, ["N"]), tensorInfo(MODEL_PROBABILITIES_NAME, DataType.FLOAT, ["N", N_CLASSES])],
+      output: [
+        tensorInfo(MODEL_LABEL_NAME, DataType.INT64, ["N"]),
+        tensorInfo(MODEL_PROBABILITIES_NAME, DataType.FLOAT, ["N", N_CLASSES]),
+      ],
       valueInfo: [],
     },
     metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })),
@@ -168,15 +215,36 @@ function model(meta: OnnxModelMeta, nodes: NodeProto[], initializer: TensorProto
 }
 
 function tensorInfo(name: string, elemType: number, dims: Array<string | number>): ValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
 }
 function floatTensor(name: string, dims: number[], values: number[]): TensorProto {
   return { name, dims, dataType: DataType.FLOAT, floatData: values, int32Data: [], int64Data: [], doubleData: [] };
 }
-function node(opType: string, domain: string, input: string[], output: string[], attribute: AttributeProto[]): NodeProto {
+function node(
+  opType: string,
+  domain: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeProto[],
+): NodeProto {
   return { opType, domain, input, output, name: `${opType}_0`, attribute };
 }
-const attr = (name: string, type: number, rest: Partial<AttributeProto>): AttributeProto => ({ name, type, floats: [], ints: [], strings: [], ...rest });
+const attr = (name: string, type: number, rest: Partial<AttributeProto>): AttributeProto => ({
+  name,
+  type,
+  floats: [],
+  ints: [],
+  strings: [],
+  ...rest,
+});
 const floats = (name: string, v: number[]) => attr(name, AttributeType.FLOATS, { floats: v });
 const ints = (name: string, v: number[]) => attr(name, AttributeType.INTS, { ints: v });
 const int = (name: string, v: number) => attr(name, AttributeType.INT, { i: v });
@@ -184,7 +252,8 @@ const string = (name: string, v: string) => attr(name, AttributeType.STRING, { s
 const strings = (name: string, v: string[]) => attr(name, AttributeType.STRINGS, { strings: v.map(bytesOf) });
 
 function checkMeta(meta: OnnxModelMeta): void {
-  if (!Number.isInteger(meta.featureCount) || meta.featureCount < 1) throw new RangeError(`featureCount must be a positive integer, got ${meta.featureCount}`);
+  if (!Number.isInteger(meta.featureCount) || meta.featureCount < 1)
+    throw new RangeError(`featureCount must be a positive integer, got ${meta.featureCount}`);
   if (!meta.featureSchemaHash) throw new RangeError("featureSchemaHash is required");
 }
 function checkVector(name: string, v: number[], length: number): void {

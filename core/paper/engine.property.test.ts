@@ -67,13 +67,23 @@ function actions(sc: Scenario): Action[] {
           sl: o.slPts === null ? null : px(openPts - dir * (o.slPts + half)),
           tp: o.tpPts === null ? null : px(openPts + dir * (o.tpPts + half)),
           client_order_id: `o-${i}`,
-          ...(o.trailPts !== null ? { trailing_stop: { distance_points: o.trailPts, ...(o.trailActivation !== null ? { activation_points: o.trailActivation } : {}) } } : {}),
+          ...(o.trailPts !== null
+            ? {
+                trailing_stop: {
+                  distance_points: o.trailPts,
+                  ...(o.trailActivation !== null ? { activation_points: o.trailActivation } : {}),
+                },
+              }
+            : {}),
           ...(o.bePts !== null ? { breakeven: { trigger_points: o.bePts + 5, lock_points: 5 } } : {}),
         },
       });
     }
     if (s.closeOne !== null) out.push({ kind: "close", pick: s.closeOne, time, mid });
-    out.push({ kind: "bar", bar: { symbol: sc.symbol, time, open: mid, high: px(highPts), low: px(lowPts), close: px(closePts) } });
+    out.push({
+      kind: "bar",
+      bar: { symbol: sc.symbol, time, open: mid, high: px(highPts), low: px(lowPts), close: px(closePts) },
+    });
   });
   return out;
 }
@@ -98,7 +108,11 @@ describe("paper engine properties", () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
         const initial = 50_000;
-        const e = PaperEngine.create({ initialBalance: initial, spreadPoints: { [sc.symbol]: sc.spread }, slippagePoints: sc.slippage });
+        const e = PaperEngine.create({
+          initialBalance: initial,
+          spreadPoints: { [sc.symbol]: sc.spread },
+          slippagePoints: sc.slippage,
+        });
         const half = (sc.spread * P) / 2;
         const slip = sc.slippage * P;
         const closed: ClosedEvent[] = [];
@@ -109,7 +123,8 @@ describe("paper engine properties", () => {
             if (ev.type === "closed") closed.push(ev);
             if (ev.type === "modified" && ev.reason !== "manual") {
               // Trailing and breakeven only ever move the stop in the position's favour.
-              if (ev.previousSl !== null) expect(ev.side === "BUY" ? ev.sl! > ev.previousSl : ev.sl! < ev.previousSl).toBe(true);
+              if (ev.previousSl !== null)
+                expect(ev.side === "BUY" ? ev.sl! > ev.previousSl : ev.sl! < ev.previousSl).toBe(true);
             }
             if (a.kind !== "bar" || ev.type !== "closed") continue;
             const d = ev.side === "BUY" ? -half : half; // exits at bid for BUY, ask for SELL
@@ -141,7 +156,10 @@ describe("paper engine properties", () => {
           expect(acct.balance).toBeCloseTo(initial + realized - openCommission, 6);
           const unrealized = e.positions().reduce((x, p) => x + p.unrealizedPnl, 0);
           expect(Math.abs(acct.equity - (acct.balance + unrealized))).toBeLessThanOrEqual(0.011);
-          expect(acct.marginUsed).toBeCloseTo(e.positions().reduce((x, p) => x + p.margin, 0), 6);
+          expect(acct.marginUsed).toBeCloseTo(
+            e.positions().reduce((x, p) => x + p.margin, 0),
+            6,
+          );
         }
       }),
       { numRuns: 300 },
@@ -151,7 +169,11 @@ describe("paper engine properties", () => {
   it("is deterministic and a snapshot taken mid-way replays to the same events", () => {
     fc.assert(
       fc.property(scenarioArb, fc.nat(), (sc, cutSeed) => {
-        const settings = { initialBalance: 50_000, spreadPoints: { [sc.symbol]: sc.spread }, slippagePoints: sc.slippage };
+        const settings = {
+          initialBalance: 50_000,
+          spreadPoints: { [sc.symbol]: sc.spread },
+          slippagePoints: sc.slippage,
+        };
         const acts = actions(sc);
         const cut = cutSeed % (acts.length + 1);
         const a = PaperEngine.create(settings);

@@ -1,18 +1,14 @@
 import { INSTRUMENTS } from "../instruments/catalog";
 import { commissionPerSide, marginInAccount, pnlInAccount, quoteToAccountRate } from "../instruments/pnl";
 import { cleanPrice, isWholeLotSteps, roundMoney } from "../instruments/rounding";
-import { pointOf, type InstrumentSpec } from "../instruments/spec";
-import { OrderIntentSchema, type OrderIntent, type OrderIntentInput } from "../protocol/orders";
-import { resolveExit, slipStopFill, type SideBar } from "./exits";
+import { type InstrumentSpec, pointOf } from "../instruments/spec";
+import { type OrderIntent, type OrderIntentInput, OrderIntentSchema } from "../protocol/orders";
+import { resolveExit, type SideBar, slipStopFill } from "./exits";
 import { utcDay } from "./ledger";
 import { manageStops } from "./management";
 import {
-  BarSchema,
-  PaperSettingsSchema,
-  PaperStateSchema,
-  PriceInputSchema,
-  TickSchema,
   type Bar,
+  BarSchema,
   type ClosedEvent,
   type CloseReason,
   type ModifiedEvent,
@@ -20,11 +16,15 @@ import {
   type OrderResult,
   type PaperEvent,
   type PaperSettingsInput,
+  PaperSettingsSchema,
   type PaperState,
+  PaperStateSchema,
   type Position,
   type PriceInput,
+  PriceInputSchema,
   type RejectReason,
   type Tick,
+  TickSchema,
 } from "./schemas";
 
 export type SubmitResult = OrderResult & { duplicate: boolean };
@@ -163,8 +163,17 @@ export class PaperEngine {
   submit(intent: OrderIntentInput | OrderIntent, ctx: { time: number; price: PriceInput }): SubmitResult {
     const parsed = OrderIntentSchema.safeParse(intent);
     if (!parsed.success) {
-      const id = typeof (intent as { client_order_id?: unknown }).client_order_id === "string" ? (intent as { client_order_id: string }).client_order_id : null;
-      return { status: "rejected", clientOrderId: id, reason: "invalid_order", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), duplicate: false };
+      const id =
+        typeof (intent as { client_order_id?: unknown }).client_order_id === "string"
+          ? (intent as { client_order_id: string }).client_order_id
+          : null;
+      return {
+        status: "rejected",
+        clientOrderId: id,
+        reason: "invalid_order",
+        message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        duplicate: false,
+      };
     }
     const order = parsed.data;
     const prior = this.orderIndex.get(order.client_order_id);
@@ -190,11 +199,16 @@ export class PaperEngine {
   }
 
   /** Close at market (manual or on a signal): exit side of the quote, adverse slippage. */
-  close(positionId: string, opts: { time: number; reason: Extract<CloseReason, "manual" | "signal" | "time">; price?: PriceInput }): CloseResult {
+  close(
+    positionId: string,
+    opts: { time: number; reason: Extract<CloseReason, "manual" | "signal" | "time">; price?: PriceInput },
+  ): CloseResult {
     const pos = this.s.positions.find((p) => p.id === positionId);
     if (!pos) return { status: "rejected", reason: "unknown_position", message: `no open position ${positionId}` };
     const spec = this.spec(pos.symbol);
-    const q = opts.price ? this.quoteOf(spec, PriceInputSchema.parse(opts.price), opts.time) : this.s.lastQuotes[pos.symbol];
+    const q = opts.price
+      ? this.quoteOf(spec, PriceInputSchema.parse(opts.price), opts.time)
+      : this.s.lastQuotes[pos.symbol];
     if (!q) return { status: "rejected", reason: "no_price", message: `no quote for ${pos.symbol} yet` };
     this.s.lastQuotes[pos.symbol] = { bid: q.bid, ask: q.ask, time: opts.price ? opts.time : q.time };
     const slip = this.s.settings.slippagePoints * pointOf(spec);
@@ -211,12 +225,21 @@ export class PaperEngine {
     const q = this.s.lastQuotes[pos.symbol];
     const bad = q ? this.stopsProblem(pos.side, sl, tp, q) : null;
     if (bad) return { status: "rejected", reason: "invalid_stops", message: bad };
-    for (const v of [sl, tp]) if (v !== null && !(Number.isFinite(v) && v > 0)) return { status: "rejected", reason: "invalid_stops", message: "levels must be positive" };
+    for (const v of [sl, tp])
+      if (v !== null && !(Number.isFinite(v) && v > 0))
+        return { status: "rejected", reason: "invalid_stops", message: "levels must be positive" };
     if (patch.trailing !== undefined) {
-      pos.trailing = patch.trailing && { distancePoints: patch.trailing.distancePoints, activationPoints: patch.trailing.activationPoints ?? null };
+      pos.trailing = patch.trailing && {
+        distancePoints: patch.trailing.distancePoints,
+        activationPoints: patch.trailing.activationPoints ?? null,
+      };
     }
     if (patch.breakeven !== undefined) {
-      pos.breakeven = patch.breakeven && { triggerPoints: patch.breakeven.triggerPoints, lockPoints: patch.breakeven.lockPoints ?? 0, done: false };
+      pos.breakeven = patch.breakeven && {
+        triggerPoints: patch.breakeven.triggerPoints,
+        lockPoints: patch.breakeven.lockPoints ?? 0,
+        done: false,
+      };
     }
     if (sl === pos.sl && tp === pos.tp) return { status: "modified", event: null };
     const event = this.setStops(pos, sl, tp, time, "manual");
@@ -256,11 +279,23 @@ export class PaperEngine {
     const step = pointOf({ digits: spec.digits + 1 });
     for (const p of this.s.positions) {
       if (p.symbol !== spec.symbol || p.openTime > bar.time) continue;
-      if (!p.trailing && !(p.breakeven && !p.breakeven.done) && surelyNoExit(p, bar, p.side === "BUY" ? -half : half, step)) continue;
+      if (
+        !p.trailing &&
+        !(p.breakeven && !p.breakeven.done) &&
+        surelyNoExit(p, bar, p.side === "BUY" ? -half : half, step)
+      )
+        continue;
       if (p.side === "BUY") buys = true;
       else sells = true;
     }
-    if (buys || sells) events = this.runBar(spec, bar.time, this.dueAt(spec.symbol, bar.time), buys ? shiftBar(bar, -half, bidClose, spec) : null, sells ? shiftBar(bar, half, askClose, spec) : null);
+    if (buys || sells)
+      events = this.runBar(
+        spec,
+        bar.time,
+        this.dueAt(spec.symbol, bar.time),
+        buys ? shiftBar(bar, -half, bidClose, spec) : null,
+        sells ? shiftBar(bar, half, askClose, spec) : null,
+      );
     this.setQuote(spec.symbol, bidClose, askClose, bar.time);
     return events;
   }
@@ -299,7 +334,13 @@ export class PaperEngine {
   }
 
   /** `bid`/`ask` null: every due position of that side surely keeps its stops and has nothing to manage. */
-  private runBar(spec: InstrumentSpec, time: number, due: Position[], bid: SideBar | null, ask: SideBar | null): PaperEvent[] {
+  private runBar(
+    spec: InstrumentSpec,
+    time: number,
+    due: Position[],
+    bid: SideBar | null,
+    ask: SideBar | null,
+  ): PaperEvent[] {
     const events: PaperEvent[] = [];
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     for (const pos of due) {
@@ -308,13 +349,22 @@ export class PaperEngine {
       const hit = resolveExit(pos.side, pos.sl, pos.tp, bar);
       if (hit) {
         const price = hit.kind === "tp" ? hit.price : cleanPrice(slipStopFill(pos.side, hit.price, slip, bar), spec);
-        const reason: CloseReason = hit.kind === "tp" ? "tp" : pos.slSource === "trailing" ? "trailing" : pos.slSource === "breakeven" ? "breakeven" : "sl";
+        const reason: CloseReason =
+          hit.kind === "tp"
+            ? "tp"
+            : pos.slSource === "trailing"
+              ? "trailing"
+              : pos.slSource === "breakeven"
+                ? "breakeven"
+                : "sl";
         events.push(this.closeAt(pos, price, time, reason));
         continue;
       }
       // Nothing to manage (manageStops would answer null): skip building its arguments.
       if (!pos.trailing && !(pos.breakeven && !pos.breakeven.done)) continue;
-      const update = manageStops(pos, pos.side === "BUY" ? bar.high : bar.low, pointOf(spec), (p) => cleanPrice(p, spec));
+      const update = manageStops(pos, pos.side === "BUY" ? bar.high : bar.low, pointOf(spec), (p) =>
+        cleanPrice(p, spec),
+      );
       if (!update) continue;
       if (update.breakevenDone && pos.breakeven) pos.breakeven = { ...pos.breakeven, done: true };
       if (update.source !== null && update.sl !== null) {
@@ -329,7 +379,12 @@ export class PaperEngine {
     const spec = this.s.settings.instruments[o.symbol];
     if (!spec) return rejection(o.client_order_id, "unknown_symbol", `${o.symbol} is not tradable on this account`);
     if (o.volume < spec.minLot - 1e-12 || o.volume > spec.maxLot + 1e-12 || !isWholeLotSteps(o.volume, spec)) {
-      return rejection(o.client_order_id, "invalid_volume", `volume must be ${spec.minLot}..${spec.maxLot} in steps of ${spec.lotStep}`, { volume: o.volume });
+      return rejection(
+        o.client_order_id,
+        "invalid_volume",
+        `volume must be ${spec.minLot}..${spec.maxLot} in steps of ${spec.lotStep}`,
+        { volume: o.volume },
+      );
     }
     const q = this.quoteOf(spec, price, time);
     const bad = this.stopsProblem(o.side, o.sl, o.tp, q);
@@ -337,12 +392,21 @@ export class PaperEngine {
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     const fill = cleanPrice(o.side === "BUY" ? q.ask + slip : q.bid - slip, spec);
     const rate = quoteToAccountRate(spec, this.s.settings.accountCurrency, fill);
-    if (rate === undefined) return rejection(o.client_order_id, "no_conversion_rate", `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`);
+    if (rate === undefined)
+      return rejection(
+        o.client_order_id,
+        "no_conversion_rate",
+        `no ${spec.quoteCurrency}->${this.s.settings.accountCurrency} rate`,
+      );
     // Mark open positions with this quote before judging free margin.
     this.setQuote(spec.symbol, q.bid, q.ask, time);
     const margin = roundMoney(marginInAccount(spec, o.volume, fill, rate));
     const free = this.totals().freeMargin;
-    if (margin > free) return rejection(o.client_order_id, "insufficient_margin", `needs ${margin} margin, ${free} free`, { required: margin, free });
+    if (margin > free)
+      return rejection(o.client_order_id, "insufficient_margin", `needs ${margin} margin, ${free} free`, {
+        required: margin,
+        free,
+      });
     const commission = roundMoney(commissionPerSide(spec, o.volume, fill, rate));
     this.book(time, -commission);
     const seq = this.s.nextPositionSeq++;
@@ -358,8 +422,15 @@ export class PaperEngine {
       sl: o.sl,
       tp: o.tp,
       slSource: "initial",
-      trailing: o.trailing_stop ? { distancePoints: o.trailing_stop.distance_points, activationPoints: o.trailing_stop.activation_points ?? null } : null,
-      breakeven: o.breakeven ? { triggerPoints: o.breakeven.trigger_points, lockPoints: o.breakeven.lock_points, done: false } : null,
+      trailing: o.trailing_stop
+        ? {
+            distancePoints: o.trailing_stop.distance_points,
+            activationPoints: o.trailing_stop.activation_points ?? null,
+          }
+        : null,
+      breakeven: o.breakeven
+        ? { triggerPoints: o.breakeven.trigger_points, lockPoints: o.breakeven.lock_points, done: false }
+        : null,
       commissionOpen: commission,
       margin,
       comment: o.comment ?? null,
@@ -415,7 +486,13 @@ export class PaperEngine {
     };
   }
 
-  private setStops(pos: Position, sl: number | null, tp: number | null, time: number, reason: ModifiedEvent["reason"]): ModifiedEvent {
+  private setStops(
+    pos: Position,
+    sl: number | null,
+    tp: number | null,
+    time: number,
+    reason: ModifiedEvent["reason"],
+  ): ModifiedEvent {
     const event: ModifiedEvent = {
       type: "modified",
       seq: this.s.nextEventSeq++,
@@ -477,7 +554,9 @@ export class PaperEngine {
     // (No named closures on this per-order path: the bundlers' keepNames wraps each in __name.)
     const ids = positions.length > 8 ? new Set(positions.map((p) => p.clientOrderId)) : null;
     while (orders.length > max) {
-      const i = orders.findIndex((o) => (ids ? !ids.has(o.clientOrderId) : !positions.some((p) => p.clientOrderId === o.clientOrderId)));
+      const i = orders.findIndex((o) =>
+        ids ? !ids.has(o.clientOrderId) : !positions.some((p) => p.clientOrderId === o.clientOrderId),
+      );
       if (i < 0) break;
       const gone = i === 0 ? orders.shift() : orders.splice(i, 1)[0];
       if (gone) this.orderIndex.delete(gone.clientOrderId);
@@ -487,7 +566,16 @@ export class PaperEngine {
   private unrealizedOf(p: Position): number {
     const q = this.s.lastQuotes[p.symbol];
     if (!q) return 0;
-    return roundMoney(pnlInAccount(this.spec(p.symbol), p.side, p.volume, p.entryPrice, p.side === "BUY" ? q.bid : q.ask, this.s.settings.accountCurrency));
+    return roundMoney(
+      pnlInAccount(
+        this.spec(p.symbol),
+        p.side,
+        p.volume,
+        p.entryPrice,
+        p.side === "BUY" ? q.bid : q.ask,
+        this.s.settings.accountCurrency,
+      ),
+    );
   }
 
   private mark(p: Position): PositionMark {
@@ -550,15 +638,27 @@ function surelyNoExit(p: Position, bar: Bar, d: number, step: number): boolean {
 }
 
 /** A rejected order's result (details only when given). */
-function rejection(clientOrderId: string, reason: RejectReason, message: string, details?: Record<string, number>): OrderResult {
-  return details ? { status: "rejected", clientOrderId, reason, message, details } : { status: "rejected", clientOrderId, reason, message };
+function rejection(
+  clientOrderId: string,
+  reason: RejectReason,
+  message: string,
+  details?: Record<string, number>,
+): OrderResult {
+  return details
+    ? { status: "rejected", clientOrderId, reason, message, details }
+    : { status: "rejected", clientOrderId, reason, message };
 }
 
 const byOpening = (a: Position, b: Position) => a.openTime - b.openTime || a.seq - b.seq;
 
 /** One side of a mid bar (close given: it is also that side's last quote). */
 function shiftBar(bar: Bar, d: number, close: number, spec: InstrumentSpec): SideBar {
-  return { open: cleanPrice(bar.open + d, spec), high: cleanPrice(bar.high + d, spec), low: cleanPrice(bar.low + d, spec), close };
+  return {
+    open: cleanPrice(bar.open + d, spec),
+    high: cleanPrice(bar.high + d, spec),
+    low: cleanPrice(bar.low + d, spec),
+    close,
+  };
 }
 
 /**

@@ -14,7 +14,12 @@ export interface StopUpdate {
  * stops were checked, so a level moved here can only act from the next bar on.
  * Both only ever move the SL in the position's favour.
  */
-export function manageStops(pos: Position, favourable: number, point: number, clean: (p: number) => number): StopUpdate | null {
+export function manageStops(
+  pos: Position,
+  favourable: number,
+  point: number,
+  clean: (p: number) => number,
+): StopUpdate | null {
   const dir = pos.side === "BUY" ? 1 : -1;
   const profitPoints = (dir * (favourable - pos.entryPrice)) / point;
   const better = (candidate: number, current: number | null) => current === null || dir * (candidate - current) > 1e-12;

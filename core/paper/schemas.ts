@@ -25,7 +25,9 @@ export const BarSchema = z
     /** This bar's spread in points (MT5 bars carry one); absent: the engine's setting. */
     spreadPoints: z.number().finite().nonnegative().optional(),
   })
-  .refine((b) => b.low <= Math.min(b.open, b.close) && b.high >= Math.max(b.open, b.close), { message: "bar OHLC inconsistent" });
+  .refine((b) => b.low <= Math.min(b.open, b.close) && b.high >= Math.max(b.open, b.close), {
+    message: "bar OHLC inconsistent",
+  });
 export type Bar = z.infer<typeof BarSchema>;
 
 export const TickSchema = z
@@ -121,7 +123,11 @@ export const ModifiedEventSchema = z.object({
   previousTp: price.nullable(),
   reason: ModifyReasonSchema,
 });
-export const PaperEventSchema = z.discriminatedUnion("type", [OpenedEventSchema, ClosedEventSchema, ModifiedEventSchema]);
+export const PaperEventSchema = z.discriminatedUnion("type", [
+  OpenedEventSchema,
+  ClosedEventSchema,
+  ModifiedEventSchema,
+]);
 export type OpenedEvent = z.infer<typeof OpenedEventSchema>;
 export type ClosedEvent = z.infer<typeof ClosedEventSchema>;
 export type ModifiedEvent = z.infer<typeof ModifiedEventSchema>;
@@ -140,7 +146,12 @@ export const RejectReasonSchema = z.enum([
 export type RejectReason = z.infer<typeof RejectReasonSchema>;
 
 export const OrderResultSchema = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("filled"), clientOrderId: z.string(), positionId: z.string(), event: OpenedEventSchema }),
+  z.object({
+    status: z.literal("filled"),
+    clientOrderId: z.string(),
+    positionId: z.string(),
+    event: OpenedEventSchema,
+  }),
   z.object({
     status: z.literal("rejected"),
     clientOrderId: z.string().nullable(),
@@ -152,7 +163,10 @@ export const OrderResultSchema = z.discriminatedUnion("status", [
 export type OrderResult = z.infer<typeof OrderResultSchema>;
 
 export const PaperSettingsSchema = z.object({
-  accountCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+  accountCurrency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default("USD"),
   initialBalance: z.number().finite().positive(),
   /** Adverse slippage on every market fill and stop fill, in points. */
   slippagePoints: z.number().finite().nonnegative().default(0),

@@ -7,7 +7,9 @@ export const WEIGHT_SUM_TOLERANCE = 1e-6;
 export const MAX_ENSEMBLE_MODELS = 6;
 
 /** Broker symbols: letters, digits and the suffix characters brokers use (EURUSD.m, BTC-USD, US500#). */
-export const SymbolSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._#-]{0,31}$/, "symbol: 1-32 letters, digits or . _ # -");
+export const SymbolSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._#-]{0,31}$/, "symbol: 1-32 letters, digits or . _ # -");
 
 export const EnsembleModelSchema = z
   .object({
@@ -32,11 +34,19 @@ export const EnsembleSchema = z
       .superRefine((models, ctx) => {
         const sum = models.reduce((s, m) => s + m.weight, 0);
         if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {
-          ctx.addIssue({ code: "custom", message: `model weights must sum to 1, got ${Number(sum.toFixed(9))} (${models.map((m) => `${m.timeframe}=${m.weight}`).join(" + ")})` });
+          ctx.addIssue({
+            code: "custom",
+            message: `model weights must sum to 1, got ${Number(sum.toFixed(9))} (${models.map((m) => `${m.timeframe}=${m.weight}`).join(" + ")})`,
+          });
         }
         const seen = new Set<string>();
         models.forEach((m, i) => {
-          if (seen.has(m.timeframe)) ctx.addIssue({ code: "custom", path: [i, "timeframe"], message: `timeframe ${m.timeframe} appears twice; one model per timeframe` });
+          if (seen.has(m.timeframe))
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "timeframe"],
+              message: `timeframe ${m.timeframe} appears twice; one model per timeframe`,
+            });
           seen.add(m.timeframe);
         });
       })
@@ -50,8 +60,20 @@ export const EnsembleSchema = z
  * takes its default (1.5 / 3); for pips a missing key means none.
  */
 export const StopsSchema = z.discriminatedUnion("mode", [
-  z.object({ mode: z.literal("atr"), slAtrMult: z.number().positive().max(50).nullable().default(1.5), tpAtrMult: z.number().positive().max(100).nullable().default(3) }).strict(),
-  z.object({ mode: z.literal("pips"), sl: z.number().positive().max(10_000).nullable().default(null), tp: z.number().positive().max(20_000).nullable().default(null) }).strict(),
+  z
+    .object({
+      mode: z.literal("atr"),
+      slAtrMult: z.number().positive().max(50).nullable().default(1.5),
+      tpAtrMult: z.number().positive().max(100).nullable().default(3),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal("pips"),
+      sl: z.number().positive().max(10_000).nullable().default(null),
+      tp: z.number().positive().max(20_000).nullable().default(null),
+    })
+    .strict(),
   z.object({ mode: z.literal("none") }).strict(),
 ]);
 
@@ -63,7 +85,12 @@ export function stopDistances(stops: z.infer<typeof StopsSchema>): { sl: number 
 
 export const SizingSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("fixed"), lots: z.number().positive().max(100).default(0.1) }).strict(),
-  z.object({ mode: z.literal("risk_pct"), pct: z.number().gt(0, "pct must be > 0").lte(5, "pct must be <= 5 (% of balance risked per trade)").default(1) }).strict(),
+  z
+    .object({
+      mode: z.literal("risk_pct"),
+      pct: z.number().gt(0, "pct must be > 0").lte(5, "pct must be <= 5 (% of balance risked per trade)").default(1),
+    })
+    .strict(),
 ]);
 
 export const RiskSchema = z
@@ -79,13 +106,21 @@ export const RiskSchema = z
     const d = stopDistances(r.stops);
     // Risk-percent sizing divides the risk budget by the loss at the stop: without a stop there is none.
     if (r.sizing.mode === "risk_pct" && d.sl === null) {
-      ctx.addIssue({ code: "custom", path: ["sizing"], message: "risk_pct sizing needs a stop loss (it sizes by the loss at the stop); set stops or use fixed lots" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sizing"],
+        message: "risk_pct sizing needs a stop loss (it sizes by the loss at the stop); set stops or use fixed lots",
+      });
     }
     // A config whose own stops break its minimum risk:reward could never trade: say so up front.
     if (d.sl === null || d.tp === null) return;
     const rr = d.tp / d.sl;
     if (rr + 1e-9 < r.minRiskReward) {
-      ctx.addIssue({ code: "custom", path: ["stops"], message: `stops give risk:reward ${Number(rr.toFixed(4))}, below minRiskReward ${r.minRiskReward}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["stops"],
+        message: `stops give risk:reward ${Number(rr.toFixed(4))}, below minRiskReward ${r.minRiskReward}`,
+      });
     }
   });
 
@@ -94,7 +129,11 @@ export const ExecutionSchema = z
     target: z.enum(["paper", "connector"]).default("paper"),
     // With three classes the top probability is always >= 1/3, so a threshold at or below it would
     // gate nothing. Above it, the user decides how sure a model must be (0.70 by default).
-    confidenceThreshold: z.number().gt(1 / 3, "confidenceThreshold must be above 1/3 (three classes)").max(1).default(0.7),
+    confidenceThreshold: z
+      .number()
+      .gt(1 / 3, "confidenceThreshold must be above 1/3 (three classes)")
+      .max(1)
+      .default(0.7),
     cooldownMinutes: z.number().int().min(0).max(10_080).default(30),
     dailyTradeLimit: z.number().int().min(1).max(1000).default(5),
     cadenceMinutes: z.number().int().min(1).max(1440).default(15),
@@ -122,7 +161,10 @@ export const BreakevenExitSchema = z
     lockPoints: z.number().int().nonnegative().max(1_000_000).default(0),
   })
   .strict()
-  .refine((b) => b.lockPoints < b.triggerPoints, { message: "lockPoints must be below triggerPoints", path: ["lockPoints"] });
+  .refine((b) => b.lockPoints < b.triggerPoints, {
+    message: "lockPoints must be below triggerPoints",
+    path: ["lockPoints"],
+  });
 
 /** Bot-level exits, evaluated on the bot's open positions every cycle; no entry gate ever blocks them. */
 export const ExitsSchema = z
@@ -145,15 +187,32 @@ export const ExitsSchema = z
 export const ProtectionsSchema = z
   .object({
     /** `tradeLimit` losing stop exits (sl/trailing/breakeven) within `lookbackMinutes` pause entries for `pauseMinutes` after the last. */
-    stoplossGuard: z.object({ tradeLimit: z.number().int().min(1).max(100), lookbackMinutes: z.number().int().positive().max(525_600), pauseMinutes: z.number().int().positive().max(525_600) }).strict().nullable().default(null),
+    stoplossGuard: z
+      .object({
+        tradeLimit: z.number().int().min(1).max(100),
+        lookbackMinutes: z.number().int().positive().max(525_600),
+        pauseMinutes: z.number().int().positive().max(525_600),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Realized drawdown of the bot's trades closed within `lookbackMinutes` at or above `maxDrawdownPct` % of the balance (with at least `tradeLimit` trades) pauses entries for `pauseMinutes`. */
     maxDrawdown: z
-      .object({ maxDrawdownPct: z.number().gt(0).max(100), lookbackMinutes: z.number().int().positive().max(525_600), tradeLimit: z.number().int().min(1).max(1000).default(1), pauseMinutes: z.number().int().positive().max(525_600) })
+      .object({
+        maxDrawdownPct: z.number().gt(0).max(100),
+        lookbackMinutes: z.number().int().positive().max(525_600),
+        tradeLimit: z.number().int().min(1).max(1000).default(1),
+        pauseMinutes: z.number().int().positive().max(525_600),
+      })
       .strict()
       .nullable()
       .default(null),
     /** The bot's realized loss on one UTC day reaching `amount` (account currency) pauses entries until the next UTC day. */
-    dailyLossLimit: z.object({ amount: z.number().positive().max(1e9) }).strict().nullable().default(null),
+    dailyLossLimit: z
+      .object({ amount: z.number().positive().max(1e9) })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -172,11 +231,21 @@ const BotConfigObject = z
 /** Checks across sections: combinations that could never do what they say are refused with the reason. */
 function crossChecks(c: Pick<z.infer<typeof BotConfigObject>, "exits" | "execution">, ctx: z.RefinementCtx): void {
   if (c.exits.reverse && !c.exits.onOppositeSignal && c.execution.positionMode === "hedging") {
-    ctx.addIssue({ code: "custom", path: ["exits", "reverse"], message: "reverse needs exits.onOppositeSignal (or execution.positionMode netting): nothing closes on the opposite signal to reverse from" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["exits", "reverse"],
+      message:
+        "reverse needs exits.onOppositeSignal (or execution.positionMode netting): nothing closes on the opposite signal to reverse from",
+    });
   }
   // The paper engine manages trailing/breakeven; nothing moves an MT5 position's stop for the bot yet.
   if (c.execution.target === "connector" && (c.exits.trailing !== null || c.exits.breakeven !== null)) {
-    ctx.addIssue({ code: "custom", path: ["exits", c.exits.trailing !== null ? "trailing" : "breakeven"], message: "bot-level trailing stop and breakeven are managed on paper accounts only for now; an MT5 (connector) bot would place no trailing: remove them or use the paper target" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["exits", c.exits.trailing !== null ? "trailing" : "breakeven"],
+      message:
+        "bot-level trailing stop and breakeven are managed on paper accounts only for now; an MT5 (connector) bot would place no trailing: remove them or use the paper target",
+    });
   }
 }
 
@@ -192,7 +261,8 @@ export type EnsembleModel = z.infer<typeof EnsembleModelSchema>;
 export type Exits = z.infer<typeof ExitsSchema>;
 export type Protections = z.infer<typeof ProtectionsSchema>;
 
-const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
 
 /**
  * PATCH semantics for a config: objects merge key by key, everything else (numbers, strings,

@@ -15,7 +15,11 @@ export const BrowserPongSchema = z.object({
   /** Random per object instance: changes after the object hibernates and wakes again. */
   instance: z.string(),
 });
-export const BrowserWelcomeSchema = z.object({ type: z.literal("welcome"), connectedAt: z.number(), serverTime: z.number() });
+export const BrowserWelcomeSchema = z.object({
+  type: z.literal("welcome"),
+  connectedAt: z.number(),
+  serverTime: z.number(),
+});
 export const SocketErrorFrameSchema = z.object({
   type: z.literal("error"),
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

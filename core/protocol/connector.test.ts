@@ -5,7 +5,9 @@ const base = { command_id: "c1", client_order_id: "co1", expires_at: 2_000_000_0
 
 describe("connector frames", () => {
   it("TRADE_COMMAND accepts lot_size and normalises it to volume", () => {
-    const r = parseConnectorFrame(JSON.stringify({ type: "TRADE_COMMAND", ...base, action: "BUY", symbol: "EURUSD", lot_size: 0.3 }));
+    const r = parseConnectorFrame(
+      JSON.stringify({ type: "TRADE_COMMAND", ...base, action: "BUY", symbol: "EURUSD", lot_size: 0.3 }),
+    );
     expect(r.ok && r.frame).toMatchObject({ type: "TRADE_COMMAND", volume: 0.3 });
     expect(r.ok && "lot_size" in r.frame).toBe(false);
   });
@@ -38,10 +40,20 @@ describe("connector frames", () => {
   });
 
   it("direction unions keep each side's frames apart", () => {
-    const result = { type: "TRADE_RESULT", id: "res:c1", ...base, action: "OPEN", ok: true, ticket: "1", executed_at: 1 };
+    const result = {
+      type: "TRADE_RESULT",
+      id: "res:c1",
+      ...base,
+      action: "OPEN",
+      ok: true,
+      ticket: "1",
+      executed_at: 1,
+    };
     expect(parseConnectorFrame(JSON.stringify(result), ConnectorToObjectFrameSchema).ok).toBe(true);
     expect(parseConnectorFrame(JSON.stringify(result), ObjectToConnectorFrameSchema).ok).toBe(false);
-    expect(parseConnectorFrame(JSON.stringify({ type: "ACK", ids: ["res:c1"] }), ObjectToConnectorFrameSchema).ok).toBe(true);
+    expect(parseConnectorFrame(JSON.stringify({ type: "ACK", ids: ["res:c1"] }), ObjectToConnectorFrameSchema).ok).toBe(
+      true,
+    );
     expect(parseConnectorFrame(JSON.stringify({ type: "PING", ts: 1 }), ConnectorToObjectFrameSchema).ok).toBe(true);
   });
 });

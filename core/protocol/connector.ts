@@ -17,10 +17,15 @@ const Price = z.number().finite().positive();
 const Lots = z.number().finite().positive().max(10_000);
 const Money = z.number().finite();
 /** MT5 symbols may carry suffixes (EURUSD.m, EURUSD+, GER40!) or prefixes (#AAPL). */
-export const TradeSymbolSchema = z.string().regex(/^[A-Za-z0-9._#:+!$&-]{1,40}$/, "symbol: 1-40 of A-Z a-z 0-9 . _ # : + ! $ & -");
+export const TradeSymbolSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._#:+!$&-]{1,40}$/, "symbol: 1-40 of A-Z a-z 0-9 . _ # : + ! $ & -");
 /** Accepts a decimal string or a safe integer, always yields the string. */
 export const TicketSchema = z
-  .union([z.string().regex(/^\d{1,20}$/, "ticket: decimal digits"), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+  .union([
+    z.string().regex(/^\d{1,20}$/, "ticket: decimal digits"),
+    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  ])
   .transform(String);
 /** On a modify: a price sets the level, null removes it, absent keeps it. */
 const StopLevel = Price.nullable().optional();
@@ -166,9 +171,18 @@ function normaliseVolume<T extends { volume?: number | undefined; lot_size?: num
   return volume === undefined ? rest : { ...rest, volume };
 }
 
-function checkStopsSides(side: "BUY" | "SELL", sl: number | null | undefined, tp: number | null | undefined, ctx: z.RefinementCtx) {
+function checkStopsSides(
+  side: "BUY" | "SELL",
+  sl: number | null | undefined,
+  tp: number | null | undefined,
+  ctx: z.RefinementCtx,
+) {
   if (sl != null && tp != null && !(side === "BUY" ? sl < tp : sl > tp)) {
-    ctx.addIssue({ code: "custom", message: `${side} needs sl ${side === "BUY" ? "below" : "above"} tp`, path: ["sl"] });
+    ctx.addIssue({
+      code: "custom",
+      message: `${side} needs sl ${side === "BUY" ? "below" : "above"} tp`,
+      path: ["sl"],
+    });
   }
 }
 
@@ -193,7 +207,8 @@ export const TradeCommandSchema = z
       if (!c.symbol) ctx.addIssue({ code: "custom", message: `${c.action} needs symbol`, path: ["symbol"] });
       const side = c.action === "BUY" || c.action === "SELL" ? c.action : c.side;
       if (c.action === "OPEN" && !c.side) ctx.addIssue({ code: "custom", message: "OPEN needs side", path: ["side"] });
-      if (c.action !== "OPEN" && c.side && c.side !== c.action) ctx.addIssue({ code: "custom", message: "side disagrees with action", path: ["side"] });
+      if (c.action !== "OPEN" && c.side && c.side !== c.action)
+        ctx.addIssue({ code: "custom", message: "side disagrees with action", path: ["side"] });
       if (side) checkStopsSides(side, c.sl, c.tp, ctx);
     } else {
       if (!c.ticket) ctx.addIssue({ code: "custom", message: `${c.action} needs ticket`, path: ["ticket"] });
@@ -225,7 +240,12 @@ export const TradeModifySchema = z
   .object({ type: z.literal("TRADE_MODIFY"), ...CommandBase, ticket: TicketSchema, sl: StopLevel, tp: StopLevel })
   .refine((c) => c.sl !== undefined || c.tp !== undefined, { message: "TRADE_MODIFY needs sl or tp", path: ["sl"] });
 
-export const UpdateSlSchema = z.object({ type: z.literal("UPDATE_SL"), ...CommandBase, ticket: TicketSchema, sl: Price });
+export const UpdateSlSchema = z.object({
+  type: z.literal("UPDATE_SL"),
+  ...CommandBase,
+  ticket: TicketSchema,
+  sl: Price,
+});
 
 export const MoveBreakevenSchema = z.object({
   type: z.literal("MOVE_BREAKEVEN"),
@@ -407,11 +427,16 @@ export type CommandFrame = Extract<
   ObjectToConnectorFrame,
   { type: "TRADE_COMMAND" | "TRADE_OPEN" | "TRADE_CLOSE" | "TRADE_MODIFY" | "UPDATE_SL" | "MOVE_BREAKEVEN" }
 >;
-export const COMMAND_TYPES = ["TRADE_COMMAND", "TRADE_OPEN", "TRADE_CLOSE", "TRADE_MODIFY", "UPDATE_SL", "MOVE_BREAKEVEN"] as const;
+export const COMMAND_TYPES = [
+  "TRADE_COMMAND",
+  "TRADE_OPEN",
+  "TRADE_CLOSE",
+  "TRADE_MODIFY",
+  "UPDATE_SL",
+  "MOVE_BREAKEVEN",
+] as const;
 
-export type ParsedFrame<T> =
-  | { ok: true; frame: T }
-  | { ok: false; error: Omit<ConnectorError, "type"> };
+export type ParsedFrame<T> = { ok: true; frame: T } | { ok: false; error: Omit<ConnectorError, "type"> };
 
 /**
  * Parses one socket frame against a union (default: every connector frame). On failure returns
@@ -436,7 +461,12 @@ export function parseConnectorFrame<S extends z.ZodType = typeof ConnectorFrameS
   const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
   return {
     ok: false,
-    error: { code: "bad_frame", message: issues[0] ? `${issues[0].path || "frame"}: ${issues[0].message}` : "invalid frame", ...refs, details: issues },
+    error: {
+      code: "bad_frame",
+      message: issues[0] ? `${issues[0].path || "frame"}: ${issues[0].message}` : "invalid frame",
+      ...refs,
+      details: issues,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { ConnectorStatusViewSchema } from "./connector-status";
 import { PredictionSchema } from "./prediction";
 import { TrainingEventDataSchemas } from "./training";
-import { ConnectorStatusViewSchema } from "./connector-status";
 
 /**
  * Browser events of one user. Every event carries the user's monotonically increasing `seq`
@@ -104,7 +104,12 @@ export const EventDataSchemas = {
   POSITIONS_UPDATED: z.object({ positions: z.array(PositionViewSchema) }),
   ML_PREDICTION_GENERATED: PredictionSchema,
   AUTO_TRADE_EXECUTED: z.object({ bot_id: z.string(), bar_time: ms, trade: TradeViewSchema }),
-  TRADE_ERROR: z.object({ bot_id: z.string().nullable(), client_order_id: z.string(), code: z.string(), message: z.string() }),
+  TRADE_ERROR: z.object({
+    bot_id: z.string().nullable(),
+    client_order_id: z.string(),
+    code: z.string(),
+    message: z.string(),
+  }),
   STATUS_UPDATE: BotStatusSchema,
   activity: ActivityDataSchema,
   /** The user's connector: online/offline, terminal connected, broker balance/equity. */

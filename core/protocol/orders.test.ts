@@ -26,8 +26,15 @@ describe("OrderIntentSchema", () => {
     expect(OrderIntentSchema.safeParse({ ...base, volume: 1, comment: "x".repeat(32) }).success).toBe(false);
   });
   it("trailing and breakeven settings", () => {
-    expect(OrderIntentSchema.parse({ ...base, volume: 1, breakeven: { trigger_points: 100 } }).breakeven).toEqual({ trigger_points: 100, lock_points: 0 });
-    expect(OrderIntentSchema.safeParse({ ...base, volume: 1, breakeven: { trigger_points: 100, lock_points: 100 } }).success).toBe(false);
-    expect(OrderIntentSchema.safeParse({ ...base, volume: 1, trailing_stop: { distance_points: 0 } }).success).toBe(false);
+    expect(OrderIntentSchema.parse({ ...base, volume: 1, breakeven: { trigger_points: 100 } }).breakeven).toEqual({
+      trigger_points: 100,
+      lock_points: 0,
+    });
+    expect(
+      OrderIntentSchema.safeParse({ ...base, volume: 1, breakeven: { trigger_points: 100, lock_points: 100 } }).success,
+    ).toBe(false);
+    expect(OrderIntentSchema.safeParse({ ...base, volume: 1, trailing_stop: { distance_points: 0 } }).success).toBe(
+      false,
+    );
   });
 });

@@ -31,7 +31,10 @@ export const BreakevenSchema = z
     trigger_points: z.number().int().positive(),
     lock_points: z.number().int().nonnegative().default(0),
   })
-  .refine((b) => b.lock_points < b.trigger_points, { message: "lock_points must be below trigger_points", path: ["lock_points"] });
+  .refine((b) => b.lock_points < b.trigger_points, {
+    message: "lock_points must be below trigger_points",
+    path: ["lock_points"],
+  });
 export type Breakeven = z.infer<typeof BreakevenSchema>;
 
 /** Wire shape (for OpenAPI and for parsing): `volume` or its alias `lot_size`. */
@@ -58,7 +61,12 @@ export const OrderIntentSchema = OrderIntentInputSchema.superRefine((o, ctx) => 
   }
   if (o.sl != null && o.tp != null) {
     const ok = o.side === "BUY" ? o.sl < o.tp : o.sl > o.tp;
-    if (!ok) ctx.addIssue({ code: "custom", message: `${o.side} needs sl ${o.side === "BUY" ? "below" : "above"} tp`, path: ["sl"] });
+    if (!ok)
+      ctx.addIssue({
+        code: "custom",
+        message: `${o.side} needs sl ${o.side === "BUY" ? "below" : "above"} tp`,
+        path: ["sl"],
+      });
   }
 }).transform(({ lot_size, volume, sl, tp, ...rest }) => ({
   ...rest,

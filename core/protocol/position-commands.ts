@@ -7,7 +7,13 @@ import { z } from "zod";
  */
 const price = z.number().finite().positive();
 
-export const PositionIdParamsSchema = z.object({ id: z.string().min(1).max(80).regex(/^[A-Za-z0-9:._-]+$/) });
+export const PositionIdParamsSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[A-Za-z0-9:._-]+$/),
+});
 
 export const ClosePositionRequestSchema = z.strictObject({
   /** Partial close; absent: the whole position. */
@@ -15,7 +21,10 @@ export const ClosePositionRequestSchema = z.strictObject({
 });
 export const ModifyPositionRequestSchema = z
   .strictObject({ sl: price.nullable().optional(), tp: price.nullable().optional() })
-  .refine((b) => b.sl !== undefined || b.tp !== undefined, { message: "sl or tp is required (null removes a level)", path: ["sl"] });
+  .refine((b) => b.sl !== undefined || b.tp !== undefined, {
+    message: "sl or tp is required (null removes a level)",
+    path: ["sl"],
+  });
 export const UpdateStopLossRequestSchema = z.strictObject({ sl: price });
 export const MoveBreakevenRequestSchema = z.strictObject({
   /** Price distance beyond entry to lock in (BUY: entry + offset, SELL: entry - offset). */

@@ -5,7 +5,8 @@ import type { Prediction } from "./prediction";
 
 /** "multi" = the whole ensemble; a timeframe = that model's own view (must be one of the bot's). */
 export const PredictTimeframeSchema = z.enum(["multi", ...TIMEFRAMES], {
-  error: (iss) => `timeframe must be "multi" or one of ${TIMEFRAMES.join(", ")}${iss.input === undefined ? "" : `, got ${JSON.stringify(iss.input)}`}`,
+  error: (iss) =>
+    `timeframe must be "multi" or one of ${TIMEFRAMES.join(", ")}${iss.input === undefined ? "" : `, got ${JSON.stringify(iss.input)}`}`,
 });
 export type PredictTimeframe = z.infer<typeof PredictTimeframeSchema>;
 
@@ -22,7 +23,10 @@ export const PredictQuerySchema = z
     force_refresh: QueryBoolSchema.default(false),
     bot_id: z.string().min(1).max(64).optional(),
   })
-  .refine((q) => q.symbol !== undefined || q.bot_id !== undefined, { message: "give a symbol (uses your active bot for it) or a bot_id", path: ["symbol"] });
+  .refine((q) => q.symbol !== undefined || q.bot_id !== undefined, {
+    message: "give a symbol (uses your active bot for it) or a bot_id",
+    path: ["symbol"],
+  });
 export type PredictQuery = z.infer<typeof PredictQuerySchema>;
 
 /** POST /api/v1/ml/models/{id}/predict body (all optional). */
@@ -45,4 +49,6 @@ export type PredictRequest = z.infer<typeof PredictRequestSchema>;
 
 /** Why there is no prediction: bad request, no such bot, data that can't serve the bot's symbol/timeframes, or a skip (stale/missing market data). */
 export type PredictFailureCode = "not_found" | "bad_request" | "unsupported" | "skipped";
-export type PredictOutcome = { ok: true; prediction: Prediction } | { ok: false; code: PredictFailureCode; message: string; details?: Record<string, string> };
+export type PredictOutcome =
+  | { ok: true; prediction: Prediction }
+  | { ok: false; code: PredictFailureCode; message: string; details?: Record<string, string> };

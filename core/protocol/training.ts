@@ -15,17 +15,49 @@ export const TRAIN_LIMITS = {
 export const TrainRequestSchema = z
   .object({
     timeframe: TimeframeSchema,
-    max_trees: z.number().int().min(1).max(TRAIN_LIMITS.maxTrees).default(60).describe("boosting rounds at most (early stopping may use fewer)"),
-    trees_per_slice: z.number().int().min(1).max(TRAIN_LIMITS.treesPerSlice).optional().describe("trees per alarm slice; default: as many as fit the per-slice work budget"),
+    max_trees: z
+      .number()
+      .int()
+      .min(1)
+      .max(TRAIN_LIMITS.maxTrees)
+      .default(60)
+      .describe("boosting rounds at most (early stopping may use fewer)"),
+    trees_per_slice: z
+      .number()
+      .int()
+      .min(1)
+      .max(TRAIN_LIMITS.treesPerSlice)
+      .optional()
+      .describe("trees per alarm slice; default: as many as fit the per-slice work budget"),
     max_depth: z.number().int().min(1).max(5).default(3),
     learning_rate: z.number().min(0.01).max(0.5).default(0.1),
     min_leaf: z.number().int().min(5).max(500).default(30),
     horizon: z.number().int().min(1).max(48).default(6).describe("triple-barrier horizon in bars"),
     atr_mult: z.number().min(0.25).max(10).default(1.5).describe("triple-barrier distance in ATRs"),
-    bars: z.number().int().min(TRAIN_LIMITS.bars.min).max(TRAIN_LIMITS.bars.max).default(TRAIN_LIMITS.bars.max).describe("newest stored bars to train on (300 of them are feature warm-up)"),
-    holdout_share: z.number().min(0.1).max(0.4).default(0.2).describe("newest share of labeled rows held out (purged) for the final score"),
-    patience: z.number().int().min(1).max(100).default(20).describe("early stopping: rounds without improvement on the validation rows"),
-    require_beats_baseline: z.boolean().default(false).describe("true: a model whose holdout log loss is not below the class prior's is stored but NOT activated"),
+    bars: z
+      .number()
+      .int()
+      .min(TRAIN_LIMITS.bars.min)
+      .max(TRAIN_LIMITS.bars.max)
+      .default(TRAIN_LIMITS.bars.max)
+      .describe("newest stored bars to train on (300 of them are feature warm-up)"),
+    holdout_share: z
+      .number()
+      .min(0.1)
+      .max(0.4)
+      .default(0.2)
+      .describe("newest share of labeled rows held out (purged) for the final score"),
+    patience: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe("early stopping: rounds without improvement on the validation rows"),
+    require_beats_baseline: z
+      .boolean()
+      .default(false)
+      .describe("true: a model whose holdout log loss is not below the class prior's is stored but NOT activated"),
   })
   .strict();
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
@@ -44,7 +76,10 @@ export const TrainMetricsSchema = z
     valid_log_loss: z.number().nullable(),
     best_trees: z.number().int().nullable(),
     holdout_log_loss: z.number().nullable(),
-    baseline_log_loss: z.number().nullable().describe("class prior (always-HOLD baseline's probabilities) on the holdout"),
+    baseline_log_loss: z
+      .number()
+      .nullable()
+      .describe("class prior (always-HOLD baseline's probabilities) on the holdout"),
     holdout_accuracy: z.number().nullable(),
     ort_max_abs_diff: z.number().nullable().describe("TS model vs the object's onnxruntime on the holdout rows"),
   })
@@ -67,39 +102,52 @@ export const TrainErrorSchema = z.object({ code: z.string(), message: z.string()
 /** Event data of the TRAINING_* browser events (one schema per event type; the engine's event log carries them). */
 const jobRef = { job_id: z.string(), bot_id: z.string(), timeframe: TimeframeSchema };
 export const TrainingEventDataSchemas = {
-  TRAINING_PROGRESS: z.object({ ...jobRef, pct: z.number().min(0).max(100), stage: TrainStageSchema, metrics: TrainMetricsSchema.optional() }),
+  TRAINING_PROGRESS: z.object({
+    ...jobRef,
+    pct: z.number().min(0).max(100),
+    stage: TrainStageSchema,
+    metrics: TrainMetricsSchema.optional(),
+  }),
   TRAINING_DONE: z.object({ ...jobRef, pct: z.literal(100), metrics: TrainMetricsSchema, result: TrainResultSchema }),
   TRAINING_FAILED: z.object({ ...jobRef, stage: TrainStageSchema, reason: z.string(), code: z.string() }),
 } as const;
 export type TrainingEventType = keyof typeof TrainingEventDataSchemas;
 export type TrainingEventData<T extends TrainingEventType> = z.infer<(typeof TrainingEventDataSchemas)[T]>;
 
-const eventRecord = <T extends TrainingEventType>(type: T) => z.object({ type: z.literal(type), at: z.number().int(), data: TrainingEventDataSchemas[type] });
+const eventRecord = <T extends TrainingEventType>(type: T) =>
+  z.object({ type: z.literal(type), at: z.number().int(), data: TrainingEventDataSchemas[type] });
 /** One recorded event of a job (the same data the socket event carries). */
-export const TrainingEventRecordSchema = z.discriminatedUnion("type", [eventRecord("TRAINING_PROGRESS"), eventRecord("TRAINING_DONE"), eventRecord("TRAINING_FAILED")]);
+export const TrainingEventRecordSchema = z.discriminatedUnion("type", [
+  eventRecord("TRAINING_PROGRESS"),
+  eventRecord("TRAINING_DONE"),
+  eventRecord("TRAINING_FAILED"),
+]);
 export type TrainingEventRecord = z.infer<typeof TrainingEventRecordSchema>;
 
-export const TrainJobSchema = z
-  .object({
-    job_id: z.string(),
-    bot_id: z.string(),
-    symbol: z.string(),
-    timeframe: TimeframeSchema,
-    status: z.enum(["queued", "running", "done", "failed"]),
-    stage: TrainStageSchema,
-    pct: z.number().min(0).max(100),
-    slices: z.number().int().describe("alarm slices run so far"),
-    params: TrainRequestSchema.omit({ timeframe: true }),
-    metrics: TrainMetricsSchema,
-    result: TrainResultSchema.nullable(),
-    error: TrainErrorSchema.nullable(),
-    events: z.array(TrainingEventRecordSchema).describe("the TRAINING_* events of this job, in order"),
-    created_at: z.number().int(),
-    updated_at: z.number().int(),
-  });
+export const TrainJobSchema = z.object({
+  job_id: z.string(),
+  bot_id: z.string(),
+  symbol: z.string(),
+  timeframe: TimeframeSchema,
+  status: z.enum(["queued", "running", "done", "failed"]),
+  stage: TrainStageSchema,
+  pct: z.number().min(0).max(100),
+  slices: z.number().int().describe("alarm slices run so far"),
+  params: TrainRequestSchema.omit({ timeframe: true }),
+  metrics: TrainMetricsSchema,
+  result: TrainResultSchema.nullable(),
+  error: TrainErrorSchema.nullable(),
+  events: z.array(TrainingEventRecordSchema).describe("the TRAINING_* events of this job, in order"),
+  created_at: z.number().int(),
+  updated_at: z.number().int(),
+});
 export type TrainJob = z.infer<typeof TrainJobSchema>;
 
-export const TrainAcceptedSchema = z.object({ job_id: z.string(), status: TrainJobSchema.shape.status, stage: TrainStageSchema });
+export const TrainAcceptedSchema = z.object({
+  job_id: z.string(),
+  status: TrainJobSchema.shape.status,
+  stage: TrainStageSchema,
+});
 export type TrainAccepted = z.infer<typeof TrainAcceptedSchema>;
 
 export const RollbackRequestSchema = z.object({ timeframe: TimeframeSchema }).strict();
@@ -111,4 +159,3 @@ export const RollbackResponseSchema = z.object({
   retired_version: z.number().int(),
 });
 export type RollbackResponse = z.infer<typeof RollbackResponseSchema>;
-

@@ -2,39 +2,45 @@
 // here: a request is "plain" only if the schema accepts it, and then the parse returns the same fields.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isPlainSizingRequest, SizingRequestSchema, type SizingRequest } from "./sizing";
-import { isPlainStopsRequest, StopsRequestSchema, type StopsRequest } from "./stops";
+import { isPlainSizingRequest, type SizingRequest, SizingRequestSchema } from "./sizing";
+import { isPlainStopsRequest, type StopsRequest, StopsRequestSchema } from "./stops";
 
 // Numbers around every boundary the schemas draw: 0, negatives, non-finite, > 100.
 const num = fc.oneof(
   fc.double({ min: 1e-9, max: 1e6, noNaN: true }),
   fc.constantFrom(0, -0, -1, 100, 100.0001, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-300),
 );
-const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const junk = fc.oneof(fc.constant("1"), fc.constant(null), fc.constant(true));
 
-const stops = fc.record({
-  mode: fc.constantFrom("atr", "pips", "ATR"),
-  side: fc.constantFrom("BUY", "SELL", "buy"),
-  entry: fc.oneof(num, junk),
-  atr: maybe(num),
-  slAtrMult: maybe(num),
-  tpAtrMult: maybe(num),
-  slPips: maybe(num),
-  tpPips: maybe(num),
-  riskReward: maybe(fc.oneof(num, junk)),
-}, { requiredKeys: ["mode", "side", "entry"] }) as unknown as fc.Arbitrary<StopsRequest>;
+const stops = fc.record(
+  {
+    mode: fc.constantFrom("atr", "pips", "ATR"),
+    side: fc.constantFrom("BUY", "SELL", "buy"),
+    entry: fc.oneof(num, junk),
+    atr: maybe(num),
+    slAtrMult: maybe(num),
+    tpAtrMult: maybe(num),
+    slPips: maybe(num),
+    tpPips: maybe(num),
+    riskReward: maybe(fc.oneof(num, junk)),
+  },
+  { requiredKeys: ["mode", "side", "entry"] },
+) as unknown as fc.Arbitrary<StopsRequest>;
 
 const sizing = fc.oneof(
   fc.record({ mode: fc.constant("fixed"), lots: fc.oneof(num, junk) }),
-  fc.record({
-    mode: fc.constantFrom("risk_pct", "pct"),
-    pct: num,
-    balance: num,
-    entry: num,
-    sl: fc.oneof(num, junk),
-    includeCommission: maybe(fc.oneof(fc.boolean(), fc.constant("yes"))),
-  }, { requiredKeys: ["mode", "pct", "balance", "entry"] }),
+  fc.record(
+    {
+      mode: fc.constantFrom("risk_pct", "pct"),
+      pct: num,
+      balance: num,
+      entry: num,
+      sl: fc.oneof(num, junk),
+      includeCommission: maybe(fc.oneof(fc.boolean(), fc.constant("yes"))),
+    },
+    { requiredKeys: ["mode", "pct", "balance", "entry"] },
+  ),
 ) as unknown as fc.Arbitrary<SizingRequest>;
 
 /** The fields the functions read for the request's mode (zod strips the others; the functions never look at them). */
@@ -44,7 +50,8 @@ const READ: Record<string, string[]> = {
   fixed: ["mode", "lots"],
   risk_pct: ["mode", "pct", "balance", "entry", "sl", "includeCommission"],
 };
-const fields = (o: { mode: string }) => Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && READ[o.mode]!.includes(k)));
+const fields = (o: { mode: string }) =>
+  Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && READ[o.mode]!.includes(k)));
 
 describe("plain risk requests skip the schema only where the schema agrees", () => {
   it("stops: plain implies accepted with the same fields", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pnlInAccount, quoteToAccountRate, commissionPerSide, type CrossRates } from "../instruments/pnl";
+import { type CrossRates, commissionPerSide, pnlInAccount, quoteToAccountRate } from "../instruments/pnl";
 import { floorToLotStep } from "../instruments/rounding";
 import type { InstrumentSpec } from "../instruments/spec";
 
@@ -29,7 +29,14 @@ const pos = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v)
 export function isPlainSizingRequest(r: SizingRequest): boolean {
   if (r.mode === "fixed") return pos(r.lots);
   if (r.mode === "risk_pct") {
-    return pos(r.pct) && r.pct <= 100 && pos(r.balance) && pos(r.entry) && pos(r.sl) && (r.includeCommission === undefined || typeof r.includeCommission === "boolean");
+    return (
+      pos(r.pct) &&
+      r.pct <= 100 &&
+      pos(r.balance) &&
+      pos(r.entry) &&
+      pos(r.sl) &&
+      (r.includeCommission === undefined || typeof r.includeCommission === "boolean")
+    );
   }
   return false;
 }

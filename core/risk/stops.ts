@@ -43,8 +43,12 @@ const posOpt = (v: unknown): boolean => v === undefined || pos(v);
  */
 export function isPlainStopsRequest(r: StopsRequest): boolean {
   if ((r.side !== "BUY" && r.side !== "SELL") || !pos(r.entry) || !posOpt(r.riskReward)) return false;
-  if (r.mode === "atr") return pos(r.atr) && pos(r.slAtrMult) && posOpt(r.tpAtrMult) && (r.tpAtrMult !== undefined || r.riskReward !== undefined);
-  if (r.mode === "pips") return pos(r.slPips) && posOpt(r.tpPips) && (r.tpPips !== undefined || r.riskReward !== undefined);
+  if (r.mode === "atr")
+    return (
+      pos(r.atr) && pos(r.slAtrMult) && posOpt(r.tpAtrMult) && (r.tpAtrMult !== undefined || r.riskReward !== undefined)
+    );
+  if (r.mode === "pips")
+    return pos(r.slPips) && posOpt(r.tpPips) && (r.tpPips !== undefined || r.riskReward !== undefined);
   return false;
 }
 
@@ -56,10 +60,20 @@ export interface Stops {
 }
 
 /** Levels are rounded to the instrument's tick; throws on a request that puts a level at or below 0. */
-export function computeStops(request: StopsRequest, spec: Pick<InstrumentSpec, "tickSize" | "digits" | "pipSize">): Stops {
+export function computeStops(
+  request: StopsRequest,
+  spec: Pick<InstrumentSpec, "tickSize" | "digits" | "pipSize">,
+): Stops {
   const r = isPlainStopsRequest(request) ? request : StopsRequestSchema.parse(request);
   const slDist = r.mode === "atr" ? r.atr * r.slAtrMult : r.slPips * spec.pipSize;
-  const ownTp = r.mode === "atr" ? (r.tpAtrMult !== undefined ? r.atr * r.tpAtrMult : undefined) : r.tpPips !== undefined ? r.tpPips * spec.pipSize : undefined;
+  const ownTp =
+    r.mode === "atr"
+      ? r.tpAtrMult !== undefined
+        ? r.atr * r.tpAtrMult
+        : undefined
+      : r.tpPips !== undefined
+        ? r.tpPips * spec.pipSize
+        : undefined;
   const tpDist = ownTp ?? slDist * (r.riskReward as number);
   const dir = r.side === "BUY" ? 1 : -1;
   const sl = roundToTick(r.entry - dir * slDist, spec);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FEATURE_SCHEMA } from "../features/schema";
 import { evaluate } from "./evaluate";
 import { strategyPreset } from "./presets";
-import { StrategySchema, type Strategy } from "./schema";
+import { type Strategy, StrategySchema } from "./schema";
 import { snapshotOf } from "./snapshot";
 import { StrategyVerdictSchema } from "./verdict";
 
@@ -18,7 +18,12 @@ describe("strategy evaluate", () => {
     expect(v.reason).toBe("blocked by strategy: rsi_14 (45.2) < 30 failed");
     expect(v.checks).toEqual([
       { rule: "rsi_14 < 30", current: { rsi_14: 45.2 }, passed: false },
-      { rule: "macd crosses_above macd_signal", current: { macd: 0.002, macd_signal: 0.001 }, previous: { macd: 0.0005, macd_signal: 0.001 }, passed: true },
+      {
+        rule: "macd crosses_above macd_signal",
+        current: { macd: 0.002, macd_signal: 0.001 },
+        previous: { macd: 0.0005, macd_signal: 0.001 },
+        passed: true,
+      },
     ]);
     expect(StrategyVerdictSchema.parse(v)).toEqual(v);
   });
@@ -28,12 +33,18 @@ describe("strategy evaluate", () => {
       current: { rsi_14: 25, macd: 0.002, macd_signal: 0.001 },
       previous: { rsi_14: 27, macd: 0.0005, macd_signal: 0.001 },
     });
-    expect(v).toMatchObject({ agreed: true, reason: "strategy agrees: (rsi_14 < 30 and macd crosses_above macd_signal)" });
+    expect(v).toMatchObject({
+      agreed: true,
+      reason: "strategy agrees: (rsi_14 < 30 and macd crosses_above macd_signal)",
+    });
     expect(v.checks.every((c) => c.passed)).toBe(true);
   });
 
   it("computes crosses from previous -> current, not from the current side alone", () => {
-    const rule: Strategy = StrategySchema.parse({ buy: { all: [{ indicator: "macd", op: "crosses_above", value: { indicator: "macd_signal" } }] }, sell: { all: [{ indicator: "macd_hist", op: "crosses_below", value: 0 }] } });
+    const rule: Strategy = StrategySchema.parse({
+      buy: { all: [{ indicator: "macd", op: "crosses_above", value: { indicator: "macd_signal" } }] },
+      sell: { all: [{ indicator: "macd_hist", op: "crosses_below", value: 0 }] },
+    });
     const above = { macd: 2, macd_signal: 1 };
     // Already above on the previous bar: no cross.
     expect(evaluate(rule, "BUY", { current: above, previous: { macd: 1.5, macd_signal: 1 } }).agreed).toBe(false);
@@ -42,7 +53,9 @@ describe("strategy evaluate", () => {
     // Touching before counts as "not above".
     expect(evaluate(rule, "BUY", { current: above, previous: { macd: 1, macd_signal: 1 } }).agreed).toBe(true);
     // Below now: no cross above whatever came before.
-    expect(evaluate(rule, "BUY", { current: { macd: 0.9, macd_signal: 1 }, previous: { macd: 0.5, macd_signal: 1 } }).agreed).toBe(false);
+    expect(
+      evaluate(rule, "BUY", { current: { macd: 0.9, macd_signal: 1 }, previous: { macd: 0.5, macd_signal: 1 } }).agreed,
+    ).toBe(false);
     const sell = evaluate(rule, "SELL", { current: { macd_hist: 0.1 }, previous: { macd_hist: 0.3 } });
     expect(sell.agreed).toBe(false);
     expect(sell.reason).toBe("blocked by strategy: macd_hist (0.3 -> 0.1) crosses_below 0 failed");
@@ -54,7 +67,17 @@ describe("strategy evaluate", () => {
       buy: {
         all: [
           { indicator: "adx_14", op: ">", value: 20 },
-          { any: [{ indicator: "rsi_14", op: "<", value: 30 }, { all: [{ indicator: "stoch_k_14", op: "<=", value: 20 }, { indicator: "close", op: ">=", value: { indicator: "open" } }] }] },
+          {
+            any: [
+              { indicator: "rsi_14", op: "<", value: 30 },
+              {
+                all: [
+                  { indicator: "stoch_k_14", op: "<=", value: 20 },
+                  { indicator: "close", op: ">=", value: { indicator: "open" } },
+                ],
+              },
+            ],
+          },
         ],
       },
     });
@@ -71,23 +94,35 @@ describe("strategy evaluate", () => {
   });
 
   it("HOLD always agrees and a direction without rules is the model's call", () => {
-    expect(evaluate(seeds, "HOLD", { current: {}, previous: {} })).toEqual({ agreed: true, reason: "HOLD needs no confirmation", checks: [] });
+    expect(evaluate(seeds, "HOLD", { current: {}, previous: {} })).toEqual({
+      agreed: true,
+      reason: "HOLD needs no confirmation",
+      checks: [],
+    });
     const buyOnly = StrategySchema.parse({ buy: seeds.buy });
     expect(evaluate(buyOnly, "SELL", { current: {}, previous: {} }).agreed).toBe(true);
   });
 
   it("fails a rule whose value is missing or not finite rather than guessing", () => {
-    const v = evaluate(seeds, "BUY", { current: { rsi_14: Number.NaN, macd: 1, macd_signal: 0 }, previous: { macd: -1 } });
+    const v = evaluate(seeds, "BUY", {
+      current: { rsi_14: Number.NaN, macd: 1, macd_signal: 0 },
+      previous: { macd: -1 },
+    });
     expect(v.agreed).toBe(false);
-    expect(v.reason).toBe("blocked by strategy: rsi_14 (missing) < 30 failed; macd (-1 -> 1) crosses_above macd_signal (missing -> 0) failed");
+    expect(v.reason).toBe(
+      "blocked by strategy: rsi_14 (missing) < 30 failed; macd (-1 -> 1) crosses_above macd_signal (missing -> 0) failed",
+    );
   });
 
   it("reads a snapshot from feature rows and bar prices", () => {
-    const row = (rsi: number, macd: number, sig: number) => FEATURE_SCHEMA.names.map((n) => (n === "rsi_14" ? rsi : n === "macd" ? macd : n === "macd_signal" ? sig : 0));
+    const row = (rsi: number, macd: number, sig: number) =>
+      FEATURE_SCHEMA.names.map((n) => (n === "rsi_14" ? rsi : n === "macd" ? macd : n === "macd_signal" ? sig : 0));
     const bar = { open: 1, high: 2, low: 0.5, close: 1.5 };
     const snap = snapshotOf({ features: row(25, 0.2, 0.1), bar }, { features: row(28, 0.05, 0.1), bar });
     expect(snap.current.close).toBe(1.5);
     expect(evaluate(seeds, "BUY", snap).agreed).toBe(true);
-    expect(() => snapshotOf({ features: [1, 2], bar }, { features: row(1, 1, 1), bar })).toThrow(/feature row has 2 values/);
+    expect(() => snapshotOf({ features: [1, 2], bar }, { features: row(1, 1, 1), bar })).toThrow(
+      /feature row has 2 values/,
+    );
   });
 });

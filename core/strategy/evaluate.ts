@@ -41,34 +41,47 @@ export function groupText(g: RuleNode): string {
 
 function compare(op: Rule["op"], a: number, b: number): boolean {
   switch (op) {
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    case ">=": return a >= b;
-    default: throw new Error(`not a comparison: ${op}`);
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    default:
+      throw new Error(`not a comparison: ${op}`);
   }
 }
 
 function evalRule(r: Rule, s: Snapshot, checks: RuleCheck[]): NodeResult {
   const constant = typeof r.value === "number" ? r.value : undefined;
   const rightName = typeof r.value === "number" ? undefined : r.value.indicator;
-  const right = (values: Snapshot["current"]) => (rightName === undefined ? (constant ?? null) : read(values, rightName));
+  const right = (values: Snapshot["current"]) =>
+    rightName === undefined ? (constant ?? null) : read(values, rightName);
   const cur = { left: read(s.current, r.indicator), right: right(s.current) };
   const isCross = r.op === "crosses_above" || r.op === "crosses_below";
   const prev = isCross ? { left: read(s.previous, r.indicator), right: right(s.previous) } : undefined;
 
-  const named = (v: { left: number | null; right: number | null }) => ({ [r.indicator]: v.left, ...(rightName === undefined ? {} : { [rightName]: v.right }) });
+  const named = (v: { left: number | null; right: number | null }) => ({
+    [r.indicator]: v.left,
+    ...(rightName === undefined ? {} : { [rightName]: v.right }),
+  });
   let passed = false;
   if (cur.left !== null && cur.right !== null) {
     if (!prev) passed = compare(r.op, cur.left, cur.right);
     else if (prev.left !== null && prev.right !== null) {
       // A cross is a change of side between the previous bar and this one (touching counts as "before").
-      passed = r.op === "crosses_above" ? prev.left <= prev.right && cur.left > cur.right : prev.left >= prev.right && cur.left < cur.right;
+      passed =
+        r.op === "crosses_above"
+          ? prev.left <= prev.right && cur.left > cur.right
+          : prev.left >= prev.right && cur.left < cur.right;
     }
   }
   checks.push({ rule: ruleText(r), current: named(cur), ...(prev ? { previous: named(prev) } : {}), passed });
 
-  const show = (name: string, c: number | null, p: number | null | undefined) => (prev ? `${name} (${fmt(p ?? null)} -> ${fmt(c)})` : `${name} (${fmt(c)})`);
+  const show = (name: string, c: number | null, p: number | null | undefined) =>
+    prev ? `${name} (${fmt(p ?? null)} -> ${fmt(c)})` : `${name} (${fmt(c)})`;
   const left = () => show(r.indicator, cur.left, prev?.left);
   const rightShown = () => (rightName === undefined ? String(constant) : show(rightName, cur.right, prev?.right));
   return { passed, failure: () => `${left()} ${r.op} ${rightShown()} failed` };
@@ -83,11 +96,17 @@ function evalNode(n: RuleNode, s: Snapshot, checks: RuleCheck[]): NodeResult {
     return { passed: failed.length === 0, failure: () => failed.map((f) => f.failure()).join("; ") };
   }
   const results = n.any.map((c) => evalNode(c, s, checks));
-  return { passed: results.some((r) => r.passed), failure: () => `none of [${results.map((r) => r.failure()).join(" | ")}]` };
+  return {
+    passed: results.some((r) => r.passed),
+    failure: () => `none of [${results.map((r) => r.failure()).join(" | ")}]`,
+  };
 }
 
 /** Evaluates a rule group on its own (for previews and backtests). */
-export function evaluateGroup(group: RuleGroup, snapshot: Snapshot): { passed: boolean; failure: string; checks: RuleCheck[] } {
+export function evaluateGroup(
+  group: RuleGroup,
+  snapshot: Snapshot,
+): { passed: boolean; failure: string; checks: RuleCheck[] } {
   const checks: RuleCheck[] = [];
   const r = evalNode(group, snapshot, checks);
   return { passed: r.passed, failure: r.passed ? "" : r.failure(), checks };

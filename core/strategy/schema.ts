@@ -7,7 +7,8 @@ export const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
 export const RULE_INDICATORS = [...FEATURE_SCHEMA.names, ...PRICE_FIELDS] as const;
 
 export const IndicatorSchema = z.enum(RULE_INDICATORS, {
-  error: (iss) => `${iss.input === undefined ? "indicator is required" : `unknown indicator ${JSON.stringify(iss.input)}`}; valid names: ${RULE_INDICATORS.join(", ")}`,
+  error: (iss) =>
+    `${iss.input === undefined ? "indicator is required" : `unknown indicator ${JSON.stringify(iss.input)}`}; valid names: ${RULE_INDICATORS.join(", ")}`,
 });
 
 export const RULE_OPS = ["<", "<=", ">", ">=", "crosses_above", "crosses_below"] as const;
@@ -20,8 +21,13 @@ export const RuleSchema = z
     value: z
       .union([z.number(), z.object({ indicator: IndicatorSchema }).strict()], {
         error: (iss) => {
-          const branch = iss.code === "invalid_union" && typeof iss.input === "object" && iss.input !== null ? iss.errors[1] : undefined;
-          return branch?.length ? branch.map(issueText).join("; ") : "expected a finite number or { indicator: <name> }";
+          const branch =
+            iss.code === "invalid_union" && typeof iss.input === "object" && iss.input !== null
+              ? iss.errors[1]
+              : undefined;
+          return branch?.length
+            ? branch.map(issueText).join("; ")
+            : "expected a finite number or { indicator: <name> }";
         },
       })
       .describe("a number, or another indicator"),
@@ -37,12 +43,17 @@ const MAX_CHILDREN = 16;
  * as a bare "Invalid input"; this reports the issues of the branch the input was meant for, so a
  * typo deep in a rule tree still says what is wrong and where.
  */
-function keyedUnion<const O extends readonly [z.ZodObject, ...z.ZodObject[]]>(keys: { [K in keyof O]: string }, options: O, depthAllowed: number) {
+function keyedUnion<const O extends readonly [z.ZodObject, ...z.ZodObject[]]>(
+  keys: { [K in keyof O]: string },
+  options: O,
+  depthAllowed: number,
+) {
   return z.union(options, {
     error: (iss) => {
       const input = iss.input;
       const expected = `expected an object with one of the keys ${keys.map((k) => `"${k}"`).join(", ")}`;
-      if (typeof input !== "object" || input === null || Array.isArray(input) || iss.code !== "invalid_union") return expected;
+      if (typeof input !== "object" || input === null || Array.isArray(input) || iss.code !== "invalid_union")
+        return expected;
       if (groupDepth(input) > depthAllowed) return `rule groups nest at most ${MAX_GROUP_DEPTH} levels deep`;
       const branch = keys.findIndex((k) => k in input);
       const issues = branch >= 0 ? iss.errors[branch] : undefined;
@@ -65,7 +76,10 @@ function issueText(i: { path: readonly PropertyKey[]; message: string }): string
 }
 
 const groupOf = <C extends z.ZodType>(child: C) =>
-  [z.object({ all: z.array(child).min(1).max(MAX_CHILDREN) }).strict(), z.object({ any: z.array(child).min(1).max(MAX_CHILDREN) }).strict()] as const;
+  [
+    z.object({ all: z.array(child).min(1).max(MAX_CHILDREN) }).strict(),
+    z.object({ any: z.array(child).min(1).max(MAX_CHILDREN) }).strict(),
+  ] as const;
 
 // Depth 3 (innermost) holds rules only; each outer level holds rules or the level below.
 const level3 = groupOf(RuleSchema);

@@ -9,7 +9,10 @@ export interface BarView {
 
 function values(v: BarView): Record<string, number> {
   const names = FEATURE_SCHEMA.names;
-  if (v.features.length !== names.length) throw new Error(`feature row has ${v.features.length} values, schema ${FEATURE_SCHEMA.name} v${FEATURE_SCHEMA.version} has ${names.length}`);
+  if (v.features.length !== names.length)
+    throw new Error(
+      `feature row has ${v.features.length} values, schema ${FEATURE_SCHEMA.name} v${FEATURE_SCHEMA.version} has ${names.length}`,
+    );
   const out: Record<string, number> = { open: v.bar.open, high: v.bar.high, low: v.bar.low, close: v.bar.close };
   for (let i = 0; i < names.length; i++) out[names[i]!] = v.features[i]!;
   return out;

@@ -2,8 +2,8 @@
 // stored history up to the market clock's now, the core backtester with the object's ORT sessions.
 // CPU budget: one request, bounded by MAX_BACKTEST_BARS base bars (USD/CHF's whole 62,496-bar history
 // takes ~1-3 s here); a longer history is cut to its newest MAX_BACKTEST_BARS bars before `from`.
-import { toEpoch, type BacktestOutcome, type BacktestRequest } from "../../core/backtest/api";
-import { prepareBacktest, type PredictBatch } from "../../core/backtest/engine";
+import { type BacktestOutcome, type BacktestRequest, toEpoch } from "../../core/backtest/api";
+import { type PredictBatch, prepareBacktest } from "../../core/backtest/engine";
 import { buildReport } from "../../core/backtest/report";
 import { FEATURE_SCHEMA } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
@@ -41,7 +41,11 @@ export class BacktestJobs {
     if (!bot.ok) return { ok: false, code: bot.code, message: bot.message };
     const { row, config } = bot;
     if (!isReplaySymbol(config.symbol)) {
-      return { ok: false, code: "unprocessable", message: `no stored history for ${config.symbol}: backtests run on ${Object.keys(REPLAY_SYMBOLS).join(", ")}` };
+      return {
+        ok: false,
+        code: "unprocessable",
+        message: `no stored history for ${config.symbol}: backtests run on ${Object.keys(REPLAY_SYMBOLS).join(", ")}`,
+      };
     }
     const instrument = getInstrument(config.symbol);
     if (!instrument) return { ok: false, code: "unprocessable", message: `no instrument spec for ${config.symbol}` };
@@ -49,19 +53,25 @@ export class BacktestJobs {
     const baseMs = TIMEFRAME_MS[baseTf];
     for (const m of config.ensemble.models) {
       if (TIMEFRAME_MS[m.timeframe] < baseMs || TIMEFRAME_MS[m.timeframe] % baseMs !== 0) {
-        return { ok: false, code: "unprocessable", message: `${m.timeframe} can't be built from ${config.symbol}'s ${baseTf} history` };
+        return {
+          ok: false,
+          code: "unprocessable",
+          message: `${m.timeframe} can't be built from ${config.symbol}'s ${baseTf} history`,
+        };
       }
     }
     const marketNow = this.deps.marketNow(config.symbol);
     const from = req.from === undefined ? undefined : toEpoch(req.from);
     const to = Math.min(req.to === undefined ? Infinity : toEpoch(req.to), marketNow);
-    if (from !== undefined && !(from < to)) return { ok: false, code: "bad_request", message: "from must be before to (and before the market clock's now)" };
+    if (from !== undefined && !(from < to))
+      return { ok: false, code: "bad_request", message: "from must be before to (and before the market clock's now)" };
     // Closed bars up to the market clock only; the newest MAX_BACKTEST_BARS before `to`.
     const all = replayBars(config.symbol);
     let hi = 0;
     while (hi < all.length && all[hi]!.time + baseMs <= to) hi++;
     const bars: Bar[] = all.slice(Math.max(0, hi - MAX_BACKTEST_BARS), hi);
-    if (bars.length < 2) return { ok: false, code: "unprocessable", message: "not enough closed bars before the market clock's now" };
+    if (bars.length < 2)
+      return { ok: false, code: "unprocessable", message: "not enough closed bars before the market clock's now" };
 
     const versions = await activeModelVersions(d, userId, row.id);
     const failures: string[] = [];
@@ -80,7 +90,14 @@ export class BacktestJobs {
       return r.probabilities.length >= n * 3 ? r.probabilities : null;
     };
     const missing = config.ensemble.models.filter((m) => !versions.has(m.timeframe)).map((m) => m.timeframe);
-    const prep = await prepareBacktest({ botId: row.id, config, baseTimeframe: baseTf, bars, mode: { kind: "models", predictBatch }, instrument });
+    const prep = await prepareBacktest({
+      botId: row.id,
+      config,
+      baseTimeframe: baseTf,
+      bars,
+      mode: { kind: "models", predictBatch },
+      instrument,
+    });
     const { report } = buildReport(prep, {
       initialBalance: req.initial_balance,
       ...(from !== undefined ? { from } : {}),
@@ -95,7 +112,13 @@ export class BacktestJobs {
     });
     report.trades = report.trades.slice(-STORED_TRADES);
     const now = (this.deps.now ?? Date.now)();
-    const backtest = { id: crypto.randomUUID(), bot_id: row.id, created_at: now, bot_updated_at: row.updatedAt, report };
+    const backtest = {
+      id: crypto.randomUUID(),
+      bot_id: row.id,
+      created_at: now,
+      bot_updated_at: row.updatedAt,
+      report,
+    };
     this.store.save(backtest);
     return { ok: true, backtest };
   }
@@ -104,6 +127,8 @@ export class BacktestJobs {
     const bot = await findBot(db(this.deps.env), userId, { botId });
     if (!bot.ok) return { ok: false, code: "not_found", message: bot.message };
     const b = this.store.latest(bot.row.id);
-    return b ? { ok: true, backtest: b } : { ok: false, code: "not_found", message: "no backtest for this bot yet: POST /api/v1/ml/models/{id}/backtest" };
+    return b
+      ? { ok: true, backtest: b }
+      : { ok: false, code: "not_found", message: "no backtest for this bot yet: POST /api/v1/ml/models/{id}/backtest" };
   }
 }

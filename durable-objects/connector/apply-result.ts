@@ -1,28 +1,59 @@
 import type { TradeResult } from "../../core/protocol/connector";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { CommandRow } from "./commands";
-import { closeTrade, failTrade, openTrade, updateTradePosition, type TerminalPositions, terminalPositionId } from "./positions";
+import {
+  closeTrade,
+  failTrade,
+  openTrade,
+  type TerminalPositions,
+  terminalPositionId,
+  updateTradePosition,
+} from "./positions";
 
 /**
  * Applies a command's TRADE_RESULT to the book inside `tx`; returns the outcome recorded on the
  * command. Failures only mark the trade (the TRADE_ERROR frame that accompanies them carries the
  * browser's TRADE_ERROR event and the activity).
  */
-export function applyResult(core: EngineCore, tx: Tx, terminal: TerminalPositions, cmd: CommandRow, r: TradeResult): string {
+export function applyResult(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  cmd: CommandRow,
+  r: TradeResult,
+): string {
   const now = core.clock();
   const err = r.error ? `${r.error.code}: ${r.error.message}` : "failed";
   if (cmd.kind === "open") {
     const entry = cmd.trade_id ? core.book.byId(cmd.trade_id) : undefined;
     if (!entry) return "trade missing";
-    if (!r.ok) return failTrade(core, tx, entry, r.error?.code === "terminal_unavailable" || r.error?.code === "expired" ? "error" : "rejected", err) ? `failed ${err}` : "late failure ignored";
+    if (!r.ok)
+      return failTrade(
+        core,
+        tx,
+        entry,
+        r.error?.code === "terminal_unavailable" || r.error?.code === "expired" ? "error" : "rejected",
+        err,
+      )
+        ? `failed ${err}`
+        : "late failure ignored";
     if (!r.ticket || r.price === undefined) {
       failTrade(core, tx, entry, "error", "connector reported success without ticket or price");
       return "malformed success";
     }
-    const fill = { ticket: r.ticket, price: r.price, volume: r.volume ?? entry.trade.volume, sl: r.sl ?? entry.trade.stop_loss, tp: r.tp ?? entry.trade.take_profit, at: r.executed_at };
+    const fill = {
+      ticket: r.ticket,
+      price: r.price,
+      volume: r.volume ?? entry.trade.volume,
+      sl: r.sl ?? entry.trade.stop_loss,
+      tp: r.tp ?? entry.trade.take_profit,
+      at: r.executed_at,
+    };
     if (r.sl === null) fill.sl = null;
     if (r.tp === null) fill.tp = null;
-    return openTrade(core, tx, entry, fill, r.recovered ? "recovered at the broker" : "connector") ? `opened ${r.ticket}` : "already applied";
+    return openTrade(core, tx, entry, fill, r.recovered ? "recovered at the broker" : "connector")
+      ? `opened ${r.ticket}`
+      : "already applied";
   }
 
   const ticket = cmd.ticket ?? r.ticket;
@@ -35,10 +66,19 @@ export function applyResult(core: EngineCore, tx: Tx, terminal: TerminalPosition
     const current = entry?.position?.volume ?? term?.volume ?? 0;
     const partial = r.volume !== undefined && r.volume < current - 1e-9;
     if (entry) {
-      if (partial) return updateTradePosition(core, tx, entry, { volume: round(current - (r.volume ?? 0)) }) ? "partially closed" : "unchanged";
+      if (partial)
+        return updateTradePosition(core, tx, entry, { volume: round(current - (r.volume ?? 0)) })
+          ? "partially closed"
+          : "unchanged";
       // A bot's exit (hub.enqueueClose) names its reason in the client id: signal:<uuid> / time:<uuid>.
-      const reason = cmd.client_order_id.startsWith("signal:") ? "signal" : cmd.client_order_id.startsWith("time:") ? "time" : "closed";
-      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason }) ? `closed at ${price}` : "already closed";
+      const reason = cmd.client_order_id.startsWith("signal:")
+        ? "signal"
+        : cmd.client_order_id.startsWith("time:")
+          ? "time"
+          : "closed";
+      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason })
+        ? `closed at ${price}`
+        : "already closed";
     }
     if (!term) return "position already gone";
     if (partial) {
@@ -54,29 +94,67 @@ export function applyResult(core: EngineCore, tx: Tx, terminal: TerminalPosition
 
   // modify / update_sl / breakeven: the result carries the levels now set at the broker.
   if (entry) {
-    const patch = { stop_loss: r.sl !== undefined ? r.sl : (entry.position?.stop_loss ?? entry.trade.stop_loss), take_profit: r.tp !== undefined ? r.tp : (entry.position?.take_profit ?? entry.trade.take_profit) };
+    const patch = {
+      stop_loss: r.sl !== undefined ? r.sl : (entry.position?.stop_loss ?? entry.trade.stop_loss),
+      take_profit: r.tp !== undefined ? r.tp : (entry.position?.take_profit ?? entry.trade.take_profit),
+    };
     updateTradePosition(core, tx, entry, patch);
-    core.activity(tx, "info", entry.trade.bot_id, `${entry.trade.symbol} ticket ${ticket}: sl ${patch.stop_loss ?? "none"}, tp ${patch.take_profit ?? "none"} (${cmd.kind})`, { trade_id: entry.trade.id });
+    core.activity(
+      tx,
+      "info",
+      entry.trade.bot_id,
+      `${entry.trade.symbol} ticket ${ticket}: sl ${patch.stop_loss ?? "none"}, tp ${patch.take_profit ?? "none"} (${cmd.kind})`,
+      { trade_id: entry.trade.id },
+    );
     return "levels set";
   }
   if (!term) return "position gone";
-  const next = { ...term, stop_loss: r.sl !== undefined ? r.sl : term.stop_loss, take_profit: r.tp !== undefined ? r.tp : term.take_profit, updated_at: now };
+  const next = {
+    ...term,
+    stop_loss: r.sl !== undefined ? r.sl : term.stop_loss,
+    take_profit: r.tp !== undefined ? r.tp : term.take_profit,
+    updated_at: now,
+  };
   terminal.put(ticket, next);
   core.outbox.enqueue({ kind: "position", row: next }, now);
   core.emit(tx, "position_updated", next);
-  core.activity(tx, "info", null, `${term.symbol} ticket ${ticket} (terminal): sl ${next.stop_loss ?? "none"}, tp ${next.take_profit ?? "none"} (${cmd.kind})`);
+  core.activity(
+    tx,
+    "info",
+    null,
+    `${term.symbol} ticket ${ticket} (terminal): sl ${next.stop_loss ?? "none"}, tp ${next.take_profit ?? "none"} (${cmd.kind})`,
+  );
   return "levels set";
 }
 
-export function closeTerminal(core: EngineCore, tx: Tx, terminal: TerminalPositions, ticket: string, price: number, reason: string): void {
+export function closeTerminal(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  ticket: string,
+  price: number,
+  reason: string,
+): void {
   const term = terminal.get(ticket);
   if (!term) return;
   const now = core.clock();
-  const closed = { ...term, id: terminalPositionId(ticket), status: "closed" as const, current_price: price, updated_at: now };
+  const closed = {
+    ...term,
+    id: terminalPositionId(ticket),
+    status: "closed" as const,
+    current_price: price,
+    updated_at: now,
+  };
   terminal.remove(ticket);
   core.outbox.enqueue({ kind: "position", row: closed }, now);
   core.emit(tx, "position_closed", { ...closed, exit_price: price, pnl: term.unrealized_pnl, close_reason: reason });
-  core.activity(tx, "close", null, `${term.side} ${term.symbol} ticket ${ticket} (terminal) closed at ${price} (${reason})`, { ticket });
+  core.activity(
+    tx,
+    "close",
+    null,
+    `${term.side} ${term.symbol} ticket ${ticket} (terminal) closed at ${price} (${reason})`,
+    { ticket },
+  );
 }
 
 const round = (v: number) => Math.round(v * 1e8) / 1e8;

@@ -5,9 +5,14 @@ import { BARS_PER_TIMEFRAME } from "../../core/decision/inputs";
 import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
 import { cleanBars } from "../../core/market/validate";
-import { MAX_RATES_COUNT, type BarClosed, type RatesRequest, type RatesResponse } from "../../core/protocol/market-data";
-import { db } from "../../platform/db/client";
+import {
+  type BarClosed,
+  MAX_RATES_COUNT,
+  type RatesRequest,
+  type RatesResponse,
+} from "../../core/protocol/market-data";
 import { activeBots } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
 import { BarStore } from "../market/bar-store";
 import { isReplaySymbol } from "../market/replay-data";
@@ -55,7 +60,13 @@ export class ConnectorBars {
   }
 
   requests(needs: readonly BarNeed[]): RatesRequest[] {
-    return needs.map((n) => ({ type: "RATES_REQUEST", id: `rates:${crypto.randomUUID()}`, symbol: n.symbol, timeframe: n.timeframe, count: RATES_WARMUP_COUNT }));
+    return needs.map((n) => ({
+      type: "RATES_REQUEST",
+      id: `rates:${crypto.randomUUID()}`,
+      symbol: n.symbol,
+      timeframe: n.timeframe,
+      count: RATES_WARMUP_COUNT,
+    }));
   }
 
   /** A response with an error stores nothing (and is no protocol error: the terminal just had no bars). */
@@ -70,11 +81,22 @@ export class ConnectorBars {
 
   /** All or nothing: one bad bar refuses the whole frame, so the store never holds half a batch. */
   private store_(symbol: string, timeframe: Timeframe, bars: readonly Bar[]): BarsOutcome {
-    if (isReplaySymbol(symbol)) return { ok: false, message: `${symbol} is served by the replay feed here; its bars from the connector are not stored` };
+    if (isReplaySymbol(symbol))
+      return {
+        ok: false,
+        message: `${symbol} is served by the replay feed here; its bars from the connector are not stored`,
+      };
     const v = cleanBars(bars);
     if (v.issues.length > 0) {
       const first = v.issues[0]!;
-      return { ok: false, message: `${v.issues.length} invalid bar(s) for ${symbol} ${timeframe}, first: ${first.code}: ${first.message}`.slice(0, 1000) };
+      return {
+        ok: false,
+        message:
+          `${v.issues.length} invalid bar(s) for ${symbol} ${timeframe}, first: ${first.code}: ${first.message}`.slice(
+            0,
+            1000,
+          ),
+      };
     }
     if (v.bars.length === 0) return { ok: true, written: 0 };
     return { ok: true, written: this.store.upsert(symbol, timeframe, v.bars).written };

@@ -27,10 +27,26 @@ export class CommandStore {
   constructor(private readonly sql: SqlStorage) {}
 
   /** Call inside the transaction that changes the trade the command is for. */
-  insert(c: { commandId: string; clientOrderId: string; kind: CommandKind; tradeId: string | null; ticket: string | null; frame: ObjectToConnectorFrame; createdAt: number; expiresAt: number }): void {
+  insert(c: {
+    commandId: string;
+    clientOrderId: string;
+    kind: CommandKind;
+    tradeId: string | null;
+    ticket: string | null;
+    frame: ObjectToConnectorFrame;
+    createdAt: number;
+    expiresAt: number;
+  }): void {
     this.sql.exec(
       `INSERT INTO connector_commands (command_id, client_order_id, kind, trade_id, ticket, frame, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      c.commandId, c.clientOrderId, c.kind, c.tradeId, c.ticket, JSON.stringify(c.frame), c.createdAt, c.expiresAt,
+      c.commandId,
+      c.clientOrderId,
+      c.kind,
+      c.tradeId,
+      c.ticket,
+      JSON.stringify(c.frame),
+      c.createdAt,
+      c.expiresAt,
     );
   }
 
@@ -40,41 +56,71 @@ export class CommandStore {
 
   /** Unresolved commands still inside their TTL, oldest first: what (re)goes to the connector. */
   sendable(now: number): CommandRow[] {
-    return this.sql.exec<CommandRow>(`SELECT * FROM connector_commands WHERE status IN ('pending', 'sent') AND expires_at > ? ORDER BY created_at, command_id`, now).toArray();
+    return this.sql
+      .exec<CommandRow>(
+        `SELECT * FROM connector_commands WHERE status IN ('pending', 'sent') AND expires_at > ? ORDER BY created_at, command_id`,
+        now,
+      )
+      .toArray();
   }
 
   /** Never sent, TTL passed: must not run late. */
   expiredUnsent(now: number): CommandRow[] {
-    return this.sql.exec<CommandRow>(`SELECT * FROM connector_commands WHERE status = 'pending' AND expires_at <= ?`, now).toArray();
+    return this.sql
+      .exec<CommandRow>(`SELECT * FROM connector_commands WHERE status = 'pending' AND expires_at <= ?`, now)
+      .toArray();
   }
 
   /** Sent, no result by `before` (expires_at + grace): outcome unknown, reconcile by SYNC. */
   overdue(before: number): CommandRow[] {
-    return this.sql.exec<CommandRow>(`SELECT * FROM connector_commands WHERE status = 'sent' AND expires_at <= ?`, before).toArray();
+    return this.sql
+      .exec<CommandRow>(`SELECT * FROM connector_commands WHERE status = 'sent' AND expires_at <= ?`, before)
+      .toArray();
   }
 
   /** Commands whose outcome SYNC must find out (timed out, or still open after a reconnect). */
   unsettled(): CommandRow[] {
-    return this.sql.exec<CommandRow>(`SELECT * FROM connector_commands WHERE status IN ('pending', 'sent', 'timed_out') ORDER BY created_at`).toArray();
+    return this.sql
+      .exec<CommandRow>(
+        `SELECT * FROM connector_commands WHERE status IN ('pending', 'sent', 'timed_out') ORDER BY created_at`,
+      )
+      .toArray();
   }
 
   nextDeadline(graceMs: number): number | null {
     const r = this.sql
-      .exec<{ d: number | null }>(`SELECT MIN(CASE WHEN status = 'sent' THEN expires_at + ? ELSE expires_at END) AS d FROM connector_commands WHERE status IN ('pending', 'sent')`, graceMs)
+      .exec<{ d: number | null }>(
+        `SELECT MIN(CASE WHEN status = 'sent' THEN expires_at + ? ELSE expires_at END) AS d FROM connector_commands WHERE status IN ('pending', 'sent')`,
+        graceMs,
+      )
       .one();
     return r.d;
   }
 
   pendingCount(): number {
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM connector_commands WHERE status IN ('pending', 'sent', 'timed_out')`).one().n;
+    return this.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM connector_commands WHERE status IN ('pending', 'sent', 'timed_out')`,
+      )
+      .one().n;
   }
 
   markSent(commandId: string, now: number): void {
-    this.sql.exec(`UPDATE connector_commands SET status = 'sent', sent_at = ?, sends = sends + 1 WHERE command_id = ? AND status IN ('pending', 'sent')`, now, commandId);
+    this.sql.exec(
+      `UPDATE connector_commands SET status = 'sent', sent_at = ?, sends = sends + 1 WHERE command_id = ? AND status IN ('pending', 'sent')`,
+      now,
+      commandId,
+    );
   }
 
   settle(commandId: string, status: "resolved" | "expired" | "timed_out", now: number, outcome: string): void {
-    this.sql.exec(`UPDATE connector_commands SET status = ?, resolved_at = ?, outcome = ? WHERE command_id = ?`, status, now, outcome.slice(0, 500), commandId);
+    this.sql.exec(
+      `UPDATE connector_commands SET status = ?, resolved_at = ?, outcome = ? WHERE command_id = ?`,
+      status,
+      now,
+      outcome.slice(0, 500),
+      commandId,
+    );
   }
 }
 
@@ -99,6 +145,10 @@ export class ConnectorState {
     return this.sql.exec<{ v: string }>(`SELECT v FROM connector_state WHERE k = ?`, k).toArray()[0]?.v;
   }
   set(k: string, v: string): void {
-    this.sql.exec(`INSERT INTO connector_state (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, k, v);
+    this.sql.exec(
+      `INSERT INTO connector_state (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`,
+      k,
+      v,
+    );
   }
 }

@@ -1,42 +1,42 @@
 // The object side of the connector socket (docs/CONNECTOR_PROTOCOL.md, "Object side"): accepts the
 // socket with the Hibernation API, authenticates it, turns connector-target orders and position
 // commands into frames, applies results/updates exactly once and tells the browsers.
+
+import { and, eq } from "drizzle-orm";
 import {
-  CONNECTOR_PROTOCOL_VERSION,
-  ConnectorToObjectFrameSchema,
-  ObjectToConnectorFrameSchema,
-  parseConnectorFrame,
   type Auth,
+  CONNECTOR_PROTOCOL_VERSION,
   type ConnectorError,
+  ConnectorToObjectFrameSchema,
   type ObjectToConnectorFrame,
+  ObjectToConnectorFrameSchema,
   type PositionsUpdate,
+  parseConnectorFrame,
   type StatusUpdate,
   type SyncResponse,
   type TradeErrorFrame,
   type TradeResult,
 } from "../../core/protocol/connector";
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
-import type { PositionView } from "../../core/protocol/events";
+import type { PositionView, TradeView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
 import type { PositionCommandRequest } from "../../core/protocol/position-commands";
 import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
-import { and, eq } from "drizzle-orm";
 import { db } from "../../platform/db/client";
 import { connectorTokens } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import { maybeFlushMetrics, setConnectorState } from "../../platform/metrics";
 import type { PositionCommandOutcome } from "../../platform/rpc/user-bot";
+import { alarmClock } from "../alarm/alarm-clock";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { ConnectorLink, DispatchResult } from "../engine/targets";
-import type { TradeView } from "../../core/protocol/events";
 import { applyResult } from "./apply-result";
-import { ConnectorBars, type BarsOutcome } from "./bars";
-import { CONNECTOR_TAG, ConnectorAttachmentSchema, type ConnectorAttachment } from "./attachment";
-import { CommandStore, ConnectorState, SeenIds, type CommandKind, type CommandRow } from "./commands";
+import { CONNECTOR_TAG, type ConnectorAttachment, ConnectorAttachmentSchema } from "./attachment";
+import { type BarsOutcome, ConnectorBars } from "./bars";
+import { type CommandKind, type CommandRow, CommandStore, ConnectorState, SeenIds } from "./commands";
 import { locate, TerminalPositions } from "./positions";
 import { applyPositions, positionsListUsable, reconcileCommands } from "./reconcile";
 import { createConnectorTables } from "./tables";
-import { alarmClock } from "../alarm/alarm-clock";
 
 /** How long a command may still be placed (its expires_at). */
 export const COMMAND_TTL_MS = 60_000;
@@ -117,7 +117,14 @@ export class ConnectorHub implements ConnectorLink {
     const now = this.core.clock();
     // A close of this ticket still on its way (e.g. the connector is offline): one is enough.
     if (this.commands.unsettled().some((c) => c.kind === "close" && c.ticket === ticket)) return;
-    const frame: ObjectToConnectorFrame = { type: "TRADE_COMMAND", command_id: crypto.randomUUID(), client_order_id: `${reason}:${crypto.randomUUID()}`, expires_at: now + COMMAND_TTL_MS, action: "CLOSE", ticket };
+    const frame: ObjectToConnectorFrame = {
+      type: "TRADE_COMMAND",
+      command_id: crypto.randomUUID(),
+      client_order_id: `${reason}:${crypto.randomUUID()}`,
+      expires_at: now + COMMAND_TTL_MS,
+      action: "CLOSE",
+      ticket,
+    };
     this.insert(frame, "close", tradeId, ticket, now);
   }
 
@@ -134,24 +141,62 @@ export class ConnectorHub implements ConnectorLink {
       const found = locate(core, this.terminal, positionId);
       if (!found) {
         const paper = core.book.byId(positionId);
-        if (paper && paper.trade.status === "open") return { ok: false, code: "not_connector", message: "this is a paper position; only connector positions take commands" };
+        if (paper && paper.trade.status === "open")
+          return {
+            ok: false,
+            code: "not_connector",
+            message: "this is a paper position; only connector positions take commands",
+          };
         return { ok: false, code: "not_found", message: "no open connector position with this id" };
       }
       const ticket = found.position.broker_ticket;
       if (!ticket) return { ok: false, code: "not_found", message: "position has no broker ticket yet" };
       const now = core.clock();
-      const base = { command_id: crypto.randomUUID(), client_order_id: `${req.kind}:${crypto.randomUUID()}`, expires_at: now + COMMAND_TTL_MS };
+      const base = {
+        command_id: crypto.randomUUID(),
+        client_order_id: `${req.kind}:${crypto.randomUUID()}`,
+        expires_at: now + COMMAND_TTL_MS,
+      };
       const frame: ObjectToConnectorFrame =
         req.kind === "close"
-          ? { type: "TRADE_COMMAND", ...base, action: "CLOSE", ticket, ...(req.volume !== undefined ? { volume: req.volume } : {}) }
+          ? {
+              type: "TRADE_COMMAND",
+              ...base,
+              action: "CLOSE",
+              ticket,
+              ...(req.volume !== undefined ? { volume: req.volume } : {}),
+            }
           : req.kind === "modify"
-            ? { type: "TRADE_COMMAND", ...base, action: "MODIFY", ticket, ...(req.sl !== undefined ? { sl: req.sl } : {}), ...(req.tp !== undefined ? { tp: req.tp } : {}) }
+            ? {
+                type: "TRADE_COMMAND",
+                ...base,
+                action: "MODIFY",
+                ticket,
+                ...(req.sl !== undefined ? { sl: req.sl } : {}),
+                ...(req.tp !== undefined ? { tp: req.tp } : {}),
+              }
             : req.kind === "update_sl"
               ? { type: "UPDATE_SL", ...base, ticket, sl: req.sl }
               : { type: "MOVE_BREAKEVEN", ...base, ticket, offset: req.offset };
       this.insert(frame, req.kind, found.kind === "trade" ? found.entry.trade.id : null, ticket, now);
-      core.activity(tx, "info", found.position.bot_id, `${req.kind} of ${found.position.symbol} ticket ${ticket} sent to the connector`, { command_id: base.command_id, position_id: found.position.id });
-      return { ok: true, accepted: { status: "pending", command_id: base.command_id, position_id: found.position.id, kind: req.kind, sent: false, expires_at: base.expires_at } };
+      core.activity(
+        tx,
+        "info",
+        found.position.bot_id,
+        `${req.kind} of ${found.position.symbol} ticket ${ticket} sent to the connector`,
+        { command_id: base.command_id, position_id: found.position.id },
+      );
+      return {
+        ok: true,
+        accepted: {
+          status: "pending",
+          command_id: base.command_id,
+          position_id: found.position.id,
+          kind: req.kind,
+          sent: false,
+          expires_at: base.expires_at,
+        },
+      };
     });
     if (!out.ok) return out;
     const sent = this.sendPending().some((c) => c.command_id === out.accepted.command_id);
@@ -161,18 +206,36 @@ export class ConnectorHub implements ConnectorLink {
     return { ok: true, accepted: { ...out.accepted, sent } };
   }
 
-  private insert(frame: ObjectToConnectorFrame, kind: CommandKind, tradeId: string | null, ticket: string | null, now: number): void {
+  private insert(
+    frame: ObjectToConnectorFrame,
+    kind: CommandKind,
+    tradeId: string | null,
+    ticket: string | null,
+    now: number,
+  ): void {
     const checked = ObjectToConnectorFrameSchema.safeParse(frame);
-    if (!checked.success) throw new Error(`connector command does not match its schema: ${checked.error.issues[0]?.message ?? "invalid"}`);
-    if (!("command_id" in frame) || !("client_order_id" in frame) || !("expires_at" in frame)) throw new Error("not a command frame");
-    this.commands.insert({ commandId: frame.command_id, clientOrderId: frame.client_order_id, kind, tradeId, ticket, frame, createdAt: now, expiresAt: frame.expires_at });
+    if (!checked.success)
+      throw new Error(`connector command does not match its schema: ${checked.error.issues[0]?.message ?? "invalid"}`);
+    if (!("command_id" in frame) || !("client_order_id" in frame) || !("expires_at" in frame))
+      throw new Error("not a command frame");
+    this.commands.insert({
+      commandId: frame.command_id,
+      clientOrderId: frame.client_order_id,
+      kind,
+      tradeId,
+      ticket,
+      frame,
+      createdAt: now,
+      expiresAt: frame.expires_at,
+    });
   }
 
   // ---- socket ---------------------------------------------------------------------------------
 
   /** The upgrade the Worker forwarded (token already verified there). One connector per user: the newest wins. */
   accept(request: Request, userId: string, tokenId: string): Response {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a websocket upgrade", { status: 426 });
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a websocket upgrade", { status: 426 });
     for (const old of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
       try {
         old.close(CLOSE_REPLACED, "replaced by a newer connector connection");
@@ -184,7 +247,15 @@ export class ConnectorHub implements ConnectorLink {
     const server = pair[1];
     this.deps.ctx.acceptWebSocket(server, [CONNECTOR_TAG, `user:${userId}`]);
     const now = this.core.clock();
-    const attachment: ConnectorAttachment = { kind: "connector", userId, tokenId, connectedAt: now, authed: false, verifiedAt: now, sessionId: crypto.randomUUID() };
+    const attachment: ConnectorAttachment = {
+      kind: "connector",
+      userId,
+      tokenId,
+      connectedAt: now,
+      authed: false,
+      verifiedAt: now,
+      sessionId: crypto.randomUUID(),
+    };
     server.serializeAttachment(attachment);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -200,7 +271,13 @@ export class ConnectorHub implements ConnectorLink {
     if (!parsed.ok) return sendError(ws, parsed.error);
     const frame = parsed.frame;
     const a = att.data;
-    if (!a.authed && frame.type !== "AUTH" && frame.type !== "PING" && frame.type !== "PONG" && frame.type !== "ERROR") {
+    if (
+      !a.authed &&
+      frame.type !== "AUTH" &&
+      frame.type !== "PING" &&
+      frame.type !== "PONG" &&
+      frame.type !== "ERROR"
+    ) {
       return sendError(ws, { code: "not_authenticated", message: "send AUTH first", ref_type: frame.type });
     }
     switch (frame.type) {
@@ -223,13 +300,37 @@ export class ConnectorHub implements ConnectorLink {
       case "SYNC_RESPONSE":
         return this.onSync(frame);
       case "ERROR":
-        console.warn(JSON.stringify({ level: "warn", msg: "connector reported an error", code: frame.code, message: frame.message, ref_type: frame.ref_type, ref_id: frame.ref_id }));
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "connector reported an error",
+            code: frame.code,
+            message: frame.message,
+            ref_type: frame.ref_type,
+            ref_id: frame.ref_id,
+          }),
+        );
         return;
       case "RATES_RESPONSE":
-        if (frame.error) console.warn(JSON.stringify({ level: "warn", msg: "connector had no bars", symbol: frame.symbol, timeframe: frame.timeframe, code: frame.error.code, message: frame.error.message }));
+        if (frame.error)
+          console.warn(
+            JSON.stringify({
+              level: "warn",
+              msg: "connector had no bars",
+              symbol: frame.symbol,
+              timeframe: frame.timeframe,
+              code: frame.error.code,
+              message: frame.error.message,
+            }),
+          );
         return barsRefused(ws, this.bars.onRates(frame), frame.type, frame.id);
       case "BAR_CLOSED":
-        return barsRefused(ws, this.bars.onBarClosed(frame), frame.type, `${frame.symbol}:${frame.timeframe}:${frame.bar.time}`);
+        return barsRefused(
+          ws,
+          this.bars.onBarClosed(frame),
+          frame.type,
+          `${frame.symbol}:${frame.timeframe}:${frame.bar.time}`,
+        );
     }
   }
 
@@ -249,20 +350,41 @@ export class ConnectorHub implements ConnectorLink {
 
   private async onAuth(ws: WebSocket, a: ConnectorAttachment, frame: Auth): Promise<void> {
     if (frame.protocol_version !== CONNECTOR_PROTOCOL_VERSION) {
-      send(ws, { type: "AUTH_ERROR", code: "protocol_version", message: `this server speaks protocol ${CONNECTOR_PROTOCOL_VERSION}`, retry: false });
+      send(ws, {
+        type: "AUTH_ERROR",
+        code: "protocol_version",
+        message: `this server speaks protocol ${CONNECTOR_PROTOCOL_VERSION}`,
+        retry: false,
+      });
       ws.close(CLOSE_AUTH, "protocol version");
       return;
     }
     const owner = await verifyConnectorToken(db(this.deps.env), frame.token);
     if (!owner || owner.userId !== a.userId || owner.tokenId !== a.tokenId) {
-      send(ws, { type: "AUTH_ERROR", code: owner ? "invalid_token" : "revoked", message: owner ? "token does not match this connection" : "connector token revoked or unknown: create a new one", retry: false });
+      send(ws, {
+        type: "AUTH_ERROR",
+        code: owner ? "invalid_token" : "revoked",
+        message: owner
+          ? "token does not match this connection"
+          : "connector token revoked or unknown: create a new one",
+        retry: false,
+      });
       ws.close(CLOSE_AUTH, "token refused");
       return;
     }
     const now = this.core.clock();
     ws.serializeAttachment({ ...a, authed: true, verifiedAt: now } satisfies ConnectorAttachment);
     send(ws, { type: "AUTH_OK", server_time: Date.now(), session_id: a.sessionId, heartbeat_ms: HEARTBEAT_MS });
-    this.state.set("session", JSON.stringify({ broker: frame.broker, connector_version: frame.connector_version, connected_at: a.connectedAt, terminal_connected: frame.terminal?.connected ?? false, margin_mode: frame.terminal?.margin_mode ?? null }));
+    this.state.set(
+      "session",
+      JSON.stringify({
+        broker: frame.broker,
+        connector_version: frame.connector_version,
+        connected_at: a.connectedAt,
+        terminal_connected: frame.terminal?.connected ?? false,
+        margin_mode: frame.terminal?.margin_mode ?? null,
+      }),
+    );
     this.core.write((tx) => {
       this.expireUnsent(tx, now);
       this.emitStatus(tx, true, null);
@@ -321,8 +443,22 @@ export class ConnectorHub implements ConnectorLink {
       const trade = cmd?.trade_id ? core.book.byId(cmd.trade_id)?.trade : undefined;
       const botId = trade?.bot_id ?? null;
       const cid = e.client_order_id ?? cmd?.client_order_id ?? e.command_id ?? e.id;
-      core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cid, code: e.error.code, message: e.error.message });
-      core.activity(tx, "error", botId, `${e.action ?? "command"} ${e.symbol ?? ""} ${cid} failed at the connector: ${e.error.message}`.replace(/\s+/g, " "), { code: e.error.code, ...(e.error.broker_code ? { broker_code: e.error.broker_code } : {}) });
+      core.emit(tx, "TRADE_ERROR", {
+        bot_id: botId,
+        client_order_id: cid,
+        code: e.error.code,
+        message: e.error.message,
+      });
+      core.activity(
+        tx,
+        "error",
+        botId,
+        `${e.action ?? "command"} ${e.symbol ?? ""} ${cid} failed at the connector: ${e.error.message}`.replace(
+          /\s+/g,
+          " ",
+        ),
+        { code: e.error.code, ...(e.error.broker_code ? { broker_code: e.error.broker_code } : {}) },
+      );
       this.seen.add(e.id, core.clock());
     });
     sendAck(ws, [e.id]);
@@ -334,7 +470,8 @@ export class ConnectorHub implements ConnectorLink {
     const core = this.core;
     const usable = positionsListUsable(u.terminal_connected, this.reported()?.terminal_connected);
     core.write((tx) => {
-      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at, [], u.unreadable ?? 0)) core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at, [], u.unreadable ?? 0))
+        core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       if (u.reason === "change") this.seen.add(u.id, core.clock());
     });
     if (u.reason === "change") sendAck(ws, [u.id]);
@@ -342,12 +479,30 @@ export class ConnectorHub implements ConnectorLink {
   }
 
   private onStatus(s: StatusUpdate): void {
-    this.state.set("status", JSON.stringify({ broker: s.broker, connector_version: s.connector_version, terminal_connected: s.terminal_connected, account: s.account, at: s.at }));
+    this.state.set(
+      "status",
+      JSON.stringify({
+        broker: s.broker,
+        connector_version: s.connector_version,
+        terminal_connected: s.terminal_connected,
+        account: s.account,
+        at: s.at,
+      }),
+    );
     this.core.write((tx) => this.emitStatus(tx, true, null));
   }
 
   private async onSync(s: SyncResponse): Promise<void> {
-    this.state.set("status", JSON.stringify({ broker: s.broker, connector_version: this.session()?.connector_version ?? null, terminal_connected: s.terminal_connected, account: s.account, at: s.at }));
+    this.state.set(
+      "status",
+      JSON.stringify({
+        broker: s.broker,
+        connector_version: this.session()?.connector_version ?? null,
+        terminal_connected: s.terminal_connected,
+        account: s.account,
+        at: s.at,
+      }),
+    );
     const core = this.core;
     core.write((tx) => {
       if (s.terminal_connected) {
@@ -386,8 +541,19 @@ export class ConnectorHub implements ConnectorLink {
       for (const cmd of late) {
         this.commands.settle(cmd.command_id, "timed_out", now, "no result before expiry + grace");
         const botId = cmd.trade_id ? (core.book.byId(cmd.trade_id)?.trade.bot_id ?? null) : null;
-        core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cmd.client_order_id, code: "timeout", message: "no result from the connector; checking the broker (SYNC), not resending" });
-        core.activity(tx, "error", botId, `${cmd.kind} ${cmd.client_order_id}: no result from the connector in time; reconciling with the broker`, { command_id: cmd.command_id });
+        core.emit(tx, "TRADE_ERROR", {
+          bot_id: botId,
+          client_order_id: cmd.client_order_id,
+          code: "timeout",
+          message: "no result from the connector; checking the broker (SYNC), not resending",
+        });
+        core.activity(
+          tx,
+          "error",
+          botId,
+          `${cmd.kind} ${cmd.client_order_id}: no result from the connector in time; reconciling with the broker`,
+          { command_id: cmd.command_id },
+        );
       }
       return late.length;
     });
@@ -414,13 +580,28 @@ export class ConnectorHub implements ConnectorLink {
       const entry = cmd.trade_id ? core.book.byId(cmd.trade_id) : undefined;
       const botId = entry?.trade.bot_id ?? null;
       if (cmd.kind === "open" && entry) {
-        const failed = { ...entry.trade, status: "error" as const, reason: "expired: no connector online before the order's deadline" };
+        const failed = {
+          ...entry.trade,
+          status: "error" as const,
+          reason: "expired: no connector online before the order's deadline",
+        };
         core.book.save({ ...entry, trade: failed });
         core.outbox.enqueue({ kind: "trade", row: failed }, now);
         core.emit(tx, "trade", failed);
       }
-      core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: cmd.client_order_id, code: "expired", message: "no connector was online before the command's deadline; it will not run" });
-      core.activity(tx, "error", botId, `${cmd.kind} ${cmd.client_order_id} expired waiting for the connector (not sent)`, { command_id: cmd.command_id });
+      core.emit(tx, "TRADE_ERROR", {
+        bot_id: botId,
+        client_order_id: cmd.client_order_id,
+        code: "expired",
+        message: "no connector was online before the command's deadline; it will not run",
+      });
+      core.activity(
+        tx,
+        "error",
+        botId,
+        `${cmd.kind} ${cmd.client_order_id} expired waiting for the connector (not sent)`,
+        { command_id: cmd.command_id },
+      );
     }
   }
 
@@ -470,13 +651,29 @@ export class ConnectorHub implements ConnectorLink {
     return [...this.core.openPositions(), ...this.terminal.all()];
   }
 
-  private session(): { broker: "mt5" | "paper"; connector_version: string; connected_at: number; terminal_connected: boolean; margin_mode?: "hedging" | "netting" | "exchange" | null } | undefined {
+  private session():
+    | {
+        broker: "mt5" | "paper";
+        connector_version: string;
+        connected_at: number;
+        terminal_connected: boolean;
+        margin_mode?: "hedging" | "netting" | "exchange" | null;
+      }
+    | undefined {
     const s = this.state.get("session");
     return s ? JSON.parse(s) : undefined;
   }
 
   /** The last STATUS_UPDATE / SYNC_RESPONSE the connector sent (kept in SQLite). */
-  private reported(): { broker: "mt5" | "paper"; connector_version: string | null; terminal_connected: boolean; account: ConnectorStatusView["account"]; at: number } | undefined {
+  private reported():
+    | {
+        broker: "mt5" | "paper";
+        connector_version: string | null;
+        terminal_connected: boolean;
+        account: ConnectorStatusView["account"];
+        at: number;
+      }
+    | undefined {
     const s = this.state.get("status");
     return s ? JSON.parse(s) : undefined;
   }

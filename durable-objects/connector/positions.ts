@@ -9,21 +9,32 @@ import { positionView } from "../engine/trade-book";
  * positions opened by hand in the terminal in connector_terminal_positions. Every change goes to
  * the engine's outbox (D1) and event log in the caller's transaction.
  */
-export type Located = { kind: "trade"; entry: BookEntry; position: PositionView } | { kind: "terminal"; position: PositionView };
+export type Located =
+  | { kind: "trade"; entry: BookEntry; position: PositionView }
+  | { kind: "terminal"; position: PositionView };
 
 export const terminalPositionId = (ticket: string) => `term:${ticket}`;
 
 export class TerminalPositions {
   constructor(private readonly sql: SqlStorage) {}
   all(): PositionView[] {
-    return this.sql.exec<{ view: string }>(`SELECT view FROM connector_terminal_positions ORDER BY ticket`).toArray().map((r) => JSON.parse(r.view) as PositionView);
+    return this.sql
+      .exec<{ view: string }>(`SELECT view FROM connector_terminal_positions ORDER BY ticket`)
+      .toArray()
+      .map((r) => JSON.parse(r.view) as PositionView);
   }
   get(ticket: string): PositionView | undefined {
-    const r = this.sql.exec<{ view: string }>(`SELECT view FROM connector_terminal_positions WHERE ticket = ?`, ticket).toArray()[0];
+    const r = this.sql
+      .exec<{ view: string }>(`SELECT view FROM connector_terminal_positions WHERE ticket = ?`, ticket)
+      .toArray()[0];
     return r ? (JSON.parse(r.view) as PositionView) : undefined;
   }
   put(ticket: string, view: PositionView): void {
-    this.sql.exec(`INSERT INTO connector_terminal_positions (ticket, view) VALUES (?, ?) ON CONFLICT (ticket) DO UPDATE SET view = excluded.view`, ticket, JSON.stringify(view));
+    this.sql.exec(
+      `INSERT INTO connector_terminal_positions (ticket, view) VALUES (?, ?) ON CONFLICT (ticket) DO UPDATE SET view = excluded.view`,
+      ticket,
+      JSON.stringify(view),
+    );
   }
   remove(ticket: string): void {
     this.sql.exec(`DELETE FROM connector_terminal_positions WHERE ticket = ?`, ticket);
@@ -33,14 +44,20 @@ export class TerminalPositions {
 /** Open connector trades of the book by broker ticket. */
 export function openConnectorTrades(core: EngineCore): Map<string, BookEntry> {
   const out = new Map<string, BookEntry>();
-  for (const e of core.book.open()) if (e.trade.target === "connector" && e.trade.broker_ticket) out.set(e.trade.broker_ticket, e);
+  for (const e of core.book.open())
+    if (e.trade.target === "connector" && e.trade.broker_ticket) out.set(e.trade.broker_ticket, e);
   return out;
 }
 
 export function locate(core: EngineCore, terminal: TerminalPositions, positionIdOrTicket: string): Located | undefined {
   for (const e of core.book.open()) {
     if (e.trade.target !== "connector" || !e.trade.broker_ticket) continue;
-    if (e.trade.id === positionIdOrTicket || e.trade.broker_ticket === positionIdOrTicket) return { kind: "trade", entry: e, position: e.position ?? positionView(e.trade, null, e.trade.bot_id ? "bot" : "manual", core.clock(), null) };
+    if (e.trade.id === positionIdOrTicket || e.trade.broker_ticket === positionIdOrTicket)
+      return {
+        kind: "trade",
+        entry: e,
+        position: e.position ?? positionView(e.trade, null, e.trade.bot_id ? "bot" : "manual", core.clock(), null),
+      };
   }
   const ticket = positionIdOrTicket.startsWith("term:") ? positionIdOrTicket.slice(5) : positionIdOrTicket;
   const t = terminal.get(ticket);
@@ -69,7 +86,17 @@ export interface Fill {
 export function openTrade(core: EngineCore, tx: Tx, entry: BookEntry, fill: Fill, how: string): boolean {
   if (entry.trade.status !== "pending") return false;
   const now = core.clock();
-  const opened: TradeView = { ...entry.trade, status: "open", entry_price: fill.price, broker_ticket: fill.ticket, volume: fill.volume, stop_loss: fill.sl, take_profit: fill.tp, opened_at: fill.at, reason: null };
+  const opened: TradeView = {
+    ...entry.trade,
+    status: "open",
+    entry_price: fill.price,
+    broker_ticket: fill.ticket,
+    volume: fill.volume,
+    stop_loss: fill.sl,
+    take_profit: fill.tp,
+    opened_at: fill.at,
+    reason: null,
+  };
   const pos: PositionView = { ...positionView(opened, null, sourceOf(opened), now, null), current_price: fill.price };
   core.book.save({ trade: opened, position: pos, positionId: null, executedAt: entry.executedAt });
   core.outbox.enqueue({ kind: "trade", row: opened }, now);
@@ -77,13 +104,26 @@ export function openTrade(core: EngineCore, tx: Tx, entry: BookEntry, fill: Fill
   core.emit(tx, "trade", opened);
   core.emit(tx, "position_updated", pos);
   const bar = barTimeOf(opened);
-  if (opened.bot_id && bar !== null) core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: opened.bot_id, bar_time: bar, trade: opened });
-  core.activity(tx, "trade", opened.bot_id, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${fill.price}, ticket ${fill.ticket} (${how})`, { trade_id: opened.id, ticket: fill.ticket });
+  if (opened.bot_id && bar !== null)
+    core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: opened.bot_id, bar_time: bar, trade: opened });
+  core.activity(
+    tx,
+    "trade",
+    opened.bot_id,
+    `${opened.side} ${opened.volume} ${opened.symbol} filled at ${fill.price}, ticket ${fill.ticket} (${how})`,
+    { trade_id: opened.id, ticket: fill.ticket },
+  );
   return true;
 }
 
 /** A pending trade the broker refused (or that never reached it). */
-export function failTrade(core: EngineCore, tx: Tx, entry: BookEntry, status: "rejected" | "error", reason: string): boolean {
+export function failTrade(
+  core: EngineCore,
+  tx: Tx,
+  entry: BookEntry,
+  status: "rejected" | "error",
+  reason: string,
+): boolean {
   if (entry.trade.status !== "pending") return false;
   const now = core.clock();
   const failed: TradeView = { ...entry.trade, status, reason: reason.slice(0, 300) };
@@ -94,24 +134,52 @@ export function failTrade(core: EngineCore, tx: Tx, entry: BookEntry, status: "r
 }
 
 /** The whole position is gone at the broker: trade closed, position closed. */
-export function closeTrade(core: EngineCore, tx: Tx, entry: BookEntry, exit: { price: number; at: number; pnl: number | null; reason: string }): boolean {
+export function closeTrade(
+  core: EngineCore,
+  tx: Tx,
+  entry: BookEntry,
+  exit: { price: number; at: number; pnl: number | null; reason: string },
+): boolean {
   if (entry.trade.status !== "open") return false;
   const now = core.clock();
   const prior = entry.position;
   const pnl = exit.pnl ?? prior?.unrealized_pnl ?? 0;
-  const trade: TradeView = { ...entry.trade, status: "closed", exit_price: exit.price, closed_at: exit.at, pnl, reason: exit.reason };
-  const pos: PositionView = { ...positionView(trade, null, prior?.source ?? sourceOf(trade), now, prior), current_price: exit.price, unrealized_pnl: 0, status: "closed" };
+  const trade: TradeView = {
+    ...entry.trade,
+    status: "closed",
+    exit_price: exit.price,
+    closed_at: exit.at,
+    pnl,
+    reason: exit.reason,
+  };
+  const pos: PositionView = {
+    ...positionView(trade, null, prior?.source ?? sourceOf(trade), now, prior),
+    current_price: exit.price,
+    unrealized_pnl: 0,
+    status: "closed",
+  };
   core.book.save({ ...entry, trade, position: pos });
   core.outbox.enqueue({ kind: "trade", row: trade }, now);
   core.outbox.enqueue({ kind: "position", row: pos }, now);
   core.emit(tx, "position_closed", { ...pos, exit_price: exit.price, pnl, close_reason: exit.reason });
   core.emit(tx, "trade", trade);
-  core.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} ticket ${trade.broker_ticket} closed at ${exit.price} (${exit.reason})`, { trade_id: trade.id, reason: exit.reason, pnl });
+  core.activity(
+    tx,
+    "close",
+    trade.bot_id,
+    `${trade.side} ${trade.symbol} ticket ${trade.broker_ticket} closed at ${exit.price} (${exit.reason})`,
+    { trade_id: trade.id, reason: exit.reason, pnl },
+  );
   return true;
 }
 
 /** New levels / volume / marks of an open trade's position. Emits only when something changed. */
-export function updateTradePosition(core: EngineCore, tx: Tx, entry: BookEntry, patch: Partial<Pick<PositionView, "stop_loss" | "take_profit" | "volume" | "current_price" | "unrealized_pnl">>): boolean {
+export function updateTradePosition(
+  core: EngineCore,
+  tx: Tx,
+  entry: BookEntry,
+  patch: Partial<Pick<PositionView, "stop_loss" | "take_profit" | "volume" | "current_price" | "unrealized_pnl">>,
+): boolean {
   const now = core.clock();
   const prior = entry.position ?? positionView(entry.trade, null, sourceOf(entry.trade), now, null);
   const next: PositionView = { ...prior, ...patch, updated_at: now };
@@ -128,7 +196,14 @@ export function updateTradePosition(core: EngineCore, tx: Tx, entry: BookEntry, 
 }
 
 export function samePosition(a: PositionView, b: PositionView): boolean {
-  return a.stop_loss === b.stop_loss && a.take_profit === b.take_profit && a.volume === b.volume && a.current_price === b.current_price && a.unrealized_pnl === b.unrealized_pnl && a.status === b.status;
+  return (
+    a.stop_loss === b.stop_loss &&
+    a.take_profit === b.take_profit &&
+    a.volume === b.volume &&
+    a.current_price === b.current_price &&
+    a.unrealized_pnl === b.unrealized_pnl &&
+    a.status === b.status
+  );
 }
 
 export function terminalView(p: BrokerPosition, now: number, prior: PositionView | undefined): PositionView {
@@ -148,6 +223,17 @@ export function terminalView(p: BrokerPosition, now: number, prior: PositionView
     broker_ticket: p.ticket,
     status: "open",
     opened_at: p.opened_at,
-    updated_at: prior && samePosition(prior, { ...prior, stop_loss: p.sl, take_profit: p.tp, volume: p.volume, current_price: p.current_price ?? prior.current_price, unrealized_pnl: p.profit }) ? prior.updated_at : now,
+    updated_at:
+      prior &&
+      samePosition(prior, {
+        ...prior,
+        stop_loss: p.sl,
+        take_profit: p.tp,
+        volume: p.volume,
+        current_price: p.current_price ?? prior.current_price,
+        unrealized_pnl: p.profit,
+      })
+        ? prior.updated_at
+        : now,
   };
 }

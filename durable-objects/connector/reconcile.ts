@@ -2,7 +2,16 @@ import type { BrokerDeal, BrokerPosition } from "../../core/protocol/connector";
 import type { EngineCore, Tx } from "../engine/engine";
 import { closeTerminal } from "./apply-result";
 import type { CommandRow, CommandStore, ConnectorState } from "./commands";
-import { closeTrade, failTrade, openConnectorTrades, openTrade, terminalView, updateTradePosition, type TerminalPositions, samePosition } from "./positions";
+import {
+  closeTrade,
+  failTrade,
+  openConnectorTrades,
+  openTrade,
+  samePosition,
+  type TerminalPositions,
+  terminalView,
+  updateTradePosition,
+} from "./positions";
 
 /**
  * Whether a positions list may be applied at all. A terminal that is not connected to its trade
@@ -11,7 +20,10 @@ import { closeTrade, failTrade, openConnectorTrades, openTrade, terminalView, up
  * trade as closed_at_broker. The list's own flag decides; a list without one (older connectors)
  * follows the connector's last report.
  */
-export function positionsListUsable(listFlag: boolean | undefined, lastReportedConnected: boolean | undefined): boolean {
+export function positionsListUsable(
+  listFlag: boolean | undefined,
+  lastReportedConnected: boolean | undefined,
+): boolean {
   return listFlag ?? lastReportedConnected ?? true;
 }
 
@@ -22,7 +34,16 @@ export function positionsListUsable(listFlag: boolean | undefined, lastReportedC
  * ignored, and a trade opened after the snapshot was taken is never closed by it. A list with
  * unreadable items (the connector left them out) updates and adopts but closes nothing.
  */
-export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPositions, state: ConnectorState, positions: readonly BrokerPosition[], at: number, deals: readonly BrokerDeal[] = [], unreadable = 0): boolean {
+export function applyPositions(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  state: ConnectorState,
+  positions: readonly BrokerPosition[],
+  at: number,
+  deals: readonly BrokerDeal[] = [],
+  unreadable = 0,
+): boolean {
   const last = Number(state.get("positions_at") ?? "0");
   if (at < last) return false;
   state.set("positions_at", String(at));
@@ -34,10 +55,21 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
   for (const [ticket, entry] of ours) {
     const bp = byTicket.get(ticket);
     if (bp) {
-      updateTradePosition(core, tx, entry, { stop_loss: bp.sl, take_profit: bp.tp, volume: bp.volume, current_price: bp.current_price ?? entry.position?.current_price ?? null, unrealized_pnl: bp.profit });
+      updateTradePosition(core, tx, entry, {
+        stop_loss: bp.sl,
+        take_profit: bp.tp,
+        volume: bp.volume,
+        current_price: bp.current_price ?? entry.position?.current_price ?? null,
+        unrealized_pnl: bp.profit,
+      });
     } else if (unreadable === 0 && (entry.trade.opened_at ?? 0) <= at) {
       const out = closingDeal(deals, ticket);
-      closeTrade(core, tx, entry, { price: out?.price ?? entry.position?.current_price ?? entry.trade.entry_price ?? 0, at: out?.time ?? at, pnl: out ? out.profit : null, reason: "closed_at_broker" });
+      closeTrade(core, tx, entry, {
+        price: out?.price ?? entry.position?.current_price ?? entry.trade.entry_price ?? 0,
+        at: out?.time ?? at,
+        pnl: out ? out.profit : null,
+        reason: "closed_at_broker",
+      });
     }
   }
   const known = new Set(terminal.all().map((p) => p.broker_ticket ?? ""));
@@ -52,12 +84,26 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
     terminal.put(bp.ticket, view);
     core.outbox.enqueue({ kind: "position", row: view }, now);
     core.emit(tx, "position_updated", view);
-    if (!prior) core.activity(tx, "info", null, `${bp.side} ${bp.volume} ${bp.symbol} ticket ${bp.ticket} opened in the terminal`, { ticket: bp.ticket });
+    if (!prior)
+      core.activity(
+        tx,
+        "info",
+        null,
+        `${bp.side} ${bp.volume} ${bp.symbol} ticket ${bp.ticket} opened in the terminal`,
+        { ticket: bp.ticket },
+      );
   }
   for (const ticket of known) {
     if (byTicket.has(ticket) || unreadable > 0) continue;
     const out = closingDeal(deals, ticket);
-    closeTerminal(core, tx, terminal, ticket, out?.price ?? terminal.get(ticket)?.current_price ?? 0, "closed_in_terminal");
+    closeTerminal(
+      core,
+      tx,
+      terminal,
+      ticket,
+      out?.price ?? terminal.get(ticket)?.current_price ?? 0,
+      "closed_in_terminal",
+    );
   }
   return true;
 }
@@ -67,7 +113,14 @@ export function applyPositions(core: EngineCore, tx: Tx, terminal: TerminalPosit
  * order id up in the snapshot's positions and deals. Found: applied as the broker shows it. Not
  * found: the order never reached the broker. Never re-sent.
  */
-export function reconcileCommands(core: EngineCore, tx: Tx, terminal: TerminalPositions, commands: CommandStore, positions: readonly BrokerPosition[], deals: readonly BrokerDeal[]): number {
+export function reconcileCommands(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  commands: CommandStore,
+  positions: readonly BrokerPosition[],
+  deals: readonly BrokerDeal[],
+): number {
   let settled = 0;
   const now = core.clock();
   for (const cmd of commands.unsettled()) {
@@ -78,21 +131,48 @@ export function reconcileCommands(core: EngineCore, tx: Tx, terminal: TerminalPo
   return settled;
 }
 
-function reconcileOne(core: EngineCore, tx: Tx, terminal: TerminalPositions, cmd: CommandRow, positions: readonly BrokerPosition[], deals: readonly BrokerDeal[]): string {
+function reconcileOne(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  cmd: CommandRow,
+  positions: readonly BrokerPosition[],
+  deals: readonly BrokerDeal[],
+): string {
   const entry = cmd.trade_id ? core.book.byId(cmd.trade_id) : undefined;
   if (cmd.kind === "open") {
     if (!entry) return "reconciled: trade missing";
     const pos = positions.find((p) => p.client_order_id === cmd.client_order_id);
     if (pos) {
-      openTrade(core, tx, entry, { ticket: pos.ticket, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, at: pos.opened_at }, "reconciled by SYNC");
+      openTrade(
+        core,
+        tx,
+        entry,
+        { ticket: pos.ticket, price: pos.open_price, volume: pos.volume, sl: pos.sl, tp: pos.tp, at: pos.opened_at },
+        "reconciled by SYNC",
+      );
       return `reconciled: open ${pos.ticket}`;
     }
     const inDeal = deals.find((d) => d.client_order_id === cmd.client_order_id && d.entry === "in");
     if (inDeal) {
-      openTrade(core, tx, entry, { ticket: inDeal.position_ticket, price: inDeal.price, volume: inDeal.volume, sl: null, tp: null, at: inDeal.time }, "reconciled by SYNC");
+      openTrade(
+        core,
+        tx,
+        entry,
+        {
+          ticket: inDeal.position_ticket,
+          price: inDeal.price,
+          volume: inDeal.volume,
+          sl: null,
+          tp: null,
+          at: inDeal.time,
+        },
+        "reconciled by SYNC",
+      );
       const out = closingDeal(deals, inDeal.position_ticket);
       const now = core.book.byId(entry.trade.id);
-      if (out && now) closeTrade(core, tx, now, { price: out.price, at: out.time, pnl: out.profit, reason: "closed_at_broker" });
+      if (out && now)
+        closeTrade(core, tx, now, { price: out.price, at: out.time, pnl: out.profit, reason: "closed_at_broker" });
       return `reconciled: deal ${inDeal.ticket}`;
     }
     failTrade(core, tx, entry, "error", "not executed: no order with this client id at the broker (reconciled)");
@@ -100,7 +180,13 @@ function reconcileOne(core: EngineCore, tx: Tx, terminal: TerminalPositions, cmd
   }
   if (cmd.kind === "close" && cmd.ticket && !positions.some((p) => p.ticket === cmd.ticket)) {
     const out = closingDeal(deals, cmd.ticket);
-    if (entry) closeTrade(core, tx, entry, { price: out?.price ?? entry.position?.current_price ?? 0, at: out?.time ?? core.clock(), pnl: out?.profit ?? null, reason: "closed" });
+    if (entry)
+      closeTrade(core, tx, entry, {
+        price: out?.price ?? entry.position?.current_price ?? 0,
+        at: out?.time ?? core.clock(),
+        pnl: out?.profit ?? null,
+        reason: "closed",
+      });
     else closeTerminal(core, tx, terminal, cmd.ticket, out?.price ?? 0, "closed");
     return "reconciled: closed";
   }
@@ -112,5 +198,8 @@ function closingDeal(deals: readonly BrokerDeal[], ticket: string): BrokerDeal |
 }
 
 function pendingClientIds(core: EngineCore): string[] {
-  return core.sql.exec<{ c: string }>(`SELECT client_order_id AS c FROM engine_trades WHERE status = 'pending'`).toArray().map((r) => r.c);
+  return core.sql
+    .exec<{ c: string }>(`SELECT client_order_id AS c FROM engine_trades WHERE status = 'pending'`)
+    .toArray()
+    .map((r) => r.c);
 }

@@ -3,15 +3,19 @@
 // closed bar out to the user objects that subscribed. The feed logic (closed bars, back-fill, clock)
 // is core/market/delta-feed.ts; this file is the transport: socket, reconnect, alarm, fan-out.
 import { DurableObject } from "cloudflare:workers";
+import { isDeltaSymbol } from "../../core/instruments/delta-products";
 import type { Bar } from "../../core/market/bar";
-import { DeltaCandlesSource, DELTA_MAX_CANDLES } from "../../core/market/delta";
+import { DELTA_MAX_CANDLES, DeltaCandlesSource } from "../../core/market/delta";
 import { DeltaFeed } from "../../core/market/delta-feed";
 import { DELTA_HEARTBEAT_TIMEOUT_MS } from "../../core/market/delta-ws";
-import { TimeframeSchema, type Timeframe } from "../../core/market/timeframes";
-import { isDeltaSymbol } from "../../core/instruments/delta-products";
+import { type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 import type { MarketFeedStatus } from "../../core/protocol/market-push";
 import type { Env } from "../../platform/env";
-import { deltaMarketName as marketName, type DeltaMarketRpc, type MarketSubscribeResult } from "../../platform/rpc/delta-market";
+import {
+  type DeltaMarketRpc,
+  type MarketSubscribeResult,
+  deltaMarketName as marketName,
+} from "../../platform/rpc/delta-market";
 import { BarStore } from "../market/bar-store";
 import { deltaEndpoints } from "./endpoints";
 import { fanOut } from "./fanout";
@@ -40,8 +44,12 @@ export class DeltaMarket extends DurableObject<Env> implements DeltaMarketRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BarStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS delta_subscribers (object_id TEXT PRIMARY KEY, since INTEGER NOT NULL)`);
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS delta_market (id INTEGER PRIMARY KEY CHECK (id = 1), symbol TEXT NOT NULL, timeframe TEXT NOT NULL)`);
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS delta_subscribers (object_id TEXT PRIMARY KEY, since INTEGER NOT NULL)`,
+    );
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS delta_market (id INTEGER PRIMARY KEY CHECK (id = 1), symbol TEXT NOT NULL, timeframe TEXT NOT NULL)`,
+    );
   }
 
   /**
@@ -51,10 +59,15 @@ export class DeltaMarket extends DurableObject<Env> implements DeltaMarketRpc {
   async subscribe(objectId: string, symbol: string, timeframe: Timeframe, limit: number): Promise<SubscribeResult> {
     const own = this.bind(symbol, timeframe);
     if (own) return own;
-    this.ctx.storage.sql.exec(`INSERT INTO delta_subscribers (object_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING`, objectId, Date.now());
+    this.ctx.storage.sql.exec(
+      `INSERT INTO delta_subscribers (object_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+      objectId,
+      Date.now(),
+    );
     await this.ensureStarted();
     const bars = this.store.latest(symbol, timeframe, Math.min(limit, DELTA_MAX_CANDLES));
-    if (bars.length === 0) return { ok: false, reason: "no_data", message: `no closed ${timeframe} candles for ${symbol} from Delta yet` };
+    if (bars.length === 0)
+      return { ok: false, reason: "no_data", message: `no closed ${timeframe} candles for ${symbol} from Delta yet` };
     return { ok: true, bars, asOf: this.feed!.clock() };
   }
 
@@ -133,20 +146,29 @@ export class DeltaMarket extends DurableObject<Env> implements DeltaMarketRpc {
     }
     if (!this.market) {
       this.market = { symbol, timeframe };
-      this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO delta_market (id, symbol, timeframe) VALUES (1, ?, ?)`, symbol, timeframe);
+      this.ctx.storage.sql.exec(
+        `INSERT OR IGNORE INTO delta_market (id, symbol, timeframe) VALUES (1, ?, ?)`,
+        symbol,
+        timeframe,
+      );
     }
     return null;
   }
 
   private persistedMarket(): { symbol: string; timeframe: Timeframe } | undefined {
-    const row = this.ctx.storage.sql.exec<{ symbol: string; timeframe: string }>(`SELECT symbol, timeframe FROM delta_market WHERE id = 1`).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ symbol: string; timeframe: string }>(`SELECT symbol, timeframe FROM delta_market WHERE id = 1`)
+      .toArray()[0];
     if (!row) return undefined;
     this.market = { symbol: row.symbol, timeframe: TimeframeSchema.parse(row.timeframe) };
     return this.market;
   }
 
   private subscribers(): string[] {
-    return this.ctx.storage.sql.exec<{ object_id: string }>(`SELECT object_id FROM delta_subscribers`).toArray().map((r) => r.object_id);
+    return this.ctx.storage.sql
+      .exec<{ object_id: string }>(`SELECT object_id FROM delta_subscribers`)
+      .toArray()
+      .map((r) => r.object_id);
   }
 
   private ensureStarted(): Promise<void> {
@@ -161,7 +183,12 @@ export class DeltaMarket extends DurableObject<Env> implements DeltaMarketRpc {
     const { symbol, timeframe } = this.market!;
     const endpoints = deltaEndpoints(this.env);
     let feed!: DeltaFeed;
-    const rest = new DeltaCandlesSource({ fetch: (url, init) => fetch(url, init), baseUrl: endpoints.rest, now: () => feed.clock(), onGap: "allow" });
+    const rest = new DeltaCandlesSource({
+      fetch: (url, init) => fetch(url, init),
+      baseUrl: endpoints.rest,
+      now: () => feed.clock(),
+      onGap: "allow",
+    });
     feed = new DeltaFeed({
       symbol,
       timeframe,
@@ -232,7 +259,9 @@ export class DeltaMarket extends DurableObject<Env> implements DeltaMarketRpc {
     const push = { symbol, timeframe, bars, asOf: Math.floor(this.feed!.clock()) };
     const subscribers = this.subscribers();
     this.fanoutChain = this.fanoutChain.then(async () => {
-      const r = await fanOut(subscribers, (id) => this.env.USER_BOT.get(this.env.USER_BOT.idFromString(id)).marketBars(push));
+      const r = await fanOut(subscribers, (id) =>
+        this.env.USER_BOT.get(this.env.USER_BOT.idFromString(id)).marketBars(push),
+      );
       this.fanoutErrors += r.errors;
     });
   }

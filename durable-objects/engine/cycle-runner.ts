@@ -1,14 +1,13 @@
-import type { CycleResult } from "../../core/protocol/portfolio-api";
-import type { BotRunStatus } from "../../core/protocol/portfolio-api";
-import type { EngineCore } from "./engine";
-import { checkGates, utcDayStart, type GateCounts } from "../../core/decision/gates";
-import { cycleSignals, hasCycleExits, planExits, type CycleSignals } from "../../core/decision/exits";
+import { type CycleSignals, cycleSignals, hasCycleExits, planExits } from "../../core/decision/exits";
+import { checkGates, type GateCounts, utcDayStart } from "../../core/decision/gates";
 import { botOrderIntent } from "../../core/decision/order";
 import { hasProtections, protectionHorizonMs, protectionLock } from "../../core/decision/protections";
-import type { BookEntry } from "./trade-book";
+import type { BotRunStatus, CycleResult } from "../../core/protocol/portfolio-api";
+import type { EngineCore } from "./engine";
 import { nextSlot } from "./gates";
 import { backoffMs } from "./outbox";
 import type { BotRef, Predictor } from "./prediction-port";
+import type { BookEntry } from "./trade-book";
 
 type BotRow = {
   bot_id: string;
@@ -48,7 +47,8 @@ export class CycleRunner {
     for (const r of this.core.sql.exec<{ bot_id: string }>(`SELECT bot_id FROM engine_bots`).toArray()) {
       if (!ids.has(r.bot_id)) this.core.sql.exec(`DELETE FROM engine_bots WHERE bot_id = ?`, r.bot_id);
     }
-    for (const b of bots) this.core.sql.exec(`INSERT INTO engine_bots (bot_id) VALUES (?) ON CONFLICT DO NOTHING`, b.id);
+    for (const b of bots)
+      this.core.sql.exec(`INSERT INTO engine_bots (bot_id) VALUES (?) ON CONFLICT DO NOTHING`, b.id);
   }
 
   isDue(botId: string, at: number): boolean {
@@ -57,7 +57,8 @@ export class CycleRunner {
   }
 
   earliestDue(): number | null {
-    return this.core.sql.exec<{ t: number | null }>(`SELECT MIN(COALESCE(next_due_at, 0)) AS t FROM engine_bots`).one().t;
+    return this.core.sql.exec<{ t: number | null }>(`SELECT MIN(COALESCE(next_due_at, 0)) AS t FROM engine_bots`).one()
+      .t;
   }
 
   statusOf(bot: { id: string; name: string; symbol: string; active: boolean; cadence: number }): BotRunStatus {
@@ -78,20 +79,27 @@ export class CycleRunner {
   }
 
   async runBot(bot: BotRef, opts: { force: boolean }): Promise<CycleResult> {
-    if (this.running.has(bot.id)) return { bot_id: bot.id, outcome: "skipped", reason: "already_running", bar_time: null, trade_id: null };
+    if (this.running.has(bot.id))
+      return { bot_id: bot.id, outcome: "skipped", reason: "already_running", bar_time: null, trade_id: null };
     this.running.add(bot.id);
     const core = this.core;
     const started = core.clock();
     core.sql.exec(
       `INSERT INTO engine_bots (bot_id, last_started_at) VALUES (?, ?) ON CONFLICT (bot_id) DO UPDATE SET last_started_at = excluded.last_started_at`,
-      bot.id, started,
+      bot.id,
+      started,
     );
     try {
       const cfg = bot.config;
       // A hedging bot on a netting MT5 account would see its orders net against each other: refuse.
       const account = bot.target === "connector" ? core.connector.marginMode() : null;
       if (account && account !== "hedging" && cfg.execution.positionMode === "hedging") {
-        return this.finishSkip(bot, "account_mode", `the MT5 account is a ${account} account: a hedging bot cannot trade it; set the bot's position mode to netting or use a hedging account`, null);
+        return this.finishSkip(
+          bot,
+          "account_mode",
+          `the MT5 account is a ${account} account: a hedging bot cannot trade it; set the bot's position mode to netting or use a hedging account`,
+          null,
+        );
       }
       // Exits first (core/decision/exits.ts, as the backtester): with open positions and cycle exits
       // configured the bar is decided even while an entry gate is closed; no gate blocks an exit.
@@ -108,31 +116,71 @@ export class CycleRunner {
       const decided = core.write((tx) => {
         const now = core.clock();
         const fresh = core.sql
-          .exec(`INSERT INTO engine_cycles (bot_id, bar_time, decided_at, outcome, reason) VALUES (?, ?, ?, 'deciding', '') ON CONFLICT DO NOTHING RETURNING bot_id`, bot.id, p.barTime, now)
+          .exec(
+            `INSERT INTO engine_cycles (bot_id, bar_time, decided_at, outcome, reason) VALUES (?, ?, ?, 'deciding', '') ON CONFLICT DO NOTHING RETURNING bot_id`,
+            bot.id,
+            p.barTime,
+            now,
+          )
           .toArray().length;
         if (!fresh) {
           const msg = `already decided for bar ${new Date(p.barTime).toISOString()}; nothing done`;
           core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime });
-          return this.finish(tx, bot, { bot_id: bot.id, outcome: "duplicate", reason: "already_decided", bar_time: p.barTime, trade_id: null }, now);
+          return this.finish(
+            tx,
+            bot,
+            { bot_id: bot.id, outcome: "duplicate", reason: "already_decided", bar_time: p.barTime, trade_id: null },
+            now,
+          );
         }
         const threshold = cfg.execution.confidenceThreshold;
         const below = p.direction !== "HOLD" && p.confidence < threshold;
         let actionable = p.plan !== null && p.direction !== "HOLD" && !below;
-        let reason = below ? `below_threshold: confidence ${p.confidence.toFixed(3)} < ${threshold}` : actionable ? "ok" : p.reason;
+        let reason = below
+          ? `below_threshold: confidence ${p.confidence.toFixed(3)} < ${threshold}`
+          : actionable
+            ? "ok"
+            : p.reason;
         let code = below ? "below_threshold" : reason;
         const signals: CycleSignals = cycleSignals(p);
         const skip = (why: string, message: string) => {
           core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime });
-          core.sql.exec(`UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`, why, bot.id, p.barTime);
-          return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason: why, bar_time: p.barTime, trade_id: null }, now);
+          core.sql.exec(
+            `UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`,
+            why,
+            bot.id,
+            p.barTime,
+          );
+          return this.finish(
+            tx,
+            bot,
+            { bot_id: bot.id, outcome: "skipped", reason: why, bar_time: p.barTime, trade_id: null },
+            now,
+          );
         };
         core.recordPrediction(tx, p, actionable, reason);
-        core.activity(tx, "prediction", bot.id, `${p.symbol} ${p.direction} ${(p.confidence * 100).toFixed(1)}% (bar ${new Date(p.barTime).toISOString()})`, {
-          bar_time: p.barTime, direction: p.direction, confidence: p.confidence, strategy: p.strategy.reason,
-        });
+        core.activity(
+          tx,
+          "prediction",
+          bot.id,
+          `${p.symbol} ${p.direction} ${(p.confidence * 100).toFixed(1)}% (bar ${new Date(p.barTime).toISOString()})`,
+          {
+            bar_time: p.barTime,
+            direction: p.direction,
+            confidence: p.confidence,
+            strategy: p.strategy.reason,
+          },
+        );
         // The positions the exits act on: those of the bot's symbol (a bot trades one).
         const mine = open.filter((e) => e.trade.symbol === bot.symbol);
-        const plan = planExits(cfg, exitsDue ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt })) : [], signals, now);
+        const plan = planExits(
+          cfg,
+          exitsDue
+            ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt }))
+            : [],
+          signals,
+          now,
+        );
         let closed = 0;
         for (const x of plan.exits) {
           const e = mine.find((m) => m.trade.id === x.id) as BookEntry;
@@ -155,18 +203,47 @@ export class CycleRunner {
           return skip(code, `no trade: ${reason}`);
         }
         const cid = clientOrderId(bot.id, p.barTime);
-        const r = core.execute(tx, botOrderIntent(cfg, bot.symbol, p.plan, cid), { botId: bot.id, target: bot.target, source: "bot", fallbackMid: p.plan.entry });
-        const outcome: CycleResult["outcome"] = r.status === "filled" ? "traded" : r.status === "pending" ? "pending" : r.status === "duplicate" ? "duplicate" : "error";
+        const r = core.execute(tx, botOrderIntent(cfg, bot.symbol, p.plan, cid), {
+          botId: bot.id,
+          target: bot.target,
+          source: "bot",
+          fallbackMid: p.plan.entry,
+        });
+        const outcome: CycleResult["outcome"] =
+          r.status === "filled"
+            ? "traded"
+            : r.status === "pending"
+              ? "pending"
+              : r.status === "duplicate"
+                ? "duplicate"
+                : "error";
         const why = r.status === "filled" || r.status === "pending" ? "executed" : (r.reason ?? r.status);
-        if (r.trade && (r.status === "filled" || r.status === "pending")) core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: bot.id, bar_time: p.barTime, trade: r.trade });
-        core.sql.exec(`UPDATE engine_cycles SET outcome = ?, reason = ?, client_order_id = ? WHERE bot_id = ? AND bar_time = ?`, outcome, why, cid, bot.id, p.barTime);
-        return { result: this.finish(tx, bot, { bot_id: bot.id, outcome, reason: why, bar_time: p.barTime, trade_id: r.trade?.id ?? null }, now), dispatch: r.dispatch };
+        if (r.trade && (r.status === "filled" || r.status === "pending"))
+          core.emit(tx, "AUTO_TRADE_EXECUTED", { bot_id: bot.id, bar_time: p.barTime, trade: r.trade });
+        core.sql.exec(
+          `UPDATE engine_cycles SET outcome = ?, reason = ?, client_order_id = ? WHERE bot_id = ? AND bar_time = ?`,
+          outcome,
+          why,
+          cid,
+          bot.id,
+          p.barTime,
+        );
+        return {
+          result: this.finish(
+            tx,
+            bot,
+            { bot_id: bot.id, outcome, reason: why, bar_time: p.barTime, trade_id: r.trade?.id ?? null },
+            now,
+          ),
+          dispatch: r.dispatch,
+        };
       });
       if (closesQueued) await core.connector.sendQueued();
       if ("result" in decided) {
         if (decided.dispatch) {
           const sent = await core.dispatch(decided.dispatch, bot.id);
-          if (sent.status === "error") return { ...decided.result, outcome: "error", reason: sent.reason ?? "dispatch failed" };
+          if (sent.status === "error")
+            return { ...decided.result, outcome: "error", reason: sent.reason ?? "dispatch failed" };
         }
         return decided.result;
       }
@@ -178,7 +255,13 @@ export class CycleRunner {
         const failures = (this.schedule(bot.id)?.failures ?? 0) + 1;
         core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures });
         const retryAt = Math.min(nextSlot(now, bot.config.execution.cadenceMinutes), now + backoffMs(failures));
-        return this.finish(tx, bot, { bot_id: bot.id, outcome: "error", reason: message.slice(0, 300), bar_time: null, trade_id: null }, now, { failures, nextDue: retryAt });
+        return this.finish(
+          tx,
+          bot,
+          { bot_id: bot.id, outcome: "error", reason: message.slice(0, 300), bar_time: null, trade_id: null },
+          now,
+          { failures, nextDue: retryAt },
+        );
       });
     } finally {
       this.running.delete(bot.id);
@@ -191,13 +274,19 @@ export class CycleRunner {
    */
   private entryBlock(bot: BotRef, now: number, closedNow: number): { reason: string; message: string } | null {
     const book = this.core.book;
-    const counts: GateCounts = { ...book.executions(bot.id, utcDayStart(now)), openPositions: book.openCount(bot.id) - closedNow };
+    const counts: GateCounts = {
+      ...book.executions(bot.id, utcDayStart(now)),
+      openPositions: book.openCount(bot.id) - closedNow,
+    };
     const gate = checkGates(bot.config, counts, now);
     if (!gate.ok) return gate;
     const prot = bot.config.protections;
     if (!hasProtections(prot)) return null;
     // The drawdown's denominator: the balance of the account the bot trades (as the backtester's).
-    const balance = bot.target === "connector" ? (this.core.connector.brokerBalance() ?? 0) : this.core.paper.engine.account().balance;
+    const balance =
+      bot.target === "connector"
+        ? (this.core.connector.brokerBalance() ?? 0)
+        : this.core.paper.engine.account().balance;
     const lock = protectionLock(prot, book.closedSince(bot.id, now - protectionHorizonMs(prot)), balance, now);
     return lock ? { reason: "protection", message: lock.message } : null;
   }
@@ -206,17 +295,40 @@ export class CycleRunner {
     return this.core.write((tx) => {
       const now = this.core.clock();
       this.core.activity(tx, "skip", bot.id, message, { reason });
-      return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason, bar_time: barTime, trade_id: null }, now);
+      return this.finish(
+        tx,
+        bot,
+        { bot_id: bot.id, outcome: "skipped", reason, bar_time: barTime, trade_id: null },
+        now,
+      );
     });
   }
 
-  private finish(tx: Parameters<EngineCore["emit"]>[0], bot: BotRef, result: CycleResult, now: number, retry?: { failures: number; nextDue: number }): CycleResult {
+  private finish(
+    tx: Parameters<EngineCore["emit"]>[0],
+    bot: BotRef,
+    result: CycleResult,
+    now: number,
+    retry?: { failures: number; nextDue: number },
+  ): CycleResult {
     const nextDue = retry?.nextDue ?? nextSlot(now, bot.config.execution.cadenceMinutes);
     this.core.sql.exec(
       `UPDATE engine_bots SET last_finished_at = ?, last_result = ?, last_reason = ?, last_bar_time = COALESCE(?, last_bar_time), next_due_at = ?, failures = ? WHERE bot_id = ?`,
-      now, result.outcome, result.reason, result.bar_time, nextDue, retry?.failures ?? 0, bot.id,
+      now,
+      result.outcome,
+      result.reason,
+      result.bar_time,
+      nextDue,
+      retry?.failures ?? 0,
+      bot.id,
     );
-    this.core.emit(tx, "STATUS_UPDATE", { bot_id: bot.id, state: result.outcome === "error" ? "error" : "idle", last_result: result.outcome, last_reason: result.reason, next_due_at: nextDue });
+    this.core.emit(tx, "STATUS_UPDATE", {
+      bot_id: bot.id,
+      state: result.outcome === "error" ? "error" : "idle",
+      last_result: result.outcome,
+      last_reason: result.reason,
+      next_due_at: nextDue,
+    });
     return result;
   }
 }

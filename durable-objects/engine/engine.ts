@@ -20,9 +20,9 @@ import { broadcast } from "./fanout";
 import { type FlushReport, Outbox } from "./outbox";
 import { PaperAccount } from "./paper-account";
 import type { Quote } from "./replay-quotes";
-import { Meta, createEngineTables } from "./tables";
-import { closedTrade, newTradeView, openedTrade, positionView, TradeBook, type BookEntry } from "./trade-book";
-import { noConnector, type ConnectorLink, type TargetKind } from "./targets";
+import { createEngineTables, Meta } from "./tables";
+import { type ConnectorLink, noConnector, type TargetKind } from "./targets";
+import { type BookEntry, closedTrade, newTradeView, openedTrade, positionView, TradeBook } from "./trade-book";
 
 /** Activities live 24 h in D1 (deleted on flush after that). */
 export const ACTIVITY_TTL_MS = 24 * 3600_000;
@@ -275,9 +275,16 @@ export class EngineCore {
     }
     if (!entry.positionId) return false;
     const q = this.quote(t.symbol);
-    const r = this.paper.engine.close(entry.positionId, { time: q?.time ?? this.clock(), reason, ...(q ? { price: { mid: q.mid } } : {}) });
+    const r = this.paper.engine.close(entry.positionId, {
+      time: q?.time ?? this.clock(),
+      reason,
+      ...(q ? { price: { mid: q.mid } } : {}),
+    });
     if (r.status !== "closed") {
-      this.activity(tx, "error", t.bot_id, `exit of ${t.symbol} failed: ${r.message}`, { trade_id: t.id, reason: r.reason });
+      this.activity(tx, "error", t.bot_id, `exit of ${t.symbol} failed: ${r.message}`, {
+        trade_id: t.id,
+        reason: r.reason,
+      });
       return false;
     }
     this.applyPaperEvents(tx, [r.event]);

@@ -18,7 +18,12 @@ export class EventLog {
 
   append<T extends EventType>(type: T, data: EventData<T>, at: number): UserEvent {
     const row = this.sql
-      .exec<{ seq: number }>(`INSERT INTO engine_events (type, at, data) VALUES (?, ?, ?) RETURNING seq`, type, at, JSON.stringify(data))
+      .exec<{ seq: number }>(
+        `INSERT INTO engine_events (type, at, data) VALUES (?, ?, ?) RETURNING seq`,
+        type,
+        at,
+        JSON.stringify(data),
+      )
       .one();
     if (row.seq % 100 === 0) this.trim();
     return { seq: row.seq, type, at, data } as UserEvent;
@@ -29,7 +34,11 @@ export class EventLog {
   }
 
   latestSeq(): number {
-    return this.sql.exec<{ s: number | null }>(`SELECT seq AS s FROM sqlite_sequence WHERE name = 'engine_events'`).toArray()[0]?.s ?? 0;
+    return (
+      this.sql
+        .exec<{ s: number | null }>(`SELECT seq AS s FROM sqlite_sequence WHERE name = 'engine_events'`)
+        .toArray()[0]?.s ?? 0
+    );
   }
 
   /** Events after `since` in order, or a resync frame when some of them were trimmed away. */
@@ -39,7 +48,9 @@ export class EventLog {
     if (since < latest && since + 1 < oldest) {
       return { resync: { type: "resync_required", since, oldest_seq: oldest, latest_seq: latest } };
     }
-    const rows = this.sql.exec<Row>(`SELECT seq, type, at, data FROM engine_events WHERE seq > ? ORDER BY seq`, since).toArray();
+    const rows = this.sql
+      .exec<Row>(`SELECT seq, type, at, data FROM engine_events WHERE seq > ? ORDER BY seq`, since)
+      .toArray();
     return { events: rows.map((r) => ({ seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }) as UserEvent) };
   }
 }

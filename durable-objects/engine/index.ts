@@ -1,19 +1,26 @@
-import type { Bar } from "../../core/market/bar";
-import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../../core/protocol/portfolio-api";
-import type { PositionView } from "../../core/protocol/events";
-import type { OrderIntent } from "../../core/protocol/orders";
-import { activeBots } from "../../platform/bots/store";
-import { db } from "../../platform/db/client";
-import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
-import { clientOrderId, CycleRunner } from "./cycle-runner";
-import { EngineCore, type EngineDeps } from "./engine";
-import { BROWSER_TAG } from "./fanout";
 import { utcDayStart } from "../../core/decision/gates";
 import { botOrderIntent } from "../../core/decision/order";
-import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./prediction-port";
+import type { Bar } from "../../core/market/bar";
+import type { PositionView } from "../../core/protocol/events";
+import type { OrderIntent } from "../../core/protocol/orders";
+import type {
+  AutoTradingHealth,
+  BotRunStatus,
+  CycleResult,
+  ExecutionResult,
+  ManualTradeRequest,
+  PortfolioStatus,
+} from "../../core/protocol/portfolio-api";
 import type { BotInfo } from "../../platform/bots/bot-ref";
+import { activeBots } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { recordCycle, recordTrade } from "../../platform/metrics";
 import { alarmClock } from "../alarm/alarm-clock";
+import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
+import { CycleRunner, clientOrderId } from "./cycle-runner";
+import { EngineCore, type EngineDeps } from "./engine";
+import { BROWSER_TAG } from "./fanout";
+import { type BotRef, botRef, type Predictor, predictionUnavailable } from "./prediction-port";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
 export const TICK_MS = 1000;
@@ -50,8 +57,7 @@ export class Engine {
     this.barMs = deps.barMs ?? replayBarMs;
     this.loadBots =
       deps.loadBots ??
-      (async (userId) =>
-        (await activeBots(db(deps.env), userId)).map(({ row, config }) => botRef(row, config)));
+      (async (userId) => (await activeBots(db(deps.env), userId)).map(({ row, config }) => botRef(row, config)));
   }
 
   set predictor(p: Predictor) {
@@ -81,21 +87,36 @@ export class Engine {
   }
 
   /** Executes the bot's current plan now (manual flow): same path and same client order id as the cycle. */
-  async executePlan(bot: BotRef): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
+  async executePlan(
+    bot: BotRef,
+  ): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
     const outcome = await this.runner.predictor(bot, { force: false });
     if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
     const p = outcome.prediction;
-    if (!p.plan) return { ok: false, reason: "no_plan", message: `no trade plan for bar ${new Date(p.barTime).toISOString()}: ${p.reason}` };
+    if (!p.plan)
+      return {
+        ok: false,
+        reason: "no_plan",
+        message: `no trade plan for bar ${new Date(p.barTime).toISOString()}: ${p.reason}`,
+      };
     const plan = p.plan;
     const cid = clientOrderId(bot.id, p.barTime);
     const r = this.core.write((tx) => {
       const now = this.core.clock();
       this.core.sql.exec(
         `INSERT INTO engine_cycles (bot_id, bar_time, decided_at, outcome, reason, client_order_id) VALUES (?, ?, ?, 'manual', 'executed by user', ?) ON CONFLICT DO NOTHING`,
-        bot.id, p.barTime, now, cid,
+        bot.id,
+        p.barTime,
+        now,
+        cid,
       );
       this.core.recordPrediction(tx, p, true, "executed by user");
-      return this.core.execute(tx, botOrderIntent(bot.config, bot.symbol, plan, cid), { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry });
+      return this.core.execute(tx, botOrderIntent(bot.config, bot.symbol, plan, cid), {
+        botId: bot.id,
+        target: bot.target,
+        source: "manual",
+        fallbackMid: plan.entry,
+      });
     });
     return { ok: true, result: await this.settleOrder(r, bot.id) };
   }
@@ -112,7 +133,10 @@ export class Engine {
    * (applying it flushes): one D1 batch for the pending row and the fill, and no D1 write between
    * command and result, where locally it held the result up. The alarm flushes if no result comes.
    */
-  private async settleOrder(r: ExecutionResult & { dispatch?: OrderIntent }, botId: string | null): Promise<ExecutionResult> {
+  private async settleOrder(
+    r: ExecutionResult & { dispatch?: OrderIntent },
+    botId: string | null,
+  ): Promise<ExecutionResult> {
     const { dispatch, ...executed } = r;
     if (!dispatch) {
       await this.afterChange();
@@ -139,14 +163,32 @@ export class Engine {
   async checkPositions(): Promise<void> {
     const symbols = [...new Set(this.core.paper.engine.positions().map((p) => p.symbol))];
     for (const symbol of symbols) {
-      const mark = this.core.sql.exec<{ t: number }>(`SELECT last_bar_time AS t FROM engine_bar_marks WHERE symbol = ?`, symbol).toArray()[0]?.t;
-      const openTimes = this.core.paper.engine.positions().filter((p) => p.symbol === symbol).map((p) => p.openTime);
+      const mark = this.core.sql
+        .exec<{ t: number }>(`SELECT last_bar_time AS t FROM engine_bar_marks WHERE symbol = ?`, symbol)
+        .toArray()[0]?.t;
+      const openTimes = this.core.paper.engine
+        .positions()
+        .filter((p) => p.symbol === symbol)
+        .map((p) => p.openTime);
       const barMs = this.barMs(symbol);
       // From the entry's own bar onward (bar-checks.ts): the backtester's rule.
       const bars = await this.deps.newBars(symbol, checkAfter(mark, Math.min(...openTimes), barMs));
-      for (const b of bars) this.core.processBar({ symbol, time: barStamp(b.time, barMs, openTimes), open: b.open, high: b.high, low: b.low, close: b.close });
+      for (const b of bars)
+        this.core.processBar({
+          symbol,
+          time: barStamp(b.time, barMs, openTimes),
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+        });
       const last = bars.at(-1);
-      if (last) this.core.sql.exec(`INSERT INTO engine_bar_marks (symbol, last_bar_time) VALUES (?, ?) ON CONFLICT (symbol) DO UPDATE SET last_bar_time = excluded.last_bar_time`, symbol, last.time);
+      if (last)
+        this.core.sql.exec(
+          `INSERT INTO engine_bar_marks (symbol, last_bar_time) VALUES (?, ?) ON CONFLICT (symbol) DO UPDATE SET last_bar_time = excluded.last_bar_time`,
+          symbol,
+          last.time,
+        );
     }
     if (symbols.length > 0 && this.browsers() > 0) this.core.tick();
   }
@@ -159,7 +201,8 @@ export class Engine {
     if (due !== null) candidates.push(Math.max(due, now));
     const ob = this.core.outbox.stats(now);
     if (ob.pending > 0 && ob.nextAttemptAt !== null) candidates.push(Math.max(ob.nextAttemptAt, now + outboxDelayMs));
-    if (this.core.paper.engine.account().openPositions > 0) candidates.push(now + (this.browsers() > 0 ? TICK_MS : BAR_CHECK_MS));
+    if (this.core.paper.engine.account().openPositions > 0)
+      candidates.push(now + (this.browsers() > 0 ? TICK_MS : BAR_CHECK_MS));
     if (candidates.length === 0) return null;
     const at = Math.min(...candidates);
     await alarmClock(this.core.ctx.storage).noLaterThan(at, now);
@@ -225,21 +268,52 @@ export class Engine {
       const lastRun = s.last_finished_at ?? null;
       const reference = lastRun ?? b.updatedAt;
       if (now - reference > 2 * cadenceMs + 60_000) {
-        problems.push({ bot_id: b.id, check: "stale", message: lastRun === null ? `never ran in ${Math.round((now - reference) / 60_000)} min (cadence ${b.cadence} min)` : `last cycle ${Math.round((now - lastRun) / 60_000)} min ago (cadence ${b.cadence} min)` });
+        problems.push({
+          bot_id: b.id,
+          check: "stale",
+          message:
+            lastRun === null
+              ? `never ran in ${Math.round((now - reference) / 60_000)} min (cadence ${b.cadence} min)`
+              : `last cycle ${Math.round((now - lastRun) / 60_000)} min ago (cadence ${b.cadence} min)`,
+        });
       }
-      if (s.last_started_at !== null && s.last_started_at > (s.last_finished_at ?? 0) && now - s.last_started_at > STUCK_MS) {
-        problems.push({ bot_id: b.id, check: "stuck", message: `cycle started ${Math.round((now - s.last_started_at) / 1000)} s ago and has not finished` });
+      if (
+        s.last_started_at !== null &&
+        s.last_started_at > (s.last_finished_at ?? 0) &&
+        now - s.last_started_at > STUCK_MS
+      ) {
+        problems.push({
+          bot_id: b.id,
+          check: "stuck",
+          message: `cycle started ${Math.round((now - s.last_started_at) / 1000)} s ago and has not finished`,
+        });
       }
-      if (s.last_result === "error") problems.push({ bot_id: b.id, check: "last_error", message: s.last_reason ?? "last cycle failed" });
+      if (s.last_result === "error")
+        problems.push({ bot_id: b.id, check: "last_error", message: s.last_reason ?? "last cycle failed" });
       const models = this.core.meta.get(`models:${b.id}`);
       if (models) {
         const m = JSON.parse(models) as { healthy: number; total: number; errors: string[] };
-        if (m.healthy < m.total) problems.push({ bot_id: b.id, check: "unhealthy_models", message: `${m.total - m.healthy} of ${m.total} models failed: ${m.errors.join("; ").slice(0, 300)}` });
+        if (m.healthy < m.total)
+          problems.push({
+            bot_id: b.id,
+            check: "unhealthy_models",
+            message: `${m.total - m.healthy} of ${m.total} models failed: ${m.errors.join("; ").slice(0, 300)}`,
+          });
       }
     }
     const ob = this.core.outbox.stats(now);
-    if (ob.pending > 0 && (ob.oldestAgeMs ?? 0) > OUTBOX_BACKLOG_MS) problems.push({ bot_id: null, check: "outbox_backlog", message: `${ob.pending} rows waiting for D1, oldest ${Math.round((ob.oldestAgeMs ?? 0) / 1000)} s` });
-    if (ob.dead > 0) problems.push({ bot_id: null, check: "outbox_dead", message: `${ob.dead} rows parked after repeated D1 failures` });
+    if (ob.pending > 0 && (ob.oldestAgeMs ?? 0) > OUTBOX_BACKLOG_MS)
+      problems.push({
+        bot_id: null,
+        check: "outbox_backlog",
+        message: `${ob.pending} rows waiting for D1, oldest ${Math.round((ob.oldestAgeMs ?? 0) / 1000)} s`,
+      });
+    if (ob.dead > 0)
+      problems.push({
+        bot_id: null,
+        check: "outbox_dead",
+        message: `${ob.dead} rows parked after repeated D1 failures`,
+      });
     const activeCount = bots.filter((b) => b.active).length;
     return {
       status: activeCount === 0 && problems.length === 0 ? "idle" : problems.length > 0 ? "degraded" : "healthy",

@@ -30,7 +30,13 @@ export class Outbox {
 
   /** Call inside the state change's transaction. */
   enqueue(item: OutboxItem, now: number): void {
-    this.sql.exec(`INSERT INTO engine_outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)`, item.kind, JSON.stringify(item.row), now, now);
+    this.sql.exec(
+      `INSERT INTO engine_outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)`,
+      item.kind,
+      JSON.stringify(item.row),
+      now,
+      now,
+    );
   }
 
   stats(now: number): { pending: number; dead: number; oldestAgeMs: number | null; nextAttemptAt: number | null } {
@@ -40,7 +46,12 @@ export class Outbox {
                 MIN(CASE WHEN dead = 0 THEN next_attempt_at END) AS next FROM engine_outbox`,
       )
       .one();
-    return { pending: r.pending ?? 0, dead: r.dead ?? 0, oldestAgeMs: r.oldest === null ? null : now - r.oldest, nextAttemptAt: r.next };
+    return {
+      pending: r.pending ?? 0,
+      dead: r.dead ?? 0,
+      oldestAgeMs: r.oldest === null ? null : now - r.oldest,
+      nextAttemptAt: r.next,
+    };
   }
 
   /**
@@ -50,13 +61,25 @@ export class Outbox {
    */
   async flush(d: Db, userId: string, now: number): Promise<FlushReport> {
     const rows = this.sql
-      .exec<Row>(`SELECT id, kind, payload, attempts FROM engine_outbox WHERE dead = 0 AND next_attempt_at <= ? ORDER BY id LIMIT ?`, now, OUTBOX_BATCH)
+      .exec<Row>(
+        `SELECT id, kind, payload, attempts FROM engine_outbox WHERE dead = 0 AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+        now,
+        OUTBOX_BATCH,
+      )
       .toArray();
     if (rows.length === 0) return { written: 0, failed: 0, remaining: this.stats(now).pending, error: null };
     const expire = d.delete(activities).where(and(eq(activities.userId, userId), lt(activities.expiresAt, now)));
     try {
-      await d.batch([expire, ...rows.map((r) => statement(d, userId, r))] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      this.sql.exec(`DELETE FROM engine_outbox WHERE id <= ? AND id >= ? AND dead = 0 AND next_attempt_at <= ?`, rows.at(-1)!.id, rows[0]!.id, now);
+      await d.batch([expire, ...rows.map((r) => statement(d, userId, r))] as [
+        BatchItem<"sqlite">,
+        ...BatchItem<"sqlite">[],
+      ]);
+      this.sql.exec(
+        `DELETE FROM engine_outbox WHERE id <= ? AND id >= ? AND dead = 0 AND next_attempt_at <= ?`,
+        rows.at(-1)!.id,
+        rows[0]!.id,
+        now,
+      );
       return { written: rows.length, failed: 0, remaining: this.stats(now).pending, error: null };
     } catch (batchError) {
       let written = 0;
@@ -71,7 +94,11 @@ export class Outbox {
           const attempts = r.attempts + 1;
           this.sql.exec(
             `UPDATE engine_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, dead = ? WHERE id = ?`,
-            attempts, now + backoffMs(attempts), lastError.slice(0, 500), attempts >= OUTBOX_MAX_ATTEMPTS ? 1 : 0, r.id,
+            attempts,
+            now + backoffMs(attempts),
+            lastError.slice(0, 500),
+            attempts >= OUTBOX_MAX_ATTEMPTS ? 1 : 0,
+            r.id,
           );
         }
       }
@@ -90,10 +117,26 @@ function statement(d: Db, userId: string, r: Row) {
     case "trade": {
       const t = item.row;
       const values = {
-        id: t.id, userId, botId: t.bot_id, clientOrderId: t.client_order_id, symbol: t.symbol, side: t.side, volume: t.volume,
-        entryPrice: t.entry_price, exitPrice: t.exit_price, stopLoss: t.stop_loss, takeProfit: t.take_profit, status: t.status,
-        target: t.target, brokerTicket: t.broker_ticket, pnl: t.pnl, commission: t.commission, reason: t.reason,
-        openedAt: t.opened_at, closedAt: t.closed_at, createdAt: t.created_at,
+        id: t.id,
+        userId,
+        botId: t.bot_id,
+        clientOrderId: t.client_order_id,
+        symbol: t.symbol,
+        side: t.side,
+        volume: t.volume,
+        entryPrice: t.entry_price,
+        exitPrice: t.exit_price,
+        stopLoss: t.stop_loss,
+        takeProfit: t.take_profit,
+        status: t.status,
+        target: t.target,
+        brokerTicket: t.broker_ticket,
+        pnl: t.pnl,
+        commission: t.commission,
+        reason: t.reason,
+        openedAt: t.opened_at,
+        closedAt: t.closed_at,
+        createdAt: t.created_at,
       };
       const { id: _id, userId: _u, createdAt: _c, ...set } = values;
       return d.insert(trades).values(values).onConflictDoUpdate({ target: trades.id, set });
@@ -101,9 +144,23 @@ function statement(d: Db, userId: string, r: Row) {
     case "position": {
       const p = item.row;
       const values = {
-        id: p.id, userId, botId: p.bot_id, tradeId: p.trade_id, symbol: p.symbol, side: p.side, volume: p.volume, entryPrice: p.entry_price,
-        stopLoss: p.stop_loss, takeProfit: p.take_profit, currentPrice: p.current_price, unrealizedPnl: p.unrealized_pnl, source: p.source,
-        brokerTicket: p.broker_ticket, status: p.status, openedAt: p.opened_at, updatedAt: p.updated_at,
+        id: p.id,
+        userId,
+        botId: p.bot_id,
+        tradeId: p.trade_id,
+        symbol: p.symbol,
+        side: p.side,
+        volume: p.volume,
+        entryPrice: p.entry_price,
+        stopLoss: p.stop_loss,
+        takeProfit: p.take_profit,
+        currentPrice: p.current_price,
+        unrealizedPnl: p.unrealized_pnl,
+        source: p.source,
+        brokerTicket: p.broker_ticket,
+        status: p.status,
+        openedAt: p.opened_at,
+        updatedAt: p.updated_at,
       };
       const { id: _id, userId: _u, ...set } = values;
       return d.insert(positions).values(values).onConflictDoUpdate({ target: positions.id, set });
@@ -112,7 +169,16 @@ function statement(d: Db, userId: string, r: Row) {
       const a = item.row;
       return d
         .insert(activities)
-        .values({ id: a.id, userId, seq: a.seq, type: a.kind, message: a.message, data: { bot_id: a.bot_id, ...(a.detail ?? {}) }, createdAt: a.created_at, expiresAt: a.expires_at })
+        .values({
+          id: a.id,
+          userId,
+          seq: a.seq,
+          type: a.kind,
+          message: a.message,
+          data: { bot_id: a.bot_id, ...(a.detail ?? {}) },
+          createdAt: a.created_at,
+          expiresAt: a.expires_at,
+        })
         .onConflictDoNothing();
     }
   }

@@ -14,7 +14,9 @@ export class PaperAccount {
   get engine(): PaperEngine {
     if (!this.cached) {
       const row = this.sql.exec<{ state: string }>(`SELECT state FROM engine_paper WHERE id = 1`).toArray()[0];
-      this.cached = row ? PaperEngine.restore(JSON.parse(row.state)) : PaperEngine.create({ initialBalance: DEFAULT_PAPER_BALANCE });
+      this.cached = row
+        ? PaperEngine.restore(JSON.parse(row.state))
+        : PaperEngine.create({ initialBalance: DEFAULT_PAPER_BALANCE });
     }
     return this.cached;
   }

@@ -1,7 +1,7 @@
 import type { Prediction } from "../../core/protocol/prediction";
 import type { BotRef } from "../../platform/bots/bot-ref";
 
-export { botRef, type BotRef } from "../../platform/bots/bot-ref";
+export { type BotRef, botRef } from "../../platform/bots/bot-ref";
 
 /** A prediction, or why there is none (stale data, warming up, no models, ...). */
 export type PredictOutcome = { ok: true; prediction: Prediction } | { ok: false; reason: string; message: string };

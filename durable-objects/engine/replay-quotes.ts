@@ -1,5 +1,5 @@
 import { TIMEFRAME_MS } from "../../core/market/timeframes";
-import { isReplaySymbol, REPLAY_SYMBOLS, replayBars, replayFeed, type ReplayClock } from "../market/replay-data";
+import { isReplaySymbol, REPLAY_SYMBOLS, type ReplayClock, replayBars, replayFeed } from "../market/replay-data";
 
 export interface Quote {
   symbol: string;

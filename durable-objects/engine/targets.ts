@@ -10,7 +10,9 @@ import type { OrderIntent } from "../../core/protocol/orders";
 export type TargetKind = "paper" | "connector";
 
 /** `onSocket`: the command was just handed to a live connector socket, so its TRADE_RESULT is due shortly. */
-export type DispatchResult = { ok: true; onSocket: boolean } | { ok: false; code: "not_connected" | "send_failed"; message: string };
+export type DispatchResult =
+  | { ok: true; onSocket: boolean }
+  | { ok: false; code: "not_connected" | "send_failed"; message: string };
 
 export interface ConnectorLink {
   /** Inside the pending trade's transaction: stores the command (durable-objects/connector), so both commit or neither. */

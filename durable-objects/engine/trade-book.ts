@@ -1,9 +1,18 @@
-import type { ClosedEvent, OpenedEvent } from "../../core/paper/schemas";
 import type { PositionMark } from "../../core/paper/engine";
-import type { OrderIntent } from "../../core/protocol/orders";
+import type { ClosedEvent, OpenedEvent } from "../../core/paper/schemas";
 import type { PositionView, TradeView } from "../../core/protocol/events";
+import type { OrderIntent } from "../../core/protocol/orders";
 
-type Row = { id: string; bot_id: string | null; client_order_id: string; position_id: string | null; executed_at: number; status: string; view: string; position: string | null };
+type Row = {
+  id: string;
+  bot_id: string | null;
+  client_order_id: string;
+  position_id: string | null;
+  executed_at: number;
+  status: string;
+  view: string;
+  position: string | null;
+};
 
 export interface BookEntry {
   trade: TradeView;
@@ -27,7 +36,14 @@ export class TradeBook {
     this.sql.exec(
       `INSERT INTO engine_trades (id, bot_id, client_order_id, position_id, executed_at, status, view, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET position_id = excluded.position_id, status = excluded.status, view = excluded.view, position = excluded.position`,
-      e.trade.id, e.trade.bot_id, e.trade.client_order_id, e.positionId, e.executedAt, e.trade.status, JSON.stringify(e.trade), e.position ? JSON.stringify(e.position) : null,
+      e.trade.id,
+      e.trade.bot_id,
+      e.trade.client_order_id,
+      e.positionId,
+      e.executedAt,
+      e.trade.status,
+      JSON.stringify(e.trade),
+      e.position ? JSON.stringify(e.position) : null,
     );
   }
 
@@ -37,7 +53,9 @@ export class TradeBook {
   }
 
   byPaperPosition(positionId: string): BookEntry | undefined {
-    const r = this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE position_id = ? AND status = 'open'`, positionId).toArray()[0];
+    const r = this.sql
+      .exec<Row>(`SELECT * FROM engine_trades WHERE position_id = ? AND status = 'open'`, positionId)
+      .toArray()[0];
     return r && entry(r);
   }
 
@@ -47,12 +65,18 @@ export class TradeBook {
   }
 
   open(): BookEntry[] {
-    return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE status = 'open' ORDER BY executed_at`).toArray().map(entry);
+    return this.sql
+      .exec<Row>(`SELECT * FROM engine_trades WHERE status = 'open' ORDER BY executed_at`)
+      .toArray()
+      .map(entry);
   }
 
   /** A bot's open positions (filled, not closed), oldest first: what its exits act on. */
   openOf(botId: string): BookEntry[] {
-    return this.sql.exec<Row>(`SELECT * FROM engine_trades WHERE bot_id = ? AND status = 'open' ORDER BY executed_at`, botId).toArray().map(entry);
+    return this.sql
+      .exec<Row>(`SELECT * FROM engine_trades WHERE bot_id = ? AND status = 'open' ORDER BY executed_at`, botId)
+      .toArray()
+      .map(entry);
   }
 
   /** A bot's trades closed since `since`, oldest close first: what its protections read. */
@@ -61,7 +85,8 @@ export class TradeBook {
       .exec<{ time: number; reason: string | null; pnl: number | null }>(
         `SELECT json_extract(view, '$.closed_at') AS time, json_extract(view, '$.reason') AS reason, json_extract(view, '$.pnl') AS pnl
          FROM engine_trades WHERE bot_id = ? AND status = 'closed' AND json_extract(view, '$.closed_at') >= ? ORDER BY time`,
-        botId, since,
+        botId,
+        since,
       )
       .toArray()
       .map((r) => ({ time: r.time, reason: r.reason ?? "", pnl: r.pnl ?? 0 }));
@@ -72,7 +97,12 @@ export class TradeBook {
    * to the connector and not yet answered (they become positions; not counting them could overshoot).
    */
   openCount(botId: string): number {
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM engine_trades WHERE bot_id = ? AND status IN ('pending', 'open')`, botId).one().n;
+    return this.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM engine_trades WHERE bot_id = ? AND status IN ('pending', 'open')`,
+        botId,
+      )
+      .one().n;
   }
 
   /** Executed (pending/open/closed) trades of a bot: the newest time and how many since dayStart. */
@@ -80,14 +110,20 @@ export class TradeBook {
     const r = this.sql
       .exec<{ last: number | null; today: number | null }>(
         `SELECT MAX(executed_at) AS last, SUM(executed_at >= ?) AS today FROM engine_trades WHERE bot_id = ? AND status IN ('pending', 'open', 'closed')`,
-        dayStart, botId,
+        dayStart,
+        botId,
       )
       .one();
     return { lastAt: r.last, today: r.today ?? 0 };
   }
 }
 
-export function newTradeView(intent: OrderIntent, botId: string | null, target: TradeView["target"], now: number): TradeView {
+export function newTradeView(
+  intent: OrderIntent,
+  botId: string | null,
+  target: TradeView["target"],
+  now: number,
+): TradeView {
   return {
     id: crypto.randomUUID(),
     bot_id: botId,
@@ -112,14 +148,37 @@ export function newTradeView(intent: OrderIntent, botId: string | null, target: 
 }
 
 export function openedTrade(t: TradeView, e: OpenedEvent, now: number): TradeView {
-  return { ...t, status: "open", entry_price: e.price, stop_loss: e.sl, take_profit: e.tp, commission: e.commission, opened_at: now, broker_ticket: e.positionId };
+  return {
+    ...t,
+    status: "open",
+    entry_price: e.price,
+    stop_loss: e.sl,
+    take_profit: e.tp,
+    commission: e.commission,
+    opened_at: now,
+    broker_ticket: e.positionId,
+  };
 }
 
 export function closedTrade(t: TradeView, e: ClosedEvent, now: number): TradeView {
-  return { ...t, status: "closed", exit_price: e.exitPrice, pnl: e.netPnl, commission: e.totalCommission, reason: e.reason, closed_at: now };
+  return {
+    ...t,
+    status: "closed",
+    exit_price: e.exitPrice,
+    pnl: e.netPnl,
+    commission: e.totalCommission,
+    reason: e.reason,
+    closed_at: now,
+  };
 }
 
-export function positionView(t: TradeView, mark: PositionMark | null, source: PositionView["source"], now: number, prior: PositionView | null): PositionView {
+export function positionView(
+  t: TradeView,
+  mark: PositionMark | null,
+  source: PositionView["source"],
+  now: number,
+  prior: PositionView | null,
+): PositionView {
   return {
     id: t.id,
     trade_id: t.id,

@@ -1,4 +1,10 @@
-export { ModelInference, loadModel, DEFAULT_MAX_SESSIONS, type PredictProbabilitiesResult, type VerifyModelResult } from "./model-inference";
-export { InferenceError, runProbabilities, type InferenceErrorCode, type LoadedModel } from "./run";
-export { ortReady, ortStatus } from "./ort-runtime";
 export { LruCache } from "./lru-cache";
+export {
+  DEFAULT_MAX_SESSIONS,
+  loadModel,
+  ModelInference,
+  type PredictProbabilitiesResult,
+  type VerifyModelResult,
+} from "./model-inference";
+export { ortReady, ortStatus } from "./ort-runtime";
+export { InferenceError, type InferenceErrorCode, type LoadedModel, runProbabilities } from "./run";

@@ -5,7 +5,7 @@ import { validateModelContract } from "../../core/onnx/contract";
 import type { PredictProbabilitiesResult, VerifyModelResult } from "../../platform/rpc/user-bot";
 import { LruCache } from "./lru-cache";
 import { createSession } from "./ort-runtime";
-import { InferenceError, runProbabilities, type LoadedModel } from "./run";
+import { InferenceError, type LoadedModel, runProbabilities } from "./run";
 
 export const DEFAULT_MAX_SESSIONS = 8;
 
@@ -43,7 +43,12 @@ export class ModelInference {
   }
 
   private entry(modelKey: string, featureCount: number): Promise<CachedModel> {
-    return this.sessions.get(modelKey, async () => ({ model: await this.loadFromStore(modelKey, featureCount), inFlight: 0, evicted: false, released: false }));
+    return this.sessions.get(modelKey, async () => ({
+      model: await this.loadFromStore(modelKey, featureCount),
+      inFlight: 0,
+      evicted: false,
+      released: false,
+    }));
   }
 
   /** The cached session for modelKey, loading and checking the artifact on a miss. */
@@ -60,7 +65,10 @@ export class ModelInference {
         // Defensive: the LRU disposes after the entry's promise settles, so a waiting run normally
         // gets in first; if it ever loses, the next get() loads the model again.
         if (attempt < 2) continue;
-        throw new InferenceError("run_failed", `the session for '${modelKey}' kept being evicted; too many models in use at once`);
+        throw new InferenceError(
+          "run_failed",
+          `the session for '${modelKey}' kept being evicted; too many models in use at once`,
+        );
       }
       c.inFlight++;
       try {
@@ -74,13 +82,21 @@ export class ModelInference {
 
   async predict(modelKey: string, rows: Float32Array, featureCount: number): Promise<PredictProbabilitiesResult> {
     try {
-      if (!Number.isInteger(featureCount) || featureCount < 1 || rows.length === 0 || rows.length % featureCount !== 0) {
+      if (
+        !Number.isInteger(featureCount) ||
+        featureCount < 1 ||
+        rows.length === 0 ||
+        rows.length % featureCount !== 0
+      ) {
         throw new InferenceError("bad_input", `expected rows of ${featureCount} features, got ${rows.length} values`);
       }
       const n = rows.length / featureCount;
       return { ok: true, modelKey, rows: n, probabilities: await this.run(modelKey, rows, n, featureCount) };
     } catch (err) {
-      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      const e =
+        err instanceof InferenceError
+          ? err
+          : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
       return { ok: false, modelKey, error: { code: e.code, message: e.message } };
     }
   }
@@ -94,10 +110,17 @@ export class ModelInference {
     try {
       model = await loadModel(bytes, featureCount, "the model");
       const out = await runProbabilities(model, new Float32Array(2 * featureCount), 2, featureCount);
-      if (!out.every(Number.isFinite)) throw new InferenceError("bad_output", "the model's probabilities are not finite numbers for an all-zero input");
+      if (!out.every(Number.isFinite))
+        throw new InferenceError(
+          "bad_output",
+          "the model's probabilities are not finite numbers for an all-zero input",
+        );
       return { ok: true };
     } catch (err) {
-      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      const e =
+        err instanceof InferenceError
+          ? err
+          : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
       return { ok: false, error: { code: e.code, message: e.message } };
     } finally {
       await model?.session.release();
@@ -115,11 +138,23 @@ export class ModelInference {
 /** Checks the contract (so input/output names are known) and creates the ORT session. */
 export async function loadModel(bytes: Uint8Array, featureCount: number, label = "model"): Promise<LoadedModel> {
   const contract = validateModelContract(bytes, { featureCount });
-  if (!contract.ok) throw new InferenceError("model_load_failed", `${label} breaks the model contract: ${contract.errors.map((e) => e.message).join("; ")}`);
+  if (!contract.ok)
+    throw new InferenceError(
+      "model_load_failed",
+      `${label} breaks the model contract: ${contract.errors.map((e) => e.message).join("; ")}`,
+    );
   try {
     const session = await createSession(bytes);
-    return { session, inputName: contract.info.inputName, probabilitiesName: contract.info.probabilitiesName, featureCount };
+    return {
+      session,
+      inputName: contract.info.inputName,
+      probabilitiesName: contract.info.probabilitiesName,
+      featureCount,
+    };
   } catch (err) {
-    throw new InferenceError("model_load_failed", `${label} could not be loaded by onnxruntime: ${(err instanceof Error ? err.message : String(err)).trim()}`);
+    throw new InferenceError(
+      "model_load_failed",
+      `${label} could not be loaded by onnxruntime: ${(err instanceof Error ? err.message : String(err)).trim()}`,
+    );
   }
 }

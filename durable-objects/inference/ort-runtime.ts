@@ -4,8 +4,9 @@
 // so the backend gets a marker `wasmBinary`, and the one `WebAssembly.instantiate(marker, imports)`
 // its emscripten glue makes during start-up is answered with the precompiled Module.
 // Pinned to onnxruntime-web 1.30.0; the parity test (test/workers/inference.test.ts) guards upgrades.
-import * as ort from "onnxruntime-web/wasm";
+
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+import * as ort from "onnxruntime-web/wasm";
 import { writeLinearClassifier } from "../../core/onnx/writer";
 
 export { ort };
@@ -14,7 +15,11 @@ const MARKER = new TextEncoder().encode("edgetrader:ort-wasm-marker");
 
 function isMarker(source: unknown): boolean {
   if (source === MARKER || source === MARKER.buffer) return true;
-  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined;
+  const bytes = ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : source instanceof ArrayBuffer
+      ? new Uint8Array(source)
+      : undefined;
   return bytes !== undefined && bytes.length === MARKER.length && bytes.every((b, i) => b === MARKER[i]);
 }
 
@@ -45,24 +50,34 @@ async function start(): Promise<void> {
   ort.env.wasm.wasmBinary = MARKER;
   const original = WebAssembly.instantiate;
   const instantiate = original as (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown>;
-  WebAssembly.instantiate = function (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> {
+  WebAssembly.instantiate = ((source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
     if (!isMarker(source)) return instantiate.call(WebAssembly, source, imports);
     interceptedCalls++;
     // A Module argument resolves to an Instance; the glue expects the bytes form's { instance, module }.
-    return (instantiate.call(WebAssembly, ortWasmModule, imports) as Promise<WebAssembly.Instance>).then((instance) => ({ instance, module: ortWasmModule }));
-  } as typeof WebAssembly.instantiate;
+    return (instantiate.call(WebAssembly, ortWasmModule, imports) as Promise<WebAssembly.Instance>).then(
+      (instance) => ({ instance, module: ortWasmModule }),
+    );
+  }) as typeof WebAssembly.instantiate;
   try {
     const session = await ort.InferenceSession.create(WARMUP_MODEL, { executionProviders: ["wasm"] });
     await session.release();
   } finally {
     WebAssembly.instantiate = original;
   }
-  if (interceptedCalls !== 1) throw new Error(`onnxruntime-web start-up made ${interceptedCalls} marker instantiate calls, expected 1 (ORT version changed?)`);
+  if (interceptedCalls !== 1)
+    throw new Error(
+      `onnxruntime-web start-up made ${interceptedCalls} marker instantiate calls, expected 1 (ORT version changed?)`,
+    );
   startupMs = Date.now() - started;
 }
 
 /** What the start-up did; for health, tests and the benchmark. */
-export function ortStatus(): { started: boolean; startupMs: number | undefined; interceptedCalls: number; version: string } {
+export function ortStatus(): {
+  started: boolean;
+  startupMs: number | undefined;
+  interceptedCalls: number;
+  version: string;
+} {
   return { started: startupMs !== undefined, startupMs, interceptedCalls, version: ort.env.versions.web ?? "unknown" };
 }
 

@@ -24,21 +24,35 @@ export interface LoadedModel {
   featureCount: number;
 }
 
-export async function runProbabilities(model: LoadedModel, rows: Float32Array, n: number, f: number): Promise<Float32Array> {
-  if (!Number.isInteger(n) || n < 1) throw new InferenceError("bad_input", `row count must be a positive integer, got ${n}`);
-  if (f !== model.featureCount) throw new InferenceError("bad_input", `rows have ${f} features, the model expects ${model.featureCount}`);
-  if (rows.length !== n * f) throw new InferenceError("bad_input", `expected ${n} x ${f} = ${n * f} values, got ${rows.length}`);
+export async function runProbabilities(
+  model: LoadedModel,
+  rows: Float32Array,
+  n: number,
+  f: number,
+): Promise<Float32Array> {
+  if (!Number.isInteger(n) || n < 1)
+    throw new InferenceError("bad_input", `row count must be a positive integer, got ${n}`);
+  if (f !== model.featureCount)
+    throw new InferenceError("bad_input", `rows have ${f} features, the model expects ${model.featureCount}`);
+  if (rows.length !== n * f)
+    throw new InferenceError("bad_input", `expected ${n} x ${f} = ${n * f} values, got ${rows.length}`);
   let out: ort.InferenceSession.ReturnType;
   try {
     const input = new ort.Tensor("float32", rows, [n, f]);
     out = await model.session.run({ [model.inputName]: input }, [model.probabilitiesName]);
   } catch (err) {
-    throw new InferenceError("run_failed", `model run failed: ${(err instanceof Error ? err.message : String(err)).trim()}`);
+    throw new InferenceError(
+      "run_failed",
+      `model run failed: ${(err instanceof Error ? err.message : String(err)).trim()}`,
+    );
   }
   const probs = out[model.probabilitiesName];
   const k = CLASSES.length;
   if (!probs || probs.type !== "float32" || probs.dims.length !== 2 || probs.dims[0] !== n || probs.dims[1] !== k) {
-    throw new InferenceError("bad_output", `output '${model.probabilitiesName}' is ${probs ? `${probs.type} [${probs.dims.join(", ")}]` : "missing"}, expected float32 [${n}, ${k}]`);
+    throw new InferenceError(
+      "bad_output",
+      `output '${model.probabilitiesName}' is ${probs ? `${probs.type} [${probs.dims.join(", ")}]` : "missing"}, expected float32 [${n}, ${k}]`,
+    );
   }
   return new Float32Array(probs.data as Float32Array);
 }

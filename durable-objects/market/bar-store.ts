@@ -45,13 +45,24 @@ export class BarStore {
           `INSERT INTO market_bars (symbol, timeframe, time, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (symbol, timeframe, time) DO UPDATE SET
              open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume`,
-          symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume ?? null,
+          symbol,
+          timeframe,
+          b.time,
+          b.open,
+          b.high,
+          b.low,
+          b.close,
+          b.volume ?? null,
         );
       }
       this.sql.exec(
         `DELETE FROM market_bars WHERE symbol = ? AND timeframe = ? AND time < (
            SELECT MIN(time) FROM (SELECT time FROM market_bars WHERE symbol = ? AND timeframe = ? ORDER BY time DESC LIMIT ?))`,
-        symbol, timeframe, symbol, timeframe, this.maxPerKey,
+        symbol,
+        timeframe,
+        symbol,
+        timeframe,
+        this.maxPerKey,
       );
     });
     return { written: bars.length, issues };
@@ -62,7 +73,9 @@ export class BarStore {
     const rows = this.sql
       .exec<Row>(
         `SELECT time, open, high, low, close, volume FROM market_bars WHERE symbol = ? AND timeframe = ? ORDER BY time DESC LIMIT ?`,
-        symbol, timeframe, limit,
+        symbol,
+        timeframe,
+        limit,
       )
       .toArray();
     return rows.reverse().map(toBar);
@@ -71,13 +84,23 @@ export class BarStore {
   /** Open time of the newest stored bar, or undefined. */
   newestTime(symbol: string, timeframe: Timeframe): number | undefined {
     const row = this.sql
-      .exec<{ t: number | null }>(`SELECT MAX(time) AS t FROM market_bars WHERE symbol = ? AND timeframe = ?`, symbol, timeframe)
+      .exec<{ t: number | null }>(
+        `SELECT MAX(time) AS t FROM market_bars WHERE symbol = ? AND timeframe = ?`,
+        symbol,
+        timeframe,
+      )
       .one();
     return row.t ?? undefined;
   }
 
   count(symbol: string, timeframe: Timeframe): number {
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM market_bars WHERE symbol = ? AND timeframe = ?`, symbol, timeframe).one().n;
+    return this.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM market_bars WHERE symbol = ? AND timeframe = ?`,
+        symbol,
+        timeframe,
+      )
+      .one().n;
   }
 }
 

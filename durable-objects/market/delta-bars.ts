@@ -2,10 +2,10 @@ import type { Bar } from "../../core/market/bar";
 import { checkFreshness } from "../../core/market/freshness";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import { MarketBarsPushSchema } from "../../core/protocol/market-push";
-import type { BarStore } from "./bar-store";
-import type { CandlesResult } from "../../platform/rpc/user-bot";
 import type { MarketSubscribeResult } from "../../platform/rpc/delta-market";
+import type { CandlesResult } from "../../platform/rpc/user-bot";
 import type { Quote } from "../engine/replay-quotes";
+import type { BarStore } from "./bar-store";
 
 /** The market object's answer to a subscription (durable-objects/delta-market). */
 export type MarketSubscribe = (symbol: string, timeframe: Timeframe, limit: number) => Promise<MarketSubscribeResult>;
@@ -39,7 +39,11 @@ export class DeltaBars {
   /** Delta's time for this market: the clock of the last push, moved on by real time since; undefined before any. */
   clock(symbol: string, timeframe: Timeframe): number | undefined {
     const row = this.sql
-      .exec<{ as_of: number; received_at: number }>(`SELECT as_of, received_at FROM delta_clock WHERE symbol = ? AND timeframe = ?`, symbol, timeframe)
+      .exec<{ as_of: number; received_at: number }>(
+        `SELECT as_of, received_at FROM delta_clock WHERE symbol = ? AND timeframe = ?`,
+        symbol,
+        timeframe,
+      )
       .toArray()[0];
     return row ? row.as_of + Math.max(0, this.realNow() - row.received_at) : undefined;
   }
@@ -47,7 +51,8 @@ export class DeltaBars {
   async candles(symbol: string, timeframe: Timeframe, limit: number): Promise<CandlesResult> {
     let bars = this.store.latest(symbol, timeframe, limit);
     const clock = this.clock(symbol, timeframe);
-    const usable = clock !== undefined && bars.length >= Math.min(limit, 200) && checkFreshness(bars, timeframe, clock).fresh;
+    const usable =
+      clock !== undefined && bars.length >= Math.min(limit, 200) && checkFreshness(bars, timeframe, clock).fresh;
     if (!usable) {
       const r = await this.subscribe(symbol, timeframe, limit);
       if (r.ok) {
@@ -58,14 +63,25 @@ export class DeltaBars {
         return { ok: false, reason: r.reason, message: r.message };
       }
     }
-    if (bars.length === 0) return { ok: false, reason: "no_data", message: `no closed ${timeframe} bars for ${symbol} yet` };
+    if (bars.length === 0)
+      return { ok: false, reason: "no_data", message: `no closed ${timeframe} bars for ${symbol} yet` };
     const now = this.clock(symbol, timeframe) ?? this.realNow();
-    return { ok: true, symbol, timeframe, bars, source: "delta", freshness: checkFreshness(bars, timeframe, now), asOf: now };
+    return {
+      ok: true,
+      symbol,
+      timeframe,
+      bars,
+      source: "delta",
+      freshness: checkFreshness(bars, timeframe, now),
+      asOf: now,
+    };
   }
 
   /** The finest market of `symbol` this object receives (its bars mark paper positions and trigger their exits). */
   private finest(symbol: string): Timeframe | undefined {
-    const rows = this.sql.exec<{ timeframe: Timeframe }>(`SELECT timeframe FROM delta_clock WHERE symbol = ?`, symbol).toArray();
+    const rows = this.sql
+      .exec<{ timeframe: Timeframe }>(`SELECT timeframe FROM delta_clock WHERE symbol = ?`, symbol)
+      .toArray();
     return rows.map((r) => r.timeframe).sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b])[0];
   }
 
@@ -89,7 +105,10 @@ export class DeltaBars {
       `INSERT INTO delta_clock (symbol, timeframe, as_of, received_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (symbol, timeframe) DO UPDATE SET as_of = excluded.as_of, received_at = excluded.received_at
        WHERE excluded.as_of >= delta_clock.as_of`,
-      symbol, timeframe, asOf, this.realNow(),
+      symbol,
+      timeframe,
+      asOf,
+      this.realNow(),
     );
   }
 }

@@ -1,10 +1,10 @@
+import { isDeltaSymbol } from "../../core/instruments/delta-products";
 import { checkFreshness } from "../../core/market/freshness";
 import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import type { CandlesResult } from "../../platform/rpc/user-bot";
-import { isDeltaSymbol } from "../../core/instruments/delta-products";
 import { BarStore } from "./bar-store";
 import { DeltaBars, type MarketSubscribe } from "./delta-bars";
-import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed, type ReplayClock } from "./replay-data";
+import { isReplaySymbol, REPLAY_SYMBOLS, type ReplayClock, replayFeed } from "./replay-data";
 
 /** Replay defaults: real-time speed, fixed seed, so every object replays the same history. */
 export const DEFAULT_REPLAY_CLOCK = { seed: 1, speed: 1 } as const;
@@ -26,7 +26,11 @@ export class MarketService {
     private readonly realNow: () => number = Date.now,
     /** Clock settings used when this object's replay clock is first created (then persisted). */
     private readonly replayDefaults: Partial<Omit<ReplayClock, "realStart">> = {},
-    deltaSubscribe: MarketSubscribe = async () => ({ ok: false, reason: "upstream_error", message: "no Delta market binding" }),
+    deltaSubscribe: MarketSubscribe = async () => ({
+      ok: false,
+      reason: "upstream_error",
+      message: "no Delta market binding",
+    }),
   ) {
     this.store = new BarStore(storage.sql, (fn) => storage.transactionSync(fn));
     this.delta = new DeltaBars(storage.sql, this.store, deltaSubscribe, realNow);
@@ -37,11 +41,22 @@ export class MarketService {
   /** The persisted replay clock, created on first use (so virtual time keeps running across restarts). */
   replayClock(init: Partial<Omit<ReplayClock, "realStart">> = this.replayDefaults): ReplayClock {
     const row = this.storage.sql
-      .exec<{ seed: number; speed: number; real_start: number }>(`SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1`)
+      .exec<{ seed: number; speed: number; real_start: number }>(
+        `SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1`,
+      )
       .toArray()[0];
     if (row) return { seed: row.seed, speed: row.speed, realStart: row.real_start };
-    const clock = { seed: init.seed ?? DEFAULT_REPLAY_CLOCK.seed, speed: init.speed ?? DEFAULT_REPLAY_CLOCK.speed, realStart: this.realNow() };
-    this.storage.sql.exec(`INSERT INTO market_replay_clock (id, seed, speed, real_start) VALUES (1, ?, ?, ?)`, clock.seed, clock.speed, clock.realStart);
+    const clock = {
+      seed: init.seed ?? DEFAULT_REPLAY_CLOCK.seed,
+      speed: init.speed ?? DEFAULT_REPLAY_CLOCK.speed,
+      realStart: this.realNow(),
+    };
+    this.storage.sql.exec(
+      `INSERT INTO market_replay_clock (id, seed, speed, real_start) VALUES (1, ?, ?, ?)`,
+      clock.seed,
+      clock.speed,
+      clock.realStart,
+    );
     return clock;
   }
 
@@ -53,11 +68,23 @@ export class MarketService {
       const bars = this.store.latest(symbol, timeframe, limit);
       if (bars.length === 0) return { ok: false, reason: "unknown_symbol", message: `no market data for ${symbol}` };
       const now = this.realNow();
-      return { ok: true, symbol, timeframe, bars, source: "store", freshness: checkFreshness(bars, timeframe, now), asOf: now };
+      return {
+        ok: true,
+        symbol,
+        timeframe,
+        bars,
+        source: "store",
+        freshness: checkFreshness(bars, timeframe, now),
+        asOf: now,
+      };
     }
     const base = REPLAY_SYMBOLS[symbol].baseTimeframe;
     if (TIMEFRAME_MS[timeframe] < TIMEFRAME_MS[base] || TIMEFRAME_MS[timeframe] % TIMEFRAME_MS[base] !== 0) {
-      return { ok: false, reason: "unsupported_timeframe", message: `${symbol} replay data is ${base}; ${timeframe} cannot be made from it` };
+      return {
+        ok: false,
+        reason: "unsupported_timeframe",
+        message: `${symbol} replay data is ${base}; ${timeframe} cannot be made from it`,
+      };
     }
     const feed = replayFeed(symbol, this.replayClock(), this.realNow);
     const virtualNow = feed.virtualNow();
@@ -68,7 +95,16 @@ export class MarketService {
     );
     if (fresh.ok) this.store.upsert(symbol, timeframe, fresh.bars);
     const bars = this.store.latest(symbol, timeframe, limit);
-    if (bars.length === 0) return { ok: false, reason: "no_data", message: `no closed ${timeframe} bars for ${symbol} yet` };
-    return { ok: true, symbol, timeframe, bars, source: "replay", freshness: checkFreshness(bars, timeframe, virtualNow), asOf: virtualNow };
+    if (bars.length === 0)
+      return { ok: false, reason: "no_data", message: `no closed ${timeframe} bars for ${symbol} yet` };
+    return {
+      ok: true,
+      symbol,
+      timeframe,
+      bars,
+      source: "replay",
+      freshness: checkFreshness(bars, timeframe, virtualNow),
+      asOf: virtualNow,
+    };
   }
 }

@@ -1,8 +1,8 @@
-import usdchfCsv from "../../models/data/usdchf_30m.csv";
-import sp500Csv from "../../models/data/sp500_daily.csv";
 import { parseBarsCsv } from "../../core/market/csv";
 import { ReplayFeed } from "../../core/market/replay";
 import type { Timeframe } from "../../core/market/timeframes";
+import sp500Csv from "../../models/data/sp500_daily.csv";
+import usdchfCsv from "../../models/data/usdchf_30m.csv";
 
 /**
  * The embedded replay data (models/data/, see SOURCE.md), bundled as Text modules: ~2.1 MB raw,

@@ -2,7 +2,6 @@
 // Workers-compatible client library exists that would also accept our durable totals).
 import { METRIC_FAMILIES, METRIC_PREFIX, type MetricFamily } from "../../platform/metrics";
 
-
 export interface CounterRow {
   name: string;
   labels: Record<string, string>;
@@ -18,7 +17,9 @@ const escapeHelp = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
 
 function formatLabels(labels: Record<string, string>): string {
   // `le` last, others sorted: stable output and the conventional bucket layout.
-  const keys = Object.keys(labels).filter((k) => k !== "le").sort();
+  const keys = Object.keys(labels)
+    .filter((k) => k !== "le")
+    .sort();
   if ("le" in labels) keys.push("le");
   return keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(",")}}` : "";
 }
@@ -36,7 +37,10 @@ const leOrder = (le: string | undefined) => (le === "+Inf" ? Infinity : le === u
 /** Renders every known family: counters and histograms from counter rows, gauges summed over members. */
 export function renderExposition(counters: CounterRow[], gauges: GaugeRow[]): string {
   const lines: string[] = [];
-  for (const [family, def] of Object.entries(METRIC_FAMILIES) as [MetricFamily, (typeof METRIC_FAMILIES)[MetricFamily]][]) {
+  for (const [family, def] of Object.entries(METRIC_FAMILIES) as [
+    MetricFamily,
+    (typeof METRIC_FAMILIES)[MetricFamily],
+  ][]) {
     const full = METRIC_PREFIX + family;
     lines.push(`# HELP ${full} ${escapeHelp(def.help)}`, `# TYPE ${full} ${def.type}`);
     if (def.type === "gauge") {
@@ -61,4 +65,3 @@ export function renderExposition(counters: CounterRow[], gauges: GaugeRow[]): st
   }
   return `${lines.join("\n")}\n`;
 }
-

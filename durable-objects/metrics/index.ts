@@ -1,2 +1,2 @@
-export { MetricsObject, MAX_SERIES } from "./metrics-object";
 export { renderExposition } from "./exposition";
+export { MAX_SERIES, MetricsObject } from "./metrics-object";

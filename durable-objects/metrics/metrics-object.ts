@@ -1,8 +1,8 @@
 // The singleton METRICS object: durable totals of every isolate's metric deltas (see
 // platform/metrics.ts). Writes are batched by the senders, so one small transaction per batch.
 import { DurableObject } from "cloudflare:workers";
-import { MetricsBatchSchema, type MetricsBatch, type MetricsRpc } from "../../platform/metrics";
-import { renderExposition, type CounterRow, type GaugeRow } from "./exposition";
+import { type MetricsBatch, MetricsBatchSchema, type MetricsRpc } from "../../platform/metrics";
+import { type CounterRow, type GaugeRow, renderExposition } from "./exposition";
 
 /** Cardinality guard: labels are code-chosen, but a bug must not grow storage without bound. */
 export const MAX_SERIES = 10_000;
@@ -36,11 +36,23 @@ export class MetricsObject extends DurableObject implements MetricsRpc {
           continue;
         }
         if (!exists) series++;
-        sql.exec("INSERT INTO counters (key, name, labels, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value", key, c.name, labels, c.delta);
+        sql.exec(
+          "INSERT INTO counters (key, name, labels, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+          key,
+          c.name,
+          labels,
+          c.delta,
+        );
       }
       const now = Date.now();
       for (const g of parsed.gauges) {
-        sql.exec("INSERT INTO gauges (name, member, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name, member) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", g.name, g.member, g.value, now);
+        sql.exec(
+          "INSERT INTO gauges (name, member, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name, member) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+          g.name,
+          g.member,
+          g.value,
+          now,
+        );
       }
     });
     return { dropped };

@@ -2,23 +2,35 @@
 // per timeframe. Another user's bot is indistinguishable from a missing one.
 import { and, desc, eq } from "drizzle-orm";
 import type { BotConfig } from "../../core/protocol/bot-config";
-import { getBot, parseStoredConfig, type BotRow } from "../../platform/bots/store";
+import { type BotRow, getBot, parseStoredConfig } from "../../platform/bots/store";
 import type { Db } from "../../platform/db/client";
 import { bots, modelVersions } from "../../platform/db/schema";
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 
-export type BotLookup = { ok: true; row: BotRow; config: BotConfig } | { ok: false; code: "not_found" | "bad_request"; message: string };
+export type BotLookup =
+  | { ok: true; row: BotRow; config: BotConfig }
+  | { ok: false; code: "not_found" | "bad_request"; message: string };
 
 /** The bot `botId`, or the user's active bot for `symbol` (most recently updated when several). */
-export async function findBot(d: Db, userId: string, by: { botId?: string | undefined; symbol?: string | undefined }): Promise<BotLookup> {
+export async function findBot(
+  d: Db,
+  userId: string,
+  by: { botId?: string | undefined; symbol?: string | undefined },
+): Promise<BotLookup> {
   let row: BotRow | undefined;
   if (by.botId !== undefined) {
     row = await getBot(d, userId, by.botId);
     if (!row) return { ok: false, code: "not_found", message: "bot not found" };
-    if (by.symbol !== undefined && row.symbol !== by.symbol) return { ok: false, code: "bad_request", message: `bot ${row.id} trades ${row.symbol}, not ${by.symbol}` };
+    if (by.symbol !== undefined && row.symbol !== by.symbol)
+      return { ok: false, code: "bad_request", message: `bot ${row.id} trades ${row.symbol}, not ${by.symbol}` };
   } else if (by.symbol !== undefined) {
-    row = await d.select().from(bots).where(and(eq(bots.userId, userId), eq(bots.symbol, by.symbol), eq(bots.active, true))).orderBy(desc(bots.updatedAt), desc(bots.id)).get();
+    row = await d
+      .select()
+      .from(bots)
+      .where(and(eq(bots.userId, userId), eq(bots.symbol, by.symbol), eq(bots.active, true)))
+      .orderBy(desc(bots.updatedAt), desc(bots.id))
+      .get();
     if (!row) return { ok: false, code: "not_found", message: `no active bot for ${by.symbol}` };
   } else {
     return { ok: false, code: "bad_request", message: "give a symbol or a bot id" };

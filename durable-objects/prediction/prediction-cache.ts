@@ -2,7 +2,7 @@
 // reused only while its key matches: the key holds the newest bar close of every timeframe used
 // plus the bot's config stamp and model version ids, so a new closed bar, an edited config or a
 // new model version all invalidate it. Kept in SQLite so it survives hibernation.
-import { PredictionSchema, type Prediction } from "../../core/protocol/prediction";
+import { type Prediction, PredictionSchema } from "../../core/protocol/prediction";
 
 export class PredictionCache {
   constructor(private readonly sql: SqlStorage) {
@@ -16,7 +16,13 @@ export class PredictionCache {
   }
 
   get(botId: string, label: string, key: string): Prediction | undefined {
-    const row = this.sql.exec<{ cache_key: string; prediction: string }>(`SELECT cache_key, prediction FROM prediction_cache WHERE bot_id = ? AND label = ?`, botId, label).toArray()[0];
+    const row = this.sql
+      .exec<{ cache_key: string; prediction: string }>(
+        `SELECT cache_key, prediction FROM prediction_cache WHERE bot_id = ? AND label = ?`,
+        botId,
+        label,
+      )
+      .toArray()[0];
     if (!row || row.cache_key !== key) return undefined;
     const parsed = PredictionSchema.safeParse(JSON.parse(row.prediction));
     return parsed.success ? parsed.data : undefined; // an entry from an older schema is just a miss
@@ -26,7 +32,10 @@ export class PredictionCache {
     this.sql.exec(
       `INSERT INTO prediction_cache (bot_id, label, cache_key, prediction) VALUES (?, ?, ?, ?)
        ON CONFLICT (bot_id, label) DO UPDATE SET cache_key = excluded.cache_key, prediction = excluded.prediction`,
-      botId, label, key, JSON.stringify(prediction),
+      botId,
+      label,
+      key,
+      JSON.stringify(prediction),
     );
   }
 }

@@ -1,7 +1,13 @@
 // The object's prediction service: bot + models from D1/R2, bars from the object's market service,
 // models through the object's ORT session cache, then core/decision decides. Manual predictions
 // (GET /predict, POST ml/models/{id}/predict) and the engine's cycle both come through predict().
-import { decide, BARS_PER_TIMEFRAME, prepareInputs, singleTimeframeConfig, type ModelOutput } from "../../core/decision/decide";
+import {
+  BARS_PER_TIMEFRAME,
+  decide,
+  type ModelOutput,
+  prepareInputs,
+  singleTimeframeConfig,
+} from "../../core/decision/decide";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
@@ -57,7 +63,11 @@ export class PredictionService {
     const { row, config: full } = bot;
     const tfs = full.ensemble.models.map((m) => m.timeframe);
     if (req.timeframe !== "multi" && !tfs.includes(req.timeframe)) {
-      return { ok: false, code: "bad_request", message: `timeframe ${req.timeframe} is not in this bot's ensemble (${tfs.join(", ")}); use one of them or "multi"` };
+      return {
+        ok: false,
+        code: "bad_request",
+        message: `timeframe ${req.timeframe} is not in this bot's ensemble (${tfs.join(", ")}); use one of them or "multi"`,
+      };
     }
     const config = req.timeframe === "multi" ? full : singleTimeframeConfig(full, req.timeframe);
     const versions = await activeModelVersions(d, userId, row.id);
@@ -70,13 +80,24 @@ export class PredictionService {
       if (!r.ok) {
         // A symbol/timeframe the data can't serve is the bot's configuration, not a passing outage.
         const code = r.reason === "unknown_symbol" || r.reason === "unsupported_timeframe" ? "unsupported" : "skipped";
-        return { ok: false, code, message: `market data for ${config.symbol} ${timeframe}: ${r.message}`, details: { reason: r.reason } };
+        return {
+          ok: false,
+          code,
+          message: `market data for ${config.symbol} ${timeframe}: ${r.message}`,
+          details: { reason: r.reason },
+        };
       }
       if (!r.freshness.fresh) stale.push(r.freshness.message);
       barsByTf[timeframe] = r.bars;
     }
     // Never decide on stale bars: a skip with the reason, no plan (the engine records it).
-    if (stale.length) return { ok: false, code: "skipped", message: `market data is stale: ${stale.join("; ")}`, details: { reason: "stale" } };
+    if (stale.length)
+      return {
+        ok: false,
+        code: "skipped",
+        message: `market data is stale: ${stale.join("; ")}`,
+        details: { reason: "stale" },
+      };
 
     const prepared = prepareInputs(config, barsByTf);
     if (!prepared.ok) return { ok: false, code: "skipped", message: prepared.reason, details: { reason: "no_data" } };
@@ -85,7 +106,13 @@ export class PredictionService {
     // Never size a real order on a made-up balance: without the account's, risk_pct waits.
     const balance = this.deps.balance ? this.deps.balance(row) : DEFAULT_SIZING_BALANCE;
     if (balance === null && config.risk.sizing.mode === "risk_pct") {
-      return { ok: false, code: "skipped", message: "account balance unknown: the connector has not reported the broker account yet (risk_pct sizing needs it)", details: { reason: "no_balance" } };
+      return {
+        ok: false,
+        code: "skipped",
+        message:
+          "account balance unknown: the connector has not reported the broker account yet (risk_pct sizing needs it)",
+        details: { reason: "no_balance" },
+      };
     }
 
     const label = req.timeframe;
@@ -103,7 +130,8 @@ export class PredictionService {
     const outputs: Partial<Record<Timeframe, ModelOutput>> = {};
     await Promise.all(
       inputs.models.map(async (m) => {
-        if (m.ok) outputs[m.timeframe] = await this.runModel(row.id, m.timeframe, versions.get(m.timeframe), m.features);
+        if (m.ok)
+          outputs[m.timeframe] = await this.runModel(row.id, m.timeframe, versions.get(m.timeframe), m.features);
       }),
     );
     const prediction = decide({
@@ -123,9 +151,17 @@ export class PredictionService {
   }
 
   /** One model on one row. Every failure becomes an error output (excluded by the ensemble) and a health record. */
-  private async runModel(botId: string, timeframe: Timeframe, version: ModelVersionRow | undefined, features: Float32Array): Promise<ModelOutput> {
+  private async runModel(
+    botId: string,
+    timeframe: Timeframe,
+    version: ModelVersionRow | undefined,
+    features: Float32Array,
+  ): Promise<ModelOutput> {
     const at = this.now();
-    if (!version) return { error: `no active ${timeframe} model: upload one (PUT /api/v1/ml/models/${botId}/artifact?timeframe=${timeframe})` };
+    if (!version)
+      return {
+        error: `no active ${timeframe} model: upload one (PUT /api/v1/ml/models/${botId}/artifact?timeframe=${timeframe})`,
+      };
     if (version.featureSchemaHash !== FEATURE_SCHEMA.hash) {
       const error = `refused: model v${version.version} was built for feature schema ${short(version.featureSchemaHash)}, this server computes '${FEATURE_SCHEMA.name}' v${FEATURE_SCHEMA.version} (${short(FEATURE_SCHEMA.hash)}); retrain or re-upload it`;
       this.health.failed(botId, timeframe, version.id, error, at);
@@ -135,7 +171,11 @@ export class PredictionService {
     try {
       r = await this.deps.infer(version.r2Key, features, FEATURE_COUNT);
     } catch (err) {
-      r = { ok: false, modelKey: version.r2Key, error: { code: "run_failed", message: err instanceof Error ? err.message : String(err) } };
+      r = {
+        ok: false,
+        modelKey: version.r2Key,
+        error: { code: "run_failed", message: err instanceof Error ? err.message : String(err) },
+      };
     }
     if (!r.ok) {
       const error = `model v${version.version} failed (${r.error.code}): ${r.error.message}`;
@@ -153,7 +193,10 @@ export class PredictionService {
  * a skip or refusal comes back as { reason, message } (reason: stale | no_data | not_found | ...).
  */
 export function enginePredictor(service: PredictionService) {
-  return async (bot: { id: string; userId: string }, opts: { force: boolean }): Promise<{ ok: true; prediction: Prediction } | { ok: false; reason: string; message: string }> => {
+  return async (
+    bot: { id: string; userId: string },
+    opts: { force: boolean },
+  ): Promise<{ ok: true; prediction: Prediction } | { ok: false; reason: string; message: string }> => {
     const r = await service.predict(bot.userId, { botId: bot.id, timeframe: "multi", forceRefresh: opts.force });
     return r.ok ? r : { ok: false, reason: r.details?.reason ?? r.code, message: r.message };
   };

@@ -1,7 +1,7 @@
 import { computeFeatures, type FeatureMatrix } from "../../core/features/compute";
-import { featureIndex, FEATURE_WARMUP_BARS } from "../../core/features/schema";
+import { FEATURE_WARMUP_BARS, featureIndex } from "../../core/features/schema";
 import type { Bar } from "../../core/market/bar";
-import { labeledRows, tripleBarrierLabels, type Labels } from "../../core/ml/labels";
+import { type Labels, labeledRows, tripleBarrierLabels } from "../../core/ml/labels";
 import type { Dataset } from "../../core/ml/train/dataset";
 import type { TrainParams } from "../../core/protocol/training";
 
@@ -31,7 +31,8 @@ export interface TrainingSet {
 }
 
 /** Rows before `first` whose label window (t+1..t+horizon) stays before `first` (no label reads the later block). */
-const purgedBefore = (rows: readonly number[], first: number, horizon: number) => rows.filter((t) => t + horizon < first);
+const purgedBefore = (rows: readonly number[], first: number, horizon: number) =>
+  rows.filter((t) => t + horizon < first);
 
 /**
  * Features, triple-barrier labels and a purged time split: [train | valid | holdout], oldest to newest.
@@ -59,5 +60,11 @@ export function buildTrainingSet(bars: readonly Bar[], p: TrainParams): Training
   const trainRows = nValid > 0 ? purgedBefore(before.slice(0, before.length - nValid), validRows[0]!, p.horizon) : [];
   if (trainRows.length < MIN_ROWS.train || validRows.length < MIN_ROWS.valid) throw tooFew();
   const base = { x: fm.values, stride: fm.stride, y: labels.y };
-  return { fm, labels, train: { ...base, rows: trainRows }, valid: { ...base, rows: validRows }, holdout: { ...base, rows: holdoutRows } };
+  return {
+    fm,
+    labels,
+    train: { ...base, rows: trainRows },
+    valid: { ...base, rows: validRows },
+    holdout: { ...base, rows: holdoutRows },
+  };
 }

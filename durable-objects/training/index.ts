@@ -1,5 +1,12 @@
-export { TrainingJobs, SLICE_BUDGET_UNITS, ORT_TOLERANCE, type TrainingHost, type StartInput, type StartResult } from "./job";
-export { buildTrainingSet, TrainingInputError, MIN_ROWS } from "./dataset";
-export { JobStore } from "./job-store";
 export { armTrainingAlarm, SLICE_GAP_MS } from "./alarm";
+export { buildTrainingSet, MIN_ROWS, TrainingInputError } from "./dataset";
+export {
+  ORT_TOLERANCE,
+  SLICE_BUDGET_UNITS,
+  type StartInput,
+  type StartResult,
+  type TrainingHost,
+  TrainingJobs,
+} from "./job";
+export { JobStore } from "./job-store";
 export { publishTrainingEvent } from "./publish";

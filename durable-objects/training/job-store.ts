@@ -1,5 +1,12 @@
-import { type TrainingEventRecord, type TrainJob, type TrainMetrics, type TrainParams, type TrainResult, type TrainStage } from "../../core/protocol/training";
 import type { Timeframe } from "../../core/market/timeframes";
+import type {
+  TrainingEventRecord,
+  TrainJob,
+  TrainMetrics,
+  TrainParams,
+  TrainResult,
+  TrainStage,
+} from "../../core/protocol/training";
 
 type Status = TrainJob["status"];
 
@@ -23,11 +30,25 @@ export interface JobRecord {
 }
 
 type Row = {
-  id: string; user_id: string; bot_id: string; symbol: string; timeframe: string; status: string; stage: string; pct: number; slices: number;
-  params: string; metrics: string; result: string | null; error: string | null; created_at: number; updated_at: number;
+  id: string;
+  user_id: string;
+  bot_id: string;
+  symbol: string;
+  timeframe: string;
+  status: string;
+  stage: string;
+  pct: number;
+  slices: number;
+  params: string;
+  metrics: string;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
 };
 
-const COLS = "id, user_id, bot_id, symbol, timeframe, status, stage, pct, slices, params, metrics, result, error, created_at, updated_at";
+const COLS =
+  "id, user_id, bot_id, symbol, timeframe, status, stage, pct, slices, params, metrics, result, error, created_at, updated_at";
 /** Finished jobs kept per object (with their events); older ones are deleted on insert. */
 export const KEEP_FINISHED_JOBS = 50;
 
@@ -47,11 +68,27 @@ export class JobStore {
   insert(job: JobRecord): void {
     this.sql.exec(
       `INSERT INTO training_jobs (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      job.id, job.userId, job.botId, job.symbol, job.timeframe, job.status, job.stage, job.pct, job.slices,
-      JSON.stringify(job.params), JSON.stringify(job.metrics), null, null, job.createdAt, job.updatedAt,
+      job.id,
+      job.userId,
+      job.botId,
+      job.symbol,
+      job.timeframe,
+      job.status,
+      job.stage,
+      job.pct,
+      job.slices,
+      JSON.stringify(job.params),
+      JSON.stringify(job.metrics),
+      null,
+      null,
+      job.createdAt,
+      job.updatedAt,
     );
     const old = this.sql
-      .exec<{ id: string }>(`SELECT id FROM training_jobs WHERE status IN ('done', 'failed') ORDER BY created_at DESC LIMIT -1 OFFSET ?`, KEEP_FINISHED_JOBS)
+      .exec<{ id: string }>(
+        `SELECT id FROM training_jobs WHERE status IN ('done', 'failed') ORDER BY created_at DESC LIMIT -1 OFFSET ?`,
+        KEEP_FINISHED_JOBS,
+      )
       .toArray();
     for (const o of old) {
       this.sql.exec(`DELETE FROM training_events WHERE job_id = ?`, o.id);
@@ -66,21 +103,38 @@ export class JobStore {
 
   /** The queued or running job of (bot, timeframe), if any. */
   openFor(botId: string, timeframe: string): JobRecord | undefined {
-    const r = this.sql.exec<Row>(`SELECT ${COLS} FROM training_jobs WHERE bot_id = ? AND timeframe = ? AND status IN ('queued', 'running') LIMIT 1`, botId, timeframe).toArray()[0];
+    const r = this.sql
+      .exec<Row>(
+        `SELECT ${COLS} FROM training_jobs WHERE bot_id = ? AND timeframe = ? AND status IN ('queued', 'running') LIMIT 1`,
+        botId,
+        timeframe,
+      )
+      .toArray()[0];
     return r && toRecord(r);
   }
 
   /** The oldest unfinished job: jobs run one at a time per object, in order. */
   nextOpen(): JobRecord | undefined {
-    const r = this.sql.exec<Row>(`SELECT ${COLS} FROM training_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id LIMIT 1`).toArray()[0];
+    const r = this.sql
+      .exec<Row>(
+        `SELECT ${COLS} FROM training_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id LIMIT 1`,
+      )
+      .toArray()[0];
     return r && toRecord(r);
   }
 
   save(job: JobRecord): void {
     this.sql.exec(
       `UPDATE training_jobs SET status = ?, stage = ?, pct = ?, slices = ?, metrics = ?, result = ?, error = ?, updated_at = ? WHERE id = ?`,
-      job.status, job.stage, job.pct, job.slices, JSON.stringify(job.metrics), job.result && JSON.stringify(job.result),
-      job.error && JSON.stringify(job.error), job.updatedAt, job.id,
+      job.status,
+      job.stage,
+      job.pct,
+      job.slices,
+      JSON.stringify(job.metrics),
+      job.result && JSON.stringify(job.result),
+      job.error && JSON.stringify(job.error),
+      job.updatedAt,
+      job.id,
     );
   }
 
@@ -89,19 +143,29 @@ export class JobStore {
   }
 
   blob(id: string, column: "bars" | "trainer"): string | null {
-    return this.sql.exec<{ v: string | null }>(`SELECT ${column} AS v FROM training_jobs WHERE id = ?`, id).toArray()[0]?.v ?? null;
+    return (
+      this.sql.exec<{ v: string | null }>(`SELECT ${column} AS v FROM training_jobs WHERE id = ?`, id).toArray()[0]
+        ?.v ?? null
+    );
   }
 
   addEvent(jobId: string, type: string, at: number, data: unknown): void {
     this.sql.exec(
       `INSERT INTO training_events (job_id, n, type, at, data) VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM training_events WHERE job_id = ?), ?, ?, ?)`,
-      jobId, jobId, type, at, JSON.stringify(data),
+      jobId,
+      jobId,
+      type,
+      at,
+      JSON.stringify(data),
     );
   }
 
   events(jobId: string): TrainingEventRecord[] {
     return this.sql
-      .exec<{ type: string; at: number; data: string }>(`SELECT type, at, data FROM training_events WHERE job_id = ? ORDER BY n`, jobId)
+      .exec<{ type: string; at: number; data: string }>(
+        `SELECT type, at, data FROM training_events WHERE job_id = ? ORDER BY n`,
+        jobId,
+      )
       .toArray()
       .map((e) => ({ type: e.type, at: e.at, data: JSON.parse(e.data) }) as TrainingEventRecord);
   }

@@ -6,22 +6,38 @@
 //   finalize -> export ONNX, check the contract, run it in the object's ORT against the TS model,
 //               store in R2 + model_versions (new version active, previous retired: one D1 batch)
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
-import { BarSchema, type Bar } from "../../core/market/bar";
+import { type Bar, BarSchema } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
-import { CLASS_INDEX } from "../../core/onnx/classes";
-import { bestRounds, GbtStepper, GbtStepStateSchema, gbtInitialState, gbtModelFromState, treesPerSlice, type GbtStepState } from "../../core/ml/train/budgeted";
+import {
+  bestRounds,
+  GbtStepper,
+  type GbtStepState,
+  GbtStepStateSchema,
+  gbtInitialState,
+  gbtModelFromState,
+  treesPerSlice,
+} from "../../core/ml/train/budgeted";
 import { predictRows } from "../../core/ml/train/dataset";
 import { exportOnnx } from "../../core/ml/train/export";
 import type { GbtParams } from "../../core/ml/train/gbt";
 import { priorProbs, score } from "../../core/ml/train/metrics";
+import { CLASS_INDEX } from "../../core/onnx/classes";
 import { validateModelContract } from "../../core/onnx/contract";
-import type { TrainingEventData, TrainingEventType, TrainJob, TrainMetrics, TrainParams, TrainResult, TrainStage } from "../../core/protocol/training";
+import type {
+  TrainingEventData,
+  TrainingEventType,
+  TrainJob,
+  TrainMetrics,
+  TrainParams,
+  TrainResult,
+  TrainStage,
+} from "../../core/protocol/training";
 import type { Env } from "../../platform/env";
 import { storeModelVersion, versionOfJob } from "../../platform/ml/model-versions";
 import type { StartResult } from "../../platform/rpc/user-bot";
 import type { CandlesResult } from "../market/market-service";
 import { buildTrainingSet, TrainingInputError, type TrainingSet } from "./dataset";
-import { JobStore, type JobRecord } from "./job-store";
+import { type JobRecord, JobStore } from "./job-store";
 import { runOnnxOnce } from "./verify";
 
 /**
@@ -146,7 +162,13 @@ export class TrainingJobs {
     if (!r.ok) throw new JobFailure(r.reason, `no bars to train on: ${r.message}`);
     const set = buildTrainingSet(r.bars, job.params);
     const state = gbtInitialState(set.train, gbtParams(job.params), job.params.patience);
-    job.metrics = { bars: r.bars.length, train_rows: set.train.rows.length, valid_rows: set.valid.rows.length, holdout_rows: set.holdout.rows.length, trees: 0 };
+    job.metrics = {
+      bars: r.bars.length,
+      train_rows: set.train.rows.length,
+      valid_rows: set.valid.rows.length,
+      holdout_rows: set.holdout.rows.length,
+      trees: 0,
+    };
     this.cache = { jobId: job.id, set, stepper: new GbtStepper(set.train, set.valid, state.params.bins) };
     this.commit(job, "train", PCT.prepare, () => {
       this.store.setBlob(job.id, "bars", JSON.stringify(r.bars));
@@ -157,12 +179,23 @@ export class TrainingJobs {
   private train(job: JobRecord): void {
     const { set, stepper } = this.context(job);
     const state = this.trainerState(job);
-    const k = job.params.trees_per_slice ?? treesPerSlice(set.train.rows.length, FEATURE_COUNT, job.params.max_depth, SLICE_BUDGET_UNITS);
+    const k =
+      job.params.trees_per_slice ??
+      treesPerSlice(set.train.rows.length, FEATURE_COUNT, job.params.max_depth, SLICE_BUDGET_UNITS);
     const next = stepper.step(state, k);
     const last = next.validLoss[next.validLoss.length - 1];
-    job.metrics = { ...job.metrics, trees: next.trees.length, valid_log_loss: last ?? null, best_trees: bestRounds(next) };
-    const pct = next.done ? PCT.trainEnd : PCT.prepare + ((PCT.trainEnd - PCT.prepare) * next.trees.length) / next.params.rounds;
-    this.commit(job, next.done ? "finalize" : "train", Math.floor(pct * 10) / 10, () => this.store.setBlob(job.id, "trainer", JSON.stringify(next)));
+    job.metrics = {
+      ...job.metrics,
+      trees: next.trees.length,
+      valid_log_loss: last ?? null,
+      best_trees: bestRounds(next),
+    };
+    const pct = next.done
+      ? PCT.trainEnd
+      : PCT.prepare + ((PCT.trainEnd - PCT.prepare) * next.trees.length) / next.params.rounds;
+    this.commit(job, next.done ? "finalize" : "train", Math.floor(pct * 10) / 10, () =>
+      this.store.setBlob(job.id, "trainer", JSON.stringify(next)),
+    );
   }
 
   private async finalize(job: JobRecord): Promise<void> {
@@ -175,7 +208,15 @@ export class TrainingJobs {
     const r = hold.rows.map((t) => set.labels.longReturn[t]!);
     const probs = predictRows(model, hold.x, hold.stride, hold.rows);
     const mine = score(probs, y, r);
-    const prior = score(priorProbs(set.train.rows.map((t) => set.labels.y[t]!), hold.rows.length), y, r, CLASS_INDEX.HOLD);
+    const prior = score(
+      priorProbs(
+        set.train.rows.map((t) => set.labels.y[t]!),
+        hold.rows.length,
+      ),
+      y,
+      r,
+      CLASS_INDEX.HOLD,
+    );
     const worse = !(mine.logLoss < prior.logLoss);
 
     const onnx = exportOnnx(model, {
@@ -185,17 +226,35 @@ export class TrainingJobs {
       featureCount: FEATURE_COUNT,
       symbol: job.symbol,
       timeframe: job.timeframe,
-      extra: { trainer: "gbt", labels: `triple-barrier h=${job.params.horizon} k=${job.params.atr_mult}`, job_id: job.id },
+      extra: {
+        trainer: "gbt",
+        labels: `triple-barrier h=${job.params.horizon} k=${job.params.atr_mult}`,
+        job_id: job.id,
+      },
     });
-    const contract = validateModelContract(onnx, { featureCount: FEATURE_COUNT, featureSchemaHash: FEATURE_SCHEMA.hash, schemaLabel: SCHEMA_LABEL });
-    if (!contract.ok) throw new JobFailure("invalid_onnx", `exported model breaks the contract: ${contract.errors.map((e) => e.message).join("; ")}`);
+    const contract = validateModelContract(onnx, {
+      featureCount: FEATURE_COUNT,
+      featureSchemaHash: FEATURE_SCHEMA.hash,
+      schemaLabel: SCHEMA_LABEL,
+    });
+    if (!contract.ok)
+      throw new JobFailure(
+        "invalid_onnx",
+        `exported model breaks the contract: ${contract.errors.map((e) => e.message).join("; ")}`,
+      );
     // The runtime that will serve it must compute what the trainer computed.
     const rows = new Float32Array(hold.rows.length * FEATURE_COUNT);
-    hold.rows.forEach((t, i) => rows.set(hold.x.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), i * FEATURE_COUNT));
+    hold.rows.forEach((t, i) =>
+      rows.set(hold.x.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), i * FEATURE_COUNT),
+    );
     const ort = await runOnnxOnce(onnx, rows, FEATURE_COUNT);
     let maxDiff = 0;
     for (let i = 0; i < probs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(probs[i]! - ort[i]!));
-    if (!(maxDiff <= ORT_TOLERANCE)) throw new JobFailure("ort_mismatch", `onnxruntime and the trainer disagree by ${maxDiff} (> ${ORT_TOLERANCE}) on holdout rows`);
+    if (!(maxDiff <= ORT_TOLERANCE))
+      throw new JobFailure(
+        "ort_mismatch",
+        `onnxruntime and the trainer disagree by ${maxDiff} (> ${ORT_TOLERANCE}) on holdout rows`,
+      );
 
     const metrics: TrainMetrics = {
       ...job.metrics,
@@ -210,20 +269,58 @@ export class TrainingJobs {
     const card = {
       source: "edge-train",
       job_id: job.id,
-      trainer: { family: "gbt", params: state.params, trees: rounds, grown: state.trees.length, stop: state.stopReason, patience: state.patience },
+      trainer: {
+        family: "gbt",
+        params: state.params,
+        trees: rounds,
+        grown: state.trees.length,
+        stop: state.stopReason,
+        patience: state.patience,
+      },
       labels: { method: "triple-barrier", horizonBars: job.params.horizon, atrMult: job.params.atr_mult },
-      data: { symbol: job.symbol, timeframe: job.timeframe, bars: bars.length, firstBar: new Date(bars[0]!.time).toISOString(), lastBar: new Date(bars[bars.length - 1]!.time).toISOString(), warmupBars: set.fm.validFrom },
-      split: { train: set.train.rows.length, valid: set.valid.rows.length, holdout: hold.rows.length, purgeBars: job.params.horizon },
+      data: {
+        symbol: job.symbol,
+        timeframe: job.timeframe,
+        bars: bars.length,
+        firstBar: new Date(bars[0]!.time).toISOString(),
+        lastBar: new Date(bars[bars.length - 1]!.time).toISOString(),
+        warmupBars: set.fm.validFrom,
+      },
+      split: {
+        train: set.train.rows.length,
+        valid: set.valid.rows.length,
+        holdout: hold.rows.length,
+        purgeBars: job.params.horizon,
+      },
       holdout: { gbt: mine, classPrior: prior },
       worse_than_baseline: worse,
-      feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+      feature_schema: {
+        name: FEATURE_SCHEMA.name,
+        version: FEATURE_SCHEMA.version,
+        hash: FEATURE_SCHEMA.hash,
+        feature_count: FEATURE_COUNT,
+      },
       size_bytes: onnx.length,
     };
     // A retried finalize (alarm retry after the D1 batch but before this row was saved) reuses its version.
     const existing = await versionOfJob(this.host.env, job.botId, job.timeframe, job.id);
     const stored = existing
-      ? { id: existing.id, version: existing.version, key: existing.r2Key, status: existing.status, retiredVersion: null }
-      : await storeModelVersion(this.host.env, { userId: job.userId, botId: job.botId, timeframe: job.timeframe, bytes: onnx, card, activate, metadata: { jobId: job.id } });
+      ? {
+          id: existing.id,
+          version: existing.version,
+          key: existing.r2Key,
+          status: existing.status,
+          retiredVersion: null,
+        }
+      : await storeModelVersion(this.host.env, {
+          userId: job.userId,
+          botId: job.botId,
+          timeframe: job.timeframe,
+          bytes: onnx,
+          card,
+          activate,
+          metadata: { jobId: job.id },
+        });
     const result: TrainResult = {
       version: stored.version,
       model_version_id: stored.id,
@@ -233,7 +330,9 @@ export class TrainingJobs {
       worse_than_baseline: worse,
       note: worse
         ? `holdout log loss ${mine.logLoss.toFixed(4)} is NOT better than the class prior's ${prior.logLoss.toFixed(4)}: no edge found on this data. ` +
-          (stored.status === "active" ? "It is active anyway; roll back to the previous version if you do not want it." : "Stored but not activated (require_beats_baseline).")
+          (stored.status === "active"
+            ? "It is active anyway; roll back to the previous version if you do not want it."
+            : "Stored but not activated (require_beats_baseline).")
         : `holdout log loss ${mine.logLoss.toFixed(4)} vs the class prior's ${prior.logLoss.toFixed(4)}: better than the baseline on ${hold.rows.length} unseen rows.`,
     };
     job.metrics = metrics;
@@ -249,7 +348,14 @@ export class TrainingJobs {
     const stage = job.stage;
     job.status = "failed";
     job.error = { code, message, stage };
-    const data: TrainingEventData<"TRAINING_FAILED"> = { job_id: job.id, bot_id: job.botId, timeframe: job.timeframe, stage, reason: message, code };
+    const data: TrainingEventData<"TRAINING_FAILED"> = {
+      job_id: job.id,
+      bot_id: job.botId,
+      timeframe: job.timeframe,
+      stage,
+      reason: message,
+      code,
+    };
     const at = this.now();
     job.stage = "failed";
     job.updatedAt = at;
@@ -263,14 +369,22 @@ export class TrainingJobs {
   }
 
   /** Saves the job at its new stage and records + publishes its event, the storage part in one transaction. */
-  private commit(job: JobRecord, stage: TrainStage, pct: number, write: () => void, type: "TRAINING_PROGRESS" | "TRAINING_DONE" = "TRAINING_PROGRESS"): void {
+  private commit(
+    job: JobRecord,
+    stage: TrainStage,
+    pct: number,
+    write: () => void,
+    type: "TRAINING_PROGRESS" | "TRAINING_DONE" = "TRAINING_PROGRESS",
+  ): void {
     job.stage = stage;
     job.pct = pct;
     const at = this.now();
     job.updatedAt = at;
     const ref = { job_id: job.id, bot_id: job.botId, timeframe: job.timeframe };
     const data: TrainingEventData<TrainingEventType> =
-      type === "TRAINING_DONE" ? { ...ref, pct: 100, metrics: job.metrics, result: job.result! } : { ...ref, pct, stage, metrics: job.metrics };
+      type === "TRAINING_DONE"
+        ? { ...ref, pct: 100, metrics: job.metrics, result: job.result! }
+        : { ...ref, pct, stage, metrics: job.metrics };
     this.host.storage.transactionSync(() => {
       write();
       this.store.save(job);
@@ -320,5 +434,14 @@ export class TrainingJobs {
 }
 
 function gbtParams(p: TrainParams): GbtParams {
-  return { rounds: p.max_trees, maxDepth: p.max_depth, learningRate: p.learning_rate, minLeaf: p.min_leaf, lambda: 1, bins: 32, subsample: 0.8, seed: 7 };
+  return {
+    rounds: p.max_trees,
+    maxDepth: p.max_depth,
+    learningRate: p.learning_rate,
+    minLeaf: p.min_leaf,
+    lambda: 1,
+    bins: 32,
+    subsample: 0.8,
+    seed: 7,
+  };
 }

@@ -6,18 +6,24 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { prepareBacktest, type BacktestMode } from "../../core/backtest/engine";
+import { type BacktestMode, prepareBacktest } from "../../core/backtest/engine";
 import { buildReport } from "../../core/backtest/report";
 import type { BacktestReport, BacktestWindow } from "../../core/backtest/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import { parseBarsCsv, parseUtc } from "../../core/market/csv";
-import { TimeframeSchema, type Timeframe } from "../../core/market/timeframes";
+import { type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 import { decodeModel } from "../../core/onnx/proto";
 import { BotConfigSchema } from "../../core/protocol/bot-config";
-import { strategyPreset, STRATEGY_PRESETS } from "../../core/strategy/presets";
+import { STRATEGY_PRESETS, strategyPreset } from "../../core/strategy/presets";
 import { ortPredictBatch } from "./ort-batch";
 
-const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : []);
+const list = (s: string | undefined) =>
+  s
+    ? s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 const when = z.string().transform((s, ctx) => {
   const t = parseUtc(s.length === 10 ? `${s}T00:00:00` : s);
   if (!Number.isFinite(t)) ctx.addIssue({ code: "custom", message: `not a UTC date: ${s}` });
@@ -32,9 +38,15 @@ const ArgsSchema = z
     "source-timeframe": TimeframeSchema.default("30m"),
     models: z.string().optional(),
     weights: z.string().optional(),
-    "rules-only": z.string().refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`).optional(),
+    "rules-only": z
+      .string()
+      .refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`)
+      .optional(),
     timeframe: TimeframeSchema.optional(),
-    strategy: z.string().refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`).default("none"),
+    strategy: z
+      .string()
+      .refine((s) => presetIds.includes(s), `preset: one of ${presetIds.join(", ")}`)
+      .default("none"),
     threshold: z.coerce.number().min(0.5).max(1).optional(),
     "walk-forward": z.coerce.number().int().min(1).max(50).optional(),
     balance: z.coerce.number().positive().default(10_000),
@@ -47,11 +59,34 @@ const ArgsSchema = z
     to: when.optional(),
     out: z.string().default("backtest.json"),
   })
-  .refine((a) => (a.models ? !a["rules-only"] : !!a["rules-only"]), "give --models (ML ensemble) or --rules-only <preset>, not both");
+  .refine(
+    (a) => (a.models ? !a["rules-only"] : !!a["rules-only"]),
+    "give --models (ML ensemble) or --rules-only <preset>, not both",
+  );
 
 const { values } = parseArgs({
   options: Object.fromEntries(
-    ["data", "symbol", "source-timeframe", "models", "weights", "rules-only", "timeframe", "strategy", "threshold", "walk-forward", "balance", "slippage", "spread", "cooldown", "daily-limit", "max-open", "from", "to", "out"].map((k) => [k, { type: "string" as const }]),
+    [
+      "data",
+      "symbol",
+      "source-timeframe",
+      "models",
+      "weights",
+      "rules-only",
+      "timeframe",
+      "strategy",
+      "threshold",
+      "walk-forward",
+      "balance",
+      "slippage",
+      "spread",
+      "cooldown",
+      "daily-limit",
+      "max-open",
+      "from",
+      "to",
+      "out",
+    ].map((k) => [k, { type: "string" as const }]),
   ),
 });
 const parsed = ArgsSchema.safeParse(values);
@@ -120,7 +155,9 @@ const { report } = buildReport(prep, {
   ...(args["walk-forward"] ? { walkForward: args["walk-forward"] } : {}),
   notes: [
     `data: ${args.data} (${bars.length} ${args["source-timeframe"]} bars)`,
-    mode.kind === "models" ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}` : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,
+    mode.kind === "models"
+      ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}`
+      : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,
     "walk-forward windows use the models as given (no retraining per window)",
   ],
 });
@@ -128,7 +165,9 @@ const t2 = performance.now();
 await release();
 writeFileSync(args.out, JSON.stringify(report, null, 1));
 print(report);
-console.log(`\nprepare (features + batched inference) ${(t1 - t0).toFixed(0)} ms, simulate + report ${(t2 - t1).toFixed(0)} ms; JSON: ${args.out}`);
+console.log(
+  `\nprepare (features + batched inference) ${(t1 - t0).toFixed(0)} ms, simulate + report ${(t2 - t1).toFixed(0)} ms; JSON: ${args.out}`,
+);
 
 function print(r: BacktestReport): void {
   const pct = (x: number | null) => (x === null ? "n/a" : `${(x * 100).toFixed(2)}%`);
@@ -138,10 +177,14 @@ function print(r: BacktestReport): void {
     const m = w.metrics;
     return `${day(w.start)}..${day(w.end)}  return ${pct(m.totalReturn).padStart(8)}  CAGR ${pct(m.cagr).padStart(8)}  Sharpe ${num(m.sharpe).padStart(6)}  Sortino ${num(m.sortino).padStart(6)}  maxDD ${pct(m.maxDrawdown).padStart(7)}  trades ${String(m.trades).padStart(5)}  win ${pct(m.winRate).padStart(7)}  PF ${num(m.profitFactor).padStart(5)}  exp ${num(m.expectancy).padStart(7)}  exposure ${pct(m.exposure).padStart(7)}  B&H ${pct(m.buyAndHold.totalReturn).padStart(8)}`;
   };
-  console.log(`\n${r.symbol} backtest (${r.mode}), decisions on ${r.decisionTimeframe}, exits on ${r.baseTimeframe} bars, ${r.initialBalance} ${r.currency}, spread ${r.costs.spreadPoints} pts, slippage ${r.costs.slippagePoints} pts, commission ${r.costs.commissionPerLotPerSide}/lot/side`);
+  console.log(
+    `\n${r.symbol} backtest (${r.mode}), decisions on ${r.decisionTimeframe}, exits on ${r.baseTimeframe} bars, ${r.initialBalance} ${r.currency}, spread ${r.costs.spreadPoints} pts, slippage ${r.costs.slippagePoints} pts, commission ${r.costs.commissionPerLotPerSide}/lot/side`,
+  );
   console.log(line(r.summary));
   const s = r.summary;
-  console.log(`final equity ${s.metrics.finalEquity}; ${s.metrics.beatsBuyAndHold ? "beats" : "LOSES TO"} buy-and-hold by ${pct(s.metrics.excessReturn)}; decision bars ${s.decisionBars}, gated ${JSON.stringify(s.gated)}, rejected orders ${s.rejected}`);
+  console.log(
+    `final equity ${s.metrics.finalEquity}; ${s.metrics.beatsBuyAndHold ? "beats" : "LOSES TO"} buy-and-hold by ${pct(s.metrics.excessReturn)}; decision bars ${s.decisionBars}, gated ${JSON.stringify(s.gated)}, rejected orders ${s.rejected}`,
+  );
   if (r.windows.length) {
     console.log(`\nwalk-forward (${r.windows.length} windows, fresh account each, models as given):`);
     for (const w of r.windows) console.log(line(w));

@@ -8,7 +8,9 @@ import { MODEL_INPUT_NAME, MODEL_PROBABILITIES_NAME } from "../../core/onnx/clas
 /** ORT caps nothing, but very large tensors cost memory for nothing: run in chunks. */
 const CHUNK = 65_536;
 
-export async function ortPredictBatch(files: Partial<Record<Timeframe, string | Uint8Array>>): Promise<PredictBatch & { release(): Promise<void> }> {
+export async function ortPredictBatch(
+  files: Partial<Record<Timeframe, string | Uint8Array>>,
+): Promise<PredictBatch & { release(): Promise<void> }> {
   const sessions = new Map<Timeframe, ort.InferenceSession>();
   for (const [tf, file] of Object.entries(files) as [Timeframe, string | Uint8Array][]) {
     const bytes = typeof file === "string" ? readFileSync(file) : file;
@@ -20,10 +22,16 @@ export async function ortPredictBatch(files: Partial<Record<Timeframe, string | 
     const out = new Float32Array(n * 3);
     for (let a = 0; a < n; a += CHUNK) {
       const m = Math.min(CHUNK, n - a);
-      const res = await s.run({ [MODEL_INPUT_NAME]: new ort.Tensor("float32", rows.subarray(a * f, (a + m) * f), [m, f]) });
+      const res = await s.run({
+        [MODEL_INPUT_NAME]: new ort.Tensor("float32", rows.subarray(a * f, (a + m) * f), [m, f]),
+      });
       out.set((res[MODEL_PROBABILITIES_NAME]!.data as Float32Array).subarray(0, m * 3), a * 3);
     }
     return out;
   };
-  return Object.assign(predict, { release: async () => { for (const s of sessions.values()) await s.release(); } });
+  return Object.assign(predict, {
+    release: async () => {
+      for (const s of sessions.values()) await s.release();
+    },
+  });
 }

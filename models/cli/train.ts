@@ -2,7 +2,7 @@
 // npm run train -- --symbol USDCHF --timeframe 4h --data models/data/usdchf_30m.csv [--source-timeframe 30m]
 //   [--horizon 6] [--atr-mult 1.5] [--folds 5] [--out models/trained] [--source "<where the data is from>"]
 //   [--skip-rows N] (leading CSV rows to leave out: the BTC file's first candle is a known bad print, models/data/SOURCE.md)
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -49,8 +49,11 @@ const args = parsed.data;
 const csv = parseBarsCsv(readFileSync(args.data, "utf8"));
 if (csv.issues.length) console.warn(`${csv.issues.length} CSV rows dropped (first: ${csv.issues[0]!.message})`);
 const rows = csv.bars.slice(args["skip-rows"]);
-const bars = args.timeframe === args["source-timeframe"] ? rows : resample(rows, args["source-timeframe"], args.timeframe).bars;
-console.log(`${args.symbol} ${args.timeframe}: ${bars.length} bars from ${rows.length} ${args["source-timeframe"]} rows of ${args.data}`);
+const bars =
+  args.timeframe === args["source-timeframe"] ? rows : resample(rows, args["source-timeframe"], args.timeframe).bars;
+console.log(
+  `${args.symbol} ${args.timeframe}: ${bars.length} bars from ${rows.length} ${args["source-timeframe"]} rows of ${args.data}`,
+);
 
 const source =
   args.source ??
@@ -74,7 +77,15 @@ writeFileSync(join(args.out, `${stem}.card.json`), JSON.stringify(ModelCardSchem
 const p = card.walkForward.pooled;
 const row = (name: string, s: typeof p.gbt) =>
   `${name.padEnd(12)} acc ${(s.accuracy * 100).toFixed(1)}%  macroF1 ${s.macroF1.toFixed(3)}  logloss ${s.logLoss.toFixed(4)}  trades ${s.trades}  hit ${(s.hitRate * 100).toFixed(1)}%  avg ${(s.avgTradeReturn * 1e4).toFixed(2)} bp`;
-console.log(["walk-forward, pooled out of sample:", row("always-HOLD", p.alwaysHold), row("majority", p.majorityClass), row("logistic", p.logistic), row("gbt", p.gbt)].join("\n"));
+console.log(
+  [
+    "walk-forward, pooled out of sample:",
+    row("always-HOLD", p.alwaysHold),
+    row("majority", p.majorityClass),
+    row("logistic", p.logistic),
+    row("gbt", p.gbt),
+  ].join("\n"),
+);
 console.log(`shipped: ${card.trainer.family} (${card.trainer.chosenBecause})`);
 console.log(card.verdict);
 console.log(`wrote ${join(args.out, stem)}.onnx (${onnx.length} bytes) + .card.json in ${card.trainingMs} ms`);

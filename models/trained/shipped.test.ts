@@ -1,6 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { existsSync, readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { computeFeatures } from "../../core/features/compute";
@@ -23,7 +23,9 @@ describe.each(["2h", "4h", "1d"] as const)("shipped model usdchf_%s", (tf) => {
     expect(card.featureSchema.hash).toBe(FEATURE_SCHEMA.hash);
     expect(card.timeframe).toBe(tf);
     expect(card.walkForward.folds.length).toBeGreaterThan(0);
-    const props = Object.fromEntries((decodeModel(readFileSync(onnxUrl)).metadataProps ?? []).map((e) => [e.key, e.value]));
+    const props = Object.fromEntries(
+      (decodeModel(readFileSync(onnxUrl)).metadataProps ?? []).map((e) => [e.key, e.value]),
+    );
     expect(props.feature_schema_hash).toBe(FEATURE_SCHEMA.hash);
     expect(props.feature_count).toBe(String(FEATURE_COUNT));
     expect(props.timeframe).toBe(tf);

@@ -1,7 +1,7 @@
 // D1 access for bots ("ml/models" in the API). Every query is scoped by the verified user id, so
 // another user's bot is indistinguishable from a missing one.
 import { and, asc, desc, eq, gt, gte, lte } from "drizzle-orm";
-import { BotConfigSchema, type BotConfig } from "../../core/protocol/bot-config";
+import { type BotConfig, BotConfigSchema } from "../../core/protocol/bot-config";
 import type { Bot } from "../../core/protocol/models-api";
 import type { Db } from "../db/client";
 import { bots } from "../db/schema";
@@ -11,7 +11,10 @@ export type BotRow = typeof bots.$inferSelect;
 /** Stored configs were validated on write; parsing again types them and catches schema drift loudly. */
 export function parseStoredConfig(row: Pick<BotRow, "id" | "config">): BotConfig {
   const parsed = BotConfigSchema.safeParse(row.config);
-  if (!parsed.success) throw new Error(`stored config of bot ${row.id} no longer validates: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(
+      `stored config of bot ${row.id} no longer validates: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 
@@ -33,12 +36,26 @@ export async function listBots(d: Db, userId: string): Promise<BotRow[]> {
 }
 
 export async function getBot(d: Db, userId: string, id: string): Promise<BotRow | undefined> {
-  return d.select().from(bots).where(and(eq(bots.userId, userId), eq(bots.id, id))).get();
+  return d
+    .select()
+    .from(bots)
+    .where(and(eq(bots.userId, userId), eq(bots.id, id)))
+    .get();
 }
 
 export async function insertBot(d: Db, userId: string, name: string, config: BotConfig): Promise<BotRow> {
   const now = Date.now();
-  const row = { id: crypto.randomUUID(), userId, name, symbol: config.symbol, active: false, target: config.execution.target, config, createdAt: now, updatedAt: now };
+  const row = {
+    id: crypto.randomUUID(),
+    userId,
+    name,
+    symbol: config.symbol,
+    active: false,
+    target: config.execution.target,
+    config,
+    createdAt: now,
+    updatedAt: now,
+  };
   await d.insert(bots).values(row);
   return row;
 }
@@ -48,7 +65,13 @@ export async function insertBot(d: Db, userId: string, name: string, config: Bot
  * version stamp), so two concurrent PATCHes can't silently drop each other's changes.
  * Returns undefined when the row changed or vanished in between.
  */
-export async function replaceBot(d: Db, userId: string, read: BotRow, name: string, config: BotConfig): Promise<BotRow | undefined> {
+export async function replaceBot(
+  d: Db,
+  userId: string,
+  read: BotRow,
+  name: string,
+  config: BotConfig,
+): Promise<BotRow | undefined> {
   const updatedAt = Math.max(Date.now(), read.updatedAt + 1);
   const rows = await d
     .update(bots)
@@ -59,18 +82,29 @@ export async function replaceBot(d: Db, userId: string, read: BotRow, name: stri
 }
 
 export async function setBotActive(d: Db, userId: string, id: string, active: boolean): Promise<BotRow | undefined> {
-  const rows = await d.update(bots).set({ active, updatedAt: Date.now() }).where(and(eq(bots.userId, userId), eq(bots.id, id))).returning();
+  const rows = await d
+    .update(bots)
+    .set({ active, updatedAt: Date.now() })
+    .where(and(eq(bots.userId, userId), eq(bots.id, id)))
+    .returning();
   return rows[0];
 }
 
 export async function deleteBot(d: Db, userId: string, id: string): Promise<boolean> {
-  const rows = await d.delete(bots).where(and(eq(bots.userId, userId), eq(bots.id, id))).returning({ id: bots.id });
+  const rows = await d
+    .delete(bots)
+    .where(and(eq(bots.userId, userId), eq(bots.id, id)))
+    .returning({ id: bots.id });
   return rows.length > 0;
 }
 
 /** The user's active bots with parsed configs (what a cycle runs). */
 export async function activeBots(d: Db, userId: string): Promise<{ row: BotRow; config: BotConfig }[]> {
-  const rows = await d.select().from(bots).where(and(eq(bots.userId, userId), eq(bots.active, true))).orderBy(asc(bots.id));
+  const rows = await d
+    .select()
+    .from(bots)
+    .where(and(eq(bots.userId, userId), eq(bots.active, true)))
+    .orderBy(asc(bots.id));
   return rows.map((row) => ({ row, config: parseStoredConfig(row) }));
 }
 
@@ -79,7 +113,10 @@ export async function activeBots(d: Db, userId: string): Promise<{ row: BotRow; 
  * bound-parameter limit): per user, the same rows in the same order. A user with a stored config
  * that no longer parses is left out, so its object loads (and reports) its bots itself.
  */
-export async function activeBotsOfUsers(d: Db, users: readonly string[]): Promise<Map<string, { row: BotRow; config: BotConfig }[]>> {
+export async function activeBotsOfUsers(
+  d: Db,
+  users: readonly string[],
+): Promise<Map<string, { row: BotRow; config: BotConfig }[]>> {
   const out = new Map<string, { row: BotRow; config: BotConfig }[]>();
   if (users.length === 0) return out;
   const wanted = new Set(users);

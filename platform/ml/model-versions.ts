@@ -3,15 +3,16 @@
 // and rollback, so the swap rules live in one place: a new version is max+1, the artifact is put
 // create-only, and retiring the old active version and inserting the new one is ONE D1 batch.
 import { and, desc, eq, lt, max, sql } from "drizzle-orm";
-import type { Timeframe } from "../../core/market/timeframes";
 import { FEATURE_SCHEMA } from "../../core/features/schema";
-import { db, type Db } from "../db/client";
+import type { Timeframe } from "../../core/market/timeframes";
+import { type Db, db } from "../db/client";
 import { modelVersions } from "../db/schema";
 import type { Env } from "../env";
 
 export const ONNX_CONTENT_TYPE = "application/octet-stream";
 
-export const artifactKey = (userId: string, botId: string, timeframe: Timeframe, version: number) => `models/${userId}/${botId}/${timeframe}/${version}.onnx`;
+export const artifactKey = (userId: string, botId: string, timeframe: Timeframe, version: number) =>
+  `models/${userId}/${botId}/${timeframe}/${version}.onnx`;
 
 /** Another writer took the version number first (R2 create-only put or the unique index); retry. */
 export class VersionConflictError extends Error {
@@ -42,7 +43,11 @@ export interface StoredVersion {
 }
 
 async function nextVersion(d: Db, botId: string, timeframe: string): Promise<number> {
-  const row = await d.select({ v: max(modelVersions.version) }).from(modelVersions).where(and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe))).get();
+  const row = await d
+    .select({ v: max(modelVersions.version) })
+    .from(modelVersions)
+    .where(and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe)))
+    .get();
   return (row?.v ?? 0) + 1;
 }
 
@@ -51,14 +56,18 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const activeOf = (botId: string, timeframe: string) => and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"));
+const activeOf = (botId: string, timeframe: string) =>
+  and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe), eq(modelVersions.status, "active"));
 
 /**
  * Stores bytes as the next version of (bot, timeframe). With `activate` (default) the previous
  * active version retires in the same D1 batch (one transaction) that inserts the new active row.
  * On a lost race nothing of ours is left behind and VersionConflictError is thrown.
  */
-export async function storeModelVersion(env: Pick<Env, "DB" | "MODELS">, input: StoreVersionInput): Promise<StoredVersion> {
+export async function storeModelVersion(
+  env: Pick<Env, "DB" | "MODELS">,
+  input: StoreVersionInput,
+): Promise<StoredVersion> {
   const d = db(env);
   const { userId, botId, timeframe, bytes } = input;
   const activate = input.activate ?? true;
@@ -69,24 +78,49 @@ export async function storeModelVersion(env: Pick<Env, "DB" | "MODELS">, input: 
   const put = await env.MODELS.put(key, bytes, {
     onlyIf: { etagDoesNotMatch: "*" },
     httpMetadata: { contentType: ONNX_CONTENT_TYPE },
-    customMetadata: { userId, botId, timeframe, version: String(version), sha256, featureSchemaHash: FEATURE_SCHEMA.hash, ...input.metadata },
+    customMetadata: {
+      userId,
+      botId,
+      timeframe,
+      version: String(version),
+      sha256,
+      featureSchemaHash: FEATURE_SCHEMA.hash,
+      ...input.metadata,
+    },
   });
-  if (!put) throw new VersionConflictError(`version ${version} of ${timeframe} was just taken by another writer; retry`);
+  if (!put)
+    throw new VersionConflictError(`version ${version} of ${timeframe} was just taken by another writer; retry`);
 
-  const active = activate ? await d.select({ version: modelVersions.version }).from(modelVersions).where(activeOf(botId, timeframe)).all() : [];
+  const active = activate
+    ? await d.select({ version: modelVersions.version }).from(modelVersions).where(activeOf(botId, timeframe)).all()
+    : [];
   const id = crypto.randomUUID();
   const createdAt = Date.now();
-  const row = { id, userId, botId, timeframe, version, r2Key: key, featureSchemaHash: FEATURE_SCHEMA.hash, card: input.card, createdAt };
+  const row = {
+    id,
+    userId,
+    botId,
+    timeframe,
+    version,
+    r2Key: key,
+    featureSchemaHash: FEATURE_SCHEMA.hash,
+    card: input.card,
+    createdAt,
+  };
   try {
     if (activate) {
       // One batch = one transaction: the old version retires exactly when the new one goes live.
-      await d.batch([d.update(modelVersions).set({ status: "retired" }).where(activeOf(botId, timeframe)), d.insert(modelVersions).values({ ...row, status: "active" })]);
+      await d.batch([
+        d.update(modelVersions).set({ status: "retired" }).where(activeOf(botId, timeframe)),
+        d.insert(modelVersions).values({ ...row, status: "active" }),
+      ]);
     } else {
       await d.insert(modelVersions).values({ ...row, status: "retired" });
     }
   } catch (err) {
     await env.MODELS.delete(key); // ours alone (create-only put), so removing it leaves nothing behind
-    if (err instanceof Error && /UNIQUE/i.test(err.message)) throw new VersionConflictError(`version ${version} of ${timeframe} was just taken by another writer; retry`);
+    if (err instanceof Error && /UNIQUE/i.test(err.message))
+      throw new VersionConflictError(`version ${version} of ${timeframe} was just taken by another writer; retry`);
     throw err;
   }
   return {
@@ -105,7 +139,13 @@ export async function versionOfJob(env: Pick<Env, "DB">, botId: string, timefram
   return db(env)
     .select()
     .from(modelVersions)
-    .where(and(eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe), sql`json_extract(${modelVersions.card}, '$.job_id') = ${jobId}`))
+    .where(
+      and(
+        eq(modelVersions.botId, botId),
+        eq(modelVersions.timeframe, timeframe),
+        sql`json_extract(${modelVersions.card}, '$.job_id') = ${jobId}`,
+      ),
+    )
     .get();
 }
 
@@ -117,10 +157,24 @@ export type RollbackResult =
  * Re-activates the newest retired version older than the active one; the active one retires in the
  * same D1 batch. Scoped by user id, so another user's bot has nothing to roll back.
  */
-export async function rollbackModelVersion(env: Pick<Env, "DB">, userId: string, botId: string, timeframe: Timeframe): Promise<RollbackResult> {
+export async function rollbackModelVersion(
+  env: Pick<Env, "DB">,
+  userId: string,
+  botId: string,
+  timeframe: Timeframe,
+): Promise<RollbackResult> {
   const d = db(env);
-  const mine = and(eq(modelVersions.userId, userId), eq(modelVersions.botId, botId), eq(modelVersions.timeframe, timeframe));
-  const current = await d.select().from(modelVersions).where(and(mine, eq(modelVersions.status, "active"))).orderBy(desc(modelVersions.version)).get();
+  const mine = and(
+    eq(modelVersions.userId, userId),
+    eq(modelVersions.botId, botId),
+    eq(modelVersions.timeframe, timeframe),
+  );
+  const current = await d
+    .select()
+    .from(modelVersions)
+    .where(and(mine, eq(modelVersions.status, "active")))
+    .orderBy(desc(modelVersions.version))
+    .get();
   if (!current) return { ok: false, reason: "no_active", message: `no active ${timeframe} model to roll back from` };
   const previous = await d
     .select()
@@ -128,11 +182,22 @@ export async function rollbackModelVersion(env: Pick<Env, "DB">, userId: string,
     .where(and(mine, eq(modelVersions.status, "retired"), lt(modelVersions.version, current.version)))
     .orderBy(desc(modelVersions.version))
     .get();
-  if (!previous) return { ok: false, reason: "no_previous", message: `version ${current.version} is the oldest ${timeframe} model; nothing to roll back to` };
+  if (!previous)
+    return {
+      ok: false,
+      reason: "no_previous",
+      message: `version ${current.version} is the oldest ${timeframe} model; nothing to roll back to`,
+    };
   // One batch = one transaction: exactly one version is active before and after.
   await d.batch([
-    d.update(modelVersions).set({ status: "retired" }).where(and(mine, eq(modelVersions.status, "active"))),
-    d.update(modelVersions).set({ status: "active" }).where(and(eq(modelVersions.id, previous.id), eq(modelVersions.status, "retired"))),
+    d
+      .update(modelVersions)
+      .set({ status: "retired" })
+      .where(and(mine, eq(modelVersions.status, "active"))),
+    d
+      .update(modelVersions)
+      .set({ status: "active" })
+      .where(and(eq(modelVersions.id, previous.id), eq(modelVersions.status, "retired"))),
   ]);
   return { ok: true, activated: { version: previous.version, r2Key: previous.r2Key }, retired: current.version };
 }

@@ -1,14 +1,15 @@
 // The Delta feed (core/market/delta-feed.ts) against the local Delta server over real HTTP and a real
 // socket, with each fault the server injects. The market Durable Object runs this same feed; its own
 // test (test/workers/delta-market.test.ts) repeats the drop + gap case inside workerd.
-import WebSocket from "ws";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { Bar } from "../../core/market/bar";
 import { DeltaCandlesSource } from "../../core/market/delta";
 import { DeltaFeed } from "../../core/market/delta-feed";
 import { TIMEFRAME_MS } from "../../core/market/timeframes";
 import { loadMarket } from "./markets";
-import { startDeltaSim, type DeltaSim } from "./server";
+import { type DeltaSim, startDeltaSim } from "./server";
 
 // 1m candles at 60x: one closes every second of real time.
 const TF = "1m" as const;

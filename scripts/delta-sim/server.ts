@@ -5,14 +5,19 @@
 // from Delta's API reference (docs/MARKET_DATA.md cites it).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
+import { DELTA_PRODUCTS, type DeltaProduct } from "../../core/instruments/delta-products";
 import type { Bar } from "../../core/market/bar";
-import { DeltaClientFrameSchema, channelTimeframe, type DeltaCandlestick, type DeltaTicker } from "../../core/market/delta-ws";
 import { DELTA_MAX_CANDLES } from "../../core/market/delta";
+import {
+  channelTimeframe,
+  type DeltaCandlestick,
+  DeltaClientFrameSchema,
+  type DeltaTicker,
+} from "../../core/market/delta-ws";
 import { resample } from "../../core/market/resample";
 import { lowerBound } from "../../core/market/source";
-import { TIMEFRAME_MS, TimeframeSchema, bucketStart, type Timeframe } from "../../core/market/timeframes";
-import { DELTA_PRODUCTS, type DeltaProduct } from "../../core/instruments/delta-products";
+import { bucketStart, TIMEFRAME_MS, type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 
 export interface SimMarket {
   symbol: string;
@@ -115,8 +120,23 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
     );
   }
 
-  const faults: FaultState = { gapBars: 0, duplicate: 0, outOfOrder: 0, rateLimit: { count: 0, resetMs: 0 }, malformed: 0 };
-  const stats: DeltaSimStats = { restRequests: 0, rateLimited: 0, restTimes: [], connections: 0, open: 0, framesSent: 0, malformedSent: 0, subscribes: 0 };
+  const faults: FaultState = {
+    gapBars: 0,
+    duplicate: 0,
+    outOfOrder: 0,
+    rateLimit: { count: 0, resetMs: 0 },
+    malformed: 0,
+  };
+  const stats: DeltaSimStats = {
+    restRequests: 0,
+    rateLimited: 0,
+    restTimes: [],
+    connections: 0,
+    open: 0,
+    framesSent: 0,
+    malformedSent: 0,
+    subscribes: 0,
+  };
 
   /** Base candles with open time in [from, to], the forming one revealed only up to now. */
   function baseCandles(symbol: string, from: number, to: number): Bar[] {
@@ -147,7 +167,9 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
   }
 
   const server = createServer((req, res) => {
-    handleRest(req, res).catch((e) => send(res, 500, { success: false, error: { code: "internal_error", context: { message: String(e) } } }));
+    handleRest(req, res).catch((e) =>
+      send(res, 500, { success: false, error: { code: "internal_error", context: { message: String(e) } } }),
+    );
   });
 
   async function handleRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,22 +190,41 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
       const start = Number(url.searchParams.get("start"));
       const end = Number(url.searchParams.get("end"));
       if (!tf.success || !Number.isInteger(start) || !Number.isInteger(end)) {
-        return send(res, 400, { success: false, error: { code: "validation_error", context: { schema_errors: ["resolution, start and end are required"] } } });
+        return send(res, 400, {
+          success: false,
+          error: { code: "validation_error", context: { schema_errors: ["resolution, start and end are required"] } },
+        });
       }
-      if (!series.has(symbol)) return send(res, 400, { success: false, error: { code: "invalid_contract", context: { symbol } } });
+      if (!series.has(symbol))
+        return send(res, 400, { success: false, error: { code: "invalid_contract", context: { symbol } } });
       if (TIMEFRAME_MS[tf.data] % baseMs !== 0) return send(res, 200, { success: true, result: [] });
       let bars = candles(symbol, tf.data, start * 1000, end * 1000);
       if (bars.length > DELTA_MAX_CANDLES) bars = bars.slice(-DELTA_MAX_CANDLES);
       // The live API sends every field as a string (see test/fixtures/delta/recorded-spot-1h.json).
-      return send(res, 200, { success: true, result: bars.map((b) => ({ time: String(b.time / 1000), open: String(b.open), high: String(b.high), low: String(b.low), close: String(b.close), volume: String(b.volume ?? 0) })) });
+      return send(res, 200, {
+        success: true,
+        result: bars.map((b) => ({
+          time: String(b.time / 1000),
+          open: String(b.open),
+          high: String(b.high),
+          low: String(b.low),
+          close: String(b.close),
+          volume: String(b.volume ?? 0),
+        })),
+      });
     }
     const product = /^\/v2\/products\/([A-Z0-9_]+)$/.exec(url.pathname);
     if (product) {
       const p = DELTA_PRODUCTS.find((x) => x.symbol === product[1]);
-      return p ? send(res, 200, { success: true, result: p }) : send(res, 404, { success: false, error: { code: "not_found" } });
+      return p
+        ? send(res, 200, { success: true, result: p })
+        : send(res, 404, { success: false, error: { code: "not_found" } });
     }
     if (url.pathname === "/v2/products") {
-      return send(res, 200, { success: true, result: DELTA_PRODUCTS.filter((p: DeltaProduct) => series.has(p.symbol)) });
+      return send(res, 200, {
+        success: true,
+        result: DELTA_PRODUCTS.filter((p: DeltaProduct) => series.has(p.symbol)),
+      });
     }
     return send(res, 404, { success: false, error: { code: "not_found" } });
   }
@@ -251,7 +292,8 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
         for (const symbol of ch.symbols ?? []) {
           if (ch.name === "v2/ticker") c.tickers.add(symbol);
           const tf = channelTimeframe(ch.name);
-          if (tf && series.has(symbol) && !c.subs.some((s) => s.symbol === symbol && s.timeframe === tf)) c.subs.push({ symbol, timeframe: tf, lastStart: undefined, suppress: undefined });
+          if (tf && series.has(symbol) && !c.subs.some((s) => s.symbol === symbol && s.timeframe === tf))
+            c.subs.push({ symbol, timeframe: tf, lastStart: undefined, suppress: undefined });
         }
       }
       emit(c, { type: "subscriptions", channels: frame.payload.channels });
@@ -265,7 +307,17 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
       faults.malformed--;
       stats.malformedSent++;
       // Alternate: truncated JSON, then a candle whose close is not a number.
-      c.ws.send(stats.malformedSent % 2 === 1 ? '{"type":"candlestick_1m","symbol":' : JSON.stringify({ ...(frame as object), type: "candlestick_1m", close: "not-a-number", candle_start_time: 0, timestamp: 0 }));
+      c.ws.send(
+        stats.malformedSent % 2 === 1
+          ? '{"type":"candlestick_1m","symbol":'
+          : JSON.stringify({
+              ...(frame as object),
+              type: "candlestick_1m",
+              close: "not-a-number",
+              candle_start_time: 0,
+              timestamp: 0,
+            }),
+      );
     }
     stats.framesSent++;
     c.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
@@ -325,7 +377,16 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
     for (const symbol of c.tickers) {
       const last = baseCandles(symbol, now - baseMs, now).at(-1);
       if (!last) continue;
-      const t: DeltaTicker = { type: "v2/ticker", symbol, close: last.close, mark_price: last.close, open: last.open, high: last.high, low: last.low, timestamp: Math.floor(now) * 1000 };
+      const t: DeltaTicker = {
+        type: "v2/ticker",
+        symbol,
+        close: last.close,
+        mark_price: last.close,
+        open: last.open,
+        high: last.high,
+        low: last.low,
+        timestamp: Math.floor(now) * 1000,
+      };
       emit(c, t);
     }
   }
@@ -352,7 +413,8 @@ export async function startDeltaSim(opts: DeltaSimOptions): Promise<DeltaSim> {
     faults,
     stats,
     simNow,
-    closedCandles: (symbol, tf, from, to) => candles(symbol, tf, from, to).filter((b) => b.time + TIMEFRAME_MS[tf] <= simNow()),
+    closedCandles: (symbol, tf, from, to) =>
+      candles(symbol, tf, from, to).filter((b) => b.time + TIMEFRAME_MS[tf] <= simNow()),
     dropSockets,
     close: async () => {
       clearInterval(ticker);
@@ -375,7 +437,13 @@ function partial(b: Bar, f: number): Bar {
 }
 
 function merge(time: number, bars: Bar[]): Bar {
-  const out: Bar = { time, open: bars[0]!.open, high: Math.max(...bars.map((b) => b.high)), low: Math.min(...bars.map((b) => b.low)), close: bars.at(-1)!.close };
+  const out: Bar = {
+    time,
+    open: bars[0]!.open,
+    high: Math.max(...bars.map((b) => b.high)),
+    low: Math.min(...bars.map((b) => b.low)),
+    close: bars.at(-1)!.close,
+  };
   if (bars.every((b) => b.volume !== undefined)) out.volume = bars.reduce((s, b) => s + b.volume!, 0);
   return out;
 }

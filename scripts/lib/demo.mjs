@@ -6,7 +6,13 @@ export const DEMO_PASSWORD = "demo-password-2026";
 export const DEMO_BOT_NAME = "Demo USD/CHF (shipped models)";
 
 const DEMO_CONFIG = {
-  ensemble: { models: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }] },
+  ensemble: {
+    models: [
+      { timeframe: "2h", weight: 0.3 },
+      { timeframe: "4h", weight: 0.3 },
+      { timeframe: "1d", weight: 0.4 },
+    ],
+  },
   // The shipped models are honest and rarely exceed 0.5 confidence (docs/MODELS.md), so the demo
   // lowers the threshold to show the whole loop. Never trade real money on these models.
   execution: { target: "paper", confidenceThreshold: 0.4, cooldownMinutes: 0, dailyTradeLimit: 50, cadenceMinutes: 1 },
@@ -15,7 +21,11 @@ const DEMO_CONFIG = {
 async function call(url, path, { method = "GET", token, json } = {}) {
   const headers = { "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(`${url}/api/v1${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
   const text = await res.text();
   const body = text ? JSON.parse(text) : null;
   return { status: res.status, body };
@@ -29,15 +39,28 @@ function must(r, ok, what) {
 /** Idempotent: logs in if the demo user exists, creates the bot once, (re)activates it and runs a cycle. */
 export async function seedDemo(url) {
   let auth = await call(url, "/auth/login", { method: "POST", json: { email: DEMO_EMAIL, password: DEMO_PASSWORD } });
-  if (auth.status === 401) auth = await call(url, "/auth/register", { method: "POST", json: { email: DEMO_EMAIL, password: DEMO_PASSWORD } });
+  if (auth.status === 401)
+    auth = await call(url, "/auth/register", { method: "POST", json: { email: DEMO_EMAIL, password: DEMO_PASSWORD } });
   const token = must(auth, [200, 201], "demo sign-in").access_token;
 
   const bots = must(await call(url, "/ml/models", { token }), [200], "list bots");
   const list = bots.models;
   let bot = list.find((b) => b.name === DEMO_BOT_NAME);
   if (!bot) {
-    bot = must(await call(url, "/ml/models", { method: "POST", token, json: { name: DEMO_BOT_NAME, symbol: "USDCHF", config: DEMO_CONFIG } }), [201], "create demo bot");
-    must(await call(url, `/ml/models/${bot.id}/shipped-models`, { method: "POST", token }), [201], "install shipped models");
+    bot = must(
+      await call(url, "/ml/models", {
+        method: "POST",
+        token,
+        json: { name: DEMO_BOT_NAME, symbol: "USDCHF", config: DEMO_CONFIG },
+      }),
+      [201],
+      "create demo bot",
+    );
+    must(
+      await call(url, `/ml/models/${bot.id}/shipped-models`, { method: "POST", token }),
+      [201],
+      "install shipped models",
+    );
   }
   must(await call(url, `/ml/models/${bot.id}/activate`, { method: "POST", token }), [200], "activate demo bot");
   const cycle = await call(url, "/ml/auto-trading/trigger", { method: "POST", token });

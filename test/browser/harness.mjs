@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: the real platform (wrangler dev with workerd, local D1/R2/DO
 // in a throw-away persistence dir) and Debian's Chromium driven by playwright-core.
-import { mkdirSync, mkdtempSync, openSync, rmSync, closeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

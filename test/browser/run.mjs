@@ -12,15 +12,23 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 
 if (!existsSync(CHROMIUM)) {
-  console.error(`browser tests: Chromium not found at ${CHROMIUM}.\n  Install it: apt-get update && apt-get install -y chromium\n  (or set CHROMIUM_PATH)`);
+  console.error(
+    `browser tests: Chromium not found at ${CHROMIUM}.\n  Install it: apt-get update && apt-get install -y chromium\n  (or set CHROMIUM_PATH)`,
+  );
   process.exit(1);
 }
 const build = spawnSync(process.execPath, [join(root, "scripts", "ensure-web-dist.mjs")], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const files = readdirSync(here).filter((f) => f.endsWith(".test.mjs")).map((f) => join(here, f));
+const files = readdirSync(here)
+  .filter((f) => f.endsWith(".test.mjs"))
+  .map((f) => join(here, f));
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
-const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...selected], { cwd: root, stdio: "inherit" });
+const res = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...selected],
+  { cwd: root, stdio: "inherit" },
+);
 console.log(`\nscreenshots: test-artifacts/screenshots/  wrangler log: test-artifacts/wrangler-browser.log`);
 process.exit(res.status ?? 1);

@@ -31,20 +31,29 @@ function assertNoConsoleErrors() {
 async function takeExpected(patterns) {
   for (const re of patterns) {
     let i = -1;
-    for (let waited = 0; waited <= 10_000 && (i = browser.errors.findIndex((e) => re.test(e))) === -1; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    for (let waited = 0; waited <= 10_000 && (i = browser.errors.findIndex((e) => re.test(e))) === -1; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
     assert.notEqual(i, -1, `expected a console error matching ${re}; got:\n${browser.errors.join("\n")}`);
     browser.errors.splice(i, 1);
   }
 }
-const nav = (label) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
+const nav = (label) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
 const connected = () => page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor(T);
 
 /** The API from Node, as the same user (a second session): creates events while the browser is cut off. */
 async function apiAs(path, init = {}) {
-  const login = await fetch(`${platform.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const login = await fetch(`${platform.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   assert.equal(login.status, 200);
   const { access_token } = await login.json();
-  return fetch(`${platform.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+  return fetch(`${platform.url}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", ...(init.headers ?? {}) },
+  });
 }
 
 describe("trading flow in Chromium against wrangler dev", () => {
@@ -81,7 +90,8 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.getByLabel("Name").fill("USDCHF shipped");
     await page.getByLabel("Symbol").fill("USDCHF");
     const tfs = Object.entries(SHIPPED);
-    for (const [i, [tf]] of tfs.entries()) await page.getByLabel(`Timeframe ${i + 1}`, { exact: true }).selectOption(tf);
+    for (const [i, [tf]] of tfs.entries())
+      await page.getByLabel(`Timeframe ${i + 1}`, { exact: true }).selectOption(tf);
     await page.getByLabel("Weight 1", { exact: true }).fill("0.5");
     await page.getByTestId("weight-sum").filter({ hasText: "(must be 1)" }).waitFor(T);
     for (const [i, [, w]] of tfs.entries()) await page.getByLabel(`Weight ${i + 1}`, { exact: true }).fill(String(w));
@@ -108,10 +118,22 @@ describe("trading flow in Chromium against wrangler dev", () => {
 
   test("uploading a file that is not a model shows the contract error; the shipped .onnx files upload", async () => {
     // No model yet: the prediction card explains instead of failing silently.
-    await page.getByTestId("prediction-card").getByRole("alert").or(page.getByTestId("pred-direction")).first().waitFor(T);
+    await page
+      .getByTestId("prediction-card")
+      .getByRole("alert")
+      .or(page.getByTestId("pred-direction"))
+      .first()
+      .waitFor(T);
     browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !/status of (4|5)\d\d/.test(e)));
 
-    await page.getByTestId("model-2h").locator('input[type="file"]').setInputFiles({ name: "junk.onnx", mimeType: "application/octet-stream", buffer: Buffer.from("definitely not protobuf") });
+    await page
+      .getByTestId("model-2h")
+      .locator('input[type="file"]')
+      .setInputFiles({
+        name: "junk.onnx",
+        mimeType: "application/octet-stream",
+        buffer: Buffer.from("definitely not protobuf"),
+      });
     await page.getByTestId("model-2h").getByRole("button", { name: "Upload" }).click();
     const alert = page.getByTestId("model-2h").getByRole("alert");
     await alert.waitFor(T);
@@ -149,7 +171,10 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.getByRole("button", { name: "Activate" }).click();
     await page.getByTestId("bot-state").filter({ hasText: "active" }).waitFor(T);
     // The activate answer carries the latest backtest's summary and warnings (none has run here).
-    await page.getByTestId("activation-notes").filter({ hasText: /no backtest yet/ }).waitFor(T);
+    await page
+      .getByTestId("activation-notes")
+      .filter({ hasText: /no backtest yet/ })
+      .waitFor(T);
     await page.getByRole("button", { name: "Run cycle now" }).click();
     const result = page.getByTestId("cycle-results").locator("li");
     await result.waitFor(T);
@@ -165,17 +190,25 @@ describe("trading flow in Chromium against wrangler dev", () => {
       await nav("Positions");
       await page.getByText("Place an order by hand").click();
       await page.getByRole("button", { name: "Place order" }).click();
-      await page.getByTestId("manual-order-result").filter({ hasText: /^filled/ }).waitFor(T);
+      await page
+        .getByTestId("manual-order-result")
+        .filter({ hasText: /^filled/ })
+        .waitFor(T);
     }
     // TRADE_ERROR toast, deterministic: the paper account rejects a volume off the 0.01 lot step.
     await nav("Positions");
-    if ((await page.locator("details.manual-order").getAttribute("open")) === null) await page.getByText("Place an order by hand").click();
+    if ((await page.locator("details.manual-order").getAttribute("open")) === null)
+      await page.getByText("Place an order by hand").click();
     await page.getByLabel("Volume (lots)").fill("0.015");
     await page.getByRole("button", { name: "Place order" }).click();
     const errToast = page.getByTestId("toast").filter({ hasText: "Trade error" });
     await errToast.waitFor(T);
     assert.match(await errToast.textContent(), /invalid_volume/);
-    assert.equal(await page.locator('.toast-region[role="alert"]').getByTestId("toast").count() >= 1, true, "error toasts sit in the assertive live region");
+    assert.equal(
+      (await page.locator('.toast-region[role="alert"]').getByTestId("toast").count()) >= 1,
+      true,
+      "error toasts sit in the assertive live region",
+    );
     await takeExpected([/status of 422/]);
     await page.getByTestId("position-row").first().waitFor(T);
     await screenshot(page, "positions-toast");
@@ -187,7 +220,11 @@ describe("trading flow in Chromium against wrangler dev", () => {
     const stamp = page.getByTestId("positions-updated");
     const first = await stamp.textContent();
     // The server pushes POSITIONS_UPDATED every second while a browser is connected and a position is open.
-    await page.waitForFunction((t) => document.querySelector('[data-testid="positions-updated"]')?.textContent !== t, first, T);
+    await page.waitForFunction(
+      (t) => document.querySelector('[data-testid="positions-updated"]')?.textContent !== t,
+      first,
+      T,
+    );
     assert.match(await page.getByTestId("position-pnl").first().textContent(), /\d/);
     assert.match(await page.getByTestId("position-price").first().textContent(), /\d/);
     await screenshot(page, "positions-live");
@@ -198,7 +235,11 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.goto(botUrl);
     const chart = page.getByTestId("price-chart");
     await chart.locator("canvas").first().waitFor(T);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="price-chart"]')?.getAttribute("data-markers")) > 0, null, T);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="price-chart"]')?.getAttribute("data-markers")) > 0,
+      null,
+      T,
+    );
     assert.ok(Number(await chart.getAttribute("data-lines")) >= 1, "open position levels drawn");
     assert.match(await chart.getAttribute("aria-label"), /USDCHF 2h candles, [1-9]\d* bars, [1-9]\d* trade markers/);
     await chart.scrollIntoViewIfNeeded();
@@ -221,7 +262,10 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await page.getByRole("button", { name: "Apply" }).click();
     await page.getByRole("heading", { name: "No trades match these filters" }).waitFor(T);
     await page.getByRole("button", { name: "Clear" }).click();
-    await page.getByTestId("trade-row").nth(all - 1).waitFor(T);
+    await page
+      .getByTestId("trade-row")
+      .nth(all - 1)
+      .waitFor(T);
     await screenshot(page, "trades");
     assertNoConsoleErrors();
   });
@@ -230,14 +274,23 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await nav("Activity");
     await page.getByTestId("activity-item").first().waitFor(T);
     await connected();
-    const seqs = async () => (await page.getByTestId("activity-item").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq")))));
+    const seqs = async () =>
+      await page.getByTestId("activity-item").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq"))));
     const before = await seqs();
     const maxBefore = Math.max(...before);
 
     await browser.context.setOffline(true);
     await page.locator('[data-testid="connection-state"][data-state="offline"]').waitFor(T);
     // Another session of the same user trades while this tab is cut off.
-    const res = await apiAs("/trade", { method: "POST", body: JSON.stringify({ side: "SELL", symbol: "USDCHF", volume: 0.05, client_order_id: `missed-${randomBytes(4).toString("hex")}` }) });
+    const res = await apiAs("/trade", {
+      method: "POST",
+      body: JSON.stringify({
+        side: "SELL",
+        symbol: "USDCHF",
+        volume: 0.05,
+        client_order_id: `missed-${randomBytes(4).toString("hex")}`,
+      }),
+    });
     const body = await res.text();
     if (res.status !== 201) await browser.context.setOffline(false); // leave the browser usable for the next tests
     assert.equal(res.status, 201, body);
@@ -253,7 +306,11 @@ describe("trading flow in Chromium against wrangler dev", () => {
     const after = await seqs();
     const fresh = after.filter((s) => s > maxBefore);
     assert.ok(fresh.length >= 1, "new activity with a higher seq");
-    assert.deepEqual(after, [...after].sort((a, b) => b - a), "feed ordered by seq");
+    assert.deepEqual(
+      after,
+      [...after].sort((a, b) => b - a),
+      "feed ordered by seq",
+    );
     const resumeUrl = sockets.slice(socketsBefore).find((u) => /[?&]since=\d+/.test(u));
     assert.ok(resumeUrl, `reconnect asked for missed events: ${sockets.slice(socketsBefore).join(", ")}`);
     assert.ok(Number(new URL(resumeUrl).searchParams.get("since")) >= maxBefore, "since is the last seq seen");

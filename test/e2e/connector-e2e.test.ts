@@ -3,11 +3,32 @@
 // EA's line protocol, plus a browser-like socket on /ws. Then a chaos run: socket cuts and connector
 // SIGKILL/restarts at random points of many trade round trips.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, until, upgradeStatus, type Platform, startPlatform } from "./platform";
-import { startRig, waitOnline, type Rig } from "./rig";
+import { type Api, type Platform, startPlatform, until, upgradeStatus } from "./platform";
+import { type Rig, startRig, waitOnline } from "./rig";
 
-type Trade = { id: string; client_order_id: string; status: string; reason: string | null; broker_ticket: string | null; entry_price: number | null; exit_price: number | null; stop_loss: number | null; take_profit: number | null; target: string };
-type Position = { id: string; broker_ticket: string | null; source: string; stop_loss: number | null; take_profit: number | null; entry_price: number; side: string; symbol: string; volume: number };
+type Trade = {
+  id: string;
+  client_order_id: string;
+  status: string;
+  reason: string | null;
+  broker_ticket: string | null;
+  entry_price: number | null;
+  exit_price: number | null;
+  stop_loss: number | null;
+  take_profit: number | null;
+  target: string;
+};
+type Position = {
+  id: string;
+  broker_ticket: string | null;
+  source: string;
+  stop_loss: number | null;
+  take_profit: number | null;
+  entry_price: number;
+  side: string;
+  symbol: string;
+  volume: number;
+};
 
 let platform: Platform;
 beforeAll(async () => {
@@ -22,8 +43,15 @@ async function d1Trades(api: Api, status?: string): Promise<Trade[]> {
   const out: Trade[] = [];
   let cursor: string | null = null;
   do {
-    const q: URLSearchParams = new URLSearchParams({ limit: "200", ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-    const r: { body: { trades: Trade[]; next_cursor: string | null } } = await api.call<{ trades: Trade[]; next_cursor: string | null }>("GET", `/trades/history?${q}`);
+    const q: URLSearchParams = new URLSearchParams({
+      limit: "200",
+      ...(status ? { status } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    const r: { body: { trades: Trade[]; next_cursor: string | null } } = await api.call<{
+      trades: Trade[];
+      next_cursor: string | null;
+    }>("GET", `/trades/history?${q}`);
     out.push(...r.body.trades);
     cursor = r.body.next_cursor;
   } while (cursor);
@@ -34,18 +62,37 @@ const d1Trade = async (api: Api, cid: string) => (await d1Trades(api)).find((t) 
 const positions = async (api: Api) => (await api.call<{ positions: Position[] }>("GET", "/positions")).body.positions;
 
 describe("connector end to end (wrangler dev + connector process + simulated MT5)", () => {
-  it("open, modify, update SL, breakeven, close: each lands in D1 and in the browser events; a manual terminal position appears; a revoked token is refused", { timeout: 180_000 }, async () => {
+  it("open, modify, update SL, breakeven, close: each lands in D1 and in the browser events; a manual terminal position appears; a revoked token is refused", {
+    timeout: 180_000,
+  }, async () => {
     const rig: Rig = await startRig(platform.url);
     const { api, browser, sim } = rig;
     try {
       // open
       const cid = "e2e-open-1";
-      const placed = await api.call<{ status: string }>("POST", "/trade", { side: "BUY", symbol: "EURUSD", volume: 0.2, sl: 1.07, tp: 1.1, client_order_id: cid, target: "connector" });
+      const placed = await api.call<{ status: string }>("POST", "/trade", {
+        side: "BUY",
+        symbol: "EURUSD",
+        volume: 0.2,
+        sl: 1.07,
+        tp: 1.1,
+        client_order_id: cid,
+        target: "connector",
+      });
       expect(placed.status).toBe(202);
-      const openedEv = await browser.wait((e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] === "open", 20_000, "trade open event");
+      const openedEv = await browser.wait(
+        (e) => e.type === "trade" && e.data["client_order_id"] === cid && e.data["status"] === "open",
+        20_000,
+        "trade open event",
+      );
       const ticket = String(openedEv.data["broker_ticket"]);
       expect(sim.positions.has(ticket)).toBe(true);
-      const opened = await until(() => d1Trade(api, cid), (t) => t?.status === "open", 20_000, "D1 trade open");
+      const opened = await until(
+        () => d1Trade(api, cid),
+        (t) => t?.status === "open",
+        20_000,
+        "D1 trade open",
+      );
       expect(opened).toMatchObject({ broker_ticket: ticket, target: "connector", stop_loss: 1.07, take_profit: 1.1 });
       expect(opened!.entry_price).toBeCloseTo(sim.positions.get(ticket)!.open_price, 10);
       const pos = (await positions(api)).find((p) => p.broker_ticket === ticket)!;
@@ -53,14 +100,36 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
 
       // modify (SL + TP)
       expect((await api.call("POST", `/positions/${pos.id}/modify`, { sl: 1.071, tp: 1.099 })).status).toBe(202);
-      await browser.wait((e) => e.type === "position_updated" && e.data["broker_ticket"] === ticket && e.data["stop_loss"] === 1.071 && e.data["take_profit"] === 1.099, 20_000, "modify event");
-      await until(() => d1Trade(api, cid), (t) => t?.stop_loss === 1.071 && t?.take_profit === 1.099, 20_000, "D1 modify");
+      await browser.wait(
+        (e) =>
+          e.type === "position_updated" &&
+          e.data["broker_ticket"] === ticket &&
+          e.data["stop_loss"] === 1.071 &&
+          e.data["take_profit"] === 1.099,
+        20_000,
+        "modify event",
+      );
+      await until(
+        () => d1Trade(api, cid),
+        (t) => t?.stop_loss === 1.071 && t?.take_profit === 1.099,
+        20_000,
+        "D1 modify",
+      );
       expect(sim.positions.get(ticket)).toMatchObject({ sl: 1.071, tp: 1.099 });
 
       // update SL
       expect((await api.call("POST", `/positions/${pos.id}/stop-loss`, { sl: 1.072 })).status).toBe(202);
-      await browser.wait((e) => e.type === "position_updated" && e.data["broker_ticket"] === ticket && e.data["stop_loss"] === 1.072, 20_000, "update SL event");
-      await until(() => d1Trade(api, cid), (t) => t?.stop_loss === 1.072, 20_000, "D1 update SL");
+      await browser.wait(
+        (e) => e.type === "position_updated" && e.data["broker_ticket"] === ticket && e.data["stop_loss"] === 1.072,
+        20_000,
+        "update SL event",
+      );
+      await until(
+        () => d1Trade(api, cid),
+        (t) => t?.stop_loss === 1.072,
+        20_000,
+        "D1 update SL",
+      );
       expect(sim.positions.get(ticket)!.sl).toBe(1.072);
 
       // move to breakeven while the price is still below entry: the broker refuses (invalid stops),
@@ -68,19 +137,41 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
       const entry = sim.positions.get(ticket)!.open_price;
       const early = await api.call<{ command_id: string }>("POST", `/positions/${pos.id}/breakeven`, {});
       expect(early.status).toBe(202);
-      const refusedEv = await browser.wait((e) => e.type === "TRADE_ERROR" && e.data["code"] === "rejected", 20_000, "TRADE_ERROR for a breakeven below the bid");
+      const refusedEv = await browser.wait(
+        (e) => e.type === "TRADE_ERROR" && e.data["code"] === "rejected",
+        20_000,
+        "TRADE_ERROR for a breakeven below the bid",
+      );
       expect(String(refusedEv.data["message"])).toMatch(/invalid stops/);
       expect(sim.positions.get(ticket)!.sl).toBe(1.072);
       sim.setPrice("EURUSD", 1.09);
       expect((await api.call("POST", `/positions/${pos.id}/breakeven`, {})).status).toBe(202);
-      await browser.wait((e) => e.type === "position_updated" && e.data["broker_ticket"] === ticket && e.data["stop_loss"] === entry, 20_000, "breakeven event");
-      await until(() => d1Trade(api, cid), (t) => t?.stop_loss === entry, 20_000, "D1 breakeven");
+      await browser.wait(
+        (e) => e.type === "position_updated" && e.data["broker_ticket"] === ticket && e.data["stop_loss"] === entry,
+        20_000,
+        "breakeven event",
+      );
+      await until(
+        () => d1Trade(api, cid),
+        (t) => t?.stop_loss === entry,
+        20_000,
+        "D1 breakeven",
+      );
       expect(sim.positions.get(ticket)!.sl).toBe(entry);
 
       // close
       expect((await api.call("POST", `/positions/${pos.id}/close`, {})).status).toBe(202);
-      const closedEv = await browser.wait((e) => e.type === "position_closed" && e.data["broker_ticket"] === ticket, 20_000, "close event");
-      const closed = await until(() => d1Trade(api, cid), (t) => t?.status === "closed", 20_000, "D1 close");
+      const closedEv = await browser.wait(
+        (e) => e.type === "position_closed" && e.data["broker_ticket"] === ticket,
+        20_000,
+        "close event",
+      );
+      const closed = await until(
+        () => d1Trade(api, cid),
+        (t) => t?.status === "closed",
+        20_000,
+        "D1 close",
+      );
       expect(sim.positions.has(ticket)).toBe(false);
       const closeDeal = sim.deals.find((d) => d.position === ticket && d.entry === "out");
       expect(closed!.exit_price).toBe(closeDeal!.price);
@@ -88,19 +179,37 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
 
       // a position opened by hand in the terminal
       const manual = sim.openManual("GBPUSD", "SELL", 0.3);
-      const upd = await browser.wait((e) => e.type === "POSITIONS_UPDATED" && (e.data["positions"] as Position[]).some((p) => p.broker_ticket === manual), 20_000, "POSITIONS_UPDATED with the manual position");
-      expect((upd.data["positions"] as Position[]).find((p) => p.broker_ticket === manual)).toMatchObject({ source: "terminal", side: "SELL", volume: 0.3 });
-      expect((await positions(api)).filter((p) => p.broker_ticket === manual)).toEqual([expect.objectContaining({ source: "terminal", symbol: "GBPUSD" })]);
+      const upd = await browser.wait(
+        (e) =>
+          e.type === "POSITIONS_UPDATED" && (e.data["positions"] as Position[]).some((p) => p.broker_ticket === manual),
+        20_000,
+        "POSITIONS_UPDATED with the manual position",
+      );
+      expect((upd.data["positions"] as Position[]).find((p) => p.broker_ticket === manual)).toMatchObject({
+        source: "terminal",
+        side: "SELL",
+        volume: 0.3,
+      });
+      expect((await positions(api)).filter((p) => p.broker_ticket === manual)).toEqual([
+        expect.objectContaining({ source: "terminal", symbol: "GBPUSD" }),
+      ]);
 
       // revoked token: the upgrade is refused
       expect((await api.call("DELETE", `/connectors/${rig.token.id}`)).status).toBe(204);
-      expect(await upgradeStatus(`${platform.url}/api/v1/connector/ws`, { Authorization: `Bearer ${rig.token.token}` })).toBe(401);
+      expect(
+        await upgradeStatus(`${platform.url}/api/v1/connector/ws`, { Authorization: `Bearer ${rig.token.token}` }),
+      ).toBe(401);
       // The restarted connector is refused at the upgrade (it logs the 401 and keeps backing off; it
       // exits with code 2 only on an AUTH_ERROR, which a live socket gets when its token is revoked).
       await rig.connector.kill();
       rig.connector.output = "";
       rig.connector.start();
-      await until(async () => rig.connector.output, (o) => /HTTP 401/.test(o), 30_000, "connector refused with 401");
+      await until(
+        async () => rig.connector.output,
+        (o) => /HTTP 401/.test(o),
+        30_000,
+        "connector refused with 401",
+      );
       expect((await api.call<{ online: boolean }>("GET", "/connector/status")).body.online).toBe(false);
     } finally {
       await rig.stop();
@@ -112,12 +221,14 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
   const TRADES = Number(process.env["E2E_CHAOS_TRADES"] ?? 500);
   const SEED = Number(process.env["E2E_CHAOS_SEED"] ?? 7);
 
-  it(`chaos: ${TRADES} trade round trips with socket cuts and connector SIGKILL/restarts: no duplicate orders, no lost results, positions reconciled`, { timeout: Math.max(180_000, TRADES * 2_000) }, async () => {
+  it(`chaos: ${TRADES} trade round trips with socket cuts and connector SIGKILL/restarts: no duplicate orders, no lost results, positions reconciled`, {
+    timeout: Math.max(180_000, TRADES * 2_000),
+  }, async () => {
     const rig = await startRig(platform.url);
     const { api, sim, connector, proxy } = rig;
     if (!proxy) throw new Error("the chaos test cuts sockets through the rig's proxy");
     let rnd = SEED >>> 0;
-    const random = () => ((rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const random = () => (rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const counts = { cuts: 0, kills: 0, closes: 0 };
     let chaosOn = true;
     const chaos = (async () => {
@@ -138,7 +249,13 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
     try {
       for (let i = 0; i < TRADES; i++) {
         const side = i % 2 === 0 ? "BUY" : "SELL";
-        const r = await api.call("POST", "/trade", { side, symbol: "EURUSD", volume: 0.01, client_order_id: `chaos-${SEED}-${i}`, target: "connector" });
+        const r = await api.call("POST", "/trade", {
+          side,
+          symbol: "EURUSD",
+          volume: 0.01,
+          client_order_id: `chaos-${SEED}-${i}`,
+          target: "connector",
+        });
         expect(r.status, JSON.stringify(r.body)).toBe(202);
         if (i % 4 === 3) {
           // close one open connector position (whatever the object has open now)
@@ -158,8 +275,20 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
     if (!connector.running) connector.start();
     await waitOnline(api, 60_000);
     // Every command resolved: no trade left pending in D1, and the object owes no command.
-    const settled = await until(() => d1Trades(api), (ts) => ts.filter((t) => t.client_order_id.startsWith(`chaos-${SEED}-`)).length === TRADES && ts.every((t) => t.status !== "pending"), 120_000, "every chaos trade resolved in D1");
-    await until(() => api.call<{ pending_commands: number }>("GET", "/connector/status").then((r) => r.body.pending_commands), (n) => n === 0, 120_000, "no command left unresolved");
+    const settled = await until(
+      () => d1Trades(api),
+      (ts) =>
+        ts.filter((t) => t.client_order_id.startsWith(`chaos-${SEED}-`)).length === TRADES &&
+        ts.every((t) => t.status !== "pending"),
+      120_000,
+      "every chaos trade resolved in D1",
+    );
+    await until(
+      () => api.call<{ pending_commands: number }>("GET", "/connector/status").then((r) => r.body.pending_commands),
+      (n) => n === 0,
+      120_000,
+      "no command left unresolved",
+    );
     const mine = settled.filter((t) => t.client_order_id.startsWith(`chaos-${SEED}-`));
     // No duplicate orders: at most one opening deal per client id at the terminal...
     const entries = sim.entriesByMagic();
@@ -172,17 +301,25 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
     // Positions reconciled: D1's open trades are exactly the terminal's positions.
     const openD1 = await until(
       () => d1Trades(api, "open"),
-      (ts) => sameSet(ts.map((t) => t.broker_ticket ?? ""), [...sim.positions.values()].filter((p) => p.magic !== 0).map((p) => p.ticket)),
+      (ts) =>
+        sameSet(
+          ts.map((t) => t.broker_ticket ?? ""),
+          [...sim.positions.values()].filter((p) => p.magic !== 0).map((p) => p.ticket),
+        ),
       60_000,
       "D1 open trades == terminal positions",
     );
     const byStatus = mine.reduce<Record<string, number>>((a, t) => ((a[t.status] = (a[t.status] ?? 0) + 1), a), {});
-    const errorReasons = mine.filter((t) => t.status === "error" || t.status === "rejected").reduce<Record<string, number>>((a, t) => {
-      const k = (t.reason ?? "?").slice(0, 60);
-      a[k] = (a[k] ?? 0) + 1;
-      return a;
-    }, {});
-    console.log(`[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart; D1 statuses ${JSON.stringify(byStatus)} (failures: ${JSON.stringify(errorReasons)}); terminal opening deals ${inDeals.length}, open positions ${openD1.length}`);
+    const errorReasons = mine
+      .filter((t) => t.status === "error" || t.status === "rejected")
+      .reduce<Record<string, number>>((a, t) => {
+        const k = (t.reason ?? "?").slice(0, 60);
+        a[k] = (a[k] ?? 0) + 1;
+        return a;
+      }, {});
+    console.log(
+      `[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart; D1 statuses ${JSON.stringify(byStatus)} (failures: ${JSON.stringify(errorReasons)}); terminal opening deals ${inDeals.length}, open positions ${openD1.length}`,
+    );
     expect(counts.cuts + counts.kills).toBeGreaterThan(0);
     await rig.stop();
   });

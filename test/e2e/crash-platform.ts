@@ -1,19 +1,26 @@
 // wrangler dev that can be crashed (SIGKILL of wrangler and every process under it: workerd gets
 // no chance to flush anything) and started again on the same port and persistence dir.
+
+import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ChildProcess } from "node:child_process";
 import WebSocket from "ws";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface WranglerLib {
   applyLocalMigrations(persistTo?: string): string;
-  startWranglerDev(o: { port: number; persistTo?: string; extraArgs?: string[]; stdio?: unknown }): Promise<{ child: ChildProcess; url: string }>;
+  startWranglerDev(o: {
+    port: number;
+    persistTo?: string;
+    extraArgs?: string[];
+    stdio?: unknown;
+  }): Promise<{ child: ChildProcess; url: string }>;
   stopWranglerDev(child: ChildProcess): Promise<void>;
 }
-const lib = async <T>(name: string): Promise<T> => (await import(pathToFileURL(join(ROOT, "scripts/lib", name)).href)) as T;
+const lib = async <T>(name: string): Promise<T> =>
+  (await import(pathToFileURL(join(ROOT, "scripts/lib", name)).href)) as T;
 
 /** Parent PID of every live process (Linux /proc). */
 function parentMap(): Map<number, number> {
@@ -40,7 +47,8 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
 
 export class CrashablePlatform {
   private child: ChildProcess | null = null;
@@ -65,7 +73,12 @@ export class CrashablePlatform {
     const artifacts = join(ROOT, "test-artifacts");
     mkdirSync(artifacts, { recursive: true });
     this.logFd = openSync(join(artifacts, `wrangler-${this.tag}-${this.starts++}.log`), "w");
-    const { child, url } = await startWranglerDev({ port: this.port, persistTo: this.persistTo, extraArgs: this.extraArgs, stdio: ["ignore", this.logFd, this.logFd] });
+    const { child, url } = await startWranglerDev({
+      port: this.port,
+      persistTo: this.persistTo,
+      extraArgs: this.extraArgs,
+      stdio: ["ignore", this.logFd, this.logFd],
+    });
     this.child = child;
     this.url = url;
     return url;
@@ -114,7 +127,15 @@ export class CrashablePlatform {
   }
 }
 
-export type Frame = { seq?: number; type: string; at?: number; data?: unknown; since?: number; oldest_seq?: number; latest_seq?: number };
+export type Frame = {
+  seq?: number;
+  type: string;
+  at?: number;
+  data?: unknown;
+  since?: number;
+  oldest_seq?: number;
+  latest_seq?: number;
+};
 
 /** A browser-like /ws client that keeps every frame (events with seq and resync_required) and survives the server dying. */
 export class RecordingSocket {

@@ -1,11 +1,12 @@
 // The real platform for Node-side end-to-end tests: wrangler dev (workerd, local D1/R2/DO) on a free
 // port with a throw-away persistence dir, plus small API/socket clients.
+
+import type { ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ChildProcess } from "node:child_process";
+import WebSocket from "ws";
 import { freePort } from "../../connector/test/helpers/child-connector";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -13,10 +14,15 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** scripts/lib/*.mjs (plain JS, shared with npm start and the browser tests), typed at this boundary. */
 interface WranglerLib {
   applyLocalMigrations(persistTo?: string): string;
-  startWranglerDev(o: { port: number; persistTo?: string; stdio?: unknown }): Promise<{ child: ChildProcess; url: string }>;
+  startWranglerDev(o: {
+    port: number;
+    persistTo?: string;
+    stdio?: unknown;
+  }): Promise<{ child: ChildProcess; url: string }>;
   stopWranglerDev(child: ChildProcess): Promise<void>;
 }
-const lib = async <T>(name: string): Promise<T> => (await import(pathToFileURL(join(ROOT, "scripts/lib", name)).href)) as T;
+const lib = async <T>(name: string): Promise<T> =>
+  (await import(pathToFileURL(join(ROOT, "scripts/lib", name)).href)) as T;
 
 export { freePort };
 
@@ -57,7 +63,11 @@ export class Api {
       const headers: Record<string, string> = {};
       if (this.token) headers["Authorization"] = `Bearer ${this.token}`;
       if (body !== undefined) headers["Content-Type"] = "application/json";
-      const res = await fetch(`${this.base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${this.base}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (res.status === 429 && attempt < 60) {
         await new Promise((r) => setTimeout(r, 1000 * Math.max(1, Number(res.headers.get("Retry-After") ?? "1"))));
         continue;
@@ -68,7 +78,10 @@ export class Api {
   }
 
   async register(): Promise<{ userId: string }> {
-    const r = await this.call<{ user: { id: string }; access_token: string }>("POST", "/auth/register", { email: `e2e-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple" });
+    const r = await this.call<{ user: { id: string }; access_token: string }>("POST", "/auth/register", {
+      email: `e2e-${crypto.randomUUID()}@example.com`,
+      password: "correct horse battery staple",
+    });
     if (r.status !== 201) throw new Error(`register: ${r.status} ${JSON.stringify(r.body)}`);
     this.token = r.body.access_token;
     return { userId: r.body.user.id };
@@ -90,10 +103,11 @@ export class BrowserClient {
       const f = JSON.parse(String(data)) as Event;
       if (typeof f.seq !== "number") return;
       c.events.push(f);
-      for (const w of [...c.waiters]) if (w.pred(f)) {
-        c.waiters.splice(c.waiters.indexOf(w), 1);
-        w.resolve(f);
-      }
+      for (const w of [...c.waiters])
+        if (w.pred(f)) {
+          c.waiters.splice(c.waiters.indexOf(w), 1);
+          w.resolve(f);
+        }
     });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
@@ -117,7 +131,12 @@ export class BrowserClient {
   }
 }
 
-export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -5,18 +5,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL, fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AutoTradingHealth, ExecutionResult, PortfolioStatus, TradesHistoryResponse } from "../../core/protocol/portfolio-api";
 import type { PositionView, TradeView } from "../../core/protocol/events";
-import { CrashablePlatform, RecordingSocket, type Frame } from "./crash-platform";
-import { Api, freePort, until } from "./platform";
+import type {
+  AutoTradingHealth,
+  ExecutionResult,
+  PortfolioStatus,
+  TradesHistoryResponse,
+} from "../../core/protocol/portfolio-api";
 import { mulberry32 as rng } from "../../core/random/prng";
+import { CrashablePlatform, type Frame, RecordingSocket } from "./crash-platform";
+import { Api, freePort, until } from "./platform";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KILLS = 3;
 const SEED = Number(process.env.RESTART_SEED ?? Date.now() % 1_000_000);
-
 
 type Sent = { cid: string; side: "BUY" | "SELL" };
 type Ack = Sent & { trade: TradeView; status: number };
@@ -37,7 +41,10 @@ async function allTrades(api: Api): Promise<TradeView[]> {
   const out: TradeView[] = [];
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: TradesHistoryResponse } = await api.call<TradesHistoryResponse>("GET", `/trades/history?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+    const r: { status: number; body: TradesHistoryResponse } = await api.call<TradesHistoryResponse>(
+      "GET",
+      `/trades/history?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+    );
     expect(r.status).toBe(200);
     out.push(...r.body.trades);
     cursor = r.body.next_cursor;
@@ -49,9 +56,15 @@ async function allTrades(api: Api): Promise<TradeView[]> {
 function assertContinuous(frames: Frame[], from: number, what: string): number {
   let last = from;
   for (const f of frames) {
-    if (f.type === "resync_required") throw new Error(`${what}: resync_required after ${last} (oldest ${f.oldest_seq}); the log should still hold these`);
+    if (f.type === "resync_required")
+      throw new Error(
+        `${what}: resync_required after ${last} (oldest ${f.oldest_seq}); the log should still hold these`,
+      );
     if (typeof f.seq !== "number") continue;
-    if (f.seq !== last + 1) throw new Error(`${what}: expected seq ${last + 1}, got ${f.seq} (${f.seq > last + 1 ? "gap" : "repeat/out of order"})`);
+    if (f.seq !== last + 1)
+      throw new Error(
+        `${what}: expected seq ${last + 1}, got ${f.seq} (${f.seq > last + 1 ? "gap" : "repeat/out of order"})`,
+      );
     last = f.seq;
   }
   return last;
@@ -77,14 +90,19 @@ describe(`restart: SIGKILL wrangler dev mid-run (seed ${SEED})`, () => {
 
   it(`loses and doubles nothing across ${KILLS} kills`, async () => {
     const random = rng(SEED);
-    const { seedDemo, DEMO_EMAIL, DEMO_PASSWORD } = (await import(pathToFileURL(join(ROOT, "scripts/lib/demo.mjs")).href)) as {
+    const { seedDemo, DEMO_EMAIL, DEMO_PASSWORD } = (await import(
+      pathToFileURL(join(ROOT, "scripts/lib/demo.mjs")).href
+    )) as {
       seedDemo(url: string): Promise<{ botId: string }>;
       DEMO_EMAIL: string;
       DEMO_PASSWORD: string;
     };
     await seedDemo(platform.url);
     api = new Api(platform.url);
-    const login = await api.call<{ access_token: string }>("POST", "/auth/login", { email: DEMO_EMAIL, password: DEMO_PASSWORD });
+    const login = await api.call<{ access_token: string }>("POST", "/auth/login", {
+      email: DEMO_EMAIL,
+      password: DEMO_PASSWORD,
+    });
     expect(login.status).toBe(200);
     api.token = login.body.access_token;
 
@@ -139,7 +157,12 @@ describe(`restart: SIGKILL wrangler dev mid-run (seed ${SEED})`, () => {
       const probe = await placeOnce(platform.url, api.token, next());
       if (!probe) throw new Error("first order after restart was not answered with a trade");
       acked.push(probe);
-      await until(async () => socket.events(), (evs) => evs.some((e) => e.type === "trade" && (e.data as TradeView).id === probe.trade.id), 20_000, "probe trade event after restart");
+      await until(
+        async () => socket.events(),
+        (evs) => evs.some((e) => e.type === "trade" && (e.data as TradeView).id === probe.trade.id),
+        20_000,
+        "probe trade event after restart",
+      );
       lastSeq = assertContinuous(socket.frames, before, `round ${round} reconnect since=${before}`);
       stats.replayed += socket.events().length;
 
@@ -199,13 +222,21 @@ describe(`restart: SIGKILL wrangler dev mid-run (seed ${SEED})`, () => {
     expect(openTrades.map((t) => t.id).sort()).toEqual(positions.map((p) => p.trade_id).sort());
     for (const a of acked.filter((x) => x.trade.status === "open")) {
       const open = positions.some((p) => p.trade_id === a.trade.id);
-      expect(open || view.trades.find((t) => t.id === a.trade.id)?.status === "closed", `${a.cid}: open position or closed trade`).toBe(true);
+      expect(
+        open || view.trades.find((t) => t.id === a.trade.id)?.status === "closed",
+        `${a.cid}: open position or closed trade`,
+      ).toBe(true);
     }
 
     // Event log: every event delivered before any kill is still there, unchanged, gap-free to now.
     const all = await RecordingSocket.open(platform.url, api.token, (firstSeq ?? 1) - 1);
     sockets.push(all);
-    await until(async () => all.events(), (evs) => (evs.at(-1)?.seq ?? 0) >= lastSeq, 20_000, "full replay");
+    await until(
+      async () => all.events(),
+      (evs) => (evs.at(-1)?.seq ?? 0) >= lastSeq,
+      20_000,
+      "full replay",
+    );
     assertContinuous(all.frames, (firstSeq ?? 1) - 1, "full replay");
     const logged = new Map(all.events().map((e) => [e.seq, e]));
     let checked = 0;
@@ -216,12 +247,17 @@ describe(`restart: SIGKILL wrangler dev mid-run (seed ${SEED})`, () => {
       }
     }
     // Each acknowledged trade was announced by a durable trade event.
-    const tradeEvents = new Set(all.events().filter((e) => e.type === "trade").map((e) => (e.data as TradeView).id));
+    const tradeEvents = new Set(
+      all
+        .events()
+        .filter((e) => e.type === "trade")
+        .map((e) => (e.data as TradeView).id),
+    );
     for (const a of acked) expect(tradeEvents.has(a.trade.id), `trade event for ${a.cid}`).toBe(true);
 
     console.log(
       `restart seed=${SEED}: kills=${stats.kills} (pids ${stats.killedPids}), cycles=${stats.cycles + KILLS}, orders=${n}, acked=${acked.length}, ` +
-        `in-flight unknown=${unknown.length}, D1 trades=${trades.length}, open positions=${positions.length}, events checked=${checked}, reconnect frames=${stats.replayed}, log seq ${(firstSeq ?? 1)}..${all.lastSeq()}`,
+        `in-flight unknown=${unknown.length}, D1 trades=${trades.length}, open positions=${positions.length}, events checked=${checked}, reconnect frames=${stats.replayed}, log seq ${firstSeq ?? 1}..${all.lastSeq()}`,
     );
   });
 });

@@ -25,7 +25,10 @@ export interface Rig {
 
 export type ConnectorStatus = { online: boolean; terminal_connected: boolean; pending_commands: number };
 
-export async function startRig(base: string, opts: { bundleDir?: string; bundle?: string; proxy?: boolean } = {}): Promise<Rig> {
+export async function startRig(
+  base: string,
+  opts: { bundleDir?: string; bundle?: string; proxy?: boolean } = {},
+): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "edgetrader-rig-"));
   const api = new Api(base);
   const { userId } = await api.register();
@@ -58,7 +61,14 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
   const browser = await BrowserClient.open(base, api.token);
   await waitOnline(api);
   return {
-    api, userId, token: created.body, sim, connector, proxy, browser, dir,
+    api,
+    userId,
+    token: created.body,
+    sim,
+    connector,
+    proxy,
+    browser,
+    dir,
     stop: async () => {
       browser.close();
       await connector.kill();
@@ -70,5 +80,10 @@ export async function startRig(base: string, opts: { bundleDir?: string; bundle?
 }
 
 export function waitOnline(api: Api, timeoutMs = 30_000): Promise<ConnectorStatus> {
-  return until(() => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body), (s: ConnectorStatus) => s.online && s.terminal_connected, timeoutMs, "connector online with terminal");
+  return until(
+    () => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body),
+    (s: ConnectorStatus) => s.online && s.terminal_connected,
+    timeoutMs,
+    "connector online with terminal",
+  );
 }

@@ -4,11 +4,12 @@
 // edge does (wrangler dev puts miniflare's entry worker in front, which negotiates deflate on its
 // own), and checks that a browser-like deflate offer is refused; without the flag it is accepted,
 // so the test also shows the flag is what decides.
-import { Miniflare } from "miniflare";
+
 import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import WebSocket from "ws";
-import { describe, expect, it } from "vitest";
 import { freePort } from "./platform";
 
 const config = unstable_readConfig({ config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)) });
@@ -16,7 +17,13 @@ const SCRIPT = `export default { fetch() { const [client, server] = Object.value
 
 async function negotiated(flags: string[]): Promise<{ extensions: string; first: string }> {
   const port = await freePort();
-  const mf = new Miniflare({ modules: true, script: SCRIPT, compatibilityDate: config.compatibility_date, compatibilityFlags: flags, unsafeDirectSockets: [{ host: "127.0.0.1", port }] });
+  const mf = new Miniflare({
+    modules: true,
+    script: SCRIPT,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: flags,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+  });
   try {
     await mf.ready;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: true }); // offered, as browsers do

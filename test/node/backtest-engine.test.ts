@@ -3,31 +3,39 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ortPredictBatch } from "../../models/cli/ort-batch";
-import { decide, prepareInputs, type ModelOutput } from "../../core/decision/decide";
+import { type PredictBatch, prepareBacktest, runBacktest, simulate } from "../../core/backtest/engine";
+import { decide, type ModelOutput, prepareInputs } from "../../core/decision/decide";
 import { FEATURE_COUNT } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
 import { parseBarsCsv } from "../../core/market/csv";
 import { resample } from "../../core/market/resample";
 import type { Timeframe } from "../../core/market/timeframes";
-import { BotConfigSchema, type BotConfigInput } from "../../core/protocol/bot-config";
+import { type BotConfigInput, BotConfigSchema } from "../../core/protocol/bot-config";
 import { evaluate } from "../../core/strategy/evaluate";
 import { strategyPreset } from "../../core/strategy/presets";
 import { snapshotOf } from "../../core/strategy/snapshot";
-import { prepareBacktest, runBacktest, simulate, type PredictBatch } from "../../core/backtest/engine";
+import { ortPredictBatch } from "../../models/cli/ort-batch";
 
 const here = (p: string) => new URL(p, import.meta.url);
 // 16k half-hours (~1.8 years): enough for the 1d model's 301-bar warm-up plus decisions.
 const ALL = parseBarsCsv(readFileSync(here("../../models/data/usdchf_30m.csv"), "utf8")).bars;
 const BARS = ALL.slice(0, 16_000);
 const MODEL_FILES = { "2h": "usdchf_2h.onnx", "4h": "usdchf_4h.onnx", "1d": "usdchf_1d.onnx" } as const;
-const files = Object.fromEntries(Object.entries(MODEL_FILES).map(([tf, f]) => [tf, here(`../../models/trained/${f}`).pathname]));
+const files = Object.fromEntries(
+  Object.entries(MODEL_FILES).map(([tf, f]) => [tf, here(`../../models/trained/${f}`).pathname]),
+);
 
 const mlConfig = (over: Partial<BotConfigInput> = {}) =>
   BotConfigSchema.parse({
     symbol: "USDCHF",
-    ensemble: { models: [{ timeframe: "2h", weight: 0.5 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.2 }] },
+    ensemble: {
+      models: [
+        { timeframe: "2h", weight: 0.5 },
+        { timeframe: "4h", weight: 0.3 },
+        { timeframe: "1d", weight: 0.2 },
+      ],
+    },
     execution: { confidenceThreshold: 0.5, cooldownMinutes: 0, dailyTradeLimit: 1000 },
     risk: { maxOpenPositions: 3 },
     ...over,
@@ -47,8 +55,15 @@ afterAll(async () => {
 describe("backtest decisions = prepareInputs(asOf) + decide, bar by bar", () => {
   it("matches the live decision code on sampled decision bars (direction, confidence, reason, plan)", async () => {
     const config = mlConfig();
-    const r = await runBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "models", predictBatch } }, { recordDecisions: true, sizingBalance: 10_000 });
-    const byTf: Partial<Record<Timeframe, Bar[]>> = { "2h": resample(BARS, "30m", "2h").bars, "4h": resample(BARS, "30m", "4h").bars, "1d": resample(BARS, "30m", "1d").bars };
+    const r = await runBacktest(
+      { config, baseTimeframe: "30m", bars: BARS, mode: { kind: "models", predictBatch } },
+      { recordDecisions: true, sizingBalance: 10_000 },
+    );
+    const byTf: Partial<Record<Timeframe, Bar[]>> = {
+      "2h": resample(BARS, "30m", "2h").bars,
+      "4h": resample(BARS, "30m", "4h").bars,
+      "1d": resample(BARS, "30m", "1d").bars,
+    };
     const decided = r.decisions!.filter((d) => d.outcome !== "gated");
     const traded = decided.filter((d) => d.outcome === "traded");
     expect(traded.length).toBeGreaterThan(2);
@@ -65,7 +80,16 @@ describe("backtest decisions = prepareInputs(asOf) + decide, bar by bar", () => 
         const out = await s.run({ features: new ort.Tensor("float32", m.features, [1, FEATURE_COUNT]) });
         outputs[m.timeframe] = { probabilities: Array.from((out.probabilities!.data as Float32Array).subarray(0, 3)) };
       }
-      const p = decide({ botId: "backtest", config, label: "multi", inputs: prep.inputs, outputs, instrument: getInstrument("USDCHF"), balance: 10_000, now: d.time });
+      const p = decide({
+        botId: "backtest",
+        config,
+        label: "multi",
+        inputs: prep.inputs,
+        outputs,
+        instrument: getInstrument("USDCHF"),
+        balance: 10_000,
+        now: d.time,
+      });
       expect(p.barTime).toBe(d.time);
       expect(p.direction).toBe(d.direction);
       expect(p.confidence).toBeCloseTo(d.confidence, 6);
@@ -73,7 +97,12 @@ describe("backtest decisions = prepareInputs(asOf) + decide, bar by bar", () => 
       if (d.outcome === "traded") {
         const t = r.trades.find((x) => x.decisionTime === d.time)!;
         expect(p.plan).not.toBeNull();
-        expect([t.side, t.sl, t.tp, t.volume]).toEqual([p.plan!.side, p.plan!.stopLoss, p.plan!.takeProfit, p.plan!.volume]);
+        expect([t.side, t.sl, t.tp, t.volume]).toEqual([
+          p.plan!.side,
+          p.plan!.stopLoss,
+          p.plan!.takeProfit,
+          p.plan!.volume,
+        ]);
         // Next-bar fill: the entry bar opens at the decision bar's close.
         expect(t.entryTime).toBe(d.time);
         const next = BARS.find((b) => b.time === d.time)!;
@@ -87,7 +116,12 @@ describe("backtest decisions = prepareInputs(asOf) + decide, bar by bar", () => 
 describe("no look-ahead", () => {
   it("changing every bar after t changes no decision, fill or equity at or before t", async () => {
     const config = mlConfig();
-    const setup = (bars: Bar[]) => ({ config, baseTimeframe: "30m" as const, bars, mode: { kind: "models" as const, predictBatch } });
+    const setup = (bars: Bar[]) => ({
+      config,
+      baseTimeframe: "30m" as const,
+      bars,
+      mode: { kind: "models" as const, predictBatch },
+    });
     const a = await runBacktest(setup(BARS), { recordDecisions: true });
     const tIdx = 12_000;
     const t = BARS[tIdx]!.time;
@@ -103,7 +137,13 @@ describe("no look-ahead", () => {
     const b = await runBacktest(setup(bent), { recordDecisions: true });
     const before = <T extends { time: number }>(xs: readonly T[]) => xs.filter((x) => x.time <= t);
     expect(before(b.decisions!)).toEqual(before(a.decisions!));
-    const fills = (r: typeof a) => r.trades.filter((x) => x.entryTime <= t).map((x) => ({ ...x, ...(x.exitTime > t ? { exitTime: 0, exitPrice: 0, reason: "", grossPnl: 0, commission: 0, netPnl: 0 } : {}) }));
+    const fills = (r: typeof a) =>
+      r.trades
+        .filter((x) => x.entryTime <= t)
+        .map((x) => ({
+          ...x,
+          ...(x.exitTime > t ? { exitTime: 0, exitPrice: 0, reason: "", grossPnl: 0, commission: 0, netPnl: 0 } : {}),
+        }));
     expect(fills(b)).toEqual(fills(a));
     expect(fills(a).length).toBeGreaterThan(0);
     const k = a.times.findIndex((x) => x > t + 30 * 60_000);
@@ -115,14 +155,24 @@ describe("no look-ahead", () => {
 
 describe("gates, as the live cycle applies them", () => {
   const rules = (execution: BotConfigInput["execution"], maxOpenPositions = 1) =>
-    BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "2h", weight: 1 }] }, strategy: strategyPreset("band_reversion")!.strategy, execution, risk: { maxOpenPositions } });
-  const run = (config: ReturnType<typeof rules>) => runBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "rules" } }, { recordDecisions: true });
+    BotConfigSchema.parse({
+      symbol: "USDCHF",
+      ensemble: { models: [{ timeframe: "2h", weight: 1 }] },
+      strategy: strategyPreset("band_reversion")!.strategy,
+      execution,
+      risk: { maxOpenPositions },
+    });
+  const run = (config: ReturnType<typeof rules>) =>
+    runBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "rules" } }, { recordDecisions: true });
 
   it("max open positions: never more than the limit open at once", async () => {
     for (const max of [1, 2]) {
       const r = await run(rules({ cooldownMinutes: 0, dailyTradeLimit: 1000 }, max));
       expect(r.gated.max_open_positions).toBeGreaterThan(0);
-      for (const t of r.trades) expect(r.trades.filter((u) => u.entryTime <= t.entryTime && u.exitTime > t.entryTime).length).toBeLessThanOrEqual(max);
+      for (const t of r.trades)
+        expect(
+          r.trades.filter((u) => u.entryTime <= t.entryTime && u.exitTime > t.entryTime).length,
+        ).toBeLessThanOrEqual(max);
     }
   });
 
@@ -133,13 +183,20 @@ describe("gates, as the live cycle applies them", () => {
     expect(new Set(days).size).toBe(days.length);
     const cool = await run(rules({ cooldownMinutes: 600, dailyTradeLimit: 1000 }, 5));
     expect(cool.gated.cooldown).toBeGreaterThan(0);
-    for (let i = 1; i < cool.trades.length; i++) expect(cool.trades[i]!.decisionTime - cool.trades[i - 1]!.decisionTime).toBeGreaterThanOrEqual(600 * 60_000);
+    for (let i = 1; i < cool.trades.length; i++)
+      expect(cool.trades[i]!.decisionTime - cool.trades[i - 1]!.decisionTime).toBeGreaterThanOrEqual(600 * 60_000);
   });
 });
 
 describe("rules-only mode", () => {
   it("BUY exactly where the buy group passes and the sell group doesn't (evaluate on snapshotOf), and vice versa", async () => {
-    const config = BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "2h", weight: 1 }] }, strategy: strategyPreset("band_reversion")!.strategy, execution: { cooldownMinutes: 0, dailyTradeLimit: 1000 }, risk: { maxOpenPositions: 20 } });
+    const config = BotConfigSchema.parse({
+      symbol: "USDCHF",
+      ensemble: { models: [{ timeframe: "2h", weight: 1 }] },
+      strategy: strategyPreset("band_reversion")!.strategy,
+      execution: { cooldownMinutes: 0, dailyTradeLimit: 1000 },
+      risk: { maxOpenPositions: 20 },
+    });
     const prep = await prepareBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "rules" } });
     const r = simulate(prep, { recordDecisions: true });
     const s = prep.series.get("2h")!;

@@ -6,11 +6,11 @@ import { readFileSync } from "node:fs";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ortPredictBatch } from "../../models/cli/ort-batch";
+import { type PredictBatch, runBacktest, type SimulationResult } from "../../core/backtest/engine";
 import { parseBarsCsv } from "../../core/market/csv";
 import { BotConfigSchema } from "../../core/protocol/bot-config";
 import { strategyPreset } from "../../core/strategy/presets";
-import { runBacktest, type PredictBatch, type SimulationResult } from "../../core/backtest/engine";
+import { ortPredictBatch } from "../../models/cli/ort-batch";
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const BARS = parseBarsCsv(readFileSync(here("../../models/data/usdchf_30m.csv"), "utf8")).bars;
@@ -20,12 +20,30 @@ const BARS = parseBarsCsv(readFileSync(here("../../models/data/usdchf_30m.csv"),
 const digest = (r: SimulationResult) => {
   const { protection, ...gated } = r.gated;
   expect(protection).toBe(0);
-  return bytesToHex(sha256(new TextEncoder().encode(JSON.stringify({ trades: r.trades, times: Array.from(r.times), equity: Array.from(r.equity), decisions: r.decisions, gated, rejected: r.rejected, barsInMarket: r.barsInMarket }))));
+  return bytesToHex(
+    sha256(
+      new TextEncoder().encode(
+        JSON.stringify({
+          trades: r.trades,
+          times: Array.from(r.times),
+          equity: Array.from(r.equity),
+          decisions: r.decisions,
+          gated,
+          rejected: r.rejected,
+          barsInMarket: r.barsInMarket,
+        }),
+      ),
+    ),
+  );
 };
 
 let predictBatch: PredictBatch & { release(): Promise<void> };
 beforeAll(async () => {
-  predictBatch = await ortPredictBatch({ "2h": here("../../models/trained/usdchf_2h.onnx"), "4h": here("../../models/trained/usdchf_4h.onnx"), "1d": here("../../models/trained/usdchf_1d.onnx") });
+  predictBatch = await ortPredictBatch({
+    "2h": here("../../models/trained/usdchf_2h.onnx"),
+    "4h": here("../../models/trained/usdchf_4h.onnx"),
+    "1d": here("../../models/trained/usdchf_1d.onnx"),
+  });
 });
 afterAll(async () => {
   await predictBatch.release();
@@ -33,8 +51,15 @@ afterAll(async () => {
 
 describe("pinned backtests on real data (trades, equity, decisions)", () => {
   it("rules only: band_reversion deciding on every 30m bar", async () => {
-    const config = BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "30m", weight: 1 }] }, strategy: strategyPreset("band_reversion")!.strategy });
-    const r = await runBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "rules" } }, { recordDecisions: true });
+    const config = BotConfigSchema.parse({
+      symbol: "USDCHF",
+      ensemble: { models: [{ timeframe: "30m", weight: 1 }] },
+      strategy: strategyPreset("band_reversion")!.strategy,
+    });
+    const r = await runBacktest(
+      { config, baseTimeframe: "30m", bars: BARS, mode: { kind: "rules" } },
+      { recordDecisions: true },
+    );
     expect(r.trades.length).toBe(RULES.trades);
     expect(r.equity[r.equity.length - 1]).toBe(RULES.finalEquity);
     expect(digest(r)).toBe(RULES.digest);
@@ -43,17 +68,34 @@ describe("pinned backtests on real data (trades, equity, decisions)", () => {
   it("ML ensemble 2h/4h/1d with a band_reversion strategy confirming", async () => {
     const config = BotConfigSchema.parse({
       symbol: "USDCHF",
-      ensemble: { models: [{ timeframe: "2h", weight: 0.5 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.2 }] },
+      ensemble: {
+        models: [
+          { timeframe: "2h", weight: 0.5 },
+          { timeframe: "4h", weight: 0.3 },
+          { timeframe: "1d", weight: 0.2 },
+        ],
+      },
       execution: { confidenceThreshold: 0.4, cooldownMinutes: 0, dailyTradeLimit: 1000 },
       risk: { maxOpenPositions: 3 },
       strategy: strategyPreset("band_reversion")!.strategy,
     });
-    const r = await runBacktest({ config, baseTimeframe: "30m", bars: BARS, mode: { kind: "models", predictBatch } }, { recordDecisions: true });
+    const r = await runBacktest(
+      { config, baseTimeframe: "30m", bars: BARS, mode: { kind: "models", predictBatch } },
+      { recordDecisions: true },
+    );
     expect(r.trades.length).toBe(ML.trades);
     expect(r.equity[r.equity.length - 1]).toBe(ML.finalEquity);
     expect(digest(r)).toBe(ML.digest);
   }, 120_000);
 });
 
-const RULES = { trades: 4008, finalEquity: 2741.89, digest: "1eee58630f926f695473f345fc654331f2c38c85b5de1a9fe926dc71505b69d4" };
-const ML = { trades: 434, finalEquity: 15748.75, digest: "297cd70f52e70cf9c79f1a2ad7522d334854a8a857246795b9f8c311bfb9e509" };
+const RULES = {
+  trades: 4008,
+  finalEquity: 2741.89,
+  digest: "1eee58630f926f695473f345fc654331f2c38c85b5de1a9fe926dc71505b69d4",
+};
+const ML = {
+  trades: 434,
+  finalEquity: 15748.75,
+  digest: "297cd70f52e70cf9c79f1a2ad7522d334854a8a857246795b9f8c311bfb9e509",
+};

@@ -3,7 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { newUser, predictorDouble, stubOf, SYMBOL, wireObject } from "./engine-fixtures";
+import { newUser, predictorDouble, SYMBOL, stubOf, wireObject } from "./engine-fixtures";
 import { api, authedFetch } from "./helpers";
 
 interface SseEvent {
@@ -51,7 +51,9 @@ function sseReader(res: Response) {
 const order = (side: "BUY" | "SELL", id: string) => ({ side, symbol: SYMBOL, volume: 0.1, client_order_id: id });
 const trade = (token: string, body: unknown) => authedFetch(token, "/api/v1/trade", { method: "POST", json: body });
 const stream = (token: string, lastEventId?: number) =>
-  authedFetch(token, "/api/v1/activities/stream", { headers: lastEventId === undefined ? {} : { "Last-Event-ID": String(lastEventId) } });
+  authedFetch(token, "/api/v1/activities/stream", {
+    headers: lastEventId === undefined ? {} : { "Last-Event-ID": String(lastEventId) },
+  });
 
 describe("GET /api/v1/activities/stream (SSE)", () => {
   it("a client that disconnects and reconnects with Last-Event-ID misses no activity and sees none twice", async () => {
@@ -77,7 +79,10 @@ describe("GET /api/v1/activities/stream (SSE)", () => {
 
     // What the object's log holds is the truth: every activity after the first one seen, in order.
     const logged = await runInDurableObject(stubOf(u.userId), (i: UserBot) =>
-      i.engine.core.sql.exec<{ seq: number }>(`SELECT seq FROM engine_events WHERE type = 'activity' ORDER BY seq`).toArray().map((r) => r.seq),
+      i.engine.core.sql
+        .exec<{ seq: number }>(`SELECT seq FROM engine_events WHERE type = 'activity' ORDER BY seq`)
+        .toArray()
+        .map((r) => r.seq),
     );
     const after = logged.filter((s) => s > last);
     expect(after.length).toBeGreaterThanOrEqual(3);
@@ -87,7 +92,11 @@ describe("GET /api/v1/activities/stream (SSE)", () => {
     expect(ids).toEqual(logged.filter((s) => s >= Number(seen[0]!.id))); // nothing missed, nothing twice, in order
     for (const e of resumed) {
       expect(e.event).toBe("activity");
-      expect(JSON.parse(e.data!)).toMatchObject({ seq: Number(e.id), type: "activity", data: { kind: expect.any(String) } });
+      expect(JSON.parse(e.data!)).toMatchObject({
+        seq: Number(e.id),
+        type: "activity",
+        data: { kind: expect.any(String) },
+      });
     }
   });
 

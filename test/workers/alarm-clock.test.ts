@@ -12,8 +12,10 @@ function counted(storage: DurableObjectStorage) {
   const calls = { get: 0, set: 0 };
   const view = new Proxy(storage, {
     get(target, key) {
-      if (key === "getAlarm") return (...a: Parameters<DurableObjectStorage["getAlarm"]>) => (calls.get++, target.getAlarm(...a));
-      if (key === "setAlarm") return (...a: Parameters<DurableObjectStorage["setAlarm"]>) => (calls.set++, target.setAlarm(...a));
+      if (key === "getAlarm")
+        return (...a: Parameters<DurableObjectStorage["getAlarm"]>) => (calls.get++, target.getAlarm(...a));
+      if (key === "setAlarm")
+        return (...a: Parameters<DurableObjectStorage["setAlarm"]>) => (calls.set++, target.setAlarm(...a));
       const v = Reflect.get(target, key) as unknown;
       return typeof v === "function" ? v.bind(target) : v;
     },

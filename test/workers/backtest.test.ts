@@ -6,18 +6,27 @@ import { describe, expect, it } from "vitest";
 import { StoredBacktestSchema } from "../../core/backtest/api";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { BotSchema } from "../../core/protocol/models-api";
+import { replayFeed } from "../../durable-objects/market/replay-data";
 import { SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { replayFeed } from "../../durable-objects/market/replay-data";
 import { api, registerUser, type TestUser } from "./helpers";
 import { userBot } from "./user-bot-stub";
 
 async function botWithModels(u: TestUser, config: Record<string, unknown> = {}): Promise<string> {
-  const res = await api("/api/v1/ml/models", { method: "POST", token: u.accessToken, json: { name: "bt", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, ...config } } });
+  const res = await api("/api/v1/ml/models", {
+    method: "POST",
+    token: u.accessToken,
+    json: { name: "bt", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, ...config } },
+  });
   expect(res.status).toBe(201);
   const bot = BotSchema.parse(await res.json());
   for (const m of SHIPPED_MODELS) {
-    const up = await api(`/api/v1/ml/models/${bot.id}/artifact?timeframe=${m.timeframe}`, { method: "PUT", token: u.accessToken, body: new Uint8Array(m.bytes), headers: { "Content-Type": "application/octet-stream" } });
+    const up = await api(`/api/v1/ml/models/${bot.id}/artifact?timeframe=${m.timeframe}`, {
+      method: "PUT",
+      token: u.accessToken,
+      body: new Uint8Array(m.bytes),
+      headers: { "Content-Type": "application/octet-stream" },
+    });
     expect(up.status, await up.clone().text()).toBe(201);
   }
   return bot.id;
@@ -28,22 +37,41 @@ async function expectError(res: Response, status: number, code: string) {
   expect(ApiErrorSchema.parse(await res.json()).error.code).toBe(code);
 }
 
-const backtest = (u: TestUser, id: string, json?: unknown) => api(`/api/v1/ml/models/${id}/backtest`, { method: "POST", token: u.accessToken, ...(json === undefined ? {} : { json }) });
+const backtest = (u: TestUser, id: string, json?: unknown) =>
+  api(`/api/v1/ml/models/${id}/backtest`, {
+    method: "POST",
+    token: u.accessToken,
+    ...(json === undefined ? {} : { json }),
+  });
 
 describe("backtest in the object", () => {
   it("runs the bot's ensemble over history up to the market clock, stores it, GET latest returns it", async () => {
     const u = await registerUser();
     const id = await botWithModels(u, { execution: { confidenceThreshold: 0.5, cooldownMinutes: 0 } });
-    await expectError(await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: u.accessToken }), 404, "not_found");
-    const before = (await (await api(`/api/v1/ml/models/${id}/activate`, { method: "POST", token: u.accessToken })).json()) as { backtest: unknown; warnings: string[] };
+    await expectError(
+      await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: u.accessToken }),
+      404,
+      "not_found",
+    );
+    const before = (await (
+      await api(`/api/v1/ml/models/${id}/activate`, { method: "POST", token: u.accessToken })
+    ).json()) as { backtest: unknown; warnings: string[] };
     expect(before.backtest).toBeNull();
     expect(before.warnings[0]).toMatch(/no backtest yet/);
 
     const res = await backtest(u, id, { walk_forward: 3, initial_balance: 25_000 });
     expect(res.status, await res.clone().text()).toBe(200);
-    const { backtest: b } = { backtest: StoredBacktestSchema.parse(((await res.json()) as { backtest: unknown }).backtest) };
+    const { backtest: b } = {
+      backtest: StoredBacktestSchema.parse(((await res.json()) as { backtest: unknown }).backtest),
+    };
     const r = b.report;
-    expect([r.symbol, r.mode, r.baseTimeframe, r.decisionTimeframe, r.initialBalance]).toEqual(["USDCHF", "models", "30m", "2h", 25_000]);
+    expect([r.symbol, r.mode, r.baseTimeframe, r.decisionTimeframe, r.initialBalance]).toEqual([
+      "USDCHF",
+      "models",
+      "30m",
+      "2h",
+      25_000,
+    ]);
     expect(r.windows).toHaveLength(3);
     expect(r.windows.reduce((a, w) => a + w.bars, 0)).toBe(r.summary.bars);
     expect(r.summary.metrics.trades).toBeGreaterThan(0);
@@ -51,7 +79,11 @@ describe("backtest in the object", () => {
     expect(r.equityCurve.length).toBeGreaterThan(10);
     // No bar after the object's market clock: the backtest ends before "now".
     const now = await runInDurableObject(userBot(u.userId), (_: UserBot, state) => {
-      const row = state.storage.sql.exec<{ seed: number; speed: number; real_start: number }>("SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1").one();
+      const row = state.storage.sql
+        .exec<{ seed: number; speed: number; real_start: number }>(
+          "SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1",
+        )
+        .one();
       return replayFeed("USDCHF", { seed: row.seed, speed: row.speed, realStart: row.real_start }).virtualNow();
     });
     expect(r.summary.end).toBeLessThanOrEqual(now);
@@ -67,7 +99,10 @@ describe("backtest in the object", () => {
     // Activation shows the latest backtest and warns when it loses to buy-and-hold.
     const act = await api(`/api/v1/ml/models/${id}/activate`, { method: "POST", token: u.accessToken });
     expect(act.status).toBe(200);
-    const shown = (await act.json()) as { backtest: { metrics: { beatsBuyAndHold: boolean; totalReturn: number } } | null; warnings: string[] };
+    const shown = (await act.json()) as {
+      backtest: { metrics: { beatsBuyAndHold: boolean; totalReturn: number } } | null;
+      warnings: string[];
+    };
     expect(shown.backtest?.metrics.totalReturn).toBe(r.summary.metrics.totalReturn);
     expect(shown.warnings.some((w) => w.includes("loses to buy-and-hold"))).toBe(!r.summary.metrics.beatsBuyAndHold);
 
@@ -91,12 +126,20 @@ describe("backtest in the object", () => {
     const other = await registerUser();
     const id = await botWithModels(owner);
     await expectError(await backtest(other, id, {}), 404, "not_found");
-    await expectError(await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: other.accessToken }), 404, "not_found");
+    await expectError(
+      await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: other.accessToken }),
+      404,
+      "not_found",
+    );
     await expectError(await backtest(owner, id, { walk_forward: 1 }), 400, "validation_error");
     await expectError(await backtest(owner, id, { initial_balance: -5 }), 400, "validation_error");
     await expectError(await backtest(owner, id, { surprise: true }), 400, "validation_error");
     await expectError(await backtest(owner, id, { from: "2000-01-01", to: "1999-01-01" }), 400, "bad_request");
-    await expectError(await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: owner.accessToken }), 404, "not_found");
+    await expectError(
+      await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: owner.accessToken }),
+      404,
+      "not_found",
+    );
     await expectError(await api(`/api/v1/ml/models/${id}/backtest`, { method: "POST" }), 401, "unauthorized");
   }, 120_000);
 });

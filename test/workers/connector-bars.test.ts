@@ -1,15 +1,16 @@
 // MT5 bars through the connector socket, object side: AUTH_OK asks for the bots' timeframes,
 // RATES_RESPONSE / BAR_CLOSED land in the object's bar store and the candles API serves them.
-import { exports } from "cloudflare:workers";
+
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BARS_PER_TIMEFRAME } from "../../core/decision/inputs";
 import type { Bar } from "../../core/market/bar";
-import { TIMEFRAME_MS, bucketStart } from "../../core/market/timeframes";
+import { bucketStart, TIMEFRAME_MS } from "../../core/market/timeframes";
 import { BotConfigSchema } from "../../core/protocol/bot-config";
 import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
 import { CandlesResponseSchema } from "../../core/protocol/market-candles";
-import { RatesRequestSchema, type RatesRequest } from "../../core/protocol/market-data";
+import { type RatesRequest, RatesRequestSchema } from "../../core/protocol/market-data";
 import { insertBot, setBotActive } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
@@ -43,10 +44,19 @@ async function connect(u: TestUser): Promise<Client> {
   const t = await authedFetch(u.accessToken, "/api/v1/connectors", { method: "POST", json: { name: "host" } });
   expect(t.status).toBe(201);
   const { token } = CreatedConnectorTokenSchema.parse(await t.json());
-  const res = await exports.default.fetch(`${BASE}/api/v1/connector/ws`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+  const res = await exports.default.fetch(`${BASE}/api/v1/connector/ws`, {
+    headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(101);
   const c = client(res.webSocket!);
-  c.send({ type: "AUTH", token, connector_version: "test", protocol_version: 1, broker: "mt5", terminal: { connected: true } });
+  c.send({
+    type: "AUTH",
+    token,
+    connector_version: "test",
+    protocol_version: 1,
+    broker: "mt5",
+    terminal: { connected: true },
+  });
   expect((await c.next((f) => f.type === "AUTH_OK" || f.type === "AUTH_ERROR")).type).toBe("AUTH_OK");
   return c;
 }
@@ -57,9 +67,18 @@ async function settle(c: Client): Promise<void> {
   await c.next((f) => f.type === "PONG" && f["id"] === id);
 }
 
-async function activeBot(u: TestUser, symbol: string, target: "connector" | "paper", timeframes: Array<"15m" | "1h" | "4h">) {
+async function activeBot(
+  u: TestUser,
+  symbol: string,
+  target: "connector" | "paper",
+  timeframes: Array<"15m" | "1h" | "4h">,
+) {
   const w = 1 / timeframes.length;
-  const config = BotConfigSchema.parse({ symbol, ensemble: { models: timeframes.map((timeframe) => ({ timeframe, weight: w })) }, execution: { target } });
+  const config = BotConfigSchema.parse({
+    symbol,
+    ensemble: { models: timeframes.map((timeframe) => ({ timeframe, weight: w })) },
+    execution: { target },
+  });
   const row = await insertBot(db(env), u.userId, `bot-${symbol}`, config);
   await setBotActive(db(env), u.userId, row.id, true);
 }
@@ -70,7 +89,14 @@ function hourBars(n: number): Bar[] {
   return Array.from({ length: n }, (_, i) => {
     const open = 1.08 + 0.0005 * Math.sin(i / 5);
     const close = 1.08 + 0.0005 * Math.sin((i + 1) / 5);
-    return { time: last - (n - 1 - i) * TIMEFRAME_MS["1h"], open, high: Math.max(open, close) + 0.0002, low: Math.min(open, close) - 0.0002, close, volume: 100 + i };
+    return {
+      time: last - (n - 1 - i) * TIMEFRAME_MS["1h"],
+      open,
+      high: Math.max(open, close) + 0.0002,
+      low: Math.min(open, close) - 0.0002,
+      close,
+      volume: 100 + i,
+    };
   });
 }
 
@@ -91,7 +117,12 @@ describe("connector bars (object side)", () => {
     for (let i = 0; i < 4; i++) reqs.push(RatesRequestSchema.parse(await c.next((f) => f.type === "RATES_REQUEST")));
     await settle(c);
     expect(c.frames.filter((f) => f.type === "RATES_REQUEST")).toEqual([]);
-    expect(reqs.map((r) => `${r.symbol} ${r.timeframe}`).sort()).toEqual(["EURUSD 15m", "EURUSD 1h", "EURUSD 4h", "GBPUSD 1h"]);
+    expect(reqs.map((r) => `${r.symbol} ${r.timeframe}`).sort()).toEqual([
+      "EURUSD 15m",
+      "EURUSD 1h",
+      "EURUSD 4h",
+      "GBPUSD 1h",
+    ]);
     for (const r of reqs) expect(r.count).toBe(BARS_PER_TIMEFRAME);
     c.close();
   });
@@ -139,7 +170,13 @@ describe("connector bars (object side)", () => {
     expect((await candles(u, "EURUSD", "1h")).status).not.toBe(200);
 
     // An error answer (terminal had no bars) is no protocol error and stores nothing either.
-    c.send({ type: "RATES_RESPONSE", id: "r2", symbol: "EURUSD", timeframe: "1h", error: { code: "terminal_unavailable", message: "EA not connected" } });
+    c.send({
+      type: "RATES_RESPONSE",
+      id: "r2",
+      symbol: "EURUSD",
+      timeframe: "1h",
+      error: { code: "terminal_unavailable", message: "EA not connected" },
+    });
     await settle(c);
     expect(c.frames.filter((f) => f.type === "ERROR")).toEqual([]);
     expect((await candles(u, "EURUSD", "1h")).status).not.toBe(200);

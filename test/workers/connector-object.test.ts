@@ -1,15 +1,16 @@
 // The object side of the connector socket, through the real Worker route and the user's object:
 // tokens from the API, frames validated by the shared schemas, results applied exactly once.
-import { exports } from "cloudflare:workers";
+
 import { env, runInDurableObject } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ObjectToConnectorFrameSchema, type ObjectToConnectorFrame } from "../../core/protocol/connector";
+import { type ObjectToConnectorFrame, ObjectToConnectorFrameSchema } from "../../core/protocol/connector";
 import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-tokens";
-import { UserEventSchema, type UserEvent } from "../../core/protocol/events";
-import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
+import { type UserEvent, UserEventSchema } from "../../core/protocol/events";
 import { ExecutionResultSchema } from "../../core/protocol/portfolio-api";
-import { userObject } from "../../platform/object-address";
+import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
 import type { UserBot } from "../../durable-objects/user-bot";
+import { userObject } from "../../platform/object-address";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
 
 type Frame = Record<string, unknown> & { type: string };
@@ -40,7 +41,8 @@ function client(ws: WebSocket) {
       if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]!);
       return new Promise((resolve) => waiters.push({ pred, resolve }));
     },
-    closed: (): Promise<{ code: number; reason: string }> => (closed ? Promise.resolve(closed) : new Promise((r) => closeWaiters.push(r))),
+    closed: (): Promise<{ code: number; reason: string }> =>
+      closed ? Promise.resolve(closed) : new Promise((r) => closeWaiters.push(r)),
   };
 }
 type Client = ReturnType<typeof client>;
@@ -63,7 +65,14 @@ async function openConnector(token: string): Promise<Client> {
   return client(res.webSocket!);
 }
 
-const AUTH = (token: string) => ({ type: "AUTH", token, connector_version: "test", protocol_version: 1, broker: "mt5", terminal: { connected: true } });
+const AUTH = (token: string) => ({
+  type: "AUTH",
+  token,
+  connector_version: "test",
+  protocol_version: 1,
+  broker: "mt5",
+  terminal: { connected: true },
+});
 
 async function authed(token: string): Promise<Client> {
   const c = await openConnector(token);
@@ -73,27 +82,80 @@ async function authed(token: string): Promise<Client> {
   return c;
 }
 
-async function browser(u: TestUser): Promise<Client & { event: (pred: (e: UserEvent) => boolean) => Promise<UserEvent> }> {
-  const res = await exports.default.fetch(`${BASE}/ws`, { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${u.accessToken}` } });
+async function browser(
+  u: TestUser,
+): Promise<Client & { event: (pred: (e: UserEvent) => boolean) => Promise<UserEvent> }> {
+  const res = await exports.default.fetch(`${BASE}/ws`, {
+    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `edgetrader.v1, bearer.${u.accessToken}` },
+  });
   expect(res.status).toBe(101);
   const c = client(res.webSocket!);
   await c.next((f) => f.type === "welcome");
-  return { ...c, event: async (pred) => UserEventSchema.parse(await c.next((f) => { const e = UserEventSchema.safeParse(f); return e.success && pred(e.data); })) };
+  return {
+    ...c,
+    event: async (pred) =>
+      UserEventSchema.parse(
+        await c.next((f) => {
+          const e = UserEventSchema.safeParse(f);
+          return e.success && pred(e.data);
+        }),
+      ),
+  };
 }
 
-const command = (c: Client, cid: string) => c.next((f) => f.type === "TRADE_COMMAND" && f["client_order_id"] === cid).then((f) => ObjectToConnectorFrameSchema.parse(f));
+const command = (c: Client, cid: string) =>
+  c
+    .next((f) => f.type === "TRADE_COMMAND" && f["client_order_id"] === cid)
+    .then((f) => ObjectToConnectorFrameSchema.parse(f));
 
 function placeConnectorTrade(u: TestUser, cid: string, side: "BUY" | "SELL" = "BUY") {
-  return authedFetch(u.accessToken, "/api/v1/trade", { method: "POST", json: { side, symbol: "EURUSD", volume: 0.1, sl: side === "BUY" ? 1.05 : 1.2, tp: side === "BUY" ? 1.2 : 1.05, client_order_id: cid, target: "connector" } });
+  return authedFetch(u.accessToken, "/api/v1/trade", {
+    method: "POST",
+    json: {
+      side,
+      symbol: "EURUSD",
+      volume: 0.1,
+      sl: side === "BUY" ? 1.05 : 1.2,
+      tp: side === "BUY" ? 1.2 : 1.05,
+      client_order_id: cid,
+      target: "connector",
+    },
+  });
 }
 
 function openResult(cmd: ObjectToConnectorFrame, ticket: string, price = 1.1) {
   if (cmd.type !== "TRADE_COMMAND") throw new Error("not a TRADE_COMMAND");
-  return { type: "TRADE_RESULT", id: `res:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cmd.client_order_id, action: "OPEN", ok: true, ticket, symbol: cmd.symbol, side: cmd.side, price, volume: cmd.volume, sl: cmd.sl ?? null, tp: cmd.tp ?? null, executed_at: Date.now() };
+  return {
+    type: "TRADE_RESULT",
+    id: `res:${cmd.command_id}`,
+    command_id: cmd.command_id,
+    client_order_id: cmd.client_order_id,
+    action: "OPEN",
+    ok: true,
+    ticket,
+    symbol: cmd.symbol,
+    side: cmd.side,
+    price,
+    volume: cmd.volume,
+    sl: cmd.sl ?? null,
+    tp: cmd.tp ?? null,
+    executed_at: Date.now(),
+  };
 }
 
 async function d1Trade(cid: string) {
-  return env.DB.prepare(`SELECT status, broker_ticket, entry_price, exit_price, stop_loss, user_id FROM trades WHERE client_order_id = ?`).bind(cid).first<{ status: string; broker_ticket: string | null; entry_price: number | null; exit_price: number | null; stop_loss: number | null; user_id: string }>();
+  return env.DB.prepare(
+    `SELECT status, broker_ticket, entry_price, exit_price, stop_loss, user_id FROM trades WHERE client_order_id = ?`,
+  )
+    .bind(cid)
+    .first<{
+      status: string;
+      broker_ticket: string | null;
+      entry_price: number | null;
+      exit_price: number | null;
+      stop_loss: number | null;
+      user_id: string;
+    }>();
 }
 
 /** D1 is written by the object's outbox right after the change; poll until the row shows it. */
@@ -131,7 +193,16 @@ describe("connector socket (object side)", () => {
     const u = await registerUser();
     const t = await newToken(u);
     const c = await openConnector(t.token);
-    c.send({ type: "SYNC_RESPONSE", reason: "request", broker: "mt5", terminal_connected: true, account: null, positions: [], deals: [], at: Date.now() });
+    c.send({
+      type: "SYNC_RESPONSE",
+      reason: "request",
+      broker: "mt5",
+      terminal_connected: true,
+      account: null,
+      positions: [],
+      deals: [],
+      at: Date.now(),
+    });
     expect(await c.next()).toMatchObject({ type: "ERROR", code: "not_authenticated", ref_type: "SYNC_RESPONSE" });
     c.send(AUTH(t.token));
     const ok = await c.next();
@@ -143,7 +214,15 @@ describe("connector socket (object side)", () => {
     expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame" });
     c.send({ type: "LAUNCH" });
     expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame", ref_type: "LAUNCH" });
-    c.send({ type: "TRADE_RESULT", id: "res:x", command_id: "x", client_order_id: "bad id with spaces", action: "OPEN", ok: true, executed_at: 1 });
+    c.send({
+      type: "TRADE_RESULT",
+      id: "res:x",
+      command_id: "x",
+      client_order_id: "bad id with spaces",
+      action: "OPEN",
+      ok: true,
+      executed_at: 1,
+    });
     expect(await c.next()).toMatchObject({ type: "ERROR", code: "bad_frame", ref_type: "TRADE_RESULT", ref_id: "x" });
     // Nothing was recorded for the refused result: the same id, now valid, is applied (ACKed) normally.
     const seen = await runInDurableObject(stub(u), (o: UserBot) => o.connector.seen.has("res:x"));
@@ -161,15 +240,28 @@ describe("connector socket (object side)", () => {
     expect(res.status).toBe(202);
     expect(ExecutionResultSchema.parse(await res.json()).status).toBe("pending");
     const cmd = await command(c, cid);
-    expect(cmd).toMatchObject({ type: "TRADE_COMMAND", action: "OPEN", side: "BUY", symbol: "EURUSD", volume: 0.1, sl: 1.05, tp: 1.2 });
+    expect(cmd).toMatchObject({
+      type: "TRADE_COMMAND",
+      action: "OPEN",
+      side: "BUY",
+      symbol: "EURUSD",
+      volume: 0.1,
+      sl: 1.05,
+      tp: 1.2,
+    });
     if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
     expect(cmd.expires_at).toBeGreaterThan(Date.now());
     const result = openResult(cmd, "70001", 1.1002);
     c.send(result);
     expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: [result.id] });
-    const row = await until(() => d1Trade(cid), (r) => r?.status === "open");
+    const row = await until(
+      () => d1Trade(cid),
+      (r) => r?.status === "open",
+    );
     expect(row).toMatchObject({ status: "open", broker_ticket: "70001", entry_price: 1.1002, user_id: u.userId });
-    const opened = await b.event((e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open");
+    const opened = await b.event(
+      (e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open",
+    );
     expect(opened.type === "trade" && opened.data.broker_ticket).toBe("70001");
     await b.event((e) => e.type === "position_updated" && e.data.broker_ticket === "70001");
 
@@ -178,24 +270,53 @@ describe("connector socket (object side)", () => {
     await settle(c);
     const again = await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.log.since(0));
     if (!("events" in again)) throw new Error("log trimmed");
-    expect(again.events.filter((e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open")).toHaveLength(1);
-    const positions = await env.DB.prepare(`SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND broker_ticket = '70001'`).bind(u.userId).first<{ n: number }>();
+    expect(
+      again.events.filter((e) => e.type === "trade" && e.data.client_order_id === cid && e.data.status === "open"),
+    ).toHaveLength(1);
+    const positions = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND broker_ticket = '70001'`,
+    )
+      .bind(u.userId)
+      .first<{ n: number }>();
     expect(positions?.n).toBe(1);
 
     // Close through the API: a CLOSE command with the ticket; its result closes the trade in D1.
-    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { id: string; broker_ticket: string | null }[] };
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+      positions: { id: string; broker_ticket: string | null }[];
+    };
     const pos = list.positions.find((p) => p.broker_ticket === "70001");
     expect(pos).toBeDefined();
-    const closeRes = await authedFetch(u.accessToken, `/api/v1/positions/${pos!.id}/close`, { method: "POST", json: {} });
+    const closeRes = await authedFetch(u.accessToken, `/api/v1/positions/${pos!.id}/close`, {
+      method: "POST",
+      json: {},
+    });
     expect(closeRes.status).toBe(202);
     const accepted = PositionCommandAcceptedSchema.parse(await closeRes.json());
     expect(accepted.sent).toBe(true);
-    const closeCmd = ObjectToConnectorFrameSchema.parse(await c.next((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE"));
+    const closeCmd = ObjectToConnectorFrameSchema.parse(
+      await c.next((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE"),
+    );
     expect(closeCmd).toMatchObject({ command_id: accepted.command_id, ticket: "70001" });
     if (closeCmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
-    c.send({ type: "TRADE_RESULT", id: `res:${closeCmd.command_id}`, command_id: closeCmd.command_id, client_order_id: closeCmd.client_order_id, action: "CLOSE", ok: true, ticket: "70001", price: 1.1011, volume: 0.1, executed_at: Date.now() });
+    c.send({
+      type: "TRADE_RESULT",
+      id: `res:${closeCmd.command_id}`,
+      command_id: closeCmd.command_id,
+      client_order_id: closeCmd.client_order_id,
+      action: "CLOSE",
+      ok: true,
+      ticket: "70001",
+      price: 1.1011,
+      volume: 0.1,
+      executed_at: Date.now(),
+    });
     await c.next((f) => f.type === "ACK");
-    expect(await until(() => d1Trade(cid), (r) => r?.status === "closed")).toMatchObject({ status: "closed", exit_price: 1.1011 });
+    expect(
+      await until(
+        () => d1Trade(cid),
+        (r) => r?.status === "closed",
+      ),
+    ).toMatchObject({ status: "closed", exit_price: 1.1011 });
     await b.event((e) => e.type === "position_closed" && e.data.broker_ticket === "70001");
     c.ws.close(1000, "done");
     b.ws.close(1000, "done");
@@ -211,11 +332,34 @@ describe("connector socket (object side)", () => {
     const cmd = await command(c, cid);
     if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
     const error = { code: "rejected", message: "market closed", broker_code: "10018" };
-    c.send({ type: "TRADE_RESULT", id: `res:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cid, action: "OPEN", ok: false, error, executed_at: Date.now() });
-    c.send({ type: "TRADE_ERROR", id: `err:${cmd.command_id}`, command_id: cmd.command_id, client_order_id: cid, symbol: "EURUSD", action: "OPEN", error, at: Date.now() });
+    c.send({
+      type: "TRADE_RESULT",
+      id: `res:${cmd.command_id}`,
+      command_id: cmd.command_id,
+      client_order_id: cid,
+      action: "OPEN",
+      ok: false,
+      error,
+      executed_at: Date.now(),
+    });
+    c.send({
+      type: "TRADE_ERROR",
+      id: `err:${cmd.command_id}`,
+      command_id: cmd.command_id,
+      client_order_id: cid,
+      symbol: "EURUSD",
+      action: "OPEN",
+      error,
+      at: Date.now(),
+    });
     const ev = await b.event((e) => e.type === "TRADE_ERROR" && e.data.client_order_id === cid);
     expect(ev.type === "TRADE_ERROR" && ev.data).toMatchObject({ code: "rejected", message: "market closed" });
-    expect(await until(() => d1Trade(cid), (r) => r?.status === "rejected")).toMatchObject({ status: "rejected", broker_ticket: null });
+    expect(
+      await until(
+        () => d1Trade(cid),
+        (r) => r?.status === "rejected",
+      ),
+    ).toMatchObject({ status: "rejected", broker_ticket: null });
     c.ws.close(1000, "done");
     b.ws.close(1000, "done");
   });
@@ -267,7 +411,12 @@ describe("connector socket (object side)", () => {
     });
     const ev = await b.event((e) => e.type === "TRADE_ERROR" && e.data.client_order_id === cid);
     expect(ev.type === "TRADE_ERROR" && ev.data.code).toBe("expired");
-    expect(await until(() => d1Trade(cid), (r) => r?.status === "error")).toMatchObject({ status: "error" });
+    expect(
+      await until(
+        () => d1Trade(cid),
+        (r) => r?.status === "error",
+      ),
+    ).toMatchObject({ status: "error" });
     const c = await authed(t.token);
     await settle(c);
     expect(c.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
@@ -297,9 +446,39 @@ describe("connector socket (object side)", () => {
     expect(ev.type === "TRADE_ERROR" && ev.data.code).toBe("timeout");
     expect(c.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0); // never a blind resend
     if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
-    const position = { ticket: "80001", symbol: "EURUSD", side: "BUY", volume: 0.1, open_price: 1.1003, current_price: 1.1004, sl: 1.05, tp: 1.2, profit: 1, opened_at: Date.now(), client_order_id: cid, magic: 1234, comment: cid, manual: false };
-    c.send({ type: "SYNC_RESPONSE", request_id: "s1", reason: "request", broker: "mt5", terminal_connected: true, account: null, positions: [position], deals: [], at: Date.now() + 1 });
-    expect(await until(() => d1Trade(cid), (r) => r?.status === "open")).toMatchObject({ status: "open", broker_ticket: "80001", entry_price: 1.1003 });
+    const position = {
+      ticket: "80001",
+      symbol: "EURUSD",
+      side: "BUY",
+      volume: 0.1,
+      open_price: 1.1003,
+      current_price: 1.1004,
+      sl: 1.05,
+      tp: 1.2,
+      profit: 1,
+      opened_at: Date.now(),
+      client_order_id: cid,
+      magic: 1234,
+      comment: cid,
+      manual: false,
+    };
+    c.send({
+      type: "SYNC_RESPONSE",
+      request_id: "s1",
+      reason: "request",
+      broker: "mt5",
+      terminal_connected: true,
+      account: null,
+      positions: [position],
+      deals: [],
+      at: Date.now() + 1,
+    });
+    expect(
+      await until(
+        () => d1Trade(cid),
+        (r) => r?.status === "open",
+      ),
+    ).toMatchObject({ status: "open", broker_ticket: "80001", entry_price: 1.1003 });
     c.ws.close(1000, "done");
     b.ws.close(1000, "done");
   });
@@ -310,20 +489,54 @@ describe("connector socket (object side)", () => {
     const b = await browser(u);
     const c = await authed(t.token);
     await b.event((e) => e.type === "CONNECTOR_STATUS" && e.data.online);
-    const manual = { ticket: "90001", symbol: "GBPUSD", side: "SELL", volume: 0.3, open_price: 1.27, current_price: 1.2695, sl: null, tp: null, profit: 15, opened_at: Date.now(), client_order_id: null, magic: 0, comment: "", manual: true };
+    const manual = {
+      ticket: "90001",
+      symbol: "GBPUSD",
+      side: "SELL",
+      volume: 0.3,
+      open_price: 1.27,
+      current_price: 1.2695,
+      sl: null,
+      tp: null,
+      profit: 15,
+      opened_at: Date.now(),
+      client_order_id: null,
+      magic: 0,
+      comment: "",
+      manual: true,
+    };
     c.send({ type: "POSITIONS_UPDATE", id: "pu-1", reason: "change", positions: [manual], at: Date.now() });
     expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: ["pu-1"] });
-    const ev = await b.event((e) => e.type === "POSITIONS_UPDATED" && e.data.positions.some((p) => p.broker_ticket === "90001"));
-    expect(ev.type === "POSITIONS_UPDATED" && ev.data.positions.find((p) => p.broker_ticket === "90001")).toMatchObject({ source: "terminal", side: "SELL", volume: 0.3 });
-    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { broker_ticket: string | null; source: string }[] };
-    expect(list.positions.filter((p) => p.broker_ticket === "90001")).toEqual([expect.objectContaining({ source: "terminal" })]);
+    const ev = await b.event(
+      (e) => e.type === "POSITIONS_UPDATED" && e.data.positions.some((p) => p.broker_ticket === "90001"),
+    );
+    expect(ev.type === "POSITIONS_UPDATED" && ev.data.positions.find((p) => p.broker_ticket === "90001")).toMatchObject(
+      { source: "terminal", side: "SELL", volume: 0.3 },
+    );
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+      positions: { broker_ticket: string | null; source: string }[];
+    };
+    expect(list.positions.filter((p) => p.broker_ticket === "90001")).toEqual([
+      expect.objectContaining({ source: "terminal" }),
+    ]);
     const row = await until(
-      () => env.DB.prepare(`SELECT source, status FROM positions WHERE user_id = ? AND broker_ticket = '90001'`).bind(u.userId).first<{ source: string; status: string }>(),
+      () =>
+        env.DB.prepare(`SELECT source, status FROM positions WHERE user_id = ? AND broker_ticket = '90001'`)
+          .bind(u.userId)
+          .first<{ source: string; status: string }>(),
       (r) => r !== null,
     );
     expect(row).toEqual({ source: "terminal", status: "open" });
 
-    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: true, account: { currency: "USD", balance: 10_000, equity: 10_015, margin: 100, free_margin: 9_915 }, unacked: 0, at: Date.now() });
+    c.send({
+      type: "STATUS_UPDATE",
+      broker: "mt5",
+      connector_version: "test",
+      terminal_connected: true,
+      account: { currency: "USD", balance: 10_000, equity: 10_015, margin: 100, free_margin: 9_915 },
+      unacked: 0,
+      at: Date.now(),
+    });
     const st = await b.event((e) => e.type === "CONNECTOR_STATUS" && e.data.account?.equity === 10_015);
     expect(st.type === "CONNECTOR_STATUS" && st.data).toMatchObject({ online: true, terminal_connected: true });
 
@@ -343,32 +556,99 @@ describe("connector socket (object side)", () => {
     const result = openResult(cmd, "71001", 1.1);
     c.send(result);
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes(result.id));
-    await until(() => d1Trade(cid), (r) => r?.status === "open");
+    await until(
+      () => d1Trade(cid),
+      (r) => r?.status === "open",
+    );
     // A restarted terminal before its sync: PositionsTotal() is 0. Flagged by the list itself...
-    c.send({ type: "POSITIONS_UPDATE", id: "pu-unsynced", reason: "change", positions: [], at: Date.now() + 1, terminal_connected: false });
+    c.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-unsynced",
+      reason: "change",
+      positions: [],
+      at: Date.now() + 1,
+      terminal_connected: false,
+    });
     expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: ["pu-unsynced"] });
     // ...or, for a list without the flag, by the connector's last report.
-    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: false, account: null, unacked: 0, at: Date.now() });
+    c.send({
+      type: "STATUS_UPDATE",
+      broker: "mt5",
+      connector_version: "test",
+      terminal_connected: false,
+      account: null,
+      unacked: 0,
+      at: Date.now(),
+    });
     c.send({ type: "POSITIONS_UPDATE", id: "pu-legacy", reason: "change", positions: [], at: Date.now() + 2 });
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-legacy"));
     await settle(c);
-    const open = await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status);
+    const open = await runInDurableObject(
+      stub(u),
+      (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status,
+    );
     expect(open).toBe("open");
     // An incomplete list (an item the connector could not read) closes nothing either.
-    c.send({ type: "POSITIONS_UPDATE", id: "pu-partial", reason: "change", positions: [], at: Date.now() + 3, terminal_connected: true, unreadable: 1 });
+    c.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-partial",
+      reason: "change",
+      positions: [],
+      at: Date.now() + 3,
+      terminal_connected: true,
+      unreadable: 1,
+    });
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-partial"));
     await settle(c);
-    expect(await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status)).toBe("open");
+    expect(
+      await runInDurableObject(stub(u), (o: UserBot) => o.engine.core.book.byClientOrderId(cid)?.trade.status),
+    ).toBe("open");
     // Connected and synced: the same empty list now means the position is gone at the broker.
-    c.send({ type: "POSITIONS_UPDATE", id: "pu-synced", reason: "change", positions: [], at: Date.now() + 4, terminal_connected: true });
+    c.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-synced",
+      reason: "change",
+      positions: [],
+      at: Date.now() + 4,
+      terminal_connected: true,
+    });
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-synced"));
-    expect(await until(() => d1Trade(cid), (r) => r?.status === "closed")).toMatchObject({ status: "closed" });
+    expect(
+      await until(
+        () => d1Trade(cid),
+        (r) => r?.status === "closed",
+      ),
+    ).toMatchObject({ status: "closed" });
     // A lagging terminal that still lists our closed position: not adopted as a manual one.
-    const stale = { ticket: "71001", symbol: "EURUSD", side: "BUY", volume: 0.1, open_price: 1.1, current_price: 1.1, sl: null, tp: null, profit: 0, opened_at: Date.now() - 1000, client_order_id: cid, magic: 1, comment: cid, manual: false };
-    c.send({ type: "POSITIONS_UPDATE", id: "pu-stale", reason: "change", positions: [stale], at: Date.now() + 5, terminal_connected: true });
+    const stale = {
+      ticket: "71001",
+      symbol: "EURUSD",
+      side: "BUY",
+      volume: 0.1,
+      open_price: 1.1,
+      current_price: 1.1,
+      sl: null,
+      tp: null,
+      profit: 0,
+      opened_at: Date.now() - 1000,
+      client_order_id: cid,
+      magic: 1,
+      comment: cid,
+      manual: false,
+    };
+    c.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-stale",
+      reason: "change",
+      positions: [stale],
+      at: Date.now() + 5,
+      terminal_connected: true,
+    });
     await c.next((f) => f.type === "ACK" && (f["ids"] as string[]).includes("pu-stale"));
     await settle(c);
-    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: { broker_ticket: string | null }[] };
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+      positions: { broker_ticket: string | null }[];
+    };
     expect(list.positions.filter((p) => p.broker_ticket === "71001")).toEqual([]);
     c.ws.close(1000, "done");
   });
@@ -389,7 +669,15 @@ describe("connector socket (object side)", () => {
     expect(await broker()).toBeNull(); // no connector has reported an account: never a made-up balance
     const t = await newToken(u);
     const c = await authed(t.token);
-    c.send({ type: "STATUS_UPDATE", broker: "mt5", connector_version: "test", terminal_connected: true, account: { currency: "USD", balance: 731.5, equity: 740, margin: 0, free_margin: 740 }, unacked: 0, at: Date.now() });
+    c.send({
+      type: "STATUS_UPDATE",
+      broker: "mt5",
+      connector_version: "test",
+      terminal_connected: true,
+      account: { currency: "USD", balance: 731.5, equity: 740, margin: 0, free_margin: 740 },
+      unacked: 0,
+      at: Date.now(),
+    });
     await settle(c);
     expect(await broker()).toBe(731.5);
     c.ws.close(1000, "done");
@@ -407,9 +695,14 @@ describe("connector socket (object side)", () => {
 
   it("position commands: 404 for an unknown position, 400 for a bad body", async () => {
     const u = await registerUser();
-    expect((await authedFetch(u.accessToken, "/api/v1/positions/nope/close", { method: "POST", json: {} })).status).toBe(404);
+    expect(
+      (await authedFetch(u.accessToken, "/api/v1/positions/nope/close", { method: "POST", json: {} })).status,
+    ).toBe(404);
     const bad = await authedFetch(u.accessToken, "/api/v1/positions/nope/modify", { method: "POST", json: {} });
     expect(bad.status).toBe(400);
-    expect((await authedFetch(u.accessToken, "/api/v1/positions/nope/stop-loss", { method: "POST", json: { sl: -1 } })).status).toBe(400);
+    expect(
+      (await authedFetch(u.accessToken, "/api/v1/positions/nope/stop-loss", { method: "POST", json: { sl: -1 } }))
+        .status,
+    ).toBe(400);
   });
 });

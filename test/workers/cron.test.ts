@@ -3,8 +3,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { activeBotsOfRange, runCron } from "../../worker/cron";
 import { db } from "../../platform/db/client";
+import { activeBotsOfRange, runCron } from "../../worker/cron";
 import { createBot, d1Trades, newUser, predictorDouble, stubOf, wireObject } from "./engine-fixtures";
 
 describe("cron fan-out", () => {
@@ -45,7 +45,10 @@ describe("cron fan-out", () => {
     const bBots = (await activeBotsOfRange(db(env), [b.userId])).get(b.userId)!;
     const err = await runInDurableObject(stubOf(a.userId), async (instance: UserBot) => {
       instance.engine.core.bindUser(a.userId);
-      return instance.engine.runCycles({ firedAt: Date.now(), bots: bBots }).then(() => "ran", (e: Error) => e.message);
+      return instance.engine.runCycles({ firedAt: Date.now(), bots: bBots }).then(
+        () => "ran",
+        (e: Error) => e.message,
+      );
     });
     expect(err).toMatch(/another user/);
     expect(await d1Trades(a.userId)).toHaveLength(0);

@@ -20,18 +20,32 @@ describe("cycle with the shipped models", () => {
     const u = await newUser();
     const res = await authedFetch(u.accessToken, "/api/v1/ml/models", {
       method: "POST",
-      json: { name: "shipped", symbol: "USDCHF", config: { ensemble: { models: SHIPPED_ENSEMBLE }, execution: { cooldownMinutes: 0, confidenceThreshold: 0.35 }, risk: { maxOpenPositions: 2 } } },
+      json: {
+        name: "shipped",
+        symbol: "USDCHF",
+        config: {
+          ensemble: { models: SHIPPED_ENSEMBLE },
+          execution: { cooldownMinutes: 0, confidenceThreshold: 0.35 },
+          risk: { maxOpenPositions: 2 },
+        },
+      },
     });
     expect(res.status).toBe(201);
     const botId = ((await res.json()) as { id: string }).id;
     await installShippedModels(env, u.userId, botId);
-    expect((await authedFetch(u.accessToken, `/api/v1/ml/models/${botId}/activate`, { method: "POST" })).status).toBe(200);
+    expect((await authedFetch(u.accessToken, `/api/v1/ml/models/${botId}/activate`, { method: "POST" })).status).toBe(
+      200,
+    );
 
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
 
-    const preds = (await env.DB.prepare("SELECT bar_time, direction, confidence FROM predictions WHERE bot_id = ?").bind(botId).all<{ bar_time: number; direction: string; confidence: number }>()).results;
+    const preds = (
+      await env.DB.prepare("SELECT bar_time, direction, confidence FROM predictions WHERE bot_id = ?")
+        .bind(botId)
+        .all<{ bar_time: number; direction: string; confidence: number }>()
+    ).results;
     expect(preds).toHaveLength(1);
     expect(preds[0]).toMatchObject({ bar_time: DECIDED_BAR, direction: "BUY" });
     expect(preds[0]!.confidence).toBeCloseTo(0.378, 3);
@@ -41,7 +55,13 @@ describe("cycle with the shipped models", () => {
     expect(predAct?.message).toContain(new Date(barTime).toISOString());
     const trades = await d1Trades(u.userId);
     expect(trades).toHaveLength(1);
-    expect(trades[0]).toMatchObject({ bot_id: botId, client_order_id: `${botId}:${barTime}`, side: "BUY", status: "open", target: "paper" });
+    expect(trades[0]).toMatchObject({
+      bot_id: botId,
+      client_order_id: `${botId}:${barTime}`,
+      side: "BUY",
+      status: "open",
+      target: "paper",
+    });
     expect(acts.some((a) => a.type === "skip")).toBe(false);
 
     const again = await authedFetch(u.accessToken, "/api/v1/ml/auto-trading/trigger", { method: "POST" });

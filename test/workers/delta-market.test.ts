@@ -15,9 +15,18 @@ const sim = (path: string) => fetch(`${SIM}/__sim/${path}`, { method: "POST" }).
 
 /** The server's candles for [from, to] (open times), over its public REST API: the truth. */
 async function serverCandles(symbol: string, from: number, to: number): Promise<Bar[]> {
-  const res = await fetch(`${SIM}/v2/history/candles?resolution=1m&symbol=${symbol}&start=${from / 1000}&end=${to / 1000}`);
+  const res = await fetch(
+    `${SIM}/v2/history/candles?resolution=1m&symbol=${symbol}&start=${from / 1000}&end=${to / 1000}`,
+  );
   const body = DeltaCandlesResponseSchema.parse(await res.json());
-  return body.result.map((c) => ({ time: c.time * 1000, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume ?? undefined })) as Bar[];
+  return body.result.map((c) => ({
+    time: c.time * 1000,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume ?? undefined,
+  })) as Bar[];
 }
 
 /** Waits until the user's newest stored bar is at least `time`. */
@@ -49,7 +58,7 @@ describe("Delta market object (workerd) against the local Delta server", () => {
 
     // Live bars arrive by push (no subscribe call in between).
     const newest = ra.bars.at(-1)!.time;
-    await until(async () => (await m.bars(5)), newest + 2 * MIN);
+    await until(async () => await m.bars(5), newest + 2 * MIN);
 
     await sim("drop");
     await sleep(2500); // the object backs off 1 s, candles keep closing meanwhile
@@ -72,7 +81,10 @@ describe("Delta market object (workerd) against the local Delta server", () => {
 
     const last = s1.lastClosed!;
     if (!rb.ok) return;
-    for (const [user, first] of [[a, ra.bars[0]!.time], [b, rb.bars[0]!.time]] as const) {
+    for (const [user, first] of [
+      [a, ra.bars[0]!.time],
+      [b, rb.bars[0]!.time],
+    ] as const) {
       const r = await user.getCandles("BTCUSD", "1m", 2000);
       expect(r.ok).toBe(true);
       if (!r.ok) continue;

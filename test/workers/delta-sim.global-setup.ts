@@ -7,7 +7,14 @@ import { startDeltaSim } from "../../scripts/delta-sim/server";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const port = Number(process.env["DELTA_SIM_PORT"]);
-  const sim = await startDeltaSim({ markets: [loadMarket("BTCUSD"), loadMarket("ETHUSD")], base: "1m", speed: 60, tickMs: 100, history: 4000, port });
+  const sim = await startDeltaSim({
+    markets: [loadMarket("BTCUSD"), loadMarket("ETHUSD")],
+    base: "1m",
+    speed: 60,
+    tickMs: 100,
+    history: 4000,
+    port,
+  });
   project.provide("deltaSimUrl", sim.url);
   return () => sim.close();
 }

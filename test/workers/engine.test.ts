@@ -1,12 +1,22 @@
 // The engine's execution, persistence and events inside the user's object (workerd, real D1/DO).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { Bar } from "../../core/market/bar";
 import { UserEventSchema } from "../../core/protocol/events";
 import { PortfolioStatusSchema, TradesHistoryResponseSchema } from "../../core/protocol/portfolio-api";
-import type { Bar } from "../../core/market/bar";
 import { Engine } from "../../durable-objects/engine";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { BAR0, d1Activities, d1Trades, newUser, openSocket, predictorDouble, stubOf, SYMBOL, wireObject } from "./engine-fixtures";
+import {
+  BAR0,
+  d1Activities,
+  d1Trades,
+  newUser,
+  openSocket,
+  predictorDouble,
+  SYMBOL,
+  stubOf,
+  wireObject,
+} from "./engine-fixtures";
 import { authedFetch } from "./helpers";
 
 const T = BAR0 + 60_000; // quote time the fixtures fill at
@@ -21,7 +31,9 @@ async function trade(token: string, body: unknown) {
 }
 
 async function bar(userId: string, time: number, o: number, h: number, l: number, c: number) {
-  return runInDurableObject(stubOf(userId), (i: UserBot) => i.engine.core.processBar({ symbol: SYMBOL, time, open: o, high: h, low: l, close: c }));
+  return runInDurableObject(stubOf(userId), (i: UserBot) =>
+    i.engine.core.processBar({ symbol: SYMBOL, time, open: o, high: h, low: l, close: c }),
+  );
 }
 
 async function flush(userId: string) {
@@ -41,12 +53,25 @@ describe("paper execution in the object", () => {
     expect((await trade(u.accessToken, order("BUY", "m-3", { sl: 0.92, tp: 0.91 }))).status).toBe(400); // sl above tp
     const wrongSide = await trade(u.accessToken, order("BUY", "m-4", { sl: 0.9005 })); // SL above the bid: the account refuses
     expect(wrongSide.status).toBe(422);
-    expect(await d1Trades(u.userId)).toEqual([expect.objectContaining({ client_order_id: "m-1", status: "open", entry_price: 0.90007 }), expect.objectContaining({ client_order_id: "m-4", status: "rejected" })]);
+    expect(await d1Trades(u.userId)).toEqual([
+      expect.objectContaining({ client_order_id: "m-1", status: "open", entry_price: 0.90007 }),
+      expect.objectContaining({ client_order_id: "m-4", status: "rejected" }),
+    ]);
 
-    const status = PortfolioStatusSchema.parse(await (await authedFetch(u.accessToken, "/api/v1/portfolio/status")).json());
+    const status = PortfolioStatusSchema.parse(
+      await (await authedFetch(u.accessToken, "/api/v1/portfolio/status")).json(),
+    );
     expect(status.account.open_positions).toBe(1);
-    expect(status.positions[0]).toMatchObject({ symbol: SYMBOL, side: "BUY", entry_price: 0.90007, stop_loss: 0.895, take_profit: 0.91 });
-    const hist = TradesHistoryResponseSchema.parse(await (await authedFetch(u.accessToken, "/api/v1/trades/history?limit=1&status=open")).json());
+    expect(status.positions[0]).toMatchObject({
+      symbol: SYMBOL,
+      side: "BUY",
+      entry_price: 0.90007,
+      stop_loss: 0.895,
+      take_profit: 0.91,
+    });
+    const hist = TradesHistoryResponseSchema.parse(
+      await (await authedFetch(u.accessToken, "/api/v1/trades/history?limit=1&status=open")).json(),
+    );
     expect(hist.trades.map((t) => t.client_order_id)).toEqual(["m-1"]);
     expect(hist.next_cursor).toBeNull();
   });
@@ -57,8 +82,13 @@ describe("paper execution in the object", () => {
     // USDCHF: 14-point spread -> bid = mid - 0.00007, ask = mid + 0.00007. BUY fills at ask 0.90007.
     expect((await trade(u.accessToken, order("BUY", "sl-1", { sl: 0.895, tp: 0.91 }))).status).toBe(201);
     expect((await trade(u.accessToken, order("SELL", "tp-1", { sl: 0.91, tp: 0.89 }))).status).toBe(201);
-    expect((await trade(u.accessToken, order("BUY", "be-1", { breakeven: { trigger_points: 100, lock_points: 20 } }))).status).toBe(201);
-    expect((await trade(u.accessToken, order("BUY", "tr-1", { trailing_stop: { distance_points: 200 } }))).status).toBe(201);
+    expect(
+      (await trade(u.accessToken, order("BUY", "be-1", { breakeven: { trigger_points: 100, lock_points: 20 } })))
+        .status,
+    ).toBe(201);
+    expect((await trade(u.accessToken, order("BUY", "tr-1", { trailing_stop: { distance_points: 200 } }))).status).toBe(
+      201,
+    );
 
     // Bar 1: bid high 0.90243 -> breakeven at 0.90027, trailing to 0.90043; nothing hits.
     expect(await bar(u.userId, T + HALF, 0.9, 0.9025, 0.8996, 0.9001)).toHaveLength(2);
@@ -74,9 +104,13 @@ describe("paper execution in the object", () => {
     expect(byId["sl-1"]).toMatchObject({ status: "closed", reason: "sl", exit_price: 0.895 });
     // 0.1 lot USDCHF: (0.895 - 0.90007) * 10,000 CHF / 0.895 = -56.65 USD, minus 2 x 0.35 commission
     expect(byId["sl-1"]!["pnl"]).toBeCloseTo(-57.35, 2);
-    const positions = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as { positions: unknown[] };
+    const positions = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+      positions: unknown[];
+    };
     expect(positions.positions).toEqual([]);
-    const daily = (await (await authedFetch(u.accessToken, "/api/v1/analytics/daily")).json()) as { totals: { trades: number; win_rate: number } };
+    const daily = (await (await authedFetch(u.accessToken, "/api/v1/analytics/daily")).json()) as {
+      totals: { trades: number; win_rate: number };
+    };
     expect(daily.totals.trades).toBe(4);
   });
 });
@@ -105,7 +139,9 @@ describe("bar checks (live SL/TP follows the backtester's rule)", () => {
       });
       engine.core.bindUser(u.userId);
       const open = (side: "BUY" | "SELL", id: string, sl: number, tp: number) =>
-        engine.core.write((tx) => engine.core.execute(tx, order(side, id, { sl, tp }), { botId: null, target: "paper", source: "manual" })).status;
+        engine.core.write((tx) =>
+          engine.core.execute(tx, order(side, id, { sl, tp }), { botId: null, target: "paper", source: "manual" }),
+        ).status;
       const view = (id: string) => engine.core.book.byClientOrderId(id)!.trade;
 
       // BUY one minute into bar BAR0; no mark yet (first check of the symbol).
@@ -184,17 +220,26 @@ describe("browser events", () => {
     const b = await openSocket(u.accessToken, lastSeen);
     expect((await b.next()).type).toBe("welcome");
     expect((await trade(u.accessToken, order("BUY", "ev-3"))).status).toBe(201);
-    const frames = await b.until((f) => f.type === "trade" && (f as { data?: { client_order_id?: string } }).data?.client_order_id === "ev-3");
+    const frames = await b.until(
+      (f) => f.type === "trade" && (f as { data?: { client_order_id?: string } }).data?.client_order_id === "ev-3",
+    );
     const seqs = frames.map((f) => UserEventSchema.parse(f).seq);
     expect(seqs[0]).toBe(lastSeen + 1);
     seqs.forEach((s, i) => expect(s).toBe(lastSeen + 1 + i)); // contiguous: nothing missed, nothing twice
-    expect(frames.some((f) => f.type === "trade" && (f as unknown as { data: { client_order_id: string } }).data.client_order_id === "ev-2")).toBe(true);
+    expect(
+      frames.some(
+        (f) =>
+          f.type === "trade" && (f as unknown as { data: { client_order_id: string } }).data.client_order_id === "ev-2",
+      ),
+    ).toBe(true);
 
     // The other user's socket: the next frame after all that is the answer to its own ping.
     spy.ws.send(JSON.stringify({ type: "ping", id: "p" }));
     expect(await spy.next()).toMatchObject({ type: "pong", id: "p" });
     // A since older than the bounded log asks for a resync.
-    await runInDurableObject(stubOf(u.userId), (i: UserBot) => i.engine.core.sql.exec("DELETE FROM engine_events WHERE seq <= 3"));
+    await runInDurableObject(stubOf(u.userId), (i: UserBot) =>
+      i.engine.core.sql.exec("DELETE FROM engine_events WHERE seq <= 3"),
+    );
     const c = await openSocket(u.accessToken, 1);
     expect((await c.next()).type).toBe("welcome");
     expect(await c.next()).toMatchObject({ type: "resync_required", since: 1, oldest_seq: 4 });

@@ -17,17 +17,57 @@ const SEED = process.env["FUZZ_SEED"] ? Number(process.env["FUZZ_SEED"]) : undef
 
 // ---- hostile values ----
 
-const NUMBERISH = ["NaN", "1e308", "-1e308", "1e309", "Infinity", "-Infinity", "-0", "0x10", "1_000", "  1", "", "null", "undefined", "[]", "{}"];
-const PROTO = ['{"__proto__":{"admin":true,"role":"admin"}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"__proto__":null,"toString":1,"valueOf":{}}'];
+const NUMBERISH = [
+  "NaN",
+  "1e308",
+  "-1e308",
+  "1e309",
+  "Infinity",
+  "-Infinity",
+  "-0",
+  "0x10",
+  "1_000",
+  "  1",
+  "",
+  "null",
+  "undefined",
+  "[]",
+  "{}",
+];
+const PROTO = [
+  '{"__proto__":{"admin":true,"role":"admin"}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+  '{"__proto__":null,"toString":1,"valueOf":{}}',
+];
 
 const weirdString = fc.oneof(
-  fc.constantFrom(...NUMBERISH, "__proto__", "constructor", "prototype", "../../etc/passwd", "%00", "\u0000", "\ud800", "\u202e", "𝕏🙂", "' OR 1=1 --", "<script>"),
+  fc.constantFrom(
+    ...NUMBERISH,
+    "__proto__",
+    "constructor",
+    "prototype",
+    "../../etc/passwd",
+    "%00",
+    "\u0000",
+    "\ud800",
+    "\u202e",
+    "𝕏🙂",
+    "' OR 1=1 --",
+    "<script>",
+  ),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.integer({ min: 1_000, max: 70_000 }).map((n) => "x".repeat(n)),
 );
 
-const weirdScalar = fc.oneof(weirdString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.bigInt().map(String));
+const weirdScalar = fc.oneof(
+  weirdString,
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.bigInt().map(String),
+);
 const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: weirdScalar },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
@@ -41,16 +81,21 @@ const shaped = (keys: string[]) =>
     .tuple(
       keys.length ? fc.subarray(keys) : fc.constant([] as string[]),
       fc.array(weirdValue, { minLength: keys.length, maxLength: keys.length }),
-      fc.dictionary(fc.oneof(weirdString, fc.constantFrom("__proto__", "constructor", "prototype")), weirdValue, { maxKeys: 2 }),
+      fc.dictionary(fc.oneof(weirdString, fc.constantFrom("__proto__", "constructor", "prototype")), weirdValue, {
+        maxKeys: 2,
+      }),
     )
     .map(([ks, vs, extra]) => {
       const o: Record<string, unknown> = {};
       ks.forEach((k, i) => (o[k] = vs[i]));
-      for (const [k, v] of Object.entries(extra)) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of Object.entries(extra))
+        Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
       return o;
     });
 
-const deepNesting = fc.integer({ min: 100, max: 20_000 }).chain((d) => fc.constantFrom("[".repeat(d) + "]".repeat(d), '{"a":'.repeat(d) + "1" + "}".repeat(d), "[".repeat(d)));
+const deepNesting = fc
+  .integer({ min: 100, max: 20_000 })
+  .chain((d) => fc.constantFrom("[".repeat(d) + "]".repeat(d), '{"a":'.repeat(d) + "1" + "}".repeat(d), "[".repeat(d)));
 
 /** A raw body: text or bytes. */
 const hostileBody = (keys: string[]): fc.Arbitrary<string | Uint8Array> =>
@@ -61,11 +106,23 @@ const hostileBody = (keys: string[]): fc.Arbitrary<string | Uint8Array> =>
     { weight: 1, arbitrary: deepNesting },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 80_000 }).map((n) => JSON.stringify({ [keys[0] ?? "x"]: "y".repeat(n) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 60_000, max: 80_000 })
+        .map((n) => JSON.stringify({ [keys[0] ?? "x"]: "y".repeat(n) })),
+    },
   );
 
 const hostileQuery = (names: string[]) =>
-  fc.dictionary(fc.oneof({ weight: 3, arbitrary: names.length ? fc.constantFrom(...names) : weirdString }, { weight: 1, arbitrary: weirdString }), weirdString.map((s) => s.slice(0, 3000)), { maxKeys: 4 });
+  fc.dictionary(
+    fc.oneof(
+      { weight: 3, arbitrary: names.length ? fc.constantFrom(...names) : weirdString },
+      { weight: 1, arbitrary: weirdString },
+    ),
+    weirdString.map((s) => s.slice(0, 3000)),
+    { maxKeys: 4 },
+  );
 
 // ---- the operations, from the OpenAPI document ----
 
@@ -81,11 +138,24 @@ interface Operation {
 
 /** Built from the app itself at collection time, so each operation gets its own test (and timeout). */
 function operations(): Operation[] {
-  const doc = createApp().getOpenAPI31Document({ openapi: "3.1.0", info: { title: "fuzz", version: "1" } }) as unknown as {
-    paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+  const doc = createApp().getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "fuzz", version: "1" },
+  }) as unknown as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: { in: string; name: string }[];
+          requestBody?: { content: Record<string, { schema: JsonSchema }> };
+        }
+      >
+    >;
     components?: { schemas?: Record<string, JsonSchema> };
   };
-  const resolve = (s: JsonSchema | undefined): JsonSchema | undefined => (s?.$ref ? doc.components?.schemas?.[s.$ref.split("/").pop()!] : s);
+  const resolve = (s: JsonSchema | undefined): JsonSchema | undefined =>
+    s?.$ref ? doc.components?.schemas?.[s.$ref.split("/").pop()!] : s;
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -103,7 +173,9 @@ function operations(): Operation[] {
     }
   }
   // Only operations that take input; the metrics scrape is covered by metrics.test.ts.
-  return ops.filter((o) => (o.bodyType || o.query.length || o.params.length || o.method !== "GET") && !o.path.endsWith("/metrics"));
+  return ops.filter(
+    (o) => (o.bodyType || o.query.length || o.params.length || o.method !== "GET") && !o.path.endsWith("/metrics"),
+  );
 }
 
 // ---- state: everything a refused request must leave alone ----
@@ -112,15 +184,25 @@ let tableInfo: { name: string; userScoped: boolean; cols: string[] }[] | undefin
 /** Row counts of every table, plus the fuzzing user's own rows in full (an update changes no count). */
 async function d1State(userId: string): Promise<string> {
   if (!tableInfo) {
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name").all<{ name: string }>();
+    const tables = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+    ).all<{ name: string }>();
     tableInfo = [];
     for (const { name } of tables.results) {
       const cols = await env.DB.prepare(`PRAGMA table_info("${name}")`).all<{ name: string }>();
-      tableInfo.push({ name, userScoped: cols.results.some((c) => c.name === "user_id"), cols: cols.results.map((c) => `"${c.name}"`) });
+      tableInfo.push({
+        name,
+        userScoped: cols.results.some((c) => c.name === "user_id"),
+        cols: cols.results.map((c) => `"${c.name}"`),
+      });
     }
   }
   const statements = tableInfo.map((t) =>
-    t.userScoped ? env.DB.prepare(`SELECT (SELECT COUNT(*) FROM "${t.name}") AS n, (SELECT json_group_array(json_array(${t.cols.join(", ")})) FROM "${t.name}" t WHERE user_id = ?) AS own`).bind(userId) : env.DB.prepare(`SELECT COUNT(*) AS n, NULL AS own FROM "${t.name}"`),
+    t.userScoped
+      ? env.DB.prepare(
+          `SELECT (SELECT COUNT(*) FROM "${t.name}") AS n, (SELECT json_group_array(json_array(${t.cols.join(", ")})) FROM "${t.name}" t WHERE user_id = ?) AS own`,
+        ).bind(userId)
+      : env.DB.prepare(`SELECT COUNT(*) AS n, NULL AS own FROM "${t.name}"`),
   );
   const results = await env.DB.batch<{ n: number; own: string | null }>(statements);
   return results.map((r, i) => `${tableInfo![i]!.name}:${r.results[0]?.n}:${r.results[0]?.own ?? ""}`).join("\n");
@@ -144,19 +226,37 @@ async function objectState(userId: string): Promise<string> {
   return JSON.stringify(positions.map((p) => [p.id, p.volume ?? null]));
 }
 
-const snapshot = async (u: TestUser) => (await Promise.all([d1State(u.userId), r2State(), objectState(u.userId)])).join("\n--\n");
+const snapshot = async (u: TestUser) =>
+  (await Promise.all([d1State(u.userId), r2State(), objectState(u.userId)])).join("\n--\n");
 
 // ---- the test ----
 
-const KNOWN_INPUT_ROUTES = ["POST /auth/register", "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /connectors", "DELETE /connectors/{id}", "POST /ml/models", "PATCH /ml/models/{id}", "POST /ml/models/{id}/activate", "PUT /ml/models/{id}/artifact", "GET /market/candles"];
+const KNOWN_INPUT_ROUTES = [
+  "POST /auth/register",
+  "POST /auth/login",
+  "POST /auth/refresh",
+  "POST /auth/logout",
+  "POST /connectors",
+  "DELETE /connectors/{id}",
+  "POST /ml/models",
+  "PATCH /ml/models/{id}",
+  "POST /ml/models/{id}/activate",
+  "PUT /ml/models/{id}/artifact",
+  "GET /market/candles",
+];
 
 const ops = operations();
 /** Login verifies a dummy argon2id hash for unknown emails (~0.3 s each): fewer runs keep the file bounded. */
-const runsFor = (op: Operation) => (op.path.endsWith("/auth/login") || op.path.endsWith("/auth/register") ? Math.ceil(RUNS / 4) : RUNS);
+const runsFor = (op: Operation) =>
+  op.path.endsWith("/auth/login") || op.path.endsWith("/auth/register") ? Math.ceil(RUNS / 4) : RUNS;
 
 async function userWithBot(): Promise<{ user: TestUser; botId: string }> {
   const user = await registerUser();
-  const res = await api("/api/v1/ml/models", { method: "POST", token: user.accessToken, json: { name: "fuzz", symbol: "USDCHF" } });
+  const res = await api("/api/v1/ml/models", {
+    method: "POST",
+    token: user.accessToken,
+    json: { name: "fuzz", symbol: "USDCHF" },
+  });
   expect(res.status).toBe(201);
   return { user, botId: ((await res.json()) as { id: string }).id };
 }
@@ -191,10 +291,28 @@ describe("REST fuzzing (fast-check, inputs from the OpenAPI document)", () => {
       const { user, botId } = await userWithBot();
       const input = fc.record({
         body: op.bodyType ? hostileBody(op.bodyKeys) : fc.constant(undefined),
-        contentType: fc.oneof({ weight: 5, arbitrary: fc.constant(op.bodyType ?? "application/json") }, { weight: 1, arbitrary: fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16") }),
+        contentType: fc.oneof(
+          { weight: 5, arbitrary: fc.constant(op.bodyType ?? "application/json") },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              "text/plain",
+              "application/x-www-form-urlencoded",
+              "multipart/form-data; boundary=x",
+              "application/json; charset=utf-16",
+            ),
+          },
+        ),
         query: hostileQuery(op.query),
         // The user's real bot id most of the time, so validation of the rest is what's exercised.
-        params: fc.dictionary(fc.constantFrom(...(op.params.length ? op.params : ["none"])), fc.oneof({ weight: 3, arbitrary: fc.constant(botId) }, { weight: 1, arbitrary: weirdString.filter((s) => s.length > 0 && s.length < 2000) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) })),
+        params: fc.dictionary(
+          fc.constantFrom(...(op.params.length ? op.params : ["none"])),
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constant(botId) },
+            { weight: 1, arbitrary: weirdString.filter((s) => s.length > 0 && s.length < 2000) },
+            { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
+          ),
+        ),
         authed: fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
       });
       const label = `${op.method} ${op.path}`;
@@ -203,7 +321,12 @@ describe("REST fuzzing (fast-check, inputs from the OpenAPI document)", () => {
         fc.asyncProperty(input, async ({ body, contentType, query, params, authed }) => {
           const before = await snapshot(user);
           const url = buildUrl(op, { id: botId, ...params }, query);
-          const res = await api(url, { method: op.method, token: authed ? user.accessToken : undefined, headers: body !== undefined ? { "Content-Type": contentType } : undefined, body });
+          const res = await api(url, {
+            method: op.method,
+            token: authed ? user.accessToken : undefined,
+            headers: body !== undefined ? { "Content-Type": contentType } : undefined,
+            body,
+          });
           const text = await res.text();
           expect(res.status, `${label} -> ${res.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
           if (res.status >= 400) {
@@ -212,7 +335,13 @@ describe("REST fuzzing (fast-check, inputs from the OpenAPI document)", () => {
             expect(await snapshot(user), `${label} refused with ${res.status} but changed state`).toBe(before);
           }
         }),
-        { numRuns: runsFor(op), seed: SEED, endOnFailure: true, interruptAfterTimeLimit: MS_PER_OP, markInterruptAsFailure: false },
+        {
+          numRuns: runsFor(op),
+          seed: SEED,
+          endOnFailure: true,
+          interruptAfterTimeLimit: MS_PER_OP,
+          markInterruptAsFailure: false,
+        },
       );
       if (out.failed) throw new Error(fc.defaultReportMessage(out) ?? "property failed", { cause: out.errorInstance });
       console.log(`fuzz ${label}: ${out.numRuns} runs in ${Date.now() - started} ms (seed ${out.seed})`);

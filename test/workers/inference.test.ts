@@ -3,7 +3,14 @@
 // failures. The native side runs in Node (native-reference.global-setup.ts) and arrives via inject.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { InferenceError, LruCache, ModelInference, ortStatus, runProbabilities, type LoadedModel } from "../../durable-objects/inference";
+import {
+  InferenceError,
+  type LoadedModel,
+  LruCache,
+  ModelInference,
+  ortStatus,
+  runProbabilities,
+} from "../../durable-objects/inference";
 import { ort } from "../../durable-objects/inference/ort-runtime";
 import type { UserBot } from "../../durable-objects/user-bot";
 import "./parity-fixture";
@@ -41,7 +48,11 @@ describe("ORT parity: Durable Object (onnxruntime-web wasm) vs onnxruntime-node"
         const diff = maxAbsDiff(res.probabilities, b.native);
         expect(diff, `${name} ${b.name}`).toBeLessThanOrEqual(1e-5);
         // Rows are probability distributions (guards against comparing two wrong zero outputs).
-        for (let i = 0; i < b.n; i++) expect(res.probabilities[i * 3]! + res.probabilities[i * 3 + 1]! + res.probabilities[i * 3 + 2]!).toBeCloseTo(1, 5);
+        for (let i = 0; i < b.n; i++)
+          expect(res.probabilities[i * 3]! + res.probabilities[i * 3 + 1]! + res.probabilities[i * 3 + 2]!).toBeCloseTo(
+            1,
+            5,
+          );
       }
     });
   }
@@ -50,7 +61,10 @@ describe("ORT parity: Durable Object (onnxruntime-web wasm) vs onnxruntime-node"
     await storeModels();
     const c = fixture.cases[0]!;
     await stub().predictProbabilities(keyOf(c.name), Float32Array.from(c.batches[0]!.rows), c.featureCount);
-    const status = await runInDurableObject(stub(), () => ({ ...ortStatus(), instantiate: String(WebAssembly.instantiate) }));
+    const status = await runInDurableObject(stub(), () => ({
+      ...ortStatus(),
+      instantiate: String(WebAssembly.instantiate),
+    }));
     expect(status).toMatchObject({ started: true, interceptedCalls: 1, version: "1.30.0" });
     expect(status.instantiate).toContain("[native code]");
   });
@@ -73,7 +87,8 @@ describe("session cache", () => {
 
   it("is bounded: the least recently used session is evicted and released", async () => {
     await storeModels();
-    for (const k of ["a", "b", "c"]) await env.MODELS.put(keyOf(`lru-${k}`), Uint8Array.from(fixture.cases[0]!.modelBytes));
+    for (const k of ["a", "b", "c"])
+      await env.MODELS.put(keyOf(`lru-${k}`), Uint8Array.from(fixture.cases[0]!.modelBytes));
     await runInDurableObject(stub(), async () => {
       const inf = new ModelInference(() => env.MODELS, 2);
       const f = fixture.cases[0]!.featureCount;
@@ -85,7 +100,9 @@ describe("session cache", () => {
       const b2 = await inf.load(keyOf("lru-b"), f); // reload evicts a, which gets released
       expect(inf.sessions.keys()).toEqual([keyOf("lru-c"), keyOf("lru-b")]);
       await new Promise((r) => setTimeout(r, 0));
-      await expect(a.session.run({ features: new ort.Tensor("float32", new Float32Array(f), [1, f]) })).rejects.toThrow(); // released
+      await expect(
+        a.session.run({ features: new ort.Tensor("float32", new Float32Array(f), [1, f]) }),
+      ).rejects.toThrow(); // released
       expect((await runProbabilities(b2, new Float32Array(f), 1, f)).length).toBe(3);
     });
   });
@@ -130,15 +147,24 @@ describe("failures are typed results, not crashes", () => {
     const missing = await stub().predictProbabilities(keyOf("nope"), one, c.featureCount);
     expect(missing).toMatchObject({ ok: false, error: { code: "model_not_found" } });
     const garbage = await stub().predictProbabilities(keyOf("garbage"), one, c.featureCount);
-    expect(garbage).toMatchObject({ ok: false, error: { code: "model_load_failed", message: expect.stringContaining("not an ONNX model") } });
+    expect(garbage).toMatchObject({
+      ok: false,
+      error: { code: "model_load_failed", message: expect.stringContaining("not an ONNX model") },
+    });
     // Wrong width on first load: the contract check refuses it (and nothing is cached) ...
     await env.MODELS.put(keyOf("never-loaded"), Uint8Array.from(c.modelBytes));
     const wrongFirst = await stub().predictProbabilities(keyOf("never-loaded"), one.subarray(0, 12), 12);
-    expect(wrongFirst).toMatchObject({ ok: false, error: { code: "model_load_failed", message: expect.stringContaining("input 'features' has 34 features") } });
+    expect(wrongFirst).toMatchObject({
+      ok: false,
+      error: { code: "model_load_failed", message: expect.stringContaining("input 'features' has 34 features") },
+    });
     // ... and on a cached session the width check refuses it before ORT runs.
     expect((await stub().predictProbabilities(keyOf(c.name), one, c.featureCount)).ok).toBe(true);
     const wrongCached = await stub().predictProbabilities(keyOf(c.name), one.subarray(0, 12), 12);
-    expect(wrongCached).toMatchObject({ ok: false, error: { code: "bad_input", message: "rows have 12 features, the model expects 34" } });
+    expect(wrongCached).toMatchObject({
+      ok: false,
+      error: { code: "bad_input", message: "rows have 12 features, the model expects 34" },
+    });
     const ragged = await stub().predictProbabilities(keyOf(c.name), one.subarray(0, 30), c.featureCount);
     expect(ragged).toMatchObject({ ok: false, error: { code: "bad_input" } });
     // The object still serves the good model afterwards.
@@ -155,7 +181,10 @@ describe("failures are typed results, not crashes", () => {
       const lying: LoadedModel = { ...real, featureCount: 5 };
       const err = await runProbabilities(lying, new Float32Array(5), 1, 5).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InferenceError);
-      expect(err).toMatchObject({ code: "run_failed", message: expect.stringMatching(/model run failed: .*(dimension|Got)/i) });
+      expect(err).toMatchObject({
+        code: "run_failed",
+        message: expect.stringMatching(/model run failed: .*(dimension|Got)/i),
+      });
     });
   });
 });

@@ -2,24 +2,35 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../../core/market/bar";
 import { checkFreshness } from "../../core/market/freshness";
-import { CandlesResponseSchema } from "../../core/protocol/market-candles";
 import { ApiErrorSchema } from "../../core/protocol/errors";
-import type { UserBot } from "../../durable-objects/user-bot";
+import { CandlesResponseSchema } from "../../core/protocol/market-candles";
 import { BarStore } from "../../durable-objects/market/bar-store";
 import { MarketService } from "../../durable-objects/market/market-service";
-import { authedFetch, api, registerUser } from "./helpers";
+import type { UserBot } from "../../durable-objects/user-bot";
+import { api, authedFetch, registerUser } from "./helpers";
 import { userBot } from "./user-bot-stub";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
-const bar = (i: number, close = 100 + i): Bar => ({ time: T0 + i * H, open: close, high: close + 1, low: close - 1, close, volume: i });
+const bar = (i: number, close = 100 + i): Bar => ({
+  time: T0 + i * H,
+  open: close,
+  high: close + 1,
+  low: close - 1,
+  close,
+  volume: i,
+});
 const stub = () => userBot(`market-test-${crypto.randomUUID()}`);
 
 describe("BarStore inside the object's SQLite (workerd)", () => {
   it("upserts by time, keeps the newest N per key, keeps keys apart, refuses invalid bars", async () => {
     await runInDurableObject(stub(), async (_bot: UserBot, state) => {
       const store = new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn), 5);
-      const first = store.upsert("BTCUSD", "1h", [0, 1, 2, 3].map((i) => bar(i)));
+      const first = store.upsert(
+        "BTCUSD",
+        "1h",
+        [0, 1, 2, 3].map((i) => bar(i)),
+      );
       expect(first).toEqual({ written: 4, issues: [] });
       // Correction of bar 3 (last wins), 4 new bars, one invalid bar (high < close) refused.
       const r = store.upsert("BTCUSD", "1h", [bar(3, 50), bar(4), bar(5), bar(6), bar(7), { ...bar(8), high: 1 }]);
@@ -44,7 +55,9 @@ describe("BarStore inside the object's SQLite (workerd)", () => {
       new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).upsert("USDCHF", "30m", [bar(1)]);
     });
     await runInDurableObject(s, async (_bot: UserBot, state) => {
-      expect(new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).latest("USDCHF", "30m", 5)).toEqual([bar(1)]);
+      expect(
+        new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).latest("USDCHF", "30m", 5),
+      ).toEqual([bar(1)]);
     });
   });
 });
@@ -108,7 +121,9 @@ describe("GET /api/v1/market/candles", () => {
     expect(body.fresh).toBe(checkFreshness(body.bars, "4h", body.asOf).fresh);
     // The same user's object has stored them: it answers from SQLite.
     await runInDurableObject(userBot(user.userId), async (_bot: UserBot, state) => {
-      expect(new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).count("USDCHF", "4h")).toBe(2000);
+      expect(new BarStore(state.storage.sql, (fn) => state.storage.transactionSync(fn)).count("USDCHF", "4h")).toBe(
+        2000,
+      );
     });
     const daily = await authedFetch(user.accessToken, "/api/v1/market/candles?symbol=SPX500&timeframe=1d");
     expect(daily.status).toBe(200);
@@ -117,7 +132,14 @@ describe("GET /api/v1/market/candles", () => {
 
   it("rejects bad params with 400 and the error shape; unknown symbol 404; no token 401", async () => {
     const user = await registerUser();
-    for (const q of ["symbol=USDCHF&timeframe=3h", "timeframe=1h", "symbol=USDCHF&timeframe=1h&limit=0", "symbol=USDCHF&timeframe=1h&limit=abc", "symbol=US%20CHF&timeframe=1h", "symbol=USDCHF&timeframe=15m"]) {
+    for (const q of [
+      "symbol=USDCHF&timeframe=3h",
+      "timeframe=1h",
+      "symbol=USDCHF&timeframe=1h&limit=0",
+      "symbol=USDCHF&timeframe=1h&limit=abc",
+      "symbol=US%20CHF&timeframe=1h",
+      "symbol=USDCHF&timeframe=15m",
+    ]) {
       const res = await authedFetch(user.accessToken, `/api/v1/market/candles?${q}`);
       expect(res.status, q).toBe(400);
       expect(ApiErrorSchema.safeParse(await res.json()).success).toBe(true);

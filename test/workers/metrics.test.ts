@@ -158,7 +158,12 @@ describe("GET /api/v1/metrics", () => {
     );
     const trig = await authedFetch(u.accessToken, "/api/v1/ml/auto-trading/trigger", { method: "POST" });
     const [r] = TriggerResponseSchema.parse(await trig.json()).results;
-    expect(r).toMatchObject({ outcome: "skipped", reason: "below_threshold", bar_time: Date.UTC(1999, 4, 6, 20, 0), trade_id: null });
+    expect(r).toMatchObject({
+      outcome: "skipped",
+      reason: "below_threshold",
+      bar_time: Date.UTC(1999, 4, 6, 20, 0),
+      trade_id: null,
+    });
     await flushMetrics(env); // the object shares this isolate's registry in the test pool; ship what it recorded
     const after = (await scrape()).samples;
     const d = (name: string, labels?: Record<string, string>) => find(after, name, labels) - find(before, name, labels);

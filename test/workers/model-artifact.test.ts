@@ -3,13 +3,19 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
-import { brokenKernelModel, fixedBatchModel, sklearnTensorModel, validLinearModel, zipMapModel } from "../fixtures/onnx-models";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { db } from "../../platform/db/client";
 import { bots } from "../../platform/db/schema";
 import { userObject } from "../../platform/object-address";
 import { ARTIFACT_MAX_BYTES } from "../../worker/middleware/body-limit";
 import { ModelArtifactSchema } from "../../worker/routes/model-artifacts";
+import {
+  brokenKernelModel,
+  fixedBatchModel,
+  sklearnTensorModel,
+  validLinearModel,
+  zipMapModel,
+} from "../fixtures/onnx-models";
 import { api, registerUser, type TestUser } from "./helpers";
 
 async function insertBot(userId: string): Promise<string> {
@@ -18,14 +24,29 @@ async function insertBot(userId: string): Promise<string> {
   return id;
 }
 
-function putArtifact(u: TestUser | undefined, botId: string, bytes: Uint8Array, timeframe = "4h", contentType = "application/octet-stream") {
-  return api(`/api/v1/ml/models/${botId}/artifact?timeframe=${timeframe}`, { method: "PUT", body: bytes, headers: { "Content-Type": contentType }, ...(u ? { token: u.accessToken } : {}) });
+function putArtifact(
+  u: TestUser | undefined,
+  botId: string,
+  bytes: Uint8Array,
+  timeframe = "4h",
+  contentType = "application/octet-stream",
+) {
+  return api(`/api/v1/ml/models/${botId}/artifact?timeframe=${timeframe}`, {
+    method: "PUT",
+    body: bytes,
+    headers: { "Content-Type": contentType },
+    ...(u ? { token: u.accessToken } : {}),
+  });
 }
 
 /** Everything an upload could have written for this user/bot. */
 async function stored(userId: string, botId: string) {
   const objects = await env.MODELS.list({ prefix: `models/${userId}/` });
-  const rows = await env.DB.prepare("SELECT version, status, r2_key FROM model_versions WHERE bot_id = ? ORDER BY version").bind(botId).all<{ version: number; status: string; r2_key: string }>();
+  const rows = await env.DB.prepare(
+    "SELECT version, status, r2_key FROM model_versions WHERE bot_id = ? ORDER BY version",
+  )
+    .bind(botId)
+    .all<{ version: number; status: string; r2_key: string }>();
   return { keys: objects.objects.map((o) => o.key).sort(), rows: rows.results };
 }
 
@@ -49,9 +70,22 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     const res = await putArtifact(u, botId, bytes);
     expect(res.status).toBe(201);
     const v1 = ModelArtifactSchema.parse(await res.json());
-    expect(v1).toMatchObject({ bot_id: botId, timeframe: "4h", version: 1, status: "active", r2_key: `models/${u.userId}/${botId}/4h/1.onnx`, size_bytes: bytes.length, retired_version: null });
+    expect(v1).toMatchObject({
+      bot_id: botId,
+      timeframe: "4h",
+      version: 1,
+      status: "active",
+      r2_key: `models/${u.userId}/${botId}/4h/1.onnx`,
+      size_bytes: bytes.length,
+      retired_version: null,
+    });
     expect(v1.input).toEqual({ name: "features", type: `float [N, ${FEATURE_COUNT}]` });
-    expect(v1.feature_schema).toEqual({ name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT });
+    expect(v1.feature_schema).toEqual({
+      name: FEATURE_SCHEMA.name,
+      version: FEATURE_SCHEMA.version,
+      hash: FEATURE_SCHEMA.hash,
+      feature_count: FEATURE_COUNT,
+    });
     const obj = await env.MODELS.get(v1.r2_key);
     expect(new Uint8Array(await obj!.arrayBuffer())).toEqual(bytes);
 
@@ -59,7 +93,12 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     const res2 = await putArtifact(u, botId, sklearnTensorModel(FEATURE_COUNT));
     expect(res2.status).toBe(201);
     const v2 = ModelArtifactSchema.parse(await res2.json());
-    expect(v2).toMatchObject({ version: 2, retired_version: 1, probabilities_output: "output_probability", input: { name: "float_input" } });
+    expect(v2).toMatchObject({
+      version: 2,
+      retired_version: 1,
+      probabilities_output: "output_probability",
+      input: { name: "float_input" },
+    });
     expect(await stored(u.userId, botId)).toEqual({
       keys: [v1.r2_key, v2.r2_key],
       rows: [
@@ -67,9 +106,15 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
         { version: 2, status: "active", r2_key: v2.r2_key },
       ],
     });
-    const row = await env.DB.prepare("SELECT card, feature_schema_hash, user_id FROM model_versions WHERE id = ?").bind(v2.id).first<{ card: string; feature_schema_hash: string; user_id: string }>();
+    const row = await env.DB.prepare("SELECT card, feature_schema_hash, user_id FROM model_versions WHERE id = ?")
+      .bind(v2.id)
+      .first<{ card: string; feature_schema_hash: string; user_id: string }>();
     expect(row).toMatchObject({ feature_schema_hash: FEATURE_SCHEMA.hash, user_id: u.userId });
-    expect(JSON.parse(row!.card)).toMatchObject({ source: "upload", sha256: v2.sha256, contract: { inputName: "float_input", probabilitiesName: "output_probability" } });
+    expect(JSON.parse(row!.card)).toMatchObject({
+      source: "upload",
+      sha256: v2.sha256,
+      contract: { inputName: "float_input", probabilitiesName: "output_probability" },
+    });
 
     // The uploaded artifact runs in the user's object straight from R2.
     const rows = new Float32Array(2 * FEATURE_COUNT).map((_, i) => Math.sin(i));
@@ -85,23 +130,68 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     const before = await stored(u.userId, botId);
     expect(before.rows).toHaveLength(1);
 
-    await expectRejected(await putArtifact(u, botId, new TextEncoder().encode("PK\u0003\u0004 this is a zip, not onnx")), 400, "validation_error", /^model rejected: the file is not an ONNX model .*; nothing was stored$/);
-    await expectRejected(await putArtifact(u, botId, new Uint8Array()), 400, "validation_error", "the file is not an ONNX model");
+    await expectRejected(
+      await putArtifact(u, botId, new TextEncoder().encode("PK\u0003\u0004 this is a zip, not onnx")),
+      400,
+      "validation_error",
+      /^model rejected: the file is not an ONNX model .*; nothing was stored$/,
+    );
+    await expectRejected(
+      await putArtifact(u, botId, new Uint8Array()),
+      400,
+      "validation_error",
+      "the file is not an ONNX model",
+    );
 
-    const wrongCount = await expectRejected(await putArtifact(u, botId, validLinearModel(12, FEATURE_SCHEMA.hash)), 400, "validation_error", `input 'features' has 12 features, the declared schema 'ohlcv-core' v1 has ${FEATURE_COUNT}`);
-    expect(wrongCount.details).toMatchObject({ errors: [{ code: "feature_count" }], feature_schema: { name: "ohlcv-core", feature_count: FEATURE_COUNT } });
+    const wrongCount = await expectRejected(
+      await putArtifact(u, botId, validLinearModel(12, FEATURE_SCHEMA.hash)),
+      400,
+      "validation_error",
+      `input 'features' has 12 features, the declared schema 'ohlcv-core' v1 has ${FEATURE_COUNT}`,
+    );
+    expect(wrongCount.details).toMatchObject({
+      errors: [{ code: "feature_count" }],
+      feature_schema: { name: "ohlcv-core", feature_count: FEATURE_COUNT },
+    });
 
-    const zip = await expectRejected(await putArtifact(u, botId, zipMapModel(FEATURE_COUNT)), 400, "validation_error", "export probabilities as a plain float tensor [N, 3] instead, e.g. skl2onnx options={'zipmap': False}");
+    const zip = await expectRejected(
+      await putArtifact(u, botId, zipMapModel(FEATURE_COUNT)),
+      400,
+      "validation_error",
+      "export probabilities as a plain float tensor [N, 3] instead, e.g. skl2onnx options={'zipmap': False}",
+    );
     expect(zip.details).toMatchObject({ errors: [{ code: "zipmap_output" }] });
 
-    await expectRejected(await putArtifact(u, botId, validLinearModel(FEATURE_COUNT, "0badc0ffee")), 400, "validation_error", `the model was built for feature schema hash '0badc0ffee', the declared schema 'ohlcv-core' v1 has hash '${FEATURE_SCHEMA.hash}'`);
-    await expectRejected(await putArtifact(u, botId, fixedBatchModel(FEATURE_COUNT)), 400, "validation_error", "fixed batch size of 1");
+    await expectRejected(
+      await putArtifact(u, botId, validLinearModel(FEATURE_COUNT, "0badc0ffee")),
+      400,
+      "validation_error",
+      `the model was built for feature schema hash '0badc0ffee', the declared schema 'ohlcv-core' v1 has hash '${FEATURE_SCHEMA.hash}'`,
+    );
+    await expectRejected(
+      await putArtifact(u, botId, fixedBatchModel(FEATURE_COUNT)),
+      400,
+      "validation_error",
+      "fixed batch size of 1",
+    );
 
     // Interface fine, kernel broken: only running it shows that.
-    const broken = await expectRejected(await putArtifact(u, botId, brokenKernelModel(FEATURE_COUNT)), 400, "validation_error", /^model rejected: onnxruntime could not run it: .+; nothing was stored$/);
-    expect(broken.details).toMatchObject({ errors: [{ code: expect.stringMatching(/^runtime_(model_load_failed|run_failed)$/) }] });
+    const broken = await expectRejected(
+      await putArtifact(u, botId, brokenKernelModel(FEATURE_COUNT)),
+      400,
+      "validation_error",
+      /^model rejected: onnxruntime could not run it: .+; nothing was stored$/,
+    );
+    expect(broken.details).toMatchObject({
+      errors: [{ code: expect.stringMatching(/^runtime_(model_load_failed|run_failed)$/) }],
+    });
 
-    const both = await expectRejected(await putArtifact(u, botId, zipMapModel(12)), 400, "validation_error", "(and 1 more, see details.errors)");
+    const both = await expectRejected(
+      await putArtifact(u, botId, zipMapModel(12)),
+      400,
+      "validation_error",
+      "(and 1 more, see details.errors)",
+    );
     expect((both.details as { errors: unknown[] }).errors).toHaveLength(2);
 
     expect(await stored(u.userId, botId)).toEqual(before);
@@ -122,8 +212,18 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     const botId = await insertBot(u.userId);
     await expectRejected(await putArtifact(undefined, botId, goodModel()), 401, "unauthorized", "missing bearer token");
     await expectRejected(await putArtifact(u, botId, goodModel(), "3h"), 400, "validation_error", "invalid query");
-    await expectRejected(await putArtifact(u, botId, goodModel(), "4h", "application/json"), 415, "bad_request", "Content-Type must be application/octet-stream");
-    await expectRejected(await putArtifact(u, botId, new Uint8Array(ARTIFACT_MAX_BYTES + 1)), 413, "payload_too_large", `${ARTIFACT_MAX_BYTES}`);
+    await expectRejected(
+      await putArtifact(u, botId, goodModel(), "4h", "application/json"),
+      415,
+      "bad_request",
+      "Content-Type must be application/octet-stream",
+    );
+    await expectRejected(
+      await putArtifact(u, botId, new Uint8Array(ARTIFACT_MAX_BYTES + 1)),
+      413,
+      "payload_too_large",
+      `${ARTIFACT_MAX_BYTES}`,
+    );
     expect(await stored(u.userId, botId)).toEqual({ keys: [], rows: [] });
   });
 });

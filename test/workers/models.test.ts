@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ApiErrorSchema } from "../../core/protocol/errors";
-import { BotListSchema, BotSchema, type Bot } from "../../core/protocol/models-api";
 import { runEnsemble } from "../../core/ensemble/consensus";
+import { ApiErrorSchema } from "../../core/protocol/errors";
+import { type Bot, BotListSchema, BotSchema } from "../../core/protocol/models-api";
 import { evaluate } from "../../core/strategy/evaluate";
 import { strategyPreset } from "../../core/strategy/presets";
 import { activeBots, usersWithActiveBots } from "../../platform/bots/store";
@@ -18,12 +18,16 @@ async function createBot(u: TestUser, body: unknown = { name: "usdchf swing", sy
 }
 
 async function botCount(userId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM bots WHERE user_id = ?").bind(userId).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM bots WHERE user_id = ?")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 async function storedRow(id: string) {
-  return env.DB.prepare("SELECT name, symbol, active, target, config, updated_at FROM bots WHERE id = ?").bind(id).first<Record<string, unknown>>();
+  return env.DB.prepare("SELECT name, symbol, active, target, config, updated_at FROM bots WHERE id = ?")
+    .bind(id)
+    .first<Record<string, unknown>>();
 }
 
 async function errorOf(res: Response) {
@@ -36,8 +40,22 @@ describe("ml/models CRUD", () => {
     const bot = await createBot(u);
     expect(bot).toMatchObject({ name: "usdchf swing", symbol: "USDCHF", active: false, target: "paper" });
     expect(bot.config.ensemble.models.map((m) => m.timeframe)).toEqual(["15m", "1h", "4h"]);
-    expect(bot.config.execution).toEqual({ target: "paper", confidenceThreshold: 0.7, cooldownMinutes: 30, dailyTradeLimit: 5, cadenceMinutes: 15, direction: "both", positionMode: "hedging" });
-    expect(bot.config.exits).toEqual({ onOppositeSignal: false, reverse: false, trailing: null, breakeven: null, maxHoldMinutes: null });
+    expect(bot.config.execution).toEqual({
+      target: "paper",
+      confidenceThreshold: 0.7,
+      cooldownMinutes: 30,
+      dailyTradeLimit: 5,
+      cadenceMinutes: 15,
+      direction: "both",
+      positionMode: "hedging",
+    });
+    expect(bot.config.exits).toEqual({
+      onOppositeSignal: false,
+      reverse: false,
+      trailing: null,
+      breakeven: null,
+      maxHoldMinutes: null,
+    });
     expect(JSON.parse(String((await storedRow(bot.id))?.config))).toEqual(bot.config);
 
     const list = BotListSchema.parse(await (await authedFetch(u.accessToken, M)).json());
@@ -49,7 +67,19 @@ describe("ml/models CRUD", () => {
     const seeds = strategyPreset("rsi_macd_reversal")!.strategy;
     const patched = await authedFetch(u.accessToken, `${M}/${bot.id}`, {
       method: "PATCH",
-      json: { name: "renamed", config: { strategy: seeds, execution: { target: "connector", cooldownMinutes: 60 }, ensemble: { models: [{ timeframe: "2h", weight: 0.6 }, { timeframe: "1d", weight: 0.4 }] } } },
+      json: {
+        name: "renamed",
+        config: {
+          strategy: seeds,
+          execution: { target: "connector", cooldownMinutes: 60 },
+          ensemble: {
+            models: [
+              { timeframe: "2h", weight: 0.6 },
+              { timeframe: "1d", weight: 0.4 },
+            ],
+          },
+        },
+      },
     });
     expect(patched.status).toBe(200);
     const p = BotSchema.parse(await patched.json());
@@ -87,7 +117,11 @@ describe("ml/models CRUD", () => {
 
   it("requires a valid token and stores nothing without one", async () => {
     const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM bots").first<{ n: number }>();
-    for (const res of [await api(M), await api(M, { method: "POST", json: { name: "x", symbol: "USDCHF" } }), await authedFetch("not.a.token", M, { method: "POST", json: { name: "x", symbol: "USDCHF" } })]) {
+    for (const res of [
+      await api(M),
+      await api(M, { method: "POST", json: { name: "x", symbol: "USDCHF" } }),
+      await authedFetch("not.a.token", M, { method: "POST", json: { name: "x", symbol: "USDCHF" } }),
+    ]) {
       expect(res.status).toBe(401);
       expect((await errorOf(res)).code).toBe("unauthorized");
     }
@@ -100,12 +134,29 @@ describe("ml/models validation", () => {
     const u = await registerUser();
     const res = await authedFetch(u.accessToken, M, {
       method: "POST",
-      json: { name: "bad", symbol: "USDCHF", config: { ensemble: { models: [{ timeframe: "15m", weight: 0.5 }, { timeframe: "1h", weight: 0.3 }] } } },
+      json: {
+        name: "bad",
+        symbol: "USDCHF",
+        config: {
+          ensemble: {
+            models: [
+              { timeframe: "15m", weight: 0.5 },
+              { timeframe: "1h", weight: 0.3 },
+            ],
+          },
+        },
+      },
     });
     expect(res.status).toBe(400);
     const err = await errorOf(res);
     expect(err.code).toBe("validation_error");
-    expect(err.details).toEqual([{ path: "config.ensemble.models", message: "model weights must sum to 1, got 0.8 (15m=0.5 + 1h=0.3)", code: "custom" }]);
+    expect(err.details).toEqual([
+      {
+        path: "config.ensemble.models",
+        message: "model weights must sum to 1, got 0.8 (15m=0.5 + 1h=0.3)",
+        code: "custom",
+      },
+    ]);
     expect(await botCount(u.userId)).toBe(0);
   });
 
@@ -113,13 +164,19 @@ describe("ml/models validation", () => {
     const u = await registerUser();
     const res = await authedFetch(u.accessToken, M, {
       method: "POST",
-      json: { name: "bad", symbol: "USDCHF", config: { strategy: { buy: { all: [{ indicator: "rsi_7", op: "<", value: 30 }] } } } },
+      json: {
+        name: "bad",
+        symbol: "USDCHF",
+        config: { strategy: { buy: { all: [{ indicator: "rsi_7", op: "<", value: 30 }] } } },
+      },
     });
     expect(res.status).toBe(400);
     const err = await errorOf(res);
     const details = err.details as { path: string; message: string }[];
     expect(details[0]!.path).toBe("config.strategy.buy");
-    expect(details[0]!.message).toMatch(/^all\.0: indicator: unknown indicator "rsi_7"; valid names: .*rsi_14.*macd_signal/);
+    expect(details[0]!.message).toMatch(
+      /^all\.0: indicator: unknown indicator "rsi_7"; valid names: .*rsi_14.*macd_signal/,
+    );
     expect(await botCount(u.userId)).toBe(0);
   });
 
@@ -140,8 +197,13 @@ describe("ml/models validation", () => {
       expect(res.status, JSON.stringify(json)).toBe(400);
       expect((await errorOf(res)).code).toBe("validation_error");
     }
-    const stops = await authedFetch(u.accessToken, `${M}/${bot.id}`, { method: "PATCH", json: { config: { risk: { stops: { slAtrMult: 3 } } } } });
-    expect((await errorOf(stops)).details).toEqual([{ path: "config.risk.stops", message: "stops give risk:reward 1, below minRiskReward 1.5", code: "custom" }]);
+    const stops = await authedFetch(u.accessToken, `${M}/${bot.id}`, {
+      method: "PATCH",
+      json: { config: { risk: { stops: { slAtrMult: 3 } } } },
+    });
+    expect((await errorOf(stops)).details).toEqual([
+      { path: "config.risk.stops", message: "stops give risk:reward 1, below minRiskReward 1.5", code: "custom" },
+    ]);
     expect(await storedRow(bot.id)).toEqual(before);
   });
 });
@@ -161,7 +223,10 @@ describe("ml/models isolation", () => {
     ];
     for (const [method, path, json] of attempts) {
       const theirs = await authedFetch(mallory.accessToken, path, { method, ...(json ? { json } : {}) });
-      const missing = await authedFetch(mallory.accessToken, path.replace(bot.id, crypto.randomUUID()), { method, ...(json ? { json } : {}) });
+      const missing = await authedFetch(mallory.accessToken, path.replace(bot.id, crypto.randomUUID()), {
+        method,
+        ...(json ? { json } : {}),
+      });
       expect(theirs.status, `${method} ${path}`).toBe(404);
       expect(missing.status).toBe(404);
       // Same answer as for an id that doesn't exist: nothing tells the ids apart.
@@ -193,13 +258,26 @@ describe("decisions from a stored bot (inside workerd)", () => {
     const bot = await createBot(u, {
       name: "seeds",
       symbol: "USDCHF",
-      config: { strategy: strategyPreset("rsi_macd_reversal")!.strategy, ensemble: { models: [{ timeframe: "15m", weight: 0.5 }, { timeframe: "1h", weight: 0.2 }, { timeframe: "4h", weight: 0.3 }] } },
+      config: {
+        strategy: strategyPreset("rsi_macd_reversal")!.strategy,
+        ensemble: {
+          models: [
+            { timeframe: "15m", weight: 0.5 },
+            { timeframe: "1h", weight: 0.2 },
+            { timeframe: "4h", weight: 0.3 },
+          ],
+        },
+      },
     });
     await authedFetch(u.accessToken, `${M}/${bot.id}/activate`, { method: "POST" });
     const [stored] = await activeBots(db(env), u.userId);
     const config = stored!.config;
 
-    const outputs: Record<string, number[] | Error> = { "15m": [0.1, 0.1, 0.8], "1h": new Error("artifact missing in R2"), "4h": [0.2, 0.1, 0.7] };
+    const outputs: Record<string, number[] | Error> = {
+      "15m": [0.1, 0.1, 0.8],
+      "1h": new Error("artifact missing in R2"),
+      "4h": [0.2, 0.1, 0.7],
+    };
     const consensus = await runEnsemble(config.ensemble.models, (m) => {
       const out = outputs[m.timeframe]!;
       if (out instanceof Error) throw out;
@@ -207,10 +285,22 @@ describe("decisions from a stored bot (inside workerd)", () => {
     });
     expect(consensus.direction).toBe("BUY");
     expect(consensus.confidence).toBeCloseTo((0.5 * 0.8 + 0.3 * 0.7) / 0.8, 12);
-    expect(consensus.breakdown.find((b) => b.timeframe === "1h")).toMatchObject({ healthy: false, error: "artifact missing in R2" });
+    expect(consensus.breakdown.find((b) => b.timeframe === "1h")).toMatchObject({
+      healthy: false,
+      error: "artifact missing in R2",
+    });
 
-    const snapshot = { current: { rsi_14: 45.2, macd: 0.002, macd_signal: 0.001 }, previous: { rsi_14: 44, macd: 0.0005, macd_signal: 0.001 } };
-    expect(evaluate(config.strategy, consensus.direction, snapshot)).toMatchObject({ agreed: false, reason: "blocked by strategy: rsi_14 (45.2) < 30 failed" });
-    expect(evaluate(config.strategy, consensus.direction, { ...snapshot, current: { ...snapshot.current, rsi_14: 28 } }).agreed).toBe(true);
+    const snapshot = {
+      current: { rsi_14: 45.2, macd: 0.002, macd_signal: 0.001 },
+      previous: { rsi_14: 44, macd: 0.0005, macd_signal: 0.001 },
+    };
+    expect(evaluate(config.strategy, consensus.direction, snapshot)).toMatchObject({
+      agreed: false,
+      reason: "blocked by strategy: rsi_14 (45.2) < 30 failed",
+    });
+    expect(
+      evaluate(config.strategy, consensus.direction, { ...snapshot, current: { ...snapshot.current, rsi_14: 28 } })
+        .agreed,
+    ).toBe(true);
   });
 });

@@ -21,12 +21,17 @@ export async function buildParityFixture(): Promise<ParityFixture> {
     ["linear", sampleLinearModel(f, 11)],
     ["trees", sampleTreeModel(f, 12)],
   ];
-  const batchSizes: Array<[string, number]> = [["single row", 1], ["37 rows", 37], ["1000 rows", 1000]];
+  const batchSizes: Array<[string, number]> = [
+    ["single row", 1],
+    ["37 rows", 37],
+    ["1000 rows", 1000],
+  ];
   const inputs = batchSizes.map(([name, n], i) => ({ name, n, x: sampleRows(n, f, 100 + i) }));
   const cases: ParityCase[] = [];
   for (const [name, bytes] of models) {
     const batches = [];
-    for (const { name: bname, n, x } of inputs) batches.push({ name: bname, n, rows: Array.from(x), native: await native(bytes, x, n, f) });
+    for (const { name: bname, n, x } of inputs)
+      batches.push({ name: bname, n, rows: Array.from(x), native: await native(bytes, x, n, f) });
     cases.push({ name, featureCount: f, modelBytes: Array.from(bytes), batches });
   }
   return { ortNodeVersion: ort.env.versions.node ?? ort.env.versions.common, cases };

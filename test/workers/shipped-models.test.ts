@@ -10,13 +10,21 @@ import { api, registerUser, type TestUser } from "./helpers";
 
 async function createBot(u: TestUser, symbol: string): Promise<string> {
   const config = symbol === "USDCHF" ? { ensemble: { models: SHIPPED_ENSEMBLE } } : {};
-  const res = await api("/api/v1/ml/models", { method: "POST", token: u.accessToken, json: { name: `bot ${symbol}`, symbol, config } });
+  const res = await api("/api/v1/ml/models", {
+    method: "POST",
+    token: u.accessToken,
+    json: { name: `bot ${symbol}`, symbol, config },
+  });
   expect(res.status).toBe(201);
   return BotSchema.parse(await res.json()).id;
 }
 
 const activeVersions = (botId: string) =>
-  env.DB.prepare("SELECT timeframe, version FROM model_versions WHERE bot_id = ? AND status = 'active' ORDER BY timeframe").bind(botId).all<{ timeframe: string; version: number }>();
+  env.DB.prepare(
+    "SELECT timeframe, version FROM model_versions WHERE bot_id = ? AND status = 'active' ORDER BY timeframe",
+  )
+    .bind(botId)
+    .all<{ timeframe: string; version: number }>();
 
 describe("shipped models", () => {
   it("installs 2h/4h/1d as active versions, and a second install retires the first", async () => {
@@ -32,9 +40,15 @@ describe("shipped models", () => {
       { timeframe: "2h", version: 1 },
       { timeframe: "4h", version: 1 },
     ]);
-    expect((await api(`/api/v1/ml/models/${botId}/shipped-models`, { method: "POST", token: u.accessToken })).status).toBe(201);
+    expect(
+      (await api(`/api/v1/ml/models/${botId}/shipped-models`, { method: "POST", token: u.accessToken })).status,
+    ).toBe(201);
     expect((await activeVersions(botId)).results.map((r) => r.version)).toEqual([2, 2, 2]);
-    const retired = await env.DB.prepare("SELECT COUNT(*) AS n FROM model_versions WHERE bot_id = ? AND status = 'retired'").bind(botId).first<{ n: number }>();
+    const retired = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM model_versions WHERE bot_id = ? AND status = 'retired'",
+    )
+      .bind(botId)
+      .first<{ n: number }>();
     expect(retired?.n).toBe(3);
   });
 
@@ -48,7 +62,9 @@ describe("shipped models", () => {
     const chf = await createBot(u, "USDCHF");
     const stolen = await api(`/api/v1/ml/models/${chf}/shipped-models`, { method: "POST", token: other.accessToken });
     expect(stolen.status).toBe(404);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM model_versions WHERE bot_id IN (?, ?)").bind(eur, chf).first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM model_versions WHERE bot_id IN (?, ?)")
+      .bind(eur, chf)
+      .first<{ n: number }>();
     expect(n?.n).toBe(0);
   });
 });

@@ -41,7 +41,15 @@ export function parsePhc(phc: string): Parsed | null {
   const m = PHC.exec(phc);
   if (!m) return null;
   const params = { m: Number(m[1]), t: Number(m[2]), p: Number(m[3]) };
-  if (params.m < 8 * params.p || params.m > MAX_M || params.t < 1 || params.t > MAX_T || params.p < 1 || params.p > MAX_P) return null;
+  if (
+    params.m < 8 * params.p ||
+    params.m > MAX_M ||
+    params.t < 1 ||
+    params.t > MAX_T ||
+    params.p < 1 ||
+    params.p > MAX_P
+  )
+    return null;
   try {
     const salt = unb64(m[4]!);
     const hash = unb64(m[5]!);
@@ -53,7 +61,12 @@ export function parsePhc(phc: string): Parsed | null {
 }
 
 function derive(password: string, salt: Uint8Array, params: Argon2Params, dkLen: number): Uint8Array {
-  return argon2id(password.normalize("NFKC"), salt, { ...params, version: VERSION, dkLen, maxmem: (MAX_M + 1024) * 1024 });
+  return argon2id(password.normalize("NFKC"), salt, {
+    ...params,
+    version: VERSION,
+    dkLen,
+    maxmem: (MAX_M + 1024) * 1024,
+  });
 }
 
 /** Equal-length compare whose time does not depend on where the bytes differ. */
@@ -82,7 +95,9 @@ export function needsRehash(phc: string): boolean {
   const parsed = parsePhc(phc);
   if (!parsed) return true;
   const { m, t, p } = parsed.params;
-  return m !== CURRENT_PARAMS.m || t !== CURRENT_PARAMS.t || p !== CURRENT_PARAMS.p || parsed.hash.length !== HASH_BYTES;
+  return (
+    m !== CURRENT_PARAMS.m || t !== CURRENT_PARAMS.t || p !== CURRENT_PARAMS.p || parsed.hash.length !== HASH_BYTES
+  );
 }
 
 /**

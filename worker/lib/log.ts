@@ -21,11 +21,17 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(level: string | undefined, base: Record<string, unknown> = {}, sink: (line: string) => void = console.log): Logger {
+export function createLogger(
+  level: string | undefined,
+  base: Record<string, unknown> = {},
+  sink: (line: string) => void = console.log,
+): Logger {
   const min = ORDER[(level as LogLevel) ?? "info"] ?? ORDER.info;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
-    sink(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as object) }));
+    sink(
+      JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as object) }),
+    );
   };
   return {
     debug: (m, f) => write("debug", m, f),

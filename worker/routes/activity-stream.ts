@@ -20,12 +20,15 @@ const KEEPALIVE_MS = 25_000;
 export const activityStreamRoutes = new Hono<AppEnv>().get("/activities/stream", requireAuth, async (c) => {
   const raw = c.req.header("Last-Event-ID") ?? c.req.query("since");
   const since = raw === undefined || raw === "" ? undefined : SinceParamSchema.safeParse(raw);
-  if (since && !since.success) return errorJson(c, 400, "bad_request", "Last-Event-ID (or since) must be a non-negative integer");
+  if (since && !since.success)
+    return errorJson(c, 400, "bad_request", "Last-Event-ID (or since) must be a non-negative integer");
   const userId = c.get("userId");
   const url = new URL(c.req.url);
   url.pathname = "/ws";
   url.search = since ? `?since=${since.data}` : "";
-  const res = await userObject(c.env, userId).fetch(new Request(url, { headers: { Upgrade: "websocket", [USER_ID_HEADER]: userId } }));
+  const res = await userObject(c.env, userId).fetch(
+    new Request(url, { headers: { Upgrade: "websocket", [USER_ID_HEADER]: userId } }),
+  );
   const ws = res.webSocket;
   if (!ws) return errorJson(c, 503, "unavailable", "the activity feed is not available right now");
   ws.accept();
@@ -56,13 +59,18 @@ export const activityStreamRoutes = new Hono<AppEnv>().get("/activities/stream",
     } catch {
       return;
     }
-    if (frame.type === "activity" && typeof frame.seq === "number") write(`id: ${frame.seq}\nevent: activity\ndata: ${e.data}\n\n`);
+    if (frame.type === "activity" && typeof frame.seq === "number")
+      write(`id: ${frame.seq}\nevent: activity\ndata: ${e.data}\n\n`);
     else if (frame.type === "resync_required") write(`event: resync_required\ndata: ${e.data}\n\n`);
   });
   ws.addEventListener("close", finish);
   ws.addEventListener("error", finish);
   write(": connected\n\n");
   return new Response(readable, {
-    headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" },
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      "X-Accel-Buffering": "no",
+    },
   });
 });

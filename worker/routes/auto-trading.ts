@@ -1,28 +1,75 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { ActiveBotsResponseSchema, AutoTradingHealthSchema, AutoTradingStatusSchema, TriggerResponseSchema } from "../../core/protocol/portfolio-api";
+import {
+  ActiveBotsResponseSchema,
+  AutoTradingHealthSchema,
+  AutoTradingStatusSchema,
+  TriggerResponseSchema,
+} from "../../core/protocol/portfolio-api";
 import type { BotInfo } from "../../platform/bots/bot-ref";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
-import { listBots, parseStoredConfig, type BotRow } from "../../platform/bots/store";
+import { type BotRow, listBots, parseStoredConfig } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
 import { userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 
 const common = { tags: ["auto-trading"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
-const json = <T extends import("zod").ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
+const json = <T extends import("zod").ZodType>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
-const trigger = createRoute({ ...common, method: "post", path: "/ml/auto-trading/trigger", summary: "Run a cycle now for every active bot (same per-bar idempotency as cron)", responses: { 200: json("One result per active bot", TriggerResponseSchema), ...authErrors } });
-const status = createRoute({ ...common, method: "get", path: "/ml/auto-trading/status", summary: "Per bot: last run, last result or skip reason, next due", responses: { 200: json("Status", AutoTradingStatusSchema), ...authErrors } });
-const health = createRoute({ ...common, method: "get", path: "/ml/auto-trading/health", summary: "Stale and stuck cycles, outbox backlog, unhealthy models (measured, never assumed)", responses: { 200: json("Health", AutoTradingHealthSchema), ...authErrors } });
-const activeBots = createRoute({ ...common, method: "get", path: "/ml/dashboard/active-bots", summary: "Active bots with their last result, positions and trades today", responses: { 200: json("Active bots", ActiveBotsResponseSchema), ...authErrors } });
+const trigger = createRoute({
+  ...common,
+  method: "post",
+  path: "/ml/auto-trading/trigger",
+  summary: "Run a cycle now for every active bot (same per-bar idempotency as cron)",
+  responses: { 200: json("One result per active bot", TriggerResponseSchema), ...authErrors },
+});
+const status = createRoute({
+  ...common,
+  method: "get",
+  path: "/ml/auto-trading/status",
+  summary: "Per bot: last run, last result or skip reason, next due",
+  responses: { 200: json("Status", AutoTradingStatusSchema), ...authErrors },
+});
+const health = createRoute({
+  ...common,
+  method: "get",
+  path: "/ml/auto-trading/health",
+  summary: "Stale and stuck cycles, outbox backlog, unhealthy models (measured, never assumed)",
+  responses: { 200: json("Health", AutoTradingHealthSchema), ...authErrors },
+});
+const activeBots = createRoute({
+  ...common,
+  method: "get",
+  path: "/ml/dashboard/active-bots",
+  summary: "Active bots with their last result, positions and trades today",
+  responses: { 200: json("Active bots", ActiveBotsResponseSchema), ...authErrors },
+});
 
-const info = (r: BotRow): BotInfo => ({ id: r.id, name: r.name, symbol: r.symbol, active: r.active, cadence: parseStoredConfig(r).execution.cadenceMinutes, target: r.target, updatedAt: r.updatedAt });
+const info = (r: BotRow): BotInfo => ({
+  id: r.id,
+  name: r.name,
+  symbol: r.symbol,
+  active: r.active,
+  cadence: parseStoredConfig(r).execution.cadenceMinutes,
+  target: r.target,
+  updatedAt: r.updatedAt,
+});
 
 export const autoTradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(trigger, async (c) => {
-    const results = await userObject(c.env, c.var.userId).runCycles({ userId: c.var.userId, firedAt: Date.now(), force: true });
+    const results = await userObject(c.env, c.var.userId).runCycles({
+      userId: c.var.userId,
+      firedAt: Date.now(),
+      force: true,
+    });
     return c.json({ results }, 200);
   })
   .openapi(status, async (c) => {

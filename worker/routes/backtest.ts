@@ -2,11 +2,16 @@
 // models through the object's ORT, history up to the market clock) and stores the result there;
 // GET /ml/models/{id}/backtests/latest reads it back. Another user's bot id is a 404.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { BacktestRequestSchema, StoredBacktestSchema, type BacktestOutcome, type StoredBacktest } from "../../core/backtest/api";
+import {
+  type BacktestOutcome,
+  BacktestRequestSchema,
+  type StoredBacktest,
+  StoredBacktestSchema,
+} from "../../core/backtest/api";
+import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
-import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 
@@ -24,9 +29,18 @@ const run = createRoute({
   ...common,
   method: "post",
   path: "/ml/models/{id}/backtest",
-  summary: "Backtest the bot with its active models, strategy, risk and paper fills (next-bar open, spread, commission, conservative intrabar SL/TP); stored as its latest backtest",
-  request: { params: IdParams, body: { required: false, content: { "application/json": { schema: BacktestRequestSchema } } } },
-  responses: { 200: ok("The backtest: summary metrics vs buy-and-hold, walk-forward windows, trades, equity curve"), 400: errorResponse("Invalid body or window"), 422: errorResponse("The bot can't be backtested (symbol without stored history, timeframe not buildable)"), ...errors },
+  summary:
+    "Backtest the bot with its active models, strategy, risk and paper fills (next-bar open, spread, commission, conservative intrabar SL/TP); stored as its latest backtest",
+  request: {
+    params: IdParams,
+    body: { required: false, content: { "application/json": { schema: BacktestRequestSchema } } },
+  },
+  responses: {
+    200: ok("The backtest: summary metrics vs buy-and-hold, walk-forward windows, trades, equity curve"),
+    400: errorResponse("Invalid body or window"),
+    422: errorResponse("The bot can't be backtested (symbol without stored history, timeframe not buildable)"),
+    ...errors,
+  },
 });
 
 const latest = createRoute({

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
 import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
 import { db } from "../../platform/db/client";
 import { CONNECTOR_TOKEN_ID_HEADER, USER_ID_HEADER, userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
 import { errorJson } from "../middleware/errors";
 
 /**
@@ -16,8 +16,13 @@ export const connectorSocketRoutes = new Hono<AppEnv>().get("/connector/ws", asy
   if (!token) return errorJson(c, 401, "unauthorized", "connector token required (Authorization: Bearer etc_...)");
   const owner = await verifyConnectorToken(db(c.env), token);
   if (!owner) return errorJson(c, 401, "unauthorized", "connector token unknown or revoked");
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") return errorJson(c, 426, "bad_request", "expected a websocket upgrade");
-  const headers = new Headers({ Upgrade: "websocket", [USER_ID_HEADER]: owner.userId, [CONNECTOR_TOKEN_ID_HEADER]: owner.tokenId });
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+    return errorJson(c, 426, "bad_request", "expected a websocket upgrade");
+  const headers = new Headers({
+    Upgrade: "websocket",
+    [USER_ID_HEADER]: owner.userId,
+    [CONNECTOR_TOKEN_ID_HEADER]: owner.tokenId,
+  });
   const url = new URL(c.req.url);
   url.pathname = "/connector";
   url.search = "";

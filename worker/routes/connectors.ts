@@ -5,16 +5,19 @@ import {
   CreateConnectorTokenRequestSchema,
   CreatedConnectorTokenSchema,
 } from "../../core/protocol/connector-tokens";
-import type { AppEnv } from "../app-env";
 import { createConnectorToken, listConnectorTokens, revokeConnectorToken } from "../../platform/auth/connector-tokens";
-import { authed, bearerSecurity } from "../auth/guards";
 import { db } from "../../platform/db/client";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
 
 const common = { tags: ["connectors"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
 
 const create = createRoute({
   ...common,
@@ -34,7 +37,13 @@ const list = createRoute({
   method: "get",
   path: "/connectors",
   summary: "The user's connector tokens (never the secrets)",
-  responses: { 200: { description: "Tokens, newest first, revoked ones included", content: { "application/json": { schema: ConnectorTokenListSchema } } }, ...authErrors },
+  responses: {
+    200: {
+      description: "Tokens, newest first, revoked ones included",
+      content: { "application/json": { schema: ConnectorTokenListSchema } },
+    },
+    ...authErrors,
+  },
 });
 
 const revoke = createRoute({
@@ -43,7 +52,11 @@ const revoke = createRoute({
   path: "/connectors/{id}",
   summary: "Revoke a connector token",
   request: { params: ConnectorTokenIdParamsSchema },
-  responses: { 204: { description: "Revoked (also if it already was)" }, 404: errorResponse("No such token for this user"), ...authErrors },
+  responses: {
+    204: { description: "Revoked (also if it already was)" },
+    404: errorResponse("No such token for this user"),
+    ...authErrors,
+  },
 });
 
 export const connectorRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { CandlesQuerySchema, CandlesResponseSchema, type CandlesResponse } from "../../core/protocol/market-candles";
+import { CandlesQuerySchema, type CandlesResponse, CandlesResponseSchema } from "../../core/protocol/market-candles";
+import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
-import { userObject } from "../../platform/object-address";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 
@@ -16,7 +16,10 @@ const candles = createRoute({
   security: bearerSecurity,
   request: { query: CandlesQuerySchema },
   responses: {
-    200: { description: "Closed bars, oldest first", content: { "application/json": { schema: CandlesResponseSchema } } },
+    200: {
+      description: "Closed bars, oldest first",
+      content: { "application/json": { schema: CandlesResponseSchema } },
+    },
     400: errorResponse("Invalid query, or a timeframe this symbol's data cannot make"),
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No market data for this symbol"),
@@ -33,7 +36,14 @@ export const marketRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
     if (r.reason === "unsupported_timeframe") throw new HttpError(400, "bad_request", r.message);
     throw new HttpError(503, "unavailable", r.message, { reason: r.reason });
   }
-  const body: CandlesResponse = { symbol: r.symbol, timeframe: r.timeframe, source: r.source, bars: r.bars, asOf: r.asOf, fresh: r.freshness.fresh };
+  const body: CandlesResponse = {
+    symbol: r.symbol,
+    timeframe: r.timeframe,
+    source: r.source,
+    bars: r.bars,
+    asOf: r.asOf,
+    fresh: r.freshness.fresh,
+  };
   if (!r.freshness.fresh) body.staleReason = r.freshness.message;
   return c.json(body, 200);
 });

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { UserSchema } from "../../core/protocol/auth";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
 import { db } from "../../platform/db/client";
 import { users } from "../../platform/db/schema";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, toUser } from "./auth";
@@ -26,6 +26,9 @@ const me = createRoute({
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(me, async (c) => {
   const user = await db(c.env).query.users.findFirst({ where: eq(users.id, c.var.userId) });
   // A valid token for a deleted account: the token outlived the user, so it is no longer good.
-  if (!user) throw new HttpError(401, "unauthorized", "user no longer exists", undefined, { "WWW-Authenticate": `Bearer error="invalid_token"` });
+  if (!user)
+    throw new HttpError(401, "unauthorized", "user no longer exists", undefined, {
+      "WWW-Authenticate": `Bearer error="invalid_token"`,
+    });
   return c.json(toUser(user), 200);
 });

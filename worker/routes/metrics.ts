@@ -1,10 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import {
+  EXPOSITION_CONTENT_TYPE,
+  flushMetrics,
+  maybeFlushMetrics,
+  metricsObject,
+  recordHttp,
+} from "../../platform/metrics";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { requireAdmin } from "../auth/require-auth";
-import { EXPOSITION_CONTENT_TYPE, flushMetrics, maybeFlushMetrics, metricsObject, recordHttp } from "../../platform/metrics";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 

@@ -5,16 +5,22 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { TimeframeSchema } from "../../core/market/timeframes";
-import { validateModelContract, type ModelContractInfo } from "../../core/onnx/contract";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
+import { type ModelContractInfo, validateModelContract } from "../../core/onnx/contract";
 import { getBot } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
-import { HttpError, notFound } from "../lib/http-error";
+import {
+  ONNX_CONTENT_TYPE,
+  type StoredVersion,
+  sha256Hex,
+  storeModelVersion,
+  VersionConflictError,
+} from "../../platform/ml/model-versions";
 import { userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { HttpError, notFound } from "../lib/http-error";
 import { ARTIFACT_MAX_BYTES } from "../middleware/body-limit";
 import { validationHook } from "../middleware/errors";
-import { ONNX_CONTENT_TYPE, sha256Hex, storeModelVersion, VersionConflictError, type StoredVersion } from "../../platform/ml/model-versions";
 import { errorResponse } from "./auth";
 
 // Storage (version numbering, create-only R2 put, the one-batch swap) lives in platform/ml/model-versions.ts.
@@ -32,7 +38,12 @@ export const ModelArtifactSchema = z
     r2_key: z.string(),
     size_bytes: z.number().int(),
     sha256: z.string(),
-    feature_schema: z.object({ name: z.string(), version: z.number().int(), hash: z.string(), feature_count: z.number().int() }),
+    feature_schema: z.object({
+      name: z.string(),
+      version: z.number().int(),
+      hash: z.string(),
+      feature_count: z.number().int(),
+    }),
     input: z.object({ name: z.string(), type: z.string() }),
     probabilities_output: z.string(),
     producer: z.string(),
@@ -57,7 +68,9 @@ const upload = createRoute({
   },
   responses: {
     201: { description: "Stored and active", content: { "application/json": { schema: ModelArtifactSchema } } },
-    400: errorResponse("Not an ONNX model or it breaks the model contract (details.errors lists every violation); nothing stored"),
+    400: errorResponse(
+      "Not an ONNX model or it breaks the model contract (details.errors lists every violation); nothing stored",
+    ),
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No such bot for this user"),
     409: errorResponse("Another upload for this bot and timeframe took the version; retry"),
@@ -72,67 +85,104 @@ function card(info: ModelContractInfo, size: number, sha256: string) {
     source: "upload",
     size_bytes: size,
     sha256,
-    feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+    feature_schema: {
+      name: FEATURE_SCHEMA.name,
+      version: FEATURE_SCHEMA.version,
+      hash: FEATURE_SCHEMA.hash,
+      feature_count: FEATURE_COUNT,
+    },
     contract: info,
   };
 }
 
-export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(upload, async (c) => {
-  const { id } = c.req.valid("param");
-  const { timeframe } = c.req.valid("query");
-  const userId = c.var.userId;
-  const d = db(c.env);
-  const bot = await getBot(d, userId, id);
-  if (!bot) throw notFound("bot");
-  const contentType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
-  if (contentType !== ONNX_CONTENT_TYPE) throw new HttpError(415, "bad_request", `Content-Type must be ${ONNX_CONTENT_TYPE} (the raw ONNX file), got ${contentType ?? "none"}`);
+export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(
+  upload,
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { timeframe } = c.req.valid("query");
+    const userId = c.var.userId;
+    const d = db(c.env);
+    const bot = await getBot(d, userId, id);
+    if (!bot) throw notFound("bot");
+    const contentType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+    if (contentType !== ONNX_CONTENT_TYPE)
+      throw new HttpError(
+        415,
+        "bad_request",
+        `Content-Type must be ${ONNX_CONTENT_TYPE} (the raw ONNX file), got ${contentType ?? "none"}`,
+      );
 
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  const contract = validateModelContract(bytes, { featureCount: FEATURE_COUNT, featureSchemaHash: FEATURE_SCHEMA.hash, schemaLabel: SCHEMA_LABEL });
-  if (!contract.ok) {
-    const first = contract.errors[0]!;
-    const more = contract.errors.length > 1 ? ` (and ${contract.errors.length - 1} more, see details.errors)` : "";
-    throw new HttpError(400, "validation_error", `model rejected: ${first.message}${more}; nothing was stored`, {
-      errors: contract.errors,
-      feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const contract = validateModelContract(bytes, {
+      featureCount: FEATURE_COUNT,
+      featureSchemaHash: FEATURE_SCHEMA.hash,
+      schemaLabel: SCHEMA_LABEL,
     });
-  }
+    if (!contract.ok) {
+      const first = contract.errors[0]!;
+      const more = contract.errors.length > 1 ? ` (and ${contract.errors.length - 1} more, see details.errors)` : "";
+      throw new HttpError(400, "validation_error", `model rejected: ${first.message}${more}; nothing was stored`, {
+        errors: contract.errors,
+        feature_schema: {
+          name: FEATURE_SCHEMA.name,
+          version: FEATURE_SCHEMA.version,
+          hash: FEATURE_SCHEMA.hash,
+          feature_count: FEATURE_COUNT,
+        },
+      });
+    }
 
-  // The static check can't see everything (e.g. a kernel onnxruntime refuses): test-run it in the
-  // user's object, with the same runtime that will serve it, before anything is stored.
-  const runCheck = await userObject(c.env, userId).verifyModel(bytes, FEATURE_COUNT);
-  if (!runCheck.ok) {
-    throw new HttpError(400, "validation_error", `model rejected: onnxruntime could not run it: ${runCheck.error.message}; nothing was stored`, {
-      errors: [{ code: `runtime_${runCheck.error.code}`, message: runCheck.error.message }],
-      feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
-    });
-  }
+    // The static check can't see everything (e.g. a kernel onnxruntime refuses): test-run it in the
+    // user's object, with the same runtime that will serve it, before anything is stored.
+    const runCheck = await userObject(c.env, userId).verifyModel(bytes, FEATURE_COUNT);
+    if (!runCheck.ok) {
+      throw new HttpError(
+        400,
+        "validation_error",
+        `model rejected: onnxruntime could not run it: ${runCheck.error.message}; nothing was stored`,
+        {
+          errors: [{ code: `runtime_${runCheck.error.code}`, message: runCheck.error.message }],
+          feature_schema: {
+            name: FEATURE_SCHEMA.name,
+            version: FEATURE_SCHEMA.version,
+            hash: FEATURE_SCHEMA.hash,
+            feature_count: FEATURE_COUNT,
+          },
+        },
+      );
+    }
 
-  const bytesCard = card(contract.info, bytes.length, await sha256Hex(bytes));
-  let stored: StoredVersion;
-  try {
-    stored = await storeModelVersion(c.env, { userId, botId: bot.id, timeframe, bytes, card: bytesCard });
-  } catch (err) {
-    if (err instanceof VersionConflictError) throw new HttpError(409, "conflict", err.message);
-    throw err;
-  }
-  const { version, key, sha256, id: rowId, createdAt } = stored;
-  c.var.log.info("model artifact stored", { botId: bot.id, timeframe, version, bytes: bytes.length });
-  const body: ModelArtifact = {
-    id: rowId,
-    bot_id: bot.id,
-    timeframe,
-    version,
-    status: "active",
-    r2_key: key,
-    size_bytes: bytes.length,
-    sha256,
-    feature_schema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, feature_count: FEATURE_COUNT },
-    input: contract.info.inputs[0]!,
-    probabilities_output: contract.info.probabilitiesName,
-    producer: contract.info.producer,
-    retired_version: stored.retiredVersion,
-    created_at: new Date(createdAt).toISOString(),
-  };
-  return c.json(body, 201);
-});
+    const bytesCard = card(contract.info, bytes.length, await sha256Hex(bytes));
+    let stored: StoredVersion;
+    try {
+      stored = await storeModelVersion(c.env, { userId, botId: bot.id, timeframe, bytes, card: bytesCard });
+    } catch (err) {
+      if (err instanceof VersionConflictError) throw new HttpError(409, "conflict", err.message);
+      throw err;
+    }
+    const { version, key, sha256, id: rowId, createdAt } = stored;
+    c.var.log.info("model artifact stored", { botId: bot.id, timeframe, version, bytes: bytes.length });
+    const body: ModelArtifact = {
+      id: rowId,
+      bot_id: bot.id,
+      timeframe,
+      version,
+      status: "active",
+      r2_key: key,
+      size_bytes: bytes.length,
+      sha256,
+      feature_schema: {
+        name: FEATURE_SCHEMA.name,
+        version: FEATURE_SCHEMA.version,
+        hash: FEATURE_SCHEMA.hash,
+        feature_count: FEATURE_COUNT,
+      },
+      input: contract.info.inputs[0]!,
+      probabilities_output: contract.info.probabilitiesName,
+      producer: contract.info.producer,
+      retired_version: stored.retiredVersion,
+      created_at: new Date(createdAt).toISOString(),
+    };
+    return c.json(body, 201);
+  },
+);

@@ -1,12 +1,26 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { BotConfigBodySchema, mergeConfigPatch, type BotConfig } from "../../core/protocol/bot-config";
-import { BotListSchema, BotSchema, CreateBotRequestSchema, UpdateBotRequestSchema } from "../../core/protocol/models-api";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
-import { deleteBot, getBot, insertBot, listBots, parseStoredConfig, replaceBot, setBotActive, toBot } from "../../platform/bots/store";
+import { BacktestWindowSchema } from "../../core/backtest/schema";
+import { type BotConfig, BotConfigBodySchema, mergeConfigPatch } from "../../core/protocol/bot-config";
+import {
+  BotListSchema,
+  BotSchema,
+  CreateBotRequestSchema,
+  UpdateBotRequestSchema,
+} from "../../core/protocol/models-api";
+import {
+  deleteBot,
+  getBot,
+  insertBot,
+  listBots,
+  parseStoredConfig,
+  replaceBot,
+  setBotActive,
+  toBot,
+} from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
 import { userObject } from "../../platform/object-address";
-import { BacktestWindowSchema } from "../../core/backtest/schema";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
@@ -15,19 +29,28 @@ import { errorResponse, jsonBody } from "./auth";
 // leak nothing about other accounts.
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const botResponse = (description: string) => ({ description, content: { "application/json": { schema: BotSchema } } });
 const NOT_FOUND = errorResponse("No such bot for this user");
 // "Show historical performance before activation" (backtest helper's block).
-const ActivatedBotSchema = BotSchema.extend({ backtest: BacktestWindowSchema.nullable(), warnings: z.array(z.string()) });
+const ActivatedBotSchema = BotSchema.extend({
+  backtest: BacktestWindowSchema.nullable(),
+  warnings: z.array(z.string()),
+});
 
 const list = createRoute({
   ...common,
   method: "get",
   path: "/ml/models",
   summary: "The caller's bots, newest first",
-  responses: { 200: { description: "Bots", content: { "application/json": { schema: BotListSchema } } }, ...authErrors },
+  responses: {
+    200: { description: "Bots", content: { "application/json": { schema: BotListSchema } } },
+    ...authErrors,
+  },
 });
 
 const create = createRoute({
@@ -77,10 +100,17 @@ const toggle = (verb: "activate" | "deactivate") =>
     ...common,
     method: "post",
     path: `/ml/models/{id}/${verb}`,
-    summary: verb === "activate" ? "Let cycles trade with this bot" : "Stop cycles for this bot (open positions stay open)",
+    summary:
+      verb === "activate" ? "Let cycles trade with this bot" : "Stop cycles for this bot (open positions stay open)",
     request: { params: IdParams },
     responses: {
-      200: verb === "activate" ? { description: "Active, with the latest backtest's summary and warnings (none yet, loses to buy-and-hold)", content: { "application/json": { schema: ActivatedBotSchema } } } : botResponse("Inactive"),
+      200:
+        verb === "activate"
+          ? {
+              description: "Active, with the latest backtest's summary and warnings (none yet, loses to buy-and-hold)",
+              content: { "application/json": { schema: ActivatedBotSchema } },
+            }
+          : botResponse("Inactive"),
       404: NOT_FOUND,
       ...authErrors,
     },
@@ -91,7 +121,11 @@ function mergedConfig(stored: BotConfig, symbol: string, patchConfig: Record<str
   const { symbol: _stored, ...body } = stored;
   const parsed = BotConfigBodySchema.safeParse(mergeConfigPatch(body, patchConfig ?? {}));
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: ["config", ...i.path].join("."), message: i.message, code: i.code }));
+    const details = parsed.error.issues.map((i) => ({
+      path: ["config", ...i.path].join("."),
+      message: i.message,
+      code: i.code,
+    }));
     throw new HttpError(400, "validation_error", "config after merge is invalid; nothing changed", details);
   }
   return { symbol, ...parsed.data };
@@ -144,7 +178,9 @@ export const modelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       ? ["no backtest yet: run POST /api/v1/ml/models/{id}/backtest to see how this bot would have traded"]
       : summary.metrics.beatsBuyAndHold
         ? []
-        : [`the latest backtest loses to buy-and-hold: ${(summary.metrics.totalReturn * 100).toFixed(2)}% vs ${(summary.metrics.buyAndHold.totalReturn * 100).toFixed(2)}%`];
+        : [
+            `the latest backtest loses to buy-and-hold: ${(summary.metrics.totalReturn * 100).toFixed(2)}% vs ${(summary.metrics.buyAndHold.totalReturn * 100).toFixed(2)}%`,
+          ];
     return c.json({ ...toBot(row), backtest: summary, warnings }, 200);
   })
   .openapi(toggle("deactivate"), async (c) => {

@@ -8,23 +8,32 @@ const SWAGGER_ASSETS = "/vendor/swagger-ui";
 
 /** The OpenAPI document is generated from the same zod schemas that validate requests. */
 export function mountOpenApi(app: OpenAPIHono<AppEnv>) {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {
       title: "edgetrader API",
       version: "1",
-      description: "ML auto-trading on Cloudflare's edge. Errors are always {\"error\":{\"code\",\"message\",\"details?\"}}.",
+      description: 'ML auto-trading on Cloudflare\'s edge. Errors are always {"error":{"code","message","details?"}}.',
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get(DOCS_PATH, (c) => {
-    c.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'");
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'",
+    );
     return c.html(docsPage());
   });
   app.get(`${DOCS_PATH}/init.js`, (c) => {
     c.header("Content-Type", "text/javascript; charset=utf-8");
-    return c.body(`window.ui = SwaggerUIBundle({ url: ${JSON.stringify(OPENAPI_PATH)}, dom_id: "#api", deepLinking: true });`);
+    return c.body(
+      `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(OPENAPI_PATH)}, dom_id: "#api", deepLinking: true });`,
+    );
   });
 }
 

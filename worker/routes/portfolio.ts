@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, or } from "drizzle-orm";
+import type { z } from "zod";
 import { summarize } from "../../core/analytics/daily";
 import type { ActivityKindSchema, TradeView } from "../../core/protocol/events";
 import {
@@ -12,12 +13,11 @@ import {
   TradesHistoryQuerySchema,
   TradesHistoryResponseSchema,
 } from "../../core/protocol/portfolio-api";
-import type { z } from "zod";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
 import { db } from "../../platform/db/client";
 import { activities, trades } from "../../platform/db/schema";
 import { userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 
@@ -25,18 +25,40 @@ import { errorResponse } from "./auth";
 // history (trades, activities, analytics) from D1, every query scoped by the verified user id.
 
 const common = { tags: ["portfolio"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
-const json = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
-const status = createRoute({ ...common, method: "get", path: "/portfolio/status", summary: "Paper account and open positions, marked to the current price", responses: { 200: json("Account", PortfolioStatusSchema), ...authErrors } });
-const positionsRoute = createRoute({ ...common, method: "get", path: "/positions", summary: "Open positions", responses: { 200: json("Positions", PositionsResponseSchema), ...authErrors } });
+const status = createRoute({
+  ...common,
+  method: "get",
+  path: "/portfolio/status",
+  summary: "Paper account and open positions, marked to the current price",
+  responses: { 200: json("Account", PortfolioStatusSchema), ...authErrors },
+});
+const positionsRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/positions",
+  summary: "Open positions",
+  responses: { 200: json("Positions", PositionsResponseSchema), ...authErrors },
+});
 const history = createRoute({
   ...common,
   method: "get",
   path: "/trades/history",
   summary: "Trades, newest first, with filters and a cursor",
   request: { query: TradesHistoryQuerySchema },
-  responses: { 200: json("A page of trades", TradesHistoryResponseSchema), 400: errorResponse("Invalid filter or cursor"), ...authErrors },
+  responses: {
+    200: json("A page of trades", TradesHistoryResponseSchema),
+    400: errorResponse("Invalid filter or cursor"),
+    ...authErrors,
+  },
 });
 const daily = createRoute({
   ...common,
@@ -44,7 +66,11 @@ const daily = createRoute({
   path: "/analytics/daily",
   summary: "Daily realized P&L, drawdown, win rate, exposure and Sharpe over the last `days` days",
   request: { query: AnalyticsDailyQuerySchema },
-  responses: { 200: json("Analytics", AnalyticsDailyResponseSchema), 400: errorResponse("Invalid query"), ...authErrors },
+  responses: {
+    200: json("Analytics", AnalyticsDailyResponseSchema),
+    400: errorResponse("Invalid query"),
+    ...authErrors,
+  },
 });
 const recent = createRoute({
   ...common,
@@ -58,15 +84,33 @@ const recent = createRoute({
 type TradeRow = typeof trades.$inferSelect;
 export function tradeView(r: TradeRow): TradeView {
   return {
-    id: r.id, bot_id: r.botId, client_order_id: r.clientOrderId, symbol: r.symbol, side: r.side, volume: r.volume, entry_price: r.entryPrice,
-    exit_price: r.exitPrice, stop_loss: r.stopLoss, take_profit: r.takeProfit, status: r.status, target: r.target, broker_ticket: r.brokerTicket,
-    pnl: r.pnl, commission: r.commission, reason: r.reason, opened_at: r.openedAt, closed_at: r.closedAt, created_at: r.createdAt,
+    id: r.id,
+    bot_id: r.botId,
+    client_order_id: r.clientOrderId,
+    symbol: r.symbol,
+    side: r.side,
+    volume: r.volume,
+    entry_price: r.entryPrice,
+    exit_price: r.exitPrice,
+    stop_loss: r.stopLoss,
+    take_profit: r.takeProfit,
+    status: r.status,
+    target: r.target,
+    broker_ticket: r.brokerTicket,
+    pnl: r.pnl,
+    commission: r.commission,
+    reason: r.reason,
+    opened_at: r.openedAt,
+    closed_at: r.closedAt,
+    created_at: r.createdAt,
   };
 }
 
 export const portfolioRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(status, async (c) => c.json(await userObject(c.env, c.var.userId).portfolio(c.var.userId), 200))
-  .openapi(positionsRoute, async (c) => c.json({ positions: await userObject(c.env, c.var.userId).openPositions(c.var.userId) }, 200))
+  .openapi(positionsRoute, async (c) =>
+    c.json({ positions: await userObject(c.env, c.var.userId).openPositions(c.var.userId) }, 200),
+  )
   .openapi(history, async (c) => {
     const q = c.req.valid("query");
     const conds = [eq(trades.userId, c.var.userId)];
@@ -81,10 +125,21 @@ export const portfolioRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       const id = q.cursor.slice(i + 1);
       conds.push(or(lt(trades.createdAt, t), and(eq(trades.createdAt, t), lt(trades.id, id)))!);
     }
-    const rows = await db(c.env).select().from(trades).where(and(...conds)).orderBy(desc(trades.createdAt), desc(trades.id)).limit(q.limit + 1);
+    const rows = await db(c.env)
+      .select()
+      .from(trades)
+      .where(and(...conds))
+      .orderBy(desc(trades.createdAt), desc(trades.id))
+      .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return c.json({ trades: page.map(tradeView), next_cursor: rows.length > q.limit && last ? `${last.createdAt}:${last.id}` : null }, 200);
+    return c.json(
+      {
+        trades: page.map(tradeView),
+        next_cursor: rows.length > q.limit && last ? `${last.createdAt}:${last.id}` : null,
+      },
+      200,
+    );
   })
   .openapi(daily, async (c) => {
     const { days } = c.req.valid("query");
@@ -93,7 +148,13 @@ export const portfolioRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     const rows = await db(c.env)
       .select({ openedAt: trades.openedAt, closedAt: trades.closedAt, pnl: trades.pnl })
       .from(trades)
-      .where(and(eq(trades.userId, c.var.userId), isNotNull(trades.openedAt), or(isNull(trades.closedAt), gte(trades.closedAt, from))));
+      .where(
+        and(
+          eq(trades.userId, c.var.userId),
+          isNotNull(trades.openedAt),
+          or(isNull(trades.closedAt), gte(trades.closedAt, from)),
+        ),
+      );
     return c.json(summarize(rows, { from, to }), 200);
   })
   .openapi(recent, async (c) => {
@@ -108,7 +169,16 @@ export const portfolioRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       {
         activities: rows.map((r) => {
           const data = (r.data ?? null) as Record<string, unknown> | null;
-          return { id: r.id, seq: r.seq, type: r.type as z.infer<typeof ActivityKindSchema>, message: r.message, bot_id: typeof data?.["bot_id"] === "string" ? data["bot_id"] : null, data, created_at: r.createdAt, expires_at: r.expiresAt };
+          return {
+            id: r.id,
+            seq: r.seq,
+            type: r.type as z.infer<typeof ActivityKindSchema>,
+            message: r.message,
+            bot_id: typeof data?.["bot_id"] === "string" ? data["bot_id"] : null,
+            data,
+            created_at: r.createdAt,
+            expires_at: r.expiresAt,
+          };
         }),
       },
       200,

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { InstalledShippedModelsSchema } from "../../core/protocol/shipped-models-api";
+import { getBot, parseStoredConfig } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { installShippedModels, SHIPPED_SYMBOL } from "../../platform/ml/shipped-models";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { getBot, parseStoredConfig } from "../../platform/bots/store";
-import { db } from "../../platform/db/client";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
@@ -35,7 +35,11 @@ export const shippedModelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
   if (!bot) throw notFound("bot");
   const config = parseStoredConfig(bot);
   if (config.symbol !== SHIPPED_SYMBOL) {
-    throw new HttpError(409, "conflict", `the shipped models were trained on ${SHIPPED_SYMBOL}; this bot trades ${config.symbol}`);
+    throw new HttpError(
+      409,
+      "conflict",
+      `the shipped models were trained on ${SHIPPED_SYMBOL}; this bot trades ${config.symbol}`,
+    );
   }
   const installed = await installShippedModels(c.env, userId, bot.id);
   return c.json({ symbol: SHIPPED_SYMBOL, installed }, 201);

@@ -2,26 +2,38 @@
 // bar store, trained in bounded slices by the object's alarm), GET .../train/{job_id} reports it, and
 // POST .../rollback re-activates the previous model version in one D1 batch.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { RollbackRequestSchema, RollbackResponseSchema, TrainAcceptedSchema, TrainJobSchema, TrainRequestSchema, type RollbackResponse, type TrainAccepted } from "../../core/protocol/training";
-import type { AppEnv } from "../app-env";
-import { authed, bearerSecurity } from "../auth/guards";
+import {
+  RollbackRequestSchema,
+  type RollbackResponse,
+  RollbackResponseSchema,
+  type TrainAccepted,
+  TrainAcceptedSchema,
+  TrainJobSchema,
+  TrainRequestSchema,
+} from "../../core/protocol/training";
 import { getBot } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
-import { HttpError, notFound } from "../lib/http-error";
-import { userObject } from "../../platform/object-address";
-import { validationHook } from "../middleware/errors";
 import { rollbackModelVersion } from "../../platform/ml/model-versions";
+import { userObject } from "../../platform/object-address";
+import type { AppEnv } from "../app-env";
+import { authed, bearerSecurity } from "../auth/guards";
+import { HttpError, notFound } from "../lib/http-error";
+import { validationHook } from "../middleware/errors";
 import { errorResponse, jsonBody } from "./auth";
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };
-const authErrors = { 401: errorResponse("Missing, expired or invalid access token"), 429: errorResponse("Too many requests") };
+const authErrors = {
+  401: errorResponse("Missing, expired or invalid access token"),
+  429: errorResponse("Too many requests"),
+};
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 
 const train = createRoute({
   ...common,
   method: "post",
   path: "/ml/models/{id}/train",
-  summary: "Train the bot's model for one timeframe from the object's stored bars (runs in bounded slices; progress as TRAINING_* events)",
+  summary:
+    "Train the bot's model for one timeframe from the object's stored bars (runs in bounded slices; progress as TRAINING_* events)",
   request: { params: IdParams, body: jsonBody(TrainRequestSchema) },
   responses: {
     202: { description: "Job queued", content: { "application/json": { schema: TrainAcceptedSchema } } },
@@ -68,7 +80,10 @@ export const trainRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const bot = await getBot(db(c.env), userId, id);
     if (!bot) throw notFound("bot");
     const r = await userObject(c.env, userId).startTraining(bot.id, timeframe, { userId, symbol: bot.symbol, params });
-    if (!r.ok) throw new HttpError(409, "conflict", `a ${timeframe} training job for this bot is already ${r.job.status}`, { job_id: r.job.job_id });
+    if (!r.ok)
+      throw new HttpError(409, "conflict", `a ${timeframe} training job for this bot is already ${r.job.status}`, {
+        job_id: r.job.job_id,
+      });
     c.var.log.info("training queued", { botId: bot.id, timeframe, jobId: r.job.job_id });
     const body: TrainAccepted = { job_id: r.job.job_id, status: r.job.status, stage: r.job.stage };
     return c.json(body, 202);
@@ -91,6 +106,12 @@ export const trainRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const r = await rollbackModelVersion(c.env, userId, bot.id, timeframe);
     if (!r.ok) throw new HttpError(409, "conflict", r.message, { reason: r.reason });
     c.var.log.info("model rolled back", { botId: bot.id, timeframe, active: r.activated.version, retired: r.retired });
-    const body: RollbackResponse = { bot_id: bot.id, timeframe, active_version: r.activated.version, r2_key: r.activated.r2Key, retired_version: r.retired };
+    const body: RollbackResponse = {
+      bot_id: bot.id,
+      timeframe,
+      active_version: r.activated.version,
+      r2_key: r.activated.r2Key,
+      retired_version: r.retired,
+    };
     return c.json(body, 200);
   });

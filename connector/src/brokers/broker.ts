@@ -82,7 +82,12 @@ export interface Broker {
   /** volume absent: close it all. deadline as in OpenOrder. */
   close(ticket: string, clientOrderId: string, volume?: number, deadline?: number): Promise<CloseFill>;
   /** sl/tp: a price sets, null removes, undefined keeps. Answers the levels the broker now holds. */
-  modify(ticket: string, sl: number | null | undefined, tp: number | null | undefined, deadline?: number): Promise<{ sl: number | null; tp: number | null }>;
+  modify(
+    ticket: string,
+    sl: number | null | undefined,
+    tp: number | null | undefined,
+    deadline?: number,
+  ): Promise<{ sl: number | null; tp: number | null }>;
   positions(): Promise<RawPosition[]>;
   /** positions() with the count of items that could not be read (left out of the list). */
   positionsWithGaps?(): Promise<{ positions: RawPosition[]; unreadable: number }>;

@@ -64,7 +64,14 @@ export const EaCloseRequest = z.strictObject({
   deadline_ms: Deadline,
 });
 /** Absent sl/tp keep the current level; 0 removes it. */
-export const EaModifyRequest = z.strictObject({ id: ReqId, op: z.literal("modify"), ticket: Ticket, sl: Level.optional(), tp: Level.optional(), deadline_ms: Deadline });
+export const EaModifyRequest = z.strictObject({
+  id: ReqId,
+  op: z.literal("modify"),
+  ticket: Ticket,
+  sl: Level.optional(),
+  tp: Level.optional(),
+  deadline_ms: Deadline,
+});
 /** Active (not yet filled or cancelled) orders: a market order answered PLACED waits here. */
 export const EaOrdersRequest = z.strictObject({ id: ReqId, op: z.literal("orders") });
 /** The symbol's own trading properties (SymbolInfo*): digits, tick size, volume step, filling modes, levels. */
@@ -72,9 +79,20 @@ export const EaSymbolRequest = z.strictObject({ id: ReqId, op: z.literal("symbol
 
 /** The last `count` CLOSED bars (the forming bar is never sent), oldest first. */
 export const MAX_EA_RATES = 5000;
-export const EaRatesRequest = z.strictObject({ id: ReqId, op: z.literal("rates"), symbol: Sym, timeframe: TimeframeSchema, count: z.number().int().min(1).max(MAX_EA_RATES) });
+export const EaRatesRequest = z.strictObject({
+  id: ReqId,
+  op: z.literal("rates"),
+  symbol: Sym,
+  timeframe: TimeframeSchema,
+  count: z.number().int().min(1).max(MAX_EA_RATES),
+});
 /** From now on, push a `bar_closed` event whenever a bar of symbol/timeframe closes (idempotent). */
-export const EaSubscribeBarsRequest = z.strictObject({ id: ReqId, op: z.literal("subscribe_bars"), symbol: Sym, timeframe: TimeframeSchema });
+export const EaSubscribeBarsRequest = z.strictObject({
+  id: ReqId,
+  op: z.literal("subscribe_bars"),
+  symbol: Sym,
+  timeframe: TimeframeSchema,
+});
 
 export const EaRequestSchema = z.discriminatedUnion("op", [
   EaRatesRequest,
@@ -223,7 +241,12 @@ export const EaErrorSchema = z.object({
 /** Success payloads by op. */
 export const EaOkPayloads = {
   ping: z.object({ time_msc: z.number().int() }),
-  account: z.object({ account: EaAccountSchema, terminal_connected: z.boolean(), synced: z.boolean(), trade_allowed: z.boolean() }),
+  account: z.object({
+    account: EaAccountSchema,
+    terminal_connected: z.boolean(),
+    synced: z.boolean(),
+    trade_allowed: z.boolean(),
+  }),
   // Lists are checked item by item (one unreadable item must not hide the others): unknown here.
   positions: z.object({ synced: z.boolean(), positions: z.array(z.unknown()) }),
   history: z.object({ synced: z.boolean(), deals: z.array(z.unknown()) }),
@@ -267,10 +290,32 @@ export const EaHelloEvent = z.object({
 });
 /** Pushed whenever connected / synced / trade_allowed changes. */
 export const EaTerminalEvent = EaTerminalStateSchema.extend({ event: z.literal("terminal") });
-export const EaPositionsEvent = z.object({ event: z.literal("positions"), synced: z.boolean(), positions: z.array(z.unknown()) });
+export const EaPositionsEvent = z.object({
+  event: z.literal("positions"),
+  synced: z.boolean(),
+  positions: z.array(z.unknown()),
+});
 export const EaDealEvent = z.object({ event: z.literal("deal"), deal: z.unknown() });
-export const EaAccountEvent = z.object({ event: z.literal("account"), account: EaAccountSchema, terminal_connected: z.boolean(), synced: z.boolean(), trade_allowed: z.boolean() });
-export const EaBarClosedEvent = z.object({ event: z.literal("bar_closed"), symbol: Sym, timeframe: TimeframeSchema, bar: EaBarSchema });
-export const EaEventSchema = z.discriminatedUnion("event", [EaHelloEvent, EaTerminalEvent, EaPositionsEvent, EaDealEvent, EaAccountEvent, EaBarClosedEvent]);
+export const EaAccountEvent = z.object({
+  event: z.literal("account"),
+  account: EaAccountSchema,
+  terminal_connected: z.boolean(),
+  synced: z.boolean(),
+  trade_allowed: z.boolean(),
+});
+export const EaBarClosedEvent = z.object({
+  event: z.literal("bar_closed"),
+  symbol: Sym,
+  timeframe: TimeframeSchema,
+  bar: EaBarSchema,
+});
+export const EaEventSchema = z.discriminatedUnion("event", [
+  EaHelloEvent,
+  EaTerminalEvent,
+  EaPositionsEvent,
+  EaDealEvent,
+  EaAccountEvent,
+  EaBarClosedEvent,
+]);
 export type EaEvent = z.infer<typeof EaEventSchema>;
 export type EaHello = z.infer<typeof EaHelloEvent>;

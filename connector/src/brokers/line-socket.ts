@@ -4,7 +4,12 @@ import type { Socket } from "node:net";
  * JSON-lines framing over a TCP socket: calls onLine for each complete line (bytes split at \n
  * before decoding, so a UTF-8 character cut across reads stays whole).
  */
-export function readLines(socket: Socket, onLine: (line: string) => void, maxLine: number, onOverflow: () => void): void {
+export function readLines(
+  socket: Socket,
+  onLine: (line: string) => void,
+  maxLine: number,
+  onOverflow: () => void,
+): void {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   socket.on("data", (chunk: Buffer) => {

@@ -10,26 +10,26 @@ import type { Broker, CloseFill, HistoryFilter, OpenFill, OpenOrder, RawDeal, Ra
 import { BrokerError } from "./broker";
 import {
   EA_PROTOCOL_VERSION,
-  EaDealSchema,
-  EaEventSchema,
-  EaHelloEvent,
-  EaOkPayloads,
-  EaOrderSchema,
-  EaPositionSchema,
-  EaResponseSchema,
-  MAX_EA_LINE_BYTES,
   type EaAccount,
   type EaBar,
   type EaDeal,
+  EaDealSchema,
+  EaEventSchema,
   type EaHello,
+  EaHelloEvent,
   type EaOkPayload,
+  EaOkPayloads,
   type EaOp,
   type EaOrder,
+  EaOrderSchema,
   type EaPosition,
+  EaPositionSchema,
   type EaRequest,
+  EaResponseSchema,
   type EaSymbolInfo,
   type EaTerminalState,
   type EaTradeFacts,
+  MAX_EA_LINE_BYTES,
 } from "./ea-protocol";
 import { readLines, writeLine } from "./line-socket";
 import { checkVolume, chooseFilling, toTick } from "./symbol-rules";
@@ -122,7 +122,9 @@ export class Mt5Broker implements Broker {
         resolve();
       });
     });
-    this.opts.log.info(`MT5 bridge listening on ${this.opts.host ?? "127.0.0.1"}:${this.port}; waiting for the EdgetraderBridge EA (account ${this.opts.login} on ${this.opts.server})`);
+    this.opts.log.info(
+      `MT5 bridge listening on ${this.opts.host ?? "127.0.0.1"}:${this.port}; waiting for the EdgetraderBridge EA (account ${this.opts.login} on ${this.opts.server})`,
+    );
     this.pingTimer = setInterval(() => this.pingEa(), this.opts.pingMs ?? 5000);
     this.pingTimer.unref();
   }
@@ -192,7 +194,13 @@ export class Mt5Broker implements Broker {
     );
     const ticket = f.position_ticket !== "0" ? f.position_ticket : f.position;
     // DONE without a position or deal named: the facts are incomplete; only a lookup can tell.
-    if (ticket === "0" || f.volume <= 0 || f.price <= 0) throw new BrokerError("internal", `open answered ${retcodeName(f.retcode)} without a position`, true, String(f.retcode));
+    if (ticket === "0" || f.volume <= 0 || f.price <= 0)
+      throw new BrokerError(
+        "internal",
+        `open answered ${retcodeName(f.retcode)} without a position`,
+        true,
+        String(f.retcode),
+      );
     if (f.position !== "0") this.tickets.set(f.position, ticket);
     return { ticket, price: f.price, volume: f.volume, time: f.time_msc };
   }
@@ -209,10 +217,23 @@ export class Mt5Broker implements Broker {
     }
     const f = await this.trade(
       "close",
-      { ticket, volume: part, magic: magicFor(clientOrderId), comment: commentFor(clientOrderId), deviation: this.opts.deviationPoints ?? 20, filling: chooseFilling(info) },
+      {
+        ticket,
+        volume: part,
+        magic: magicFor(clientOrderId),
+        comment: commentFor(clientOrderId),
+        deviation: this.opts.deviationPoints ?? 20,
+        filling: chooseFilling(info),
+      },
       deadline,
     );
-    if (f.volume <= 0 || f.price <= 0) throw new BrokerError("internal", `close answered ${retcodeName(f.retcode)} without a deal`, true, String(f.retcode));
+    if (f.volume <= 0 || f.price <= 0)
+      throw new BrokerError(
+        "internal",
+        `close answered ${retcodeName(f.retcode)} without a deal`,
+        true,
+        String(f.retcode),
+      );
     return { price: f.price, volume: f.volume, time: f.time_msc };
   }
 
@@ -232,10 +253,17 @@ export class Mt5Broker implements Broker {
    * One trade request and the meaning of its retcode (trade-outcome.ts). Requotes and moved
    * prices executed nothing and are sent again, at most requoteAttempts times in all.
    */
-  private async trade<Op extends "open" | "close" | "modify">(op: Op, body: Omit<Extract<EaRequest, { op: Op }>, "id" | "op" | "deadline_ms">, deadline: number | undefined): Promise<EaTradeFacts> {
+  private async trade<Op extends "open" | "close" | "modify">(
+    op: Op,
+    body: Omit<Extract<EaRequest, { op: Op }>, "id" | "op" | "deadline_ms">,
+    deadline: number | undefined,
+  ): Promise<EaTradeFacts> {
     const attempts = this.opts.requoteAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
-      const f = (await this.request(op, { ...body, deadline_ms: this.deadline(deadline) } as Omit<Extract<EaRequest, { op: Op }>, "id" | "op">)) as EaTradeFacts;
+      const f = (await this.request(op, { ...body, deadline_ms: this.deadline(deadline) } as Omit<
+        Extract<EaRequest, { op: Op }>,
+        "id" | "op"
+      >)) as EaTradeFacts;
       if (f.existing) return f;
       const o = outcomeOf(f.retcode);
       const what = `${op}: ${retcodeName(f.retcode)}${f.server_comment ? ` (${f.server_comment})` : ""}`;
@@ -296,10 +324,18 @@ export class Mt5Broker implements Broker {
   }
 
   async history(filter: HistoryFilter): Promise<RawDeal[]> {
-    const position = filter.position_ticket ? (this.identifierOf(filter.position_ticket) ?? filter.position_ticket) : "";
-    const r = await this.request("history", { from_ms: filter.from, magic: filter.client_order_id ? magicFor(filter.client_order_id) : 0, position });
+    const position = filter.position_ticket
+      ? (this.identifierOf(filter.position_ticket) ?? filter.position_ticket)
+      : "";
+    const r = await this.request("history", {
+      from_ms: filter.from,
+      magic: filter.client_order_id ? magicFor(filter.client_order_id) : 0,
+      position,
+    });
     if (!r.synced) throw new BrokerError("terminal_unavailable", "the terminal has not synced its history yet");
-    return this.items(r.deals, EaDealSchema, "deal").map((d) => toRawDeal(d, this.tickets.get(d.position) ?? d.position));
+    return this.items(r.deals, EaDealSchema, "deal").map((d) =>
+      toRawDeal(d, this.tickets.get(d.position) ?? d.position),
+    );
   }
 
   private readPositions(raw: unknown[]): { positions: RawPosition[]; unreadable: number } {
@@ -313,7 +349,10 @@ export class Mt5Broker implements Broker {
     for (const item of raw) {
       const r = schema.safeParse(item);
       if (r.success) out.push(r.data);
-      else this.opts.log.warn(`EA sent an unreadable ${what} (left out): ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}: ${JSON.stringify(item).slice(0, 300)}`);
+      else
+        this.opts.log.warn(
+          `EA sent an unreadable ${what} (left out): ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}: ${JSON.stringify(item).slice(0, 300)}`,
+        );
     }
     return out;
   }
@@ -343,7 +382,9 @@ export class Mt5Broker implements Broker {
   }
 
   private sendSubscribe(symbol: string, timeframe: Timeframe): void {
-    this.request("subscribe_bars", { symbol, timeframe }).catch((e: unknown) => this.opts.log.warn(`subscribe_bars ${symbol} ${timeframe}: ${String(e)}`));
+    this.request("subscribe_bars", { symbol, timeframe }).catch((e: unknown) =>
+      this.opts.log.warn(`subscribe_bars ${symbol} ${timeframe}: ${String(e)}`),
+    );
   }
 
   async account(): Promise<AccountInfo> {
@@ -362,7 +403,9 @@ export class Mt5Broker implements Broker {
     const refuse = (reason: string) => {
       this.refused.total++;
       this.refused.reasons.push(reason);
-      this.opts.log.warn(`EA bridge: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${reason}`);
+      this.opts.log.warn(
+        `EA bridge: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${reason}`,
+      );
       writeLine(socket, { event: "refused", reason });
       socket.end();
       socket.destroy();
@@ -387,7 +430,8 @@ export class Mt5Broker implements Broker {
         if (!hello) return; // ignored: not a hello (an HTTP request line, noise)
         const problem = this.helloProblem(hello);
         if (problem) return refuse(problem);
-        if (this.link && !this.link.socket.destroyed) return refuse("an EA is already linked (the first authenticated link wins)");
+        if (this.link && !this.link.socket.destroyed)
+          return refuse("an EA is already linked (the first authenticated link wins)");
         clearTimeout(helloTimer);
         linked = true;
         this.adopt(socket, hello);
@@ -401,8 +445,10 @@ export class Mt5Broker implements Broker {
   }
 
   private helloProblem(h: EaHello): string | null {
-    if (!safeEqual(h.secret, this.opts.secret)) return "wrong secret (set the EA's InpSecret to the connector's eaSecret)";
-    if (h.protocol !== EA_PROTOCOL_VERSION) return `EA protocol ${h.protocol}; this connector speaks ${EA_PROTOCOL_VERSION}: install the EA shipped with this connector`;
+    if (!safeEqual(h.secret, this.opts.secret))
+      return "wrong secret (set the EA's InpSecret to the connector's eaSecret)";
+    if (h.protocol !== EA_PROTOCOL_VERSION)
+      return `EA protocol ${h.protocol}; this connector speaks ${EA_PROTOCOL_VERSION}: install the EA shipped with this connector`;
     if (h.terminal.login !== this.opts.login || h.terminal.server !== this.opts.server) {
       return `the EA is on account ${h.terminal.login} at ${h.terminal.server}; this connector trades ${this.opts.login} at ${this.opts.server} only`;
     }
@@ -411,11 +457,24 @@ export class Mt5Broker implements Broker {
 
   private adopt(socket: Socket, hello: EaHello): void {
     const t = hello.terminal;
-    this.link = { socket, hello, state: { connected: t.connected, synced: t.synced, trade_allowed: t.trade_allowed }, symbols: new Map() };
+    this.link = {
+      socket,
+      hello,
+      state: { connected: t.connected, synced: t.synced, trade_allowed: t.trade_allowed },
+      symbols: new Map(),
+    };
     this.missedPings = 0;
-    this.opts.log.info(`EA linked: ${t.company} ${t.server} login ${t.login} (${t.margin_mode}), EA ${hello.ea_version}; connected ${t.connected}, synced ${t.synced}, trading allowed ${t.trade_allowed}`);
-    if (t.margin_mode !== "hedging") this.opts.log.error(`account ${t.login} is a ${t.margin_mode} account: edgetrader trades hedging accounts only; every order will be refused`);
-    if (!t.trade_allowed) this.opts.log.warn("trading is not allowed in the terminal (Algo Trading off, or the EA's 'Allow Algo Trading' unticked): orders wait until it is");
+    this.opts.log.info(
+      `EA linked: ${t.company} ${t.server} login ${t.login} (${t.margin_mode}), EA ${hello.ea_version}; connected ${t.connected}, synced ${t.synced}, trading allowed ${t.trade_allowed}`,
+    );
+    if (t.margin_mode !== "hedging")
+      this.opts.log.error(
+        `account ${t.login} is a ${t.margin_mode} account: edgetrader trades hedging accounts only; every order will be refused`,
+      );
+    if (!t.trade_allowed)
+      this.opts.log.warn(
+        "trading is not allowed in the terminal (Algo Trading off, or the EA's 'Allow Algo Trading' unticked): orders wait until it is",
+      );
     for (const w of this.waiters) w();
     this.waiters.clear();
     // A (re)started EA knows no subscriptions: renew them.
@@ -429,8 +488,12 @@ export class Mt5Broker implements Broker {
     const was = this.isConnected();
     const before = link.state;
     link.state = next;
-    if (before.trade_allowed !== next.trade_allowed) this.opts.log.warn(`terminal: trading ${next.trade_allowed ? "allowed again" : "not allowed (Algo Trading off?)"}`);
-    if (before.connected !== next.connected) this.opts.log.warn(`terminal: ${next.connected ? "connected to" : "disconnected from"} the trade server`);
+    if (before.trade_allowed !== next.trade_allowed)
+      this.opts.log.warn(
+        `terminal: trading ${next.trade_allowed ? "allowed again" : "not allowed (Algo Trading off?)"}`,
+      );
+    if (before.connected !== next.connected)
+      this.opts.log.warn(`terminal: ${next.connected ? "connected to" : "disconnected from"} the trade server`);
     const is = this.isConnected();
     if (was !== is) this.emitReady(is);
   }
@@ -482,7 +545,14 @@ export class Mt5Broker implements Broker {
     if (res.data.ok) {
       const payload = EaOkPayloads[p.op].safeParse(res.data);
       if (payload.success) p.resolve(payload.data);
-      else p.reject(new BrokerError("internal", `EA answered ${p.op} with a bad payload: ${payload.error.issues[0]?.message ?? ""}`, TRADE_OPS.has(p.op)));
+      else
+        p.reject(
+          new BrokerError(
+            "internal",
+            `EA answered ${p.op} with a bad payload: ${payload.error.issues[0]?.message ?? ""}`,
+            TRADE_OPS.has(p.op),
+          ),
+        );
     } else {
       // The EA refused before calling OrderSend: nothing reached the trade server.
       const e = res.data.error;
@@ -532,14 +602,26 @@ export class Mt5Broker implements Broker {
   /** Trading needs a hedging account whose terminal is connected, synced and allowed to trade. */
   private tradingProblem(link: Link): BrokerError | null {
     const s = link.state;
-    if (link.hello.terminal.margin_mode !== "hedging") return new BrokerError("rejected", `account ${link.hello.terminal.login} is a ${link.hello.terminal.margin_mode} account; edgetrader trades hedging accounts only`, false, "margin_mode");
-    if (!s.connected) return new BrokerError("terminal_unavailable", "the terminal is not connected to its trade server");
-    if (!s.synced) return new BrokerError("terminal_unavailable", "the terminal has not synced with its trade server yet");
-    if (!s.trade_allowed) return new BrokerError("terminal_unavailable", "trading is not allowed in the terminal (Algo Trading off)");
+    if (link.hello.terminal.margin_mode !== "hedging")
+      return new BrokerError(
+        "rejected",
+        `account ${link.hello.terminal.login} is a ${link.hello.terminal.margin_mode} account; edgetrader trades hedging accounts only`,
+        false,
+        "margin_mode",
+      );
+    if (!s.connected)
+      return new BrokerError("terminal_unavailable", "the terminal is not connected to its trade server");
+    if (!s.synced)
+      return new BrokerError("terminal_unavailable", "the terminal has not synced with its trade server yet");
+    if (!s.trade_allowed)
+      return new BrokerError("terminal_unavailable", "trading is not allowed in the terminal (Algo Trading off)");
     return null;
   }
 
-  private async request<Op extends EaOp>(op: Op, body: Omit<Extract<EaRequest, { op: Op }>, "id" | "op">): Promise<EaOkPayload<Op>> {
+  private async request<Op extends EaOp>(
+    op: Op,
+    body: Omit<Extract<EaRequest, { op: Op }>, "id" | "op">,
+  ): Promise<EaOkPayload<Op>> {
     const link = await this.waitForEa();
     if (TRADE_OPS.has(op)) {
       const problem = this.tradingProblem(link);
@@ -622,7 +704,14 @@ export function toRawDeal(d: EaDeal, positionTicket: string): RawDeal {
 }
 
 function toRawOrder(o: EaOrder): RawOrder {
-  return { ticket: o.ticket, symbol: o.symbol, side: o.side, volume: o.volume_current || o.volume_initial, magic: o.magic, comment: o.comment };
+  return {
+    ticket: o.ticket,
+    symbol: o.symbol,
+    side: o.side,
+    volume: o.volume_current || o.volume_initial,
+    magic: o.magic,
+    comment: o.comment,
+  };
 }
 
 export function toAccount(a: EaAccount): AccountInfo {

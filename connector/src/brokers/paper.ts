@@ -6,7 +6,16 @@ import type { PaperEvent } from "../../../core/paper/schemas";
 import type { AccountInfo, TerminalInfo } from "../../../core/protocol/connector";
 import { commentFor, magicFor } from "../client-id";
 import type { Logger } from "../log";
-import { BrokerError, type Broker, type CloseFill, type HistoryFilter, type OpenFill, type OpenOrder, type RawDeal, type RawPosition } from "./broker";
+import {
+  type Broker,
+  BrokerError,
+  type CloseFill,
+  type HistoryFilter,
+  type OpenFill,
+  type OpenOrder,
+  type RawDeal,
+  type RawPosition,
+} from "./broker";
 
 /**
  * The demo broker: core/paper's PaperEngine (the same fills as the object's paper account) fed by
@@ -65,7 +74,9 @@ export class PaperBroker implements Broker {
   }
 
   async start(): Promise<void> {
-    this.opts.log.info(`paper broker: balance ${this.engine.account().balance} ${this.engine.account().currency}, ${this.engine.positions().length} open position(s)`);
+    this.opts.log.info(
+      `paper broker: balance ${this.engine.account().balance} ${this.engine.account().currency}, ${this.engine.positions().length} open position(s)`,
+    );
     this.timer = setInterval(() => this.step(), this.opts.tickMs ?? 1000);
     this.timer.unref();
   }
@@ -91,10 +102,26 @@ export class PaperBroker implements Broker {
     const time = this.now();
     const mid = this.mid(order.symbol);
     const r = this.engine.submit(
-      { side: order.side, symbol: order.symbol, volume: order.volume, sl: order.sl, tp: order.tp, client_order_id: order.client_order_id, comment: commentFor(order.client_order_id) },
+      {
+        side: order.side,
+        symbol: order.symbol,
+        volume: order.volume,
+        sl: order.sl,
+        tp: order.tp,
+        client_order_id: order.client_order_id,
+        comment: commentFor(order.client_order_id),
+      },
       { time, price: { mid } },
     );
-    if (r.status === "rejected") throw new BrokerError(r.reason === "unknown_symbol" || r.reason === "invalid_volume" || r.reason === "invalid_order" ? "invalid" : "rejected", r.message, false, r.reason);
+    if (r.status === "rejected")
+      throw new BrokerError(
+        r.reason === "unknown_symbol" || r.reason === "invalid_volume" || r.reason === "invalid_order"
+          ? "invalid"
+          : "rejected",
+        r.message,
+        false,
+        r.reason,
+      );
     const e = r.event;
     if (!r.duplicate) this.addDeal(e, "in", e.price, e.volume, 0);
     this.changed();
@@ -104,7 +131,8 @@ export class PaperBroker implements Broker {
   async close(ticket: string, clientOrderId: string, volume?: number): Promise<CloseFill> {
     const pos = this.engine.positions().find((p) => ticketOf(p.id) === ticket);
     if (!pos) throw new BrokerError("not_found", `no open position ${ticket}`);
-    if (volume !== undefined && volume < pos.volume) throw new BrokerError("invalid", "the paper broker closes whole positions only");
+    if (volume !== undefined && volume < pos.volume)
+      throw new BrokerError("invalid", "the paper broker closes whole positions only");
     const r = this.engine.close(pos.id, { time: this.now(), reason: "manual", price: { mid: this.mid(pos.symbol) } });
     if (r.status === "rejected") throw new BrokerError("rejected", r.message, false, r.reason);
     this.addDeal(r.event, "out", r.event.exitPrice, r.event.volume, r.event.netPnl, clientOrderId);
@@ -119,7 +147,8 @@ export class PaperBroker implements Broker {
     if (sl !== undefined) patch.sl = sl;
     if (tp !== undefined) patch.tp = tp;
     const r = this.engine.modify(pos.id, patch, this.now());
-    if (r.status === "rejected") throw new BrokerError(r.reason === "invalid_stops" ? "invalid" : "rejected", r.message, false, r.reason);
+    if (r.status === "rejected")
+      throw new BrokerError(r.reason === "invalid_stops" ? "invalid" : "rejected", r.message, false, r.reason);
     this.changed();
     const after = this.engine.positions().find((p) => p.id === pos.id);
     return { sl: after?.sl ?? null, tp: after?.tp ?? null };
@@ -132,13 +161,24 @@ export class PaperBroker implements Broker {
   async history(filter: HistoryFilter): Promise<RawDeal[]> {
     const magic = filter.client_order_id ? magicFor(filter.client_order_id) : undefined;
     return this.deals.filter(
-      (d) => d.time >= filter.from && (magic === undefined || d.magic === magic) && (!filter.position_ticket || d.position_ticket === filter.position_ticket),
+      (d) =>
+        d.time >= filter.from &&
+        (magic === undefined || d.magic === magic) &&
+        (!filter.position_ticket || d.position_ticket === filter.position_ticket),
     );
   }
 
   async account(): Promise<AccountInfo> {
     const a = this.engine.account();
-    return { login: "paper", server: "paper", currency: a.currency, balance: a.balance, equity: a.equity, margin: a.marginUsed, free_margin: a.freeMargin };
+    return {
+      login: "paper",
+      server: "paper",
+      currency: a.currency,
+      balance: a.balance,
+      equity: a.equity,
+      margin: a.marginUsed,
+      free_margin: a.freeMargin,
+    };
   }
 
   private rawPositions(): RawPosition[] {
@@ -187,7 +227,14 @@ export class PaperBroker implements Broker {
     return p;
   }
 
-  private addDeal(e: PaperEvent, entry: RawDeal["entry"], price: number, volume: number, profit: number, closingClientId?: string): void {
+  private addDeal(
+    e: PaperEvent,
+    entry: RawDeal["entry"],
+    price: number,
+    volume: number,
+    profit: number,
+    closingClientId?: string,
+  ): void {
     const id = closingClientId ?? e.clientOrderId;
     this.deals.push({
       ticket: String(this.nextDeal++),
@@ -214,7 +261,10 @@ export class PaperBroker implements Broker {
   private save(): void {
     const tmp = `${this.file}.tmp`;
     const fd = openSync(tmp, "w");
-    writeSync(fd, JSON.stringify({ engine: this.engine.toJSON(), deals: this.deals, nextDeal: this.nextDeal, prices: this.prices }));
+    writeSync(
+      fd,
+      JSON.stringify({ engine: this.engine.toJSON(), deals: this.deals, nextDeal: this.nextDeal, prices: this.prices }),
+    );
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.file);

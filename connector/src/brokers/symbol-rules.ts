@@ -29,11 +29,19 @@ export function allowedFillings(info: EaSymbolInfo): EaFilling[] {
 const decimalsOf = (step: number) => Math.max(0, Math.min(12, Math.ceil(-Math.log10(step) - 1e-9)));
 
 /** The volume as a multiple of SYMBOL_VOLUME_STEP within min/max, or why it cannot be one. */
-export function checkVolume(info: EaSymbolInfo, volume: number): { ok: true; volume: number } | { ok: false; message: string } {
+export function checkVolume(
+  info: EaSymbolInfo,
+  volume: number,
+): { ok: true; volume: number } | { ok: false; message: string } {
   const steps = Math.round(volume / info.volume_step);
   const rounded = Number((steps * info.volume_step).toFixed(decimalsOf(info.volume_step)));
-  if (Math.abs(rounded - volume) > info.volume_step * 1e-6) return { ok: false, message: `volume ${volume} is not a multiple of ${info.name}'s volume step ${info.volume_step}` };
-  if (rounded < info.volume_min - 1e-12 || rounded > info.volume_max + 1e-12) return { ok: false, message: `volume ${volume} outside ${info.name}'s ${info.volume_min}..${info.volume_max}` };
+  if (Math.abs(rounded - volume) > info.volume_step * 1e-6)
+    return {
+      ok: false,
+      message: `volume ${volume} is not a multiple of ${info.name}'s volume step ${info.volume_step}`,
+    };
+  if (rounded < info.volume_min - 1e-12 || rounded > info.volume_max + 1e-12)
+    return { ok: false, message: `volume ${volume} outside ${info.name}'s ${info.volume_min}..${info.volume_max}` };
   return { ok: true, volume: rounded };
 }
 

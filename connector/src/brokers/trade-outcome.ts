@@ -34,7 +34,10 @@ const RETRY = new Set([
 const DOUBT = new Set([0, 10008, 10011, 10012, 10031, 10039 /* CLOSE_ORDER_EXIST: a close is already in progress */]);
 const UNAVAILABLE = new Set([10026, 10027]);
 const INVALID = new Set([10013, 10014, 10022, 10035, 10038]);
-const REJECTED = new Set([10006, 10007, 10015, 10016, 10017, 10018, 10019, 10023, 10029, 10030, 10032, 10033, 10034, 10040, 10041, 10042, 10043, 10044, 10045, 10046]);
+const REJECTED = new Set([
+  10006, 10007, 10015, 10016, 10017, 10018, 10019, 10023, 10029, 10030, 10032, 10033, 10034, 10040, 10041, 10042, 10043,
+  10044, 10045, 10046,
+]);
 
 export function outcomeOf(retcode: number): Outcome {
   if (DONE.has(retcode)) return { kind: "done" };

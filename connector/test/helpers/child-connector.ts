@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -40,7 +40,9 @@ export class ChildConnector {
 
   start(): void {
     this.starts++;
-    const child = spawn(process.execPath, [this.bundle, "--config", this.configPath], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [this.bundle, "--config", this.configPath], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.child = child;

@@ -1,11 +1,11 @@
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import {
-  ConnectorToObjectFrameSchema,
-  parseConnectorFrame,
   type ConnectorToObjectFrame,
+  ConnectorToObjectFrameSchema,
   type ObjectToConnectorFrame,
   type PositionsUpdate,
+  parseConnectorFrame,
   type StatusUpdate,
   type SyncResponse,
   type TradeResult,
@@ -68,7 +68,14 @@ export class FakeObject {
         const f = parsed.frame;
         if (f.type === "AUTH") {
           if (this.revoked || f.token !== this.token || req.headers.authorization !== `Bearer ${this.token}`) {
-            ws.send(JSON.stringify({ type: "AUTH_ERROR", code: this.revoked ? "revoked" : "invalid_token", message: "token refused", retry: false }));
+            ws.send(
+              JSON.stringify({
+                type: "AUTH_ERROR",
+                code: this.revoked ? "revoked" : "invalid_token",
+                message: "token refused",
+                retry: false,
+              }),
+            );
             ws.close();
             return;
           }
@@ -77,7 +84,8 @@ export class FakeObject {
           if (this.socket && this.socket !== ws) this.socket.terminate();
           this.socket = ws;
           ws.send(JSON.stringify({ type: "AUTH_OK", server_time: Date.now(), session_id: `s${this.auths}` }));
-          if (this.resendOnAuth) for (const [id, c] of this.commands) if (!this.results.has(id)) ws.send(JSON.stringify(c));
+          if (this.resendOnAuth)
+            for (const [id, c] of this.commands) if (!this.results.has(id)) ws.send(JSON.stringify(c));
           return;
         }
         if (!authed) return;
@@ -128,7 +136,12 @@ export class FakeObject {
       default:
         return;
     }
-    if (this.autoAck && "id" in f && typeof f.id === "string" && (f.type !== "POSITIONS_UPDATE" || f.reason === "change")) {
+    if (
+      this.autoAck &&
+      "id" in f &&
+      typeof f.id === "string" &&
+      (f.type !== "POSITIONS_UPDATE" || f.reason === "change")
+    ) {
       ws.send(JSON.stringify({ type: "ACK", ids: [f.id] }));
     }
   }

@@ -1,8 +1,13 @@
-import { ConnectorConfigSchema, type ConnectorConfig } from "../../src/config";
+import { type ConnectorConfig, ConnectorConfigSchema } from "../../src/config";
 import { SIM_BRIDGE_SETTINGS } from "../../src/sim-terminal";
 
 /** An in-process connector's settings for tests: MT5 broker pinned to the simulated terminal, short timers. */
-export function mt5TestConfig(objPort: number, token: string, journalDir: string, extra: Partial<ConnectorConfig> = {}): ConnectorConfig {
+export function mt5TestConfig(
+  objPort: number,
+  token: string,
+  journalDir: string,
+  extra: Partial<ConnectorConfig> = {},
+): ConnectorConfig {
   return ConnectorConfigSchema.parse({
     url: `ws://127.0.0.1:${objPort}/api/v1/connector/ws`,
     token,

@@ -19,7 +19,13 @@ export interface Mt5Rig {
 export async function mt5Rig(
   bundle: string,
   dir: string,
-  opts: { requestTimeoutMs: number; reconnectMs: number; heartbeatMs?: number; lookupSettleMs?: number; sim?: Partial<SimTerminalOptions> },
+  opts: {
+    requestTimeoutMs: number;
+    reconnectMs: number;
+    heartbeatMs?: number;
+    lookupSettleMs?: number;
+    sim?: Partial<SimTerminalOptions>;
+  },
 ): Promise<Mt5Rig> {
   const obj = new FakeObject();
   const wsPort = await obj.start();

@@ -64,14 +64,22 @@ export function ema(x: ArrayLike<number>, period: number, out: Float64Array, fro
  * Bands are computed from row `firstRow` on (earlier rows stay NaN: callers that emit only the newest
  * rows skip the O(period) sd of the others; the running SMA still starts at bar 0, as the library's does).
  */
-export function bollinger(x: ArrayLike<number>, period: number, mult: number, upper: Float64Array, lower: Float64Array, middle: Float64Array, firstRow = 0): void {
+export function bollinger(
+  x: ArrayLike<number>,
+  period: number,
+  mult: number,
+  upper: Float64Array,
+  lower: Float64Array,
+  middle: Float64Array,
+  firstRow = 0,
+): void {
   sma(x, period, middle);
   upper.fill(NaN);
   lower.fill(NaN);
   for (let t = Math.max(period - 1, firstRow); t < x.length; t++) {
     const m = middle[t]!;
     let s = 0;
-    for (let k = t - period + 1; k <= t; k++) s = s + Math.pow(x[k]! - m, 2);
+    for (let k = t - period + 1; k <= t; k++) s = s + (x[k]! - m) ** 2;
     const sd = Math.sqrt(s / period);
     upper[t] = m + sd * mult;
     lower[t] = m - sd * mult;
@@ -106,7 +114,13 @@ export function cci(
  * Highest high / lowest low of the last `period` bars (NaN before). The library tracks them in a linked
  * list; the value is the same window extreme (prices are positive, so its 0 start for the high never wins).
  */
-export function rollingHighLow(high: ArrayLike<number>, low: ArrayLike<number>, period: number, hh: Float64Array, ll: Float64Array): void {
+export function rollingHighLow(
+  high: ArrayLike<number>,
+  low: ArrayLike<number>,
+  period: number,
+  hh: Float64Array,
+  ll: Float64Array,
+): void {
   hh.fill(NaN);
   ll.fill(NaN);
   for (let t = period - 1; t < high.length; t++) {
@@ -122,7 +136,15 @@ export function rollingHighLow(high: ArrayLike<number>, low: ArrayLike<number>, 
 }
 
 /** Stochastic %K (0 when the window is flat, as the library does) and %D = running SMA(signal) of %K; hh/ll from rollingHighLow. */
-export function stochastic(close: ArrayLike<number>, hh: Float64Array, ll: Float64Array, period: number, signal: number, k: Float64Array, d: Float64Array): void {
+export function stochastic(
+  close: ArrayLike<number>,
+  hh: Float64Array,
+  ll: Float64Array,
+  period: number,
+  signal: number,
+  k: Float64Array,
+  d: Float64Array,
+): void {
   k.fill(NaN);
   for (let t = period - 1; t < close.length; t++) {
     const v = ((close[t]! - ll[t]!) / (hh[t]! - ll[t]!)) * 100;
@@ -132,7 +154,12 @@ export function stochastic(close: ArrayLike<number>, hh: Float64Array, ll: Float
 }
 
 /** Williams %R = (HH - close) / (HH - LL) * -100; hh/ll from rollingHighLow (NaN before the window fills). */
-export function williamsR(close: ArrayLike<number>, hh: Float64Array, ll: Float64Array, out: Float64Array): Float64Array {
+export function williamsR(
+  close: ArrayLike<number>,
+  hh: Float64Array,
+  ll: Float64Array,
+  out: Float64Array,
+): Float64Array {
   for (let t = 0; t < close.length; t++) out[t] = ((hh[t]! - close[t]!) / (hh[t]! - ll[t]!)) * -100;
   return out;
 }
@@ -172,7 +199,13 @@ class Wema {
 }
 
 /** ATR: library WEMA(period) of the true range. */
-export function atr(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number, out: Float64Array): Float64Array {
+export function atr(
+  high: ArrayLike<number>,
+  low: ArrayLike<number>,
+  close: ArrayLike<number>,
+  period: number,
+  out: Float64Array,
+): Float64Array {
   out.fill(NaN);
   const w = new Wema(period);
   for (let t = 1; t < close.length; t++) out[t] = w.next(trueRange(high, low, close, t));
@@ -228,4 +261,3 @@ export function adx(
     mdiOut[t] = mdi;
   }
 }
-

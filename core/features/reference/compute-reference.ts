@@ -4,7 +4,7 @@
 // Do not "fix" or speed up this file: its value is that it does not change.
 import { ADX, ATR, BollingerBands, CCI, EMA, MACD, SMA, Stochastic, WilliamsR } from "technicalindicators";
 import type { Bar } from "../../market/bar";
-import { FEATURE_COUNT, FEATURE_WARMUP_BARS, featureIndex, type FeatureName } from "../schema";
+import { FEATURE_COUNT, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "../schema";
 import { mfi, rsiWilder } from "../wilder";
 
 /** Feature matrix: row t (flat, stride F) uses bars[0..t] only. Rows before validFrom are all NaN. */
@@ -80,25 +80,59 @@ export function computeFeaturesReference(bars: readonly Bar[]): FeatureMatrix {
 
   const hlc = { high, low, close };
   const rsi = rsiWilder(close, 14);
-  const macd = MACD.calculate({ values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
-  const macdLine = endAligned(macd.map((m) => m.MACD), n);
+  const macd = MACD.calculate({
+    values: close,
+    fastPeriod: 12,
+    slowPeriod: 26,
+    signalPeriod: 9,
+    SimpleMAOscillator: false,
+    SimpleMASignal: false,
+  });
+  const macdLine = endAligned(
+    macd.map((m) => m.MACD),
+    n,
+  );
   // The library drops a signal value of exactly 0 (falsy check), so the signal is EMA-9 of its MACD line here.
   const macdDefined = macd.map((m) => m.MACD).filter((v): v is number => v !== undefined);
   const macdSig = endAligned(EMA.calculate({ values: macdDefined, period: 9 }), n);
   const macdHist = new Float64Array(n);
   for (let t = 0; t < n; t++) macdHist[t] = macdLine[t]! - macdSig[t]!;
   const bb = BollingerBands.calculate({ values: close, period: 20, stdDev: 2 });
-  const bbU = endAligned(bb.map((b) => b.upper), n);
-  const bbL = endAligned(bb.map((b) => b.lower), n);
-  const bbM = endAligned(bb.map((b) => b.middle), n);
+  const bbU = endAligned(
+    bb.map((b) => b.upper),
+    n,
+  );
+  const bbL = endAligned(
+    bb.map((b) => b.lower),
+    n,
+  );
+  const bbM = endAligned(
+    bb.map((b) => b.middle),
+    n,
+  );
   const atr = endAligned(ATR.calculate({ ...hlc, period: 14 }), n);
   const adx = ADX.calculate({ ...hlc, period: 14 });
-  const adxV = endAligned(adx.map((a) => a.adx), n);
-  const pdi = endAligned(adx.map((a) => a.pdi), n);
-  const mdi = endAligned(adx.map((a) => a.mdi), n);
+  const adxV = endAligned(
+    adx.map((a) => a.adx),
+    n,
+  );
+  const pdi = endAligned(
+    adx.map((a) => a.pdi),
+    n,
+  );
+  const mdi = endAligned(
+    adx.map((a) => a.mdi),
+    n,
+  );
   const st = Stochastic.calculate({ ...hlc, period: 14, signalPeriod: 3 });
-  const stK = endAligned(st.map((s) => s.k), n);
-  const stD = endAligned(st.map((s) => s.d), n);
+  const stK = endAligned(
+    st.map((s) => s.k),
+    n,
+  );
+  const stD = endAligned(
+    st.map((s) => s.d),
+    n,
+  );
   const cci = endAligned(CCI.calculate({ ...hlc, period: 20 }), n);
   const willr = endAligned(WilliamsR.calculate({ ...hlc, period: 14 }), n);
   const ema9 = endAligned(EMA.calculate({ values: close, period: 9 }), n);
@@ -125,16 +159,44 @@ export function computeFeaturesReference(bars: readonly Bar[]): FeatureMatrix {
 
   const col = (name: FeatureName) => featureIndex(name);
   const C = {
-    ret_1: col("ret_1"), ret_3: col("ret_3"), ret_6: col("ret_6"), ret_12: col("ret_12"), ret_24: col("ret_24"),
-    range_pct: col("range_pct"), body_pct: col("body_pct"), upper_wick: col("upper_wick"), lower_wick: col("lower_wick"),
-    vol_12: col("vol_12"), vol_24: col("vol_24"), rsi_14: col("rsi_14"),
-    macd: col("macd"), macd_signal: col("macd_signal"), macd_hist: col("macd_hist"),
-    bb_upper_20: col("bb_upper_20"), bb_lower_20: col("bb_lower_20"), bb_pctb_20: col("bb_pctb_20"), bb_width_20: col("bb_width_20"),
-    atr_14: col("atr_14"), atr_pct_14: col("atr_pct_14"), adx_14: col("adx_14"), pdi_14: col("pdi_14"), mdi_14: col("mdi_14"),
-    stoch_k_14: col("stoch_k_14"), stoch_d_3: col("stoch_d_3"), cci_20: col("cci_20"), willr_14: col("willr_14"),
-    mfi_14: col("mfi_14"), obv_z_20: col("obv_z_20"), volume_z_20: col("volume_z_20"), has_volume: col("has_volume"),
-    ema_9_dist: col("ema_9_dist"), ema_21_dist: col("ema_21_dist"), ema_50_dist: col("ema_50_dist"),
-    sma_20_dist: col("sma_20_dist"), sma_50_dist: col("sma_50_dist"), sma_200_dist: col("sma_200_dist"),
+    ret_1: col("ret_1"),
+    ret_3: col("ret_3"),
+    ret_6: col("ret_6"),
+    ret_12: col("ret_12"),
+    ret_24: col("ret_24"),
+    range_pct: col("range_pct"),
+    body_pct: col("body_pct"),
+    upper_wick: col("upper_wick"),
+    lower_wick: col("lower_wick"),
+    vol_12: col("vol_12"),
+    vol_24: col("vol_24"),
+    rsi_14: col("rsi_14"),
+    macd: col("macd"),
+    macd_signal: col("macd_signal"),
+    macd_hist: col("macd_hist"),
+    bb_upper_20: col("bb_upper_20"),
+    bb_lower_20: col("bb_lower_20"),
+    bb_pctb_20: col("bb_pctb_20"),
+    bb_width_20: col("bb_width_20"),
+    atr_14: col("atr_14"),
+    atr_pct_14: col("atr_pct_14"),
+    adx_14: col("adx_14"),
+    pdi_14: col("pdi_14"),
+    mdi_14: col("mdi_14"),
+    stoch_k_14: col("stoch_k_14"),
+    stoch_d_3: col("stoch_d_3"),
+    cci_20: col("cci_20"),
+    willr_14: col("willr_14"),
+    mfi_14: col("mfi_14"),
+    obv_z_20: col("obv_z_20"),
+    volume_z_20: col("volume_z_20"),
+    has_volume: col("has_volume"),
+    ema_9_dist: col("ema_9_dist"),
+    ema_21_dist: col("ema_21_dist"),
+    ema_50_dist: col("ema_50_dist"),
+    sma_20_dist: col("sma_20_dist"),
+    sma_50_dist: col("sma_50_dist"),
+    sma_200_dist: col("sma_200_dist"),
   };
 
   for (let t = validFrom; t < n; t++) {
@@ -192,4 +254,3 @@ export function computeFeaturesReference(bars: readonly Bar[]): FeatureMatrix {
   }
   return { values, stride: F, count: n, validFrom, times };
 }
-

@@ -1,7 +1,6 @@
 import type { Bar } from "../../market/bar";
 import { mulberry32 } from "../../random/prng";
 
-
 /** A random-walk OHLCV series (test data only). */
 export function syntheticBars(n: number, seed = 1, withVolume = true, stepMs = 3_600_000): Bar[] {
   const rnd = mulberry32(seed);

@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { CLASS_INDEX } from "../../onnx/classes";
-import { GbtStepStateSchema, GbtStepper, bestRounds, gbtInitialState, gbtModelFromState, treesPerSlice, type GbtStepState } from "./budgeted";
+import { mulberry32 } from "../../random/prng";
+import {
+  bestRounds,
+  GbtStepper,
+  type GbtStepState,
+  GbtStepStateSchema,
+  gbtInitialState,
+  gbtModelFromState,
+  treesPerSlice,
+} from "./budgeted";
 import type { Dataset } from "./dataset";
 import { DEFAULT_GBT, fitGbt, type GbtParams } from "./gbt";
-import { mulberry32 } from "../../random/prng";
 
 const F = 5;
 

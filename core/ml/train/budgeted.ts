@@ -1,7 +1,18 @@
 import { z } from "zod";
-import { type Dataset, N_CLASSES, softmaxInPlace } from "./dataset";
-import { addLeaf, type Binned, binRows, computeGradients, type GbtModel, type GbtNode, type GbtParams, growTree, histBuffer, makeGbt } from "./gbt";
 import { mulberry32 } from "../../random/prng";
+import { type Dataset, N_CLASSES, softmaxInPlace } from "./dataset";
+import {
+  addLeaf,
+  type Binned,
+  binRows,
+  computeGradients,
+  type GbtModel,
+  type GbtNode,
+  type GbtParams,
+  growTree,
+  histBuffer,
+  makeGbt,
+} from "./gbt";
 
 /**
  * Step-wise GBT: the same trees as fitGbt (gbt.ts), grown K per call, with all progress in a small
@@ -96,7 +107,12 @@ export class GbtStepper {
 
   /** Adds up to `k` trees; returns the new state (the input state is not modified). */
   step(input: GbtStepState, k: number): GbtStepState {
-    const state: GbtStepState = { ...input, params: { ...input.params }, trees: [...input.trees], validLoss: [...input.validLoss] };
+    const state: GbtStepState = {
+      ...input,
+      params: { ...input.params },
+      trees: [...input.trees],
+      validLoss: [...input.validLoss],
+    };
     if (state.done) return state;
     const { params } = state;
     const n = this.train.rows.length;

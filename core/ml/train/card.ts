@@ -32,10 +32,23 @@ export const ModelCardSchema = z.object({
   onnxSha256: z.string(),
   featureSchema: z.object({ name: z.string(), version: z.number().int(), hash: z.string(), count: z.number().int() }),
   classes: z.array(z.string()),
-  input: z.object({ name: z.string(), shape: z.tuple([z.literal("N"), z.number().int()]), dtype: z.literal("float32") }),
+  input: z.object({
+    name: z.string(),
+    shape: z.tuple([z.literal("N"), z.number().int()]),
+    dtype: z.literal("float32"),
+  }),
   output: z.object({ name: z.string(), shape: z.tuple([z.literal("N"), z.literal(3)]), dtype: z.literal("float32") }),
-  trainer: z.object({ family: z.enum(["gbt", "logistic"]), params: z.record(z.string(), z.number()), chosenBecause: z.string() }),
-  labels: z.object({ method: z.literal("triple-barrier"), horizonBars: z.number().int(), atrMult: z.number(), classShare: z.array(z.number()) }),
+  trainer: z.object({
+    family: z.enum(["gbt", "logistic"]),
+    params: z.record(z.string(), z.number()),
+    chosenBecause: z.string(),
+  }),
+  labels: z.object({
+    method: z.literal("triple-barrier"),
+    horizonBars: z.number().int(),
+    atrMult: z.number(),
+    classShare: z.array(z.number()),
+  }),
   data: z.object({
     source: z.string(),
     sourceTimeframe: z.string(),
@@ -47,7 +60,12 @@ export const ModelCardSchema = z.object({
   }),
   walkForward: z.object({
     folds: z.array(FoldReportSchema),
-    pooled: z.object({ alwaysHold: ScoresSchema, majorityClass: ScoresSchema, logistic: ScoresSchema, gbt: ScoresSchema }),
+    pooled: z.object({
+      alwaysHold: ScoresSchema,
+      majorityClass: ScoresSchema,
+      logistic: ScoresSchema,
+      gbt: ScoresSchema,
+    }),
     purgeBars: z.number().int(),
     /** Share of out-of-sample rows whose shipped-family top probability reaches each threshold. */
     confidenceShare: z.record(z.string(), z.number()),

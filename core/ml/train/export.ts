@@ -1,4 +1,4 @@
-import { writeLinearClassifier, writeTreeEnsembleClassifier, type OnnxModelMeta } from "../../onnx/writer";
+import { type OnnxModelMeta, writeLinearClassifier, writeTreeEnsembleClassifier } from "../../onnx/writer";
 import type { GbtModel } from "./gbt";
 import type { LogisticModel } from "./logistic";
 
@@ -12,5 +12,10 @@ export function exportOnnx(model: LogisticModel | GbtModel, meta: OnnxModelMeta)
       meta,
     });
   }
-  return writeTreeEnsembleClassifier({ trees: model.trees, baseValues: model.baseValues, postTransform: "SOFTMAX", meta });
+  return writeTreeEnsembleClassifier({
+    trees: model.trees,
+    baseValues: model.baseValues,
+    postTransform: "SOFTMAX",
+    meta,
+  });
 }

@@ -9,7 +9,12 @@ export interface Fold {
   test: number[];
 }
 
-export function walkForwardFolds(rows: readonly number[], folds: number, horizon: number, initialTrainShare = 0.4): Fold[] {
+export function walkForwardFolds(
+  rows: readonly number[],
+  folds: number,
+  horizon: number,
+  initialTrainShare = 0.4,
+): Fold[] {
   if (folds < 1) throw new RangeError("folds must be >= 1");
   const n = rows.length;
   const start = Math.floor(n * initialTrainShare);

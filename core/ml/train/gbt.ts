@@ -24,9 +24,20 @@ export interface GbtParams {
   seed: number;
 }
 
-export const DEFAULT_GBT: GbtParams = { rounds: 200, maxDepth: 3, learningRate: 0.05, minLeaf: 100, lambda: 1, bins: 32, subsample: 0.8, seed: 7 };
+export const DEFAULT_GBT: GbtParams = {
+  rounds: 200,
+  maxDepth: 3,
+  learningRate: 0.05,
+  minLeaf: 100,
+  lambda: 1,
+  bins: 32,
+  subsample: 0.8,
+  seed: 7,
+};
 
-export type GbtNode = { feature: number; threshold: number; left: number; right: number } | { leaf: true; values: number[] };
+export type GbtNode =
+  | { feature: number; threshold: number; left: number; right: number }
+  | { leaf: true; values: number[] };
 
 export interface GbtModel extends Classifier {
   readonly kind: "gbt";
@@ -109,7 +120,12 @@ export interface GbtFitResult {
  * Trains `params.rounds` trees; if `valid` is given, records its log loss after every round and stops
  * early once it has not improved for `patience` rounds.
  */
-export function fitGbt(data: Dataset, params: GbtParams = DEFAULT_GBT, valid?: Dataset, patience = Infinity): GbtFitResult {
+export function fitGbt(
+  data: Dataset,
+  params: GbtParams = DEFAULT_GBT,
+  valid?: Dataset,
+  patience = Infinity,
+): GbtFitResult {
   const F = data.stride;
   const n = data.rows.length;
   if (n === 0) throw new Error("no training rows");
@@ -186,17 +202,26 @@ export function computeGradients(score: Float64Array, y: readonly number[], g: F
  * pre-order (children after their parent). Exported so the step-wise trainer (budgeted.ts) grows
  * exactly the trees fitGbt grows.
  */
-export function growTree(binned: Binned, F: number, g: Float64Array, h: Float64Array, sample: number[], params: GbtParams, hist: Float64Array): GbtNode[] {
+export function growTree(
+  binned: Binned,
+  F: number,
+  g: Float64Array,
+  h: Float64Array,
+  sample: number[],
+  params: GbtParams,
+  hist: Float64Array,
+): GbtNode[] {
   const { bins, edges } = binned;
   const nodes: GbtNode[] = [];
   const build = (idx: number[], depth: number): number => {
     const id = nodes.length;
     const G = [0, 0, 0];
     const H = [0, 0, 0];
-    for (const i of idx) for (let c = 0; c < N_CLASSES; c++) {
-      G[c]! += g[i * N_CLASSES + c]!;
-      H[c]! += h[i * N_CLASSES + c]!;
-    }
+    for (const i of idx)
+      for (let c = 0; c < N_CLASSES; c++) {
+        G[c]! += g[i * N_CLASSES + c]!;
+        H[c]! += h[i * N_CLASSES + c]!;
+      }
     const leaf = (): number => {
       nodes[id] = { leaf: true, values: G.map((gc, c) => (-params.learningRate * gc) / (H[c]! + params.lambda)) };
       return id;

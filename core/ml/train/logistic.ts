@@ -80,7 +80,13 @@ export function fitLogistic(data: Dataset, params: LogisticParams = DEFAULT_LOGI
   return makeLogistic(f32(mean), f32(scale), f32(W), f32(b), params);
 }
 
-export function makeLogistic(mean: number[], scale: number[], coefficients: number[], intercepts: number[], params: LogisticParams): LogisticModel {
+export function makeLogistic(
+  mean: number[],
+  scale: number[],
+  coefficients: number[],
+  intercepts: number[],
+  params: LogisticParams,
+): LogisticModel {
   const F = mean.length;
   return {
     kind: "logistic",
@@ -94,7 +100,8 @@ export function makeLogistic(mean: number[], scale: number[], coefficients: numb
       for (let c = 0; c < N_CLASSES; c++) {
         let s = intercepts[c]!;
         // Same float32 steps as the graph's Sub and Div nodes.
-        for (let j = 0; j < F; j++) s += coefficients[c * F + j]! * Math.fround(Math.fround(Math.fround(row[j]!) - mean[j]!) / scale[j]!);
+        for (let j = 0; j < F; j++)
+          s += coefficients[c * F + j]! * Math.fround(Math.fround(Math.fround(row[j]!) - mean[j]!) / scale[j]!);
         out[c] = s;
       }
       softmaxInPlace(out);

@@ -21,7 +21,12 @@ describe("training pipeline (features -> labels -> walk-forward -> ONNX + card)"
 
   it("writes a card that validates and records schema, data range and every fold with baselines", () => {
     const card = ModelCardSchema.parse(result.card);
-    expect(card.featureSchema).toEqual({ name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, count: FEATURE_COUNT });
+    expect(card.featureSchema).toEqual({
+      name: FEATURE_SCHEMA.name,
+      version: FEATURE_SCHEMA.version,
+      hash: FEATURE_SCHEMA.hash,
+      count: FEATURE_COUNT,
+    });
     expect(card.classes).toEqual(["SELL", "HOLD", "BUY"]);
     expect(card.walkForward.folds.length).toBe(3);
     expect(card.data.warmupBars).toBe(FEATURE_SCHEMA.warmupBars);
@@ -41,7 +46,8 @@ describe("training pipeline (features -> labels -> walk-forward -> ONNX + card)"
     const x = new Float32Array(rows.length * FEATURE_COUNT);
     rows.forEach((t, i) => x.set(fm.values.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), i * FEATURE_COUNT));
     const session = await ort.InferenceSession.create(result.onnx);
-    const out = (await session.run({ features: new ort.Tensor("float32", x, [rows.length, FEATURE_COUNT]) })).probabilities!.data as Float32Array;
+    const out = (await session.run({ features: new ort.Tensor("float32", x, [rows.length, FEATURE_COUNT]) }))
+      .probabilities!.data as Float32Array;
     let max = 0;
     rows.forEach((t, i) => {
       const p = result.model.predictProba(fm.values.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT));
@@ -51,6 +57,14 @@ describe("training pipeline (features -> labels -> walk-forward -> ONNX + card)"
   });
 
   it("refuses data too short for warm-up + labels", () => {
-    expect(() => trainModel(syntheticBars(400, 1), { ...DEFAULT_TRAIN, symbol: "T", timeframe: "4h", source: "s", sourceTimeframe: "4h" })).toThrow(/labeled rows/);
+    expect(() =>
+      trainModel(syntheticBars(400, 1), {
+        ...DEFAULT_TRAIN,
+        symbol: "T",
+        timeframe: "4h",
+        source: "s",
+        sourceTimeframe: "4h",
+      }),
+    ).toThrow(/labeled rows/);
   });
 });

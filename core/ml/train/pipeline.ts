@@ -81,7 +81,14 @@ export function trainModel(bars: readonly Bar[], opts: TrainOptions): TrainResul
   const folds = walkForwardFolds(rows, opts.folds, opts.horizon);
 
   const reports: FoldReport[] = [];
-  const pooled = { y: [] as number[], r: [] as number[], hold: [] as number[], maj: [] as number[], lr: [] as number[], gbt: [] as number[] };
+  const pooled = {
+    y: [] as number[],
+    r: [] as number[],
+    hold: [] as number[],
+    maj: [] as number[],
+    lr: [] as number[],
+    gbt: [] as number[],
+  };
   folds.forEach((f, k) => {
     const train = { ...base, rows: f.train };
     const lr = fitLogistic(train, opts.logistic);
@@ -111,7 +118,9 @@ export function trainModel(bars: readonly Bar[], opts: TrainOptions): TrainResul
     pooled.maj.push(...y.map(() => majority));
     pooled.lr.push(...pLr);
     pooled.gbt.push(...pGbt);
-    log(`fold ${k}: train ${f.train.length} test ${f.test.length} | logloss hold ${reports[k]!.alwaysHold.logLoss.toFixed(4)} lr ${reports[k]!.logistic.logLoss.toFixed(4)} gbt ${reports[k]!.gbt.logLoss.toFixed(4)} (${gbt.trees.length} rounds)`);
+    log(
+      `fold ${k}: train ${f.train.length} test ${f.test.length} | logloss hold ${reports[k]!.alwaysHold.logLoss.toFixed(4)} lr ${reports[k]!.logistic.logLoss.toFixed(4)} gbt ${reports[k]!.gbt.logLoss.toFixed(4)} (${gbt.trees.length} rounds)`,
+    );
   });
   const P = {
     alwaysHold: score(Float64Array.from(pooled.hold), pooled.y, pooled.r, CLASS_INDEX.HOLD),
@@ -137,7 +146,10 @@ export function trainModel(bars: readonly Bar[], opts: TrainOptions): TrainResul
   }
 
   log(`final ${family} on ${rows.length} rows`);
-  const model = family === "gbt" ? fitGbtEarlyStopped(base, opts.gbt, opts.earlyStopShare, opts.horizon) : fitLogistic(base, opts.logistic);
+  const model =
+    family === "gbt"
+      ? fitGbtEarlyStopped(base, opts.gbt, opts.earlyStopShare, opts.horizon)
+      : fitLogistic(base, opts.logistic);
   const meta = {
     producer: "edgetrader-train",
     featureSchemaName: FEATURE_SCHEMA.name,
@@ -171,12 +183,22 @@ export function trainModel(bars: readonly Bar[], opts: TrainOptions): TrainResul
     timeframe: opts.timeframe,
     onnxFile: "",
     onnxSha256: bytesToHex(sha256(onnx)),
-    featureSchema: { name: FEATURE_SCHEMA.name, version: FEATURE_SCHEMA.version, hash: FEATURE_SCHEMA.hash, count: fm.stride },
+    featureSchema: {
+      name: FEATURE_SCHEMA.name,
+      version: FEATURE_SCHEMA.version,
+      hash: FEATURE_SCHEMA.hash,
+      count: fm.stride,
+    },
     classes: [...CLASSES],
     input: { name: MODEL_INPUT_NAME, shape: ["N", fm.stride], dtype: "float32" },
     output: { name: MODEL_PROBABILITIES_NAME, shape: ["N", N_CLASSES as 3], dtype: "float32" },
     trainer: { family, params: { ...(family === "gbt" ? opts.gbt : opts.logistic) }, chosenBecause },
-    labels: { method: "triple-barrier", horizonBars: opts.horizon, atrMult: opts.atrMult, classShare: classCounts.map((c) => c / rows.length) },
+    labels: {
+      method: "triple-barrier",
+      horizonBars: opts.horizon,
+      atrMult: opts.atrMult,
+      classShare: classCounts.map((c) => c / rows.length),
+    },
     data: {
       source: opts.source,
       sourceTimeframe: opts.sourceTimeframe,

@@ -1,12 +1,12 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { CLASS_INDEX } from "../../onnx/classes";
+import { mulberry32 } from "../../random/prng";
 import { type Classifier, type Dataset, predictRows } from "./dataset";
 import { exportOnnx } from "./export";
 import { DEFAULT_GBT, fitGbt } from "./gbt";
 import { fitLogistic } from "./logistic";
 import { priorProbs, score } from "./metrics";
-import { mulberry32 } from "../../random/prng";
 
 const F = 6;
 
@@ -27,11 +27,18 @@ function synthetic(n: number, seed: number): Dataset & { longReturn: Float64Arra
   return { x, stride: F, rows: Array.from({ length: n }, (_, i) => i), y, longReturn: new Float64Array(n) };
 }
 
-const meta = { producer: "edgetrader-test", featureSchemaName: "test", featureSchemaHash: "0".repeat(64), featureCount: F };
+const meta = {
+  producer: "edgetrader-test",
+  featureSchemaName: "test",
+  featureSchemaHash: "0".repeat(64),
+  featureCount: F,
+};
 
 async function ortProbs(bytes: Uint8Array, x: Float64Array, rows: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ features: new ort.Tensor("float32", Float32Array.from(x.subarray(0, rows * F)), [rows, F]) });
+  const out = await session.run({
+    features: new ort.Tensor("float32", Float32Array.from(x.subarray(0, rows * F)), [rows, F]),
+  });
   return out.probabilities!.data as Float32Array;
 }
 
@@ -93,7 +100,8 @@ describe("TS predict vs onnxruntime-node on exported models", () => {
     const { model } = fitGbt(train, { ...DEFAULT_GBT, rounds: 20, minLeaf: 20 });
     const onEdge = new Float64Array(train.x.subarray(0, 200 * F));
     let k = 0;
-    for (const t of model.trees) for (const n of t.nodes) if (!("leaf" in n) && k < 200) onEdge[k++ * F + n.feature] = n.threshold;
+    for (const t of model.trees)
+      for (const n of t.nodes) if (!("leaf" in n) && k < 200) onEdge[k++ * F + n.feature] = n.threshold;
     await expectParity(model, { x: onEdge, stride: F, rows: Array.from({ length: 200 }, (_, i) => i), y: train.y });
   });
 });

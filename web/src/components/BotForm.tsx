@@ -1,7 +1,7 @@
 import { createSignal, For, Index, Show } from "solid-js";
+import { type Bot, type BotConfig, TIMEFRAME_LIST, type Timeframe } from "~/lib/contracts";
 import ErrorNotice from "./ErrorNotice";
 import FieldErrors from "./FieldErrors";
-import { TIMEFRAME_LIST, type Bot, type BotConfig, type Timeframe } from "~/lib/contracts";
 
 /** Mirrors WEIGHT_SUM_TOLERANCE in core/protocol/bot-config.ts (a value, so not importable type-only). */
 const SUM_TOLERANCE = 1e-6;
@@ -11,20 +11,45 @@ const RULE_TEMPLATES: Record<string, { title: string; rules: unknown }> = {
   none: { title: "Model only (no rules)", rules: { buy: null, sell: null, exit_long: null, exit_short: null } },
   rsiExit: {
     title: "RSI(14) 30/70: buy below 30, exit above 70",
-    rules: { buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }] }, sell: null, exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 70 }] }, exit_short: null },
+    rules: {
+      buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }] },
+      sell: null,
+      exit_long: { all: [{ indicator: "rsi_14", op: ">", value: 70 }] },
+      exit_short: null,
+    },
   },
   rsi: {
     title: "RSI extreme + MACD cross",
     rules: {
-      buy: { all: [{ indicator: "rsi_14", op: "<", value: 30 }, { indicator: "macd", op: "crosses_above", value: { indicator: "macd_signal" } }] },
-      sell: { all: [{ indicator: "rsi_14", op: ">", value: 70 }, { indicator: "macd", op: "crosses_below", value: { indicator: "macd_signal" } }] },
+      buy: {
+        all: [
+          { indicator: "rsi_14", op: "<", value: 30 },
+          { indicator: "macd", op: "crosses_above", value: { indicator: "macd_signal" } },
+        ],
+      },
+      sell: {
+        all: [
+          { indicator: "rsi_14", op: ">", value: 70 },
+          { indicator: "macd", op: "crosses_below", value: { indicator: "macd_signal" } },
+        ],
+      },
     },
   },
   trend: {
     title: "With the trend (EMA 50 + ADX)",
     rules: {
-      buy: { all: [{ indicator: "ema_50_dist", op: ">", value: 0 }, { indicator: "adx_14", op: ">", value: 20 }] },
-      sell: { all: [{ indicator: "ema_50_dist", op: "<", value: 0 }, { indicator: "adx_14", op: ">", value: 20 }] },
+      buy: {
+        all: [
+          { indicator: "ema_50_dist", op: ">", value: 0 },
+          { indicator: "adx_14", op: ">", value: 20 },
+        ],
+      },
+      sell: {
+        all: [
+          { indicator: "ema_50_dist", op: "<", value: 0 },
+          { indicator: "adx_14", op: ">", value: 20 },
+        ],
+      },
     },
   },
 };
@@ -47,16 +72,25 @@ const shown = (v: number | null | undefined) => (v === null || v === undefined ?
  * syntax); the server validates the whole config with the shared zod schema and its issues are
  * shown beside the section they concern.
  */
-export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmit: (v: BotFormValue) => Promise<unknown>; onCancel?: () => void }) {
+export default function BotForm(props: {
+  bot?: Bot;
+  submitLabel: string;
+  onSubmit: (v: BotFormValue) => Promise<unknown>;
+  onCancel?: () => void;
+}) {
   const c = props.bot?.config;
   const [rows, setRows] = createSignal<Row[]>(
-    (c?.ensemble.models ?? [
-      { timeframe: "15m", weight: 0.3 },
-      { timeframe: "1h", weight: 0.25 },
-      { timeframe: "4h", weight: 0.45 },
-    ]).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
+    (
+      c?.ensemble.models ?? [
+        { timeframe: "15m", weight: 0.3 },
+        { timeframe: "1h", weight: 0.25 },
+        { timeframe: "4h", weight: 0.45 },
+      ]
+    ).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
   );
-  const [rules, setRules] = createSignal(JSON.stringify(c?.strategy ?? { buy: null, sell: null, exit_long: null, exit_short: null }, null, 2));
+  const [rules, setRules] = createSignal(
+    JSON.stringify(c?.strategy ?? { buy: null, sell: null, exit_long: null, exit_short: null }, null, 2),
+  );
   const [stopsMode, setStopsMode] = createSignal(c?.risk.stops.mode ?? "atr");
   const [sizingMode, setSizingMode] = createSignal(c?.risk.sizing.mode ?? "fixed");
   const [error, setError] = createSignal<unknown>(null);
@@ -66,17 +100,22 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
   const sumOk = () => Math.abs(sum() - 1) <= SUM_TOLERANCE;
   const dupes = () => {
     const seen = new Set<string>();
-    return rows().filter((r) => (seen.has(r.timeframe) ? true : (seen.add(r.timeframe), false))).map((r) => r.timeframe);
+    return rows()
+      .filter((r) => (seen.has(r.timeframe) ? true : (seen.add(r.timeframe), false)))
+      .map((r) => r.timeframe);
   };
   const rulesError = () => {
     try {
       const v = JSON.parse(rules()) as unknown;
-      return typeof v === "object" && v !== null && !Array.isArray(v) ? null : 'rules must be a JSON object like {"buy": null, "sell": null}';
+      return typeof v === "object" && v !== null && !Array.isArray(v)
+        ? null
+        : 'rules must be a JSON object like {"buy": null, "sell": null}';
     } catch (e) {
       return `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
     }
   };
-  const setRow = (i: number, patch: Partial<Row>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const setRow = (i: number, patch: Partial<Row>) =>
+    setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const addRow = () => {
     const free = TIMEFRAME_LIST.find((tf) => !rows().some((r) => r.timeframe === tf)) ?? "1h";
     setRows((rs) => [...rs, { timeframe: free, weight: "0" }]);
@@ -98,14 +137,22 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
     const sgLimit = optNum(f.get("sgTrades"));
     const mdPct = optNum(f.get("mdPct"));
     const dlAmount = optNum(f.get("dlAmount"));
-    const sizing = sizingMode() === "fixed" ? { mode: "fixed" as const, lots: num(f.get("lots")) } : { mode: "risk_pct" as const, pct: num(f.get("pct")) };
+    const sizing =
+      sizingMode() === "fixed"
+        ? { mode: "fixed" as const, lots: num(f.get("lots")) }
+        : { mode: "risk_pct" as const, pct: num(f.get("pct")) };
     const value: BotFormValue = {
       name: String(f.get("name") ?? "").trim(),
       symbol: String(f.get("symbol") ?? "").trim(),
       config: {
         ensemble: { models: rows().map((r) => ({ timeframe: r.timeframe, weight: Number(r.weight) })) },
         strategy: JSON.parse(rules()) as BotConfig["strategy"],
-        risk: { stops, sizing, minRiskReward: num(f.get("minRiskReward")), maxOpenPositions: num(f.get("maxOpenPositions")) },
+        risk: {
+          stops,
+          sizing,
+          minRiskReward: num(f.get("minRiskReward")),
+          maxOpenPositions: num(f.get("maxOpenPositions")),
+        },
         execution: {
           target: String(f.get("target")) === "connector" ? "connector" : "paper",
           confidenceThreshold: num(f.get("confidenceThreshold")),
@@ -118,13 +165,27 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
         exits: {
           onOppositeSignal: f.get("onOppositeSignal") === "on",
           reverse: f.get("reverse") === "on",
-          trailing: trailDist === null ? null : { distancePoints: trailDist, activationPoints: optNum(f.get("trailActivation")) },
+          trailing:
+            trailDist === null
+              ? null
+              : { distancePoints: trailDist, activationPoints: optNum(f.get("trailActivation")) },
           breakeven: beTrigger === null ? null : { triggerPoints: beTrigger, lockPoints: optNum(f.get("beLock")) ?? 0 },
           maxHoldMinutes: optNum(f.get("maxHoldMinutes")),
         },
         protections: {
-          stoplossGuard: sgLimit === null ? null : { tradeLimit: sgLimit, lookbackMinutes: num(f.get("sgLookback")), pauseMinutes: num(f.get("sgPause")) },
-          maxDrawdown: mdPct === null ? null : { maxDrawdownPct: mdPct, lookbackMinutes: num(f.get("mdLookback")), tradeLimit: optNum(f.get("mdTrades")) ?? 1, pauseMinutes: num(f.get("mdPause")) },
+          stoplossGuard:
+            sgLimit === null
+              ? null
+              : { tradeLimit: sgLimit, lookbackMinutes: num(f.get("sgLookback")), pauseMinutes: num(f.get("sgPause")) },
+          maxDrawdown:
+            mdPct === null
+              ? null
+              : {
+                  maxDrawdownPct: mdPct,
+                  lookbackMinutes: num(f.get("mdLookback")),
+                  tradeLimit: optNum(f.get("mdTrades")) ?? 1,
+                  pauseMinutes: num(f.get("mdPause")),
+                },
           dailyLossLimit: dlAmount === null ? null : { amount: dlAmount },
         },
       },
@@ -156,8 +217,19 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           </div>
           <div>
             <label for="bot-symbol">Symbol</label>
-            <input id="bot-symbol" name="symbol" required maxlength={32} pattern="[A-Za-z0-9][A-Za-z0-9._#\-]{0,31}" value={props.bot?.symbol ?? "USDCHF"} autocomplete="off" aria-describedby="symbol-hint" />
-            <p id="symbol-hint" class="hint">Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).</p>
+            <input
+              id="bot-symbol"
+              name="symbol"
+              required
+              maxlength={32}
+              pattern="[A-Za-z0-9][A-Za-z0-9._#\-]{0,31}"
+              value={props.bot?.symbol ?? "USDCHF"}
+              autocomplete="off"
+              aria-describedby="symbol-hint"
+            />
+            <p id="symbol-hint" class="hint">
+              Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).
+            </p>
             <FieldErrors error={error()} path="symbol" />
           </div>
         </div>
@@ -171,15 +243,34 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
             <div class="ens-row" data-testid="ensemble-row">
               <div>
                 <label for={`tf-${i}`}>Timeframe {i + 1}</label>
-                <select id={`tf-${i}`} value={r().timeframe} onChange={(e) => setRow(i, { timeframe: e.currentTarget.value as Timeframe })}>
+                <select
+                  id={`tf-${i}`}
+                  value={r().timeframe}
+                  onChange={(e) => setRow(i, { timeframe: e.currentTarget.value as Timeframe })}
+                >
                   <For each={TIMEFRAME_LIST}>{(tf) => <option value={tf}>{tf}</option>}</For>
                 </select>
               </div>
               <div>
                 <label for={`w-${i}`}>Weight {i + 1}</label>
-                <input id={`w-${i}`} type="number" step="any" min="0" max="1" required value={r().weight} onInput={(e) => setRow(i, { weight: e.currentTarget.value })} />
+                <input
+                  id={`w-${i}`}
+                  type="number"
+                  step="any"
+                  min="0"
+                  max="1"
+                  required
+                  value={r().weight}
+                  onInput={(e) => setRow(i, { weight: e.currentTarget.value })}
+                />
               </div>
-              <button type="button" class="btn btn-ghost" aria-label={`Remove timeframe ${i + 1}`} disabled={rows().length <= 1} onClick={() => setRows((rs) => rs.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                class="btn btn-ghost"
+                aria-label={`Remove timeframe ${i + 1}`}
+                disabled={rows().length <= 1}
+                onClick={() => setRows((rs) => rs.filter((_, j) => j !== i))}
+              >
                 Remove
               </button>
             </div>
@@ -189,7 +280,12 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           <button type="button" class="btn btn-ghost" onClick={addRow} disabled={rows().length >= 6}>
             Add timeframe
           </button>
-          <span class={`weight-sum ${sumOk() ? "ok" : "bad"}`} role="status" aria-live="polite" data-testid="weight-sum">
+          <span
+            class={`weight-sum ${sumOk() ? "ok" : "bad"}`}
+            role="status"
+            aria-live="polite"
+            data-testid="weight-sum"
+          >
             Sum of weights: {Number(sum().toFixed(6))} {sumOk() ? "✓" : "(must be 1)"}
           </span>
         </div>
@@ -212,8 +308,18 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           <option value="">(keep the rules below)</option>
           <For each={Object.entries(RULE_TEMPLATES)}>{([id, t]) => <option value={id}>{t.title}</option>}</For>
         </select>
-        <label for="rules">Rules (JSON: buy/sell open, exit_long/exit_short close; each null or an all/any group of rules)</label>
-        <textarea id="rules" class="mono" rows={8} spellcheck={false} value={rules()} onInput={(e) => setRules(e.currentTarget.value)} aria-describedby="rules-errors" />
+        <label for="rules">
+          Rules (JSON: buy/sell open, exit_long/exit_short close; each null or an all/any group of rules)
+        </label>
+        <textarea
+          id="rules"
+          class="mono"
+          rows={8}
+          spellcheck={false}
+          value={rules()}
+          onInput={(e) => setRules(e.currentTarget.value)}
+          aria-describedby="rules-errors"
+        />
         <div id="rules-errors">
           <Show when={rulesError()}>
             <p class="field-error">{rulesError()}</p>
@@ -227,7 +333,11 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
         <div class="row3">
           <div>
             <label for="stops-mode">Stops</label>
-            <select id="stops-mode" value={stopsMode()} onChange={(e) => setStopsMode(e.currentTarget.value as "atr" | "pips" | "none")}>
+            <select
+              id="stops-mode"
+              value={stopsMode()}
+              onChange={(e) => setStopsMode(e.currentTarget.value as "atr" | "pips" | "none")}
+            >
               <option value="atr">ATR multiples</option>
               <option value="pips">Fixed pips</option>
               <option value="none">No stops</option>
@@ -236,26 +346,58 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           <Show when={stopsMode() === "pips"}>
             <div>
               <label for="slPips">Stop loss (pips, empty = none)</label>
-              <input id="slPips" name="slPips" type="number" step="any" min="0" value={stops?.mode === "pips" ? shown(stops.sl) : 20} />
+              <input
+                id="slPips"
+                name="slPips"
+                type="number"
+                step="any"
+                min="0"
+                value={stops?.mode === "pips" ? shown(stops.sl) : 20}
+              />
             </div>
             <div>
               <label for="tpPips">Take profit (pips, empty = none)</label>
-              <input id="tpPips" name="tpPips" type="number" step="any" min="0" value={stops?.mode === "pips" ? shown(stops.tp) : 40} />
+              <input
+                id="tpPips"
+                name="tpPips"
+                type="number"
+                step="any"
+                min="0"
+                value={stops?.mode === "pips" ? shown(stops.tp) : 40}
+              />
             </div>
           </Show>
           <Show when={stopsMode() === "atr"}>
             <div>
               <label for="slAtrMult">Stop loss (× ATR, empty = none)</label>
-              <input id="slAtrMult" name="slAtrMult" type="number" step="any" min="0" value={stops?.mode === "atr" ? shown(stops.slAtrMult) : 1.5} />
+              <input
+                id="slAtrMult"
+                name="slAtrMult"
+                type="number"
+                step="any"
+                min="0"
+                value={stops?.mode === "atr" ? shown(stops.slAtrMult) : 1.5}
+              />
             </div>
             <div>
               <label for="tpAtrMult">Take profit (× ATR, empty = none)</label>
-              <input id="tpAtrMult" name="tpAtrMult" type="number" step="any" min="0" value={stops?.mode === "atr" ? shown(stops.tpAtrMult) : 3} />
+              <input
+                id="tpAtrMult"
+                name="tpAtrMult"
+                type="number"
+                step="any"
+                min="0"
+                value={stops?.mode === "atr" ? shown(stops.tpAtrMult) : 3}
+              />
             </div>
           </Show>
           <div>
             <label for="sizing-mode">Sizing</label>
-            <select id="sizing-mode" value={sizingMode()} onChange={(e) => setSizingMode(e.currentTarget.value as "fixed" | "risk_pct")}>
+            <select
+              id="sizing-mode"
+              value={sizingMode()}
+              onChange={(e) => setSizingMode(e.currentTarget.value as "fixed" | "risk_pct")}
+            >
               <option value="fixed">Fixed lots</option>
               <option value="risk_pct">% of balance at risk</option>
             </select>
@@ -265,22 +407,56 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
             fallback={
               <div>
                 <label for="pct">Risk per trade (%)</label>
-                <input id="pct" name="pct" type="number" step="any" min="0" max="5" required value={sizing?.mode === "risk_pct" ? sizing.pct : 1} />
+                <input
+                  id="pct"
+                  name="pct"
+                  type="number"
+                  step="any"
+                  min="0"
+                  max="5"
+                  required
+                  value={sizing?.mode === "risk_pct" ? sizing.pct : 1}
+                />
               </div>
             }
           >
             <div>
               <label for="lots">Lots</label>
-              <input id="lots" name="lots" type="number" step="any" min="0" required value={sizing?.mode === "fixed" ? sizing.lots : 0.1} />
+              <input
+                id="lots"
+                name="lots"
+                type="number"
+                step="any"
+                min="0"
+                required
+                value={sizing?.mode === "fixed" ? sizing.lots : 0.1}
+              />
             </div>
           </Show>
           <div>
             <label for="minRiskReward">Min risk:reward</label>
-            <input id="minRiskReward" name="minRiskReward" type="number" step="any" min="0" required value={c0?.risk.minRiskReward ?? 1.5} />
+            <input
+              id="minRiskReward"
+              name="minRiskReward"
+              type="number"
+              step="any"
+              min="0"
+              required
+              value={c0?.risk.minRiskReward ?? 1.5}
+            />
           </div>
           <div>
             <label for="maxOpenPositions">Max open positions</label>
-            <input id="maxOpenPositions" name="maxOpenPositions" type="number" step="1" min="1" max="20" required value={c0?.risk.maxOpenPositions ?? 1} />
+            <input
+              id="maxOpenPositions"
+              name="maxOpenPositions"
+              type="number"
+              step="1"
+              min="1"
+              max="20"
+              required
+              value={c0?.risk.maxOpenPositions ?? 1}
+            />
           </div>
         </div>
         <FieldErrors error={error()} path="config.risk" />
@@ -298,19 +474,52 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           </div>
           <div>
             <label for="confidenceThreshold">Confidence threshold</label>
-            <input id="confidenceThreshold" name="confidenceThreshold" type="number" step="any" min="0" max="1" required value={c0?.execution.confidenceThreshold ?? 0.7} />
+            <input
+              id="confidenceThreshold"
+              name="confidenceThreshold"
+              type="number"
+              step="any"
+              min="0"
+              max="1"
+              required
+              value={c0?.execution.confidenceThreshold ?? 0.7}
+            />
           </div>
           <div>
             <label for="cadenceMinutes">Cadence (minutes)</label>
-            <input id="cadenceMinutes" name="cadenceMinutes" type="number" step="1" min="1" required value={c0?.execution.cadenceMinutes ?? 15} />
+            <input
+              id="cadenceMinutes"
+              name="cadenceMinutes"
+              type="number"
+              step="1"
+              min="1"
+              required
+              value={c0?.execution.cadenceMinutes ?? 15}
+            />
           </div>
           <div>
             <label for="cooldownMinutes">Cooldown (minutes)</label>
-            <input id="cooldownMinutes" name="cooldownMinutes" type="number" step="1" min="0" required value={c0?.execution.cooldownMinutes ?? 30} />
+            <input
+              id="cooldownMinutes"
+              name="cooldownMinutes"
+              type="number"
+              step="1"
+              min="0"
+              required
+              value={c0?.execution.cooldownMinutes ?? 30}
+            />
           </div>
           <div>
             <label for="dailyTradeLimit">Daily trade limit</label>
-            <input id="dailyTradeLimit" name="dailyTradeLimit" type="number" step="1" min="1" required value={c0?.execution.dailyTradeLimit ?? 5} />
+            <input
+              id="dailyTradeLimit"
+              name="dailyTradeLimit"
+              type="number"
+              step="1"
+              min="1"
+              required
+              value={c0?.execution.dailyTradeLimit ?? 5}
+            />
           </div>
           <div>
             <label for="direction">Direction</label>
@@ -333,33 +542,78 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
 
       <fieldset>
         <legend>Exits</legend>
-        <p class="hint">Run every cycle on the bot's open positions; entry gates never block them. Points are 10^-digits (0.00001 on USDCHF).</p>
+        <p class="hint">
+          Run every cycle on the bot's open positions; entry gates never block them. Points are 10^-digits (0.00001 on
+          USDCHF).
+        </p>
         <div class="row3">
           <label class="check">
-            <input id="onOppositeSignal" name="onOppositeSignal" type="checkbox" checked={exits?.onOppositeSignal ?? false} /> Exit on the opposite signal
+            <input
+              id="onOppositeSignal"
+              name="onOppositeSignal"
+              type="checkbox"
+              checked={exits?.onOppositeSignal ?? false}
+            />{" "}
+            Exit on the opposite signal
           </label>
           <label class="check">
-            <input id="reverse" name="reverse" type="checkbox" checked={exits?.reverse ?? false} /> Reverse (open the other side)
+            <input id="reverse" name="reverse" type="checkbox" checked={exits?.reverse ?? false} /> Reverse (open the
+            other side)
           </label>
           <div>
             <label for="maxHoldMinutes">Time exit after (minutes, empty = off)</label>
-            <input id="maxHoldMinutes" name="maxHoldMinutes" type="number" step="1" min="1" value={shown(exits?.maxHoldMinutes)} />
+            <input
+              id="maxHoldMinutes"
+              name="maxHoldMinutes"
+              type="number"
+              step="1"
+              min="1"
+              value={shown(exits?.maxHoldMinutes)}
+            />
           </div>
           <div>
             <label for="trailDistance">Trailing stop distance (points, empty = off)</label>
-            <input id="trailDistance" name="trailDistance" type="number" step="1" min="1" value={shown(exits?.trailing?.distancePoints)} />
+            <input
+              id="trailDistance"
+              name="trailDistance"
+              type="number"
+              step="1"
+              min="1"
+              value={shown(exits?.trailing?.distancePoints)}
+            />
           </div>
           <div>
             <label for="trailActivation">Trailing starts after profit (points, empty = at once)</label>
-            <input id="trailActivation" name="trailActivation" type="number" step="1" min="0" value={shown(exits?.trailing?.activationPoints)} />
+            <input
+              id="trailActivation"
+              name="trailActivation"
+              type="number"
+              step="1"
+              min="0"
+              value={shown(exits?.trailing?.activationPoints)}
+            />
           </div>
           <div>
             <label for="beTrigger">Breakeven trigger (points, empty = off)</label>
-            <input id="beTrigger" name="beTrigger" type="number" step="1" min="1" value={shown(exits?.breakeven?.triggerPoints)} />
+            <input
+              id="beTrigger"
+              name="beTrigger"
+              type="number"
+              step="1"
+              min="1"
+              value={shown(exits?.breakeven?.triggerPoints)}
+            />
           </div>
           <div>
             <label for="beLock">Breakeven lock (points)</label>
-            <input id="beLock" name="beLock" type="number" step="1" min="0" value={shown(exits?.breakeven?.lockPoints)} />
+            <input
+              id="beLock"
+              name="beLock"
+              type="number"
+              step="1"
+              min="0"
+              value={shown(exits?.breakeven?.lockPoints)}
+            />
           </div>
         </div>
         <FieldErrors error={error()} path="config.exits" />
@@ -371,35 +625,92 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
         <div class="row3">
           <div>
             <label for="sgTrades">Stop-loss guard: stops</label>
-            <input id="sgTrades" name="sgTrades" type="number" step="1" min="1" value={shown(prot?.stoplossGuard?.tradeLimit)} />
+            <input
+              id="sgTrades"
+              name="sgTrades"
+              type="number"
+              step="1"
+              min="1"
+              value={shown(prot?.stoplossGuard?.tradeLimit)}
+            />
           </div>
           <div>
             <label for="sgLookback">within (minutes)</label>
-            <input id="sgLookback" name="sgLookback" type="number" step="1" min="1" value={prot?.stoplossGuard?.lookbackMinutes ?? 1440} />
+            <input
+              id="sgLookback"
+              name="sgLookback"
+              type="number"
+              step="1"
+              min="1"
+              value={prot?.stoplossGuard?.lookbackMinutes ?? 1440}
+            />
           </div>
           <div>
             <label for="sgPause">pause (minutes)</label>
-            <input id="sgPause" name="sgPause" type="number" step="1" min="1" value={prot?.stoplossGuard?.pauseMinutes ?? 720} />
+            <input
+              id="sgPause"
+              name="sgPause"
+              type="number"
+              step="1"
+              min="1"
+              value={prot?.stoplossGuard?.pauseMinutes ?? 720}
+            />
           </div>
           <div>
             <label for="mdPct">Max drawdown (% of balance)</label>
-            <input id="mdPct" name="mdPct" type="number" step="any" min="0" max="100" value={shown(prot?.maxDrawdown?.maxDrawdownPct)} />
+            <input
+              id="mdPct"
+              name="mdPct"
+              type="number"
+              step="any"
+              min="0"
+              max="100"
+              value={shown(prot?.maxDrawdown?.maxDrawdownPct)}
+            />
           </div>
           <div>
             <label for="mdLookback">within (minutes)</label>
-            <input id="mdLookback" name="mdLookback" type="number" step="1" min="1" value={prot?.maxDrawdown?.lookbackMinutes ?? 1440} />
+            <input
+              id="mdLookback"
+              name="mdLookback"
+              type="number"
+              step="1"
+              min="1"
+              value={prot?.maxDrawdown?.lookbackMinutes ?? 1440}
+            />
           </div>
           <div>
             <label for="mdTrades">after at least (trades)</label>
-            <input id="mdTrades" name="mdTrades" type="number" step="1" min="1" value={prot?.maxDrawdown?.tradeLimit ?? 1} />
+            <input
+              id="mdTrades"
+              name="mdTrades"
+              type="number"
+              step="1"
+              min="1"
+              value={prot?.maxDrawdown?.tradeLimit ?? 1}
+            />
           </div>
           <div>
             <label for="mdPause">pause (minutes)</label>
-            <input id="mdPause" name="mdPause" type="number" step="1" min="1" value={prot?.maxDrawdown?.pauseMinutes ?? 720} />
+            <input
+              id="mdPause"
+              name="mdPause"
+              type="number"
+              step="1"
+              min="1"
+              value={prot?.maxDrawdown?.pauseMinutes ?? 720}
+            />
           </div>
           <div>
             <label for="dlAmount">Daily loss limit (account currency)</label>
-            <input id="dlAmount" name="dlAmount" type="number" step="any" min="0" value={shown(prot?.dailyLossLimit?.amount)} />
+            <input
+              id="dlAmount"
+              name="dlAmount"
+              type="number"
+              step="any"
+              min="0"
+              value={shown(prot?.dailyLossLimit?.amount)}
+            />
           </div>
         </div>
         <FieldErrors error={error()} path="config.protections" />

@@ -25,7 +25,13 @@ export default function ConnectionBadge(props: { state: SocketState }) {
     }
   };
   return (
-    <span class={`badge badge-${view().cls}`} role="status" aria-live="polite" data-testid="connection-state" data-state={props.state.kind}>
+    <span
+      class={`badge badge-${view().cls}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection-state"
+      data-state={props.state.kind}
+    >
       <span class="dot" aria-hidden="true" />
       {view().text}
     </span>

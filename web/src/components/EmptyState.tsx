@@ -4,7 +4,9 @@ import type { JSX } from "solid-js";
 export default function EmptyState(props: { title: string; children: JSX.Element; icon?: string }) {
   return (
     <section class="empty" aria-label={props.title}>
-      <div class="empty-icon" aria-hidden="true">{props.icon ?? "◇"}</div>
+      <div class="empty-icon" aria-hidden="true">
+        {props.icon ?? "◇"}
+      </div>
       <h2>{props.title}</h2>
       <div class="empty-body">{props.children}</div>
     </section>

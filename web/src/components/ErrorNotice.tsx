@@ -24,7 +24,9 @@ export default function ErrorNotice(props: { error: unknown; title?: string; onR
         </Show>
       </div>
       <Show when={props.onRetry}>
-        <button type="button" class="btn" onClick={() => void props.onRetry?.()}>Try again</button>
+        <button type="button" class="btn" onClick={() => void props.onRetry?.()}>
+          Try again
+        </button>
       </Show>
     </>
   );

@@ -1,8 +1,8 @@
 import { createSignal, Show } from "solid-js";
-import ErrorNotice from "./ErrorNotice";
 import { api } from "~/lib/api";
 import type { ExecutionResult } from "~/lib/contracts";
 import { fmtPrice } from "~/lib/format";
+import ErrorNotice from "./ErrorNotice";
 
 const optional = (v: FormDataEntryValue | null) => {
   const s = String(v ?? "").trim();
@@ -71,13 +71,17 @@ export default function ManualOrder(props: { onPlaced?: (r: ExecutionResult) => 
             <option value="connector">MT5 connector</option>
           </select>
         </div>
-        <button type="submit" class="btn btn-primary" disabled={busy()}>{busy() ? "Placing…" : "Place order"}</button>
+        <button type="submit" class="btn btn-primary" disabled={busy()}>
+          {busy() ? "Placing…" : "Place order"}
+        </button>
       </form>
       <Show when={result()}>
         {(r) => (
           <p role="status" class="small" data-testid="manual-order-result">
             {r().status}
-            {r().trade ? `: ${r().trade!.side} ${r().trade!.volume} ${r().trade!.symbol} at ${fmtPrice(r().trade!.entry_price)}` : ""}
+            {r().trade
+              ? `: ${r().trade!.side} ${r().trade!.volume} ${r().trade!.symbol} at ${fmtPrice(r().trade!.entry_price)}`
+              : ""}
           </p>
         )}
       </Show>

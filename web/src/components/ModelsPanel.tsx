@@ -1,8 +1,8 @@
 import { createSignal, For, onCleanup, Show } from "solid-js";
-import ErrorNotice from "./ErrorNotice";
 import { api } from "~/lib/api";
 import type { Timeframe, UploadedArtifact } from "~/lib/contracts";
 import { onEvents } from "~/lib/events";
+import ErrorNotice from "./ErrorNotice";
 
 type Training = { jobId: string; pct: number; stage: string; done?: string; failed?: string };
 
@@ -27,11 +27,21 @@ function ModelRow(props: { botId: string; timeframe: Timeframe; onChanged?: () =
         setTraining({ jobId: d.job_id, pct: p.pct, stage: p.stage });
       } else if (e.type === "TRAINING_DONE") {
         const r = (e.data as { result: { version: number; activated: boolean; note: string } }).result;
-        setTraining({ jobId: d.job_id, pct: 100, stage: "done", done: `version ${r.version}${r.activated ? " active" : " stored, not activated"}: ${r.note}` });
+        setTraining({
+          jobId: d.job_id,
+          pct: 100,
+          stage: "done",
+          done: `version ${r.version}${r.activated ? " active" : " stored, not activated"}: ${r.note}`,
+        });
         props.onChanged?.();
       } else {
         const f = e.data as { reason: string; code: string; stage: string };
-        setTraining({ jobId: d.job_id, pct: t?.pct ?? 0, stage: "failed", failed: `${f.reason} (${f.code}, at ${f.stage})` });
+        setTraining({
+          jobId: d.job_id,
+          pct: t?.pct ?? 0,
+          stage: "failed",
+          failed: `${f.reason} (${f.code}, at ${f.stage})`,
+        });
       }
     }),
   );
@@ -78,7 +88,8 @@ function ModelRow(props: { botId: string; timeframe: Timeframe; onChanged?: () =
         <Show when={uploaded()}>
           {(u) => (
             <span class="muted small" role="status" data-testid={`${id()}-uploaded`}>
-              v{u().version} uploaded · {(u().size_bytes / 1024).toFixed(0)} KB · sha {u().sha256.slice(0, 10)} · {u().producer}
+              v{u().version} uploaded · {(u().size_bytes / 1024).toFixed(0)} KB · sha {u().sha256.slice(0, 10)} ·{" "}
+              {u().producer}
               {u().retired_version ? ` (v${u().retired_version} kept for rollback)` : ""}
             </span>
           )}
@@ -99,11 +110,23 @@ function ModelRow(props: { botId: string; timeframe: Timeframe; onChanged?: () =
       <Show when={training()}>
         {(t) => (
           <div class="train" data-testid={`${id()}-training`}>
-            <div class="progress" role="progressbar" aria-label={`Training ${props.timeframe}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(t().pct)} aria-valuetext={`${Math.round(t().pct)}% (${t().stage})`}>
+            <div
+              class="progress"
+              role="progressbar"
+              aria-label={`Training ${props.timeframe}`}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(t().pct)}
+              aria-valuetext={`${Math.round(t().pct)}% (${t().stage})`}
+            >
               <div class={`progress-fill ${t().failed ? "bad" : ""}`} style={{ width: `${t().pct}%` }} />
             </div>
             <span class="small muted" role="status">
-              {t().failed ? `Training failed: ${t().failed}` : t().done ? `Trained: ${t().done}` : `${Math.round(t().pct)}% · ${t().stage}`}
+              {t().failed
+                ? `Training failed: ${t().failed}`
+                : t().done
+                  ? `Trained: ${t().done}`
+                  : `${Math.round(t().pct)}% · ${t().stage}`}
             </span>
           </div>
         )}
@@ -120,11 +143,14 @@ export default function ModelsPanel(props: { botId: string; timeframes: Timefram
     <section class="card" aria-labelledby="models-title">
       <h2 id="models-title">Models</h2>
       <p class="muted small">
-        Each timeframe needs an ONNX model: one float input [N, features] of the platform's feature schema and class probabilities [N, 3]
-        (SELL, HOLD, BUY). The server checks the contract and test-runs the file before storing it; the previous version is kept for rollback.
+        Each timeframe needs an ONNX model: one float input [N, features] of the platform's feature schema and class
+        probabilities [N, 3] (SELL, HOLD, BUY). The server checks the contract and test-runs the file before storing it;
+        the previous version is kept for rollback.
       </p>
       <ul class="model-list">
-        <For each={props.timeframes}>{(tf) => <ModelRow botId={props.botId} timeframe={tf} onChanged={props.onChanged} />}</For>
+        <For each={props.timeframes}>
+          {(tf) => <ModelRow botId={props.botId} timeframe={tf} onChanged={props.onChanged} />}
+        </For>
       </ul>
     </section>
   );

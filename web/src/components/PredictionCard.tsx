@@ -1,10 +1,10 @@
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import ErrorNotice from "./ErrorNotice";
 import { api } from "~/lib/api";
 import type { ExecutionResult, Prediction } from "~/lib/contracts";
 import { onEvents } from "~/lib/events";
 import { fmtPct, fmtPrice, fmtTime } from "~/lib/format";
 import { toast } from "~/lib/toasts";
+import ErrorNotice from "./ErrorNotice";
 
 const dirClass = (d: string | null) => (d === "BUY" ? "pill-ok" : d === "SELL" ? "pill-bad" : "pill-idle");
 
@@ -45,7 +45,12 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
     try {
       const r = await api.bots.execute(props.botId);
       setExecuted(r);
-      if (r.trade) toast("ok", `Executed: ${r.trade.side} ${r.trade.volume} ${r.trade.symbol}`, r.status === "pending" ? "Sent to the connector" : `Filled at ${fmtPrice(r.trade.entry_price)}`);
+      if (r.trade)
+        toast(
+          "ok",
+          `Executed: ${r.trade.side} ${r.trade.volume} ${r.trade.symbol}`,
+          r.status === "pending" ? "Sent to the connector" : `Filled at ${fmtPrice(r.trade.entry_price)}`,
+        );
       props.onExecuted?.(r);
     } catch (err) {
       setExecError(err);
@@ -56,7 +61,12 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
   };
 
   return (
-    <section class="card prediction" aria-labelledby={`pred-${props.botId}`} data-testid="prediction-card" aria-busy={busy()}>
+    <section
+      class="card prediction"
+      aria-labelledby={`pred-${props.botId}`}
+      data-testid="prediction-card"
+      aria-busy={busy()}
+    >
       <h2 id={`pred-${props.botId}`}>
         Prediction
         <button type="button" class="btn btn-ghost btn-sm push-right" onClick={() => void load(true)} disabled={busy()}>
@@ -73,19 +83,30 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
         {(p) => (
           <>
             <div class="pred-head">
-              <span class={`pill pill-lg ${dirClass(p().direction)}`} data-testid="pred-direction">{p().direction}</span>
+              <span class={`pill pill-lg ${dirClass(p().direction)}`} data-testid="pred-direction">
+                {p().direction}
+              </span>
               <div class="meter-wrap">
                 <div class="meter-label">
-                  Confidence <strong data-testid="pred-confidence">{fmtPct(p().confidence)}</strong> · threshold {fmtPct(p().threshold, 0)}
+                  Confidence <strong data-testid="pred-confidence">{fmtPct(p().confidence)}</strong> · threshold{" "}
+                  {fmtPct(p().threshold, 0)}
                 </div>
-                <div class="meter" role="meter" aria-valuemin={0} aria-valuemax={1} aria-valuenow={p().confidence} aria-label="Confidence">
+                <div
+                  class="meter"
+                  role="meter"
+                  aria-valuemin={0}
+                  aria-valuemax={1}
+                  aria-valuenow={p().confidence}
+                  aria-label="Confidence"
+                >
                   <div class="meter-fill" style={{ width: `${Math.min(100, p().confidence * 100)}%` }} />
                   <div class="meter-mark" style={{ left: `${p().threshold * 100}%` }} aria-hidden="true" />
                 </div>
               </div>
             </div>
             <p class="muted small">
-              {p().symbol} · bar closed {fmtTime(p().barTime)} · ensemble says {p().ensemble.direction} ({p().ensemble.healthyModels}/{p().ensemble.totalModels} models healthy)
+              {p().symbol} · bar closed {fmtTime(p().barTime)} · ensemble says {p().ensemble.direction} (
+              {p().ensemble.healthyModels}/{p().ensemble.totalModels} models healthy)
               {p().cached ? " · cached" : ""}
             </p>
 
@@ -96,24 +117,41 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
                   <tr>
                     <th scope="col">Model</th>
                     <th scope="col">Vote</th>
-                    <th scope="col" class="num">Conf.</th>
-                    <th scope="col" class="num">Weight</th>
-                    <th scope="col" class="num">SELL / HOLD / BUY</th>
+                    <th scope="col" class="num">
+                      Conf.
+                    </th>
+                    <th scope="col" class="num">
+                      Weight
+                    </th>
+                    <th scope="col" class="num">
+                      SELL / HOLD / BUY
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   <For each={p().ensemble.breakdown}>
                     {(m) => (
                       <tr>
-                        <th scope="row" class="plain">{m.timeframe}</th>
+                        <th scope="row" class="plain">
+                          {m.timeframe}
+                        </th>
                         <td>
-                          <Show when={m.healthy} fallback={<span class="pill pill-bad" title={m.error}>unhealthy</span>}>
+                          <Show
+                            when={m.healthy}
+                            fallback={
+                              <span class="pill pill-bad" title={m.error}>
+                                unhealthy
+                              </span>
+                            }
+                          >
                             <span class={`pill ${dirClass(m.direction)}`}>{m.direction}</span>
                           </Show>
                         </td>
                         <td class="num">{fmtPct(m.confidence)}</td>
                         <td class="num">{m.effectiveWeight.toFixed(2)}</td>
-                        <td class="num muted">{m.probabilities ? m.probabilities.map((x) => x.toFixed(2)).join(" / ") : m.error ?? "—"}</td>
+                        <td class="num muted">
+                          {m.probabilities ? m.probabilities.map((x) => x.toFixed(2)).join(" / ") : (m.error ?? "—")}
+                        </td>
                       </tr>
                     )}
                   </For>
@@ -123,7 +161,10 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
 
             <p class="verdict" data-testid="pred-strategy">
               Strategy:{" "}
-              <span class={`pill ${p().strategy.agreed ? "pill-ok" : "pill-bad"}`}>{p().strategy.agreed ? "agreed" : "blocked"}</span> {p().strategy.reason}
+              <span class={`pill ${p().strategy.agreed ? "pill-ok" : "pill-bad"}`}>
+                {p().strategy.agreed ? "agreed" : "blocked"}
+              </span>{" "}
+              {p().strategy.reason}
             </p>
 
             <Show
@@ -153,19 +194,30 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
                   <Show
                     when={confirming()}
                     fallback={
-                      <button type="button" class="btn btn-primary" onClick={() => setConfirming(true)} disabled={busy()}>
+                      <button
+                        type="button"
+                        class="btn btn-primary"
+                        onClick={() => setConfirming(true)}
+                        disabled={busy()}
+                      >
                         Execute…
                       </button>
                     }
                   >
                     <div class="confirm" role="group" aria-label="Confirm execution">
                       <span>
-                        {plan().side} {plan().volume} {p().symbol} at market, SL {fmtPrice(plan().stopLoss)}, TP {fmtPrice(plan().takeProfit)}?
+                        {plan().side} {plan().volume} {p().symbol} at market, SL {fmtPrice(plan().stopLoss)}, TP{" "}
+                        {fmtPrice(plan().takeProfit)}?
                       </span>
                       <button type="button" class="btn btn-primary" onClick={execute} disabled={busy()}>
                         Confirm execute
                       </button>
-                      <button type="button" class="btn btn-ghost" onClick={() => setConfirming(false)} disabled={busy()}>
+                      <button
+                        type="button"
+                        class="btn btn-ghost"
+                        onClick={() => setConfirming(false)}
+                        disabled={busy()}
+                      >
                         Cancel
                       </button>
                     </div>
@@ -176,7 +228,8 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
             <Show when={executed()}>
               {(r) => (
                 <p class="small" role="status" data-testid="pred-executed">
-                  {r().status}: {r().trade ? `${r().trade!.side} ${r().trade!.volume} ${r().trade!.symbol}` : ""} {r().reason ?? ""}
+                  {r().status}: {r().trade ? `${r().trade!.side} ${r().trade!.volume} ${r().trade!.symbol}` : ""}{" "}
+                  {r().reason ?? ""}
                 </p>
               )}
             </Show>

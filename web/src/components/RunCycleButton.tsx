@@ -1,7 +1,7 @@
 import { createSignal, For, Show } from "solid-js";
-import ErrorNotice from "./ErrorNotice";
 import { api } from "~/lib/api";
 import type { CycleResult } from "~/lib/contracts";
+import ErrorNotice from "./ErrorNotice";
 
 /** "Run cycle now": one cycle for every active bot (same per-bar idempotency as the cron). */
 export default function RunCycleButton(props: { onDone?: (r: CycleResult[]) => void; names?: Record<string, string> }) {
@@ -34,7 +34,8 @@ export default function RunCycleButton(props: { onDone?: (r: CycleResult[]) => v
                 <For each={r()}>
                   {(x) => (
                     <li data-outcome={x.outcome}>
-                      <strong>{props.names?.[x.bot_id] ?? "bot"}</strong>: {x.outcome} <span class="muted">({x.reason})</span>
+                      <strong>{props.names?.[x.bot_id] ?? "bot"}</strong>: {x.outcome}{" "}
+                      <span class="muted">({x.reason})</span>
                     </li>
                   )}
                 </For>

@@ -8,7 +8,12 @@ import { dismiss, toasts } from "~/lib/toasts";
 export default function Toasts() {
   const list = (urgent: boolean) => toasts().filter((t) => (t.kind === "bad") === urgent);
   const region = (urgent: boolean) => (
-    <div class="toast-region" role={urgent ? "alert" : "status"} aria-live={urgent ? "assertive" : "polite"} aria-relevant="additions">
+    <div
+      class="toast-region"
+      role={urgent ? "alert" : "status"}
+      aria-live={urgent ? "assertive" : "polite"}
+      aria-relevant="additions"
+    >
       <For each={list(urgent)}>
         {(t) => (
           <div class={`toast toast-${t.kind}`} data-testid="toast" data-kind={t.kind}>

@@ -16,7 +16,12 @@ export class ApiRequestError extends Error {
 function isApiError(body: unknown): body is ApiError {
   if (typeof body !== "object" || body === null || !("error" in body)) return false;
   const e = (body as { error: unknown }).error;
-  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" && typeof (e as { message?: unknown }).message === "string";
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === "string" &&
+    typeof (e as { message?: unknown }).message === "string"
+  );
 }
 
 /** Turns any failed response body into an ApiRequestError (non-JSON bodies get a generic code). */
@@ -31,7 +36,12 @@ export function toApiRequestError(status: number, body: unknown, fallbackText = 
  * or an object with an `errors` list (e.g. the model contract's `{code, message}` violations).
  */
 export function detailLines(details: unknown): string[] {
-  if (typeof details === "object" && details !== null && !Array.isArray(details) && Array.isArray((details as { errors?: unknown }).errors)) {
+  if (
+    typeof details === "object" &&
+    details !== null &&
+    !Array.isArray(details) &&
+    Array.isArray((details as { errors?: unknown }).errors)
+  ) {
     return detailLines((details as { errors: unknown[] }).errors);
   }
   if (!Array.isArray(details)) return [];
@@ -52,7 +62,9 @@ export function issuesUnder(err: unknown, prefix: string): string[] {
     if (typeof d !== "object" || d === null) return [];
     const { path, message } = d as { path?: unknown; message?: unknown };
     const p = Array.isArray(path) ? path.join(".") : typeof path === "string" ? path : "";
-    return typeof message === "string" && (p === prefix || p.startsWith(`${prefix}.`)) ? [`${p.slice(prefix.length + 1) || "rules"}: ${message}`] : [];
+    return typeof message === "string" && (p === prefix || p.startsWith(`${prefix}.`))
+      ? [`${p.slice(prefix.length + 1) || "rules"}: ${message}`]
+      : [];
   });
 }
 

@@ -11,14 +11,23 @@ export function startNotifications(): void {
   started = true;
   onEvents(["AUTO_TRADE_EXECUTED"], (e) => {
     const t = e.data.trade;
-    toast("ok", `Auto trade: ${t.side} ${t.volume} ${t.symbol}`, `Filled at ${fmtPrice(t.entry_price)} · SL ${fmtPrice(t.stop_loss)} · TP ${fmtPrice(t.take_profit)}`);
+    toast(
+      "ok",
+      `Auto trade: ${t.side} ${t.volume} ${t.symbol}`,
+      `Filled at ${fmtPrice(t.entry_price)} · SL ${fmtPrice(t.stop_loss)} · TP ${fmtPrice(t.take_profit)}`,
+    );
   });
   onEvents(["TRADE_ERROR"], (e) => {
     toast("bad", "Trade error", `${e.data.message} (${e.data.code}, order ${e.data.client_order_id})`);
   });
   onEvents(["CONNECTOR_STATUS"], (e) => {
     const online = e.data.online;
-    if (!online && connectorOnline !== false) toast("bad", "Connector offline", e.data.reason ?? "The MetaTrader connector disconnected; connector bots cannot trade.");
+    if (!online && connectorOnline !== false)
+      toast(
+        "bad",
+        "Connector offline",
+        e.data.reason ?? "The MetaTrader connector disconnected; connector bots cannot trade.",
+      );
     else if (online && connectorOnline === false) toast("ok", "Connector back online");
     connectorOnline = online;
   });

@@ -13,7 +13,7 @@ const [positions, setPositions] = createSignal<PositionView[] | null>(null);
 const [error, setError] = createSignal<unknown>(null);
 const [updatedAt, setUpdatedAt] = createSignal<number | null>(null);
 
-export { account, positions, error as portfolioError, updatedAt as portfolioUpdatedAt };
+export { account, error as portfolioError, positions, updatedAt as portfolioUpdatedAt };
 
 let loading: Promise<void> | null = null;
 export function reloadPortfolio(): Promise<void> {

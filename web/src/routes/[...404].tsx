@@ -6,7 +6,9 @@ export default function NotFound() {
       <div class="auth-card">
         <h1>Page not found</h1>
         <p>There is nothing at this address.</p>
-        <A href="/" class="btn btn-primary">Go to the overview</A>
+        <A href="/" class="btn btn-primary">
+          Go to the overview
+        </A>
       </div>
     </main>
   );

@@ -5,7 +5,15 @@ import { api } from "~/lib/api";
 import type { ActivityView } from "~/lib/contracts";
 import { onEvents, onResync } from "~/lib/events";
 
-const KIND_ICON: Record<string, string> = { cycle: "↻", skip: "⤼", prediction: "◎", trade: "⇄", close: "✓", error: "!", info: "i" };
+const KIND_ICON: Record<string, string> = {
+  cycle: "↻",
+  skip: "⤼",
+  prediction: "◎",
+  trade: "⇄",
+  close: "✓",
+  error: "!",
+  info: "i",
+};
 const MAX_LIMIT = 500; // activities/recent caps `limit` at 500 and has no cursor
 
 /** The feed: recent items over REST, then live `activity` events (replayed by seq after a reconnect). */
@@ -33,7 +41,16 @@ export default function Activity() {
   onCleanup(
     onEvents(["activity"], (e) => {
       const a = e.data;
-      const item: ActivityView = { id: a.id, seq: e.seq, type: a.kind, message: a.message, bot_id: a.bot_id, data: a.detail ?? null, created_at: e.at, expires_at: 0 };
+      const item: ActivityView = {
+        id: a.id,
+        seq: e.seq,
+        type: a.kind,
+        message: a.message,
+        bot_id: a.bot_id,
+        data: a.detail ?? null,
+        created_at: e.at,
+        expires_at: 0,
+      };
       setLiveItems((l) => (l.some((x) => x.id === item.id) ? l : [item, ...l]));
     }),
   );
@@ -42,14 +59,18 @@ export default function Activity() {
   // Newest first by seq; REST and live items overlap after a reload, keep one of each id.
   const items = () => {
     const seen = new Set<string>();
-    return [...liveItems(), ...(loaded() ?? [])].sort((a, b) => b.seq - a.seq).filter((x) => (seen.has(x.id) ? false : (seen.add(x.id), true)));
+    return [...liveItems(), ...(loaded() ?? [])]
+      .sort((a, b) => b.seq - a.seq)
+      .filter((x) => (seen.has(x.id) ? false : (seen.add(x.id), true)));
   };
 
   return (
     <>
       <div class="page-head">
         <h1>Activity</h1>
-        <span class="muted small"><span class="live-dot" aria-hidden="true" /> live</span>
+        <span class="muted small">
+          <span class="live-dot" aria-hidden="true" /> live
+        </span>
       </div>
       <Switch>
         <Match when={loadError()}>
@@ -68,7 +89,9 @@ export default function Activity() {
             <For each={items()}>
               {(a) => (
                 <li class={`feed-item kind-${a.type}`} data-testid="activity-item" data-seq={a.seq}>
-                  <span class="feed-icon" aria-hidden="true">{KIND_ICON[a.type] ?? "·"}</span>
+                  <span class="feed-icon" aria-hidden="true">
+                    {KIND_ICON[a.type] ?? "·"}
+                  </span>
                   <div>
                     <div>{a.message}</div>
                     <div class="muted small">
@@ -80,7 +103,10 @@ export default function Activity() {
             </For>
           </ol>
           <Show when={(loaded()?.length ?? 0) >= limit() && limit() < MAX_LIMIT}>
-            <button type="button" class="btn" onClick={() => {
+            <button
+              type="button"
+              class="btn"
+              onClick={() => {
                 setLimit((l) => Math.min(MAX_LIMIT, l * 2));
                 void refetch();
               }}

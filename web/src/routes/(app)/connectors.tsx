@@ -28,16 +28,37 @@ function NewToken(props: { created: CreatedConnectorToken; onDone: () => void })
   return (
     <section class="card card-accent" aria-labelledby="new-token-title" data-testid="new-token">
       <h2 id="new-token-title">Token for “{props.created.name}”</h2>
-      <p>Copy it now and paste it into the connector's config. It is shown only once; if you lose it, revoke it and create a new one.</p>
+      <p>
+        Copy it now and paste it into the connector's config. It is shown only once; if you lose it, revoke it and
+        create a new one.
+      </p>
       <div class="token-row">
-        <label for="new-token-value" class="sr-only">Connector token</label>
-        <input id="new-token-value" ref={field} class="mono" readonly value={props.created.token} onFocus={(e) => e.currentTarget.select()} data-testid="new-token-value" />
-        <button type="button" class="btn btn-primary" onClick={copy}>Copy</button>
+        <label for="new-token-value" class="sr-only">
+          Connector token
+        </label>
+        <input
+          id="new-token-value"
+          ref={field}
+          class="mono"
+          readonly
+          value={props.created.token}
+          onFocus={(e) => e.currentTarget.select()}
+          data-testid="new-token-value"
+        />
+        <button type="button" class="btn btn-primary" onClick={copy}>
+          Copy
+        </button>
       </div>
       <p class="small" role="status" aria-live="polite">
-        {copied() === "ok" ? "Copied to the clipboard." : copied() === "failed" ? "Copy blocked by the browser: the token is selected, press Ctrl+C." : ""}
+        {copied() === "ok"
+          ? "Copied to the clipboard."
+          : copied() === "failed"
+            ? "Copy blocked by the browser: the token is selected, press Ctrl+C."
+            : ""}
       </p>
-      <button type="button" class="btn btn-ghost" onClick={() => props.onDone()}>I've saved it</button>
+      <button type="button" class="btn btn-ghost" onClick={() => props.onDone()}>
+        I've saved it
+      </button>
     </section>
   );
 }
@@ -69,15 +90,28 @@ function Row(props: { token: ConnectorToken; onRevoked: (id: string) => void }) 
         <Show
           when={confirming()}
           fallback={
-            <button type="button" class="btn btn-danger-ghost" onClick={() => setConfirming(true)} aria-label={`Revoke ${props.token.name}`}>
+            <button
+              type="button"
+              class="btn btn-danger-ghost"
+              onClick={() => setConfirming(true)}
+              aria-label={`Revoke ${props.token.name}`}
+            >
               Revoke
             </button>
           }
         >
-          <button type="button" class="btn btn-danger" onClick={revoke} disabled={busy()} aria-label={`Confirm revoking ${props.token.name}`}>
+          <button
+            type="button"
+            class="btn btn-danger"
+            onClick={revoke}
+            disabled={busy()}
+            aria-label={`Confirm revoking ${props.token.name}`}
+          >
             {busy() ? "Revoking…" : "Confirm revoke"}
           </button>
-          <button type="button" class="btn btn-ghost" onClick={() => setConfirming(false)} disabled={busy()}>Cancel</button>
+          <button type="button" class="btn btn-ghost" onClick={() => setConfirming(false)} disabled={busy()}>
+            Cancel
+          </button>
         </Show>
         <Show when={error()}>
           <ErrorNotice error={error()} />
@@ -104,7 +138,14 @@ export default function Connectors() {
       const c = await api.connectors.create(name);
       setCreated(c);
       // The list never keeps the secret.
-      const listed: ConnectorToken = { id: c.id, name: c.name, prefix: c.prefix, created_at: c.created_at, last_used_at: null, revoked_at: null };
+      const listed: ConnectorToken = {
+        id: c.id,
+        name: c.name,
+        prefix: c.prefix,
+        created_at: c.created_at,
+        last_used_at: null,
+        revoked_at: null,
+      };
       mutate((prev) => [listed, ...(prev ?? []).filter((t) => t.id !== c.id)]);
       form.reset();
     } catch (err) {
@@ -120,8 +161,8 @@ export default function Connectors() {
         <h1>Connectors</h1>
       </div>
       <p class="lead">
-        A connector runs next to MetaTrader 5 on your Windows host and trades for your bots. Each one signs in with its own
-        token, which you can revoke at any time.
+        A connector runs next to MetaTrader 5 on your Windows host and trades for your bots. Each one signs in with its
+        own token, which you can revoke at any time.
       </p>
 
       <Show when={created()}>{(c) => <NewToken created={c()} onDone={() => setCreated(null)} />}</Show>
@@ -131,9 +172,18 @@ export default function Connectors() {
         <form class="inline-form" onSubmit={onCreate}>
           <div class="field">
             <label for="connector-name">Name</label>
-            <input id="connector-name" name="name" required maxlength={64} placeholder="e.g. VPS London MT5" autocomplete="off" />
+            <input
+              id="connector-name"
+              name="name"
+              required
+              maxlength={64}
+              placeholder="e.g. VPS London MT5"
+              autocomplete="off"
+            />
           </div>
-          <button type="submit" class="btn btn-primary" disabled={busy()}>{busy() ? "Creating…" : "Create token"}</button>
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {busy() ? "Creating…" : "Create token"}
+          </button>
         </form>
         <Show when={createError()}>
           <ErrorNotice error={createError()} />

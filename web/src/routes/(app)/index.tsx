@@ -39,10 +39,12 @@ export default function Overview() {
   onMount(() => void reloadPortfolio());
   // A closed trade changes the equity curve; a cycle changes bots' last results and health.
   onCleanup(onEvents(["position_closed"], () => void refetchDaily()));
-  onCleanup(onEvents(["STATUS_UPDATE", "AUTO_TRADE_EXECUTED", "position_updated"], () => {
-    void refetchBots();
-    void refetchAuto();
-  }));
+  onCleanup(
+    onEvents(["STATUS_UPDATE", "AUTO_TRADE_EXECUTED", "position_updated"], () => {
+      void refetchBots();
+      void refetchAuto();
+    }),
+  );
   onCleanup(onEvents(["CONNECTOR_STATUS"], (e) => setConnectorOnline(e.data.online)));
 
   const openPnl = () => account()?.unrealized_pnl ?? (positions() ?? []).reduce((s, p) => s + p.unrealized_pnl, 0);
@@ -71,21 +73,35 @@ export default function Overview() {
       <section class="kpis" aria-label="Account">
         <div class="kpi">
           <span class="kpi-label">Equity</span>
-          <span class="kpi-value" data-testid="kpi-equity">{fmtMoney(account()?.equity, ccy())}</span>
+          <span class="kpi-value" data-testid="kpi-equity">
+            {fmtMoney(account()?.equity, ccy())}
+          </span>
         </div>
         <div class="kpi">
-          <span class="kpi-label">Open P&amp;L <span class="live-dot" aria-hidden="true" /></span>
-          <span class={`kpi-value ${pnlClass(openPnl())}`} data-testid="kpi-open-pnl" aria-live="off">{fmtPnl(openPnl())}</span>
+          <span class="kpi-label">
+            Open P&amp;L <span class="live-dot" aria-hidden="true" />
+          </span>
+          <span class={`kpi-value ${pnlClass(openPnl())}`} data-testid="kpi-open-pnl" aria-live="off">
+            {fmtPnl(openPnl())}
+          </span>
           <span class="kpi-sub">{account()?.open_positions ?? positions()?.length ?? 0} open</span>
         </div>
         <div class="kpi">
           <span class="kpi-label">Today's P&amp;L</span>
-          <span class={`kpi-value ${pnlClass(account()?.daily_pnl)}`} data-testid="kpi-today">{fmtPnl(account()?.daily_pnl)}</span>
+          <span class={`kpi-value ${pnlClass(account()?.daily_pnl)}`} data-testid="kpi-today">
+            {fmtPnl(account()?.daily_pnl)}
+          </span>
         </div>
         <div class="kpi">
           <span class="kpi-label">Max drawdown</span>
-          <span class="kpi-value" data-testid="kpi-drawdown">{daily() ? fmtPnl(-daily()!.totals.max_drawdown) : "—"}</span>
-          <span class="kpi-sub">{daily()?.totals.win_rate == null ? "no closed trades" : `win rate ${Math.round(daily()!.totals.win_rate! * 100)}%`}</span>
+          <span class="kpi-value" data-testid="kpi-drawdown">
+            {daily() ? fmtPnl(-daily()!.totals.max_drawdown) : "—"}
+          </span>
+          <span class="kpi-sub">
+            {daily()?.totals.win_rate == null
+              ? "no closed trades"
+              : `win rate ${Math.round(daily()!.totals.win_rate! * 100)}%`}
+          </span>
         </div>
       </section>
       <Show when={portfolioError()}>
@@ -94,12 +110,14 @@ export default function Overview() {
 
       <div class="grid">
         <section class="card card-wide" aria-labelledby="perf-title">
-          <h2 id="perf-title">Equity curve <span class="muted small">(cumulative realized P&amp;L, 90 days)</span></h2>
+          <h2 id="perf-title">
+            Equity curve <span class="muted small">(cumulative realized P&amp;L, 90 days)</span>
+          </h2>
           <ResourceSwitch of={daily} errorTitle="Could not load daily analytics." loading={false}>
             <Match when={daily() && daily()!.days.length === 0}>
               <p class="muted">
-                The curve appears once a trade has closed. Create a bot on <A href="/bots">Bots</A>, or connect a MetaTrader 5
-                terminal from <A href="/connectors">Connectors</A>.
+                The curve appears once a trade has closed. Create a bot on <A href="/bots">Bots</A>, or connect a
+                MetaTrader 5 terminal from <A href="/connectors">Connectors</A>.
               </p>
             </Match>
             <Match when={daily()}>{(d) => <EquityCurve days={d().days} />}</Match>
@@ -111,7 +129,10 @@ export default function Overview() {
             Auto-trading
             <Show when={autoHealth()}>
               {(h) => (
-                <span class={`pill ${h().status === "healthy" ? "pill-ok" : h().status === "idle" ? "pill-idle" : "pill-bad"}`} data-testid="auto-health">
+                <span
+                  class={`pill ${h().status === "healthy" ? "pill-ok" : h().status === "idle" ? "pill-idle" : "pill-bad"}`}
+                  data-testid="auto-health"
+                >
                   {h().status}
                 </span>
               )}
@@ -131,7 +152,14 @@ export default function Overview() {
                     <dt>Checked</dt>
                     <dd>{fmtTime(h().checked_at)}</dd>
                   </dl>
-                  <Show when={h().problems.length} fallback={<p class="muted small">{h().status === "idle" ? "No active bots: activate one on Bots." : "No problems found."}</p>}>
+                  <Show
+                    when={h().problems.length}
+                    fallback={
+                      <p class="muted small">
+                        {h().status === "idle" ? "No active bots: activate one on Bots." : "No problems found."}
+                      </p>
+                    }
+                  >
                     <ul class="problems">
                       <For each={h().problems}>
                         {(p) => (
@@ -170,7 +198,10 @@ export default function Overview() {
               )}
             </dd>
           </dl>
-          <p class="muted small">Trades, signals and position updates stream over the socket; after a drop it reconnects and asks for the events it missed.</p>
+          <p class="muted small">
+            Trades, signals and position updates stream over the socket; after a drop it reconnects and asks for the
+            events it missed.
+          </p>
         </section>
 
         <section class="card card-wide" aria-labelledby="bots-title">
@@ -240,7 +271,9 @@ export default function Overview() {
                     <tr>
                       <th scope="col">Check</th>
                       <th scope="col">State</th>
-                      <th scope="col" class="num">Time</th>
+                      <th scope="col" class="num">
+                        Time
+                      </th>
                       <th scope="col">Detail</th>
                     </tr>
                   </thead>

@@ -26,16 +26,27 @@ function CloseButton(props: { p: PositionView }) {
     <>
       <Switch>
         <Match when={state() === "idle"}>
-          <button type="button" class="btn btn-sm btn-danger-ghost" onClick={() => setState("confirm")} aria-label={`Close ${props.p.side} ${props.p.symbol}`}>
+          <button
+            type="button"
+            class="btn btn-sm btn-danger-ghost"
+            onClick={() => setState("confirm")}
+            aria-label={`Close ${props.p.side} ${props.p.symbol}`}
+          >
             Close
           </button>
         </Match>
         <Match when={state() === "confirm" || state() === "busy"}>
-          <button type="button" class="btn btn-sm btn-danger" onClick={close} disabled={state() === "busy"}>Confirm close</button>
-          <button type="button" class="btn btn-sm btn-ghost" onClick={() => setState("idle")}>Cancel</button>
+          <button type="button" class="btn btn-sm btn-danger" onClick={close} disabled={state() === "busy"}>
+            Confirm close
+          </button>
+          <button type="button" class="btn btn-sm btn-ghost" onClick={() => setState("idle")}>
+            Cancel
+          </button>
         </Match>
         <Match when={state() === "sent"}>
-          <span class="muted small" role="status">close sent…</span>
+          <span class="muted small" role="status">
+            close sent…
+          </span>
         </Match>
       </Switch>
       <Show when={error()}>
@@ -53,7 +64,8 @@ export default function Positions() {
       <div class="page-head">
         <h1>Positions</h1>
         <span class="muted small" data-testid="positions-updated">
-          <span class="live-dot" aria-hidden="true" /> {portfolioUpdatedAt() ? `updated ${new Date(portfolioUpdatedAt()!).toLocaleTimeString()}` : ""}
+          <span class="live-dot" aria-hidden="true" />{" "}
+          {portfolioUpdatedAt() ? `updated ${new Date(portfolioUpdatedAt()!).toLocaleTimeString()}` : ""}
         </span>
       </div>
       <Switch>
@@ -76,31 +88,51 @@ export default function Positions() {
                 <tr>
                   <th scope="col">Symbol</th>
                   <th scope="col">Side</th>
-                  <th scope="col" class="num">Volume</th>
-                  <th scope="col" class="num">Entry</th>
-                  <th scope="col" class="num">Price</th>
-                  <th scope="col" class="num">SL</th>
-                  <th scope="col" class="num">TP</th>
-                  <th scope="col" class="num">P&amp;L</th>
+                  <th scope="col" class="num">
+                    Volume
+                  </th>
+                  <th scope="col" class="num">
+                    Entry
+                  </th>
+                  <th scope="col" class="num">
+                    Price
+                  </th>
+                  <th scope="col" class="num">
+                    SL
+                  </th>
+                  <th scope="col" class="num">
+                    TP
+                  </th>
+                  <th scope="col" class="num">
+                    P&amp;L
+                  </th>
                   <th scope="col">Opened</th>
                   <th scope="col">Source</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 <For each={positions()}>
                   {(p) => (
                     <tr data-testid="position-row">
-                      <th scope="row" class="plain">{p.symbol}</th>
+                      <th scope="row" class="plain">
+                        {p.symbol}
+                      </th>
                       <td>
                         <span class={`pill ${p.side === "BUY" ? "pill-ok" : "pill-bad"}`}>{p.side}</span>
                       </td>
                       <td class="num">{p.volume}</td>
                       <td class="num">{fmtPrice(p.entry_price)}</td>
-                      <td class="num" data-testid="position-price">{fmtPrice(p.current_price)}</td>
+                      <td class="num" data-testid="position-price">
+                        {fmtPrice(p.current_price)}
+                      </td>
                       <td class="num">{fmtPrice(p.stop_loss)}</td>
                       <td class="num">{fmtPrice(p.take_profit)}</td>
-                      <td class={`num ${pnlClass(p.unrealized_pnl)}`} data-testid="position-pnl">{fmtPnl(p.unrealized_pnl)}</td>
+                      <td class={`num ${pnlClass(p.unrealized_pnl)}`} data-testid="position-pnl">
+                        {fmtPnl(p.unrealized_pnl)}
+                      </td>
                       <td>{fmtTime(p.opened_at)}</td>
                       <td>
                         {p.source}
@@ -116,9 +148,15 @@ export default function Positions() {
               </tbody>
               <tfoot>
                 <tr>
-                  <th scope="row" colspan="7" class="plain">Total open P&amp;L</th>
-                  <td class={`num ${pnlClass(total())}`} data-testid="positions-total">{fmtPnl(total())}</td>
-                  <td colspan="3" class="muted small">{account() ? `equity ${account()!.equity.toFixed(2)} ${account()!.currency}` : ""}</td>
+                  <th scope="row" colspan="7" class="plain">
+                    Total open P&amp;L
+                  </th>
+                  <td class={`num ${pnlClass(total())}`} data-testid="positions-total">
+                    {fmtPnl(total())}
+                  </td>
+                  <td colspan="3" class="muted small">
+                    {account() ? `equity ${account()!.equity.toFixed(2)} ${account()!.currency}` : ""}
+                  </td>
                 </tr>
               </tfoot>
             </table>

@@ -100,9 +100,13 @@ export default function Trades() {
           <input id="f-to" name="to" type="date" value={params.to ?? ""} />
         </div>
         <div class="filter-actions">
-          <button type="submit" class="btn btn-primary">Apply</button>
+          <button type="submit" class="btn btn-primary">
+            Apply
+          </button>
           <Show when={filtered()}>
-            <button type="button" class="btn btn-ghost" onClick={reset}>Clear</button>
+            <button type="button" class="btn btn-ghost" onClick={reset}>
+              Clear
+            </button>
           </Show>
         </div>
       </form>
@@ -110,7 +114,9 @@ export default function Trades() {
       <ResourceSwitch of={page} errorTitle="Could not load trades.">
         <Match when={page()?.trades.length === 0 && !filtered() && !cursor()}>
           <EmptyState title="No trades yet" icon="⇄">
-            <p>Every order your bots or you place is listed here: fills, rejections and errors, with P&amp;L once closed.</p>
+            <p>
+              Every order your bots or you place is listed here: fills, rejections and errors, with P&amp;L once closed.
+            </p>
           </EmptyState>
         </Match>
         <Match when={page()?.trades.length === 0}>
@@ -140,7 +146,9 @@ export default function Trades() {
               <tr data-testid="trade-row">
                 <td>{fmtTime(t.created_at)}</td>
                 <td>{botName(t.bot_id)}</td>
-                <th scope="row" class="plain">{t.symbol}</th>
+                <th scope="row" class="plain">
+                  {t.symbol}
+                </th>
                 <td>{t.side}</td>
                 <td class="num">{t.volume}</td>
                 <td class="num">{fmtPrice(t.entry_price)}</td>
@@ -149,7 +157,11 @@ export default function Trades() {
                   {fmtPrice(t.stop_loss)} / {fmtPrice(t.take_profit)}
                 </td>
                 <td title={t.reason ?? ""}>
-                  <span class={`pill ${t.status === "open" ? "pill-ok" : t.status === "closed" ? "pill-idle" : t.status === "pending" ? "pill-warn" : "pill-bad"}`}>{t.status}</span>
+                  <span
+                    class={`pill ${t.status === "open" ? "pill-ok" : t.status === "closed" ? "pill-idle" : t.status === "pending" ? "pill-warn" : "pill-bad"}`}
+                  >
+                    {t.status}
+                  </span>
                   <Show when={t.reason}>
                     <span class="muted small"> {t.reason}</span>
                   </Show>
@@ -159,9 +171,13 @@ export default function Trades() {
             )}
           </DataTable>
           <nav class="pager" aria-label="Pages">
-            <button type="button" class="btn" onClick={newer} disabled={cursors().length === 0}>← Newer</button>
+            <button type="button" class="btn" onClick={newer} disabled={cursors().length === 0}>
+              ← Newer
+            </button>
             <span class="muted small">page {cursors().length + 1}</span>
-            <button type="button" class="btn" onClick={older} disabled={!page()?.next_cursor}>Older →</button>
+            <button type="button" class="btn" onClick={older} disabled={!page()?.next_cursor}>
+              Older →
+            </button>
           </nav>
         </Match>
       </ResourceSwitch>

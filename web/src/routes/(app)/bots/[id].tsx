@@ -13,7 +13,10 @@ import { positions, reloadPortfolio } from "~/lib/portfolio";
 
 /** Whatever the activate answer carries beyond the bot (a backtest, warnings), shown as given. */
 function ActivationNotes(props: { extra: { backtest?: unknown; warnings?: unknown } }) {
-  const warnings = () => (Array.isArray(props.extra.warnings) ? props.extra.warnings.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : []);
+  const warnings = () =>
+    Array.isArray(props.extra.warnings)
+      ? props.extra.warnings.map((w) => (typeof w === "string" ? w : JSON.stringify(w)))
+      : [];
   return (
     <div class="card card-accent" data-testid="activation-notes">
       <Show when={warnings().length}>
@@ -37,7 +40,10 @@ export default function BotPage() {
   const navigate = useNavigate();
   const [bot, { mutate, refetch }] = createResource(() => params.id, api.bots.get);
   // The chart shows every trade on the bot's symbol (bot, manual, terminal): that is what moved the account.
-  const [trades, { refetch: refetchTrades }] = createResource(() => bot()?.symbol, (symbol) => api.trades({ symbol, limit: 200 }).then((r) => r.trades));
+  const [trades, { refetch: refetchTrades }] = createResource(
+    () => bot()?.symbol,
+    (symbol) => api.trades({ symbol, limit: 200 }).then((r) => r.trades),
+  );
   const [editing, setEditing] = createSignal(false);
   const [toggleError, setToggleError] = createSignal<unknown>(null);
   const [toggling, setToggling] = createSignal(false);
@@ -81,7 +87,9 @@ export default function BotPage() {
       <Match when={bot.error}>
         <div class="page-head">
           <h1>Bot</h1>
-          <A href="/bots" class="btn btn-ghost">Back to bots</A>
+          <A href="/bots" class="btn btn-ghost">
+            Back to bots
+          </A>
         </div>
         <ErrorNotice error={bot.error} title="Could not load this bot." />
       </Match>
@@ -95,8 +103,14 @@ export default function BotPage() {
               <div>
                 <h1>{b().name}</h1>
                 <p class="muted small head-sub">
-                  {b().symbol} · {b().config.ensemble.models.map((m) => `${m.timeframe} ×${m.weight}`).join(", ")} · {b().target} ·{" "}
-                  <span class={`pill ${b().active ? "pill-ok" : "pill-idle"}`} data-testid="bot-state">{b().active ? "active" : "inactive"}</span>
+                  {b().symbol} ·{" "}
+                  {b()
+                    .config.ensemble.models.map((m) => `${m.timeframe} ×${m.weight}`)
+                    .join(", ")}{" "}
+                  · {b().target} ·{" "}
+                  <span class={`pill ${b().active ? "pill-ok" : "pill-idle"}`} data-testid="bot-state">
+                    {b().active ? "active" : "inactive"}
+                  </span>
                 </p>
               </div>
               <div class="head-actions">
@@ -110,10 +124,20 @@ export default function BotPage() {
                     }}
                   />
                 </Show>
-                <button type="button" class={`btn ${b().active ? "btn-danger-ghost" : "btn-primary"}`} onClick={() => void toggle(b())} disabled={toggling()}>
+                <button
+                  type="button"
+                  class={`btn ${b().active ? "btn-danger-ghost" : "btn-primary"}`}
+                  onClick={() => void toggle(b())}
+                  disabled={toggling()}
+                >
                   {toggling() ? "…" : b().active ? "Deactivate" : "Activate"}
                 </button>
-                <button type="button" class="btn btn-ghost" onClick={() => setEditing((v) => !v)} aria-expanded={editing()}>
+                <button
+                  type="button"
+                  class="btn btn-ghost"
+                  onClick={() => setEditing((v) => !v)}
+                  aria-expanded={editing()}
+                >
                   {editing() ? "Close settings" : "Edit settings"}
                 </button>
               </div>
@@ -145,8 +169,12 @@ export default function BotPage() {
                     }
                   >
                     <span>Delete “{b().name}”? Open positions stay open.</span>
-                    <button type="button" class="btn btn-danger" onClick={() => void remove(b())}>Confirm delete</button>
-                    <button type="button" class="btn btn-ghost" onClick={() => setConfirmDelete(false)}>Cancel</button>
+                    <button type="button" class="btn btn-danger" onClick={() => void remove(b())}>
+                      Confirm delete
+                    </button>
+                    <button type="button" class="btn btn-ghost" onClick={() => setConfirmDelete(false)}>
+                      Cancel
+                    </button>
                   </Show>
                 </div>
               </section>
@@ -162,7 +190,11 @@ export default function BotPage() {
                   }}
                 />
               </Show>
-              <ModelsPanel botId={b().id} timeframes={b().config.ensemble.models.map((m) => m.timeframe)} onChanged={() => setPredictionKey((k) => k + 1)} />
+              <ModelsPanel
+                botId={b().id}
+                timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
+                onChanged={() => setPredictionKey((k) => k + 1)}
+              />
               <PriceChart
                 symbol={b().symbol}
                 timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
@@ -174,7 +206,10 @@ export default function BotPage() {
               <ErrorNotice error={trades.error} title="Could not load this bot's trades." />
             </Show>
             <p class="muted small">
-              Trades of this bot: <A href={`/trades?bot_id=${b().id}`}>history</A> · <button type="button" class="linkish" onClick={() => void refetch()}>reload bot</button>
+              Trades of this bot: <A href={`/trades?bot_id=${b().id}`}>history</A> ·{" "}
+              <button type="button" class="linkish" onClick={() => void refetch()}>
+                reload bot
+              </button>
             </p>
           </>
         )}

@@ -17,20 +17,32 @@ export default function Bots() {
           <Show when={bots()?.some((b) => b.active)}>
             <RunCycleButton names={names()} />
           </Show>
-          <A href="/bots/new" class="btn btn-primary">New bot</A>
+          <A href="/bots/new" class="btn btn-primary">
+            New bot
+          </A>
         </div>
       </div>
       <ResourceSwitch of={bots} errorTitle="Could not load bots." onRetry={refetch}>
         <Match when={bots()?.length === 0}>
           <EmptyState title="No bots yet" icon="⚙">
-            <p>A bot combines an ensemble of ONNX models (one per timeframe), strategy rules and risk settings, and trades on a paper account or through a connector.</p>
             <p>
-              <A href="/bots/new" class="btn btn-primary">Create your first bot</A>
+              A bot combines an ensemble of ONNX models (one per timeframe), strategy rules and risk settings, and
+              trades on a paper account or through a connector.
+            </p>
+            <p>
+              <A href="/bots/new" class="btn btn-primary">
+                Create your first bot
+              </A>
             </p>
           </EmptyState>
         </Match>
         <Match when={bots()}>
-          <DataTable card testid="bot-table" columns={["Name", "Symbol", "Ensemble", "Target", "Threshold", "State"]} each={bots()}>
+          <DataTable
+            card
+            testid="bot-table"
+            columns={["Name", "Symbol", "Ensemble", "Target", "Threshold", "State"]}
+            each={bots()}
+          >
             {(b) => (
               <tr data-testid="bot-row">
                 <th scope="row" class="plain">

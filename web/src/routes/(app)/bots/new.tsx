@@ -8,9 +8,14 @@ export default function NewBot() {
     <>
       <div class="page-head">
         <h1>New bot</h1>
-        <A href="/bots" class="btn btn-ghost">Back to bots</A>
+        <A href="/bots" class="btn btn-ghost">
+          Back to bots
+        </A>
       </div>
-      <p class="lead">The bot starts inactive. Next, upload an ONNX model for each timeframe (or train one), check its prediction, then activate it.</p>
+      <p class="lead">
+        The bot starts inactive. Next, upload an ONNX model for each timeframe (or train one), check its prediction,
+        then activate it.
+      </p>
       <div class="card">
         <BotForm
           submitLabel="Create bot"
