@@ -35,8 +35,8 @@ import { BROWSER_TAG } from "./engine/fanout";
 import { BacktestJobs } from "./backtest/job";
 import { replayFeed } from "./market/replay-data";
 import { BacktestRequestSchema, type BacktestOutcome, type BacktestRequest } from "../core/backtest/api";
-import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
-import type { PositionCommandRequest } from "../core/protocol/position-commands";
+import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub } from "./connector";
+import type { PositionCommandOutcome, PositionCommandRequest } from "../core/protocol/position-commands";
 import type { ConnectorStatusView } from "../core/protocol/connector-status";
 import { alarmClock } from "./alarm/alarm-clock";
 import { armTrainingAlarm, publishTrainingEvent, TrainingJobs, type StartResult } from "./training";
@@ -175,10 +175,9 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     }));
   }
 
-  /** Close / modify / SL / breakeven of one of the user's connector positions. */
+  /** Close (full or partial) / modify / SL / breakeven / cancel of one of the user's positions, paper or connector. */
   positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
-    this.own(userId);
-    return this.connector.positionCommand(positionId, req);
+    return this.own(userId).positionCommand(positionId, req, (id, r) => this.connector.positionCommand(id, r));
   }
 
   connectorStatus(userId: string): ConnectorStatusView {
@@ -212,12 +211,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     maybeFlushMetrics(this.env, (p) => this.ctx.waitUntil(p));
   }
 
-  executePlan(userId: string, bot: BotRef) {
-    return this.own(userId).executePlan(bot);
+  executePlan(userId: string, bot: BotRef, opts: { override?: boolean } = {}) {
+    return this.own(userId).executePlan(bot, opts);
   }
 
-  manualTrade(userId: string, req: ManualTradeRequest): Promise<ExecutionResult> {
-    return this.own(userId).manualTrade(req);
+  manualTrade(userId: string, req: ManualTradeRequest, bot?: BotRef) {
+    return this.own(userId).manualTrade(req, bot);
   }
 
   portfolio(userId: string): PortfolioStatus {

@@ -1,7 +1,7 @@
 import type { ObjectToConnectorFrame } from "../../core/protocol/connector";
 
 export type CommandKind = "open" | "close" | "modify" | "update_sl" | "breakeven";
-export type CommandStatus = "pending" | "sent" | "resolved" | "expired" | "timed_out";
+export type CommandStatus = "pending" | "sent" | "resolved" | "expired" | "timed_out" | "canceled";
 
 export type CommandRow = {
   command_id: string;
@@ -32,6 +32,11 @@ export class CommandStore {
       `INSERT INTO connector_commands (command_id, client_order_id, kind, trade_id, ticket, frame, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       c.commandId, c.clientOrderId, c.kind, c.tradeId, c.ticket, JSON.stringify(c.frame), c.createdAt, c.expiresAt,
     );
+  }
+
+  /** The newest command of `kind` for a trade (the open order of a pending trade). */
+  forTrade(tradeId: string, kind: CommandKind): CommandRow | undefined {
+    return this.sql.exec<CommandRow>(`SELECT * FROM connector_commands WHERE trade_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`, tradeId, kind).toArray()[0];
   }
 
   get(commandId: string): CommandRow | undefined {
@@ -73,7 +78,7 @@ export class CommandStore {
     this.sql.exec(`UPDATE connector_commands SET status = 'sent', sent_at = ?, sends = sends + 1 WHERE command_id = ? AND status IN ('pending', 'sent')`, now, commandId);
   }
 
-  settle(commandId: string, status: "resolved" | "expired" | "timed_out", now: number, outcome: string): void {
+  settle(commandId: string, status: "resolved" | "expired" | "timed_out" | "canceled", now: number, outcome: string): void {
     this.sql.exec(`UPDATE connector_commands SET status = ?, resolved_at = ?, outcome = ? WHERE command_id = ?`, status, now, outcome.slice(0, 500), commandId);
   }
 }

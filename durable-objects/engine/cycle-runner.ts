@@ -1,7 +1,7 @@
 import type { CycleResult } from "../../core/protocol/portfolio-api";
 import type { BotRunStatus } from "../../core/protocol/portfolio-api";
 import type { EngineCore } from "./engine";
-import { checkGates, utcDayStart, type GateCounts } from "../../core/decision/gates";
+import { checkGates, utcDayStart, type GateCounts, type GateResult } from "../../core/decision/gates";
 import { cycleSignals, hasCycleExits, planExits, type CycleSignals } from "../../core/decision/exits";
 import { botOrderIntent } from "../../core/decision/order";
 import { hasProtections, protectionHorizonMs, protectionLock } from "../../core/decision/protections";
@@ -75,6 +75,11 @@ export class CycleRunner {
       last_bar_time: r?.last_bar_time ?? null,
       next_due_at: r?.next_due_at ?? null,
     };
+  }
+
+  /** Same gates and counts as the backtester (core/decision/gates.ts), open positions included; orders placed by hand pass them too. */
+  gate(bot: BotRef, now: number): GateResult {
+    return checkGates(bot.config, { ...this.core.book.executions(bot.id, utcDayStart(now)), openPositions: this.core.book.openCount(bot.id) }, now);
   }
 
   async runBot(bot: BotRef, opts: { force: boolean }): Promise<CycleResult> {

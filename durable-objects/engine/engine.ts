@@ -13,7 +13,8 @@ import { Outbox, type FlushReport } from "./outbox";
 import { PaperAccount } from "./paper-account";
 import type { Quote } from "./replay-quotes";
 import { Meta, createEngineTables } from "./tables";
-import { closedTrade, newTradeView, openedTrade, positionView, TradeBook, type BookEntry } from "./trade-book";
+import { closedTrade, legOf, newTradeView, openedTrade, positionView, TradeBook, withLeg, type BookEntry } from "./trade-book";
+import { CommandIds } from "./command-ids";
 import { noConnector, type ConnectorLink, type TargetKind } from "./targets";
 
 /** Activities live 24 h in D1 (deleted on flush after that). */
@@ -45,6 +46,7 @@ export class EngineCore {
   readonly outbox: Outbox;
   readonly book: TradeBook;
   readonly paper: PaperAccount;
+  readonly commandIds: CommandIds;
   clock: () => number;
   quote: (symbol: string) => Quote | null;
   connector: ConnectorLink;
@@ -58,6 +60,7 @@ export class EngineCore {
     this.outbox = new Outbox(this.sql);
     this.book = new TradeBook(this.sql);
     this.paper = new PaperAccount(this.sql);
+    this.commandIds = new CommandIds(this.sql);
     this.clock = deps.clock ?? Date.now;
     this.quote = deps.quote;
     this.connector = deps.connector ?? noConnector;
@@ -125,14 +128,15 @@ export class EngineCore {
    * Executes an order intent on a target inside `tx`. Idempotent by client order id: a second call
    * with the same id returns the first trade as `duplicate` and changes nothing.
    */
-  execute(tx: Tx, input: OrderIntentInput, meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number }): ExecutionResult & { dispatch?: OrderIntent } {
+  execute(tx: Tx, input: OrderIntentInput, meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number; override?: string }): ExecutionResult & { dispatch?: OrderIntent } {
     const parsed = OrderIntentSchema.safeParse(input);
     if (!parsed.success) return { status: "rejected", trade: null, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
     const intent = parsed.data;
     const prior = this.book.byClientOrderId(intent.client_order_id);
     if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
     const now = this.clock();
-    const trade = newTradeView(intent, meta.botId, meta.target, now);
+    const trade: TradeView = { ...newTradeView(intent, meta.botId, meta.target, now), ...(meta.override ? { override: true } : {}) };
+    if (meta.override) this.activity(tx, "info", meta.botId, `order ${intent.client_order_id} placed by hand with override past: ${meta.override}`, { override: meta.override });
     if (meta.target === "connector") {
       this.book.save({ trade, position: null, positionId: null, executedAt: now });
       this.connector.enqueueOpen(intent, trade);
@@ -222,21 +226,34 @@ export class EngineCore {
       if (e.type === "opened") continue;
       const entry = this.book.byPaperPosition(e.positionId);
       if (!entry) continue;
-      if (e.type === "closed") {
+      if (e.type === "closed" && e.remainingVolume !== undefined) {
+        // A partial close: one more leg on the trade, the position keeps the rest.
+        const trade = withLeg(entry.trade, legOf(e), e.commission);
+        const pos = positionView(trade, this.paper.engine.position(e.positionId) ?? null, entry.position?.source ?? "bot", now, entry.position);
+        this.book.save({ ...entry, trade, position: pos });
+        this.outbox.enqueue({ kind: "trade", row: trade }, now);
+        this.outbox.enqueue({ kind: "position", row: pos }, now);
+        this.emit(tx, "trade", trade);
+        this.emit(tx, "position_updated", pos);
+        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol}: ${e.volume} of ${Math.round((e.volume + e.remainingVolume) * 1e8) / 1e8} closed at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}; ${e.remainingVolume} still open`, { trade_id: trade.id, reason: "partial", pnl: e.netPnl });
+      } else if (e.type === "closed") {
         const trade = closedTrade(entry.trade, e, now);
+        const pnl = trade.pnl ?? e.netPnl;
         const pos: PositionView = { ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position), current_price: e.exitPrice, unrealized_pnl: 0, status: "closed" };
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
-        this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl: e.netPnl, close_reason: e.reason });
+        this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl, close_reason: e.reason });
         this.emit(tx, "trade", trade);
-        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`, { trade_id: trade.id, reason: e.reason, pnl: e.netPnl });
+        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${pnl >= 0 ? "+" : ""}${pnl}`, { trade_id: trade.id, reason: e.reason, pnl });
       } else {
         const mark = this.paper.engine.position(e.positionId) ?? null;
         const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
         const trade = { ...entry.trade, stop_loss: e.sl, take_profit: e.tp };
         this.book.save({ ...entry, trade, position: pos });
+        this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
+        this.emit(tx, "trade", trade);
         this.emit(tx, "position_updated", pos);
         this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, { trade_id: trade.id });
       }
@@ -269,7 +286,7 @@ export class EngineCore {
         this.applyPaperEvents(tx, events);
         this.paper.save();
         count += events.length;
-        this.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+        this.emit(tx, "POSITIONS_UPDATED", { positions: this.allOpenPositions() });
         if (events.length === 0) this.emitPortfolio(tx);
       });
     }
@@ -282,6 +299,11 @@ export class EngineCore {
     const now = this.clock();
     const paper = this.paper.engine;
     return this.book.open().map((e) => positionView(e.trade, e.positionId ? (paper.position(e.positionId) ?? null) : null, e.position?.source ?? "bot", now, e.position));
+  }
+
+  /** The complete list every POSITIONS_UPDATED carries: paper, bot and manual trades, and terminal positions. */
+  allOpenPositions(): PositionView[] {
+    return [...this.openPositions(), ...this.connector.terminalPositions()];
   }
 
   accountView(): AccountView {

@@ -14,6 +14,8 @@ import { botRef, predictionUnavailable, type BotRef, type Predictor } from "./pr
 import type { BotInfo } from "../../platform/bots/bot-ref";
 import { recordCycle, recordTrade } from "../../platform/metrics";
 import { alarmClock } from "../alarm/alarm-clock";
+import type { PositionCommandOutcome, PositionCommandRequest } from "../../core/protocol/position-commands";
+import { paperCommand } from "./paper-commands";
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
 export const TICK_MS = 1000;
@@ -80,14 +82,22 @@ export class Engine {
     return results;
   }
 
-  /** Executes the bot's current plan now (manual flow): same path and same client order id as the cycle. */
-  async executePlan(bot: BotRef): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
+  /**
+   * Executes the bot's current plan now (manual flow): same path and same client order id as the
+   * cycle, past the cycle's gates (max open, cooldown, daily limit). A blocking gate refuses with
+   * its reason unless `override` is set; then the trade carries override: true and the activity
+   * says which gate it passed.
+   */
+  async executePlan(bot: BotRef, opts: { override?: boolean } = {}): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
     const outcome = await this.runner.predictor(bot, { force: false });
     if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
     const p = outcome.prediction;
     if (!p.plan) return { ok: false, reason: "no_plan", message: `no trade plan for bar ${new Date(p.barTime).toISOString()}: ${p.reason}` };
     const plan = p.plan;
     const cid = clientOrderId(bot.id, p.barTime);
+    // A repeat of an executed plan answers as the duplicate it is (below), before any gate.
+    const gate = this.core.book.byClientOrderId(cid) ? ({ ok: true } as const) : this.runner.gate(bot, this.core.clock());
+    if (!gate.ok && !opts.override) return { ok: false, reason: gate.reason, message: `${gate.message} (send override: true to place it anyway)` };
     const r = this.core.write((tx) => {
       const now = this.core.clock();
       this.core.sql.exec(
@@ -95,15 +105,43 @@ export class Engine {
         bot.id, p.barTime, now, cid,
       );
       this.core.recordPrediction(tx, p, true, "executed by user");
-      return this.core.execute(tx, botOrderIntent(bot.config, bot.symbol, plan, cid), { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry });
+      return this.core.execute(tx, botOrderIntent(bot.config, bot.symbol, plan, cid), { botId: bot.id, target: bot.target, source: "manual", fallbackMid: plan.entry, ...(gate.ok ? {} : { override: gate.message }) });
     });
     return { ok: true, result: await this.settleOrder(r, bot.id) };
   }
 
-  async manualTrade(req: ManualTradeRequest): Promise<ExecutionResult> {
-    const { target, ...intent } = req;
-    const r = this.core.write((tx) => this.core.execute(tx, intent, { botId: null, target, source: "manual" }));
-    return this.settleOrder(r, null);
+  /**
+   * A market order by hand. With `bot` (the order is the bot's): the bot's gates apply as in
+   * executePlan, `override` passes them on the record; without, no bot gate applies.
+   */
+  async manualTrade(req: ManualTradeRequest, bot?: BotRef): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
+    const { target, bot_id: _b, override, ...intent } = req;
+    const gate = bot ? this.runner.gate(bot, this.core.clock()) : ({ ok: true } as const);
+    if (!gate.ok && !override) return { ok: false, reason: gate.reason, message: `${gate.message} (send override: true to place it anyway)` };
+    const r = this.core.write((tx) =>
+      this.core.execute(tx, intent, { botId: bot?.id ?? null, target: bot?.target ?? target, source: "manual", ...(gate.ok ? {} : { override: gate.message }) }),
+    );
+    return { ok: true, result: await this.settleOrder(r, bot?.id ?? null) };
+  }
+
+  /**
+   * The one path for position commands (close, partial close, modify, stop, breakeven, cancel):
+   * a paper position changes here at once; every other id goes to `connector` (the hub: connector
+   * trades and terminal positions). Both remember the client id inside their transaction.
+   */
+  async positionCommand(positionId: string, req: PositionCommandRequest, connector: (id: string, req: PositionCommandRequest) => Promise<PositionCommandOutcome>): Promise<PositionCommandOutcome> {
+    const core = this.core;
+    const entry = core.book.byId(positionId);
+    if (!entry || entry.trade.target !== "paper") return connector(positionId, req);
+    const out = core.write((tx): PositionCommandOutcome => {
+      const dup = core.commandIds.seen(positionId, req);
+      if (dup) return dup;
+      const o = paperCommand(core, tx, entry, positionId, req);
+      if (o.ok) core.commandIds.remember(positionId, req, o.accepted, core.clock());
+      return o;
+    });
+    await this.afterChange();
+    return out;
   }
 
   /**

@@ -93,7 +93,7 @@ function statement(d: Db, userId: string, r: Row) {
         id: t.id, userId, botId: t.bot_id, clientOrderId: t.client_order_id, symbol: t.symbol, side: t.side, volume: t.volume,
         entryPrice: t.entry_price, exitPrice: t.exit_price, stopLoss: t.stop_loss, takeProfit: t.take_profit, status: t.status,
         target: t.target, brokerTicket: t.broker_ticket, pnl: t.pnl, commission: t.commission, reason: t.reason,
-        openedAt: t.opened_at, closedAt: t.closed_at, createdAt: t.created_at,
+        openedAt: t.opened_at, closedAt: t.closed_at, createdAt: t.created_at, legs: t.legs ?? null, override: t.override ?? false,
       };
       const { id: _id, userId: _u, createdAt: _c, ...set } = values;
       return d.insert(trades).values(values).onConflictDoUpdate({ target: trades.id, set });

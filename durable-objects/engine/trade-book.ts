@@ -1,7 +1,8 @@
 import type { ClosedEvent, OpenedEvent } from "../../core/paper/schemas";
 import type { PositionMark } from "../../core/paper/engine";
 import type { OrderIntent } from "../../core/protocol/orders";
-import type { PositionView, TradeView } from "../../core/protocol/events";
+import type { PositionView, TradeLeg, TradeView } from "../../core/protocol/events";
+import { roundMoney } from "../../core/instruments/rounding";
 
 type Row = { id: string; bot_id: string | null; client_order_id: string; position_id: string | null; executed_at: number; status: string; view: string; position: string | null };
 
@@ -115,8 +116,22 @@ export function openedTrade(t: TradeView, e: OpenedEvent, now: number): TradeVie
   return { ...t, status: "open", entry_price: e.price, stop_loss: e.sl, take_profit: e.tp, commission: e.commission, opened_at: now, broker_ticket: e.positionId };
 }
 
+/** A paper close as a trade leg (a partial close or the last one). */
+export function legOf(e: ClosedEvent): TradeLeg {
+  return { volume: e.volume, price: e.exitPrice, commission: e.totalCommission, pnl: e.netPnl, reason: e.reason, at: e.time };
+}
+
+/** One more closing leg on an open trade: its commission adds to the trade's. */
+export function withLeg(t: TradeView, leg: TradeLeg, closeCommission: number): TradeView {
+  return { ...t, legs: [...(t.legs ?? []), leg], commission: roundMoney(t.commission + closeCommission) };
+}
+
+/** The trade's realized result: the sum of its legs. */
+export const legsPnl = (legs: readonly TradeLeg[]): number => roundMoney(legs.reduce((a, l) => a + l.pnl, 0));
+
 export function closedTrade(t: TradeView, e: ClosedEvent, now: number): TradeView {
-  return { ...t, status: "closed", exit_price: e.exitPrice, pnl: e.netPnl, commission: e.totalCommission, reason: e.reason, closed_at: now };
+  const done = withLeg(t, legOf(e), e.commission);
+  return { ...done, status: "closed", exit_price: e.exitPrice, pnl: legsPnl(done.legs ?? []), reason: e.reason, closed_at: now };
 }
 
 export function positionView(t: TradeView, mark: PositionMark | null, source: PositionView["source"], now: number, prior: PositionView | null): PositionView {
@@ -126,7 +141,7 @@ export function positionView(t: TradeView, mark: PositionMark | null, source: Po
     bot_id: t.bot_id,
     symbol: t.symbol,
     side: t.side,
-    volume: t.volume,
+    volume: mark?.volume ?? prior?.volume ?? t.volume,
     entry_price: mark?.entryPrice ?? prior?.entry_price ?? t.entry_price ?? 0,
     stop_loss: mark ? mark.sl : (prior?.stop_loss ?? t.stop_loss),
     take_profit: mark ? mark.tp : (prior?.take_profit ?? t.take_profit),

@@ -61,6 +61,7 @@ export function tradeView(r: TradeRow): TradeView {
     id: r.id, bot_id: r.botId, client_order_id: r.clientOrderId, symbol: r.symbol, side: r.side, volume: r.volume, entry_price: r.entryPrice,
     exit_price: r.exitPrice, stop_loss: r.stopLoss, take_profit: r.takeProfit, status: r.status, target: r.target, broker_ticket: r.brokerTicket,
     pnl: r.pnl, commission: r.commission, reason: r.reason, opened_at: r.openedAt, closed_at: r.closedAt, created_at: r.createdAt,
+    ...(r.legs ? { legs: r.legs } : {}), ...(r.override ? { override: true } : {}),
   };
 }
 
