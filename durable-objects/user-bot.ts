@@ -23,7 +23,7 @@ import type { MarketBarsPush } from "../core/protocol/market-push";
 import { PredictionService, type ModelHealthRow } from "./prediction";
 import { PredictRequestSchema, type PredictOutcome, type PredictRequest } from "../core/protocol/predict-api";
 import { SinceParamSchema } from "../core/protocol/events";
-import type { AutoTradingHealth, BotRunStatus, CycleResult, ExecutionResult, ManualTradeRequest, PortfolioStatus } from "../core/protocol/portfolio-api";
+import type { AutoTradingHealth, BotRunStatus, CycleResult, ManualTradeRequest, PortfolioStatus } from "../core/protocol/portfolio-api";
 import type { PositionView } from "../core/protocol/events";
 import { Engine, RESULT_FLUSH_WAIT_MS, type BotInfo } from "./engine";
 import { sendReplay } from "./engine/fanout";

@@ -10,9 +10,20 @@ import { PositionViewSchema, TradeViewSchema } from "./events";
  * `client_id` makes a request idempotent: the same id again returns the first answer and does nothing.
  */
 const price = z.number().finite().positive();
-const clientId = z.string().min(1).max(64).regex(/^[A-Za-z0-9:._-]+$/).optional();
+const clientId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9:._-]+$/)
+  .optional();
 
-export const PositionIdParamsSchema = z.object({ id: z.string().min(1).max(80).regex(/^[A-Za-z0-9:._-]+$/) });
+export const PositionIdParamsSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[A-Za-z0-9:._-]+$/),
+});
 
 export const ClosePositionRequestSchema = z.strictObject({
   /** Partial close; absent: the whole position. */
@@ -21,7 +32,10 @@ export const ClosePositionRequestSchema = z.strictObject({
 });
 export const ModifyPositionRequestSchema = z
   .strictObject({ sl: price.nullable().optional(), tp: price.nullable().optional(), client_id: clientId })
-  .refine((b) => b.sl !== undefined || b.tp !== undefined, { message: "sl or tp is required (null removes a level)", path: ["sl"] });
+  .refine((b) => b.sl !== undefined || b.tp !== undefined, {
+    message: "sl or tp is required (null removes a level)",
+    path: ["sl"],
+  });
 export const UpdateStopLossRequestSchema = z.strictObject({ sl: price, client_id: clientId });
 export const MoveBreakevenRequestSchema = z.strictObject({
   /** Price distance beyond entry to lock in (BUY: entry + offset, SELL: entry - offset). */
@@ -60,5 +74,10 @@ export type PositionCommandRequest =
   | ({ kind: "cancel" } & Idem);
 
 /** Why a command was refused (HTTP: not_found 404, conflict 409, rejected 422). */
-export type PositionCommandRefusal = { ok: false; code: "not_found" | "conflict" | "rejected"; message: string; details?: Record<string, string> };
+export type PositionCommandRefusal = {
+  ok: false;
+  code: "not_found" | "conflict" | "rejected";
+  message: string;
+  details?: Record<string, string>;
+};
 export type PositionCommandOutcome = { ok: true; accepted: PositionCommandAccepted } | PositionCommandRefusal;

@@ -171,10 +171,10 @@ export class ConnectorHub implements ConnectorLink {
   private cancelPending(tx: Tx, tradeId: string, req: PositionCommandRequest): PositionCommandOutcome {
     const core = this.core;
     const entry = core.book.byId(tradeId);
-    if (!entry || entry.trade.target !== "connector") return { ok: false, code: "not_found", message: `no connector order ${tradeId}` };
+    if (entry?.trade.target !== "connector") return { ok: false, code: "not_found", message: `no connector order ${tradeId}` };
     if (entry.trade.status !== "pending") return { ok: false, code: "conflict", message: `order is ${entry.trade.status}, not pending: nothing to cancel` };
     const cmd = this.commands.forTrade(tradeId, "open");
-    if (!cmd || cmd.status !== "pending") {
+    if (cmd?.status !== "pending") {
       return { ok: false, code: "conflict", message: "the order already went to the connector; its result decides (close the position once it opens)" };
     }
     const now = core.clock();

@@ -132,7 +132,7 @@ export class Engine {
   async positionCommand(positionId: string, req: PositionCommandRequest, connector: (id: string, req: PositionCommandRequest) => Promise<PositionCommandOutcome>): Promise<PositionCommandOutcome> {
     const core = this.core;
     const entry = core.book.byId(positionId);
-    if (!entry || entry.trade.target !== "paper") return connector(positionId, req);
+    if (entry?.trade.target !== "paper") return connector(positionId, req);
     const out = core.write((tx): PositionCommandOutcome => {
       const dup = core.commandIds.seen(positionId, req);
       if (dup) return dup;
