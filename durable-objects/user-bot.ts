@@ -116,6 +116,7 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       candles: (symbol, timeframe, limit) => this.market.getCandles(symbol, timeframe, limit),
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
       balance: (bot) => this.sizingBalance(bot),
+      marketNow: (symbol) => this.market.marketNow(symbol),
     }));
   }
 
@@ -220,6 +221,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     return this.own(userId).manualTrade(req);
   }
 
+  /** Market now of each replayed symbol (epoch ms): the clock paper trades on it are dated in (Engine marketNow). */
+  replayClocks(userId: string): Record<string, number> {
+    const engine = this.own(userId);
+    return Object.fromEntries(Object.keys(REPLAY_SYMBOLS).map((s) => [s, engine.core.marketNow(s, "paper")]));
+  }
+
   portfolio(userId: string): PortfolioStatus {
     return { ...this.own(userId).portfolio(), positions: this.connector.openPositions() };
   }
@@ -257,7 +264,7 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       env: this.env,
       sql: this.ctx.storage.sql,
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
-      marketNow: (symbol) => (isReplaySymbol(symbol) ? replayFeed(symbol, this.market.replayClock()).virtualNow() : Date.now()),
+      marketNow: (symbol) => this.market.marketNow(symbol),
     }));
   }
 

@@ -86,6 +86,8 @@ export class CycleRunner {
       `INSERT INTO engine_bots (bot_id, last_started_at) VALUES (?, ?) ON CONFLICT (bot_id) DO UPDATE SET last_started_at = excluded.last_started_at`,
       bot.id, started,
     );
+    // Market time of the bot (the replay clock for paper on a replayed market): gates, days and the feed's times.
+    const at = () => core.marketNow(bot.symbol, bot.target);
     try {
       const cfg = bot.config;
       // A hedging bot on a netting MT5 account would see its orders net against each other: refuse.
@@ -98,7 +100,7 @@ export class CycleRunner {
       const open = core.book.openOf(bot.id);
       const exitsDue = hasCycleExits(cfg) && open.length > 0;
       if (!exitsDue) {
-        const blocked = this.entryBlock(bot, started, 0);
+        const blocked = this.entryBlock(bot, at(), 0);
         if (blocked) return this.finishSkip(bot, blocked.reason, blocked.message, null);
       }
       const outcome = await this.predictor(bot, { force: opts.force });
@@ -112,7 +114,7 @@ export class CycleRunner {
           .toArray().length;
         if (!fresh) {
           const msg = `already decided for bar ${new Date(p.barTime).toISOString()}; nothing done`;
-          core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime });
+          core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime }, at());
           return this.finish(tx, bot, { bot_id: bot.id, outcome: "duplicate", reason: "already_decided", bar_time: p.barTime, trade_id: null }, now);
         }
         const threshold = cfg.execution.confidenceThreshold;
@@ -122,17 +124,17 @@ export class CycleRunner {
         let code = below ? "below_threshold" : reason;
         const signals: CycleSignals = cycleSignals(p);
         const skip = (why: string, message: string) => {
-          core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime });
+          core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime }, at());
           core.sql.exec(`UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`, why, bot.id, p.barTime);
           return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason: why, bar_time: p.barTime, trade_id: null }, now);
         };
         core.recordPrediction(tx, p, actionable, reason);
         core.activity(tx, "prediction", bot.id, `${p.symbol} ${p.direction} ${(p.confidence * 100).toFixed(1)}% (bar ${new Date(p.barTime).toISOString()})`, {
           bar_time: p.barTime, direction: p.direction, confidence: p.confidence, strategy: p.strategy.reason,
-        });
+        }, at());
         // The positions the exits act on: those of the bot's symbol (a bot trades one).
         const mine = open.filter((e) => e.trade.symbol === bot.symbol);
-        const plan = planExits(cfg, exitsDue ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt })) : [], signals, now);
+        const plan = planExits(cfg, exitsDue ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt })) : [], signals, at());
         let closed = 0;
         for (const x of plan.exits) {
           const e = mine.find((m) => m.trade.id === x.id) as BookEntry;
@@ -148,7 +150,7 @@ export class CycleRunner {
           return skip(code, `no trade: ${reason}`);
         }
         if (exitsDue && actionable) {
-          const blocked = this.entryBlock(bot, now, closed);
+          const blocked = this.entryBlock(bot, at(), closed);
           if (blocked) return skip(blocked.reason, blocked.message);
         }
         if (!actionable || !p.plan) {
@@ -176,7 +178,7 @@ export class CycleRunner {
       return core.write((tx) => {
         const now = core.clock();
         const failures = (this.schedule(bot.id)?.failures ?? 0) + 1;
-        core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures });
+        core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures }, at());
         const retryAt = Math.min(nextSlot(now, bot.config.execution.cadenceMinutes), now + backoffMs(failures));
         return this.finish(tx, bot, { bot_id: bot.id, outcome: "error", reason: message.slice(0, 300), bar_time: null, trade_id: null }, now, { failures, nextDue: retryAt });
       });
@@ -205,7 +207,7 @@ export class CycleRunner {
   private finishSkip(bot: BotRef, reason: string, message: string, barTime: number | null): CycleResult {
     return this.core.write((tx) => {
       const now = this.core.clock();
-      this.core.activity(tx, "skip", bot.id, message, { reason });
+      this.core.activity(tx, "skip", bot.id, message, { reason }, this.core.marketNow(bot.symbol, bot.target));
       return this.finish(tx, bot, { bot_id: bot.id, outcome: "skipped", reason, bar_time: barTime, trade_id: null }, now);
     });
   }

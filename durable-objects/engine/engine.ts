@@ -63,6 +63,16 @@ export class EngineCore {
     this.connector = deps.connector ?? noConnector;
   }
 
+  /**
+   * The time a bot or order of `symbol` on `target` lives in: paper trading runs on the time of
+   * the symbol's quote, which on a replayed market is the replay's clock (so its trades,
+   * positions, activities, gates and days are dated in market time and line up with the bars).
+   * Without a quote, and on the connector (a real broker), the wall clock.
+   */
+  marketNow(symbol: string, target: TargetKind): number {
+    return (target === "paper" ? this.quote(symbol)?.time : undefined) ?? this.clock();
+  }
+
   get ctx(): DurableObjectState {
     return this.deps.ctx;
   }
@@ -97,13 +107,14 @@ export class EngineCore {
     return ev;
   }
 
-  activity(tx: Tx, kind: ActivityData["kind"], botId: string | null, message: string, detail?: Record<string, unknown>): void {
+  /** `at`: the activity's time when it is not the wall clock (market time of a replay bot, see marketNow). */
+  activity(tx: Tx, kind: ActivityData["kind"], botId: string | null, message: string, detail?: Record<string, unknown>, at?: number): void {
     const now = this.clock();
     const seq = this.log.latestSeq() + 1;
     const data: ActivityData = { id: `${this.userId ?? "anon"}:${seq}`, kind, bot_id: botId, message, ...(detail ? { detail } : {}) };
     const ev = this.emit(tx, "activity", data);
     if (ev.seq !== seq) throw new Error("event seq moved inside a transaction");
-    this.outbox.enqueue({ kind: "activity", row: { ...data, seq, created_at: now, expires_at: now + ACTIVITY_TTL_MS } }, now);
+    this.outbox.enqueue({ kind: "activity", row: { ...data, seq, created_at: at ?? now, expires_at: now + ACTIVITY_TTL_MS } }, now);
   }
 
   /** Flushes the outbox to D1; concurrent callers share one flush (two would race stale rows). */
@@ -132,8 +143,8 @@ export class EngineCore {
     const prior = this.book.byClientOrderId(intent.client_order_id);
     if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
     const now = this.clock();
-    const trade = newTradeView(intent, meta.botId, meta.target, now);
     if (meta.target === "connector") {
+      const trade = newTradeView(intent, meta.botId, meta.target, now);
       this.book.save({ trade, position: null, positionId: null, executedAt: now });
       this.connector.enqueueOpen(intent, trade);
       this.outbox.enqueue({ kind: "trade", row: trade }, now);
@@ -141,32 +152,35 @@ export class EngineCore {
       this.activity(tx, "trade", meta.botId, `${intent.side} ${intent.volume} ${intent.symbol} sent to the connector (${intent.client_order_id})`);
       return { status: "pending", trade, reason: null, dispatch: intent };
     }
+    // Paper: the fill's time is the quote's (market time: the replay clock on a replayed symbol).
     const q = this.quote(intent.symbol);
+    const at = q?.time ?? this.marketNow(intent.symbol, "paper");
+    const trade = newTradeView(intent, meta.botId, meta.target, at);
     const price = q ? { mid: q.mid } : meta.fallbackMid !== undefined ? { mid: meta.fallbackMid } : null;
     const paper = this.paper.engine;
     const result = price
-      ? paper.submit(intent, { time: q?.time ?? now, price })
+      ? paper.submit(intent, { time: at, price })
       : ({ status: "rejected", reason: "no_price", message: `no price for ${intent.symbol}` } as const);
     if (result.status === "rejected") {
       const rejected: TradeView = { ...trade, status: "rejected", reason: `${result.reason}: ${result.message}` };
-      this.book.save({ trade: rejected, position: null, positionId: null, executedAt: now });
+      this.book.save({ trade: rejected, position: null, positionId: null, executedAt: at });
       this.outbox.enqueue({ kind: "trade", row: rejected }, now);
       this.emit(tx, "trade", rejected);
       this.emit(tx, "TRADE_ERROR", { bot_id: meta.botId, client_order_id: intent.client_order_id, code: result.reason, message: result.message });
-      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, { reason: result.reason });
+      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, { reason: result.reason }, at);
       this.paper.save();
       return { status: "rejected", trade: rejected, reason: rejected.reason };
     }
-    const opened = openedTrade(trade, result.event, now);
-    const pos = positionView(opened, paper.position(result.positionId) ?? null, meta.source, now, null);
-    this.book.save({ trade: opened, position: pos, positionId: result.positionId, executedAt: now });
+    const opened = openedTrade(trade, result.event, result.event.time);
+    const pos = positionView(opened, paper.position(result.positionId) ?? null, meta.source, result.event.time, null);
+    this.book.save({ trade: opened, position: pos, positionId: result.positionId, executedAt: result.event.time });
     this.paper.save();
     this.outbox.enqueue({ kind: "trade", row: opened }, now);
     this.outbox.enqueue({ kind: "position", row: pos }, now);
     this.emit(tx, "trade", opened);
     this.emit(tx, "position_updated", pos);
     this.emitPortfolio(tx);
-    this.activity(tx, "trade", meta.botId, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`, { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit });
+    this.activity(tx, "trade", meta.botId, `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`, { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit }, result.event.time);
     return { status: "filled", trade: opened, reason: null };
   }
 
@@ -223,22 +237,23 @@ export class EngineCore {
       const entry = this.book.byPaperPosition(e.positionId);
       if (!entry) continue;
       if (e.type === "closed") {
-        const trade = closedTrade(entry.trade, e, now);
-        const pos: PositionView = { ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position), current_price: e.exitPrice, unrealized_pnl: 0, status: "closed" };
+        // Dated by the paper event: the market time of the bar or quote that closed it.
+        const trade = closedTrade(entry.trade, e, e.time);
+        const pos: PositionView = { ...positionView(trade, null, entry.position?.source ?? "bot", e.time, entry.position), current_price: e.exitPrice, unrealized_pnl: 0, status: "closed" };
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
         this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl: e.netPnl, close_reason: e.reason });
         this.emit(tx, "trade", trade);
-        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`, { trade_id: trade.id, reason: e.reason, pnl: e.netPnl });
+        this.activity(tx, "close", trade.bot_id, `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`, { trade_id: trade.id, reason: e.reason, pnl: e.netPnl }, e.time);
       } else {
         const mark = this.paper.engine.position(e.positionId) ?? null;
-        const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
+        const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", e.time, entry.position);
         const trade = { ...entry.trade, stop_loss: e.sl, take_profit: e.tp };
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "position", row: pos }, now);
         this.emit(tx, "position_updated", pos);
-        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, { trade_id: trade.id });
+        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, { trade_id: trade.id }, e.time);
       }
     }
     if (events.length > 0) {
@@ -281,7 +296,12 @@ export class EngineCore {
   openPositions(): PositionView[] {
     const now = this.clock();
     const paper = this.paper.engine;
-    return this.book.open().map((e) => positionView(e.trade, e.positionId ? (paper.position(e.positionId) ?? null) : null, e.position?.source ?? "bot", now, e.position));
+    // A paper position is as of its symbol's last mark (market time); a connector one as of now.
+    const marks = paper.toJSON().lastQuotes;
+    return this.book.open().map((e) => {
+      const mark = e.positionId ? (paper.position(e.positionId) ?? null) : null;
+      return positionView(e.trade, mark, e.position?.source ?? "bot", mark ? (marks[e.trade.symbol]?.time ?? now) : now, e.position);
+    });
   }
 
   accountView(): AccountView {

@@ -210,7 +210,7 @@ export class Engine {
         next_due_at: s.next_due_at,
         open_positions: mine.length,
         unrealized_pnl: Math.round(mine.reduce((a, p) => a + p.unrealized_pnl, 0) * 100) / 100,
-        trades_today: this.core.book.executions(b.id, utcDayStart(now)).today,
+        trades_today: this.core.book.executions(b.id, utcDayStart(this.core.marketNow(b.symbol, b.target))).today,
       };
     });
   }

@@ -4,6 +4,16 @@
 export const DEMO_EMAIL = "demo@edgetrader.local";
 export const DEMO_PASSWORD = "demo-password-2026";
 export const DEMO_BOT_NAME = "Demo USD/CHF (shipped models)";
+/**
+ * Where the demo's replay starts (market time; REPLAY_START): Tuesday 25 May 1999 18:00 UTC, the
+ * close of a 2h bar on which the shipped ensemble says BUY at 0.478, then 0.482 and 0.476 on the
+ * next two 2h closes (found by backtesting this demo bot over the data with core/backtest; 1 of
+ * the 2 Monday/Tuesday starts with three such closes in a row). So the first cycle, run as soon
+ * as the stack is up, trades on what the models say, and a late first cycle still does. Nothing
+ * about the models or the threshold is changed for it. Three and a half replayed days (about 10
+ * minutes at 480x) follow before the first replayed weekend.
+ */
+export const DEMO_REPLAY_START = "1999-05-25T18:00:00Z";
 
 const DEMO_CONFIG = {
   ensemble: { models: [{ timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.3 }, { timeframe: "1d", weight: 0.4 }] },

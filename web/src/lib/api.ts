@@ -14,6 +14,7 @@ import type {
   ModelPredictBody,
   PortfolioStatus,
   PositionView,
+  MarketClosed,
   Prediction,
   Timeframe,
   TradesHistoryResponse,
@@ -164,7 +165,8 @@ export const api = {
     /** The activate answer is the bot; fields beyond it (backtest, warnings) are shown when present. */
     activate: (id: string) => request<Bot & { backtest?: unknown; warnings?: unknown }>("POST", `/ml/models/${enc(id)}/activate`),
     deactivate: (id: string) => request<Bot>("POST", `/ml/models/${enc(id)}/deactivate`),
-    predict: (id: string, body: Partial<ModelPredictBody> = {}) => request<Prediction>("POST", `/ml/models/${enc(id)}/predict`, { body }),
+    /** A prediction, or (outside the market's hours) `{status: "market_closed", opens_at}`. */
+    predict: (id: string, body: Partial<ModelPredictBody> = {}) => request<Prediction | MarketClosed>("POST", `/ml/models/${enc(id)}/predict`, { body }),
     execute: (id: string) => request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`),
     uploadArtifact: (id: string, timeframe: Timeframe, file: Blob) =>
       request<UploadedArtifact>("PUT", `/ml/models/${enc(id)}/artifact?timeframe=${enc(timeframe)}`, { raw: file }),

@@ -14,7 +14,7 @@ export type {
 export type { Bot, BotList, CreateBotRequest, UpdateBotRequest } from "@core/protocol/models-api";
 export type { BotConfig, BotConfigInput, EnsembleModel } from "@core/protocol/bot-config";
 export type { Prediction, TradePlan } from "@core/protocol/prediction";
-export type { ModelPredictBody } from "@core/protocol/predict-api";
+export type { MarketClosed, ModelPredictBody } from "@core/protocol/predict-api";
 export type {
   AutoTradingHealth,
   AnalyticsDailyResponse,
