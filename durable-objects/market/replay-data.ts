@@ -5,6 +5,7 @@ import { ReplayFeed } from "../../core/market/replay";
 import type { Timeframe } from "../../core/market/timeframes";
 import { sessionsOf } from "../../core/instruments/market-hours";
 import type { SessionSchedule } from "../../core/instruments/sessions";
+import { REPLAY_BASE_TIMEFRAMES } from "../../core/protocol/symbol-market";
 
 /**
  * The hours of the replayed USD/CHF quotes as the file stamps them: weekdays Monday 00:00 to
@@ -24,9 +25,9 @@ const USDCHF_REPLAY_HOURS: SessionSchedule = {
  * ~350 kB gzip. Parsed once per isolate on first use and shared by every object in it.
  */
 export const REPLAY_SYMBOLS = {
-  USDCHF: { csv: () => usdchfCsv, baseTimeframe: "30m", hours: USDCHF_REPLAY_HOURS },
+  USDCHF: { csv: () => usdchfCsv, baseTimeframe: REPLAY_BASE_TIMEFRAMES.USDCHF, hours: USDCHF_REPLAY_HOURS },
   // Daily bars stamped 00:00 UTC of their date, after that day's cash session: the index's own hours fit.
-  SPX500: { csv: () => sp500Csv, baseTimeframe: "1d", hours: sessionsOf("SPX500") },
+  SPX500: { csv: () => sp500Csv, baseTimeframe: REPLAY_BASE_TIMEFRAMES.SPX500, hours: sessionsOf("SPX500") },
 } as const satisfies Record<string, { csv: () => string; baseTimeframe: Timeframe; hours: SessionSchedule }>;
 export type ReplaySymbol = keyof typeof REPLAY_SYMBOLS;
 

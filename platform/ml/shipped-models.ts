@@ -1,6 +1,7 @@
 // The models shipped in models/trained/ (USD/CHF 2h, 4h, 1d; trained on real data, see their cards),
 // bundled into the Worker as Data modules, and installable into R2 + model_versions for any bot.
 // `npm start`'s demo bot and the tests use installShippedModels.
+import { SHIPPED_ENSEMBLES } from "../../core/protocol/symbol-market";
 import usdchf1d from "../../models/trained/usdchf_1d.onnx";
 import card1d from "../../models/trained/usdchf_1d.card.json";
 import usdchf2h from "../../models/trained/usdchf_2h.onnx";
@@ -22,12 +23,8 @@ export const SHIPPED_MODELS: ReadonlyArray<{ timeframe: Timeframe; bytes: ArrayB
   { timeframe: "1d", bytes: usdchf1d, card: card1d },
 ];
 
-/** The demo bot's ensemble: the shipped timeframes; the daily model weighs most (weights sum to 1). */
-export const SHIPPED_ENSEMBLE = [
-  { timeframe: "2h", weight: 0.3 },
-  { timeframe: "4h", weight: 0.3 },
-  { timeframe: "1d", weight: 0.4 },
-] as const;
+/** The demo bot's ensemble: the shipped timeframes (core/protocol/symbol-market.ts). */
+export const SHIPPED_ENSEMBLE = SHIPPED_ENSEMBLES.USDCHF;
 
 /** A bot config that runs on the shipped models (defaults for strategy, risk and execution). */
 export function shippedBotConfig(overrides: Partial<Omit<BotConfig, "symbol" | "ensemble">> = {}): BotConfig {

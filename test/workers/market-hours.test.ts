@@ -1,7 +1,7 @@
 // Market hours and the replay clock in workerd: the user's object replays USD/CHF (seed 1 starts on
 // Thursday 1999-05-06 21:00 market time, at real speed); the test moves that clock through the
 // replayed weekend and checks what predictions, cycles, candles and paper trades say and store.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MarketClosedSchema } from "../../core/protocol/predict-api";
 import { CandlesResponseSchema } from "../../core/protocol/market-candles";
@@ -10,19 +10,19 @@ import { ActivitiesResponseSchema, ExecutionResultSchema, TriggerResponseSchema 
 import { BotSchema } from "../../core/protocol/models-api";
 import { SHIPPED_ENSEMBLE } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { userObject } from "../../worker/lib/object-address";
+import { userBot } from "./user-bot-stub";
 import { api, registerUser, type TestUser } from "./helpers";
 
 const H = 3600_000;
 
 async function marketNow(u: TestUser): Promise<number> {
-  return runInDurableObject(userObject(env, u.userId), (i: UserBot) => i.replayClocks(u.userId)["USDCHF"]!);
+  return runInDurableObject(userBot(u.userId), (i: UserBot) => i.replayClocks(u.userId)["USDCHF"]!);
 }
 
 /** Moves the user's replay clock so USDCHF market time is `to` (virtual time runs at real speed). */
 async function moveReplayTo(u: TestUser, to: number): Promise<void> {
   const now = await marketNow(u);
-  await runInDurableObject(userObject(env, u.userId), (_: UserBot, state) => {
+  await runInDurableObject(userBot(u.userId), (_: UserBot, state) => {
     state.storage.sql.exec("UPDATE market_replay_clock SET real_start = real_start - ?", to - now);
   });
 }

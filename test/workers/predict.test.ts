@@ -11,6 +11,9 @@ import { PredictionSchema, type Prediction } from "../../core/protocol/predictio
 import { installShippedModels, SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { api, registerUser, type TestUser } from "./helpers";
+import { BotConfigSchema } from "../../core/protocol/bot-config";
+import { insertBot } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { userBot } from "./user-bot-stub";
 
 async function createBot(u: TestUser, name: string, activate = true): Promise<string> {
@@ -131,8 +134,8 @@ describe("predictions with the shipped USD/CHF models", () => {
     await expectError(await api("/api/v1/predict?symbol=USDCHF&force_refresh=maybe", { token: owner.accessToken }), 400, "validation_error");
     await expectError(await api("/api/v1/predict?timeframe=multi", { token: owner.accessToken }), 400, "validation_error");
     expect((await api("/api/v1/predict?symbol=USDCHF")).status).toBe(401);
-    // A bot on the default 15m/1h/4h ensemble: the USD/CHF data is 30m, so 15m can't be made: 409, not a 5xx.
-    const defaults = BotSchema.parse(await (await api("/api/v1/ml/models", { method: "POST", token: owner.accessToken, json: { name: "defaults", symbol: "USDCHF" } })).json());
+    // A bot stored before save-time checks with a 15m/1h/4h ensemble: the USD/CHF data is 30m, so 15m can't be made: 409, not a 5xx.
+    const defaults = await insertBot(db(env), owner.userId, "old defaults", BotConfigSchema.parse({ symbol: "USDCHF", ensemble: { models: [{ timeframe: "15m", weight: 0.3 }, { timeframe: "1h", weight: 0.25 }, { timeframe: "4h", weight: 0.45 }] } }));
     const err = await expectError(await api(`/api/v1/ml/models/${defaults.id}/predict`, { method: "POST", token: owner.accessToken }), 409, "conflict", /15m cannot be made/);
     expect(err.details).toEqual({ reason: "unsupported_timeframe" });
   });

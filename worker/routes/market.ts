@@ -1,4 +1,6 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { SymbolSchema } from "../../core/market/symbol";
+import { SymbolMarketSchema, symbolMarket } from "../../core/protocol/symbol-market";
 import { CandlesQuerySchema, CandlesResponseSchema, type CandlesResponse } from "../../core/protocol/market-candles";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
@@ -25,7 +27,25 @@ const candles = createRoute({
   },
 });
 
-export const marketRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(candles, async (c) => {
+const symbolRoute = createRoute({
+  method: "get",
+  path: "/market/symbols/{symbol}",
+  tags: ["market"],
+  summary: "What a bot on this symbol can run on: its market source, the timeframes it serves, shipped models and the default ensemble",
+  middleware: [...authed],
+  security: bearerSecurity,
+  request: { params: z.object({ symbol: SymbolSchema }) },
+  responses: {
+    200: { description: "The symbol's market", content: { "application/json": { schema: SymbolMarketSchema } } },
+    400: errorResponse("Not a symbol"),
+    401: errorResponse("Missing, expired or invalid access token"),
+    429: errorResponse("Too many requests"),
+  },
+});
+
+export const marketRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(symbolRoute, (c) => c.json(symbolMarket(c.req.valid("param").symbol), 200))
+  .openapi(candles, async (c) => {
   const { symbol, timeframe, limit } = c.req.valid("query");
   const r = await userObject(c.env, c.var.userId).getCandles(symbol, timeframe, limit);
   if (!r.ok) {

@@ -1,7 +1,8 @@
-import { createSignal, For, Index, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, Index, on, Show } from "solid-js";
 import ErrorNotice from "./ErrorNotice";
 import FieldErrors from "./FieldErrors";
-import { TIMEFRAME_LIST, type Bot, type BotConfig, type Timeframe } from "~/lib/contracts";
+import { api } from "~/lib/api";
+import { TIMEFRAME_LIST, type Bot, type BotConfig, type SymbolMarket, type Timeframe } from "~/lib/contracts";
 
 /** Mirrors WEIGHT_SUM_TOLERANCE in core/protocol/bot-config.ts (a value, so not importable type-only). */
 const SUM_TOLERANCE = 1e-6;
@@ -49,13 +50,24 @@ const shown = (v: number | null | undefined) => (v === null || v === undefined ?
  */
 export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmit: (v: BotFormValue) => Promise<unknown>; onCancel?: () => void }) {
   const c = props.bot?.config;
-  const [rows, setRows] = createSignal<Row[]>(
-    (c?.ensemble.models ?? [
-      { timeframe: "15m", weight: 0.3 },
-      { timeframe: "1h", weight: 0.25 },
-      { timeframe: "4h", weight: 0.45 },
-    ]).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
-  );
+  const toRows = (models: ReadonlyArray<{ timeframe: Timeframe; weight: number }>) => models.map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) }));
+  const [rows, setRows] = createSignal<Row[]>(c ? toRows(c.ensemble.models) : []);
+  // The symbol's market (the API's): only timeframes it can serve are offered; a new bot starts with its default ensemble.
+  const [symbol, setSymbol] = createSignal(props.bot?.symbol ?? "USDCHF");
+  const [market] = createResource(symbol, (s) => api.symbolMarket(s).catch(() => null));
+  const offered = (): readonly Timeframe[] => market()?.timeframes ?? TIMEFRAME_LIST;
+  const [touched, setTouched] = createSignal(!!c);
+  const onMarket = (m: SymbolMarket | null | undefined) => {
+    if (m === undefined) return; // loading
+    if (m === null) {
+      if (rows().length === 0) setRows(toRows([{ timeframe: "1h", weight: 1 }])); // market unknown: the server still checks on save
+      return;
+    }
+    const fits = rows().length > 0 && rows().every((r) => m.timeframes.includes(r.timeframe));
+    // A new bot follows its symbol; an existing one keeps its ensemble (an unservable choice shows as such and is refused on save).
+    if (!touched() || (!c && !fits)) setRows(toRows(m.default_ensemble));
+  };
+  createEffect(on(market, onMarket));
   const [rules, setRules] = createSignal(JSON.stringify(c?.strategy ?? { buy: null, sell: null, exit_long: null, exit_short: null }, null, 2));
   const [stopsMode, setStopsMode] = createSignal(c?.risk.stops.mode ?? "atr");
   const [sizingMode, setSizingMode] = createSignal(c?.risk.sizing.mode ?? "fixed");
@@ -76,9 +88,13 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
       return `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
     }
   };
-  const setRow = (i: number, patch: Partial<Row>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const setRow = (i: number, patch: Partial<Row>) => {
+    setTouched(true);
+    setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  };
   const addRow = () => {
-    const free = TIMEFRAME_LIST.find((tf) => !rows().some((r) => r.timeframe === tf)) ?? "1h";
+    setTouched(true);
+    const free = offered().find((tf) => !rows().some((r) => r.timeframe === tf)) ?? offered()[0] ?? "1h";
     setRows((rs) => [...rs, { timeframe: free, weight: "0" }]);
   };
   const c0 = c ?? null;
@@ -156,8 +172,16 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
           </div>
           <div>
             <label for="bot-symbol">Symbol</label>
-            <input id="bot-symbol" name="symbol" required maxlength={32} pattern="[A-Za-z0-9][A-Za-z0-9._#\-]{0,31}" value={props.bot?.symbol ?? "USDCHF"} autocomplete="off" aria-describedby="symbol-hint" />
-            <p id="symbol-hint" class="hint">Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).</p>
+            <input id="bot-symbol" name="symbol" required maxlength={32} pattern="[A-Za-z0-9][A-Za-z0-9._#\-]{0,31}" value={props.bot?.symbol ?? "USDCHF"} autocomplete="off" aria-describedby="symbol-hint" onChange={(e) => setSymbol(e.currentTarget.value.trim() || "USDCHF")} />
+            <p id="symbol-hint" class="hint" data-testid="symbol-market">
+              <Show when={market()} fallback={<>Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).</>}>
+                {(m) =>
+                  m().source === "replay"
+                    ? `${m().symbol}: embedded ${m().base_timeframe} data serves ${m().timeframes.join(", ")}${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : "; train models for them on the bot's page"}.`
+                    : `${m().symbol}: bars come from your MT5 connector (any timeframe)${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : ""}.`
+                }
+              </Show>
+            </p>
             <FieldErrors error={error()} path="symbol" />
           </div>
         </div>
@@ -172,7 +196,7 @@ export default function BotForm(props: { bot?: Bot; submitLabel: string; onSubmi
               <div>
                 <label for={`tf-${i}`}>Timeframe {i + 1}</label>
                 <select id={`tf-${i}`} value={r().timeframe} onChange={(e) => setRow(i, { timeframe: e.currentTarget.value as Timeframe })}>
-                  <For each={TIMEFRAME_LIST}>{(tf) => <option value={tf}>{tf}</option>}</For>
+                  <For each={offered().includes(r().timeframe) ? offered() : [r().timeframe, ...offered()]}>{(tf) => <option value={tf} disabled={!offered().includes(tf)}>{tf}{offered().includes(tf) ? "" : " (not served)"}</option>}</For>
                 </select>
               </div>
               <div>

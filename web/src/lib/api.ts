@@ -15,6 +15,7 @@ import type {
   PortfolioStatus,
   PositionView,
   MarketClosed,
+  SymbolMarket,
   Prediction,
   Timeframe,
   TradesHistoryResponse,
@@ -184,6 +185,8 @@ export const api = {
   connectorStatus: () => request<ConnectorStatusView>("GET", "/connector/status"),
   closePosition: (id: string) => request<unknown>("POST", `/positions/${enc(id)}/close`, { body: {} }),
   candles: (symbol: string, timeframe: Timeframe, limit = 300) => request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
+  /** What a bot on `symbol` can run on: served timeframes, shipped models, default ensemble. */
+  symbolMarket: (symbol: string) => request<SymbolMarket>("GET", `/market/symbols/${enc(symbol)}`),
 
   autoTrading: {
     trigger: async () => (await request<{ results: CycleResult[] }>("POST", "/ml/auto-trading/trigger")).results,

@@ -27,6 +27,7 @@ export type {
 } from "@core/protocol/portfolio-api";
 export type { AccountView, ActivityData, PositionView, TradeView, UserEvent, EventType, EventData, ResyncRequired } from "@core/protocol/events";
 export type { CandlesResponse } from "@core/protocol/market-candles";
+export type { SymbolMarket } from "@core/protocol/symbol-market";
 export type { TrainAccepted, TrainJob, TrainRequest } from "@core/protocol/training";
 export type { ConnectorStatusView } from "@core/protocol/connector-status";
 export type { Timeframe } from "@core/market/timeframes";
