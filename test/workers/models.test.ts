@@ -155,6 +155,7 @@ describe("ml/models validation", () => {
         path: "config.ensemble.models",
         message: "model weights must sum to 1, got 0.8 (15m=0.5 + 1h=0.3)",
         code: "custom",
+        in: "json",
       },
     ]);
     expect(await botCount(u.userId)).toBe(0);
