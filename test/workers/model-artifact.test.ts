@@ -211,7 +211,12 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     const u = await registerUser();
     const botId = await insertBot(u.userId);
     await expectRejected(await putArtifact(undefined, botId, goodModel()), 401, "unauthorized", "missing bearer token");
-    await expectRejected(await putArtifact(u, botId, goodModel(), "3h"), 400, "validation_error", "validation failed: the query does not match the schema");
+    await expectRejected(
+      await putArtifact(u, botId, goodModel(), "3h"),
+      400,
+      "validation_error",
+      "validation failed: the query does not match the schema",
+    );
     await expectRejected(
       await putArtifact(u, botId, goodModel(), "4h", "application/json"),
       415,
