@@ -737,23 +737,25 @@ export class SimTerminal extends EventEmitter {
       visibleAt,
     };
     this.positions.set(ticket, position);
-    const deal: SimDeal = {
-      ticket: String(this.nextTicket++),
+    const deal = this.entryDeal({
       order,
       position: identifier,
       symbol,
       side,
-      entry: "in",
       volume,
       price,
-      profit: 0,
       time_msc: time,
       magic,
       comment,
       visibleAt,
-    };
+    });
     this.deals.push(deal);
     return { position, deal };
+  }
+
+  /** An "in" deal (opening, or adding to a netted position; net() may turn it into out/inout) with the next ticket. */
+  private entryDeal(f: Omit<SimDeal, "ticket" | "entry" | "profit">): SimDeal {
+    return { ticket: String(this.nextTicket++), entry: "in", profit: 0, ...f };
   }
 
   /** Netting: one position per symbol; an order adds to it, reduces it, or reverses it ("inout", the ticket becomes the order's). */
@@ -768,21 +770,18 @@ export class SimTerminal extends EventEmitter {
     time: number,
     visibleAt: number,
   ) {
-    const deal: SimDeal = {
-      ticket: String(this.nextTicket++),
+    const deal = this.entryDeal({
       order,
       position: p.identifier,
       symbol: p.symbol,
       side,
-      entry: "in",
       volume,
       price,
-      profit: 0,
       time_msc: time,
       magic,
       comment,
       visibleAt,
-    };
+    });
     if (p.side === side) {
       p.open_price = (p.open_price * p.volume + price * volume) / (p.volume + volume);
       p.volume = round8(p.volume + volume);
