@@ -75,4 +75,12 @@ export const OrderIntentSchema = OrderIntentInputSchema.superRefine((o, ctx) => 
   tp: tp ?? null,
 }));
 export type OrderIntentInput = z.input<typeof OrderIntentSchema>;
+
+/**
+ * What makes two requests with one client order id "the same order" (the idempotency-key rule:
+ * a retry repeats the request; a different request under a used id is a conflict, not a retry).
+ */
+export function orderFingerprint(o: OrderIntent, target: string): string {
+  return JSON.stringify([target, o.side, o.symbol, o.volume, o.sl, o.tp, o.trailing_stop ?? null, o.breakeven ?? null]);
+}
 export type OrderIntent = z.output<typeof OrderIntentSchema>;

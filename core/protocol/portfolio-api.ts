@@ -91,7 +91,8 @@ export type ManualTradeRequest = z.infer<typeof ManualTradeRequestSchema>;
 
 export const ExecutionResultSchema = z.object({
   /** `invalid`: refused before anything happened (e.g. SL/TP outside the band); nothing recorded. */
-  status: z.enum(["filled", "pending", "rejected", "error", "duplicate", "invalid"]),
+  /** `conflict`: the client order id was used for a different order; nothing happened. */
+  status: z.enum(["filled", "pending", "rejected", "error", "duplicate", "invalid", "conflict"]),
   trade: TradeViewSchema.nullable(),
   reason: z.string().nullable(),
 });

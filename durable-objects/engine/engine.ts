@@ -9,7 +9,12 @@ import type {
   TradeView,
   UserEvent,
 } from "../../core/protocol/events";
-import { type OrderIntent, type OrderIntentInput, OrderIntentSchema } from "../../core/protocol/orders";
+import {
+  type OrderIntent,
+  type OrderIntentInput,
+  OrderIntentSchema,
+  orderFingerprint,
+} from "../../core/protocol/orders";
 import type { ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { Prediction } from "../../core/protocol/prediction";
 import { stopBandIssues } from "../../core/risk/stop-band";
@@ -161,12 +166,20 @@ export class EngineCore {
         reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
       };
     const intent = parsed.data;
+    const fingerprint = orderFingerprint(intent, meta.target);
     const prior = this.book.byClientOrderId(intent.client_order_id);
+    if (prior && !this.book.sameRequest(intent.client_order_id, fingerprint))
+      return {
+        status: "conflict",
+        trade: prior.trade,
+        reason: `client_order_id ${intent.client_order_id} was already used for a different order`,
+      };
     if (prior) return { status: "duplicate", trade: prior.trade, reason: "client order id already executed" };
     // SL/TP far from the price are refused before anything is recorded or sent (core/risk/stop-band).
     const mid = this.quote(intent.symbol)?.mid ?? meta.fallbackMid;
     const outOfBand = mid === undefined ? [] : stopBandIssues(intent, mid);
     if (outOfBand.length) return { status: "invalid", trade: null, reason: outOfBand.map((i) => i.message).join("; ") };
+    this.book.saveRequest(intent.client_order_id, fingerprint);
     const now = this.clock();
     const trade = newTradeView(intent, meta.botId, meta.target, now);
     if (meta.target === "connector") {

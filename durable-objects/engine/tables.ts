@@ -35,6 +35,8 @@ export function createEngineTables(sql: SqlStorage): void {
       position TEXT
     );
     CREATE INDEX IF NOT EXISTS engine_trades_bot_time ON engine_trades (bot_id, executed_at);
+    -- Each executed client order id's request (orderFingerprint), to tell a retry from a reuse.
+    CREATE TABLE IF NOT EXISTS engine_order_requests (client_order_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS engine_paper (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS engine_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL);
     -- Rows for D1, written in the same transaction as the state change they describe.

@@ -52,6 +52,26 @@ export class TradeBook {
     return r && entry(r);
   }
 
+  /** Remembers the request behind a client order id (the first one wins). */
+  saveRequest(clientOrderId: string, fingerprint: string): void {
+    this.sql.exec(
+      `INSERT INTO engine_order_requests (client_order_id, fingerprint) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+      clientOrderId,
+      fingerprint,
+    );
+  }
+
+  /** False only when a different request was recorded under the id (ids from before the record pass). */
+  sameRequest(clientOrderId: string, fingerprint: string): boolean {
+    const r = this.sql
+      .exec<{ fingerprint: string }>(
+        `SELECT fingerprint FROM engine_order_requests WHERE client_order_id = ?`,
+        clientOrderId,
+      )
+      .toArray()[0];
+    return !r || r.fingerprint === fingerprint;
+  }
+
   byPaperPosition(positionId: string): BookEntry | undefined {
     const r = this.sql
       .exec<Row>(`SELECT * FROM engine_trades WHERE position_id = ? AND status = 'open'`, positionId)

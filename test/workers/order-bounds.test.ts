@@ -1,5 +1,5 @@
 // Issue 19: SL/TP far from the price are refused with the band (not queued for the terminal), and a
-// client_order_id reused for a different order is a 409 (not the first trade returned silently).
+// client_order_id reused for a different order (side, volume, target, SL or TP) is a 409, not the first trade returned silently.
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { d1Trades, newUser, predictorDouble, SYMBOL, wireObject } from "./engine-fixtures";
@@ -47,6 +47,8 @@ describe("order bounds", () => {
       order("SELL", "same-id"),
       { ...order("BUY", "same-id"), volume: 0.2 },
       order("BUY", "same-id", { target: "connector" }),
+      order("BUY", "same-id", { sl: 0.89 }),
+      order("BUY", "same-id"),
     ]) {
       const res = await trade(u.accessToken, other);
       expect(res.status).toBe(409);

@@ -66,12 +66,6 @@ const execute = createRoute({
  * A retry must be the same order: side, symbol, volume and account. SL/TP are not compared: the
  * trade's levels move with later modifications, so a faithful retry could look different there.
  */
-function sameOrder(body: ManualTradeRequest, volume: number, trade: TradeView): boolean {
-  return (
-    trade.side === body.side && trade.symbol === body.symbol && trade.volume === volume && trade.target === body.target
-  );
-}
-
 function reply(r: ExecutionResult) {
   switch (r.status) {
     case "filled":
@@ -80,6 +74,8 @@ function reply(r: ExecutionResult) {
       return { body: r, status: 202 as const };
     case "duplicate":
       return { body: r, status: 200 as const };
+    case "conflict":
+      throw new HttpError(409, "conflict", r.reason ?? "client order id already used", { trade: r.trade });
     case "invalid":
       throw new HttpError(400, "validation_error", `validation failed: ${r.reason ?? "invalid order"}`);
     case "rejected":
@@ -104,14 +100,6 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       );
     }
     const result = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body);
-    if (result.status === "duplicate" && result.trade && !sameOrder(body, checked.data.volume, result.trade)) {
-      throw new HttpError(
-        409,
-        "conflict",
-        `client_order_id ${body.client_order_id} was already used for a different order`,
-        { trade: result.trade },
-      );
-    }
     const r = reply(result);
     return c.json(r.body, r.status);
   })
