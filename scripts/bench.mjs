@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
+import { resultRow } from "./lib/bench-table.mjs";
 import { offlineEnv, ROOT } from "./lib/wrangler.mjs";
 
 const BENCH_DIR = join(ROOT, "bench");
@@ -167,12 +168,6 @@ function run(name) {
   return { name, ok, error, seconds: Math.round((Date.now() - started) / 100) / 10, at: new Date().toISOString() };
 }
 
-function fmt(v) {
-  if (typeof v !== "number") return String(v);
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
-  return String(Math.round(v * 100) / 100);
-}
-
 function writeDoc(runs, all) {
   // The hand-written part above the marker is kept; everything below it is regenerated.
   const existing = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Performance\n";
@@ -203,10 +198,8 @@ function writeDoc(runs, all) {
       continue;
     }
     for (const r of n.results) {
-      const target = r.target !== undefined ? `${r.targetOp} ${fmt(r.target)} ${r.unit}` : "-";
-      const verdict = r.pass === undefined ? "-" : r.pass ? "pass" : "**fail**";
       if (r.pass === false) fails++;
-      lines.push(`| ${name} | ${r.metric} | ${fmt(r.value)} ${r.unit} | ${target} | ${verdict} |`);
+      lines.push(resultRow(name, r));
     }
   }
   lines.push("", `Failed rows: ${fails}.`, "", "## Per bench", "");
