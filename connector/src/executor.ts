@@ -160,6 +160,14 @@ export class Executor {
       try {
         return await this.attempt(i);
       } catch (e) {
+        // The broker says the position was closed meanwhile (MT5 10036: its SL/TP hit, closed by
+        // hand) while our list still showed it: sending again cannot help; the lookup finds the
+        // deal that closed it once the lists catch up.
+        if (e instanceof BrokerError && e.code === "not_found" && e.brokerCode === "10036" && i.kind === "close") {
+          inDoubt = true;
+          doubtSince = Date.now();
+          continue;
+        }
         // A position just opened (or just closed) may not be listed yet: "no such position" is
         // final only once the lists had lookupSettleMs to catch up. Nothing was sent meanwhile.
         if (

@@ -38,8 +38,17 @@ import { SIM_SYMBOLS, type SimSymbol } from "./sim-symbols";
  *    SYMBOL_TRADE_STOPS_LEVEL, 10029 inside SYMBOL_TRADE_FREEZE_LEVEL, 10030 a filling mode the
  *    symbol does not allow (SYMBOL_FILLING_MODE), 10036 position already closed, 10025 no changes;
  *    and injected ones (10004/10006/10011/10012/10015/10018/10020/10021/10027/10031/0), executed or not;
+ *  - DONE_PARTIAL: an IOC order fills only the volume the market has; the rest is cancelled and
+ *    the answer is 10010 with the filled volume (ORDER_FILLING_IOC,
+ *    https://www.mql5.com/en/docs/constants/tradingconstants/orderproperties#enum_order_type_filling);
+ *  - the trade server closes a position on its own (SL/TP hit, stop out): a close racing it gets
+ *    10036 POSITION_CLOSED while the lagging list still shows the position;
  *  - hedging (one position per order) or netting (one position per symbol: orders add, reduce or
- *    reverse it with an "inout" deal; https://www.mql5.com/en/docs/constants/environment_state/accountinformation#enum_account_margin_mode);
+ *    reverse it with an "inout" deal; https://www.mql5.com/en/docs/constants/environment_state/accountinformation#enum_account_margin_mode).
+ *    A reversal keeps POSITION_IDENTIFIER and replaces POSITION_TICKET with the ticket of the order
+ *    that reversed it; its DEAL_ENTRY_INOUT deal names the unchanged identifier
+ *    (https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties,
+ *    https://www.mql5.com/en/docs/constants/tradingconstants/dealproperties#enum_deal_entry);
  *  - POSITION_TICKET may differ from POSITION_IDENTIFIER (a position re-opened by the server, e.g.
  *    for swaps; https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties);
  *  - Algo Trading off (TERMINAL_TRADE_ALLOWED false: the EA refuses; an OrderSend racing it gets 10027).
@@ -85,9 +94,10 @@ export interface SimTerminalOptions {
  * What the simulated trade server does with the next OrderSend:
  *  retcode + executed: answer this code, having executed it (10012 TIMEOUT / 10031 CONNECTION / 0 mid-request) or not;
  *  placed: answer 10008 PLACED and fill later;
- *  cut: execute, then the EA's socket drops before the answer.
+ *  cut: execute, then the EA's socket drops before the answer;
+ *  partial: an open fills only this fraction of its volume (on the volume step) and answers 10010 DONE_PARTIAL.
  */
-export type SimFault = { retcode: number; executed: boolean } | { placed: true } | { cut: true };
+export type SimFault = { retcode: number; executed: boolean } | { placed: true } | { cut: true } | { partial: number };
 
 /** The default shared secret of the simulated EA (a test/demo value, never a real one). */
 export const SIM_EA_SECRET = "sim-ea-secret-0123456789";
@@ -286,6 +296,17 @@ export class SimTerminal extends EventEmitter {
     list.push({ arrived, release: releaseP });
     this.holds.set(op, list);
     return { arrived: arrivedP, release };
+  }
+
+  /**
+   * The trade server closes a position on its own (its SL or TP hit, a stop out): an "out" deal
+   * at the current price; the terminal's lists show it gone only after the list lag.
+   */
+  closeAtServer(ticket: string): void {
+    const p = this.positions.get(ticket);
+    if (!p) throw new Error(`no position ${ticket}`);
+    this.execClose(p, p.volume, p.magic, "[sl]", this.lag());
+    this.schedulePush();
   }
 
   /** A position opened by hand in the terminal: magic 0, no comment. */
@@ -528,6 +549,15 @@ export class SimTerminal extends EventEmitter {
         return { response: {}, changed: true, cut: true };
       }
       if (fault && "placed" in fault && req.op === "open") return this.placeOpen(req);
+      if (fault && "partial" in fault && req.op === "open") {
+        const step = this.spec(req.symbol).volume_step;
+        const part = round8(Math.max(step, Math.floor((req.volume * fault.partial) / step + 1e-9) * step));
+        const r = this.execute({ ...req, volume: part });
+        return {
+          response: { ok: true, ...r, retcode: r.retcode === 10009 ? 10010 : r.retcode, attempts: attempt },
+          changed: r.retcode === 10009,
+        };
+      }
       if (fault && "retcode" in fault) {
         if (fault.executed) {
           this.execute(req);

@@ -124,17 +124,24 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
   });
 
   it("an order in doubt while the terminal is unsynced is looked up after the sync, not sent again", async () => {
-    const sim = await startAll({ syncDelayMs: 500 });
-    await waitFor(() => sim.isSynced, 3000, "first sync");
+    // Unsynced for longer than the lookup's settle time (1500 ms): empty lists that prove nothing
+    // would, if believed, outlast the wait and make the connector send the order again.
+    const sim = await startAll({ syncDelayMs: 2500 });
+    await waitFor(() => sim.isSynced, 4000, "first sync");
     sim.inject({ cut: true }); // executed, then the link drops before the answer
     const id = send({ type: "TRADE_COMMAND", action: "OPEN", side: "SELL", symbol: "EURUSD", lot_size: 0.2 });
     await waitFor(() => sim.stats.orderSends === 1, 3000, "order sent");
     sim.kill();
-    sim.restart(); // restarts unsynced: every list is empty for 500 ms
+    sim.restart(); // restarts unsynced: every list is empty (synced:false) for 2500 ms
     const r = await result(id);
     expect(r).toMatchObject({ ok: true, recovered: true, volume: 0.2 });
     expect(entries(sim, r)).toBe(1);
     expect(sim.stats.orderSends).toBe(1);
+    // The connector tried to open it once: the unsynced empty lists never counted as "not executed".
+    // (Believing them, it would try again after the settle time; the EA's refusal while unsynced and
+    // its own idempotency check are further lines, not the one this relies on.)
+    expect(connector!.executor.sent.open).toBe(1);
+    expect(sim.stats.requests["open"]).toBe(1);
   });
 
   it("a netting account is refused with a clear message; nothing reaches the trade server", async () => {
@@ -216,6 +223,97 @@ describe("issue 16: the connector against a terminal that behaves like MT5", () 
       expect(r).toMatchObject({ ok: false, error: { code, broker_code: String(retcode) } });
       expect(sim.stats.orderSends).toBe(sends + 1);
     }
+  });
+
+  it("10030 INVALID_FILL is a final rejection, reported once; the symbol's own filling modes never meet it", async () => {
+    const sim = await startAll();
+    sim.inject({ retcode: 10030, executed: false });
+    const r = await open();
+    expect(r).toMatchObject({ ok: false, error: { code: "rejected", broker_code: "10030" } });
+    expect(r.error?.message).toMatch(/INVALID_FILL/);
+    expect(sim.stats.orderSends).toBe(1);
+    // FOK-only (XAUUSD), IOC-only (EURUSD+) and RETURN-only (GER40!) symbols: the filling is chosen per symbol.
+    for (const [symbol, lot_size] of [
+      ["XAUUSD", 0.01],
+      ["EURUSD+", 0.01],
+      ["GER40!", 1],
+    ] as const)
+      expect(await open({ symbol, lot_size })).toMatchObject({ ok: true, symbol });
+    expect(sim.stats.orderSends).toBe(4);
+  });
+
+  it("10010 DONE_PARTIAL: the filled part is reported as the position's volume, the rest is not sent again", async () => {
+    const sim = await startAll();
+    sim.inject({ partial: 0.6 });
+    const r = await open({ lot_size: 0.5 });
+    expect(r).toMatchObject({ ok: true, volume: 0.3 });
+    expect(sim.positions.get(r.ticket!)?.volume).toBe(0.3);
+    expect(sim.stats.orderSends).toBe(1);
+    expect(entries(sim, r)).toBe(1);
+  });
+
+  it("10036 POSITION_CLOSED: a close racing the server's own close (SL hit) reports the server's closing deal, sends nothing more", async () => {
+    const sim = await startAll({ listLagMs: 400 });
+    const r = await open();
+    await sleep(450); // listed
+    sim.setPrice("EURUSD", 1.0855);
+    sim.closeAtServer(r.ticket!); // the lagging list still shows it for 400 ms
+    const sends = sim.stats.orderSends;
+    const cl = await result(send({ type: "TRADE_CLOSE", ticket: r.ticket }));
+    const out = sim.deals.filter((d) => d.entry === "out");
+    expect(out).toHaveLength(1);
+    expect(cl).toMatchObject({ ok: true, recovered: true, ticket: r.ticket, price: out[0]!.price, volume: 0.1 });
+    expect(sim.stats.requests["close"]).toBe(1); // answered 10036 at the terminal
+    expect(sim.stats.orderSends).toBe(sends + 1);
+  });
+
+  it("10029 FROZEN: closing within the freeze level of the position's SL is refused, not retried; outside it, closed", async () => {
+    const sim = await startAll();
+    const r = await open({ symbol: "GER40!", lot_size: 1, sl: 17_980 });
+    expect(r.ok).toBe(true);
+    sim.setPrice("GER40!", 17_984); // bid 17_983.5: within 5.0 (50 points) of the SL
+    const frozen = await result(send({ type: "TRADE_CLOSE", ticket: r.ticket }));
+    expect(frozen).toMatchObject({ ok: false, error: { code: "rejected", broker_code: "10029" } });
+    expect(sim.positions.has(r.ticket!)).toBe(true);
+    sim.setPrice("GER40!", 18_000);
+    expect(await result(send({ type: "TRADE_CLOSE", ticket: r.ticket }))).toMatchObject({ ok: true });
+    expect(sim.positions.has(r.ticket!)).toBe(false);
+  });
+
+  it("netting account: a reversal in the terminal (DEAL_ENTRY_INOUT) reaches the connector as MT5 reports it; bot orders stay refused", async () => {
+    const sim = await startAll({ marginMode: "netting", eaRefusesNetting: false });
+    const first = sim.openManual("EURUSD", "BUY", 0.3);
+    await waitFor(
+      () => obj.positionsUpdates.some((u) => u.positions.some((p) => p.ticket === first)),
+      3000,
+      "manual long listed",
+    );
+    const reversed = sim.openManual("EURUSD", "SELL", 0.5); // closes 0.3 long and opens 0.2 short in one deal
+    expect(reversed).not.toBe(first); // POSITION_TICKET becomes the reversing order's ticket
+    const pos = sim.positions.get(reversed)!;
+    expect(pos).toMatchObject({ side: "SELL", volume: 0.2, identifier: first }); // POSITION_IDENTIFIER kept
+    await waitFor(
+      () =>
+        obj.positionsUpdates.some(
+          (u) => u.positions.length === 1 && u.positions[0]!.ticket === reversed && u.positions[0]!.side === "SELL",
+        ),
+      3000,
+      "reversed position listed under its new ticket",
+    );
+    obj.send({ type: "SYNC_REQUEST", request_id: "after-reversal" });
+    await waitFor(() => obj.syncs.some((s) => s.request_id === "after-reversal"), 3000, "sync");
+    const sync = obj.syncs.find((s) => s.request_id === "after-reversal")!;
+    expect(sync.positions.map((p) => [p.ticket, p.side, p.volume])).toEqual([[reversed, "SELL", 0.2]]);
+    const inout = sync.deals.filter((d) => d.entry === "inout");
+    expect(inout).toHaveLength(1);
+    // The reversal deal names the position by its identifier; the connector reports it under the current ticket.
+    expect(inout[0]).toMatchObject({ side: "SELL", volume: 0.5, position_ticket: reversed });
+    expect(sync.deals.find((d) => d.entry === "in")).toMatchObject({ position_ticket: reversed, volume: 0.3 });
+    // A bot order would net against this manual position: refused before it reaches the terminal.
+    const r = await open();
+    expect(r).toMatchObject({ ok: false, error: { code: "rejected", broker_code: "margin_mode" } });
+    expect(sim.stats.requests["open"]).toBeUndefined();
+    expect(sim.positions.size).toBe(1);
   });
 
   it("Algo Trading off or no trade server: orders wait as terminal_unavailable (not rejected) and run once it is back; 10027 mid-request too", async () => {
