@@ -22,11 +22,10 @@ import type {
   AutoTradingHealth,
   BotRunStatus,
   CycleResult,
-  ExecutionResult,
   ManualTradeRequest,
   PortfolioStatus,
 } from "../core/protocol/portfolio-api";
-import type { PositionCommandRequest } from "../core/protocol/position-commands";
+import type { PositionCommandOutcome, PositionCommandRequest } from "../core/protocol/position-commands";
 import { type PredictOutcome, type PredictRequest, PredictRequestSchema } from "../core/protocol/predict-api";
 import type { TrainJob, TrainParams } from "../core/protocol/training";
 import type { Env } from "../platform/env";
@@ -35,7 +34,7 @@ import { deltaMarket, SESSION_ID_HEADER, USER_ID_HEADER } from "../platform/obje
 import type { UserBotRpc } from "../platform/rpc/user-bot";
 import { alarmClock } from "./alarm/alarm-clock";
 import { BacktestJobs } from "./backtest/job";
-import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub, type PositionCommandOutcome } from "./connector";
+import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub } from "./connector";
 import { type BotInfo, Engine, RESULT_FLUSH_WAIT_MS } from "./engine";
 import { BROWSER_TAG, sendReplay } from "./engine/fanout";
 import type { BotRef, Predictor } from "./engine/prediction-port";
@@ -201,10 +200,9 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     }));
   }
 
-  /** Close / modify / SL / breakeven of one of the user's connector positions. */
+  /** Close (full or partial) / modify / SL / breakeven / cancel of one of the user's positions, paper or connector. */
   positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
-    this.own(userId);
-    return this.connector.positionCommand(positionId, req);
+    return this.own(userId).positionCommand(positionId, req, (id, r) => this.connector.positionCommand(id, r));
   }
 
   connectorStatus(userId: string): ConnectorStatusView {
@@ -243,12 +241,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     maybeFlushMetrics(this.env, (p) => this.ctx.waitUntil(p));
   }
 
-  executePlan(userId: string, bot: BotRef) {
-    return this.own(userId).executePlan(bot);
+  executePlan(userId: string, bot: BotRef, opts: { override?: boolean } = {}) {
+    return this.own(userId).executePlan(bot, opts);
   }
 
-  manualTrade(userId: string, req: ManualTradeRequest): Promise<ExecutionResult> {
-    return this.own(userId).manualTrade(req);
+  manualTrade(userId: string, req: ManualTradeRequest, bot?: BotRef) {
+    return this.own(userId).manualTrade(req, bot);
   }
 
   portfolio(userId: string): PortfolioStatus {

@@ -198,14 +198,34 @@ export class PaperEngine {
     return out;
   }
 
-  /** Close at market (manual or on a signal): exit side of the quote, adverse slippage. */
+  /**
+   * Close at market (manual or on a signal): exit side of the quote, adverse slippage. `volume`
+   * below the position's closes that part (a leg): the rest stays open with its share of margin
+   * and opening commission, so the legs' netPnl add up to what one full close would report.
+   */
   close(
     positionId: string,
-    opts: { time: number; reason: Extract<CloseReason, "manual" | "signal" | "time">; price?: PriceInput },
+    opts: {
+      time: number;
+      reason: Extract<CloseReason, "manual" | "signal" | "time">;
+      price?: PriceInput;
+      volume?: number;
+    },
   ): CloseResult {
     const pos = this.s.positions.find((p) => p.id === positionId);
     if (!pos) return { status: "rejected", reason: "unknown_position", message: `no open position ${positionId}` };
     const spec = this.spec(pos.symbol);
+    const part = opts.volume;
+    if (part !== undefined && part < pos.volume - 1e-9) {
+      const rest = Math.round((pos.volume - part) * 1e8) / 1e8;
+      if (!(part > 0) || !isWholeLotSteps(part, spec) || rest < spec.minLot - 1e-12) {
+        return {
+          status: "rejected",
+          reason: "invalid_volume",
+          message: `partial close of ${part} from ${pos.volume}: both parts must be whole steps of ${spec.lotStep}, at least ${spec.minLot}`,
+        };
+      }
+    }
     const q = opts.price
       ? this.quoteOf(spec, PriceInputSchema.parse(opts.price), opts.time)
       : this.s.lastQuotes[pos.symbol];
@@ -213,7 +233,16 @@ export class PaperEngine {
     this.s.lastQuotes[pos.symbol] = { bid: q.bid, ask: q.ask, time: opts.price ? opts.time : q.time };
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     const exit = cleanPrice(pos.side === "BUY" ? q.bid - slip : q.ask + slip, spec);
-    return { status: "closed", event: this.closeAt(pos, exit, opts.time, opts.reason) };
+    return {
+      status: "closed",
+      event: this.closeAt(
+        pos,
+        exit,
+        opts.time,
+        opts.reason,
+        part !== undefined && part < pos.volume - 1e-9 ? part : pos.volume,
+      ),
+    };
   }
 
   /** Change SL/TP (and trailing/breakeven). Levels must sit on the right side of the current exit price. */
@@ -456,16 +485,25 @@ export class PaperEngine {
     return { status: "filled", clientOrderId: o.client_order_id, positionId: pos.id, event };
   }
 
-  private closeAt(pos: Position, exit: number, time: number, reason: CloseReason): ClosedEvent {
+  /** Closes `volume` of `pos` (all of it by default); a part leaves the rest open with its share of margin and opening commission. */
+  private closeAt(pos: Position, exit: number, time: number, reason: CloseReason, volume = pos.volume): ClosedEvent {
     const spec = this.spec(pos.symbol);
     const ccy = this.s.settings.accountCurrency;
     const rate = quoteToAccountRate(spec, ccy, exit) as number; // existed at open: same currencies
-    const gross = roundMoney(pnlInAccount(spec, pos.side, pos.volume, pos.entryPrice, exit, ccy));
+    const whole = volume >= pos.volume - 1e-9;
+    const share = whole ? 1 : volume / pos.volume;
+    const gross = roundMoney(pnlInAccount(spec, pos.side, volume, pos.entryPrice, exit, ccy));
     // A take-profit rests on the book (maker); stops and market closes take liquidity (taker).
-    const commission = roundMoney(commissionPerSide(spec, pos.volume, exit, rate, reason === "tp" ? "maker" : "taker"));
+    const commission = roundMoney(commissionPerSide(spec, volume, exit, rate, reason === "tp" ? "maker" : "taker"));
+    const openPart = whole ? pos.commissionOpen : roundMoney(pos.commissionOpen * share);
     this.book(time, gross - commission);
-    this.s.positions = this.s.positions.filter((p) => p !== pos);
-    const total = roundMoney(pos.commissionOpen + commission);
+    if (whole) this.s.positions = this.s.positions.filter((p) => p !== pos);
+    else {
+      pos.volume = Math.round((pos.volume - volume) * 1e8) / 1e8;
+      pos.commissionOpen = roundMoney(pos.commissionOpen - openPart);
+      pos.margin = roundMoney(pos.margin * (1 - share));
+    }
+    const total = roundMoney(openPart + commission);
     return {
       type: "closed",
       seq: this.s.nextEventSeq++,
@@ -474,7 +512,7 @@ export class PaperEngine {
       clientOrderId: pos.clientOrderId,
       symbol: pos.symbol,
       side: pos.side,
-      volume: pos.volume,
+      volume,
       entryPrice: pos.entryPrice,
       exitPrice: exit,
       reason,
@@ -483,6 +521,7 @@ export class PaperEngine {
       totalCommission: total,
       netPnl: roundMoney(gross - total),
       balance: this.s.balance,
+      ...(whole ? {} : { remainingVolume: pos.volume }),
     };
   }
 

@@ -108,11 +108,13 @@ export const ClosedEventSchema = z.object({
   grossPnl: money,
   /** Commission charged on this close. */
   commission: money,
-  /** Open + close commission. */
+  /** Open + close commission (a partial close: its share of the opening commission + this close's). */
   totalCommission: money,
-  /** grossPnl - totalCommission: the trade's realized result. */
+  /** grossPnl - totalCommission: this close's realized result (a partial close: this leg's). */
   netPnl: money,
   balance: money,
+  /** Set on a partial close: the volume still open (this event's volume, entry share of commission, is the leg's). */
+  remainingVolume: z.number().positive().optional(),
 });
 export const ModifiedEventSchema = z.object({
   type: z.literal("modified"),

@@ -11,7 +11,19 @@ import { TrainingEventDataSchemas } from "./training";
 const side = z.enum(["BUY", "SELL"]);
 const ms = z.number().int();
 
-export const TradeStatusSchema = z.enum(["pending", "open", "closed", "rejected", "error"]);
+export const TradeStatusSchema = z.enum(["pending", "open", "closed", "rejected", "error", "canceled"]);
+/** One closing fill of a trade: a partial close, or the last close. The trade's pnl is the sum of its legs' pnl. */
+export const TradeLegSchema = z.object({
+  volume: z.number().positive(),
+  price: z.number(),
+  commission: z
+    .number()
+    .describe("commission charged for this leg (its share of the opening commission + the close's)"),
+  pnl: z.number().describe("net of this leg's commission, account currency"),
+  reason: z.string(),
+  at: ms,
+});
+export type TradeLeg = z.infer<typeof TradeLegSchema>;
 export const TradeViewSchema = z.object({
   id: z.string(),
   bot_id: z.string().nullable(),
@@ -32,6 +44,10 @@ export const TradeViewSchema = z.object({
   opened_at: ms.nullable(),
   closed_at: ms.nullable(),
   created_at: ms,
+  /** Closing fills so far (partial closes, then the final close); absent before the first. */
+  legs: z.array(TradeLegSchema).optional(),
+  /** Placed by hand past a gate that blocked it (max open, cooldown, daily limit): the user said override. */
+  override: z.boolean().optional(),
 });
 export type TradeView = z.infer<typeof TradeViewSchema>;
 

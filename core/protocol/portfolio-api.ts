@@ -86,6 +86,15 @@ export const ActivitiesResponseSchema = z.object({ activities: z.array(ActivityV
 /** POST /trade: the shared order intent, plus where to execute (paper by default). */
 export const ManualTradeRequestSchema = OrderIntentInputSchema.extend({
   target: z.enum(["paper", "connector"]).default("paper"),
+  /** The order is this bot's: its gates (max open, cooldown, daily limit) apply and it goes to the bot's target. */
+  bot_id: z.string().min(1).max(64).optional(),
+  /** Place it even though a gate blocks it; recorded on the trade (override: true) and in the activity feed. */
+  override: z.boolean().optional(),
+});
+/** POST ml/models/{id}/execute: an optional body. */
+export const ExecutePlanRequestSchema = z.strictObject({
+  /** Execute even though a gate blocks it (recorded on the trade). */
+  override: z.boolean().optional(),
 });
 export type ManualTradeRequest = z.infer<typeof ManualTradeRequestSchema>;
 

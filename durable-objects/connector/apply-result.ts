@@ -1,10 +1,14 @@
+import { roundMoney } from "../../core/instruments/rounding";
 import type { TradeResult } from "../../core/protocol/connector";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { CommandRow } from "./commands";
 import {
   closeTrade,
   failTrade,
+  legPnl,
   openTrade,
+  openVolume,
+  reduceTrade,
   type TerminalPositions,
   terminalPositionId,
   updateTradePosition,
@@ -21,6 +25,7 @@ export function applyResult(
   terminal: TerminalPositions,
   cmd: CommandRow,
   r: TradeResult,
+  accountCurrency: string,
 ): string {
   const now = core.clock();
   const err = r.error ? `${r.error.code}: ${r.error.message}` : "failed";
@@ -63,20 +68,25 @@ export function applyResult(
 
   if (cmd.kind === "close") {
     const price = r.price ?? entry?.position?.current_price ?? term?.current_price ?? 0;
-    const current = entry?.position?.volume ?? term?.volume ?? 0;
+    const current = entry ? openVolume(entry.trade) : (term?.volume ?? 0);
     const partial = r.volume !== undefined && r.volume < current - 1e-9;
     if (entry) {
-      if (partial)
-        return updateTradePosition(core, tx, entry, { volume: round(current - (r.volume ?? 0)) })
+      if (partial) {
+        const volume = r.volume ?? 0;
+        const pnl =
+          legPnl(entry.trade, volume, price, accountCurrency) ??
+          roundMoney(((entry.position?.unrealized_pnl ?? 0) * volume) / current);
+        return reduceTrade(core, tx, entry, { volume, price, commission: 0, pnl, reason: "partial", at: r.executed_at })
           ? "partially closed"
           : "unchanged";
+      }
       // A bot's exit (hub.enqueueClose) names its reason in the client id: signal:<uuid> / time:<uuid>.
       const reason = cmd.client_order_id.startsWith("signal:")
         ? "signal"
         : cmd.client_order_id.startsWith("time:")
           ? "time"
           : "closed";
-      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason })
+      return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason, currency: accountCurrency })
         ? `closed at ${price}`
         : "already closed";
     }

@@ -1,7 +1,7 @@
 import type { ObjectToConnectorFrame } from "../../core/protocol/connector";
 
 export type CommandKind = "open" | "close" | "modify" | "update_sl" | "breakeven";
-export type CommandStatus = "pending" | "sent" | "resolved" | "expired" | "timed_out";
+export type CommandStatus = "pending" | "sent" | "resolved" | "expired" | "timed_out" | "canceled";
 
 export type CommandRow = {
   command_id: string;
@@ -48,6 +48,17 @@ export class CommandStore {
       c.createdAt,
       c.expiresAt,
     );
+  }
+
+  /** The newest command of `kind` for a trade (the open order of a pending trade). */
+  forTrade(tradeId: string, kind: CommandKind): CommandRow | undefined {
+    return this.sql
+      .exec<CommandRow>(
+        `SELECT * FROM connector_commands WHERE trade_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`,
+        tradeId,
+        kind,
+      )
+      .toArray()[0];
   }
 
   get(commandId: string): CommandRow | undefined {
@@ -113,7 +124,12 @@ export class CommandStore {
     );
   }
 
-  settle(commandId: string, status: "resolved" | "expired" | "timed_out", now: number, outcome: string): void {
+  settle(
+    commandId: string,
+    status: "resolved" | "expired" | "timed_out" | "canceled",
+    now: number,
+    outcome: string,
+  ): void {
     this.sql.exec(
       `UPDATE connector_commands SET status = ?, resolved_at = ?, outcome = ? WHERE command_id = ?`,
       status,

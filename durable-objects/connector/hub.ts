@@ -20,13 +20,16 @@ import {
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
 import type { PositionView, TradeView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
-import type { PositionCommandRequest } from "../../core/protocol/position-commands";
+import type {
+  PositionCommandAccepted,
+  PositionCommandOutcome,
+  PositionCommandRequest,
+} from "../../core/protocol/position-commands";
 import { verifyConnectorToken } from "../../platform/auth/connector-tokens";
 import { db } from "../../platform/db/client";
 import { connectorTokens } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import { maybeFlushMetrics, setConnectorState } from "../../platform/metrics";
-import type { PositionCommandOutcome } from "../../platform/rpc/user-bot";
 import { alarmClock } from "../alarm/alarm-clock";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { ConnectorLink, DispatchResult } from "../engine/targets";
@@ -134,27 +137,24 @@ export class ConnectorHub implements ConnectorLink {
     await this.arm();
   }
 
-  /** Close / modify / SL / breakeven of an open connector position (trade or terminal). */
+  /**
+   * Close / modify / SL / breakeven of an open connector position (trade or terminal), or cancel
+   * of a connector order not yet sent. Paper positions never get here (Engine.positionCommand).
+   */
   async positionCommand(positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome> {
     const core = this.core;
     const out = core.write((tx): PositionCommandOutcome => {
+      const dup = core.commandIds.seen(positionId, req);
+      if (dup) return dup;
+      if (req.kind === "cancel") return this.cancelPending(tx, positionId, req);
       const found = locate(core, this.terminal, positionId);
-      if (!found) {
-        const paper = core.book.byId(positionId);
-        if (paper && paper.trade.status === "open")
-          return {
-            ok: false,
-            code: "not_connector",
-            message: "this is a paper position; only connector positions take commands",
-          };
-        return { ok: false, code: "not_found", message: "no open connector position with this id" };
-      }
+      if (!found) return { ok: false, code: "not_found", message: "no open position with this id" };
       const ticket = found.position.broker_ticket;
       if (!ticket) return { ok: false, code: "not_found", message: "position has no broker ticket yet" };
       const now = core.clock();
       const base = {
         command_id: crypto.randomUUID(),
-        client_order_id: `${req.kind}:${crypto.randomUUID()}`,
+        client_order_id: `${req.kind}:${req.client_id ?? crypto.randomUUID()}`,
         expires_at: now + COMMAND_TTL_MS,
       };
       const frame: ObjectToConnectorFrame =
@@ -178,6 +178,13 @@ export class ConnectorHub implements ConnectorLink {
             : req.kind === "update_sl"
               ? { type: "UPDATE_SL", ...base, ticket, sl: req.sl }
               : { type: "MOVE_BREAKEVEN", ...base, ticket, offset: req.offset };
+      if (req.kind === "close" && req.volume !== undefined && req.volume > found.position.volume + 1e-9) {
+        return {
+          ok: false,
+          code: "rejected",
+          message: `cannot close ${req.volume} of a ${found.position.volume} lot position`,
+        };
+      }
       this.insert(frame, req.kind, found.kind === "trade" ? found.entry.trade.id : null, ticket, now);
       core.activity(
         tx,
@@ -186,24 +193,69 @@ export class ConnectorHub implements ConnectorLink {
         `${req.kind} of ${found.position.symbol} ticket ${ticket} sent to the connector`,
         { command_id: base.command_id, position_id: found.position.id },
       );
-      return {
-        ok: true,
-        accepted: {
-          status: "pending",
-          command_id: base.command_id,
-          position_id: found.position.id,
-          kind: req.kind,
-          sent: false,
-          expires_at: base.expires_at,
-        },
+      const accepted: PositionCommandAccepted = {
+        status: "pending",
+        command_id: base.command_id,
+        position_id: found.position.id,
+        kind: req.kind,
+        sent: false,
+        expires_at: base.expires_at,
       };
+      core.commandIds.remember(positionId, req, accepted, now);
+      return { ok: true, accepted };
     });
-    if (!out.ok) return out;
+    if (!out.ok || out.accepted.duplicate || out.accepted.status === "done") return out;
     const sent = this.sendPending().some((c) => c.command_id === out.accepted.command_id);
     // On the socket: its result follows shortly and flushes the outbox (see Engine.settleOrder).
     await (sent ? this.deps.resultDue() : this.deps.afterChange());
     await this.arm();
     return { ok: true, accepted: { ...out.accepted, sent } };
+  }
+
+  /** A connector order the connector has not received yet is withdrawn; once sent, its result decides. */
+  private cancelPending(tx: Tx, tradeId: string, req: PositionCommandRequest): PositionCommandOutcome {
+    const core = this.core;
+    const entry = core.book.byId(tradeId);
+    if (entry?.trade.target !== "connector")
+      return { ok: false, code: "not_found", message: `no connector order ${tradeId}` };
+    if (entry.trade.status !== "pending")
+      return { ok: false, code: "conflict", message: `order is ${entry.trade.status}, not pending: nothing to cancel` };
+    const cmd = this.commands.forTrade(tradeId, "open");
+    if (cmd?.status !== "pending") {
+      return {
+        ok: false,
+        code: "conflict",
+        message: "the order already went to the connector; its result decides (close the position once it opens)",
+      };
+    }
+    const now = core.clock();
+    this.commands.settle(cmd.command_id, "canceled", now, "canceled by the user before it was sent");
+    const canceled: TradeView = {
+      ...entry.trade,
+      status: "canceled",
+      reason: "canceled by the user before it reached the connector",
+    };
+    core.book.save({ ...entry, trade: canceled });
+    core.outbox.enqueue({ kind: "trade", row: canceled }, now);
+    core.emit(tx, "trade", canceled);
+    core.activity(
+      tx,
+      "info",
+      canceled.bot_id,
+      `${canceled.side} ${canceled.volume} ${canceled.symbol} ${canceled.client_order_id} canceled before it was sent`,
+      { trade_id: canceled.id },
+    );
+    const accepted: PositionCommandAccepted = {
+      status: "done",
+      command_id: cmd.command_id,
+      position_id: tradeId,
+      kind: "cancel",
+      sent: false,
+      expires_at: null,
+      trade: canceled,
+    };
+    core.commandIds.remember(tradeId, req, accepted, now);
+    return { ok: true, accepted };
   }
 
   private insert(
@@ -426,7 +478,7 @@ export class ConnectorHub implements ConnectorLink {
       const now = core.clock();
       const cmd = this.commands.get(r.command_id);
       if (cmd) {
-        const outcome = applyResult(core, tx, this.terminal, cmd, r);
+        const outcome = applyResult(core, tx, this.terminal, cmd, r, this.reported()?.account?.currency ?? "USD");
         this.commands.settle(cmd.command_id, "resolved", now, outcome);
       }
       this.seen.add(r.id, now);
@@ -648,7 +700,11 @@ export class ConnectorHub implements ConnectorLink {
 
   /** Every open position: the engine's (paper + connector trades) and those opened in the terminal. */
   openPositions(): PositionView[] {
-    return [...this.core.openPositions(), ...this.terminal.all()];
+    return this.core.allOpenPositions();
+  }
+
+  terminalPositions(): PositionView[] {
+    return this.terminal.all();
   }
 
   private session():

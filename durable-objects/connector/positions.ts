@@ -1,8 +1,11 @@
+import { INSTRUMENTS } from "../../core/instruments/catalog";
+import { pnlInAccount } from "../../core/instruments/pnl";
+import { roundMoney } from "../../core/instruments/rounding";
 import type { BrokerPosition } from "../../core/protocol/connector";
-import type { PositionView, TradeView } from "../../core/protocol/events";
+import type { PositionView, TradeLeg, TradeView } from "../../core/protocol/events";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { BookEntry } from "../engine/trade-book";
-import { positionView } from "../engine/trade-book";
+import { legsPnl, positionView, withLeg } from "../engine/trade-book";
 
 /**
  * Connector positions: bot/manual trades live in the engine's trade book (keyed by broker ticket),
@@ -133,19 +136,80 @@ export function failTrade(
   return true;
 }
 
-/** The whole position is gone at the broker: trade closed, position closed. */
+/**
+ * P&L of `volume` lots of an open trade closed at `price`, from the instrument's spec in the
+ * broker account's currency (the TRADE_RESULT carries no profit); null when it cannot be derived.
+ */
+export function legPnl(t: TradeView, volume: number, price: number, currency: string): number | null {
+  const spec = INSTRUMENTS[t.symbol];
+  if (!spec || t.entry_price === null) return null;
+  try {
+    return roundMoney(pnlInAccount(spec, t.side, volume, t.entry_price, price, currency));
+  } catch {
+    return null; // no conversion to the account's currency
+  }
+}
+
+const round8 = (v: number) => Math.round(v * 1e8) / 1e8;
+
+/** What is still open of a trade: its volume less its closing legs. */
+export const openVolume = (t: TradeView): number => round8(t.volume - (t.legs ?? []).reduce((a, l) => a + l.volume, 0));
+
+/** A partial close at the broker: one more leg on the trade, the position keeps the rest. No-op (false) unless open. */
+export function reduceTrade(core: EngineCore, tx: Tx, entry: BookEntry, leg: TradeLeg): boolean {
+  if (entry.trade.status !== "open") return false;
+  const now = core.clock();
+  const prior = entry.position ?? positionView(entry.trade, null, sourceOf(entry.trade), now, null);
+  const trade = withLeg(entry.trade, leg, leg.commission);
+  // From the legs, not the last positions list (which may already show this close).
+  const remaining = openVolume(trade);
+  const share = prior.volume > 0 ? remaining / prior.volume : 0;
+  const pos: PositionView = {
+    ...prior,
+    volume: remaining,
+    unrealized_pnl: roundMoney(prior.unrealized_pnl * share),
+    updated_at: now,
+  };
+  core.savePartial(
+    tx,
+    entry,
+    trade,
+    pos,
+    `${trade.side} ${trade.symbol} ticket ${trade.broker_ticket}: ${leg.volume} of ${round8(remaining + leg.volume)} closed at ${leg.price}: ${leg.pnl >= 0 ? "+" : ""}${leg.pnl}; ${remaining} still open`,
+    leg.pnl,
+  );
+  return true;
+}
+
+/**
+ * The whole (rest of the) position is gone at the broker: the last leg is recorded, the trade
+ * closes with pnl = the sum of its legs. `exit.pnl` is the broker's figure for the last leg when
+ * known (a deal), else it is derived from the price (`currency`), else the last mark's.
+ */
 export function closeTrade(
   core: EngineCore,
   tx: Tx,
   entry: BookEntry,
-  exit: { price: number; at: number; pnl: number | null; reason: string },
+  exit: { price: number; at: number; pnl: number | null; reason: string; currency?: string; commission?: number },
 ): boolean {
   if (entry.trade.status !== "open") return false;
   const now = core.clock();
   const prior = entry.position;
-  const pnl = exit.pnl ?? prior?.unrealized_pnl ?? 0;
+  const volume = openVolume(entry.trade);
+  const derived = exit.currency ? legPnl(entry.trade, volume, exit.price, exit.currency) : null;
+  const commission = exit.commission ?? 0;
+  const last: TradeLeg = {
+    volume,
+    price: exit.price,
+    commission,
+    pnl: roundMoney((exit.pnl ?? derived ?? prior?.unrealized_pnl ?? 0) - commission),
+    reason: exit.reason,
+    at: exit.at,
+  };
+  const legged = withLeg(entry.trade, last, commission);
+  const pnl = legsPnl(legged.legs ?? []);
   const trade: TradeView = {
-    ...entry.trade,
+    ...legged,
     status: "closed",
     exit_price: exit.price,
     closed_at: exit.at,

@@ -269,10 +269,11 @@ export class CycleRunner {
   }
 
   /**
-   * The entry gates at `now` (cooldown, daily limit, max open positions, then the protections),
-   * with `closedNow` of the bot's positions just closed in this cycle; null when an entry may open.
+   * The one entry gate, for cycles, manual Execute and manual orders of a bot: cooldown, daily
+   * limit, max open positions (counts as the backtester's), then the protections; `closedNow` of
+   * the bot's positions were just closed in this cycle. Null when an entry may open.
    */
-  private entryBlock(bot: BotRef, now: number, closedNow: number): { reason: string; message: string } | null {
+  entryBlock(bot: BotRef, now: number, closedNow = 0): { reason: string; message: string } | null {
     const book = this.core.book;
     const counts: GateCounts = {
       ...book.executions(bot.id, utcDayStart(now)),

@@ -20,6 +20,7 @@ import type { Prediction } from "../../core/protocol/prediction";
 import { stopBandIssues } from "../../core/risk/stop-band";
 import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
+import { CommandIds } from "./command-ids";
 import { EventLog } from "./event-log";
 import { broadcast } from "./fanout";
 import { type FlushReport, Outbox } from "./outbox";
@@ -27,7 +28,16 @@ import { PaperAccount } from "./paper-account";
 import type { Quote } from "./replay-quotes";
 import { createEngineTables, Meta } from "./tables";
 import { type ConnectorLink, noConnector, type TargetKind } from "./targets";
-import { type BookEntry, closedTrade, newTradeView, openedTrade, positionView, TradeBook } from "./trade-book";
+import {
+  type BookEntry,
+  closedTrade,
+  legOf,
+  newTradeView,
+  openedTrade,
+  positionView,
+  TradeBook,
+  withLeg,
+} from "./trade-book";
 
 /** Activities live 24 h in D1 (deleted on flush after that). */
 export const ACTIVITY_TTL_MS = 24 * 3600_000;
@@ -58,6 +68,7 @@ export class EngineCore {
   readonly outbox: Outbox;
   readonly book: TradeBook;
   readonly paper: PaperAccount;
+  readonly commandIds: CommandIds;
   clock: () => number;
   quote: (symbol: string) => Quote | null;
   connector: ConnectorLink;
@@ -71,6 +82,7 @@ export class EngineCore {
     this.outbox = new Outbox(this.sql);
     this.book = new TradeBook(this.sql);
     this.paper = new PaperAccount(this.sql);
+    this.commandIds = new CommandIds(this.sql);
     this.clock = deps.clock ?? Date.now;
     this.quote = deps.quote;
     this.connector = deps.connector ?? noConnector;
@@ -156,7 +168,7 @@ export class EngineCore {
   execute(
     tx: Tx,
     input: OrderIntentInput,
-    meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number },
+    meta: { botId: string | null; target: TargetKind; source: Source; fallbackMid?: number; override?: string },
   ): ExecutionResult & { dispatch?: OrderIntent } {
     const parsed = OrderIntentSchema.safeParse(input);
     if (!parsed.success)
@@ -181,7 +193,18 @@ export class EngineCore {
     if (outOfBand.length) return { status: "invalid", trade: null, reason: outOfBand.map((i) => i.message).join("; ") };
     this.book.saveRequest(intent.client_order_id, fingerprint);
     const now = this.clock();
-    const trade = newTradeView(intent, meta.botId, meta.target, now);
+    const trade: TradeView = {
+      ...newTradeView(intent, meta.botId, meta.target, now),
+      ...(meta.override ? { override: true } : {}),
+    };
+    if (meta.override)
+      this.activity(
+        tx,
+        "info",
+        meta.botId,
+        `order ${intent.client_order_id} placed by hand with override past: ${meta.override}`,
+        { override: meta.override },
+      );
     if (meta.target === "connector") {
       this.book.save({ trade, position: null, positionId: null, executedAt: now });
       this.connector.enqueueOpen(intent, trade);
@@ -304,6 +327,17 @@ export class EngineCore {
     return true;
   }
 
+  /** A partial close (paper or broker): the trade with its new leg, the position with the rest; rows, events, activity. */
+  savePartial(tx: Tx, entry: BookEntry, trade: TradeView, pos: PositionView, message: string, pnl: number): void {
+    const now = pos.updated_at;
+    this.book.save({ ...entry, trade, position: pos });
+    this.outbox.enqueue({ kind: "trade", row: trade }, now);
+    this.outbox.enqueue({ kind: "position", row: pos }, now);
+    this.emit(tx, "trade", trade);
+    this.emit(tx, "position_updated", pos);
+    this.activity(tx, "close", trade.bot_id, message, { trade_id: trade.id, reason: "partial", pnl });
+  }
+
   // ---- market data into the paper account ----------------------------------------------------
 
   /** Paper engine events (closes, SL moves) into trades, positions, events and outbox rows. */
@@ -313,8 +347,27 @@ export class EngineCore {
       if (e.type === "opened") continue;
       const entry = this.book.byPaperPosition(e.positionId);
       if (!entry) continue;
-      if (e.type === "closed") {
+      if (e.type === "closed" && e.remainingVolume !== undefined) {
+        // A partial close: one more leg on the trade, the position keeps the rest.
+        const trade = withLeg(entry.trade, legOf(e), e.commission);
+        const pos = positionView(
+          trade,
+          this.paper.engine.position(e.positionId) ?? null,
+          entry.position?.source ?? "bot",
+          now,
+          entry.position,
+        );
+        this.savePartial(
+          tx,
+          entry,
+          trade,
+          pos,
+          `${trade.side} ${trade.symbol}: ${e.volume} of ${Math.round((e.volume + e.remainingVolume) * 1e8) / 1e8} closed at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}; ${e.remainingVolume} still open`,
+          e.netPnl,
+        );
+      } else if (e.type === "closed") {
         const trade = closedTrade(entry.trade, e, now);
+        const pnl = trade.pnl ?? e.netPnl;
         const pos: PositionView = {
           ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position),
           current_price: e.exitPrice,
@@ -324,21 +377,23 @@ export class EngineCore {
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
-        this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl: e.netPnl, close_reason: e.reason });
+        this.emit(tx, "position_closed", { ...pos, exit_price: e.exitPrice, pnl, close_reason: e.reason });
         this.emit(tx, "trade", trade);
         this.activity(
           tx,
           "close",
           trade.bot_id,
-          `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${e.netPnl >= 0 ? "+" : ""}${e.netPnl}`,
-          { trade_id: trade.id, reason: e.reason, pnl: e.netPnl },
+          `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${pnl >= 0 ? "+" : ""}${pnl}`,
+          { trade_id: trade.id, reason: e.reason, pnl },
         );
       } else {
         const mark = this.paper.engine.position(e.positionId) ?? null;
         const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
         const trade = { ...entry.trade, stop_loss: e.sl, take_profit: e.tp };
         this.book.save({ ...entry, trade, position: pos });
+        this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
+        this.emit(tx, "trade", trade);
         this.emit(tx, "position_updated", pos);
         this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, {
           trade_id: trade.id,
@@ -387,7 +442,7 @@ export class EngineCore {
         this.applyPaperEvents(tx, events);
         this.paper.save();
         count += events.length;
-        this.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
+        this.emit(tx, "POSITIONS_UPDATED", { positions: this.allOpenPositions() });
         if (events.length === 0) this.emitPortfolio(tx);
       });
     }
@@ -410,6 +465,11 @@ export class EngineCore {
           e.position,
         ),
       );
+  }
+
+  /** The complete list every POSITIONS_UPDATED carries: paper, bot and manual trades, and terminal positions. */
+  allOpenPositions(): PositionView[] {
+    return [...this.openPositions(), ...this.connector.terminalPositions()];
   }
 
   accountView(): AccountView {

@@ -11,6 +11,7 @@ import type {
   ManualTradeRequest,
   PortfolioStatus,
 } from "../../core/protocol/portfolio-api";
+import type { PositionCommandOutcome, PositionCommandRequest } from "../../core/protocol/position-commands";
 import type { BotInfo } from "../../platform/bots/bot-ref";
 import { activeBots } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
@@ -20,7 +21,17 @@ import { barStamp, checkAfter, replayBarMs } from "./bar-checks";
 import { CycleRunner, clientOrderId } from "./cycle-runner";
 import { EngineCore, type EngineDeps } from "./engine";
 import { BROWSER_TAG } from "./fanout";
+import { paperCommand } from "./paper-commands";
 import { type BotRef, botRef, type Predictor, predictionUnavailable } from "./prediction-port";
+
+type Refusal = { ok: false; reason: string; message: string };
+
+/** A blocking gate's refusal of an order placed by hand, saying how to place it anyway. */
+const overridable = (block: { reason: string; message: string }): Refusal => ({
+  ok: false,
+  reason: block.reason,
+  message: `${block.message} (send override: true to place it anyway)`,
+});
 
 /** Live marks while a browser listens; bar checks (SL/TP on closed bars) otherwise. */
 export const TICK_MS = 1000;
@@ -86,10 +97,16 @@ export class Engine {
     return results;
   }
 
-  /** Executes the bot's current plan now (manual flow): same path and same client order id as the cycle. */
+  /**
+   * Executes the bot's current plan now (manual flow): same path and same client order id as the
+   * cycle, past the cycle's entry gate (max open, cooldown, daily limit, protections). A blocking gate refuses with
+   * its reason unless `override` is set; then the trade carries override: true and the activity
+   * says which gate it passed.
+   */
   async executePlan(
     bot: BotRef,
-  ): Promise<{ ok: true; result: ExecutionResult } | { ok: false; reason: string; message: string }> {
+    opts: { override?: boolean } = {},
+  ): Promise<{ ok: true; result: ExecutionResult } | Refusal> {
     const outcome = await this.runner.predictor(bot, { force: false });
     if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
     const p = outcome.prediction;
@@ -101,6 +118,9 @@ export class Engine {
       };
     const plan = p.plan;
     const cid = clientOrderId(bot.id, p.barTime);
+    // A repeat of an executed plan answers as the duplicate it is (below), before any gate.
+    const block = this.core.book.byClientOrderId(cid) ? null : this.runner.entryBlock(bot, this.core.clock());
+    if (block && !opts.override) return overridable(block);
     const r = this.core.write((tx) => {
       const now = this.core.clock();
       this.core.sql.exec(
@@ -116,15 +136,55 @@ export class Engine {
         target: bot.target,
         source: "manual",
         fallbackMid: plan.entry,
+        ...(block ? { override: block.message } : {}),
       });
     });
     return { ok: true, result: await this.settleOrder(r, bot.id) };
   }
 
-  async manualTrade(req: ManualTradeRequest): Promise<ExecutionResult> {
-    const { target, ...intent } = req;
-    const r = this.core.write((tx) => this.core.execute(tx, intent, { botId: null, target, source: "manual" }));
-    return this.settleOrder(r, null);
+  /**
+   * A market order by hand. With `bot` (the order is the bot's): the bot's gates apply as in
+   * executePlan, `override` passes them on the record; without, no bot gate applies.
+   */
+  async manualTrade(req: ManualTradeRequest, bot?: BotRef): Promise<{ ok: true; result: ExecutionResult } | Refusal> {
+    const { target, bot_id: _b, override, ...intent } = req;
+    // A retry of an executed order answers as its duplicate (or conflict) in execute(), before any gate.
+    const retry = this.core.book.byClientOrderId(req.client_order_id);
+    const block = bot && !retry ? this.runner.entryBlock(bot, this.core.clock()) : null;
+    if (block && !override) return overridable(block);
+    const r = this.core.write((tx) =>
+      this.core.execute(tx, intent, {
+        botId: bot?.id ?? null,
+        target: bot?.target ?? target,
+        source: "manual",
+        ...(block ? { override: block.message } : {}),
+      }),
+    );
+    return { ok: true, result: await this.settleOrder(r, bot?.id ?? null) };
+  }
+
+  /**
+   * The one path for position commands (close, partial close, modify, stop, breakeven, cancel):
+   * a paper position changes here at once; every other id goes to `connector` (the hub: connector
+   * trades and terminal positions). Both remember the client id inside their transaction.
+   */
+  async positionCommand(
+    positionId: string,
+    req: PositionCommandRequest,
+    connector: (id: string, req: PositionCommandRequest) => Promise<PositionCommandOutcome>,
+  ): Promise<PositionCommandOutcome> {
+    const core = this.core;
+    const entry = core.book.byId(positionId);
+    if (entry?.trade.target !== "paper") return connector(positionId, req);
+    const out = core.write((tx): PositionCommandOutcome => {
+      const dup = core.commandIds.seen(positionId, req);
+      if (dup) return dup;
+      const o = paperCommand(core, tx, entry, positionId, req);
+      if (o.ok) core.commandIds.remember(positionId, req, o.accepted, core.clock());
+      return o;
+    });
+    await this.afterChange();
+    return out;
   }
 
   /**

@@ -137,6 +137,8 @@ function statement(d: Db, userId: string, r: Row) {
         openedAt: t.opened_at,
         closedAt: t.closed_at,
         createdAt: t.created_at,
+        legs: t.legs ?? null,
+        override: t.override ?? false,
       };
       const { id: _id, userId: _u, createdAt: _c, ...set } = values;
       return d.insert(trades).values(values).onConflictDoUpdate({ target: trades.id, set });

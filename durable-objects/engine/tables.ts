@@ -51,6 +51,8 @@ export function createEngineTables(sql: SqlStorage): void {
       dead INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE IF NOT EXISTS engine_bar_marks (symbol TEXT PRIMARY KEY, last_bar_time INTEGER NOT NULL);
+    -- Position commands by the client's id (paper and connector): a repeat gets the first answer.
+    CREATE TABLE IF NOT EXISTS engine_command_ids (client_id TEXT PRIMARY KEY, kind TEXT NOT NULL, position_id TEXT NOT NULL, answer TEXT NOT NULL, created_at INTEGER NOT NULL);
   `);
 }
 

@@ -1,4 +1,4 @@
-import type { TradeView } from "../../core/protocol/events";
+import type { PositionView, TradeView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
 
 /**
@@ -27,6 +27,8 @@ export interface ConnectorLink {
   marginMode(): "hedging" | "netting" | "exchange" | null;
   /** The broker balance the connector last reported; null before it has. */
   brokerBalance(): number | null;
+  /** Positions opened by hand in the terminal: every full positions list the engine pushes includes them. */
+  terminalPositions(): PositionView[];
 }
 
 /** Until the object's connector socket exists, every command answers `not_connected`. */
@@ -39,4 +41,5 @@ export const noConnector: ConnectorLink = {
   sendQueued: async () => undefined,
   marginMode: () => null,
   brokerBalance: () => null,
+  terminalPositions: () => [],
 };

@@ -1,6 +1,7 @@
+import { roundMoney } from "../../core/instruments/rounding";
 import type { PositionMark } from "../../core/paper/engine";
 import type { ClosedEvent, OpenedEvent } from "../../core/paper/schemas";
-import type { PositionView, TradeView } from "../../core/protocol/events";
+import type { PositionView, TradeLeg, TradeView } from "../../core/protocol/events";
 import type { OrderIntent } from "../../core/protocol/orders";
 
 type Row = {
@@ -180,13 +181,33 @@ export function openedTrade(t: TradeView, e: OpenedEvent, now: number): TradeVie
   };
 }
 
-export function closedTrade(t: TradeView, e: ClosedEvent, now: number): TradeView {
+/** A paper close as a trade leg (a partial close or the last one). */
+export function legOf(e: ClosedEvent): TradeLeg {
   return {
-    ...t,
+    volume: e.volume,
+    price: e.exitPrice,
+    commission: e.totalCommission,
+    pnl: e.netPnl,
+    reason: e.reason,
+    at: e.time,
+  };
+}
+
+/** One more closing leg on an open trade: its commission adds to the trade's. */
+export function withLeg(t: TradeView, leg: TradeLeg, closeCommission: number): TradeView {
+  return { ...t, legs: [...(t.legs ?? []), leg], commission: roundMoney(t.commission + closeCommission) };
+}
+
+/** The trade's realized result: the sum of its legs. */
+export const legsPnl = (legs: readonly TradeLeg[]): number => roundMoney(legs.reduce((a, l) => a + l.pnl, 0));
+
+export function closedTrade(t: TradeView, e: ClosedEvent, now: number): TradeView {
+  const done = withLeg(t, legOf(e), e.commission);
+  return {
+    ...done,
     status: "closed",
     exit_price: e.exitPrice,
-    pnl: e.netPnl,
-    commission: e.totalCommission,
+    pnl: legsPnl(done.legs ?? []),
     reason: e.reason,
     closed_at: now,
   };
@@ -205,7 +226,7 @@ export function positionView(
     bot_id: t.bot_id,
     symbol: t.symbol,
     side: t.side,
-    volume: t.volume,
+    volume: mark?.volume ?? prior?.volume ?? t.volume,
     entry_price: mark?.entryPrice ?? prior?.entry_price ?? t.entry_price ?? 0,
     stop_loss: mark ? mark.sl : (prior?.stop_loss ?? t.stop_loss),
     take_profit: mark ? mark.tp : (prior?.take_profit ?? t.take_profit),

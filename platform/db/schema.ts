@@ -2,6 +2,7 @@
 // every query can (and must) filter by the verified subject.
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { TradeLeg } from "../../core/protocol/events";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -149,7 +150,7 @@ export const trades = sqliteTable(
     exitPrice: real("exit_price"),
     stopLoss: real("stop_loss"),
     takeProfit: real("take_profit"),
-    status: text("status", { enum: ["pending", "open", "closed", "rejected", "error"] }).notNull(),
+    status: text("status", { enum: ["pending", "open", "closed", "rejected", "error", "canceled"] }).notNull(),
     target: text("target", { enum: ["paper", "connector"] }).notNull(),
     brokerTicket: text("broker_ticket"),
     pnl: real("pnl"),
@@ -158,6 +159,10 @@ export const trades = sqliteTable(
     openedAt: integer("opened_at"),
     closedAt: integer("closed_at"),
     createdAt: integer("created_at").notNull().default(now),
+    // Closing fills (partial closes, then the last); pnl is their sum. Null before the first.
+    legs: text("legs", { mode: "json" }).$type<TradeLeg[]>(),
+    // Placed by hand past a blocking gate (max open, cooldown, daily limit).
+    override: integer("override", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("trades_client_order_uq").on(t.userId, t.clientOrderId),

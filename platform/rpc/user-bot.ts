@@ -17,7 +17,7 @@ import type {
   ManualTradeRequest,
   PortfolioStatus,
 } from "../../core/protocol/portfolio-api";
-import type { PositionCommandAccepted, PositionCommandRequest } from "../../core/protocol/position-commands";
+import type { PositionCommandOutcome, PositionCommandRequest } from "../../core/protocol/position-commands";
 import type { PredictOutcome, PredictRequest } from "../../core/protocol/predict-api";
 import type { TrainJob, TrainParams } from "../../core/protocol/training";
 import type { BotInfo, BotRef } from "../bots/bot-ref";
@@ -46,9 +46,7 @@ export interface ModelHealthRow {
   consecutiveFailures: number;
 }
 
-export type PositionCommandOutcome =
-  | { ok: true; accepted: PositionCommandAccepted }
-  | { ok: false; code: "not_found" | "not_connector"; message: string };
+export type { PositionCommandOutcome };
 
 export type StartResult = { ok: true; job: TrainJob } | { ok: false; reason: "conflict"; job: TrainJob };
 
@@ -70,8 +68,8 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
   positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome>;
   connectorStatus(userId: string): ConnectorStatusView;
   runCycles(args: { userId: string; firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]>;
-  executePlan(userId: string, bot: BotRef): Promise<ExecutePlanOutcome>;
-  manualTrade(userId: string, req: ManualTradeRequest): Promise<ExecutionResult>;
+  executePlan(userId: string, bot: BotRef, opts?: { override?: boolean }): Promise<ExecutePlanOutcome>;
+  manualTrade(userId: string, req: ManualTradeRequest, bot?: BotRef): Promise<ExecutePlanOutcome>;
   portfolio(userId: string): PortfolioStatus;
   openPositions(userId: string): PositionView[];
   autoTradingStatus(userId: string, bots: BotInfo[]): BotRunStatus[];

@@ -145,7 +145,7 @@ function openResult(cmd: ObjectToConnectorFrame, ticket: string, price = 1.1) {
 
 async function d1Trade(cid: string) {
   return env.DB.prepare(
-    `SELECT status, broker_ticket, entry_price, exit_price, stop_loss, user_id FROM trades WHERE client_order_id = ?`,
+    `SELECT status, broker_ticket, entry_price, exit_price, stop_loss, user_id, pnl, legs FROM trades WHERE client_order_id = ?`,
   )
     .bind(cid)
     .first<{
@@ -155,6 +155,8 @@ async function d1Trade(cid: string) {
       exit_price: number | null;
       stop_loss: number | null;
       user_id: string;
+      pnl: number | null;
+      legs: string | null;
     }>();
 }
 
@@ -319,6 +321,145 @@ describe("connector socket (object side)", () => {
     ).toMatchObject({ status: "closed", exit_price: 1.1011 });
     await b.event((e) => e.type === "position_closed" && e.data.broker_ticket === "70001");
     c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
+  it("partial close at the broker: the position keeps the rest, each leg's fill and P&L is recorded, the trade's P&L is their sum; client_id and cancel", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token);
+    const cid = `pc-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const open = await command(c, cid);
+    c.send(openResult(open, "71001", 1.1));
+    await until(
+      () => d1Trade(cid),
+      (r) => r?.status === "open",
+    );
+    const list = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+      positions: { id: string; broker_ticket: string | null }[];
+    };
+    const id = list.positions.find((p) => p.broker_ticket === "71001")!.id;
+
+    const part = await authedFetch(u.accessToken, `/api/v1/positions/${id}/close`, {
+      method: "POST",
+      json: { volume: 0.04, client_id: "leg-1" },
+    });
+    expect(part.status).toBe(202);
+    const accepted = PositionCommandAcceptedSchema.parse(await part.json());
+    // The same client id again: the first answer, no second CLOSE to the connector.
+    const again = await authedFetch(u.accessToken, `/api/v1/positions/${id}/close`, {
+      method: "POST",
+      json: { volume: 0.04, client_id: "leg-1" },
+    });
+    expect(again.status).toBe(200);
+    expect(PositionCommandAcceptedSchema.parse(await again.json())).toMatchObject({
+      duplicate: true,
+      command_id: accepted.command_id,
+    });
+    const partCmd = ObjectToConnectorFrameSchema.parse(
+      await c.next((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE"),
+    );
+    expect(partCmd).toMatchObject({
+      command_id: accepted.command_id,
+      ticket: "71001",
+      volume: 0.04,
+      client_order_id: "close:leg-1",
+    });
+    if (partCmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    c.send({
+      type: "TRADE_RESULT",
+      id: `res:${partCmd.command_id}`,
+      command_id: partCmd.command_id,
+      client_order_id: partCmd.client_order_id,
+      action: "CLOSE",
+      ok: true,
+      ticket: "71001",
+      price: 1.101,
+      volume: 0.04,
+      executed_at: Date.now(),
+    });
+    await c.next((f) => f.type === "ACK");
+    const reduced = await b.event(
+      (e) => e.type === "position_updated" && e.data.broker_ticket === "71001" && e.data.volume < 0.1,
+    );
+    expect(reduced.type === "position_updated" && reduced.data.volume).toBeCloseTo(0.06, 8);
+    const midway = await until(
+      () => d1Trade(cid),
+      (r) => typeof r?.["legs"] === "string",
+    );
+    // 0.04 lot EURUSD from 1.1 to 1.101 in a USD account: 0.001 * 4,000 = 4.00
+    expect(JSON.parse(midway!["legs"] as string)).toEqual([
+      expect.objectContaining({ volume: 0.04, price: 1.101, pnl: 4, reason: "partial" }),
+    ]);
+    expect(midway).toMatchObject({ status: "open" });
+    expect(c.frames.filter((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE")).toHaveLength(0); // no second CLOSE queued behind the one taken
+
+    const rest = await authedFetch(u.accessToken, `/api/v1/positions/${id}/close`, { method: "POST", json: {} });
+    const restCmd = ObjectToConnectorFrameSchema.parse(
+      await c.next(
+        (f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE" && f["command_id"] !== partCmd.command_id,
+      ),
+    );
+    expect(PositionCommandAcceptedSchema.parse(await rest.json()).command_id).toBe(
+      "command_id" in restCmd ? restCmd.command_id : "",
+    );
+    if (restCmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    c.send({
+      type: "TRADE_RESULT",
+      id: `res:${restCmd.command_id}`,
+      command_id: restCmd.command_id,
+      client_order_id: restCmd.client_order_id,
+      action: "CLOSE",
+      ok: true,
+      ticket: "71001",
+      price: 1.0995,
+      volume: 0.06,
+      executed_at: Date.now(),
+    });
+    await c.next((f) => f.type === "ACK");
+    const closed = await until(
+      () => d1Trade(cid),
+      (r) => r?.status === "closed",
+    );
+    const legs = JSON.parse(closed!["legs"] as string) as { volume: number; pnl: number }[];
+    // 0.06 lot from 1.1 to 1.0995: -0.0005 * 6,000 = -3.00; the trade: 4 - 3 = 1.00, the sum of its legs.
+    expect(legs.map((l) => [l.volume, l.pnl])).toEqual([
+      [0.04, 4],
+      [0.06, -3],
+    ]);
+    expect(closed!["pnl"]).toBe(1);
+    const gone = await b.event((e) => e.type === "position_closed" && e.data.broker_ticket === "71001");
+    expect(gone.type === "position_closed" && gone.data.pnl).toBe(1);
+
+    // Cancel: an order not yet sent (no connector online) is withdrawn; once sent it is not.
+    c.ws.close(1000, "offline");
+    await until(
+      async () => (await (await authedFetch(u.accessToken, "/api/v1/connector/status")).json()) as { online: boolean },
+      (s) => !s.online,
+    );
+    const late = `cx-${crypto.randomUUID().slice(0, 8)}`;
+    const pending = (await (await placeConnectorTrade(u, late)).json()) as { trade: { id: string } };
+    const cancel = await authedFetch(u.accessToken, `/api/v1/positions/${pending.trade.id}/cancel`, {
+      method: "POST",
+      json: {},
+    });
+    expect(cancel.status).toBe(200);
+    expect(
+      await until(
+        () => d1Trade(late),
+        (r) => r?.status === "canceled",
+      ),
+    ).toMatchObject({ status: "canceled" });
+    expect(
+      (await authedFetch(u.accessToken, `/api/v1/positions/${pending.trade.id}/cancel`, { method: "POST", json: {} }))
+        .status,
+    ).toBe(409);
+    const c2 = await authed(t.token);
+    await settle(c2);
+    expect(c2.frames.some((f) => f.type === "TRADE_COMMAND" && f["client_order_id"] === late)).toBe(false);
+    c2.ws.close(1000, "done");
     b.ws.close(1000, "done");
   });
 

@@ -103,6 +103,8 @@ export function tradeView(r: TradeRow): TradeView {
     opened_at: r.openedAt,
     closed_at: r.closedAt,
     created_at: r.createdAt,
+    ...(r.legs ? { legs: r.legs } : {}),
+    ...(r.override ? { override: true } : {}),
   };
 }
 

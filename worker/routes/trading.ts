@@ -1,10 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { TradeView } from "../../core/protocol/events";
 import { OrderIntentSchema } from "../../core/protocol/orders";
 import {
+  ExecutePlanRequestSchema,
   type ExecutionResult,
   ExecutionResultSchema,
-  type ManualTradeRequest,
   ManualTradeRequestSchema,
 } from "../../core/protocol/portfolio-api";
 import { getBot, parseStoredConfig } from "../../platform/bots/store";
@@ -43,29 +42,49 @@ const trade = createRoute({
   ...common,
   method: "post",
   path: "/trade",
-  summary: "Place a market order (manual)",
+  summary: "Place a market order (manual; with bot_id it passes that bot's gates, or carries override)",
   request: { body: jsonBody(ManualTradeRequestSchema) },
-  responses: { ...outcomes, ...authErrors },
+  responses: {
+    ...outcomes,
+    404: errorResponse("No such bot (bot_id) for this user"),
+    409: errorResponse(
+      "Client order id already used for a different order, or a gate of the bot blocks it (details.reason: max_open_positions, cooldown, daily_limit, protection); override: true places it anyway",
+    ),
+    ...authErrors,
+  },
 });
 
 const execute = createRoute({
   ...common,
   method: "post",
   path: "/ml/models/{id}/execute",
-  summary: "Execute the bot's current prediction plan now",
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  summary:
+    "Execute the bot's current prediction plan now (the cycle's gates apply; override: true passes them on the record)",
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    body: { ...jsonBody(ExecutePlanRequestSchema), required: false },
+  },
   responses: {
     ...outcomes,
     404: errorResponse("No such bot for this user"),
-    409: errorResponse("No plan to execute (HOLD, blocked, below threshold, stale data)"),
+    409: errorResponse(
+      "Blocked: a gate (details.reason: max_open_positions, cooldown, daily_limit) or no plan (HOLD, blocked, below threshold, stale data)",
+    ),
     ...authErrors,
   },
 });
 
-/**
- * A retry must be the same order: side, symbol, volume and account. SL/TP are not compared: the
- * trade's levels move with later modifications, so a faithful retry could look different there.
- */
+async function botRef(env: AppEnv["Bindings"], userId: string, id: string) {
+  const row = await getBot(db(env), userId, id);
+  if (!row) throw notFound("bot");
+  return { id: row.id, userId, name: row.name, symbol: row.symbol, target: row.target, config: parseStoredConfig(row) };
+}
+
+/** A refusal before anything was placed: the gate's (or the plan's) reason, 409. */
+function refused(out: { reason: string; message: string }): never {
+  throw new HttpError(409, "conflict", out.message, { reason: out.reason });
+}
+
 function reply(r: ExecutionResult) {
   switch (r.status) {
     case "filled":
@@ -89,7 +108,7 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(trade, async (c) => {
     const body = c.req.valid("json");
     // The cross-field rules (one volume, SL/TP sides) live in OrderIntentSchema's refinements.
-    const { target: _t, ...intent } = body;
+    const { target: _t, bot_id, override: _o, ...intent } = body;
     const checked = OrderIntentSchema.safeParse(intent);
     if (!checked.success) {
       throw new HttpError(
@@ -99,23 +118,18 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
         checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
       );
     }
-    const result = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body);
+    const bot = bot_id ? await botRef(c.env, c.var.userId, bot_id) : undefined;
+    const out = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body, bot);
+    if (!out.ok) refused(out);
+    const result = out.result;
     const r = reply(result);
     return c.json(r.body, r.status);
   })
   .openapi(execute, async (c) => {
-    const row = await getBot(db(c.env), c.var.userId, c.req.valid("param").id);
-    if (!row) throw notFound("bot");
-    const bot = {
-      id: row.id,
-      userId: c.var.userId,
-      name: row.name,
-      symbol: row.symbol,
-      target: row.target,
-      config: parseStoredConfig(row),
-    };
-    const out = await userObject(c.env, c.var.userId).executePlan(c.var.userId, bot);
-    if (!out.ok) throw new HttpError(409, "conflict", out.message, { reason: out.reason });
+    const bot = await botRef(c.env, c.var.userId, c.req.valid("param").id);
+    const override = (c.req.valid("json") as { override?: boolean } | undefined)?.override === true;
+    const out = await userObject(c.env, c.var.userId).executePlan(c.var.userId, bot, { override });
+    if (!out.ok) refused(out);
     const r = reply(out.result);
     return c.json(r.body, r.status);
   });
