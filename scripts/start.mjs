@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
+import { startDeltaSimProcess } from "./lib/delta-sim.mjs";
 import { seedDemo } from "./lib/demo.mjs";
 // `npm start`: the whole platform locally and offline: dashboard build, local D1 migrations,
 // wrangler dev (Worker + Durable Objects + D1 + R2 in workerd) on 127.0.0.1:$PORT (default 8787).
@@ -9,6 +10,11 @@ import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "./lib/w
 const port = Number(process.env.PORT ?? 8787);
 // Replay speed of the demo market: 480x real time, so a 2h bar closes every 15 s.
 const replaySpeed = Number(process.env.REPLAY_SPEED ?? 480);
+// The crypto demo: a local Delta server (scripts/delta-sim) replaying BTC/USDT candles, 15m candles
+// at 60x (one closes every 15 s), and a BTCUSD bot on it. CRYPTO_DEMO=off leaves both out (the Worker
+// then keeps wrangler.toml's Delta hosts, which need the network).
+const cryptoDemo = !/^(0|off|false|no)$/i.test(process.env.CRYPTO_DEMO ?? "on");
+const deltaSpeed = Number(process.env.DELTA_SIM_SPEED ?? 60);
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major !== 20 || minor < 19)
   console.warn(`! Node ${process.versions.node}: edgetrader is pinned for Node 20.19+ (wrangler 4.86).`);
@@ -21,20 +27,32 @@ step("dashboard build");
 if (spawnSync(process.execPath, ["scripts/ensure-web-dist.mjs"], { stdio: "inherit" }).status !== 0) process.exit(1);
 step("D1 migrations (local)");
 applyLocalMigrations();
+let delta = null;
+if (cryptoDemo) {
+  step(`local Delta server (replayed BTC/USDT and ETH/USDT candles, ${deltaSpeed}x)`);
+  delta = await startDeltaSimProcess({ speed: deltaSpeed });
+  process.on("exit", () => delta.child.kill());
+  console.log(`  ${delta.url}`);
+}
 step(`wrangler dev on 127.0.0.1:${port} (offline)`);
-const { child, url, health } = await startWranglerDev({ port, extraArgs: ["--var", `REPLAY_SPEED:${replaySpeed}`] });
+const { child, url, health } = await startWranglerDev({
+  port,
+  extraArgs: ["--var", `REPLAY_SPEED:${replaySpeed}`, ...(delta?.vars ?? [])],
+});
 const stop = async () => {
   await stopWranglerDev(child);
+  await delta?.stop();
   process.exit(0);
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 child.on("exit", (code) => process.exit(code ?? 0));
 
-step("demo user and bot");
+step(cryptoDemo ? "demo user and bots (USD/CHF; BTCUSD: training its 15m model, about a minute)" : "demo user and bot");
 let demo;
 try {
-  demo = await seedDemo(url);
+  demo = await seedDemo(url, { crypto: cryptoDemo });
+  if (demo.cryptoError) console.error(`  ! BTCUSD demo bot: ${demo.cryptoError}`);
 } catch (err) {
   console.error(`  ! ${err.message}`);
 }
@@ -45,7 +63,12 @@ console.log(`
 ${
   demo
     ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
-  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)`
+  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)${
+    demo.cryptoBotId
+      ? `
+  BTCUSD bot on replayed Delta candles (local server, ${deltaSpeed}x; CRYPTO_DEMO=off leaves it out)`
+      : ""
+  }`
     : "  (demo seeding failed: see above)"
 }
   Stop with Ctrl+C.

@@ -13,6 +13,7 @@ import { connectorSocketRoutes } from "./routes/connector-socket";
 import { connectorRoutes } from "./routes/connectors";
 import { healthRoutes } from "./routes/health";
 import { marketRoutes } from "./routes/market";
+import { marketSourceRoutes } from "./routes/market-sources";
 import { meRoutes } from "./routes/me";
 import { httpMetrics, metricsRoutes } from "./routes/metrics";
 import { modelArtifactRoutes } from "./routes/model-artifacts";
@@ -53,6 +54,7 @@ export function createApp() {
   api.route("/", shippedModelRoutes);
   api.route("/", trainRoutes);
   api.route("/", marketRoutes);
+  api.route("/", marketSourceRoutes);
   api.route("/", portfolioRoutes);
   api.route("/", activityStreamRoutes);
   api.route("/", tradingRoutes);

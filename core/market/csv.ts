@@ -80,3 +80,12 @@ export function parseBarsCsv(text: string): ValidationResult & { kind: CsvKind }
   );
   return { kind, bars: v.bars, issues };
 }
+
+/** Bars as `time,open,high,low,close,volume` with ISO UTC times: the crypto files' format, read back by parseBarsCsv. */
+export function formatBarsCsv(bars: readonly Bar[]): string {
+  const rows = bars.map(
+    (b) =>
+      `${new Date(b.time).toISOString().replace(".000Z", "Z")},${b.open},${b.high},${b.low},${b.close},${b.volume ?? ""}`,
+  );
+  return `time,open,high,low,close,volume\n${rows.join("\n")}\n`;
+}

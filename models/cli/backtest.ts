@@ -3,6 +3,10 @@
 //   --models models/trained/usdchf_2h.onnx,models/trained/usdchf_4h.onnx,models/trained/usdchf_1d.onnx --weights 0.5,0.3,0.2 \
 //   [--threshold 0.5] [--strategy none|<preset>] [--walk-forward 4] [--balance 10000] [--from 1998-01-01] [--to 2001-01-01] [--out backtest.json]
 // npm run backtest -- --data ... --symbol USDCHF --rules-only band_reversion [--timeframe 2h]
+// npm run backtest -- --source delta --symbol BTCUSD --source-timeframe 1h --from 2026-01-01 --to 2026-03-01 \
+//   --models models/trained/btcusd_1h.onnx,models/trained/btcusd_4h.onnx --weights 0.4,0.6 \
+//   [--delta-url https://api.india.delta.exchange] [--cache models/data/delta-cache]
+//   (Delta's candles over REST, cached as CSV under --cache: a rerun of the same range is offline)
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -10,11 +14,14 @@ import { type BacktestMode, prepareBacktest } from "../../core/backtest/engine";
 import { buildReport } from "../../core/backtest/report";
 import type { BacktestReport, BacktestWindow } from "../../core/backtest/schema";
 import { getInstrument } from "../../core/instruments/catalog";
+import type { Bar } from "../../core/market/bar";
 import { parseBarsCsv, parseUtc } from "../../core/market/csv";
+import { DELTA_BASE_URLS } from "../../core/market/delta";
 import { type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 import { decodeModel } from "../../core/onnx/proto";
 import { BotConfigSchema } from "../../core/protocol/bot-config";
 import { STRATEGY_PRESETS, strategyPreset } from "../../core/strategy/presets";
+import { deltaHistory } from "./delta-history";
 import { ortPredictBatch } from "./ort-batch";
 
 const list = (s: string | undefined) =>
@@ -33,7 +40,13 @@ const presetIds = STRATEGY_PRESETS.map((p) => p.id);
 
 const ArgsSchema = z
   .object({
-    data: z.string().min(1),
+    source: z.enum(["csv", "delta"]).default("csv"),
+    data: z.string().min(1).optional(),
+    "delta-url": z
+      .string()
+      .url()
+      .default(process.env["DELTA_REST_URL"] ?? DELTA_BASE_URLS.india),
+    cache: z.string().min(1).default("models/data/delta-cache"),
     symbol: z.string().regex(/^[A-Z0-9._-]{2,20}$/),
     "source-timeframe": TimeframeSchema.default("30m"),
     models: z.string().optional(),
@@ -62,12 +75,20 @@ const ArgsSchema = z
   .refine(
     (a) => (a.models ? !a["rules-only"] : !!a["rules-only"]),
     "give --models (ML ensemble) or --rules-only <preset>, not both",
+  )
+  .refine((a) => (a.source === "csv" ? !!a.data : !a.data), "--source csv needs --data; --source delta fetches its own")
+  .refine(
+    (a) => a.source === "csv" || (a.from !== undefined && a.to !== undefined),
+    "--source delta needs --from and --to (the range to fetch)",
   );
 
 const { values } = parseArgs({
   options: Object.fromEntries(
     [
+      "source",
       "data",
+      "delta-url",
+      "cache",
       "symbol",
       "source-timeframe",
       "models",
@@ -104,9 +125,26 @@ function modelTimeframe(file: string): Timeframe {
   return tf.data;
 }
 
-const csv = parseBarsCsv(readFileSync(args.data, "utf8"));
-if (csv.issues.length) console.warn(`${csv.issues.length} CSV rows dropped (first: ${csv.issues[0]!.message})`);
-const bars = csv.bars;
+let bars: Bar[];
+let dataNote: string;
+if (args.source === "delta") {
+  const h = await deltaHistory({
+    baseUrl: args["delta-url"],
+    symbol: args.symbol,
+    timeframe: args["source-timeframe"],
+    from: args.from!,
+    to: args.to!,
+    cacheDir: args.cache,
+  });
+  bars = h.bars;
+  dataNote = `${h.file} (${h.cached ? "cached; no request" : `fetched from ${args["delta-url"]} in ${h.requests} requests`}; ${h.missing} candles missing in the range)`;
+  console.log(`data: ${dataNote}`);
+} else {
+  const csv = parseBarsCsv(readFileSync(args.data!, "utf8"));
+  if (csv.issues.length) console.warn(`${csv.issues.length} CSV rows dropped (first: ${csv.issues[0]!.message})`);
+  bars = csv.bars;
+  dataNote = args.data!;
+}
 const instrument = getInstrument(args.symbol);
 if (!instrument) {
   console.error(`no instrument spec for ${args.symbol}`);
@@ -154,7 +192,7 @@ const { report } = buildReport(prep, {
   ...(args.to !== undefined ? { to: args.to } : {}),
   ...(args["walk-forward"] ? { walkForward: args["walk-forward"] } : {}),
   notes: [
-    `data: ${args.data} (${bars.length} ${args["source-timeframe"]} bars)`,
+    `data: ${dataNote} (${bars.length} ${args["source-timeframe"]} bars)`,
     mode.kind === "models"
       ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}`
       : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,

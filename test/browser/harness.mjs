@@ -35,8 +35,8 @@ function freePort() {
   });
 }
 
-/** Starts wrangler dev on a free port with a temp persistence dir; logs go to test-artifacts/. */
-export async function startPlatform() {
+/** Starts wrangler dev on a free port with a temp persistence dir; logs go to test-artifacts/. `extraArgs` go to wrangler dev. */
+export async function startPlatform({ extraArgs = [] } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   ensureDevVars();
   const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-browser-"));
@@ -46,7 +46,7 @@ export async function startPlatform() {
   let child = null;
   const startServer = async () => {
     try {
-      const started = await startWranglerDev({ port, persistTo, stdio: ["ignore", log, log] });
+      const started = await startWranglerDev({ port, persistTo, extraArgs, stdio: ["ignore", log, log] });
       child = started.child;
       return started;
     } catch (err) {

@@ -18,6 +18,7 @@ interface WranglerLib {
     port: number;
     persistTo?: string;
     stdio?: unknown;
+    extraArgs?: string[];
   }): Promise<{ child: ChildProcess; url: string }>;
   stopWranglerDev(child: ChildProcess): Promise<void>;
 }
@@ -31,7 +32,8 @@ export interface Platform {
   stop: () => Promise<void>;
 }
 
-export async function startPlatform(tag: string): Promise<Platform> {
+/** `extraArgs` go to wrangler dev (e.g. `--var DELTA_REST_URL:...` to point it at a local Delta server). */
+export async function startPlatform(tag: string, extraArgs: string[] = []): Promise<Platform> {
   const { applyLocalMigrations, startWranglerDev, stopWranglerDev } = await lib<WranglerLib>("wrangler.mjs");
   (await lib<{ ensureDevVars(): unknown }>("dev-vars.mjs")).ensureDevVars();
   const artifacts = join(ROOT, "test-artifacts");
@@ -40,7 +42,7 @@ export async function startPlatform(tag: string): Promise<Platform> {
   applyLocalMigrations(persistTo);
   const port = await freePort();
   const log = openSync(join(artifacts, `wrangler-${tag}.log`), "w");
-  const { child, url } = await startWranglerDev({ port, persistTo, stdio: ["ignore", log, log] });
+  const { child, url } = await startWranglerDev({ port, persistTo, extraArgs, stdio: ["ignore", log, log] });
   return {
     url,
     stop: async () => {

@@ -52,6 +52,19 @@ describe("shipped models", () => {
     expect(retired?.n).toBe(3);
   });
 
+  it("installs BTCUSD's shipped 1h/4h on a BTCUSD bot (its 15m member is trained on the edge)", async () => {
+    const u = await registerUser();
+    const botId = await createBot(u, "BTCUSD");
+    const res = await api(`/api/v1/ml/models/${botId}/shipped-models`, { method: "POST", token: u.accessToken });
+    expect(res.status).toBe(201);
+    const body = InstalledShippedModelsSchema.parse(await res.json());
+    expect(body.symbol).toBe("BTCUSD");
+    expect((await activeVersions(botId)).results).toEqual([
+      { timeframe: "1h", version: 1 },
+      { timeframe: "4h", version: 1 },
+    ]);
+  });
+
   it("refuses a bot on another symbol (409) and another user's bot (404), storing nothing", async () => {
     const u = await registerUser();
     const other = await registerUser();

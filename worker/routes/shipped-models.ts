@@ -2,21 +2,23 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { InstalledShippedModelsSchema } from "../../core/protocol/shipped-models-api";
 import { getBot, parseStoredConfig } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
-import { installShippedModels, SHIPPED_SYMBOL } from "../../platform/ml/shipped-models";
+import { installShippedModels, SHIPPED_BY_SYMBOL } from "../../platform/ml/shipped-models";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
 import { validationHook } from "../middleware/errors";
 import { errorResponse } from "./auth";
 
-// Start a bot from the platform's shipped models (USD/CHF 2h, 4h, 1d, trained on real data; see
-// models/trained/*.card.json): they become the bot's active versions like an upload would.
+// Start a bot from the platform's shipped models for its symbol (USD/CHF 2h, 4h, 1d; BTCUSD 1h, 4h;
+// trained on real data, see models/trained/*.card.json): they become the bot's active versions like
+// an upload would.
 
 const route = createRoute({
   method: "post",
   path: "/ml/models/{id}/shipped-models",
   tags: ["ml/models"],
-  summary: "Install the shipped USD/CHF models (2h, 4h, 1d) as the bot's active model versions",
+  summary:
+    "Install the shipped models of the bot's symbol (USDCHF 2h/4h/1d, BTCUSD 1h/4h) as its active model versions",
   middleware: [...authed],
   security: bearerSecurity,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
@@ -24,7 +26,7 @@ const route = createRoute({
     201: { description: "Installed", content: { "application/json": { schema: InstalledShippedModelsSchema } } },
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No such bot for this user"),
-    409: errorResponse("The bot trades another symbol than the shipped models"),
+    409: errorResponse("No shipped models for the bot's symbol"),
     429: errorResponse("Too many requests"),
   },
 });
@@ -34,13 +36,13 @@ export const shippedModelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
   const bot = await getBot(db(c.env), userId, c.req.valid("param").id);
   if (!bot) throw notFound("bot");
   const config = parseStoredConfig(bot);
-  if (config.symbol !== SHIPPED_SYMBOL) {
+  if (!SHIPPED_BY_SYMBOL[config.symbol]) {
     throw new HttpError(
       409,
       "conflict",
-      `the shipped models were trained on ${SHIPPED_SYMBOL}; this bot trades ${config.symbol}`,
+      `no shipped models for ${config.symbol}; shipped: ${Object.keys(SHIPPED_BY_SYMBOL).join(", ")}`,
     );
   }
-  const installed = await installShippedModels(c.env, userId, bot.id);
-  return c.json({ symbol: SHIPPED_SYMBOL, installed }, 201);
+  const installed = await installShippedModels(c.env, userId, bot.id, config.symbol);
+  return c.json({ symbol: config.symbol, installed }, 201);
 });

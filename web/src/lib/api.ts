@@ -19,6 +19,7 @@ import type {
   Health,
   LoginRequest,
   ManualTradeRequest,
+  MarketSource,
   ModelPredictBody,
   PortfolioStatus,
   PositionView,
@@ -210,6 +211,7 @@ export const api = {
   closePosition: (id: string) => request<unknown>("POST", `/positions/${enc(id)}/close`, { body: {} }),
   candles: (symbol: string, timeframe: Timeframe, limit = 300) =>
     request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
+  marketSources: async () => (await request<{ sources: MarketSource[] }>("GET", "/market/sources")).sources,
 
   autoTrading: {
     trigger: async () => (await request<{ results: CycleResult[] }>("POST", "/ml/auto-trading/trigger")).results,

@@ -26,6 +26,7 @@ export type {
 } from "@core/protocol/events";
 export type { Health, HealthCheck } from "@core/protocol/health";
 export type { CandlesResponse } from "@core/protocol/market-candles";
+export type { MarketSource } from "@core/protocol/market-sources";
 export type { Bot, BotList, CreateBotRequest, UpdateBotRequest } from "@core/protocol/models-api";
 export type {
   AnalyticsDailyResponse,

@@ -1,6 +1,7 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createResource, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import BotForm from "~/components/BotForm";
+import DataSourcePill from "~/components/DataSourcePill";
 import ErrorNotice from "~/components/ErrorNotice";
 import ModelsPanel from "~/components/ModelsPanel";
 import PredictionCard from "~/components/PredictionCard";
@@ -103,7 +104,7 @@ export default function BotPage() {
               <div>
                 <h1>{b().name}</h1>
                 <p class="muted small head-sub">
-                  {b().symbol} ·{" "}
+                  {b().symbol} <DataSourcePill symbol={b().symbol} /> ·{" "}
                   {b()
                     .config.ensemble.models.map((m) => `${m.timeframe} ×${m.weight}`)
                     .join(", ")}{" "}

@@ -1,5 +1,6 @@
 import { A } from "@solidjs/router";
 import { createResource, Match, Show } from "solid-js";
+import DataSourcePill from "~/components/DataSourcePill";
 import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
 import ResourceSwitch from "~/components/ResourceSwitch";
@@ -48,7 +49,9 @@ export default function Bots() {
                 <th scope="row" class="plain">
                   <A href={`/bots/${b.id}`}>{b.name}</A>
                 </th>
-                <td>{b.symbol}</td>
+                <td>
+                  {b.symbol} <DataSourcePill symbol={b.symbol} />
+                </td>
                 <td>{b.config.ensemble.models.map((m) => `${m.timeframe} ${m.weight}`).join(" · ")}</td>
                 <td>{b.target}</td>
                 <td>{b.config.execution.confidenceThreshold}</td>
