@@ -37,13 +37,13 @@ import { BacktestJobs } from "./backtest/job";
 import { CONNECTOR_TAG, CONNECTOR_TOKEN_ID_HEADER, ConnectorHub } from "./connector";
 import { type BotInfo, Engine, RESULT_FLUSH_WAIT_MS } from "./engine";
 import { BROWSER_TAG, sendReplay } from "./engine/fanout";
-import type { BotRef, Predictor } from "./engine/prediction-port";
+import type { BotRef } from "./engine/prediction-port";
 import { replayQuote } from "./engine/replay-quotes";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import { type CandlesResult, MarketService } from "./market/market-service";
 import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed } from "./market/replay-data";
 import { replaySettings } from "./market/replay-settings";
-import { type ModelHealthRow, PredictionService } from "./prediction";
+import { enginePredictor, type ModelHealthRow, PredictionService } from "./prediction";
 import { armTrainingAlarm, publishTrainingEvent, type StartResult, TrainingJobs } from "./training";
 
 export class UserBot extends DurableObject<Env> implements UserBotRpc {
@@ -153,13 +153,13 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
 
   /** A prediction for one of this user's bots. `userId` is the Worker's verified subject; it must name this object. */
   predict(userId: string, request: PredictRequest): Promise<PredictOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
-      throw new Error("predict: user does not own this object");
+    this.assertOwner(userId, "predict");
     return this.predictions.predict(userId, PredictRequestSchema.parse(request));
   }
 
   /** Last success/error of every model this object ran (for the auto-trading health endpoint). */
-  modelHealth(botId?: string): ModelHealthRow[] {
+  modelHealth(userId: string, botId?: string): ModelHealthRow[] {
+    this.assertOwner(userId, "model health");
     return this.predictions.health.list(botId);
   }
   // ---- end predictions ----
@@ -178,7 +178,7 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
         const r = await this.market.getCandles(symbol, REPLAY_SYMBOLS[symbol].baseTimeframe, 200);
         return r.ok ? r.bars.filter((b) => b.time > after) : [];
       },
-      predictor: this.enginePredictor,
+      predictor: enginePredictor(this.predictions),
       connector: this.connector,
     }));
   }
@@ -210,17 +210,17 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     return this.connector.status();
   }
 
-  /** The cycle's prediction: the PredictionService above, for the whole ensemble. */
-  private readonly enginePredictor: Predictor = async (bot, { force }) => {
-    const r = await this.predictions.predict(bot.userId, { botId: bot.id, timeframe: "multi", forceRefresh: force });
-    if (r.ok) return r;
-    const reason = typeof r.details?.["reason"] === "string" ? r.details["reason"] : r.code;
-    return { ok: false, reason, message: r.message };
-  };
+  /**
+   * Every RPC that reads or changes a user's data names the user (the Worker's verified subject);
+   * it must be the user this object was addressed for, or the call is refused.
+   */
+  private assertOwner(userId: string, what: string): void {
+    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
+      throw new Error(`${what}: user does not own this object`);
+  }
 
   private own(userId: string): Engine {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
-      throw new Error("engine: user does not own this object");
+    this.assertOwner(userId, "engine");
     this.engine.core.bindUser(userId);
     return this.engine;
   }
@@ -292,14 +292,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
   }
 
   runBacktest(userId: string, botId: string, request: BacktestRequest): Promise<BacktestOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
-      throw new Error("backtest: user does not own this object");
+    this.assertOwner(userId, "backtest");
     return this.backtests.run(userId, botId, BacktestRequestSchema.parse(request));
   }
 
   latestBacktest(userId: string, botId: string): Promise<BacktestOutcome> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(userId)))
-      throw new Error("backtest: user does not own this object");
+    this.assertOwner(userId, "backtest");
     return this.backtests.latest(userId, botId);
   }
   // ---- end backtest ----
@@ -321,14 +319,14 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     timeframe: Timeframe,
     opts: { userId: string; symbol: string; params: TrainParams },
   ): Promise<StartResult> {
-    if (!this.ctx.id.equals(this.env.USER_BOT.idFromName(opts.userId)))
-      throw new Error("training: user does not own this object");
+    this.assertOwner(opts.userId, "training");
     const r = this.training.start({ userId: opts.userId, botId, symbol: opts.symbol, timeframe, params: opts.params });
     if (r.ok) await armTrainingAlarm(this.ctx.storage);
     return r;
   }
 
-  trainingStatus(jobId: string): TrainJob | null {
+  trainingStatus(userId: string, jobId: string): TrainJob | null {
+    this.assertOwner(userId, "training");
     return this.training.status(jobId);
   }
 

@@ -5,6 +5,8 @@
 // and handed to the objects, instead of every object querying D1 for its own bots (that was 1,000
 // D1 round trips per fire for 1,000 users). One failing object never stops the others (its own
 // alarm retries it).
+
+import { errorMessage } from "../core/util/error-message";
 import { type BotRef, botRef } from "../platform/bots/bot-ref";
 import { activeBotsOfUsers, usersWithActiveBots } from "../platform/bots/store";
 import { type Db, db } from "../platform/db/client";
@@ -52,7 +54,7 @@ export async function runCron(
       report.traded += results.filter((r) => r.outcome === "traded" || r.outcome === "pending").length;
     } catch (e) {
       report.failed++;
-      if (report.errors.length < 20) report.errors.push(`${userId}: ${e instanceof Error ? e.message : String(e)}`);
+      if (report.errors.length < 20) report.errors.push(`${userId}: ${errorMessage(e)}`);
     } finally {
       report.users++;
     }

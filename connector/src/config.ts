@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { issueText } from "../../core/util/zod-issues";
 
 /** Everything the connector can be told. File keys and env names are in connector/README.md. */
 export const ConnectorConfigSchema = z
@@ -81,9 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath?: string): Connect
   }
   const parsed = ConnectorConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new Error(
-      `configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`,
-    );
+    throw new Error(`configuration: ${issueText(parsed.error, "config")}`);
   }
   return { ...parsed.data, journalDir: resolve(parsed.data.journalDir) };
 }

@@ -7,6 +7,7 @@ import {
   type SyncResponse,
 } from "../../core/protocol/connector";
 import { ClientOrderIdSchema } from "../../core/protocol/orders";
+import { errorMessage } from "../../core/util/error-message";
 import { Backoff } from "./backoff";
 import type { Broker, RawDeal, RawPosition } from "./brokers/broker";
 import { Mt5Broker } from "./brokers/mt5";
@@ -266,7 +267,7 @@ export class Connector {
     void this.snapshot(requestId).then(
       (frame) => this.link.send(frame),
       (e) => {
-        this.log.warn(`snapshot not available yet (${e instanceof Error ? e.message : String(e)}); retrying`);
+        this.log.warn(`snapshot not available yet (${errorMessage(e)}); retrying`);
         void this.sendStatus(undefined);
         if (this.link.ready) this.syncTimer = setTimeout(() => this.sendSnapshot(requestId), this.cfg.retryDelayMs);
       },

@@ -1,4 +1,5 @@
 import type { CommandFrame, TradeError, TradeErrorFrame, TradeResult } from "../../core/protocol/connector";
+import { errorMessage } from "../../core/util/error-message";
 import type { Broker } from "./brokers/broker";
 import { BrokerError } from "./brokers/broker";
 import { matchesClientId } from "./client-id";
@@ -425,7 +426,7 @@ export class Executor {
 }
 
 function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { errorMessage } from "../../core/util/error-message";
 import { type ConnectorConfig, HELP, loadConfig } from "./config";
 import { Connector } from "./connector";
 import { consoleLogger } from "./log";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   try {
     cfg = loadConfig(process.env, argValue(args, "--config"));
   } catch (e) {
-    console.error(`edgetrader-connector: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    console.error(`edgetrader-connector: ${errorMessage(e)}\n\n${HELP}`);
     process.exitCode = 1;
     return;
   }

@@ -28,6 +28,8 @@ export {
   singleTimeframeConfig,
 } from "./inputs";
 
+import { errorMessage } from "../util/error-message";
+
 /** What one model produced for its row: class probabilities [SELL, HOLD, BUY], or why none. */
 export type ModelOutput = { probabilities: readonly number[] } | { error: string };
 
@@ -126,7 +128,7 @@ export function configuredStops(
       rr: null,
     };
   } catch (err) {
-    return { reason: `stops refused: ${err instanceof Error ? err.message : String(err)}` };
+    return { reason: `stops refused: ${errorMessage(err)}` };
   }
 }
 
@@ -164,7 +166,7 @@ export function tradePlan(
       accountCurrency,
     );
   } catch (err) {
-    return { plan: null, reason: `sizing refused: ${err instanceof Error ? err.message : String(err)}` };
+    return { plan: null, reason: `sizing refused: ${errorMessage(err)}` };
   }
   if (sized.volume <= 0) {
     const why =

@@ -1,4 +1,5 @@
 import { CLASS_INDEX, CLASSES, type Direction } from "../onnx/classes";
+import { errorMessage } from "../util/error-message";
 import type { EnsembleResult, ModelBreakdown } from "./result";
 
 /** Probabilities in the model contract's class order [SELL, HOLD, BUY]. */
@@ -129,7 +130,7 @@ export async function runEnsemble<M extends { timeframe: string; weight: number 
       try {
         return { timeframe: m.timeframe, weight: m.weight, probabilities: await predict(m) };
       } catch (err) {
-        return { timeframe: m.timeframe, weight: m.weight, error: err instanceof Error ? err.message : String(err) };
+        return { timeframe: m.timeframe, weight: m.weight, error: errorMessage(err) };
       }
     }),
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { errorMessage } from "../util/error-message";
 import type { Bar } from "./bar";
 import type { MarketDataFailure, MarketDataRequest, MarketDataResult, MarketDataSource } from "./source";
 import { fail, selectRange } from "./source";
@@ -148,7 +149,7 @@ export class DeltaCandlesSource implements MarketDataSource {
       res = await this.o.fetch(url, { method: "GET", headers: { Accept: "application/json" } });
       body = await res.text();
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       return { kind: "retryable", failure: fail(SOURCE, "upstream_error", `network error: ${msg}`), waitMs: backoff };
     }
     if (res.status === 429) {

@@ -2,6 +2,8 @@
 // one float input [N, F] with N dynamic and F the declared schema's feature count, and class
 // probabilities as a plain float tensor [N, 3] in CLASSES order. Every violation is reported with a
 // message that says exactly what is wrong and, where it helps, how to export it right.
+
+import { errorMessage } from "../util/error-message";
 import { CLASSES, MODEL_PROBABILITIES_NAME } from "./classes";
 import { DataType, decodeModel, type ModelProto, type TypeProto, type ValueInfoProto } from "./proto";
 import { META_KEYS } from "./writer";
@@ -115,7 +117,7 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
   } catch (err) {
     return fail(
       "not_onnx",
-      `the file is not an ONNX model (protobuf ModelProto could not be parsed: ${err instanceof Error ? err.message : String(err)})`,
+      `the file is not an ONNX model (protobuf ModelProto could not be parsed: ${errorMessage(err)})`,
     );
   }
   const graph = model.graph;

@@ -3,6 +3,7 @@ import { commissionPerSide, marginInAccount, pnlInAccount, quoteToAccountRate } 
 import { cleanPrice, isWholeLotSteps, roundMoney } from "../instruments/rounding";
 import { type InstrumentSpec, pointOf } from "../instruments/spec";
 import { type OrderIntent, type OrderIntentInput, OrderIntentSchema } from "../protocol/orders";
+import { issueText } from "../util/zod-issues";
 import { resolveExit, type SideBar, slipStopFill } from "./exits";
 import { utcDay } from "./ledger";
 import { manageStops } from "./management";
@@ -171,7 +172,7 @@ export class PaperEngine {
         status: "rejected",
         clientOrderId: id,
         reason: "invalid_order",
-        message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        message: issueText(parsed.error),
         duplicate: false,
       };
     }

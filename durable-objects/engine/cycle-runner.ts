@@ -3,6 +3,7 @@ import { checkGates, type GateCounts, utcDayStart } from "../../core/decision/ga
 import { botOrderIntent } from "../../core/decision/order";
 import { hasProtections, protectionHorizonMs, protectionLock } from "../../core/decision/protections";
 import type { BotRunStatus, CycleResult } from "../../core/protocol/portfolio-api";
+import { errorMessage } from "../../core/util/error-message";
 import type { EngineCore } from "./engine";
 import { nextSlot } from "./gates";
 import { backoffMs } from "./outbox";
@@ -249,7 +250,7 @@ export class CycleRunner {
       }
       return decided;
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       return core.write((tx) => {
         const now = core.clock();
         const failures = (this.schedule(bot.id)?.failures ?? 0) + 1;

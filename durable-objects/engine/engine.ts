@@ -18,6 +18,7 @@ import {
 import type { ExecutionResult } from "../../core/protocol/portfolio-api";
 import type { Prediction } from "../../core/protocol/prediction";
 import { stopBandIssues } from "../../core/risk/stop-band";
+import { issueText } from "../../core/util/zod-issues";
 import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
 import { CommandIds } from "./command-ids";
@@ -175,7 +176,7 @@ export class EngineCore {
       return {
         status: "rejected",
         trade: null,
-        reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        reason: issueText(parsed.error),
       };
     const intent = parsed.data;
     const fingerprint = orderFingerprint(intent, meta.target);

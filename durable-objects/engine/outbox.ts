@@ -1,6 +1,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { ActivityData, PositionView, TradeView } from "../../core/protocol/events";
+import { errorMessage } from "../../core/util/error-message";
 import type { Db } from "../../platform/db/client";
 import { activities, positions, trades } from "../../platform/db/schema";
 
@@ -108,7 +109,7 @@ export class Outbox {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 function statement(d: Db, userId: string, r: Row) {

@@ -2,6 +2,7 @@
 // key (an R2 key names one immutable version), bounded LRU so a user with many models can't hold
 // unbounded wasm memory. Failures come back as typed results, never as a thrown crash.
 import { validateModelContract } from "../../core/onnx/contract";
+import { errorMessage } from "../../core/util/error-message";
 import type { PredictProbabilitiesResult, VerifyModelResult } from "../../platform/rpc/user-bot";
 import { LruCache } from "./lru-cache";
 import { createSession } from "./ort-runtime";
@@ -93,10 +94,7 @@ export class ModelInference {
       const n = rows.length / featureCount;
       return { ok: true, modelKey, rows: n, probabilities: await this.run(modelKey, rows, n, featureCount) };
     } catch (err) {
-      const e =
-        err instanceof InferenceError
-          ? err
-          : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", errorMessage(err));
       return { ok: false, modelKey, error: { code: e.code, message: e.message } };
     }
   }
@@ -117,10 +115,7 @@ export class ModelInference {
         );
       return { ok: true };
     } catch (err) {
-      const e =
-        err instanceof InferenceError
-          ? err
-          : new InferenceError("run_failed", err instanceof Error ? err.message : String(err));
+      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", errorMessage(err));
       return { ok: false, error: { code: e.code, message: e.message } };
     } finally {
       await model?.session.release();
@@ -154,7 +149,7 @@ export async function loadModel(bytes: Uint8Array, featureCount: number, label =
   } catch (err) {
     throw new InferenceError(
       "model_load_failed",
-      `${label} could not be loaded by onnxruntime: ${(err instanceof Error ? err.message : String(err)).trim()}`,
+      `${label} could not be loaded by onnxruntime: ${errorMessage(err).trim()}`,
     );
   }
 }

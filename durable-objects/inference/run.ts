@@ -1,5 +1,6 @@
 // Runs a contract model on feature rows and returns the [n, 3] class probabilities, row-major.
 import { CLASSES } from "../../core/onnx/classes";
+import { errorMessage } from "../../core/util/error-message";
 import type { InferenceErrorCode } from "../../platform/rpc/user-bot";
 import { ort } from "./ort-runtime";
 
@@ -41,10 +42,7 @@ export async function runProbabilities(
     const input = new ort.Tensor("float32", rows, [n, f]);
     out = await model.session.run({ [model.inputName]: input }, [model.probabilitiesName]);
   } catch (err) {
-    throw new InferenceError(
-      "run_failed",
-      `model run failed: ${(err instanceof Error ? err.message : String(err)).trim()}`,
-    );
+    throw new InferenceError("run_failed", `model run failed: ${errorMessage(err).trim()}`);
   }
   const probs = out[model.probabilitiesName];
   const k = CLASSES.length;

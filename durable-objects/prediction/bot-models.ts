@@ -2,6 +2,7 @@
 // per timeframe. Another user's bot is indistinguishable from a missing one.
 import { and, desc, eq } from "drizzle-orm";
 import type { BotConfig } from "../../core/protocol/bot-config";
+import { errorMessage } from "../../core/util/error-message";
 import { type BotRow, getBot, parseStoredConfig } from "../../platform/bots/store";
 import type { Db } from "../../platform/db/client";
 import { bots, modelVersions } from "../../platform/db/schema";
@@ -38,7 +39,7 @@ export async function findBot(
   try {
     return { ok: true, row, config: parseStoredConfig(row) };
   } catch (err) {
-    return { ok: false, code: "bad_request", message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, code: "bad_request", message: errorMessage(err) };
   }
 }
 

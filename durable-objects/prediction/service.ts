@@ -14,6 +14,7 @@ import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
 import type { PredictOutcome, PredictRequest } from "../../core/protocol/predict-api";
 import type { Prediction } from "../../core/protocol/prediction";
+import { errorMessage } from "../../core/util/error-message";
 import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
 import type { PredictProbabilitiesResult } from "../inference";
@@ -174,7 +175,7 @@ export class PredictionService {
       r = {
         ok: false,
         modelKey: version.r2Key,
-        error: { code: "run_failed", message: err instanceof Error ? err.message : String(err) },
+        error: { code: "run_failed", message: errorMessage(err) },
       };
     }
     if (!r.ok) {
@@ -198,6 +199,8 @@ export function enginePredictor(service: PredictionService) {
     opts: { force: boolean },
   ): Promise<{ ok: true; prediction: Prediction } | { ok: false; reason: string; message: string }> => {
     const r = await service.predict(bot.userId, { botId: bot.id, timeframe: "multi", forceRefresh: opts.force });
-    return r.ok ? r : { ok: false, reason: r.details?.reason ?? r.code, message: r.message };
+    if (r.ok) return r;
+    const reason = typeof r.details?.["reason"] === "string" ? r.details["reason"] : r.code;
+    return { ok: false, reason, message: r.message };
   };
 }

@@ -32,6 +32,7 @@ import type {
   TrainResult,
   TrainStage,
 } from "../../core/protocol/training";
+import { errorMessage } from "../../core/util/error-message";
 import type { Env } from "../../platform/env";
 import { storeModelVersion, versionOfJob } from "../../platform/ml/model-versions";
 import type { StartResult } from "../../platform/rpc/user-bot";
@@ -344,7 +345,7 @@ export class TrainingJobs {
 
   private fail(job: JobRecord, err: unknown): void {
     const code = err instanceof JobFailure || err instanceof TrainingInputError ? err.code : "internal";
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const stage = job.stage;
     job.status = "failed";
     job.error = { code, message, stage };

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, gt, gte, lte } from "drizzle-orm";
 import { type BotConfig, BotConfigSchema } from "../../core/protocol/bot-config";
 import type { Bot } from "../../core/protocol/models-api";
+import { issueText } from "../../core/util/zod-issues";
 import type { Db } from "../db/client";
 import { bots } from "../db/schema";
 
@@ -12,9 +13,7 @@ export type BotRow = typeof bots.$inferSelect;
 export function parseStoredConfig(row: Pick<BotRow, "id" | "config">): BotConfig {
   const parsed = BotConfigSchema.safeParse(row.config);
   if (!parsed.success)
-    throw new Error(
-      `stored config of bot ${row.id} no longer validates: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
+    throw new Error(`stored config of bot ${row.id} no longer validates: ${issueText(parsed.error)}`);
   return parsed.data;
 }
 

@@ -64,7 +64,7 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
   /** A Delta market object's fan-out of closed bars. */
   marketBars(push: MarketBarsPush): { written: number; refused: number };
   predict(userId: string, request: PredictRequest): Promise<PredictOutcome>;
-  modelHealth(botId?: string): ModelHealthRow[];
+  modelHealth(userId: string, botId?: string): ModelHealthRow[];
   positionCommand(userId: string, positionId: string, req: PositionCommandRequest): Promise<PositionCommandOutcome>;
   connectorStatus(userId: string): ConnectorStatusView;
   runCycles(args: { userId: string; firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]>;
@@ -82,5 +82,5 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
     timeframe: Timeframe,
     opts: { userId: string; symbol: string; params: TrainParams },
   ): Promise<StartResult>;
-  trainingStatus(jobId: string): TrainJob | null;
+  trainingStatus(userId: string, jobId: string): TrainJob | null;
 }

@@ -236,7 +236,7 @@ describe("predictions with the shipped USD/CHF models", () => {
     expect(p.ensemble.breakdown.filter((b) => b.healthy).map((b) => b.timeframe)).toEqual(["2h", "1d"]);
     expect(p.ensemble.reason).toContain("1 unhealthy model excluded");
 
-    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(botId));
+    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(u.userId, botId));
     expect(health.map((h) => [h.timeframe, h.healthy])).toEqual([
       ["1d", true],
       ["2h", true],
@@ -262,7 +262,7 @@ describe("predictions with the shipped USD/CHF models", () => {
       `refused: model v1 was built for feature schema abababababab, this server computes 'ohlcv-core' v1 (${FEATURE_SCHEMA.hash.slice(0, 12)}); retrain or re-upload it`,
     );
     expect(p.ensemble.healthyModels).toBe(2);
-    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(botId));
+    const health = await runInDurableObject(userBot(u.userId), (bot: UserBot) => bot.modelHealth(u.userId, botId));
     expect(health.find((h) => h.timeframe === "1d")).toMatchObject({ healthy: false, lastError: d1.error });
   });
 

@@ -59,7 +59,7 @@ async function versions(botId: string, timeframe: string) {
 async function drive(u: TestUser, jobId: string): Promise<TrainJob> {
   const stub = userObject(env, u.userId);
   for (let i = 0; i < 500; i++) {
-    const job = await stub.trainingStatus(jobId);
+    const job = await stub.trainingStatus(u.userId, jobId);
     if (!job) throw new Error("job vanished");
     if (job.status === "done" || job.status === "failed") return TrainJobSchema.parse(job);
     if (!(await runDurableObjectAlarm(stub))) await new Promise((r) => setTimeout(r, 20));

@@ -3,6 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { ApiError, ErrorCode } from "../../core/protocol/errors";
+import { errorMessage } from "../../core/util/error-message";
+import { issueDetails } from "../../core/util/zod-issues";
 import type { AppEnv } from "../app-env";
 import { HttpError } from "../lib/http-error";
 
@@ -34,7 +36,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return errorJson(c, status, code, err.message || "request failed");
   }
   c.var.log?.error("unhandled error", {
-    error: err instanceof Error ? err.message : String(err),
+    error: errorMessage(err),
     stack: err instanceof Error ? err.stack : undefined,
   });
   return errorJson(c, 500, "internal_error", "internal error");
@@ -51,12 +53,7 @@ export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
 export function validationHook(result: { success: boolean; error?: ZodError; target?: string }, c: Context) {
   if (!result.success && result.error) {
     const where = result.target ?? "request";
-    const details = result.error.issues.map((i) => ({
-      path: i.path.join("."),
-      message: i.message,
-      code: i.code,
-      in: where,
-    }));
+    const details = issueDetails(result.error).map((d) => ({ ...d, in: where }));
     return errorJson(
       c,
       400,

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { accountWords, judgePassword } from "../../core/accounts/password-strength";
@@ -10,7 +10,6 @@ import {
   RegisterRequestSchema,
   type User,
 } from "../../core/protocol/auth";
-import { ApiErrorSchema } from "../../core/protocol/errors";
 import { beginLoginAttempt, clearLoginFailures } from "../../platform/auth/login-throttle";
 import { bumpTokenVersion } from "../../platform/auth/session-state";
 import { type Db, db } from "../../platform/db/client";
@@ -29,24 +28,14 @@ import {
   rotateRefreshToken,
 } from "../auth/refresh-tokens";
 import { HttpError } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { requireSameOrigin } from "../middleware/csrf";
 import { validationHook } from "../middleware/errors";
 import { authRateLimit, refreshRateLimit } from "../middleware/rate-limit";
 
 type UserRow = typeof users.$inferSelect;
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
-export const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ApiErrorSchema } },
-});
-const sessionResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: AuthSessionSchema } },
-});
+const sessionResponse = (description: string) => jsonResponse(description, AuthSessionSchema);
 const commonErrors = {
   400: errorResponse("Invalid body"),
   413: errorResponse("Body too large"),

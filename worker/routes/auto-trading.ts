@@ -11,46 +11,42 @@ import { db } from "../../platform/db/client";
 import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 const common = { tags: ["auto-trading"], middleware: [...authed], security: bearerSecurity };
 const authErrors = {
   401: errorResponse("Missing, expired or invalid access token"),
   429: errorResponse("Too many requests"),
 };
-const json = <T extends import("zod").ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const trigger = createRoute({
   ...common,
   method: "post",
   path: "/ml/auto-trading/trigger",
   summary: "Run a cycle now for every active bot (same per-bar idempotency as cron)",
-  responses: { 200: json("One result per active bot", TriggerResponseSchema), ...authErrors },
+  responses: { 200: jsonResponse("One result per active bot", TriggerResponseSchema), ...authErrors },
 });
 const status = createRoute({
   ...common,
   method: "get",
   path: "/ml/auto-trading/status",
   summary: "Per bot: last run, last result or skip reason, next due",
-  responses: { 200: json("Status", AutoTradingStatusSchema), ...authErrors },
+  responses: { 200: jsonResponse("Status", AutoTradingStatusSchema), ...authErrors },
 });
 const health = createRoute({
   ...common,
   method: "get",
   path: "/ml/auto-trading/health",
   summary: "Stale and stuck cycles, outbox backlog, unhealthy models (measured, never assumed)",
-  responses: { 200: json("Health", AutoTradingHealthSchema), ...authErrors },
+  responses: { 200: jsonResponse("Health", AutoTradingHealthSchema), ...authErrors },
 });
 const activeBots = createRoute({
   ...common,
   method: "get",
   path: "/ml/dashboard/active-bots",
   summary: "Active bots with their last result, positions and trades today",
-  responses: { 200: json("Active bots", ActiveBotsResponseSchema), ...authErrors },
+  responses: { 200: jsonResponse("Active bots", ActiveBotsResponseSchema), ...authErrors },
 });
 
 const info = (r: BotRow): BotInfo => ({

@@ -12,13 +12,13 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const ResponseSchema = z.object({ backtest: StoredBacktestSchema });
-const ok = (description: string) => ({ description, content: { "application/json": { schema: ResponseSchema } } });
+const ok = (description: string) => jsonResponse(description, ResponseSchema);
 const errors = {
   401: errorResponse("Missing, expired or invalid access token"),
   404: errorResponse("No such bot for this user (or no backtest yet)"),

@@ -10,8 +10,8 @@ import { db } from "../../platform/db/client";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { notFound } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, jsonBody } from "./auth";
 
 const common = { tags: ["connectors"], middleware: [...authed], security: bearerSecurity };
 const authErrors = {
@@ -26,7 +26,7 @@ const create = createRoute({
   summary: "Create a connector token (the token is shown only in this answer)",
   request: { body: jsonBody(CreateConnectorTokenRequestSchema) },
   responses: {
-    201: { description: "Created", content: { "application/json": { schema: CreatedConnectorTokenSchema } } },
+    201: jsonResponse("Created", CreatedConnectorTokenSchema),
     400: errorResponse("Invalid body"),
     ...authErrors,
   },
@@ -38,10 +38,7 @@ const list = createRoute({
   path: "/connectors",
   summary: "The user's connector tokens (never the secrets)",
   responses: {
-    200: {
-      description: "Tokens, newest first, revoked ones included",
-      content: { "application/json": { schema: ConnectorTokenListSchema } },
-    },
+    200: jsonResponse("Tokens, newest first, revoked ones included", ConnectorTokenListSchema),
     ...authErrors,
   },
 });

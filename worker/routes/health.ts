@@ -1,11 +1,12 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { type Health, type HealthCheck, HealthSchema, LivenessSchema } from "../../core/protocol/health";
+import { errorMessage } from "../../core/util/error-message";
 import journal from "../../migrations/meta/_journal.json";
 import type { Env } from "../../platform/env";
 import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
-import { errorResponse } from "./auth";
+import { errorResponse } from "../lib/openapi-schemas";
 
 /** Migration names wrangler records in d1_migrations, from drizzle-kit's journal. */
 const EXPECTED_MIGRATIONS = journal.entries.map((e) => `${e.tag}.sql`);
@@ -21,7 +22,7 @@ async function timed(name: string, fn: () => Promise<string | undefined>): Promi
     const detail = await fn();
     return { name, ok: true, ms: Date.now() - started, ...(detail ? { detail } : {}) };
   } catch (err) {
-    return { name, ok: false, ms: Date.now() - started, detail: err instanceof Error ? err.message : String(err) };
+    return { name, ok: false, ms: Date.now() - started, detail: errorMessage(err) };
   }
 }
 

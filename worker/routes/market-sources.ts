@@ -3,8 +3,8 @@ import { DELTA_BASE_URLS } from "../../core/market/delta";
 import { MarketSourcesResponseSchema, marketSources } from "../../core/protocol/market-sources";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
+import { errorResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 // Where each symbol's bars come from: the dashboard labels replayed data (the embedded USD/CHF replay,
 // and BTCUSD/ETHUSD when DELTA_REST_URL points at a local Delta server, as under `npm start`).

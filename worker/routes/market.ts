@@ -4,8 +4,8 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 const candles = createRoute({
   method: "get",
@@ -16,10 +16,7 @@ const candles = createRoute({
   security: bearerSecurity,
   request: { query: CandlesQuerySchema },
   responses: {
-    200: {
-      description: "Closed bars, oldest first",
-      content: { "application/json": { schema: CandlesResponseSchema } },
-    },
+    200: jsonResponse("Closed bars, oldest first", CandlesResponseSchema),
     400: errorResponse("Invalid query, or a timeframe this symbol's data cannot make"),
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No market data for this symbol"),

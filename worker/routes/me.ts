@@ -6,8 +6,9 @@ import { users } from "../../platform/db/schema";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, toUser } from "./auth";
+import { toUser } from "./auth";
 
 const me = createRoute({
   method: "get",
@@ -17,7 +18,7 @@ const me = createRoute({
   middleware: [...authed],
   security: bearerSecurity,
   responses: {
-    200: { description: "The user of the access token", content: { "application/json": { schema: UserSchema } } },
+    200: jsonResponse("The user of the access token", UserSchema),
     401: errorResponse("Missing, expired or invalid access token"),
     429: errorResponse("Too many requests"),
   },

@@ -11,8 +11,8 @@ import {
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { requireAdmin } from "../auth/require-auth";
+import { errorResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 /** The registered path of the handler that answered (`/api/v1/ml/models/:id`), never the raw URL: bounded label values. */
 function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {

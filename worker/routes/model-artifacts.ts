@@ -19,9 +19,9 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { ARTIFACT_MAX_BYTES } from "../middleware/body-limit";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 // Storage (version numbering, create-only R2 put, the one-batch swap) lives in platform/ml/model-versions.ts.
 export { artifactKey, ONNX_CONTENT_TYPE } from "../../platform/ml/model-versions";
@@ -67,7 +67,7 @@ const upload = createRoute({
     body: { required: true, content: { [ONNX_CONTENT_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
   },
   responses: {
-    201: { description: "Stored and active", content: { "application/json": { schema: ModelArtifactSchema } } },
+    201: jsonResponse("Stored and active", ModelArtifactSchema),
     400: errorResponse(
       "Not an ONNX model or it breaks the model contract (details.errors lists every violation); nothing stored",
     ),

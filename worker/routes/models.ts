@@ -7,6 +7,7 @@ import {
   CreateBotRequestSchema,
   UpdateBotRequestSchema,
 } from "../../core/protocol/models-api";
+import { issueDetails } from "../../core/util/zod-issues";
 import {
   deleteBot,
   getBot,
@@ -22,8 +23,8 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, jsonBody } from "./auth";
 
 // /ml/models: a user's bots. Every id route answers 404 for another user's id, never 403, so ids
 // leak nothing about other accounts.
@@ -34,7 +35,7 @@ const authErrors = {
   429: errorResponse("Too many requests"),
 };
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const botResponse = (description: string) => ({ description, content: { "application/json": { schema: BotSchema } } });
+const botResponse = (description: string) => jsonResponse(description, BotSchema);
 const NOT_FOUND = errorResponse("No such bot for this user");
 // "Show historical performance before activation" (backtest helper's block).
 const ActivatedBotSchema = BotSchema.extend({
@@ -48,7 +49,7 @@ const list = createRoute({
   path: "/ml/models",
   summary: "The caller's bots, newest first",
   responses: {
-    200: { description: "Bots", content: { "application/json": { schema: BotListSchema } } },
+    200: jsonResponse("Bots", BotListSchema),
     ...authErrors,
   },
 });
@@ -106,10 +107,10 @@ const toggle = (verb: "activate" | "deactivate") =>
     responses: {
       200:
         verb === "activate"
-          ? {
-              description: "Active, with the latest backtest's summary and warnings (none yet, loses to buy-and-hold)",
-              content: { "application/json": { schema: ActivatedBotSchema } },
-            }
+          ? jsonResponse(
+              "Active, with the latest backtest's summary and warnings (none yet, loses to buy-and-hold)",
+              ActivatedBotSchema,
+            )
           : botResponse("Inactive"),
       404: NOT_FOUND,
       ...authErrors,
@@ -121,11 +122,7 @@ function mergedConfig(stored: BotConfig, symbol: string, patchConfig: Record<str
   const { symbol: _stored, ...body } = stored;
   const parsed = BotConfigBodySchema.safeParse(mergeConfigPatch(body, patchConfig ?? {}));
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({
-      path: ["config", ...i.path].join("."),
-      message: i.message,
-      code: i.code,
-    }));
+    const details = issueDetails(parsed.error, ["config"]);
     throw new HttpError(400, "validation_error", "config after merge is invalid; nothing changed", details);
   }
   return { symbol, ...parsed.data };

@@ -18,8 +18,8 @@ import { activities, trades } from "../../platform/db/schema";
 import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 // Portfolio reads. Live state (account, open positions with marks) comes from the user's object;
 // history (trades, activities, analytics) from D1, every query scoped by the verified user id.
@@ -29,24 +29,20 @@ const authErrors = {
   401: errorResponse("Missing, expired or invalid access token"),
   429: errorResponse("Too many requests"),
 };
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const status = createRoute({
   ...common,
   method: "get",
   path: "/portfolio/status",
   summary: "Paper account and open positions, marked to the current price",
-  responses: { 200: json("Account", PortfolioStatusSchema), ...authErrors },
+  responses: { 200: jsonResponse("Account", PortfolioStatusSchema), ...authErrors },
 });
 const positionsRoute = createRoute({
   ...common,
   method: "get",
   path: "/positions",
   summary: "Open positions",
-  responses: { 200: json("Positions", PositionsResponseSchema), ...authErrors },
+  responses: { 200: jsonResponse("Positions", PositionsResponseSchema), ...authErrors },
 });
 const history = createRoute({
   ...common,
@@ -55,7 +51,7 @@ const history = createRoute({
   summary: "Trades, newest first, with filters and a cursor",
   request: { query: TradesHistoryQuerySchema },
   responses: {
-    200: json("A page of trades", TradesHistoryResponseSchema),
+    200: jsonResponse("A page of trades", TradesHistoryResponseSchema),
     400: errorResponse("Invalid filter or cursor"),
     ...authErrors,
   },
@@ -67,7 +63,7 @@ const daily = createRoute({
   summary: "Daily realized P&L, drawdown, win rate, exposure and Sharpe over the last `days` days",
   request: { query: AnalyticsDailyQuerySchema },
   responses: {
-    200: json("Analytics", AnalyticsDailyResponseSchema),
+    200: jsonResponse("Analytics", AnalyticsDailyResponseSchema),
     400: errorResponse("Invalid query"),
     ...authErrors,
   },
@@ -78,7 +74,11 @@ const recent = createRoute({
   path: "/activities/recent",
   summary: "The activity feed of the last 24 hours, newest first",
   request: { query: ActivitiesQuerySchema },
-  responses: { 200: json("Activities", ActivitiesResponseSchema), 400: errorResponse("Invalid query"), ...authErrors },
+  responses: {
+    200: jsonResponse("Activities", ActivitiesResponseSchema),
+    400: errorResponse("Invalid query"),
+    ...authErrors,
+  },
 });
 
 type TradeRow = typeof trades.$inferSelect;

@@ -16,8 +16,8 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, jsonBody } from "./auth";
 
 // Commands on open positions, paper and connector alike (close, partial close, modify, stop loss,
 // breakeven) and cancel of a connector order not yet sent; plus the connector's status. A paper
@@ -30,10 +30,7 @@ const authErrors = {
   401: errorResponse("Missing, expired or invalid access token"),
   429: errorResponse("Too many requests"),
 };
-const answer = (description: string) => ({
-  description,
-  content: { "application/json": { schema: PositionCommandAcceptedSchema } },
-});
+const answer = (description: string) => jsonResponse(description, PositionCommandAcceptedSchema);
 const responses = {
   200: answer("Done (a paper position, or a cancel); also the first answer again for a repeated client_id"),
   202: answer("Stored; sent to the connector now (sent:true) or when it connects, until expires_at"),
@@ -81,7 +78,7 @@ const status = createRoute({
   path: "/connector/status",
   summary: "The connector: online, terminal connected, broker account, commands waiting",
   responses: {
-    200: { description: "Status", content: { "application/json": { schema: ConnectorStatusViewSchema } } },
+    200: jsonResponse("Status", ConnectorStatusViewSchema),
     ...authErrors,
   },
 });

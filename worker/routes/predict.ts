@@ -8,8 +8,8 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError } from "../lib/http-error";
+import { errorResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 const common = { middleware: [...authed], security: bearerSecurity };
 const ok = {

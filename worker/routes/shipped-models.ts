@@ -6,8 +6,8 @@ import { installShippedModels, SHIPPED_BY_SYMBOL } from "../../platform/ml/shipp
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
+import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse } from "./auth";
 
 // Start a bot from the platform's shipped models for its symbol (USD/CHF 2h, 4h, 1d; BTCUSD 1h, 4h;
 // trained on real data, see models/trained/*.card.json): they become the bot's active versions like
@@ -23,7 +23,7 @@ const route = createRoute({
   security: bearerSecurity,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
-    201: { description: "Installed", content: { "application/json": { schema: InstalledShippedModelsSchema } } },
+    201: jsonResponse("Installed", InstalledShippedModelsSchema),
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No such bot for this user"),
     409: errorResponse("No shipped models for the bot's symbol"),

@@ -6,14 +6,15 @@ import {
   ExecutionResultSchema,
   ManualTradeRequestSchema,
 } from "../../core/protocol/portfolio-api";
+import { issueDetails } from "../../core/util/zod-issues";
 import { getBot, parseStoredConfig } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
 import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, jsonBody } from "./auth";
 
 // Manual execution: POST /trade (an order intent) and POST /ml/models/{id}/execute (the bot's
 // current plan). Both run the engine's execution path in the user's object, idempotent by
@@ -24,10 +25,7 @@ const authErrors = {
   401: errorResponse("Missing, expired or invalid access token"),
   429: errorResponse("Too many requests"),
 };
-const result = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ExecutionResultSchema } },
-});
+const result = (description: string) => jsonResponse(description, ExecutionResultSchema);
 const outcomes = {
   200: result("Same client order id executed before: the first result, nothing done"),
   201: result("Filled (paper)"),
@@ -111,12 +109,7 @@ export const tradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const { target: _t, bot_id, override: _o, ...intent } = body;
     const checked = OrderIntentSchema.safeParse(intent);
     if (!checked.success) {
-      throw new HttpError(
-        400,
-        "validation_error",
-        "validation failed: invalid order",
-        checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
-      );
+      throw new HttpError(400, "validation_error", "validation failed: invalid order", issueDetails(checked.error));
     }
     const bot = bot_id ? await botRef(c.env, c.var.userId, bot_id) : undefined;
     const out = await userObject(c.env, c.var.userId).manualTrade(c.var.userId, body, bot);

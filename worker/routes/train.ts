@@ -18,8 +18,8 @@ import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
 import { HttpError, notFound } from "../lib/http-error";
+import { errorResponse, jsonBody, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
-import { errorResponse, jsonBody } from "./auth";
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };
 const authErrors = {
@@ -36,7 +36,7 @@ const train = createRoute({
     "Train the bot's model for one timeframe from the object's stored bars (runs in bounded slices; progress as TRAINING_* events)",
   request: { params: IdParams, body: jsonBody(TrainRequestSchema) },
   responses: {
-    202: { description: "Job queued", content: { "application/json": { schema: TrainAcceptedSchema } } },
+    202: jsonResponse("Job queued", TrainAcceptedSchema),
     400: errorResponse("Invalid body (unknown field, out-of-range knob, bad timeframe)"),
     404: errorResponse("No such bot for this user"),
     409: errorResponse("A training job for this bot and timeframe is already queued or running (details.job_id)"),
@@ -51,7 +51,7 @@ const status = createRoute({
   summary: "A training job: stage, progress, metrics, result or error, and its events in order",
   request: { params: IdParams.extend({ job_id: z.string().min(1).max(64) }) },
   responses: {
-    200: { description: "The job", content: { "application/json": { schema: TrainJobSchema } } },
+    200: jsonResponse("The job", TrainJobSchema),
     404: errorResponse("No such bot or job for this user"),
     ...authErrors,
   },
@@ -64,7 +64,7 @@ const rollback = createRoute({
   summary: "Re-activate the previous model version of a timeframe (the active one is retired in the same transaction)",
   request: { params: IdParams, body: jsonBody(RollbackRequestSchema) },
   responses: {
-    200: { description: "Rolled back", content: { "application/json": { schema: RollbackResponseSchema } } },
+    200: jsonResponse("Rolled back", RollbackResponseSchema),
     400: errorResponse("Invalid body"),
     404: errorResponse("No such bot for this user"),
     409: errorResponse("Nothing to roll back to (no active version, or it is the oldest)"),
@@ -93,7 +93,7 @@ export const trainRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const userId = c.var.userId;
     const bot = await getBot(db(c.env), userId, id);
     if (!bot) throw notFound("bot");
-    const job = await userObject(c.env, userId).trainingStatus(job_id);
+    const job = await userObject(c.env, userId).trainingStatus(userId, job_id);
     if (!job || job.bot_id !== bot.id) throw notFound("training job");
     return c.json(TrainJobSchema.parse(job), 200);
   })

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Bar } from "../../../core/market/bar";
 import type { Timeframe } from "../../../core/market/timeframes";
 import type { AccountInfo, TerminalInfo } from "../../../core/protocol/connector";
+import { issueText } from "../../../core/util/zod-issues";
 import { commentFor, magicFor } from "../client-id";
 import type { Logger } from "../log";
 import type { Broker, CloseFill, HistoryFilter, OpenFill, OpenOrder, RawDeal, RawOrder, RawPosition } from "./broker";
@@ -351,7 +352,7 @@ export class Mt5Broker implements Broker {
       if (r.success) out.push(r.data);
       else
         this.opts.log.warn(
-          `EA sent an unreadable ${what} (left out): ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}: ${JSON.stringify(item).slice(0, 300)}`,
+          `EA sent an unreadable ${what} (left out): ${issueText(r.error)}: ${JSON.stringify(item).slice(0, 300)}`,
         );
     }
     return out;

@@ -1,3 +1,4 @@
+import { errorMessage } from "@core/util/error-message";
 import { createSignal, For, Index, Show } from "solid-js";
 import { type Bot, type BotConfig, TIMEFRAME_LIST, type Timeframe } from "~/lib/contracts";
 import ErrorNotice from "./ErrorNotice";
@@ -111,7 +112,7 @@ export default function BotForm(props: {
         ? null
         : 'rules must be a JSON object like {"buy": null, "sell": null}';
     } catch (e) {
-      return `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
+      return `not valid JSON: ${errorMessage(e)}`;
     }
   };
   const setRow = (i: number, patch: Partial<Row>) =>

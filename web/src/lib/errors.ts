@@ -1,3 +1,4 @@
+import { errorMessage } from "@core/util/error-message";
 import type { ApiError } from "./contracts";
 
 /** An API failure in the one error shape `{"error":{"code","message","details"}}`, plus the status. */
@@ -71,5 +72,5 @@ export function issuesUnder(err: unknown, prefix: string): string[] {
 export function describeError(err: unknown): { title: string; code?: string; lines: string[] } {
   if (err instanceof ApiRequestError) return { title: err.message, code: err.code, lines: detailLines(err.details) };
   if (err instanceof TypeError) return { title: "Network error: the server could not be reached.", lines: [] };
-  return { title: err instanceof Error ? err.message : String(err), lines: [] };
+  return { title: errorMessage(err), lines: [] };
 }
