@@ -211,14 +211,14 @@ async function main() {
     const stop = { done: false };
     const sockets = openSockets(url, users, stop);
     const t0 = Date.now();
-    let requests = 0;
+    let _requests = 0;
     const deadline = t0 + SECONDS * 1000;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (Date.now() < deadline) {
           const u = users[Math.floor(Math.random() * users.length)]!;
           await pick().run(url, u);
-          requests++;
+          _requests++;
         }
       }),
     );
