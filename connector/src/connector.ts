@@ -295,6 +295,7 @@ export class Connector {
       deals: this.nameDeals(deals.slice(-5000)),
       at: this.datedBeforeMissingFills(list.positions, at),
       ...(list.unreadable ? { unreadable: list.unreadable } : {}),
+      terminal: this.broker.terminal(),
     };
   }
 
@@ -309,6 +310,7 @@ export class Connector {
       account,
       unacked: this.journal.unacked().length,
       at: this.now(),
+      terminal: this.broker.terminal(),
     };
     this.link.send(frame);
   }

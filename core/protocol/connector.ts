@@ -323,6 +323,8 @@ export const StatusUpdateSchema = z.object({
   /** Results/updates waiting for an ACK. */
   unacked: z.number().int().nonnegative(),
   at: Time,
+  /** The terminal as it is now (an EA that linked after AUTH, e.g. its margin mode); null without one. */
+  terminal: TerminalInfoSchema.nullable().optional(),
 });
 
 export const SyncResponseSchema = z.object({
@@ -339,6 +341,8 @@ export const SyncResponseSchema = z.object({
   at: Time,
   /** As on POSITIONS_UPDATE: positions the connector could not read; the list proves no close. */
   unreadable: z.number().int().nonnegative().optional(),
+  /** As on STATUS_UPDATE. */
+  terminal: TerminalInfoSchema.nullable().optional(),
 });
 
 /** A frame that could not be accepted; sent by either side, changes nothing. */

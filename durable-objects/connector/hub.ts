@@ -530,7 +530,15 @@ export class ConnectorHub implements ConnectorLink {
     await this.afterApplied();
   }
 
+  /** An EA that linked (or changed) after AUTH: its margin mode is what cycles check, so keep it current. */
+  private noteTerminal(t: StatusUpdate["terminal"]): void {
+    const session = this.session();
+    if (!t || !session || (session.margin_mode ?? null) === (t.margin_mode ?? null)) return;
+    this.state.set("session", JSON.stringify({ ...session, margin_mode: t.margin_mode ?? null }));
+  }
+
   private onStatus(s: StatusUpdate): void {
+    this.noteTerminal(s.terminal);
     this.state.set(
       "status",
       JSON.stringify({
@@ -545,6 +553,7 @@ export class ConnectorHub implements ConnectorLink {
   }
 
   private async onSync(s: SyncResponse): Promise<void> {
+    this.noteTerminal(s.terminal);
     this.state.set(
       "status",
       JSON.stringify({

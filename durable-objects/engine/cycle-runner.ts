@@ -92,13 +92,16 @@ export class CycleRunner {
     );
     try {
       const cfg = bot.config;
-      // A hedging bot on a netting MT5 account would see its orders net against each other: refuse.
+      // On a netting MT5 account every order nets against whatever the symbol holds (manual
+      // positions, other bots): the connector and its EA refuse such accounts, so no cycle sends there.
       const account = bot.target === "connector" ? core.connector.marginMode() : null;
-      if (account && account !== "hedging" && cfg.execution.positionMode === "hedging") {
+      if (account && account !== "hedging") {
         return this.finishSkip(
           bot,
           "account_mode",
-          `the MT5 account is a ${account} account: a hedging bot cannot trade it; set the bot's position mode to netting or use a hedging account`,
+          cfg.execution.positionMode === "hedging"
+            ? `the MT5 account is a ${account} account: a hedging bot cannot trade it (its orders would net against each other and any manual position); use a hedging account`
+            : `the MT5 account is a ${account} account: the connector trades hedging accounts only (an order there would net against any position on the symbol, manual ones included), even for a netting bot; use a hedging account`,
           null,
         );
       }

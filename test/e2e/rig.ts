@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../connector/src/sim-terminal";
+import { SIM_BRIDGE_SETTINGS, SimTerminal, type SimTerminalOptions } from "../../connector/src/sim-terminal";
 import { buildBundle, ChildConnector, freePort } from "../../connector/test/helpers/child-connector";
 import { Api, BrowserClient, until } from "./platform";
 import { TcpProxy } from "./tcp-proxy";
@@ -27,7 +27,7 @@ export type ConnectorStatus = { online: boolean; terminal_connected: boolean; pe
 
 export async function startRig(
   base: string,
-  opts: { bundleDir?: string; bundle?: string; proxy?: boolean } = {},
+  opts: { bundleDir?: string; bundle?: string; proxy?: boolean; sim?: Partial<SimTerminalOptions> } = {},
 ): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "edgetrader-rig-"));
   const api = new Api(base);
@@ -35,7 +35,7 @@ export async function startRig(
   const created = await api.call<{ id: string; token: string }>("POST", "/connectors", { name: "e2e host" });
   if (created.status !== 201) throw new Error(`token: ${created.status}`);
   const bridgePort = await freePort();
-  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 100, accountPushMs: 1000 });
+  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 100, accountPushMs: 1000, ...opts.sim });
   sim.start();
   const proxy = opts.proxy === false ? null : new TcpProxy(Number(new URL(base).port));
   const connectorPort = proxy ? await proxy.start() : Number(new URL(base).port);
