@@ -2,8 +2,9 @@
 // the shipped USDCHF 2h model on the replay feed, sped up so a 2h bar closes every 10 s), the real
 // connector process and the simulated MT5 terminal executing the orders. A user's bots: an RSI exit
 // rule closes an MT5 position with reason `signal` while the daily limit keeps entries shut; a
-// long-only bot never sends a SELL; on a netting MT5 account every bot is refused with the reason
-// and nothing reaches the terminal.
+// long-only bot never sends a SELL; the opposite signal closes a position and reverses it; on a
+// netting MT5 account every bot is refused with the reason and nothing reaches the terminal. The
+// model's signals are the shipped model's on replayed bars, so the loops wait (bounded) for them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { TradeView } from "../../core/protocol/events";
@@ -25,13 +26,19 @@ afterAll(async () => {
 /** An RSI rule that holds on every bar (RSI is within 0..100): the exit fires on the first cycle that holds a position. */
 const RSI_ALWAYS = { all: [{ indicator: "rsi_14", op: ">=", value: 0 }] };
 
-function botBody(name: string, execution: Record<string, unknown>, strategy: Record<string, unknown> = {}) {
+function botBody(
+  name: string,
+  execution: Record<string, unknown>,
+  strategy: Record<string, unknown> = {},
+  exits: Record<string, unknown> = {},
+) {
   return {
     name,
     symbol: "USDCHF",
     config: {
       ensemble: { models: [{ timeframe: "2h", weight: 1 }] },
       strategy,
+      exits,
       risk: { stops: { mode: "none" }, sizing: { mode: "fixed", lots: 0.1 } },
       execution: {
         target: "connector",
@@ -130,6 +137,55 @@ describe("issue 17 on MT5: exits through the connector and the simulated termina
       const sellDeals = sim.deals.filter((d) => d.entry === "in" && d.side === "SELL");
       const exitBotSells = (await botTrades(api, exitBot)).filter((t) => t.side === "SELL").length;
       expect(sellDeals.length).toBe(exitBotSells);
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  it("the opposite signal closes the MT5 position (reason signal) and, with reverse, opens the other side in the same cycle", {
+    timeout: 300_000,
+  }, async () => {
+    const rig = await startRig(platform.url);
+    const { api, sim } = rig;
+    try {
+      const bot = await createBot(
+        api,
+        botBody("reverse", { dailyTradeLimit: 1000 }, {}, { onOppositeSignal: true, reverse: true }),
+      );
+      const results: CycleResult[] = [];
+      let pair: { closed: TradeView; next: TradeView } | undefined;
+      const deadline = Date.now() + 240_000;
+      while (Date.now() < deadline && !pair) {
+        results.push(...(await trigger(api)));
+        const trades = (await botTrades(api, bot)).sort((a, b) => a.created_at - b.created_at);
+        for (let i = 1; i < trades.length && !pair; i++) {
+          const [a, b] = [trades[i - 1]!, trades[i]!];
+          if (a.status === "closed" && a.reason === "signal" && b.side !== a.side && b.broker_ticket)
+            pair = { closed: a, next: b };
+        }
+        await sleep(1000);
+      }
+      const seen = [...new Set(results.map((r) => r.reason.slice(0, 60)))].join(" | ");
+      expect(pair, `a position closed by the opposite signal and the reversal (cycles: ${seen})`).toBeDefined();
+      const { closed, next } = pair!;
+      // The reversal was sent by the cycle that closed the position: same decision bar.
+      const cycle = results.find((r) => r.bot_id === bot && r.trade_id === next.id);
+      expect(cycle).toMatchObject({ outcome: "pending" }); // a connector order: sent, filled at the terminal later
+      expect(next.client_order_id).toBe(`${bot}:${cycle!.bar_time}`);
+      const acts = await activities(api);
+      const word = closed.side === "BUY" ? "long" : "short";
+      expect(
+        acts.some(
+          (a) => a.bot_id === bot && a.message.includes(`opposite signal: ${next.side} closes the ${word} position`),
+        ),
+      ).toBe(true);
+      // At the terminal: the old position closed by its own deal at the booked price, the new one opened.
+      const out = sim.deals.find((d) => d.entry === "out" && d.position === closed.broker_ticket);
+      expect(out).toBeDefined();
+      expect(closed.exit_price).toBeCloseTo(out!.price, 10);
+      expect(sim.deals.some((d) => d.entry === "in" && d.position === next.broker_ticket && d.side === next.side)).toBe(
+        true,
+      );
     } finally {
       await rig.stop();
     }
