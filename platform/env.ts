@@ -17,6 +17,8 @@ export interface Env {
   AUTH_LIMITER: RateLimit;
   REFRESH_LIMITER: RateLimit;
   API_LIMITER: RateLimit;
+  /** Connector socket upgrades per client IP (each costs a D1 token lookup). */
+  CONNECTOR_AUTH_LIMITER: RateLimit;
   /** HS256 signing secret for access tokens (secret; generated into .dev.vars locally). */
   JWT_SECRET: string;
   /** Comma-separated list of browser origins allowed by CORS. */

@@ -48,6 +48,12 @@ export class ObjectLink {
   readonly backoff: Backoff;
   /** Counters for the status line and tests. */
   readonly stats = { connects: 0, authOk: 0, badFramesReceived: 0, pingsSent: 0, deadLinks: 0 };
+  /**
+   * The object's last refusal (e.g. terminal_conflict: another terminal holds the account), for the
+   * person at this terminal; cleared by the next AUTH_OK. The EA can show `message`.
+   */
+  refusal: { code: AuthError["code"]; message: string; at: number; retryAfterMs: number | null } | null = null;
+  private retryAfterMs = 0;
 
   constructor(private readonly o: LinkOptions) {
     this.backoff = o.backoff ?? new Backoff();
@@ -130,12 +136,19 @@ export class ObjectLink {
         this.connectedAt = Date.now();
         this.missed = 0;
         this.stats.authOk++;
+        this.refusal = null;
         this.heartbeat = setInterval(() => this.beat(ws), this.o.heartbeatMs ?? f.heartbeat_ms ?? 15_000);
         this.o.log.info("authenticated");
         this.o.onReady({ serverTime: f.server_time, receivedAt: Date.now() });
         return;
       case "AUTH_ERROR":
-        this.o.log.error(`authentication refused: ${f.code}: ${f.message}`);
+        this.refusal = { code: f.code, message: f.message, at: Date.now(), retryAfterMs: f.retry_after_ms ?? null };
+        this.retryAfterMs = f.retry ? (f.retry_after_ms ?? 0) : 0;
+        if (f.code === "terminal_conflict") {
+          this.o.log.error(
+            `REFUSED BY THE SERVER: ${f.message}${f.retry_after_ms ? ` (trying again in ${Math.round(f.retry_after_ms / 1000)} s)` : ""}`,
+          );
+        } else this.o.log.error(`authentication refused: ${f.code}: ${f.message}`);
         if (!f.retry) {
           this.stopped = true;
           this.o.onFatal?.(f);
@@ -183,7 +196,9 @@ export class ObjectLink {
     if (wasReady) this.o.onDown?.();
     if (this.stopped) return;
     if (wasReady && Date.now() - this.connectedAt >= (this.o.stableMs ?? 30_000)) this.backoff.reset();
-    const delay = this.backoff.next();
+    // A refusal that names a retry time (terminal_conflict) is waited out, not hammered.
+    const delay = Math.max(this.backoff.next(), this.retryAfterMs);
+    this.retryAfterMs = 0;
     this.o.log.info(`disconnected; reconnecting in ${delay} ms (attempt ${this.backoff.attempts})`);
     this.o.onReconnectScheduled?.(delay, this.backoff.attempts);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

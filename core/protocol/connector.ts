@@ -137,10 +137,15 @@ export const AuthOkSchema = z.object({
 });
 export const AuthErrorSchema = z.object({
   type: z.literal("AUTH_ERROR"),
-  code: z.enum(["invalid_token", "revoked", "protocol_version", "rate_limited", "internal"]),
+  /** terminal_conflict: another terminal (broker server + login) is connected for this account; see `terminal`. */
+  code: z.enum(["invalid_token", "revoked", "protocol_version", "rate_limited", "terminal_conflict", "internal"]),
   message: z.string().max(500),
   /** false: retrying with the same token is pointless (the connector exits). */
   retry: z.boolean(),
+  /** terminal_conflict: the terminal that holds the account (for the person at the refused one). */
+  terminal: z.object({ server: z.string().max(128), login: z.string().max(64) }).optional(),
+  /** With retry:true, the earliest time worth trying again. */
+  retry_after_ms: z.number().int().nonnegative().optional(),
 });
 export const PingSchema = z.object({ type: z.literal("PING"), id: z.string().max(64).optional(), ts: Time });
 export const PongSchema = z.object({ type: z.literal("PONG"), id: z.string().max(64).optional(), ts: Time });
@@ -152,6 +157,11 @@ const CommandBase = {
   client_order_id: ClientOrderIdSchema,
   /** Absolute deadline (object clock): a command that arrives later is refused with "expired". */
   expires_at: Time,
+  /**
+   * When the object first sent this command (object clock); a re-send carries the original time, so
+   * a terminal can refuse a command that has been travelling too long. Absent on older objects.
+   */
+  first_sent_at: Time.optional(),
 };
 const volumeInput = { volume: Lots.optional(), lot_size: Lots.optional() };
 
@@ -348,7 +358,16 @@ export const SyncResponseSchema = z.object({
 /** A frame that could not be accepted; sent by either side, changes nothing. */
 export const ConnectorErrorSchema = z.object({
   type: z.literal("ERROR"),
-  code: z.enum(["bad_frame", "too_large", "not_authenticated", "unsupported", "internal"]),
+  /** rate_limited: over the socket's frame budget; unknown_command: a TRADE_RESULT for a command_id the object never sent. */
+  code: z.enum([
+    "bad_frame",
+    "too_large",
+    "not_authenticated",
+    "unsupported",
+    "rate_limited",
+    "unknown_command",
+    "internal",
+  ]),
   message: z.string().max(1000),
   /** The offending frame's type and id when they could be read. */
   ref_type: z.string().max(64).optional(),
@@ -450,7 +469,7 @@ export function parseConnectorFrame<S extends z.ZodType = typeof ConnectorFrameS
   text: string,
   schema?: S,
 ): ParsedFrame<z.output<S>> {
-  if (text.length > MAX_CONNECTOR_FRAME_BYTES) {
+  if (utf8Exceeds(text, MAX_CONNECTOR_FRAME_BYTES)) {
     return { ok: false, error: { code: "too_large", message: `frame over ${MAX_CONNECTOR_FRAME_BYTES} bytes` } };
   }
   let raw: unknown;
@@ -483,3 +502,27 @@ function frameRefs(raw: unknown): { ref_type?: string; ref_id?: string } {
   if (typeof id === "string") out.ref_id = id.slice(0, 128);
   return out;
 }
+
+/** Whether text is more than max bytes as UTF-8 (a character is 1-3 bytes; only a borderline frame is encoded). */
+export function utf8Exceeds(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
+  return new TextEncoder().encode(text).length > max;
+}
+
+/** A terminal's identity: the broker server and account login it is logged into (MT5: the EA's hello). */
+export const TerminalIdentitySchema = z.object({ server: z.string().max(128), login: z.string().max(64) });
+export type TerminalIdentity = z.infer<typeof TerminalIdentitySchema>;
+
+/** The identity a hello / account report names, or null while the terminal has not said (no EA yet). */
+export function terminalIdentity(
+  t: { server?: string | null | undefined; login?: string | null | undefined } | null | undefined,
+): TerminalIdentity | null {
+  const server = t?.server?.trim();
+  const login = t?.login?.trim();
+  return server && login ? { server, login } : null;
+}
+
+export const sameTerminal = (a: TerminalIdentity, b: TerminalIdentity): boolean =>
+  a.server === b.server && a.login === b.login;
+export const terminalLabel = (t: TerminalIdentity): string => `${t.server} login ${t.login}`;

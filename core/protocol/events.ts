@@ -63,8 +63,11 @@ export const PositionViewSchema = z.object({
   take_profit: z.number().nullable(),
   current_price: z.number().nullable(),
   unrealized_pnl: z.number(),
-  source: z.enum(["bot", "manual", "terminal"]),
+  /** duplicate: a second fill of one of our orders at the broker (flagged, never adopted; close it). */
+  source: z.enum(["bot", "manual", "terminal", "duplicate"]),
   broker_ticket: z.string().nullable(),
+  /** source "duplicate": the client order id this position is a second fill of. */
+  duplicate_of: z.string().optional(),
   status: z.enum(["open", "closed"]),
   opened_at: ms,
   updated_at: ms,

@@ -1,10 +1,11 @@
 import { roundMoney } from "../../core/instruments/rounding";
-import type { TradeResult } from "../../core/protocol/connector";
+import type { BrokerPosition, TradeResult } from "../../core/protocol/connector";
 import type { EngineCore, Tx } from "../engine/engine";
 import type { CommandRow } from "./commands";
 import {
   closeTrade,
   failTrade,
+  flagDuplicate,
   legPnl,
   openTrade,
   openVolume,
@@ -56,9 +57,38 @@ export function applyResult(
     };
     if (r.sl === null) fill.sl = null;
     if (r.tp === null) fill.tp = null;
-    return openTrade(core, tx, entry, fill, r.recovered ? "recovered at the broker" : "connector")
-      ? `opened ${r.ticket}`
-      : "already applied";
+    if (openTrade(core, tx, entry, fill, r.recovered ? "recovered at the broker" : "connector"))
+      return `opened ${r.ticket}`;
+    // The order already filled under another ticket: this fill is a second execution at the broker.
+    const first = entry.trade.broker_ticket;
+    if (first !== null && first !== r.ticket) {
+      const p: BrokerPosition = {
+        ticket: r.ticket,
+        symbol: r.symbol ?? entry.trade.symbol,
+        side: r.side ?? entry.trade.side,
+        volume: fill.volume,
+        open_price: r.price,
+        current_price: r.price,
+        sl: fill.sl,
+        tp: fill.tp,
+        profit: 0,
+        opened_at: r.executed_at,
+        client_order_id: cmd.client_order_id,
+        magic: 0,
+        comment: "",
+        manual: false,
+      };
+      flagDuplicate(
+        core,
+        tx,
+        terminal,
+        p,
+        cmd.client_order_id,
+        `command ${cmd.command_id} answered again with a new fill`,
+      );
+      return `duplicate fill ${r.ticket} (first ${first})`;
+    }
+    return "already applied";
   }
 
   const ticket = cmd.ticket ?? r.ticket;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TerminalIdentitySchema } from "../../core/protocol/connector";
 
 export const CONNECTOR_TAG = "connector";
 
@@ -12,6 +13,8 @@ export const ConnectorAttachmentSchema = z.object({
   /** Last time the token was found live in D1 (re-checked on PING at most every REVERIFY_MS). */
   verifiedAt: z.number().int(),
   sessionId: z.string(),
+  /** The terminal (broker server + login) this socket speaks for; null until its hello or account names it. */
+  terminal: TerminalIdentitySchema.nullable().default(null),
 });
 export type ConnectorAttachment = z.infer<typeof ConnectorAttachmentSchema>;
 

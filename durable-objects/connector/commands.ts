@@ -17,6 +17,8 @@ export type CommandRow = {
   sends: number;
   resolved_at: number | null;
   outcome: string | null;
+  /** The terminal binding it was first sent to (null: never sent). */
+  terminal: string | null;
 };
 
 /** A command the object still owes an answer for (waiting to be sent, or sent without a result). */
@@ -120,6 +122,16 @@ export class CommandStore {
     this.sql.exec(
       `UPDATE connector_commands SET status = 'sent', sent_at = ?, sends = sends + 1 WHERE command_id = ? AND status IN ('pending', 'sent')`,
       now,
+      commandId,
+    );
+  }
+
+  /** First send: binds the command to a terminal and stores the frame it carries from now on (with first_sent_at). */
+  bind(commandId: string, terminal: string, frame: string): void {
+    this.sql.exec(
+      `UPDATE connector_commands SET terminal = ?, frame = ? WHERE command_id = ? AND terminal IS NULL`,
+      terminal,
+      frame,
       commandId,
     );
   }

@@ -8,14 +8,19 @@ import {
   CONNECTOR_PROTOCOL_VERSION,
   type ConnectorError,
   ConnectorToObjectFrameSchema,
+  MAX_CONNECTOR_FRAME_BYTES,
   type ObjectToConnectorFrame,
   ObjectToConnectorFrameSchema,
   type PositionsUpdate,
   parseConnectorFrame,
   type StatusUpdate,
   type SyncResponse,
+  sameTerminal,
+  type TerminalIdentity,
   type TradeErrorFrame,
   type TradeResult,
+  terminalIdentity,
+  terminalLabel,
 } from "../../core/protocol/connector";
 import type { ConnectorStatusView } from "../../core/protocol/connector-status";
 import type { PositionView, TradeView } from "../../core/protocol/events";
@@ -36,7 +41,9 @@ import type { ConnectorLink, DispatchResult } from "../engine/targets";
 import { applyResult } from "./apply-result";
 import { CONNECTOR_TAG, type ConnectorAttachment, ConnectorAttachmentSchema } from "./attachment";
 import { type BarsOutcome, ConnectorBars } from "./bars";
+import { Coalescer } from "./coalesce";
 import { type CommandKind, type CommandRow, CommandStore, ConnectorState, SeenIds } from "./commands";
+import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget } from "./frame-budget";
 import { locate, TerminalPositions } from "./positions";
 import { applyPositions, positionsListUsable, reconcileCommands } from "./reconcile";
 import { createConnectorTables } from "./tables";
@@ -48,9 +55,25 @@ export const RESULT_GRACE_MS = 60_000;
 /** A live connector's token is re-checked in D1 on a PING at most this often (revocation kicks it). */
 export const REVERIFY_MS = 60_000;
 export const HEARTBEAT_MS = 15_000;
-/** Close codes: replaced by a newer connection; token refused. */
+/** A socket must authenticate within this long after the upgrade, else it is closed (CLOSE_AUTH_DEADLINE). */
+export const AUTH_DEADLINE_MS = 10_000;
+/** A refused second terminal is told to try again no sooner than this. */
+export const TERMINAL_CONFLICT_RETRY_MS = 60_000;
+/** Close codes (docs/CONNECTOR_PROTOCOL.md): the same terminal connected again; token refused; no AUTH in time; flooding; another terminal holds the account. */
 export const CLOSE_REPLACED = 4001;
 export const CLOSE_AUTH = 4003;
+export const CLOSE_AUTH_DEADLINE = 4004;
+export const CLOSE_FLOOD = 4008;
+export const CLOSE_TERMINAL_CONFLICT = 4009;
+
+/** What a socket costs in memory while the object is awake: its frame budget and its coalesced reports. */
+interface SocketRuntime {
+  budget: FrameBudget;
+  /** Closed by us (flooding): whatever was queued behind the close is dropped unread. */
+  closing: boolean;
+  status: Coalescer<StatusUpdate>;
+  positions: Coalescer<PositionsUpdate>;
+}
 
 export interface HubDeps {
   ctx: DurableObjectState;
@@ -70,6 +93,7 @@ export class ConnectorHub implements ConnectorLink {
   readonly state: ConnectorState;
   readonly terminal: TerminalPositions;
   readonly bars: ConnectorBars;
+  private readonly runtimes = new WeakMap<WebSocket, SocketRuntime>();
 
   constructor(private readonly deps: HubDeps) {
     const sql = deps.ctx.storage.sql;
@@ -284,21 +308,18 @@ export class ConnectorHub implements ConnectorLink {
 
   // ---- socket ---------------------------------------------------------------------------------
 
-  /** The upgrade the Worker forwarded (token already verified there). One connector per user: the newest wins. */
-  accept(request: Request, userId: string, tokenId: string): Response {
+  /**
+   * The upgrade the Worker forwarded (token already verified there). Which socket keeps the account
+   * is decided at AUTH, by terminal identity (onAuth); until then the socket may only authenticate,
+   * within AUTH_DEADLINE_MS (the alarm closes it otherwise).
+   */
+  async accept(request: Request, userId: string, tokenId: string): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
       return new Response("expected a websocket upgrade", { status: 426 });
-    for (const old of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
-      try {
-        old.close(CLOSE_REPLACED, "replaced by a newer connector connection");
-      } catch {
-        /* already closed */
-      }
-    }
     const pair = new WebSocketPair();
     const server = pair[1];
     this.deps.ctx.acceptWebSocket(server, [CONNECTOR_TAG, `user:${userId}`]);
-    const now = this.core.clock();
+    const now = Date.now();
     const attachment: ConnectorAttachment = {
       kind: "connector",
       userId,
@@ -307,22 +328,73 @@ export class ConnectorHub implements ConnectorLink {
       authed: false,
       verifiedAt: now,
       sessionId: crypto.randomUUID(),
+      terminal: null,
     };
     server.serializeAttachment(attachment);
+    await alarmClock(this.deps.ctx.storage).noLaterThan(now + AUTH_DEADLINE_MS, now);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
+  private runtime(ws: WebSocket, now: number): SocketRuntime {
+    let rt = this.runtimes.get(ws);
+    if (!rt) {
+      rt = {
+        budget: new FrameBudget(now),
+        closing: false,
+        status: new Coalescer<StatusUpdate>((f) => this.onStatus(ws, f)),
+        positions: new Coalescer<PositionsUpdate>(
+          (f, superseded) => this.onPositions(ws, f, superseded),
+          (f) => (f.reason === "change" ? f.id : undefined),
+        ),
+      };
+      this.runtimes.set(ws, rt);
+    }
+    return rt;
+  }
+
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const now = Date.now();
+    // The budget is checked before anything else: a refused frame costs a counter, never a parse.
+    const rt = this.runtime(ws, now);
+    if (rt.closing) return; // frames still queued behind our close
+    const verdict = rt.budget.take(now);
+    if (!verdict.ok) {
+      if (verdict.close) {
+        rt.closing = true;
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "connector socket closed for flooding",
+            tags: this.deps.ctx.getTags(ws),
+          }),
+        );
+        return closeQuietly(ws, CLOSE_FLOOD, "frame budget exceeded");
+      }
+      if (verdict.notify !== null) {
+        sendError(ws, {
+          code: "rate_limited",
+          message: `over the frame budget (${FRAMES_PER_SECOND} frames/s, bursts of ${FRAME_BURST}): ${verdict.notify} frame(s) refused and not applied; journaled reports come again after a reconnect`,
+          details: { refused: verdict.notify },
+        });
+      }
+      return;
+    }
     const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
     if (!att.success) {
       ws.close(1011, "socket state lost");
       return;
     }
-    if (typeof message !== "string") return sendError(ws, { code: "bad_frame", message: "frames must be JSON text" });
+    const a = att.data;
+    if (!a.authed && now - a.connectedAt > AUTH_DEADLINE_MS)
+      return closeQuietly(ws, CLOSE_AUTH_DEADLINE, "no AUTH within the deadline");
+    if (typeof message !== "string") {
+      if (message.byteLength > MAX_CONNECTOR_FRAME_BYTES)
+        return sendError(ws, { code: "too_large", message: `frame over ${MAX_CONNECTOR_FRAME_BYTES} bytes` });
+      return sendError(ws, { code: "bad_frame", message: "frames must be JSON text" });
+    }
     const parsed = parseConnectorFrame(message, ConnectorToObjectFrameSchema);
     if (!parsed.ok) return sendError(ws, parsed.error);
     const frame = parsed.frame;
-    const a = att.data;
     if (
       !a.authed &&
       frame.type !== "AUTH" &&
@@ -346,11 +418,12 @@ export class ConnectorHub implements ConnectorLink {
       case "TRADE_ERROR":
         return this.onTradeError(ws, frame);
       case "POSITIONS_UPDATE":
-        return this.onPositions(ws, frame);
+        if (this.seen.has(frame.id)) return sendAck(ws, [frame.id]);
+        return rt.positions.offer(frame, now);
       case "STATUS_UPDATE":
-        return this.onStatus(frame);
+        return rt.status.offer(frame, now);
       case "SYNC_RESPONSE":
-        return this.onSync(frame);
+        return this.onSync(ws, frame);
       case "ERROR":
         console.warn(
           JSON.stringify({
@@ -392,6 +465,9 @@ export class ConnectorHub implements ConnectorLink {
     } catch {
       /* already closed */
     }
+    const rt = this.runtimes.get(ws);
+    rt?.status.cancel();
+    rt?.positions.cancel();
     const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
     if (this.liveSocket(ws)) return; // a newer connection took over: still online
     if (!att.success || !att.data.authed) return;
@@ -424,8 +500,14 @@ export class ConnectorHub implements ConnectorLink {
       ws.close(CLOSE_AUTH, "token refused");
       return;
     }
+    const me = terminalIdentity(frame.terminal);
+    const holder = this.conflictingTerminal(ws, me);
+    if (holder) return this.refuseTerminal(ws, a, me, holder);
+    // No other terminal: an older socket of this same terminal (or of an unidentified one) gives way.
+    for (const other of this.authedSockets(ws))
+      closeQuietly(other, CLOSE_REPLACED, "replaced: the same terminal connected again");
     const now = this.core.clock();
-    ws.serializeAttachment({ ...a, authed: true, verifiedAt: now } satisfies ConnectorAttachment);
+    ws.serializeAttachment({ ...a, authed: true, verifiedAt: now, terminal: me } satisfies ConnectorAttachment);
     send(ws, { type: "AUTH_OK", server_time: Date.now(), session_id: a.sessionId, heartbeat_ms: HEARTBEAT_MS });
     this.state.set(
       "session",
@@ -442,10 +524,59 @@ export class ConnectorHub implements ConnectorLink {
       this.emitStatus(tx, true, null);
     });
     this.metric(a.userId, true);
-    // Safe: the connector answers a command id it has seen from its journal, never runs it twice.
+    // Safe: the connector answers a command id it has seen from its journal, never runs it twice;
+    // sendAll re-sends only commands bound to this terminal (never to another one).
     this.sendAll(ws, this.commands.sendable(now));
     await this.deps.afterChange();
     await this.requestBars(ws, a.userId);
+  }
+
+  /**
+   * One terminal per account: the identity another live, authenticated socket speaks for when it is
+   * not this one's (an unidentified newcomer cannot take the account from an identified terminal).
+   */
+  private conflictingTerminal(ws: WebSocket, me: TerminalIdentity | null): TerminalIdentity | undefined {
+    for (const other of this.authedSockets(ws)) {
+      const them = ConnectorAttachmentSchema.parse(other.deserializeAttachment()).terminal;
+      if (them && (!me || !sameTerminal(me, them))) return them;
+    }
+    return undefined;
+  }
+
+  /** The second terminal is refused (it retries after TERMINAL_CONFLICT_RETRY_MS); the first keeps the account. */
+  private refuseTerminal(
+    ws: WebSocket,
+    a: ConnectorAttachment,
+    me: TerminalIdentity | null,
+    holder: TerminalIdentity,
+  ): void {
+    const who = me ? `terminal ${terminalLabel(me)}` : "a connector whose terminal has not identified itself";
+    const message = `refused: this account is connected to terminal ${terminalLabel(holder)}; one terminal per account. Stop that connector (or log this one into the same account) to use this one`;
+    send(ws, {
+      type: "AUTH_ERROR",
+      code: "terminal_conflict",
+      message,
+      retry: true,
+      retry_after_ms: TERMINAL_CONFLICT_RETRY_MS,
+      terminal: holder,
+    });
+    closeQuietly(ws, CLOSE_TERMINAL_CONFLICT, "another terminal holds this account");
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "second terminal refused", user: a.userId, refused: me, holder }),
+    );
+    // Tell the dashboard too, at most once per retry interval (the refused connector keeps retrying).
+    const now = this.core.clock();
+    if (now - Number(this.state.get("conflict_noted_at") ?? "0") < TERMINAL_CONFLICT_RETRY_MS) return;
+    this.state.set("conflict_noted_at", String(now));
+    this.core.write((tx) =>
+      this.core.activity(
+        tx,
+        "error",
+        null,
+        `${who} tried to connect and was refused: terminal ${terminalLabel(holder)} holds this account (one terminal per account)`,
+        { refused: me, holder },
+      ),
+    );
   }
 
   /** Warm-up bars for every connector bot's timeframes; BAR_CLOSED keeps them current afterwards. */
@@ -474,15 +605,35 @@ export class ConnectorHub implements ConnectorLink {
   private async onResult(ws: WebSocket, r: TradeResult): Promise<void> {
     if (this.seen.has(r.id)) return sendAck(ws, [r.id]);
     const core = this.core;
-    core.write((tx) => {
+    const known = core.write((tx) => {
       const now = core.clock();
       const cmd = this.commands.get(r.command_id);
       if (cmd) {
         const outcome = applyResult(core, tx, this.terminal, cmd, r, this.reported()?.account?.currency ?? "USD");
         this.commands.settle(cmd.command_id, "resolved", now, outcome);
+      } else if (r.ok) {
+        core.activity(
+          tx,
+          "error",
+          null,
+          `the connector reported a result for command ${r.command_id} (${r.action} ${r.symbol ?? ""} ${r.client_order_id}) that this account never sent; check the terminal`.replace(
+            /\s+/g,
+            " ",
+          ),
+          { command_id: r.command_id, ticket: r.ticket ?? null },
+        );
       }
       this.seen.add(r.id, now);
+      return cmd !== undefined;
     });
+    // Acknowledged (the connector stops re-sending it) but never silently: the connector is told.
+    if (!known)
+      sendError(ws, {
+        code: "unknown_command",
+        message: `no command ${r.command_id} was sent by this account; result recorded, not applied`,
+        ref_type: r.type,
+        ref_id: r.command_id,
+      });
     sendAck(ws, [r.id]);
     await this.afterApplied();
   }
@@ -517,16 +668,19 @@ export class ConnectorHub implements ConnectorLink {
     await this.afterApplied();
   }
 
-  private async onPositions(ws: WebSocket, u: PositionsUpdate): Promise<void> {
-    if (this.seen.has(u.id)) return sendAck(ws, [u.id]);
+  /** Applies the latest list; lists it superseded while coalesced are acknowledged with it. */
+  private async onPositions(ws: WebSocket, u: PositionsUpdate, superseded: string[] = []): Promise<void> {
+    if (this.seen.has(u.id)) return sendAck(ws, [u.id, ...superseded].slice(0, 1000));
     const core = this.core;
     const usable = positionsListUsable(u.terminal_connected, this.reported()?.terminal_connected);
     core.write((tx) => {
       if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at, [], u.unreadable ?? 0))
         core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       if (u.reason === "change") this.seen.add(u.id, core.clock());
+      for (const id of superseded) this.seen.add(id, core.clock());
     });
-    if (u.reason === "change") sendAck(ws, [u.id]);
+    const acks = [...(u.reason === "change" ? [u.id] : []), ...superseded];
+    for (let i = 0; i < acks.length; i += 1000) sendAck(ws, acks.slice(i, i + 1000));
     await this.afterApplied();
   }
 
@@ -537,8 +691,9 @@ export class ConnectorHub implements ConnectorLink {
     this.state.set("session", JSON.stringify({ ...session, margin_mode: t.margin_mode ?? null }));
   }
 
-  private onStatus(s: StatusUpdate): void {
+  private onStatus(ws: WebSocket, s: StatusUpdate): void {
     this.noteTerminal(s.terminal);
+    this.learnTerminal(ws, s.account);
     this.state.set(
       "status",
       JSON.stringify({
@@ -552,8 +707,28 @@ export class ConnectorHub implements ConnectorLink {
     this.core.write((tx) => this.emitStatus(tx, true, null));
   }
 
-  private async onSync(s: SyncResponse): Promise<void> {
+  /** A socket that authenticated before its terminal said who it is learns it from the account report. */
+  private learnTerminal(
+    ws: WebSocket,
+    account: { server?: string | undefined; login?: string | number | undefined } | null,
+  ): void {
+    const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+    if (!a.success || a.data.terminal) return;
+    const id = terminalIdentity(
+      account
+        ? { server: account.server ?? null, login: account.login === undefined ? null : String(account.login) }
+        : null,
+    );
+    if (!id) return;
+    ws.serializeAttachment({ ...a.data, terminal: id } satisfies ConnectorAttachment);
+    // Now it can resume: commands bound to this terminal that still wait for a result go again.
+    if (a.data.authed) this.sendAll(ws, this.commands.sendable(this.core.clock()));
+  }
+
+  private async onSync(ws: WebSocket, s: SyncResponse): Promise<void> {
     this.noteTerminal(s.terminal);
+    this.learnTerminal(ws, s.account);
+    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
     this.state.set(
       "status",
       JSON.stringify({
@@ -568,7 +743,7 @@ export class ConnectorHub implements ConnectorLink {
     core.write((tx) => {
       if (s.terminal_connected) {
         // An incomplete list cannot prove an order never reached the broker.
-        if (!s.unreadable) reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals);
+        if (!s.unreadable) reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals, binding);
         applyPositions(core, tx, this.terminal, this.state, s.positions, s.at, s.deals, s.unreadable ?? 0);
         core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       }
@@ -594,6 +769,7 @@ export class ConnectorHub implements ConnectorLink {
 
   /** Unsent commands past their TTL fail (never run late); sent ones without a result are reconciled by SYNC. */
   async onAlarm(): Promise<void> {
+    this.closeLateAuth(Date.now());
     const core = this.core;
     const now = core.clock();
     const overdue = core.write((tx) => {
@@ -626,12 +802,26 @@ export class ConnectorHub implements ConnectorLink {
     await this.arm();
   }
 
-  /** Sets the alarm to the next command deadline if it is earlier than what is set. */
+  /** Sockets that did not authenticate within AUTH_DEADLINE_MS of the upgrade are closed. */
+  private closeLateAuth(now: number): void {
+    for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
+      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+      if (a.success && !a.data.authed && now - a.data.connectedAt >= AUTH_DEADLINE_MS)
+        closeQuietly(ws, CLOSE_AUTH_DEADLINE, "no AUTH within the deadline");
+    }
+  }
+
+  /** Sets the alarm to the next command or authentication deadline if it is earlier than what is set. */
   async arm(): Promise<void> {
-    const d = this.commands.nextDeadline(RESULT_GRACE_MS);
-    if (d === null) return;
+    const deadlines = [this.commands.nextDeadline(RESULT_GRACE_MS)];
+    for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
+      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+      if (a.success && !a.data.authed) deadlines.push(a.data.connectedAt + AUTH_DEADLINE_MS);
+    }
+    const due = deadlines.filter((d): d is number => d !== null);
+    if (due.length === 0) return;
     const now = Date.now();
-    await alarmClock(this.deps.ctx.storage).noLaterThan(Math.max(d, now), now);
+    await alarmClock(this.deps.ctx.storage).noLaterThan(Math.max(Math.min(...due), now), now);
   }
 
   private expireUnsent(tx: Tx, now: number): void {
@@ -669,12 +859,15 @@ export class ConnectorHub implements ConnectorLink {
   // ---- sending ----------------------------------------------------------------------------------
 
   private authedSocket(except?: WebSocket): WebSocket | undefined {
-    for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
-      if (ws === except) continue;
+    return this.authedSockets(except)[0];
+  }
+
+  private authedSockets(except?: WebSocket): WebSocket[] {
+    return this.deps.ctx.getWebSockets(CONNECTOR_TAG).filter((ws) => {
+      if (ws === except || ws.readyState !== WebSocket.OPEN) return false;
       const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-      if (a.success && a.data.authed && ws.readyState === WebSocket.OPEN) return ws;
-    }
-    return undefined;
+      return a.success && a.data.authed;
+    });
   }
 
   private liveSocket(except: WebSocket): boolean {
@@ -690,15 +883,24 @@ export class ConnectorHub implements ConnectorLink {
     return this.sendAll(ws, rows);
   }
 
+  /**
+   * Sends commands never sent (binding them to this socket's terminal and stamping first_sent_at)
+   * and re-sends those bound to this same terminal; a command bound to another terminal is never
+   * sent here (it times out and is reconciled by that terminal's SYNC).
+   */
   private sendAll(ws: WebSocket, rows: CommandRow[]): CommandRow[] {
     const sent: CommandRow[] = [];
     const now = this.core.clock();
+    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
     for (const c of rows) {
+      if (c.terminal !== null && c.terminal !== binding) continue;
+      const frame = c.terminal === null ? JSON.stringify({ ...JSON.parse(c.frame), first_sent_at: now }) : c.frame;
       try {
-        ws.send(c.frame);
+        ws.send(frame);
       } catch {
         break; // socket gone: the rest waits for the next AUTH_OK
       }
+      if (c.terminal === null) this.commands.bind(c.command_id, binding, frame);
       this.commands.markSent(c.command_id, now);
       sent.push(c);
     }
@@ -776,6 +978,19 @@ export class ConnectorHub implements ConnectorLink {
   private metric(userId: string, connected: boolean): void {
     setConnectorState(userId, connected);
     maybeFlushMetrics(this.deps.env, (p) => this.deps.ctx.waitUntil(p));
+  }
+}
+
+/** The terminal a socket's commands are bound to: its identity, or its session while it has none. */
+export function bindingOf(a: ConnectorAttachment): string {
+  return a.terminal ? `${a.terminal.server}|${a.terminal.login}` : `session:${a.sessionId}`;
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    /* already closed */
   }
 }
 

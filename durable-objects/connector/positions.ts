@@ -301,3 +301,56 @@ export function terminalView(p: BrokerPosition, now: number, prior: PositionView
         : now,
   };
 }
+
+/**
+ * A fill at the broker of an order that already filled under another ticket (a terminal that ran a
+ * re-sent command again): the client order id it repeats, or undefined. Matched by the position's
+ * client id, else by its comment (the client id cut to 31 characters, docs/CONNECTOR_PROTOCOL.md).
+ */
+export function duplicateOf(
+  core: EngineCore,
+  p: Pick<BrokerPosition, "ticket" | "client_order_id" | "comment">,
+): string | undefined {
+  const select = `SELECT client_order_id AS c, json_extract(view, '$.broker_ticket') AS t FROM engine_trades
+    WHERE status IN ('open', 'closed') AND json_extract(view, '$.target') = 'connector' AND`;
+  const row = p.client_order_id
+    ? core.sql.exec<{ c: string; t: string | null }>(`${select} client_order_id = ?`, p.client_order_id).toArray()[0]
+    : p.comment.length >= 8
+      ? core.sql
+          .exec<{ c: string; t: string | null }>(`${select} substr(client_order_id, 1, 31) = ? LIMIT 1`, p.comment)
+          .toArray()[0]
+      : undefined;
+  return row && row.t !== null && row.t !== p.ticket ? row.c : undefined;
+}
+
+/**
+ * Records a duplicate execution: kept beside terminal positions (so it can be closed in one click
+ * and is closed when it disappears) but with source "duplicate", an error activity and a
+ * TRADE_ERROR duplicate_execution for the dashboard's notification. Returns false when already known.
+ */
+export function flagDuplicate(
+  core: EngineCore,
+  tx: Tx,
+  terminal: TerminalPositions,
+  p: BrokerPosition,
+  clientOrderId: string,
+  via: string,
+): boolean {
+  const prior = terminal.get(p.ticket);
+  const now = core.clock();
+  const view: PositionView = { ...terminalView(p, now, prior), source: "duplicate", duplicate_of: clientOrderId };
+  terminal.put(p.ticket, view);
+  core.outbox.enqueue({ kind: "position", row: view }, now);
+  core.emit(tx, "position_updated", view);
+  if (prior?.source === "duplicate") return false;
+  const botId = core.book.byClientOrderId(clientOrderId)?.trade.bot_id ?? null;
+  const message = `DUPLICATE EXECUTION: order ${clientOrderId} filled a second time at the broker (${p.side} ${p.volume} ${p.symbol}, ticket ${p.ticket}, ${via}); it is not a position of the bot: close it`;
+  core.emit(tx, "TRADE_ERROR", { bot_id: botId, client_order_id: clientOrderId, code: "duplicate_execution", message });
+  core.activity(tx, "error", botId, message, {
+    ticket: p.ticket,
+    client_order_id: clientOrderId,
+    position_id: view.id,
+    duplicate: true,
+  });
+  return true;
+}

@@ -4,7 +4,9 @@ import { closeTerminal } from "./apply-result";
 import type { CommandRow, CommandStore, ConnectorState } from "./commands";
 import {
   closeTrade,
+  duplicateOf,
   failTrade,
+  flagDuplicate,
   openConnectorTrades,
   openTrade,
   samePosition,
@@ -79,6 +81,13 @@ export function applyPositions(
     // Ours and already closed: a terminal whose lists lag still shows it; it is no manual position.
     if (bp.client_order_id && core.book.byClientOrderId(bp.client_order_id)?.trade.status === "closed") continue;
     const prior = terminal.get(bp.ticket);
+    // A second fill of an order that already filled is flagged, never adopted as a terminal position.
+    const dupOf = prior ? (prior.source === "duplicate" ? prior.duplicate_of : undefined) : duplicateOf(core, bp);
+    if (dupOf) {
+      if (!prior || !samePosition(prior, terminalView(bp, now, prior)))
+        flagDuplicate(core, tx, terminal, bp, dupOf, "found in the broker's positions");
+      continue;
+    }
     const view = terminalView(bp, now, prior);
     if (prior && samePosition(prior, view)) continue;
     terminal.put(bp.ticket, view);
@@ -120,11 +129,14 @@ export function reconcileCommands(
   commands: CommandStore,
   positions: readonly BrokerPosition[],
   deals: readonly BrokerDeal[],
+  binding: string,
 ): number {
   let settled = 0;
   const now = core.clock();
   for (const cmd of commands.unsettled()) {
     if (cmd.status !== "timed_out") continue;
+    // Only the terminal a command went to can say what became of it; another one's snapshot cannot.
+    if (cmd.terminal !== null && cmd.terminal !== binding) continue;
     commands.settle(cmd.command_id, "resolved", now, reconcileOne(core, tx, terminal, cmd, positions, deals));
     settled++;
   }

@@ -26,4 +26,8 @@ export function createConnectorTables(sql: SqlStorage): void {
     CREATE TABLE IF NOT EXISTS connector_terminal_positions (ticket TEXT PRIMARY KEY, view TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS connector_state (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
   `);
+  // The terminal a command was first sent to ("server|login", or "session:<id>" while unidentified):
+  // it is re-sent to that terminal only. Added to tables created before it existed.
+  const columns = sql.exec<{ name: string }>(`PRAGMA table_info(connector_commands)`).toArray();
+  if (!columns.some((c) => c.name === "terminal")) sql.exec(`ALTER TABLE connector_commands ADD COLUMN terminal TEXT`);
 }

@@ -187,7 +187,7 @@ export const positions = sqliteTable(
     takeProfit: real("take_profit"),
     currentPrice: real("current_price"),
     unrealizedPnl: real("unrealized_pnl").notNull().default(0),
-    source: text("source", { enum: ["bot", "manual", "terminal"] }).notNull(),
+    source: text("source", { enum: ["bot", "manual", "terminal", "duplicate"] }).notNull(),
     brokerTicket: text("broker_ticket"),
     status: text("status", { enum: ["open", "closed"] }).notNull(),
     openedAt: integer("opened_at").notNull(),

@@ -9,6 +9,7 @@ import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-token
 import { type UserEvent, UserEventSchema } from "../../core/protocol/events";
 import { ExecutionResultSchema } from "../../core/protocol/portfolio-api";
 import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
+import { AUTH_DEADLINE_MS } from "../../durable-objects/connector/hub";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { userObject } from "../../platform/object-address";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
@@ -65,18 +66,21 @@ async function openConnector(token: string): Promise<Client> {
   return client(res.webSocket!);
 }
 
-const AUTH = (token: string) => ({
+type Terminal = { server: string; login: string };
+const TERMINAL_A: Terminal = { server: "Broker-Live", login: "1001" };
+const TERMINAL_B: Terminal = { server: "Broker-Live", login: "2002" };
+const AUTH = (token: string, terminal?: Terminal) => ({
   type: "AUTH",
   token,
   connector_version: "test",
   protocol_version: 1,
   broker: "mt5",
-  terminal: { connected: true },
+  terminal: { connected: true, ...terminal },
 });
 
-async function authed(token: string): Promise<Client> {
+async function authed(token: string, terminal?: Terminal): Promise<Client> {
   const c = await openConnector(token);
-  c.send(AUTH(token));
+  c.send(AUTH(token, terminal));
   const ok = await c.next((f) => f.type === "AUTH_OK" || f.type === "AUTH_ERROR");
   expect(ok.type).toBe("AUTH_OK");
   return c;
@@ -519,19 +523,217 @@ describe("connector socket (object side)", () => {
     cb.ws.close(1000, "done");
   });
 
-  it("offline: the command waits and is delivered after AUTH; a second connection replaces the first", async () => {
+  it("offline: the command waits and is delivered after AUTH; the same terminal connecting again replaces the first socket and resumes", async () => {
     const u = await registerUser();
     const t = await newToken(u);
     const cid = `off-${crypto.randomUUID().slice(0, 8)}`;
     expect((await placeConnectorTrade(u, cid)).status).toBe(202);
-    const first = await openConnector(t.token);
-    await settle(first); // not authenticated: nothing is sent to it
-    expect(first.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
-    const c = await authed(t.token);
+    const unauthed = await openConnector(t.token);
+    await settle(unauthed); // not authenticated: nothing is sent to it
+    expect(unauthed.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
+    const before = Date.now();
+    const first = await authed(t.token, TERMINAL_A);
+    const cmd = await command(first, cid);
+    if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    expect(cmd.first_sent_at).toBeGreaterThanOrEqual(before);
+    // A reconnect of the same terminal (server + login): the old socket gives way, the command comes again with its original send time.
+    const again = await authed(t.token, TERMINAL_A);
     expect((await first.closed()).code).toBe(4001);
-    const cmd = await command(c, cid);
-    expect(cmd.type).toBe("TRADE_COMMAND");
+    const resent = await command(again, cid);
+    expect(resent).toMatchObject({ command_id: cmd.command_id, first_sent_at: cmd.first_sent_at });
+    again.ws.close(1000, "done");
+    unauthed.ws.close(1000, "done");
+  });
+
+  it("one terminal per account: a second terminal is refused (4009, terminal_conflict naming the holder), gets no command, and a command bound to the first is never sent to another", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const a = await authed(t.token, TERMINAL_A);
+    const b = await openConnector(t.token);
+    b.send(AUTH(t.token, TERMINAL_B));
+    const refused = await b.next((f) => f.type === "AUTH_ERROR");
+    expect(refused).toMatchObject({
+      code: "terminal_conflict",
+      retry: true,
+      retry_after_ms: 60_000,
+      terminal: { server: "Broker-Live", login: "1001" },
+    });
+    expect(refused["message"]).toContain("this account is connected to terminal Broker-Live login 1001");
+    expect((await b.closed()).code).toBe(4009);
+    // An unidentified connector cannot take the account either.
+    const anon = await openConnector(t.token);
+    anon.send(AUTH(t.token));
+    expect(await anon.next((f) => f.type === "AUTH_ERROR")).toMatchObject({ code: "terminal_conflict" });
+    const cid = `one-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const cmd = await command(a, cid);
+    if (cmd.type !== "TRADE_COMMAND") throw new Error("unreachable");
+    await settle(a); // a stays connected and authenticated: no 4001 for it
+    a.ws.close(1000, "gone");
+    await a.closed();
+    // The first terminal is gone; the second may now connect, but the command bound to the first is not sent to it.
+    const b2 = await authed(t.token, TERMINAL_B);
+    await settle(b2);
+    expect(b2.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);
+    const row = await runInDurableObject(stub(u), (o: UserBot) => o.connector.commands.get(cmd.command_id));
+    expect(row).toMatchObject({ status: "sent", sends: 1, terminal: "Broker-Live|1001" });
+    const activity = await env.DB.prepare(`SELECT message FROM activities WHERE user_id = ? AND type = 'error'`)
+      .bind(u.userId)
+      .all<{ message: string }>();
+    expect(activity.results.map((r) => r.message).join("\n")).toContain(
+      "was refused: terminal Broker-Live login 1001 holds this account",
+    );
+    b2.ws.close(1000, "done");
+  });
+
+  it("connector authentication is rate limited per address before the token lookup (429 after 300 a minute)", async () => {
+    const guess = () =>
+      exports.default.fetch(`${BASE}/api/v1/connector/ws`, {
+        headers: {
+          Upgrade: "websocket",
+          Authorization: `Bearer etc_${"g".repeat(43)}`,
+          "CF-Connecting-IP": "203.0.113.77",
+        },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 301; i++) statuses.push((await guess()).status);
+    expect(statuses.slice(0, 300).every((s) => s === 401)).toBe(true);
+    const limited = await guess();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+
+  it("a socket that never authenticates is closed at the deadline (4004)", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await openConnector(t.token);
+    const started = Date.now();
+    const closed = await c.closed();
+    expect(closed.code).toBe(4004);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(AUTH_DEADLINE_MS - 1000);
+  }, 30_000);
+
+  it("a result for a command this account never sent gets ERROR unknown_command (and an ACK, so it is not re-sent forever)", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await authed(t.token);
+    c.send({
+      type: "TRADE_RESULT",
+      id: "res:ghost",
+      command_id: "ghost",
+      client_order_id: "ghost-1",
+      action: "OPEN",
+      ok: true,
+      ticket: "1",
+      symbol: "EURUSD",
+      side: "BUY",
+      price: 1.1,
+      volume: 0.1,
+      executed_at: Date.now(),
+    });
+    expect(await c.next((f) => f.type === "ERROR")).toMatchObject({
+      code: "unknown_command",
+      ref_type: "TRADE_RESULT",
+      ref_id: "ghost",
+    });
+    expect(await c.next((f) => f.type === "ACK")).toEqual({ type: "ACK", ids: ["res:ghost"] });
     c.ws.close(1000, "done");
+  });
+
+  it("a frame over the byte limit is refused as too_large, counted in UTF-8 bytes, not characters", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const c = await authed(t.token);
+    // 800k three-byte characters: 0.8 M characters (under the limit) but 2.4 MB.
+    c.send(JSON.stringify({ type: "PING", id: "big", ts: 1, pad: "\u20ac".repeat(800_000) }));
+    expect(await c.next((f) => f.type === "ERROR")).toMatchObject({ code: "too_large" });
+    await settle(c);
+    c.ws.close(1000, "done");
+  });
+
+  it("a 20,000-frame flood: status frames coalesced, excess refused (rate_limited), the flooder closed (4008); the object answers throughout; no browser told to resync", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token, TERMINAL_A);
+    const status = (i: number) =>
+      JSON.stringify({
+        type: "STATUS_UPDATE",
+        broker: "mt5",
+        connector_version: "flood",
+        terminal_connected: true,
+        account: { currency: "USD", balance: 10_000 + i, equity: 10_000 + i, margin: 0, free_margin: 10_000 },
+        unacked: 0,
+        at: Date.now(),
+      });
+    for (let i = 0; i < 20_000; i++) c.send(status(i));
+    expect((await exports.default.fetch(`${BASE}/api/v1/health`)).status).toBe(200);
+    expect((await c.closed()).code).toBe(4008);
+    expect(c.frames.some((f) => f.type === "ERROR" && f["code"] === "rate_limited")).toBe(true);
+    // The browser saw a handful of coalesced statuses, not 20,000, and was never told to resync.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.frames.filter((f) => f.type === "CONNECTOR_STATUS").length).toBeLessThan(50);
+    expect(b.frames.some((f) => f.type === "resync_required")).toBe(false);
+    expect(await stub(u).ping()).toMatchObject({ ok: true });
+    b.ws.close(1000, "done");
+  }, 60_000);
+
+  it("a second fill of an order that already filled is flagged as a duplicate execution (never adopted as a terminal position) and closes in one click", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const c = await authed(t.token, TERMINAL_A);
+    const cid = `dup-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+    const cmd = await command(c, cid);
+    c.send(openResult(cmd, "81001"));
+    await c.next((f) => f.type === "ACK");
+    const pos = (ticket: string) => ({
+      ticket,
+      symbol: "EURUSD",
+      side: "BUY",
+      volume: 0.1,
+      open_price: 1.1,
+      current_price: 1.1,
+      sl: 1.05,
+      tp: 1.2,
+      profit: 0,
+      opened_at: Date.now(),
+      client_order_id: cid,
+      magic: 1,
+      comment: cid,
+      manual: false,
+    });
+    c.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-dup",
+      reason: "change",
+      positions: [pos("81001"), pos("81002")],
+      at: Date.now(),
+    });
+    const err = await b.event((e) => e.type === "TRADE_ERROR" && e.data.code === "duplicate_execution");
+    expect(err.type === "TRADE_ERROR" && err.data).toMatchObject({
+      client_order_id: cid,
+      message: expect.stringContaining("DUPLICATE EXECUTION"),
+    });
+    const positions = (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as
+      | { positions?: { id: string; source: string; broker_ticket: string | null; duplicate_of?: string }[] }
+      | { id: string; source: string; broker_ticket: string | null; duplicate_of?: string }[];
+    const list = Array.isArray(positions) ? positions : (positions.positions ?? []);
+    expect(list.find((p) => p.broker_ticket === "81002")).toMatchObject({
+      source: "duplicate",
+      duplicate_of: cid,
+      id: "term:81002",
+    });
+    expect(list.filter((p) => p.source === "terminal")).toHaveLength(0);
+    const close = await authedFetch(u.accessToken, "/api/v1/positions/term:81002/close", { method: "POST", json: {} });
+    expect(close.status).toBe(202);
+    expect(await c.next((f) => f.type === "TRADE_COMMAND" && f["action"] === "CLOSE")).toMatchObject({
+      ticket: "81002",
+    });
+    c.ws.close(1000, "done");
+    b.ws.close(1000, "done");
   });
 
   it("expiry: a command not delivered before its deadline is never sent; TRADE_ERROR + trade error", async () => {

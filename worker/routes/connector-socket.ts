@@ -4,6 +4,7 @@ import { db } from "../../platform/db/client";
 import { CONNECTOR_TOKEN_ID_HEADER, USER_ID_HEADER, userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { errorJson } from "../middleware/errors";
+import { clientIp } from "../middleware/rate-limit";
 
 /**
  * `GET /api/v1/connector/ws`: the connector's socket. Authenticated by `Authorization: Bearer
@@ -14,6 +15,17 @@ export const connectorSocketRoutes = new Hono<AppEnv>().get("/connector/ws", asy
   const auth = c.req.header("Authorization") ?? "";
   const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
   if (!token) return errorJson(c, 401, "unauthorized", "connector token required (Authorization: Bearer etc_...)");
+  // Before the D1 lookup: a client guessing tokens pays with its rate, not our database.
+  const { success } = await c.env.CONNECTOR_AUTH_LIMITER.limit({ key: `ip:${clientIp(c)}` });
+  if (!success)
+    return errorJson(
+      c,
+      429,
+      "rate_limited",
+      "too many connector connection attempts from this address; retry later",
+      undefined,
+      { "Retry-After": "60" },
+    );
   const owner = await verifyConnectorToken(db(c.env), token);
   if (!owner) return errorJson(c, 401, "unauthorized", "connector token unknown or revoked");
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
