@@ -345,7 +345,14 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     const server = pair[1];
     const session = request.headers.get(SESSION_ID_HEADER);
     this.ctx.acceptWebSocket(server, [BROWSER_TAG, `user:${userId}`, ...(session ? [sessionTag(session)] : [])]);
-    const attachment: BrowserAttachment = { kind: "browser", userId, connectedAt: Date.now() };
+    const latest = this.engine.core.log.latestSeq();
+    // A browser that replays from `since` has acked that much; one without loads state over REST now.
+    const attachment: BrowserAttachment = {
+      kind: "browser",
+      userId,
+      connectedAt: Date.now(),
+      ackedSeq: Math.min(since ?? latest, latest),
+    };
     server.serializeAttachment(attachment);
     send(server, {
       type: "welcome",
@@ -355,7 +362,9 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     // Missed events first, in order, in this same turn: no live event can slip in between.
     if (since !== undefined) {
       this.engine.core.bindUser(userId);
-      sendReplay(server, this.engine.core.log.since(since));
+      const replay = this.engine.core.log.since(since);
+      if ("resync" in replay) server.serializeAttachment({ ...attachment, ackedSeq: latest });
+      sendReplay(server, replay);
     }
     const headers = new Headers();
     const protocol = request.headers.get("X-Accepted-Protocol");
@@ -391,6 +400,11 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
         };
         if (frame.data.id !== undefined) pong.id = frame.data.id;
         send(ws, pong);
+        return;
+      }
+      case "ack": {
+        const seq = Math.min(frame.data.seq, this.engine.core.log.latestSeq());
+        if (seq > (attachment.data.ackedSeq ?? -1)) ws.serializeAttachment({ ...attachment.data, ackedSeq: seq });
         return;
       }
     }

@@ -2,7 +2,9 @@ import { z } from "zod";
 
 /** Frames a browser may send on `/ws`. */
 export const BrowserPingSchema = z.object({ type: z.literal("ping"), id: z.string().max(64).optional() });
-export const BrowserClientFrameSchema = z.discriminatedUnion("type", [BrowserPingSchema]);
+/** "I have applied every event up to `seq`": the log keeps what a connected browser has not acked. */
+export const BrowserAckSchema = z.object({ type: z.literal("ack"), seq: z.number().int().nonnegative() });
+export const BrowserClientFrameSchema = z.discriminatedUnion("type", [BrowserPingSchema, BrowserAckSchema]);
 export type BrowserClientFrame = z.infer<typeof BrowserClientFrameSchema>;
 
 /** Frames the object sends to a browser. */
@@ -33,6 +35,8 @@ export const BrowserAttachmentSchema = z.object({
   kind: z.literal("browser"),
   userId: z.string(),
   connectedAt: z.number(),
+  /** Highest seq the browser acked (or the log's latest when it connected without `since`). */
+  ackedSeq: z.number().int().nonnegative().optional(),
 });
 export type BrowserAttachment = z.infer<typeof BrowserAttachmentSchema>;
 

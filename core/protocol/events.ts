@@ -168,6 +168,11 @@ export const ResyncRequiredSchema = z.object({
   since: z.number().int(),
   oldest_seq: z.number().int().describe("oldest seq still in the log"),
   latest_seq: z.number().int(),
+  /**
+   * Sent to a connected browser when events it had not acked had to go (the log's hard cap): the
+   * event types it missed, i.e. exactly which state to reload over REST. Absent: reload everything.
+   */
+  reload: z.array(z.string()).optional(),
 });
 export type ResyncRequired = z.infer<typeof ResyncRequiredSchema>;
 

@@ -5,6 +5,7 @@ import type { Bar } from "../../core/market/bar";
 import { UserEventSchema } from "../../core/protocol/events";
 import { PortfolioStatusSchema, TradesHistoryResponseSchema } from "../../core/protocol/portfolio-api";
 import { Engine } from "../../durable-objects/engine";
+import { EVENT_LOG_HARD_MAX, EVENT_LOG_MAX } from "../../durable-objects/engine/event-log";
 import type { UserBot } from "../../durable-objects/user-bot";
 import {
   BAR0,
@@ -244,6 +245,58 @@ describe("browser events", () => {
     expect((await c.next()).type).toBe("welcome");
     expect(await c.next()).toMatchObject({ type: "resync_required", since: 1, oldest_seq: 4 });
     for (const s of [spy, b, c]) s.ws.close(1000, "done");
+  });
+
+  it("trimming keeps what a connected browser has not acked; past the hard cap it tells that browser exactly which event types to reload", async () => {
+    const u = await newUser();
+    const stub = stubOf(u.userId);
+    const insert = (n: number, type: string) =>
+      runInDurableObject(stub, (i: UserBot) => {
+        i.engine.core.sql.exec(
+          `WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < ?)
+           INSERT INTO engine_events (type, at, data) SELECT ?, 0, '{}' FROM n`,
+          n,
+          type,
+        );
+        i.engine.core.log.trim();
+        return {
+          oldest: i.engine.core.sql.exec<{ s: number }>(`SELECT MIN(seq) AS s FROM engine_events`).one().s,
+          latest: i.engine.core.log.latestSeq(),
+        };
+      });
+    const a = await openSocket(u.accessToken); // no since: it has loaded state; acked = the log's latest
+    expect((await a.next()).type).toBe("welcome");
+    const synced = async (s: typeof a, id: string) => {
+      s.ws.send(JSON.stringify({ type: "ping", id }));
+      return s.until((f) => f.type === "pong" && f["id"] === id);
+    };
+    const start = (await insert(0, "activity")).latest;
+
+    // 6,000 events the browser has not acked: all kept although the log's soft size is 5,000.
+    let log = await insert(6_000, "activity");
+    expect(log.oldest).toBeLessThanOrEqual(start + 1);
+    // It acks 3,000 of them: trimming goes back to the soft size (the rest stay, it has them too).
+    a.ws.send(JSON.stringify({ type: "ack", seq: start + 3_000 }));
+    await synced(a, "p1");
+    log = await insert(100, "activity");
+    expect(log.oldest).toBe(log.latest - EVENT_LOG_MAX + 1);
+
+    // A second browser resumes from an older seq it still has; then far more than the hard cap arrives.
+    const b = await openSocket(u.accessToken, log.oldest);
+    const bAcked = log.oldest;
+    expect((await b.next()).type).toBe("welcome");
+    await insert(10, "POSITIONS_UPDATED");
+    log = await insert(EVENT_LOG_HARD_MAX, "activity");
+    expect(log.oldest).toBe(log.latest - EVENT_LOG_HARD_MAX + 1);
+    const notice = (await b.until((f) => f.type === "resync_required")).at(-1)!;
+    expect(notice).toMatchObject({ type: "resync_required", since: bAcked, oldest_seq: log.oldest });
+    expect(notice["reload"]).toEqual(["POSITIONS_UPDATED", "activity"]);
+    // The first browser acked start+3,000, also behind the cut: told too, and only once.
+    expect((await a.until((f) => f.type === "resync_required"))[0]).toMatchObject({ since: start + 3_000 });
+    await insert(200, "activity");
+    const after = await synced(a, "p2");
+    expect(after.some((f) => f.type === "resync_required")).toBe(false);
+    for (const s of [a, b]) s.ws.close(1000, "done");
   });
 
   it("refuses a malformed since", async () => {

@@ -41,6 +41,7 @@ export const activityStreamRoutes = new Hono<AppEnv>().get("/activities/stream",
     if (!open) return;
     open = false;
     clearInterval(keepalive);
+    clearTimeout(ackTimer);
     try {
       ws.close(1000, "stream closed");
     } catch {
@@ -51,6 +52,16 @@ export const activityStreamRoutes = new Hono<AppEnv>().get("/activities/stream",
   // A failed write means the client went away: close the socket to the object too.
   const write = (text: string) => void writer.write(enc.encode(text)).catch(finish);
   const keepalive = setInterval(() => write(": keep-alive\n\n"), KEEPALIVE_MS);
+  // Acks what was handed to the stream (at most once a second) so the object's log need not keep it.
+  let acked = -1;
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  const ack = (seq: number) => {
+    acked = Math.max(acked, seq);
+    ackTimer ??= setTimeout(() => {
+      ackTimer = undefined;
+      if (open) ws.send(JSON.stringify({ type: "ack", seq: acked }));
+    }, 1000);
+  };
   ws.addEventListener("message", (e) => {
     if (typeof e.data !== "string") return;
     let frame: { type?: unknown; seq?: unknown };
@@ -59,6 +70,7 @@ export const activityStreamRoutes = new Hono<AppEnv>().get("/activities/stream",
     } catch {
       return;
     }
+    if (typeof frame.seq === "number") ack(frame.seq);
     if (frame.type === "activity" && typeof frame.seq === "number")
       write(`id: ${frame.seq}\nevent: activity\ndata: ${e.data}\n\n`);
     else if (frame.type === "resync_required") write(`event: resync_required\ndata: ${e.data}\n\n`);

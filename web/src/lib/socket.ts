@@ -4,6 +4,8 @@ import { backoffDelay } from "./backoff";
 /** Our protocol name; the server echoes it. The token rides in a second, `bearer.`-prefixed one. */
 export const SOCKET_PROTOCOL = "edgetrader.v1";
 export const HEARTBEAT_MS = 20_000;
+/** Events are acked at most this often (one small frame per burst). */
+const ACK_MS = 500;
 /** No pong within this long after a ping: the socket is dead even if the browser hasn't noticed. */
 export const PONG_TIMEOUT_MS = 10_000;
 
@@ -47,6 +49,7 @@ export class LiveSocket {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private pingSentAt = 0;
@@ -176,6 +179,18 @@ export class LiveSocket {
     }
     if (typeof f.seq === "number" && f.seq > (this.lastSeq() ?? -Infinity)) this.seqSignal[1](f.seq);
     for (const fn of this.listeners) fn(f);
+    if (typeof f.seq === "number") this.scheduleAck();
+  }
+
+  /** Acks the applied events at most every ACK_MS: the server keeps what a connected browser has not acked. */
+  private scheduleAck(): void {
+    if (this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      const ws = this.ws;
+      const seq = this.lastSeq();
+      if (ws && ws.readyState === WebSocket.OPEN && seq !== null) ws.send(JSON.stringify({ type: "ack", seq }));
+    }, ACK_MS);
   }
 
   private startHeartbeat(): void {
