@@ -228,7 +228,11 @@ export class ConnectorHub implements ConnectorLink {
       core.commandIds.remember(positionId, req, accepted, now);
       return { ok: true, accepted };
     });
-    if (!out.ok || out.accepted.duplicate || out.accepted.status === "done") return out;
+    if (!out.ok || out.accepted.duplicate) return out;
+    if (out.accepted.status === "done") {
+      await this.deps.afterChange(); // a cancel: its D1 row goes now, not with some later flush
+      return out;
+    }
     const sent = this.sendPending().some((c) => c.command_id === out.accepted.command_id);
     // On the socket: its result follows shortly and flushes the outbox (see Engine.settleOrder).
     await (sent ? this.deps.resultDue() : this.deps.afterChange());
