@@ -47,6 +47,8 @@ string          g_subSym[];
 string          g_subTf[];
 ENUM_TIMEFRAMES g_subPeriod[];
 datetime        g_subForming[];
+// The connector's last notice for the person at the terminal (e.g. the server refused it).
+string          g_notice = "";
 
 //+------------------------------------------------------------------+
 int OnInit()
@@ -390,6 +392,7 @@ void HandleLine(const string line)
    else if(op == "modify")    body = OpModify(keys, vals);
    else if(op == "rates")     body = OpRates(keys, vals);
    else if(op == "subscribe_bars") body = OpSubscribeBars(keys, vals);
+   else if(op == "notice")    body = OpNotice(keys, vals);
    else                       body = ErrorBody("invalid", "unknown op " + op, "");
    SendLine("{\"id\":" + Str(id) + "," + body + "}");
   }
@@ -767,6 +770,23 @@ string OpSubscribeBars(string &keys[], string &vals[])
    return("\"ok\":true");
   }
 
+//| notice: show the connector's message to the person at the terminal. Comment() writes it in the |
+//| chart's top-left corner until replaced ("" clears it); Alert() opens the terminal's alert     |
+//| window once per new text (MQL5 Reference, Common Functions: mql5.com/en/docs/common/comment, |
+//| mql5.com/en/docs/common/alert; Comment() cuts text at 2045 characters, ours is <= 500).       |
+string OpNotice(string &keys[], string &vals[])
+  {
+   string text = JGet(keys, vals, "text", "");
+   if(text == g_notice)
+      return("\"ok\":true");
+   g_notice = text;
+   Comment(text == "" ? "" : "Edgetrader: " + text);
+   if(text != "")
+      Alert("Edgetrader: ", text);
+   return("\"ok\":true");
+  }
+
+//+------------------------------------------------------------------+
 //| On the timer: when a subscribed pair's forming bar changed, push the bars that closed since. |
 void CheckBars()
   {

@@ -94,6 +94,8 @@ export class Connector {
       onReady: ({ serverTime, receivedAt }) => this.onReady(serverTime, receivedAt),
       onFrame: (f) => this.onFrame(f),
       onDown: () => this.clearSessionTimers(),
+      // The person at the terminal sees why this connector is not trading (MT5: on the chart).
+      onRefusal: (r) => this.broker.notice?.(r ? `REFUSED BY THE SERVER: ${r.message}` : ""),
       onFatal: (err) => {
         this.fatal = true;
         hooks.onFatal?.(`${err.code}: ${err.message}`);

@@ -27,6 +27,8 @@ export interface LinkOptions {
   onDown?: () => void;
   /** AUTH_ERROR with retry:false: this token will never work. */
   onFatal?: (err: AuthError) => void;
+  /** The object refused this connector (AUTH_ERROR, e.g. terminal_conflict); null: accepted again. */
+  onRefusal?: (refusal: { code: AuthError["code"]; message: string } | null) => void;
   onReconnectScheduled?: (delayMs: number, attempt: number) => void;
 }
 
@@ -136,6 +138,7 @@ export class ObjectLink {
         this.connectedAt = Date.now();
         this.missed = 0;
         this.stats.authOk++;
+        if (this.refusal) this.o.onRefusal?.(null);
         this.refusal = null;
         this.heartbeat = setInterval(() => this.beat(ws), this.o.heartbeatMs ?? f.heartbeat_ms ?? 15_000);
         this.o.log.info("authenticated");
@@ -144,6 +147,7 @@ export class ObjectLink {
       case "AUTH_ERROR":
         this.refusal = { code: f.code, message: f.message, at: Date.now(), retryAfterMs: f.retry_after_ms ?? null };
         this.retryAfterMs = f.retry ? (f.retry_after_ms ?? 0) : 0;
+        this.o.onRefusal?.({ code: f.code, message: f.message });
         if (f.code === "terminal_conflict") {
           this.o.log.error(
             `REFUSED BY THE SERVER: ${f.message}${f.retry_after_ms ? ` (trying again in ${Math.round(f.retry_after_ms / 1000)} s)` : ""}`,

@@ -142,6 +142,8 @@ export class SimTerminal extends EventEmitter {
   private closing: SimPosition[] = [];
   readonly orders = new Map<string, SimOrder>();
   readonly deals: SimDeal[] = [];
+  /** Texts the EA was asked to show the person at the terminal (`notice`), in order. */
+  readonly notices: string[] = [];
   /** Terminal state: connected to the trade server, synced since, trading allowed. */
   private serverConnected = true;
   private synced = false;
@@ -503,6 +505,10 @@ export class SimTerminal extends EventEmitter {
       case "rates":
         if (!(req.symbol in this.prices)) return fail("not_found", `unknown symbol ${req.symbol}`, "4301");
         return ok({ bars: this.series.closed(req.symbol, req.timeframe, req.count, this.now()) });
+      case "notice":
+        // What the EA would show on the chart (Comment) and raise as an Alert.
+        this.notices.push(req.text);
+        return ok({});
       case "subscribe_bars": {
         if (!(req.symbol in this.prices)) return fail("not_found", `unknown symbol ${req.symbol}`, "4301");
         const key = `${req.symbol}|${req.timeframe}`;

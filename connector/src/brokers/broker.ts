@@ -108,6 +108,8 @@ export interface Broker {
   /** Ask for bar_closed pushes of symbol/timeframe (kept across terminal reconnects). */
   subscribeBars?(symbol: string, timeframe: Timeframe): void;
   onBarClosed?(listener: (symbol: string, timeframe: Timeframe, bar: Bar) => void): () => void;
+  /** Shows `text` to the person at the terminal (MT5: on the chart, with an Alert); "" clears it. */
+  notice?(text: string): void;
 }
 
 export type BrokerErrorCode = "terminal_unavailable" | "rejected" | "not_found" | "invalid" | "expired" | "internal";

@@ -93,9 +93,20 @@ export const EaSubscribeBarsRequest = z.strictObject({
   symbol: Sym,
   timeframe: TimeframeSchema,
 });
+/**
+ * A message for the person at the terminal (the object's refusal, e.g. another terminal holds the
+ * account): the EA shows it on the chart (Comment) and raises an Alert once per new text; "" clears.
+ */
+export const MAX_NOTICE_CHARS = 500;
+export const EaNoticeRequest = z.strictObject({
+  id: ReqId,
+  op: z.literal("notice"),
+  text: z.string().max(MAX_NOTICE_CHARS),
+});
 
 export const EaRequestSchema = z.discriminatedUnion("op", [
   EaRatesRequest,
+  EaNoticeRequest,
   EaSubscribeBarsRequest,
   EaPingRequest,
   EaAccountRequest,
@@ -257,6 +268,7 @@ export const EaOkPayloads = {
   modify: EaTradeFactsSchema,
   rates: z.object({ bars: z.array(EaBarSchema).max(MAX_EA_RATES) }),
   subscribe_bars: z.object({}),
+  notice: z.object({}),
 } satisfies Record<EaOp, z.ZodType>;
 export type EaOkPayload<Op extends EaOp> = z.infer<(typeof EaOkPayloads)[Op]>;
 

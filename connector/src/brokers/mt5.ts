@@ -31,6 +31,7 @@ import {
   type EaTerminalState,
   type EaTradeFacts,
   MAX_EA_LINE_BYTES,
+  MAX_NOTICE_CHARS,
 } from "./ea-protocol";
 import { readLines, writeLine } from "./line-socket";
 import { checkVolume, chooseFilling, toTick } from "./symbol-rules";
@@ -99,6 +100,7 @@ export class Mt5Broker implements Broker {
   private pingTimer: NodeJS.Timeout | null = null;
   private missedPings = 0;
   private barSubs = new Map<string, { symbol: string; timeframe: Timeframe }>();
+  private noticeText = "";
   private barListeners = new Set<(symbol: string, timeframe: Timeframe, bar: Bar) => void>();
   /** POSITION_IDENTIFIER -> POSITION_TICKET, from every list read (deals name identifiers). */
   private tickets = new Map<string, string>();
@@ -382,6 +384,18 @@ export class Mt5Broker implements Broker {
     return () => this.barListeners.delete(listener);
   }
 
+  /** Kept and shown again to a (re)started EA until cleared. */
+  notice(text: string): void {
+    const t = text.slice(0, MAX_NOTICE_CHARS);
+    if (t === this.noticeText) return;
+    this.noticeText = t;
+    if (this.link) this.sendNotice();
+  }
+
+  private sendNotice(): void {
+    this.request("notice", { text: this.noticeText }).catch((e: unknown) => this.opts.log.warn(`notice: ${String(e)}`));
+  }
+
   private sendSubscribe(symbol: string, timeframe: Timeframe): void {
     this.request("subscribe_bars", { symbol, timeframe }).catch((e: unknown) =>
       this.opts.log.warn(`subscribe_bars ${symbol} ${timeframe}: ${String(e)}`),
@@ -480,6 +494,7 @@ export class Mt5Broker implements Broker {
     this.waiters.clear();
     // A (re)started EA knows no subscriptions: renew them.
     for (const sub of this.barSubs.values()) this.sendSubscribe(sub.symbol, sub.timeframe);
+    if (this.noticeText !== "") this.sendNotice();
     if (this.isConnected()) this.emitReady(true);
   }
 
