@@ -93,6 +93,19 @@ const converters = {
     row(`cron over ${d.cron?.users} users, wall`, d.cron?.ms_wall, "ms", num(d.cron?.target_ms), "<="),
     row("cron, failed users", d.cron?.failed, "count", 0, "=="),
   ],
+  "connector-flood": (d) => [
+    row(
+      `GET /health p99 during a ${d.frames_offered}-frame connector flood / idle p99 (one run)`,
+      d.p99_ratio_flood_over_idle,
+      "x",
+      num(d.target_ratio),
+      "<=",
+    ),
+    row("GET /health p99, idle", d.health_idle_ms?.p99, "ms"),
+    row("GET /health p99, during the flood", d.health_flood_ms?.p99, "ms"),
+    row("browser resync_required frames during the flood", d.browser?.resync_required, "count", 0, "=="),
+    row("browser CONNECTOR_STATUS events from the flood", d.browser?.connector_status_events, "count"),
+  ],
   roundtrip: (d) => [
     row(`connector command round trip p50 (${d.iterations} orders)`, d.ms?.p50, "ms", num(d.targets?.p50_ms), "<="),
     row("connector command round trip p99", d.ms?.p99, "ms", num(d.targets?.p99_ms), "<="),
