@@ -718,6 +718,86 @@ describe("connector socket (object side)", () => {
     b.ws.close(1000, "done");
   });
 
+  it("a terminal that does not deduplicate: every command re-sent after a reconnect fills twice, and every double fill is flagged (none adopted)", async () => {
+    const u = await registerUser();
+    const t = await newToken(u);
+    const b = await browser(u);
+    const N = 5;
+    const cids = Array.from({ length: N }, (_, i) => `nodedup-${i}-${crypto.randomUUID().slice(0, 6)}`);
+    // The first session receives the commands, "executes" them and dies before answering.
+    const first = await authed(t.token, TERMINAL_A);
+    const firstCmds: ObjectToConnectorFrame[] = [];
+    for (const cid of cids) {
+      expect((await placeConnectorTrade(u, cid)).status).toBe(202);
+      firstCmds.push(await command(first, cid));
+    }
+    first.ws.close(1000, "crash");
+    // The same terminal comes back: the object re-sends every unanswered command (original
+    // first_sent_at), and this terminal executes each one again under a new ticket.
+    const again = await authed(t.token, TERMINAL_A);
+    const position = (cid: string, ticket: string) => ({
+      ticket,
+      symbol: "EURUSD",
+      side: "BUY",
+      volume: 0.1,
+      open_price: 1.1,
+      current_price: 1.1,
+      sl: 1.05,
+      tp: 1.2,
+      profit: 0,
+      opened_at: Date.now() - 1000,
+      client_order_id: cid,
+      magic: 1,
+      comment: cid,
+      manual: false,
+    });
+    for (const [i, cid] of cids.entries()) {
+      const resent = await command(again, cid);
+      const original = firstCmds[i]!;
+      expect("command_id" in resent && resent.command_id).toBe("command_id" in original && original.command_id);
+      expect("first_sent_at" in resent && resent.first_sent_at).toBe(
+        "first_sent_at" in original && original.first_sent_at,
+      );
+      again.send(openResult(resent, `9${i}001`)); // the re-execution's fill is the answer that arrives
+    }
+    // Its positions list shows both executions of every order.
+    again.send({
+      type: "POSITIONS_UPDATE",
+      id: "pu-nodedup",
+      reason: "change",
+      positions: cids.flatMap((cid, i) => [position(cid, `9${i}001`), position(cid, `8${i}001`)]),
+      at: Date.now(),
+      terminal_connected: true,
+    });
+    const flagged = new Set<string>();
+    while (flagged.size < N) {
+      const e = await b.event((x) => x.type === "TRADE_ERROR" && x.data.code === "duplicate_execution");
+      if (e.type === "TRADE_ERROR") flagged.add(e.data.client_order_id);
+    }
+    expect([...flagged].sort()).toEqual([...cids].sort());
+    const list = (
+      (await (await authedFetch(u.accessToken, "/api/v1/positions")).json()) as {
+        positions: { source: string; broker_ticket: string | null; duplicate_of?: string }[];
+      }
+    ).positions;
+    expect(list.filter((p) => p.source === "duplicate")).toHaveLength(N);
+    expect(list.filter((p) => p.source === "terminal")).toHaveLength(0);
+    for (const [i, cid] of cids.entries()) {
+      expect(list.find((p) => p.broker_ticket === `8${i}001`)).toMatchObject({
+        source: "duplicate",
+        duplicate_of: cid,
+      });
+      expect(
+        (await until(
+          () => d1Trade(cid),
+          (r) => r?.status === "open",
+        ))!["broker_ticket"],
+      ).toBe(`9${i}001`);
+    }
+    again.ws.close(1000, "done");
+    b.ws.close(1000, "done");
+  });
+
   it("expiry: a command not delivered before its deadline is never sent; TRADE_ERROR + trade error", async () => {
     const u = await registerUser();
     const t = await newToken(u);
