@@ -17,6 +17,7 @@ import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
 import { parseBarsCsv, parseUtc } from "../../core/market/csv";
 import { DELTA_BASE_URLS } from "../../core/market/delta";
+import { inferTimeframe } from "../../core/market/infer-timeframe";
 import { type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 import { decodeModel } from "../../core/onnx/proto";
 import { BotConfigSchema } from "../../core/protocol/bot-config";
@@ -48,7 +49,8 @@ const ArgsSchema = z
       .default(process.env["DELTA_REST_URL"] ?? DELTA_BASE_URLS.india),
     cache: z.string().min(1).default("models/data/delta-cache"),
     symbol: z.string().regex(/^[A-Z0-9._-]{2,20}$/),
-    "source-timeframe": TimeframeSchema.default("30m"),
+    /** CSV: inferred from the bars' spacing when absent (a warning when given and the data disagrees); delta: 30m by default. */
+    "source-timeframe": TimeframeSchema.optional(),
     models: z.string().optional(),
     weights: z.string().optional(),
     "rules-only": z
@@ -131,7 +133,7 @@ if (args.source === "delta") {
   const h = await deltaHistory({
     baseUrl: args["delta-url"],
     symbol: args.symbol,
-    timeframe: args["source-timeframe"],
+    timeframe: args["source-timeframe"] ?? "30m",
     from: args.from!,
     to: args.to!,
     cacheDir: args.cache,
@@ -145,6 +147,15 @@ if (args.source === "delta") {
   bars = csv.bars;
   dataNote = args.data!;
 }
+// The bars' own timeframe: a daily CSV run without the flag must not be read as 30m bars.
+const inferred = inferTimeframe(bars);
+const flagged = args["source-timeframe"];
+if (flagged && inferred && flagged !== inferred)
+  console.warn(
+    `warning: --source-timeframe ${flagged}, but the bars are ${inferred} apart (most common spacing); using ${flagged} as given`,
+  );
+const sourceTf: Timeframe = flagged ?? inferred ?? "30m";
+if (!flagged && !inferred) console.warn("warning: cannot tell the bars' timeframe from their spacing; assuming 30m");
 const instrument = getInstrument(args.symbol);
 if (!instrument) {
   console.error(`no instrument spec for ${args.symbol}`);
@@ -165,7 +176,7 @@ if (args.models) {
   release = predict.release;
   mode = { kind: "models", predictBatch: predict };
 } else {
-  ensemble = [{ timeframe: args.timeframe ?? args["source-timeframe"], weight: 1 }];
+  ensemble = [{ timeframe: args.timeframe ?? sourceTf, weight: 1 }];
   strategy = strategyPreset(args["rules-only"]!)!.strategy;
   mode = { kind: "rules" };
 }
@@ -182,7 +193,7 @@ const config = BotConfigSchema.parse({
 });
 
 const t0 = performance.now();
-const prep = await prepareBacktest({ config, baseTimeframe: args["source-timeframe"], bars, mode, instrument });
+const prep = await prepareBacktest({ config, baseTimeframe: sourceTf, bars, mode, instrument });
 const t1 = performance.now();
 const { report } = buildReport(prep, {
   initialBalance: args.balance,
@@ -192,7 +203,7 @@ const { report } = buildReport(prep, {
   ...(args.to !== undefined ? { to: args.to } : {}),
   ...(args["walk-forward"] ? { walkForward: args["walk-forward"] } : {}),
   notes: [
-    `data: ${dataNote} (${bars.length} ${args["source-timeframe"]} bars)`,
+    `data: ${dataNote} (${bars.length} ${sourceTf} bars${flagged ? "" : ", timeframe inferred from the data"})`,
     mode.kind === "models"
       ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}`
       : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,
