@@ -22,8 +22,19 @@ export type PortfolioStatus = z.infer<typeof PortfolioStatusSchema>;
 
 export const PositionsResponseSchema = z.object({ positions: z.array(PositionViewSchema) });
 
+/**
+ * `?format=csv` (or `Accept: text/csv`) on a list route streams every row its filters match as CSV,
+ * whole (no page limit, no cursor); the JSON answer is unchanged.
+ */
+export const ExportFormatSchema = z
+  .enum(["json", "csv"])
+  .optional()
+  .describe("csv: every matching row as a CSV download (limit and cursor do not apply)");
+export const ExportQuerySchema = z.object({ format: ExportFormatSchema });
+
 export const TradesHistoryQuerySchema = z
   .object({
+    format: ExportFormatSchema,
     bot_id: z.string().min(1).max(64).optional(),
     symbol: z
       .string()
@@ -70,7 +81,10 @@ export const AnalyticsDailyResponseSchema = z.object({
 });
 export type AnalyticsDailyResponse = z.infer<typeof AnalyticsDailyResponseSchema>;
 
-export const ActivitiesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const ActivitiesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  format: ExportFormatSchema,
+});
 export const ActivityViewSchema = z.object({
   id: z.string(),
   seq: z.number().int(),
@@ -81,6 +95,7 @@ export const ActivityViewSchema = z.object({
   created_at: ms,
   expires_at: ms,
 });
+export type ActivityView = z.infer<typeof ActivityViewSchema>;
 export const ActivitiesResponseSchema = z.object({ activities: z.array(ActivityViewSchema) });
 
 /** POST /trade: the shared order intent, plus where to execute (paper by default). */

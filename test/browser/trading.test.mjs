@@ -3,9 +3,11 @@
 // toasts, live positions, the price chart's markers, and missed events replayed by seq on reconnect.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ROOT } from "../../scripts/lib/wrangler.mjs";
+import { asCsvText, readCsv } from "../support/csv-read.ts";
 import { launchBrowser, screenshot, startPlatform } from "./harness.mjs";
 
 const email = `bots-${randomBytes(4).toString("hex")}@example.com`;
@@ -267,6 +269,29 @@ describe("trading flow in Chromium against wrangler dev", () => {
       .nth(all - 1)
       .waitFor(T);
     await screenshot(page, "trades");
+    assertNoConsoleErrors();
+  });
+
+  test("Export CSV on the trades page downloads every trade the filters match, equal to the API's rows", async () => {
+    await nav("Trades");
+    await page.getByTestId("trade-row").first().waitFor(T);
+    const api = await (await apiAs("/trades/history?limit=200")).json();
+    const [download] = await Promise.all([page.waitForEvent("download", T), page.getByTestId("export-csv").click()]);
+    assert.equal(download.suggestedFilename(), "trades.csv");
+    const rows = readCsv(readFileSync(await download.path(), "utf8"));
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.status, r.side, r.volume, r.pnl]),
+      api.trades.map((t) => [t.id, t.status, t.side, String(t.volume), asCsvText(t.pnl)]),
+    );
+    // The page's filters go with the export.
+    await page.getByLabel("Status").selectOption("error");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/status=error/, T);
+    const [filtered] = await Promise.all([page.waitForEvent("download", T), page.getByTestId("export-csv").click()]);
+    const errorRows = readCsv(readFileSync(await filtered.path(), "utf8"));
+    assert.ok(errorRows.length >= 1 && errorRows.length < rows.length, `${errorRows.length} of ${rows.length}`);
+    for (const r of errorRows) assert.equal(r.status, "error");
+    await page.getByRole("button", { name: "Clear" }).click();
     assertNoConsoleErrors();
   });
 

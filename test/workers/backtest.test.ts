@@ -9,6 +9,7 @@ import { BotSchema } from "../../core/protocol/models-api";
 import { replayFeed } from "../../durable-objects/market/replay-data";
 import { SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
+import { asCsvText, readCsv } from "../support/csv-read";
 import { api, registerUser, type TestUser } from "./helpers";
 import { userBot } from "./user-bot-stub";
 
@@ -109,6 +110,12 @@ describe("backtest in the object", () => {
     const latest = await api(`/api/v1/ml/models/${id}/backtests/latest`, { token: u.accessToken });
     expect(latest.status).toBe(200);
     expect(StoredBacktestSchema.parse(((await latest.json()) as { backtest: unknown }).backtest).id).toBe(b.id);
+
+    // Issue 22: the same report's trades as CSV, one row per trade, the schema's columns.
+    const csv = await api(`/api/v1/ml/models/${id}/backtests/latest?format=csv`, { token: u.accessToken });
+    expect(csv.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    const rows = readCsv(await csv.text());
+    expect(rows).toEqual(r.trades.map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, asCsvText(v)]))));
   }, 120_000);
 
   it("a window: from/to bound the simulated bars", async () => {

@@ -1,6 +1,7 @@
 // POST /ml/models/{id}/backtest runs the core backtester on the bot in the caller's own object (its
 // models through the object's ORT, history up to the market clock) and stores the result there;
-// GET /ml/models/{id}/backtests/latest reads it back. Another user's bot id is a 404.
+// GET /ml/models/{id}/backtests/latest reads it back (its trades as CSV with ?format=csv). Another
+// user's bot id is a 404.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type BacktestOutcome,
@@ -8,17 +9,23 @@ import {
   type StoredBacktest,
   StoredBacktestSchema,
 } from "../../core/backtest/api";
+import { BacktestTradeSchema } from "../../core/backtest/schema";
+import { csvColumns } from "../../core/export/csv";
+import { onePage } from "../../core/export/pages";
+import { ExportQuerySchema } from "../../core/protocol/portfolio-api";
 import { userObject } from "../../platform/object-address";
 import type { AppEnv } from "../app-env";
 import { authed, bearerSecurity } from "../auth/guards";
+import { csvDownload, wantsCsv } from "../lib/csv-export";
 import { HttpError } from "../lib/http-error";
-import { errorResponse, jsonResponse } from "../lib/openapi-schemas";
+import { errorResponse, jsonOrCsvResponse, jsonResponse } from "../lib/openapi-schemas";
 import { validationHook } from "../middleware/errors";
 
 const common = { tags: ["ml/models"], middleware: [...authed], security: bearerSecurity };
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const ResponseSchema = z.object({ backtest: StoredBacktestSchema });
 const ok = (description: string) => jsonResponse(description, ResponseSchema);
+const BACKTEST_TRADE_COLUMNS = csvColumns(BacktestTradeSchema);
 const errors = {
   401: errorResponse("Missing, expired or invalid access token"),
   404: errorResponse("No such bot for this user (or no backtest yet)"),
@@ -47,9 +54,9 @@ const latest = createRoute({
   ...common,
   method: "get",
   path: "/ml/models/{id}/backtests/latest",
-  summary: "The bot's latest stored backtest",
-  request: { params: IdParams },
-  responses: { 200: ok("The latest backtest"), ...errors },
+  summary: "The bot's latest stored backtest (CSV: its trades)",
+  request: { params: IdParams, query: ExportQuerySchema },
+  responses: { 200: jsonOrCsvResponse("The latest backtest", ResponseSchema), ...errors },
 });
 
 /** RPC typing widens tuples (the equity curve), so the result comes in loosely typed and is parsed here. */
@@ -74,6 +81,10 @@ export const backtestRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     return c.json({ backtest }, 200);
   })
   .openapi(latest, async (c) => {
-    const r = await userObject(c.env, c.var.userId).latestBacktest(c.var.userId, c.req.valid("param").id);
-    return c.json({ backtest: unwrap(r) }, 200);
+    const { id } = c.req.valid("param");
+    const backtest = unwrap(await userObject(c.env, c.var.userId).latestBacktest(c.var.userId, id));
+    if (wantsCsv(c, c.req.valid("query").format)) {
+      return csvDownload(`backtest-${id}.csv`, BACKTEST_TRADE_COLUMNS, onePage(backtest.report.trades));
+    }
+    return c.json({ backtest }, 200);
   });

@@ -111,19 +111,44 @@ export async function accessTokenForSocket(): Promise<string> {
   return currentAccessToken() ?? refreshAccessToken();
 }
 
-export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
+/** Sends with the access token; an expired or revoked one is refreshed once and the request retried. */
+async function sendAuthed(method: Method, path: string, opts: RequestOptions): Promise<Response> {
   const auth = opts.auth ?? true;
   let token = auth ? currentAccessToken() : null;
   if (auth && !token && hasSession()) token = await refreshAccessToken();
   let res = await send(method, path, opts, token);
   if (auth && res.status === 401 && hasSession()) {
-    // Expired or revoked access token: refresh once and retry the same request.
     token = await refreshAccessToken();
     res = await send(method, path, opts, token);
   }
+  return res;
+}
+
+export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await sendAuthed(method, path, opts);
   const { json, text } = await readBody(res);
   if (!res.ok && !opts.okStatuses?.includes(res.status)) throw toApiRequestError(res.status, json, text);
   return json as T;
+}
+
+/**
+ * A list route's CSV export (`format=csv` added to `path`), saved by the browser under the name the
+ * server gives. Fetched (not a plain link) because the access token lives in memory, not a cookie.
+ */
+export async function downloadCsv(path: string): Promise<string> {
+  const url = `${path}${path.includes("?") ? "&" : "?"}format=csv`;
+  const res = await sendAuthed("GET", url, {});
+  if (!res.ok) {
+    const { json, text } = await readBody(res);
+    throw toApiRequestError(res.status, json, text);
+  }
+  const filename = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ?? "export.csv";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await res.blob());
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+  return filename;
 }
 
 export const api = {
@@ -226,7 +251,7 @@ function enc(s: string): string {
 }
 
 /** `?a=1&b=x` from the defined values only. */
-function query(q: Record<string, string | number | undefined>): string {
+export function query(q: Record<string, string | number | undefined>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
   const s = p.toString();

@@ -1,6 +1,7 @@
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
+import ExportButton from "~/components/ExportButton";
 import { api } from "~/lib/api";
 import type { ActivityView } from "~/lib/contracts";
 import { onEvents, onResync } from "~/lib/events";
@@ -71,6 +72,7 @@ export default function Activity() {
         <span class="muted small">
           <span class="live-dot" aria-hidden="true" /> live
         </span>
+        <ExportButton path={() => "/activities/recent"} />
       </div>
       <Switch>
         <Match when={loadError()}>

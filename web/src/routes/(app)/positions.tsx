@@ -1,6 +1,7 @@
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
+import ExportButton from "~/components/ExportButton";
 import ManualOrder from "~/components/ManualOrder";
 import { api } from "~/lib/api";
 import type { PositionView } from "~/lib/contracts";
@@ -67,6 +68,7 @@ export default function Positions() {
           <span class="live-dot" aria-hidden="true" />{" "}
           {portfolioUpdatedAt() ? `updated ${new Date(portfolioUpdatedAt()!).toLocaleTimeString()}` : ""}
         </span>
+        <ExportButton path={() => "/positions"} />
       </div>
       <Switch>
         <Match when={portfolioError() && !positions()}>

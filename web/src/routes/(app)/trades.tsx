@@ -2,8 +2,9 @@ import { useSearchParams } from "@solidjs/router";
 import { createResource, createSignal, For, Match, onCleanup, Show } from "solid-js";
 import DataTable from "~/components/DataTable";
 import EmptyState from "~/components/EmptyState";
+import ExportButton from "~/components/ExportButton";
 import ResourceSwitch from "~/components/ResourceSwitch";
-import { api } from "~/lib/api";
+import { api, query } from "~/lib/api";
 import { onEvents } from "~/lib/events";
 import { fmtPnl, fmtPrice, fmtTime, pnlClass } from "~/lib/format";
 
@@ -27,7 +28,7 @@ export default function Trades() {
   // Cursors of the pages before this one, so "Newer" can go back.
   const [cursors, setCursors] = createSignal<string[]>([]);
   const [cursor, setCursor] = createSignal<string | undefined>(undefined);
-  const query = () => ({
+  const queryOf = () => ({
     bot_id: params.bot_id || undefined,
     symbol: params.symbol || undefined,
     status: params.status || undefined,
@@ -36,7 +37,7 @@ export default function Trades() {
     limit: PAGE,
     cursor: cursor(),
   });
-  const [page, { refetch }] = createResource(query, api.trades);
+  const [page, { refetch }] = createResource(queryOf, api.trades);
   // New trades or status changes: refresh the first page only (later pages would shift under the reader).
   onCleanup(onEvents(["trade"], () => cursor() === undefined && void refetch()));
 
@@ -71,6 +72,7 @@ export default function Trades() {
     <>
       <div class="page-head">
         <h1>Trades</h1>
+        <ExportButton path={() => `/trades/history${query({ ...queryOf(), limit: undefined, cursor: undefined })}`} />
       </div>
       <form class="card filters" onSubmit={apply} aria-label="Filter trades">
         <div>
