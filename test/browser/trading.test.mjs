@@ -242,7 +242,17 @@ describe("trading flow in Chromium against wrangler dev", () => {
       null,
       T,
     );
-    assert.ok(Number(await chart.getAttribute("data-lines")) >= 1, "open position levels drawn");
+    // The bot's position is either still open (its entry/SL/TP lines are drawn) or the replayed
+    // market already took it out at SL/TP (then its exit marker is drawn): either is what a trader sees.
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('[data-testid="price-chart"]');
+        const exits = document.querySelector('[data-testid="chart-markers"]')?.textContent ?? "";
+        return Number(c?.getAttribute("data-lines")) >= 1 || /exit/.test(exits);
+      },
+      null,
+      T,
+    );
     assert.match(await chart.getAttribute("aria-label"), /USDCHF 2h candles, [1-9]\d* bars, [1-9]\d* trade markers/);
     await chart.scrollIntoViewIfNeeded();
     await screenshot(page, "bot-chart");
@@ -253,12 +263,14 @@ describe("trading flow in Chromium against wrangler dev", () => {
     await nav("Trades");
     await page.getByTestId("trade-row").first().waitFor(T);
     const all = await page.getByTestId("trade-row").count();
-    assert.ok(all >= 2, `expected the filled and the error trade, got ${all}`);
-    await page.getByLabel("Status").selectOption("error");
+    assert.ok(all >= 2, `expected the filled and the rejected trade, got ${all}`);
+    await page.getByLabel("Status").selectOption("rejected");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForURL(/status=error/, T);
+    await page.waitForURL(/status=rejected/, T);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="trade-row"]').length < n, all, T);
-    for (const s of await page.getByTestId("trade-row").locator(".pill").allTextContents()) assert.equal(s, "error");
+    const pills = await page.getByTestId("trade-row").locator(".pill").allTextContents();
+    assert.ok(pills.length >= 1, "the rejected 0.015-lot order is listed");
+    for (const s of pills) assert.equal(s, "rejected");
     await screenshot(page, "trades-filtered");
     await page.getByLabel("Symbol").fill("EURUSD");
     await page.getByRole("button", { name: "Apply" }).click();
@@ -283,14 +295,20 @@ describe("trading flow in Chromium against wrangler dev", () => {
       rows.map((r) => [r.id, r.status, r.side, r.volume, r.pnl]),
       api.trades.map((t) => [t.id, t.status, t.side, String(t.volume), asCsvText(t.pnl)]),
     );
-    // The page's filters go with the export.
-    await page.getByLabel("Status").selectOption("error");
+    // The page's filters go with the export (the paper account's refusal of 0.015 lots is "rejected").
+    await page.getByLabel("Status").selectOption("rejected");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForURL(/status=error/, T);
+    await page.waitForURL(/status=rejected/, T);
     const [filtered] = await Promise.all([page.waitForEvent("download", T), page.getByTestId("export-csv").click()]);
-    const errorRows = readCsv(readFileSync(await filtered.path(), "utf8"));
-    assert.ok(errorRows.length >= 1 && errorRows.length < rows.length, `${errorRows.length} of ${rows.length}`);
-    for (const r of errorRows) assert.equal(r.status, "error");
+    const rejectedRows = readCsv(readFileSync(await filtered.path(), "utf8"));
+    assert.deepEqual(
+      rejectedRows.map((r) => r.id),
+      rows.filter((r) => r.status === "rejected").map((r) => r.id),
+    );
+    assert.ok(
+      rejectedRows.length >= 1 && rejectedRows.length < rows.length,
+      `${rejectedRows.length} of ${rows.length}`,
+    );
     await page.getByRole("button", { name: "Clear" }).click();
     assertNoConsoleErrors();
   });
