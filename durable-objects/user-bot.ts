@@ -41,7 +41,7 @@ import type { BotRef } from "./engine/prediction-port";
 import { replayQuote } from "./engine/replay-quotes";
 import { ModelInference, type PredictProbabilitiesResult, type VerifyModelResult } from "./inference";
 import { type CandlesResult, MarketService } from "./market/market-service";
-import { isReplaySymbol, REPLAY_SYMBOLS, replayFeed } from "./market/replay-data";
+import { isReplaySymbol, REPLAY_SYMBOLS } from "./market/replay-data";
 import { replaySettings } from "./market/replay-settings";
 import { enginePredictor, type ModelHealthRow, PredictionService } from "./prediction";
 import { armTrainingAlarm, publishTrainingEvent, type StartResult, TrainingJobs } from "./training";
@@ -139,6 +139,7 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       candles: (symbol, timeframe, limit) => this.market.getCandles(symbol, timeframe, limit),
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
       balance: (bot) => this.sizingBalance(bot),
+      marketNow: (symbol) => this.market.marketNow(symbol),
     }));
   }
 
@@ -249,6 +250,12 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
     return this.own(userId).manualTrade(req, bot);
   }
 
+  /** Market now of each replayed symbol (epoch ms): the clock paper trades on it are dated in (Engine marketNow). */
+  replayClocks(userId: string): Record<string, number> {
+    const engine = this.own(userId);
+    return Object.fromEntries(Object.keys(REPLAY_SYMBOLS).map((s) => [s, engine.core.marketNow(s, "paper")]));
+  }
+
   portfolio(userId: string): PortfolioStatus {
     return { ...this.own(userId).portfolio(), positions: this.connector.openPositions() };
   }
@@ -286,8 +293,7 @@ export class UserBot extends DurableObject<Env> implements UserBotRpc {
       env: this.env,
       sql: this.ctx.storage.sql,
       infer: (key, rows, f) => this.inference.predict(key, rows, f),
-      marketNow: (symbol) =>
-        isReplaySymbol(symbol) ? replayFeed(symbol, this.market.replayClock()).virtualNow() : Date.now(),
+      marketNow: (symbol) => this.market.marketNow(symbol),
     }));
   }
 

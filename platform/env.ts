@@ -35,4 +35,6 @@ export interface Env {
   DELTA_WS_URL?: string;
   /** Speed of the replay market feed for new objects (1 = real time; `npm start` uses a faster demo speed). */
   REPLAY_SPEED?: string;
+  /** ISO time the replay starts at for new objects (npm start's demo); unset: the seed picks. */
+  REPLAY_START?: string;
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
 import { startDeltaSimProcess } from "./lib/delta-sim.mjs";
-import { seedDemo } from "./lib/demo.mjs";
+import { DEMO_REPLAY_START, seedDemo } from "./lib/demo.mjs";
 // `npm start`: the whole platform locally and offline: dashboard build, local D1 migrations,
 // wrangler dev (Worker + Durable Objects + D1 + R2 in workerd) on 127.0.0.1:$PORT (default 8787).
 import { ensureDevVars } from "./lib/dev-vars.mjs";
 import { applyLocalMigrations, startWranglerDev, stopWranglerDev } from "./lib/wrangler.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
+// Local state (D1, R2, objects) lives in .wrangler/state unless PERSIST_TO names another folder (tests: a fresh one).
+const persistTo = process.env.PERSIST_TO || undefined;
 // Replay speed of the demo market: 480x real time, so a 2h bar closes every 15 s.
 const replaySpeed = Number(process.env.REPLAY_SPEED ?? 480);
 // The crypto demo: a local Delta server (scripts/delta-sim) replaying BTC/USDT candles, 15m candles
@@ -15,6 +17,7 @@ const replaySpeed = Number(process.env.REPLAY_SPEED ?? 480);
 // then keeps wrangler.toml's Delta hosts, which need the network).
 const cryptoDemo = !/^(0|off|false|no)$/i.test(process.env.CRYPTO_DEMO ?? "on");
 const deltaSpeed = Number(process.env.DELTA_SIM_SPEED ?? 60);
+const replayStart = process.env.REPLAY_START ?? DEMO_REPLAY_START;
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major !== 20 || minor < 19)
   console.warn(`! Node ${process.versions.node}: edgetrader is pinned for Node 20.19+ (wrangler 4.86).`);
@@ -26,7 +29,7 @@ console.log(`  ${vars.created ? "generated" : "using"} ${vars.path}`);
 step("dashboard build");
 if (spawnSync(process.execPath, ["scripts/ensure-web-dist.mjs"], { stdio: "inherit" }).status !== 0) process.exit(1);
 step("D1 migrations (local)");
-applyLocalMigrations();
+applyLocalMigrations(persistTo);
 let delta = null;
 if (cryptoDemo) {
   step(`local Delta server (replayed BTC/USDT and ETH/USDT candles, ${deltaSpeed}x)`);
@@ -37,7 +40,8 @@ if (cryptoDemo) {
 step(`wrangler dev on 127.0.0.1:${port} (offline)`);
 const { child, url, health } = await startWranglerDev({
   port,
-  extraArgs: ["--var", `REPLAY_SPEED:${replaySpeed}`, ...(delta?.vars ?? [])],
+  persistTo,
+  extraArgs: ["--var", `REPLAY_SPEED:${replaySpeed}`, "--var", `REPLAY_START:${replayStart}`, ...(delta?.vars ?? [])],
 });
 const stop = async () => {
   await stopWranglerDev(child);
@@ -53,6 +57,8 @@ let demo;
 try {
   demo = await seedDemo(url, { crypto: cryptoDemo });
   if (demo.cryptoError) console.error(`  ! BTCUSD demo bot: ${demo.cryptoError}`);
+  // The first cycle ran during seeding, as soon as the stack was up (not at the next minute).
+  for (const r of demo.firstCycle?.results ?? []) console.log(`  first cycle: ${r.outcome} (${r.reason})`);
 } catch (err) {
   console.error(`  ! ${err.message}`);
 }
@@ -63,7 +69,8 @@ console.log(`
 ${
   demo
     ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
-  replay market at ${replaySpeed}x: cycles every minute, trades show up within about a minute)${
+  replay market at ${replaySpeed}x from ${replayStart}: the first cycle ran just now, then every minute;
+  the market keeps its hours, so on replayed weekends (6 minutes at this speed) cycles skip as market_closed)${
     demo.cryptoBotId
       ? `
   BTCUSD bot on replayed Delta candles (local server, ${deltaSpeed}x; CRYPTO_DEMO=off leaves it out)`

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SESSIONS } from "../instruments/sessions";
 import type { Bar } from "./bar";
 import { checkFreshness, requireFresh } from "./freshness";
 import { ReplayFeed } from "./replay";
@@ -37,6 +38,38 @@ describe("checkFreshness", () => {
   it("no bars, and bars closing in the future, are refused", () => {
     expect(checkFreshness([], "1h", T)).toMatchObject({ fresh: false, reason: "no_data" });
     expect(checkFreshness([bar(T)], "1h", T)).toMatchObject({ fresh: false, reason: "from_future" });
+  });
+});
+
+describe("checkFreshness in market time (sessions)", () => {
+  it("FX: Friday's last 30m bar stays fresh over the weekend and goes stale 2 bars after Sunday's open without data", () => {
+    const lastClose = Date.UTC(2026, 6, 10, 21, 0); // Friday 17:00 New York (EDT): the week's last bar
+    const bars = [bar(lastClose - 30 * MIN)];
+    const saturday = Date.UTC(2026, 6, 11, 12, 0);
+    expect(checkFreshness(bars, "30m", saturday).fresh).toBe(false); // wall-clock rule: 15 h old
+    expect(checkFreshness(bars, "30m", saturday, SESSIONS.fx).fresh).toBe(true);
+    const open = Date.UTC(2026, 6, 12, 21, 0); // Sunday 17:00 New York
+    expect(checkFreshness(bars, "30m", open + 59 * MIN, SESSIONS.fx).fresh).toBe(true); // one bar missed
+    const stale = checkFreshness(bars, "30m", open + 60 * MIN, SESSIONS.fx);
+    expect(stale).toMatchObject({ fresh: false, reason: "stale" });
+    if (!stale.fresh) expect(stale.message).toMatch(/2 bars missed while the market was open/);
+  });
+
+  it("15m: the 5-minute rule only for a bar whose interval had the market open", () => {
+    const lastClose = Date.UTC(2026, 6, 10, 21, 0);
+    const bars = [bar(lastClose - 15 * MIN)];
+    expect(checkFreshness(bars, "15m", lastClose + 40 * MIN, SESSIONS.fx).fresh).toBe(true); // Friday after the close
+    const open = Date.UTC(2026, 6, 12, 21, 0);
+    expect(checkFreshness(bars, "15m", open + 20 * MIN, SESSIONS.fx).fresh).toBe(true); // first bar 5 min late: ok
+    expect(checkFreshness(bars, "15m", open + 20 * MIN + 1, SESSIONS.fx).fresh).toBe(false);
+  });
+
+  it("S&P 500 daily bars (stamped 00:00 UTC): Friday's bar is fresh on Monday; two missing session days are stale", () => {
+    const friday = Date.UTC(2026, 6, 10);
+    const bars = [bar(friday)]; // closes Saturday 00:00 UTC
+    expect(checkFreshness(bars, "1d", Date.UTC(2026, 6, 13, 15, 0), SESSIONS.usIndexCash).fresh).toBe(true); // Monday
+    expect(checkFreshness(bars, "1d", Date.UTC(2026, 6, 14, 15, 0), SESSIONS.usIndexCash).fresh).toBe(true); // Monday's bar missed
+    expect(checkFreshness(bars, "1d", Date.UTC(2026, 6, 15, 0, 0), SESSIONS.usIndexCash).fresh).toBe(false); // and Tuesday's
   });
 });
 

@@ -1,3 +1,4 @@
+import { nextOpen, openMsBetween, SESSIONS, type SessionSchedule } from "../instruments/sessions";
 import type { Bar } from "./bar";
 import type { MarketDataResult } from "./source";
 import type { Timeframe } from "./timeframes";
@@ -13,15 +14,46 @@ export type Freshness =
   | { fresh: true; lastClose: number; ageMs: number }
   | { fresh: false; reason: "no_data" | "stale" | "from_future"; message: string; lastClose?: number; ageMs?: number };
 
+/** A bucket [close - dur, close) is expected to produce a bar only if the market was open in it. */
+const tradedIn = (s: SessionSchedule, close: number, dur: number) => openMsBetween(s, close - dur, close, 1) > 0;
+
 /**
- * Is the newest CLOSED bar recent enough to decide on at `now`?
- * - Every timeframe: stale when now - lastClose > 2 bar intervals (two closes were missed).
+ * Bars missed since `lastClose`, in market time: closed buckets of the timeframe after it that
+ * overlap an open session (a weekend or a night without a session produces no bar and misses
+ * none). Counts up to 2, which is all the rule needs.
+ */
+function missedBars(s: SessionSchedule, lastClose: number, dur: number, now: number): number {
+  let missed = 0;
+  let close = lastClose + dur;
+  while (close <= now && missed < 2) {
+    if (tradedIn(s, close, dur)) {
+      missed++;
+      close += dur;
+      continue;
+    }
+    const opens = nextOpen(s, close);
+    if (opens === null) break;
+    close = Math.max(close + dur, Math.floor(opens / dur) * dur + dur);
+  }
+  return missed;
+}
+
+/**
+ * Is the newest CLOSED bar recent enough to decide on at `now`? Judged in market time: `sessions`
+ * are the market's hours (default always open), and only buckets in which it traded count.
+ * - Every timeframe: stale when two bars that should exist after the newest one have closed
+ *   (for an always-open market: now - lastClose > 2 intervals).
  * - Timeframes <= 15m, additionally (seeds' 5-minute rule): stale when the bar that should have
  *   closed most recently (at floor(now / interval) * interval) is more than 5 minutes overdue.
  *   For 1m the 2-interval rule is the stricter one; for 5m and 15m the 5-minute rule is.
  * - A bar closing after now (+5 s skew) is refused: deciding on it would be look-ahead.
  */
-export function checkFreshness(bars: readonly Bar[], timeframe: Timeframe, now: number): Freshness {
+export function checkFreshness(
+  bars: readonly Bar[],
+  timeframe: Timeframe,
+  now: number,
+  sessions: SessionSchedule = SESSIONS.always,
+): Freshness {
   const last = bars[bars.length - 1];
   if (!last) return { fresh: false, reason: "no_data", message: `no ${timeframe} bars` };
   const dur = TIMEFRAME_MS[timeframe];
@@ -37,18 +69,18 @@ export function checkFreshness(bars: readonly Bar[], timeframe: Timeframe, now: 
       ageMs,
     };
   }
-  if (ageMs > 2 * dur) {
+  if (ageMs > 2 * dur && missedBars(sessions, lastClose, dur, now) >= 2) {
     return {
       fresh: false,
       reason: "stale",
-      message: `newest ${timeframe} bar closed at ${iso}, ${fmt(ageMs)} ago (> 2 intervals = ${fmt(2 * dur)})`,
+      message: `newest ${timeframe} bar closed at ${iso}, ${fmt(ageMs)} ago (2 bars missed while the market was open; > 2 intervals = ${fmt(2 * dur)})`,
       lastClose,
       ageMs,
     };
   }
   if (dur <= SHORT_TIMEFRAME_MAX_MS) {
     const due = Math.floor(now / dur) * dur;
-    if (lastClose < due && now - due > SHORT_TIMEFRAME_GRACE_MS) {
+    if (lastClose < due && now - due > SHORT_TIMEFRAME_GRACE_MS && tradedIn(sessions, due, dur)) {
       return {
         fresh: false,
         reason: "stale",
@@ -65,9 +97,9 @@ export function checkFreshness(bars: readonly Bar[], timeframe: Timeframe, now: 
  * The gate a cycle calls before deciding: a failed fetch or stale bars become a failure with a
  * reason (the cycle records it and skips, never trades); fresh bars pass through unchanged.
  */
-export function requireFresh(result: MarketDataResult, now: number): MarketDataResult {
+export function requireFresh(result: MarketDataResult, now: number, sessions?: SessionSchedule): MarketDataResult {
   if (!result.ok) return result;
-  const f = checkFreshness(result.bars, result.timeframe, now);
+  const f = checkFreshness(result.bars, result.timeframe, now, sessions);
   if (f.fresh) return result;
   return {
     ok: false,

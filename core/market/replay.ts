@@ -16,6 +16,11 @@ export interface ReplayOptions {
   seed?: number;
   /** Explicit starting bar: the virtual clock starts at that bar's close. */
   startIndex?: number;
+  /**
+   * Start at the first bar closing at or after this time (epoch ms), if it leaves `minHistory`
+   * bars before it; otherwise (e.g. a time outside this symbol's data) the seed decides.
+   */
+  startAt?: number;
   /** Bars of history that must exist before the start (models need warm-up). Default min(2000, n/4). */
   minHistory?: number;
   /** Virtual ms per real ms. 0 = the clock moves only through advance(). Default 1. */
@@ -67,7 +72,9 @@ export class ReplayFeed implements MarketDataSource {
     this.speed = opts.speed ?? 1;
     if (!(this.speed >= 0) || !Number.isFinite(this.speed)) throw new Error("speed must be finite and >= 0");
     const minHistory = opts.minHistory ?? Math.min(2000, Math.floor(bars.length / 4));
-    this.startIndex = opts.startIndex ?? seededStartIndex(bars.length, opts.seed ?? 0, minHistory);
+    const at = opts.startAt === undefined ? -1 : lowerBound(bars, opts.startAt - TIMEFRAME_MS[opts.baseTimeframe]);
+    const fromTime = at >= minHistory && at < bars.length ? at : undefined;
+    this.startIndex = opts.startIndex ?? fromTime ?? seededStartIndex(bars.length, opts.seed ?? 0, minHistory);
     if (this.startIndex < 0 || this.startIndex >= bars.length) throw new Error("startIndex out of range");
     this.virtualStart = bars[this.startIndex]!.time + TIMEFRAME_MS[this.baseTimeframe];
     this.realNow = opts.realNow ?? Date.now;

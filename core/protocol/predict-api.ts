@@ -47,8 +47,28 @@ export const PredictRequestSchema = z.object({
 });
 export type PredictRequest = z.infer<typeof PredictRequestSchema>;
 
-/** Why there is no prediction: bad request, no such bot, data that can't serve the bot's symbol/timeframes, or a skip (stale/missing market data). */
-export type PredictFailureCode = "not_found" | "bad_request" | "unsupported" | "skipped";
+/**
+ * Why there is no prediction: bad request, no such bot, data that can't serve the bot's
+ * symbol/timeframes, a skip (stale/missing market data), or the market is closed (its hours).
+ */
+export type PredictFailureCode = "not_found" | "bad_request" | "unsupported" | "skipped" | "market_closed";
+
+/**
+ * The answer of the predict endpoints outside the market's hours (HTTP 200: a state, not an
+ * error; clients tell it from a prediction by `status`). Times are market time (the replay's
+ * clock for a replayed symbol), epoch ms.
+ */
+export const MarketClosedSchema = z.object({
+  status: z.literal("market_closed"),
+  bot_id: z.string(),
+  symbol: z.string(),
+  market_time: z.number(),
+  opens_at: z.number().nullable(),
+  /** The hours the market keeps (their source). */
+  hours: z.string(),
+  message: z.string(),
+});
+export type MarketClosed = z.infer<typeof MarketClosedSchema>;
 export type PredictOutcome =
   | { ok: true; prediction: Prediction }
-  | { ok: false; code: PredictFailureCode; message: string; details?: Record<string, string> };
+  | { ok: false; code: PredictFailureCode; message: string; details?: Record<string, string>; closed?: MarketClosed };

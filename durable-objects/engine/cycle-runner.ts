@@ -90,6 +90,8 @@ export class CycleRunner {
       bot.id,
       started,
     );
+    // Market time of the bot (the replay clock for paper on a replayed market): gates, days and the feed's times.
+    const at = () => core.marketNow(bot.symbol, bot.target);
     try {
       const cfg = bot.config;
       // On a netting MT5 account every order nets against whatever the symbol holds (manual
@@ -110,7 +112,7 @@ export class CycleRunner {
       const open = core.book.openOf(bot.id);
       const exitsDue = hasCycleExits(cfg) && open.length > 0;
       if (!exitsDue) {
-        const blocked = this.entryBlock(bot, started, 0);
+        const blocked = this.entryBlock(bot, at(), 0);
         if (blocked) return this.finishSkip(bot, blocked.reason, blocked.message, null);
       }
       const outcome = await this.predictor(bot, { force: opts.force });
@@ -129,7 +131,7 @@ export class CycleRunner {
           .toArray().length;
         if (!fresh) {
           const msg = `already decided for bar ${new Date(p.barTime).toISOString()}; nothing done`;
-          core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime });
+          core.activity(tx, "skip", bot.id, msg, { reason: "already_decided", bar_time: p.barTime }, at());
           return this.finish(
             tx,
             bot,
@@ -148,7 +150,7 @@ export class CycleRunner {
         let code = below ? "below_threshold" : reason;
         const signals: CycleSignals = cycleSignals(p);
         const skip = (why: string, message: string) => {
-          core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime });
+          core.activity(tx, "skip", bot.id, message, { reason: why, bar_time: p.barTime }, at());
           core.sql.exec(
             `UPDATE engine_cycles SET outcome = 'skipped', reason = ? WHERE bot_id = ? AND bar_time = ?`,
             why,
@@ -174,6 +176,7 @@ export class CycleRunner {
             confidence: p.confidence,
             strategy: p.strategy.reason,
           },
+          at(),
         );
         // The positions the exits act on: those of the bot's symbol (a bot trades one).
         const mine = open.filter((e) => e.trade.symbol === bot.symbol);
@@ -183,7 +186,7 @@ export class CycleRunner {
             ? mine.map((e) => ({ id: e.trade.id, side: e.trade.side, openTime: e.trade.opened_at ?? e.executedAt }))
             : [],
           signals,
-          now,
+          at(),
         );
         let closed = 0;
         for (const x of plan.exits) {
@@ -200,7 +203,7 @@ export class CycleRunner {
           return skip(code, `no trade: ${reason}`);
         }
         if (exitsDue && actionable) {
-          const blocked = this.entryBlock(bot, now, closed);
+          const blocked = this.entryBlock(bot, at(), closed);
           if (blocked) return skip(blocked.reason, blocked.message);
         }
         if (!actionable || !p.plan) {
@@ -257,7 +260,7 @@ export class CycleRunner {
       return core.write((tx) => {
         const now = core.clock();
         const failures = (this.schedule(bot.id)?.failures ?? 0) + 1;
-        core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures });
+        core.activity(tx, "error", bot.id, `cycle failed: ${message}; retrying`, { failures }, at());
         const retryAt = Math.min(nextSlot(now, bot.config.execution.cadenceMinutes), now + backoffMs(failures));
         return this.finish(
           tx,
@@ -299,7 +302,7 @@ export class CycleRunner {
   private finishSkip(bot: BotRef, reason: string, message: string, barTime: number | null): CycleResult {
     return this.core.write((tx) => {
       const now = this.core.clock();
-      this.core.activity(tx, "skip", bot.id, message, { reason });
+      this.core.activity(tx, "skip", bot.id, message, { reason }, this.core.marketNow(bot.symbol, bot.target));
       return this.finish(
         tx,
         bot,

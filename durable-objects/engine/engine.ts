@@ -89,6 +89,16 @@ export class EngineCore {
     this.connector = deps.connector ?? noConnector;
   }
 
+  /**
+   * The time a bot or order of `symbol` on `target` lives in: paper trading runs on the time of
+   * the symbol's quote, which on a replayed market is the replay's clock (so its trades,
+   * positions, activities, gates and days are dated in market time and line up with the bars).
+   * Without a quote, and on the connector (a real broker), the wall clock.
+   */
+  marketNow(symbol: string, target: TargetKind): number {
+    return (target === "paper" ? this.quote(symbol)?.time : undefined) ?? this.clock();
+  }
+
   get ctx(): DurableObjectState {
     return this.deps.ctx;
   }
@@ -123,12 +133,14 @@ export class EngineCore {
     return ev;
   }
 
+  /** `at`: the activity's time when it is not the wall clock (market time of a replay bot, see marketNow). */
   activity(
     tx: Tx,
     kind: ActivityData["kind"],
     botId: string | null,
     message: string,
     detail?: Record<string, unknown>,
+    at?: number,
   ): void {
     const now = this.clock();
     const seq = this.log.latestSeq() + 1;
@@ -142,7 +154,7 @@ export class EngineCore {
     const ev = this.emit(tx, "activity", data);
     if (ev.seq !== seq) throw new Error("event seq moved inside a transaction");
     this.outbox.enqueue(
-      { kind: "activity", row: { ...data, seq, created_at: now, expires_at: now + ACTIVITY_TTL_MS } },
+      { kind: "activity", row: { ...data, seq, created_at: at ?? now, expires_at: now + ACTIVITY_TTL_MS } },
       now,
     );
   }
@@ -194,8 +206,10 @@ export class EngineCore {
     if (outOfBand.length) return { status: "invalid", trade: null, reason: outOfBand.map((i) => i.message).join("; ") };
     this.book.saveRequest(intent.client_order_id, fingerprint);
     const now = this.clock();
+    // Paper orders live in the quote's time (market time: the replay clock on a replayed symbol).
+    const at = meta.target === "connector" ? now : this.marketNow(intent.symbol, "paper");
     const trade: TradeView = {
-      ...newTradeView(intent, meta.botId, meta.target, now),
+      ...newTradeView(intent, meta.botId, meta.target, at),
       ...(meta.override ? { override: true } : {}),
     };
     if (meta.override)
@@ -205,6 +219,7 @@ export class EngineCore {
         meta.botId,
         `order ${intent.client_order_id} placed by hand with override past: ${meta.override}`,
         { override: meta.override },
+        at,
       );
     if (meta.target === "connector") {
       this.book.save({ trade, position: null, positionId: null, executedAt: now });
@@ -223,11 +238,11 @@ export class EngineCore {
     const price = q ? { mid: q.mid } : meta.fallbackMid !== undefined ? { mid: meta.fallbackMid } : null;
     const paper = this.paper.engine;
     const result = price
-      ? paper.submit(intent, { time: q?.time ?? now, price })
+      ? paper.submit(intent, { time: at, price })
       : ({ status: "rejected", reason: "no_price", message: `no price for ${intent.symbol}` } as const);
     if (result.status === "rejected") {
       const rejected: TradeView = { ...trade, status: "rejected", reason: `${result.reason}: ${result.message}` };
-      this.book.save({ trade: rejected, position: null, positionId: null, executedAt: now });
+      this.book.save({ trade: rejected, position: null, positionId: null, executedAt: at });
       this.outbox.enqueue({ kind: "trade", row: rejected }, now);
       this.emit(tx, "trade", rejected);
       this.emit(tx, "TRADE_ERROR", {
@@ -236,15 +251,20 @@ export class EngineCore {
         code: result.reason,
         message: result.message,
       });
-      this.activity(tx, "error", meta.botId, `order ${intent.client_order_id} rejected: ${result.message}`, {
-        reason: result.reason,
-      });
+      this.activity(
+        tx,
+        "error",
+        meta.botId,
+        `order ${intent.client_order_id} rejected: ${result.message}`,
+        { reason: result.reason },
+        at,
+      );
       this.paper.save();
       return { status: "rejected", trade: rejected, reason: rejected.reason };
     }
-    const opened = openedTrade(trade, result.event, now);
-    const pos = positionView(opened, paper.position(result.positionId) ?? null, meta.source, now, null);
-    this.book.save({ trade: opened, position: pos, positionId: result.positionId, executedAt: now });
+    const opened = openedTrade(trade, result.event, result.event.time);
+    const pos = positionView(opened, paper.position(result.positionId) ?? null, meta.source, result.event.time, null);
+    this.book.save({ trade: opened, position: pos, positionId: result.positionId, executedAt: result.event.time });
     this.paper.save();
     this.outbox.enqueue({ kind: "trade", row: opened }, now);
     this.outbox.enqueue({ kind: "position", row: pos }, now);
@@ -257,6 +277,7 @@ export class EngineCore {
       meta.botId,
       `${opened.side} ${opened.volume} ${opened.symbol} filled at ${opened.entry_price} (paper)`,
       { trade_id: opened.id, sl: opened.stop_loss, tp: opened.take_profit },
+      result.event.time,
     );
     return { status: "filled", trade: opened, reason: null };
   }
@@ -330,13 +351,13 @@ export class EngineCore {
 
   /** A partial close (paper or broker): the trade with its new leg, the position with the rest; rows, events, activity. */
   savePartial(tx: Tx, entry: BookEntry, trade: TradeView, pos: PositionView, message: string, pnl: number): void {
-    const now = pos.updated_at;
+    const now = this.clock();
     this.book.save({ ...entry, trade, position: pos });
     this.outbox.enqueue({ kind: "trade", row: trade }, now);
     this.outbox.enqueue({ kind: "position", row: pos }, now);
     this.emit(tx, "trade", trade);
     this.emit(tx, "position_updated", pos);
-    this.activity(tx, "close", trade.bot_id, message, { trade_id: trade.id, reason: "partial", pnl });
+    this.activity(tx, "close", trade.bot_id, message, { trade_id: trade.id, reason: "partial", pnl }, pos.updated_at);
   }
 
   // ---- market data into the paper account ----------------------------------------------------
@@ -355,7 +376,7 @@ export class EngineCore {
           trade,
           this.paper.engine.position(e.positionId) ?? null,
           entry.position?.source ?? "bot",
-          now,
+          e.time,
           entry.position,
         );
         this.savePartial(
@@ -367,10 +388,11 @@ export class EngineCore {
           e.netPnl,
         );
       } else if (e.type === "closed") {
-        const trade = closedTrade(entry.trade, e, now);
+        // Dated by the paper event: the market time of the bar or quote that closed it.
+        const trade = closedTrade(entry.trade, e, e.time);
         const pnl = trade.pnl ?? e.netPnl;
         const pos: PositionView = {
-          ...positionView(trade, null, entry.position?.source ?? "bot", now, entry.position),
+          ...positionView(trade, null, entry.position?.source ?? "bot", e.time, entry.position),
           current_price: e.exitPrice,
           unrealized_pnl: 0,
           status: "closed",
@@ -386,19 +408,25 @@ export class EngineCore {
           trade.bot_id,
           `${trade.side} ${trade.symbol} closed by ${e.reason} at ${e.exitPrice}: ${pnl >= 0 ? "+" : ""}${pnl}`,
           { trade_id: trade.id, reason: e.reason, pnl },
+          e.time,
         );
       } else {
         const mark = this.paper.engine.position(e.positionId) ?? null;
-        const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", now, entry.position);
+        const pos = positionView(entry.trade, mark, entry.position?.source ?? "bot", e.time, entry.position);
         const trade = { ...entry.trade, stop_loss: e.sl, take_profit: e.tp };
         this.book.save({ ...entry, trade, position: pos });
         this.outbox.enqueue({ kind: "trade", row: trade }, now);
         this.outbox.enqueue({ kind: "position", row: pos }, now);
         this.emit(tx, "trade", trade);
         this.emit(tx, "position_updated", pos);
-        this.activity(tx, "info", trade.bot_id, `${trade.symbol} stop moved to ${e.sl} (${e.reason})`, {
-          trade_id: trade.id,
-        });
+        this.activity(
+          tx,
+          "info",
+          trade.bot_id,
+          `${trade.symbol} stop moved to ${e.sl} (${e.reason})`,
+          { trade_id: trade.id },
+          e.time,
+        );
       }
     }
     if (events.length > 0) {
@@ -455,17 +483,18 @@ export class EngineCore {
   openPositions(): PositionView[] {
     const now = this.clock();
     const paper = this.paper.engine;
-    return this.book
-      .open()
-      .map((e) =>
-        positionView(
-          e.trade,
-          e.positionId ? (paper.position(e.positionId) ?? null) : null,
-          e.position?.source ?? "bot",
-          now,
-          e.position,
-        ),
+    // A paper position is as of its symbol's last mark (market time); a connector one as of now.
+    const marks = paper.toJSON().lastQuotes;
+    return this.book.open().map((e) => {
+      const mark = e.positionId ? (paper.position(e.positionId) ?? null) : null;
+      return positionView(
+        e.trade,
+        mark,
+        e.position?.source ?? "bot",
+        mark ? (marks[e.trade.symbol]?.time ?? now) : now,
+        e.position,
       );
+    });
   }
 
   /** The complete list every POSITIONS_UPDATED carries: paper, bot and manual trades, and terminal positions. */

@@ -119,7 +119,9 @@ export class Engine {
     const plan = p.plan;
     const cid = clientOrderId(bot.id, p.barTime);
     // A repeat of an executed plan answers as the duplicate it is (below), before any gate.
-    const block = this.core.book.byClientOrderId(cid) ? null : this.runner.entryBlock(bot, this.core.clock());
+    const block = this.core.book.byClientOrderId(cid)
+      ? null
+      : this.runner.entryBlock(bot, this.core.marketNow(bot.symbol, bot.target));
     if (block && !opts.override) return overridable(block);
     const r = this.core.write((tx) => {
       const now = this.core.clock();
@@ -150,7 +152,7 @@ export class Engine {
     const { target, bot_id: _b, override, ...intent } = req;
     // A retry of an executed order answers as its duplicate (or conflict) in execute(), before any gate.
     const retry = this.core.book.byClientOrderId(req.client_order_id);
-    const block = bot && !retry ? this.runner.entryBlock(bot, this.core.clock()) : null;
+    const block = bot && !retry ? this.runner.entryBlock(bot, this.core.marketNow(bot.symbol, bot.target)) : null;
     if (block && !override) return overridable(block);
     const r = this.core.write((tx) =>
       this.core.execute(tx, intent, {
@@ -298,7 +300,6 @@ export class Engine {
   }
 
   activeBots(bots: readonly BotInfo[]) {
-    const now = this.core.clock();
     const open = this.core.openPositions();
     return bots.map((b) => {
       const s = this.runner.statusOf(b);
@@ -313,7 +314,7 @@ export class Engine {
         next_due_at: s.next_due_at,
         open_positions: mine.length,
         unrealized_pnl: Math.round(mine.reduce((a, p) => a + p.unrealized_pnl, 0) * 100) / 100,
-        trades_today: this.core.book.executions(b.id, utcDayStart(now)).today,
+        trades_today: this.core.book.executions(b.id, utcDayStart(this.core.marketNow(b.symbol, b.target))).today,
       };
     });
   }

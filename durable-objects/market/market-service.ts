@@ -4,7 +4,7 @@ import { TIMEFRAME_MS, type Timeframe } from "../../core/market/timeframes";
 import type { CandlesResult } from "../../platform/rpc/user-bot";
 import { BarStore } from "./bar-store";
 import { DeltaBars, type MarketSubscribe } from "./delta-bars";
-import { isReplaySymbol, REPLAY_SYMBOLS, type ReplayClock, replayFeed } from "./replay-data";
+import { isReplaySymbol, marketHours, REPLAY_SYMBOLS, type ReplayClock, replayFeed } from "./replay-data";
 
 /** Replay defaults: real-time speed, fixed seed, so every object replays the same history. */
 export const DEFAULT_REPLAY_CLOCK = { seed: 1, speed: 1 } as const;
@@ -35,29 +35,40 @@ export class MarketService {
     this.store = new BarStore(storage.sql, (fn) => storage.transactionSync(fn));
     this.delta = new DeltaBars(storage.sql, this.store, deltaSubscribe, realNow);
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS market_replay_clock (
-      id INTEGER PRIMARY KEY CHECK (id = 1), seed INTEGER NOT NULL, speed REAL NOT NULL, real_start INTEGER NOT NULL)`);
+      id INTEGER PRIMARY KEY CHECK (id = 1), seed INTEGER NOT NULL, speed REAL NOT NULL, real_start INTEGER NOT NULL, start_at INTEGER)`);
+    // Objects created before REPLAY_START existed have the table without the column.
+    const cols = storage.sql.exec<{ name: string }>(`PRAGMA table_info(market_replay_clock)`).toArray();
+    if (!cols.some((c) => c.name === "start_at"))
+      storage.sql.exec(`ALTER TABLE market_replay_clock ADD COLUMN start_at INTEGER`);
   }
 
   /** The persisted replay clock, created on first use (so virtual time keeps running across restarts). */
   replayClock(init: Partial<Omit<ReplayClock, "realStart">> = this.replayDefaults): ReplayClock {
     const row = this.storage.sql
-      .exec<{ seed: number; speed: number; real_start: number }>(
-        `SELECT seed, speed, real_start FROM market_replay_clock WHERE id = 1`,
+      .exec<{ seed: number; speed: number; real_start: number; start_at: number | null }>(
+        `SELECT seed, speed, real_start, start_at FROM market_replay_clock WHERE id = 1`,
       )
       .toArray()[0];
-    if (row) return { seed: row.seed, speed: row.speed, realStart: row.real_start };
+    if (row) return { seed: row.seed, speed: row.speed, realStart: row.real_start, startAt: row.start_at };
     const clock = {
       seed: init.seed ?? DEFAULT_REPLAY_CLOCK.seed,
       speed: init.speed ?? DEFAULT_REPLAY_CLOCK.speed,
       realStart: this.realNow(),
+      startAt: init.startAt ?? null,
     };
     this.storage.sql.exec(
-      `INSERT INTO market_replay_clock (id, seed, speed, real_start) VALUES (1, ?, ?, ?)`,
+      `INSERT INTO market_replay_clock (id, seed, speed, real_start, start_at) VALUES (1, ?, ?, ?, ?)`,
       clock.seed,
       clock.speed,
       clock.realStart,
+      clock.startAt,
     );
     return clock;
+  }
+
+  /** The market's clock for a symbol: the replay's virtual now for a replay symbol, else real time. */
+  marketNow(symbol: string): number {
+    return isReplaySymbol(symbol) ? replayFeed(symbol, this.replayClock(), this.realNow).virtualNow() : this.realNow();
   }
 
   /** Newest `limit` closed bars of symbol/timeframe from the store, after topping it up from replay. */
@@ -74,7 +85,7 @@ export class MarketService {
         timeframe,
         bars,
         source: "store",
-        freshness: checkFreshness(bars, timeframe, now),
+        freshness: checkFreshness(bars, timeframe, now, marketHours(symbol)),
         asOf: now,
       };
     }
@@ -103,7 +114,7 @@ export class MarketService {
       timeframe,
       bars,
       source: "replay",
-      freshness: checkFreshness(bars, timeframe, virtualNow),
+      freshness: checkFreshness(bars, timeframe, virtualNow, marketHours(symbol)),
       asOf: virtualNow,
     };
   }

@@ -10,6 +10,7 @@ import {
 } from "../../core/decision/decide";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
+import { isOpen, nextOpen } from "../../core/instruments/sessions";
 import type { Bar } from "../../core/market/bar";
 import type { Timeframe } from "../../core/market/timeframes";
 import type { PredictOutcome, PredictRequest } from "../../core/protocol/predict-api";
@@ -19,6 +20,7 @@ import { db } from "../../platform/db/client";
 import type { Env } from "../../platform/env";
 import type { PredictProbabilitiesResult } from "../inference";
 import type { CandlesResult } from "../market/market-service";
+import { marketHours } from "../market/replay-data";
 import { activeModelVersions, findBot, type ModelVersionRow } from "./bot-models";
 import { ModelHealth } from "./model-health";
 import { PredictionCache } from "./prediction-cache";
@@ -39,6 +41,8 @@ export interface PredictionDeps {
   balance?: (bot: { target: "paper" | "connector" }) => number | null;
   accountCurrency?: string;
   now?: () => number;
+  /** The market's clock for a symbol (the replay's virtual now for a replay symbol); default: `now`. */
+  marketNow?: (symbol: string) => number;
   /** Where computed predictions go; recordPrediction (D1) unless the engine routes them elsewhere. */
   record?: (userId: string, p: Prediction) => Promise<unknown>;
 }
@@ -71,6 +75,33 @@ export class PredictionService {
       };
     }
     const config = req.timeframe === "multi" ? full : singleTimeframeConfig(full, req.timeframe);
+
+    // Outside the market's hours there is nothing to decide on: a calm answer with the next open, not an error.
+    const hours = marketHours(config.symbol);
+    const marketNow = this.deps.marketNow?.(config.symbol) ?? this.now();
+    if (!isOpen(hours, marketNow)) {
+      const opens = nextOpen(hours, marketNow);
+      const iso = (t: number) => new Date(t).toISOString();
+      return {
+        ok: false,
+        code: "market_closed",
+        message: `${config.symbol} market is closed at ${iso(marketNow)} (market time)${opens === null ? "" : `; it opens at ${iso(opens)}`}`,
+        details: {
+          reason: "market_closed",
+          market_time: iso(marketNow),
+          ...(opens === null ? {} : { opens_at: iso(opens) }),
+        },
+        closed: {
+          status: "market_closed",
+          bot_id: row.id,
+          symbol: config.symbol,
+          market_time: marketNow,
+          opens_at: opens,
+          hours: hours.kind === "weekly" ? hours.source : "24/7",
+          message: `${config.symbol} market closed${opens === null ? "" : `; opens ${iso(opens)}`}`,
+        },
+      };
+    }
     const versions = await activeModelVersions(d, userId, row.id);
 
     // Bars: >= 200 decision-ready bars per timeframe on top of the feature warm-up.

@@ -6,6 +6,7 @@ import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import type { Timeframe } from "../../core/market/timeframes";
 import { validateModelContract } from "../../core/onnx/contract";
 import { type BotConfig, BotConfigSchema } from "../../core/protocol/bot-config";
+import { SHIPPED_ENSEMBLES } from "../../core/protocol/symbol-market";
 import btcCard1h from "../../models/trained/btcusd_1h.card.json";
 import btcusd1h from "../../models/trained/btcusd_1h.onnx";
 import btcCard4h from "../../models/trained/btcusd_4h.card.json";
@@ -41,12 +42,8 @@ export const SHIPPED_BY_SYMBOL: Readonly<Record<string, ReadonlyArray<ShippedMod
   ],
 };
 
-/** The demo bot's ensemble: the shipped timeframes; the daily model weighs most (weights sum to 1). */
-export const SHIPPED_ENSEMBLE = [
-  { timeframe: "2h", weight: 0.3 },
-  { timeframe: "4h", weight: 0.3 },
-  { timeframe: "1d", weight: 0.4 },
-] as const;
+/** The demo bot's ensemble: the shipped timeframes (core/protocol/symbol-market.ts). */
+export const SHIPPED_ENSEMBLE = SHIPPED_ENSEMBLES.USDCHF;
 
 /** A bot config that runs on the shipped models (defaults for strategy, risk and execution). */
 export function shippedBotConfig(overrides: Partial<Omit<BotConfig, "symbol" | "ensemble">> = {}): BotConfig {

@@ -70,6 +70,8 @@ export interface UserBotRpc extends Rpc.DurableObjectBranded {
   runCycles(args: { userId: string; firedAt: number; force?: boolean; bots?: BotRef[] }): Promise<CycleResult[]>;
   executePlan(userId: string, bot: BotRef, opts?: { override?: boolean }): Promise<ExecutePlanOutcome>;
   manualTrade(userId: string, req: ManualTradeRequest, bot?: BotRef): Promise<ExecutePlanOutcome>;
+  /** Market now (epoch ms) of each replayed symbol: the clock paper trades on it are dated in. */
+  replayClocks(userId: string): Record<string, number>;
   portfolio(userId: string): PortfolioStatus;
   openPositions(userId: string): PositionView[];
   autoTradingStatus(userId: string, bots: BotInfo[]): BotRunStatus[];

@@ -5,6 +5,16 @@
 export const DEMO_EMAIL = "demo@edgetrader.local";
 export const DEMO_PASSWORD = "demo-password-2026";
 export const DEMO_BOT_NAME = "Demo USD/CHF (shipped models)";
+/**
+ * Where the demo's replay starts (market time; REPLAY_START): Monday 10 March 1997 20:00 UTC, the
+ * close of a 2h bar on which the shipped ensemble says BUY at 0.489 (found by backtesting this demo
+ * bot over the data with core/backtest: a Monday-Wednesday decision above 0.43 whose stop and
+ * target the next 6 hours of quotes do not touch, so the fill still holds when the first cycle
+ * runs some replayed minutes late). So the first cycle, run as soon as the stack is up, trades on
+ * what the models say. Nothing about the models or the threshold is changed for it. Four replayed
+ * days (about 12 minutes at 480x) follow before the first replayed weekend.
+ */
+export const DEMO_REPLAY_START = "1997-03-10T20:00:00Z";
 
 const DEMO_CONFIG = {
   ensemble: {

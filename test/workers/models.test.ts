@@ -39,7 +39,12 @@ describe("ml/models CRUD", () => {
     const u = await registerUser();
     const bot = await createBot(u);
     expect(bot).toMatchObject({ name: "usdchf swing", symbol: "USDCHF", active: false, target: "paper" });
-    expect(bot.config.ensemble.models.map((m) => m.timeframe)).toEqual(["15m", "1h", "4h"]);
+    // Defaults fit the symbol: USD/CHF starts on the shipped 2h/4h/1d ensemble (its data is 30m).
+    expect(bot.config.ensemble.models).toEqual([
+      { timeframe: "2h", weight: 0.3 },
+      { timeframe: "4h", weight: 0.3 },
+      { timeframe: "1d", weight: 0.4 },
+    ]);
     expect(bot.config.execution).toEqual({
       target: "paper",
       confidenceThreshold: 0.7,
@@ -258,7 +263,7 @@ describe("decisions from a stored bot (inside workerd)", () => {
     const u = await registerUser();
     const bot = await createBot(u, {
       name: "seeds",
-      symbol: "USDCHF",
+      symbol: "EURUSD", // connector bars: any timeframe
       config: {
         strategy: strategyPreset("rsi_macd_reversal")!.strategy,
         ensemble: {
@@ -303,5 +308,79 @@ describe("decisions from a stored bot (inside workerd)", () => {
       evaluate(config.strategy, consensus.direction, { ...snapshot, current: { ...snapshot.current, rsi_14: 28 } })
         .agreed,
     ).toBe(true);
+  });
+
+  it("a timeframe the symbol's data can't serve is refused at save time with the reason; the form's source says what it serves", async () => {
+    const u = await registerUser();
+    const market = (await (await authedFetch(u.accessToken, "/api/v1/market/symbols/USDCHF")).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(market).toEqual({
+      symbol: "USDCHF",
+      source: "replay",
+      base_timeframe: "30m",
+      timeframes: ["30m", "1h", "2h", "4h", "1d"],
+      shipped: ["2h", "4h", "1d"],
+      default_ensemble: [
+        { timeframe: "2h", weight: 0.3 },
+        { timeframe: "4h", weight: 0.3 },
+        { timeframe: "1d", weight: 0.4 },
+      ],
+    });
+    expect(await (await authedFetch(u.accessToken, "/api/v1/market/symbols/SPX500")).json()).toMatchObject({
+      timeframes: ["1d"],
+      shipped: [],
+      default_ensemble: [{ timeframe: "1d", weight: 1 }],
+    });
+    expect(await (await authedFetch(u.accessToken, "/api/v1/market/symbols/EURUSD")).json()).toMatchObject({
+      source: "connector",
+      timeframes: ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"],
+    });
+
+    const before = await botCount(u.userId);
+    const res = await authedFetch(u.accessToken, M, {
+      method: "POST",
+      json: {
+        name: "too fine",
+        symbol: "USDCHF",
+        config: {
+          ensemble: {
+            models: [
+              { timeframe: "15m", weight: 0.3 },
+              { timeframe: "1h", weight: 0.25 },
+              { timeframe: "4h", weight: 0.45 },
+            ],
+          },
+        },
+      },
+    });
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.code).toBe("validation_error");
+    expect(err.message).toMatch(/USDCHF can't serve 15m: USDCHF replay data is 30m; 15m cannot be made from it/);
+    expect(err.details).toEqual([
+      {
+        path: "config.ensemble.models.0.timeframe",
+        message: "USDCHF replay data is 30m; 15m cannot be made from it (this symbol serves 30m, 1h, 2h, 4h, 1d)",
+        code: "unservable_timeframe",
+      },
+    ]);
+    expect(await botCount(u.userId)).toBe(before);
+
+    // PATCH: moving a bot to a symbol or timeframe its data can't serve changes nothing.
+    const bot = await createBot(u, {
+      name: "eur",
+      symbol: "EURUSD",
+      config: { ensemble: { models: [{ timeframe: "15m", weight: 1 }] } },
+    });
+    const moved = await authedFetch(u.accessToken, `${M}/${bot.id}`, { method: "PATCH", json: { symbol: "SPX500" } });
+    expect(moved.status).toBe(400);
+    expect((await errorOf(moved)).details).toEqual([
+      expect.objectContaining({ path: "config.ensemble.models.0.timeframe", code: "unservable_timeframe" }),
+    ]);
+    expect(BotSchema.parse(await (await authedFetch(u.accessToken, `${M}/${bot.id}`)).json())).toMatchObject({
+      symbol: "EURUSD",
+    });
   });
 });

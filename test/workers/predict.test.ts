@@ -5,11 +5,14 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEATURE_SCHEMA } from "../../core/features/schema";
 import { TIMEFRAME_MS } from "../../core/market/timeframes";
+import { BotConfigSchema } from "../../core/protocol/bot-config";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { BotSchema } from "../../core/protocol/models-api";
 import { type Prediction, PredictionSchema } from "../../core/protocol/prediction";
 import { installShippedModels, SHIPPED_ENSEMBLE, SHIPPED_MODELS } from "../../durable-objects/prediction";
 import type { UserBot } from "../../durable-objects/user-bot";
+import { insertBot } from "../../platform/bots/store";
+import { db } from "../../platform/db/client";
 import { api, registerUser, type TestUser } from "./helpers";
 import { userBot } from "./user-bot-stub";
 
@@ -202,15 +205,21 @@ describe("predictions with the shipped USD/CHF models", () => {
       "validation_error",
     );
     expect((await api("/api/v1/predict?symbol=USDCHF")).status).toBe(401);
-    // A bot on the default 15m/1h/4h ensemble: the USD/CHF data is 30m, so 15m can't be made: 409, not a 5xx.
-    const defaults = BotSchema.parse(
-      await (
-        await api("/api/v1/ml/models", {
-          method: "POST",
-          token: owner.accessToken,
-          json: { name: "defaults", symbol: "USDCHF" },
-        })
-      ).json(),
+    // A bot stored before save-time checks with a 15m/1h/4h ensemble: the USD/CHF data is 30m, so 15m can't be made: 409, not a 5xx.
+    const defaults = await insertBot(
+      db(env),
+      owner.userId,
+      "old defaults",
+      BotConfigSchema.parse({
+        symbol: "USDCHF",
+        ensemble: {
+          models: [
+            { timeframe: "15m", weight: 0.3 },
+            { timeframe: "1h", weight: 0.25 },
+            { timeframe: "4h", weight: 0.45 },
+          ],
+        },
+      }),
     );
     const err = await expectError(
       await api(`/api/v1/ml/models/${defaults.id}/predict`, { method: "POST", token: owner.accessToken }),

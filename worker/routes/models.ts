@@ -7,6 +7,7 @@ import {
   CreateBotRequestSchema,
   UpdateBotRequestSchema,
 } from "../../core/protocol/models-api";
+import { symbolMarket, unservableTimeframes } from "../../core/protocol/symbol-market";
 import { issueDetails } from "../../core/util/zod-issues";
 import {
   deleteBot,
@@ -60,7 +61,13 @@ const create = createRoute({
   path: "/ml/models",
   summary: "Create a bot (inactive); omitted config sections take their defaults",
   request: { body: jsonBody(CreateBotRequestSchema) },
-  responses: { 201: botResponse("Created"), 400: errorResponse("Invalid body or config"), ...authErrors },
+  responses: {
+    201: botResponse("Created"),
+    400: errorResponse(
+      "Invalid body or config, or a timeframe the symbol's market data cannot serve (details name it)",
+    ),
+    ...authErrors,
+  },
 });
 
 const get = createRoute({
@@ -117,6 +124,29 @@ const toggle = (verb: "activate" | "deactivate") =>
     },
   });
 
+/**
+ * A bot must run on the data its symbol has: a timeframe the symbol's market source cannot serve
+ * (e.g. 15m from USD/CHF's 30m replay) is refused at save time, not found at the first cycle.
+ */
+function requireServable(symbol: string, config: Pick<BotConfig, "ensemble">): void {
+  const bad = unservableTimeframes(
+    symbol,
+    config.ensemble.models.map((m) => m.timeframe),
+  );
+  if (bad.length === 0) return;
+  const details = bad.map((b) => ({
+    path: `config.ensemble.models.${b.index}.timeframe`,
+    message: b.message,
+    code: "unservable_timeframe",
+  }));
+  throw new HttpError(
+    400,
+    "validation_error",
+    `${symbol} can't serve ${bad.map((b) => b.timeframe).join(", ")}: ${bad[0]!.message}; nothing saved`,
+    details,
+  );
+}
+
 /** Merges a config patch into the stored config; a merged result that doesn't validate is a 400. */
 function mergedConfig(stored: BotConfig, symbol: string, patchConfig: Record<string, unknown> | undefined): BotConfig {
   const { symbol: _stored, ...body } = stored;
@@ -125,6 +155,7 @@ function mergedConfig(stored: BotConfig, symbol: string, patchConfig: Record<str
     const details = issueDetails(parsed.error, ["config"]);
     throw new HttpError(400, "validation_error", "config after merge is invalid; nothing changed", details);
   }
+  requireServable(symbol, parsed.data);
   return { symbol, ...parsed.data };
 }
 
@@ -135,7 +166,14 @@ export const modelRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
   })
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await insertBot(db(c.env), c.var.userId, body.name, { symbol: body.symbol, ...body.config });
+    // Without an ensemble in the request, the bot starts with its symbol's (not the generic default).
+    const raw = (await c.req.json().catch(() => null)) as { config?: { ensemble?: unknown } } | null;
+    const config =
+      raw?.config?.ensemble === undefined
+        ? { ...body.config, ensemble: { models: symbolMarket(body.symbol).default_ensemble } }
+        : body.config;
+    requireServable(body.symbol, config);
+    const row = await insertBot(db(c.env), c.var.userId, body.name, { symbol: body.symbol, ...config });
     c.var.log.info("bot created", { botId: row.id });
     return c.json(toBot(row), 201);
   })

@@ -150,19 +150,36 @@ export const portfolioRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
   })
   .openapi(daily, async (c) => {
     const { days } = c.req.valid("query");
-    const to = Date.now();
-    const from = to - days * 86_400_000;
-    const rows = await db(c.env)
-      .select({ openedAt: trades.openedAt, closedAt: trades.closedAt, pnl: trades.pnl })
-      .from(trades)
-      .where(
-        and(
-          eq(trades.userId, c.var.userId),
-          isNotNull(trades.openedAt),
-          or(isNull(trades.closedAt), gte(trades.closedAt, from)),
-        ),
-      );
-    return c.json(summarize(rows, { from, to }), 200);
+    // Paper trades on a replayed market are dated in its (replay) time: their window ends at that
+    // market's now, so the demo's days line up with its bars; everything else ends at the wall clock.
+    const wall = Date.now();
+    const clocks = await userObject(c.env, c.var.userId).replayClocks(c.var.userId);
+    const span = days * 86_400_000;
+    const windowEnd = (r: { target: string; symbol: string }) =>
+      r.target === "paper" ? (clocks[r.symbol] ?? wall) : wall;
+    const earliest = Math.min(wall, ...Object.values(clocks)) - span;
+    const rows = (
+      await db(c.env)
+        .select({
+          openedAt: trades.openedAt,
+          closedAt: trades.closedAt,
+          pnl: trades.pnl,
+          target: trades.target,
+          symbol: trades.symbol,
+        })
+        .from(trades)
+        .where(
+          and(
+            eq(trades.userId, c.var.userId),
+            isNotNull(trades.openedAt),
+            or(isNull(trades.closedAt), gte(trades.closedAt, earliest)),
+          ),
+        )
+    ).filter((r) => r.closedAt === null || r.closedAt >= windowEnd(r) - span);
+    // One clock in use (the usual case): exactly its window; several: the span covering them.
+    const ends = rows.length ? rows.map(windowEnd) : [wall];
+    const to = Math.max(...ends, ...rows.map((r) => (r.closedAt ?? 0) + 1));
+    return c.json(summarize(rows, { from: Math.min(...ends) - span, to }), 200);
   })
   .openapi(recent, async (c) => {
     const { limit, format } = c.req.valid("query");

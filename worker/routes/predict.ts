@@ -1,7 +1,13 @@
 // GET /predict and POST /ml/models/{id}/predict: a bot's decision at its newest closed bar, computed
 // in the caller's own object (durable-objects/prediction) and cached per (bot, timeframe|multi, bar).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ModelPredictBodySchema, PredictQuerySchema, type PredictRequest } from "../../core/protocol/predict-api";
+import {
+  type MarketClosed,
+  MarketClosedSchema,
+  ModelPredictBodySchema,
+  PredictQuerySchema,
+  type PredictRequest,
+} from "../../core/protocol/predict-api";
 import { type Prediction, PredictionSchema } from "../../core/protocol/prediction";
 import type { Env } from "../../platform/env";
 import { userObject } from "../../platform/object-address";
@@ -14,8 +20,8 @@ import { validationHook } from "../middleware/errors";
 const common = { middleware: [...authed], security: bearerSecurity };
 const ok = {
   description:
-    "The decision: ensemble with per-model breakdown, strategy check, plan (or why none); `cached` when reused within the bar",
-  content: { "application/json": { schema: PredictionSchema } },
+    'The decision: ensemble with per-model breakdown, strategy check, plan (or why none); `cached` when reused within the bar. Outside the market\'s hours: `{status: "market_closed", opens_at, ...}` instead (a state, not an error)',
+  content: { "application/json": { schema: z.union([PredictionSchema, MarketClosedSchema]) } },
 };
 const errors = {
   400: errorResponse("Invalid query/body, or a timeframe that isn't in the bot's ensemble"),
@@ -53,10 +59,11 @@ const modelPredictRoute = createRoute({
   responses: { 200: ok, ...errors },
 });
 
-async function runPredict(env: Env, userId: string, req: PredictRequest): Promise<Prediction> {
+async function runPredict(env: Env, userId: string, req: PredictRequest): Promise<Prediction | MarketClosed> {
   const r = await userObject(env, userId).predict(userId, req);
   // RPC typing widens tuples; parsing restores the exact type (and checks the object kept the contract).
   if (r.ok) return PredictionSchema.parse(r.prediction);
+  if (r.code === "market_closed" && r.closed) return MarketClosedSchema.parse(r.closed);
   if (r.code === "not_found") throw new HttpError(404, "not_found", r.message);
   if (r.code === "bad_request") throw new HttpError(400, "bad_request", r.message);
   if (r.code === "unsupported")

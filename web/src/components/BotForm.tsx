@@ -1,6 +1,7 @@
 import { errorMessage } from "@core/util/error-message";
-import { createSignal, For, Index, Show } from "solid-js";
-import { type Bot, type BotConfig, TIMEFRAME_LIST, type Timeframe } from "~/lib/contracts";
+import { createEffect, createResource, createSignal, For, Index, on, Show } from "solid-js";
+import { api } from "~/lib/api";
+import { type Bot, type BotConfig, type SymbolMarket, TIMEFRAME_LIST, type Timeframe } from "~/lib/contracts";
 import ErrorNotice from "./ErrorNotice";
 import FieldErrors from "./FieldErrors";
 
@@ -80,15 +81,25 @@ export default function BotForm(props: {
   onCancel?: () => void;
 }) {
   const c = props.bot?.config;
-  const [rows, setRows] = createSignal<Row[]>(
-    (
-      c?.ensemble.models ?? [
-        { timeframe: "15m", weight: 0.3 },
-        { timeframe: "1h", weight: 0.25 },
-        { timeframe: "4h", weight: 0.45 },
-      ]
-    ).map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) })),
-  );
+  const toRows = (models: ReadonlyArray<{ timeframe: Timeframe; weight: number }>) =>
+    models.map((m) => ({ timeframe: m.timeframe, weight: String(m.weight) }));
+  const [rows, setRows] = createSignal<Row[]>(c ? toRows(c.ensemble.models) : []);
+  // The symbol's market (the API's): only timeframes it can serve are offered; a new bot starts with its default ensemble.
+  const [symbol, setSymbol] = createSignal(props.bot?.symbol ?? "USDCHF");
+  const [market] = createResource(symbol, (s) => api.symbolMarket(s).catch(() => null));
+  const offered = (): readonly Timeframe[] => market()?.timeframes ?? TIMEFRAME_LIST;
+  const [touched, setTouched] = createSignal(!!c);
+  const onMarket = (m: SymbolMarket | null | undefined) => {
+    if (m === undefined) return; // loading
+    if (m === null) {
+      if (rows().length === 0) setRows(toRows([{ timeframe: "1h", weight: 1 }])); // market unknown: the server still checks on save
+      return;
+    }
+    const fits = rows().length > 0 && rows().every((r) => m.timeframes.includes(r.timeframe));
+    // A new bot follows its symbol; an existing one keeps its ensemble (an unservable choice shows as such and is refused on save).
+    if (!touched() || (!c && !fits)) setRows(toRows(m.default_ensemble));
+  };
+  createEffect(on(market, onMarket));
   const [rules, setRules] = createSignal(
     JSON.stringify(c?.strategy ?? { buy: null, sell: null, exit_long: null, exit_short: null }, null, 2),
   );
@@ -115,10 +126,13 @@ export default function BotForm(props: {
       return `not valid JSON: ${errorMessage(e)}`;
     }
   };
-  const setRow = (i: number, patch: Partial<Row>) =>
+  const setRow = (i: number, patch: Partial<Row>) => {
+    setTouched(true);
     setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  };
   const addRow = () => {
-    const free = TIMEFRAME_LIST.find((tf) => !rows().some((r) => r.timeframe === tf)) ?? "1h";
+    setTouched(true);
+    const free = offered().find((tf) => !rows().some((r) => r.timeframe === tf)) ?? offered()[0] ?? "1h";
     setRows((rs) => [...rs, { timeframe: free, weight: "0" }]);
   };
   const c0 = c ?? null;
@@ -227,9 +241,19 @@ export default function BotForm(props: {
               value={props.bot?.symbol ?? "USDCHF"}
               autocomplete="off"
               aria-describedby="symbol-hint"
+              onChange={(e) => setSymbol(e.currentTarget.value.trim() || "USDCHF")}
             />
-            <p id="symbol-hint" class="hint">
-              Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).
+            <p id="symbol-hint" class="hint" data-testid="symbol-market">
+              <Show
+                when={market()}
+                fallback={<>Broker symbol, e.g. USDCHF (the embedded market data has USDCHF and SPX500).</>}
+              >
+                {(m) =>
+                  m().source === "replay"
+                    ? `${m().symbol}: embedded ${m().base_timeframe} data serves ${m().timeframes.join(", ")}${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : "; train models for them on the bot's page"}.`
+                    : `${m().symbol}: bars come from your MT5 connector (any timeframe)${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : ""}.`
+                }
+              </Show>
             </p>
             <FieldErrors error={error()} path="symbol" />
           </div>
@@ -249,7 +273,14 @@ export default function BotForm(props: {
                   value={r().timeframe}
                   onChange={(e) => setRow(i, { timeframe: e.currentTarget.value as Timeframe })}
                 >
-                  <For each={TIMEFRAME_LIST}>{(tf) => <option value={tf}>{tf}</option>}</For>
+                  <For each={offered().includes(r().timeframe) ? offered() : [r().timeframe, ...offered()]}>
+                    {(tf) => (
+                      <option value={tf} disabled={!offered().includes(tf)}>
+                        {tf}
+                        {offered().includes(tf) ? "" : " (not served)"}
+                      </option>
+                    )}
+                  </For>
                 </select>
               </div>
               <div>

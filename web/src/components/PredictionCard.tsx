@@ -1,6 +1,6 @@
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { api } from "~/lib/api";
-import type { ExecutionResult, Prediction } from "~/lib/contracts";
+import type { ExecutionResult, MarketClosed, Prediction } from "~/lib/contracts";
 import { onEvents } from "~/lib/events";
 import { fmtPct, fmtPrice, fmtTime } from "~/lib/format";
 import { toast } from "~/lib/toasts";
@@ -16,6 +16,7 @@ const dirClass = (d: string | null) => (d === "BUY" ? "pill-ok" : d === "SELL" ?
 export default function PredictionCard(props: { botId: string; onExecuted?: (r: ExecutionResult) => void }) {
   const [pred, setPred] = createSignal<Prediction | null>(null);
   const [error, setError] = createSignal<unknown>(null);
+  const [closed, setClosed] = createSignal<MarketClosed | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [confirming, setConfirming] = createSignal(false);
   const [execError, setExecError] = createSignal<unknown>(null);
@@ -25,7 +26,14 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
     setBusy(true);
     setError(null);
     try {
-      setPred(await api.bots.predict(props.botId, { force_refresh: force }));
+      const r = await api.bots.predict(props.botId, { force_refresh: force });
+      if ("status" in r) {
+        setClosed(r);
+        setPred(null);
+      } else {
+        setClosed(null);
+        setPred(r);
+      }
     } catch (err) {
       setError(err);
     } finally {
@@ -35,7 +43,10 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
   onMount(() => void load());
   onCleanup(
     onEvents(["ML_PREDICTION_GENERATED"], (e) => {
-      if (e.data.botId === props.botId && e.data.timeframe === "multi") setPred(e.data);
+      if (e.data.botId === props.botId && e.data.timeframe === "multi") {
+        setClosed(null);
+        setPred(e.data);
+      }
     }),
   );
 
@@ -76,7 +87,17 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
       <Show when={error()}>
         <ErrorNotice error={error()} title="No prediction." />
       </Show>
-      <Show when={!pred() && !error() && busy()}>
+      <Show when={closed()}>
+        {(c) => (
+          <div class="notice notice-info" role="status" data-testid="pred-market-closed">
+            <strong>Market closed.</strong> {c().symbol} is outside its trading hours at {fmtTime(c().market_time)}{" "}
+            (market time)
+            {c().opens_at !== null ? <>; it opens {fmtTime(c().opens_at!)}.</> : "."}
+            <span class="muted small"> Hours: {c().hours}. Cycles skip until then.</span>
+          </div>
+        )}
+      </Show>
+      <Show when={!pred() && !error() && !closed() && busy()}>
         <p class="muted">Running the ensemble…</p>
       </Show>
       <Show when={pred()}>

@@ -19,12 +19,14 @@ import type {
   Health,
   LoginRequest,
   ManualTradeRequest,
+  MarketClosed,
   MarketSource,
   ModelPredictBody,
   PortfolioStatus,
   PositionView,
   Prediction,
   RegisterRequest,
+  SymbolMarket,
   Timeframe,
   TradesHistoryResponse,
   TrainAccepted,
@@ -207,8 +209,9 @@ export const api = {
     activate: (id: string) =>
       request<Bot & { backtest?: unknown; warnings?: unknown }>("POST", `/ml/models/${enc(id)}/activate`),
     deactivate: (id: string) => request<Bot>("POST", `/ml/models/${enc(id)}/deactivate`),
+    /** A prediction, or (outside the market's hours) `{status: "market_closed", opens_at}`. */
     predict: (id: string, body: Partial<ModelPredictBody> = {}) =>
-      request<Prediction>("POST", `/ml/models/${enc(id)}/predict`, { body }),
+      request<Prediction | MarketClosed>("POST", `/ml/models/${enc(id)}/predict`, { body }),
     execute: (id: string) => request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`),
     uploadArtifact: (id: string, timeframe: Timeframe, file: Blob) =>
       request<UploadedArtifact>("PUT", `/ml/models/${enc(id)}/artifact?timeframe=${enc(timeframe)}`, { raw: file }),
@@ -237,6 +240,8 @@ export const api = {
   candles: (symbol: string, timeframe: Timeframe, limit = 300) =>
     request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
   marketSources: async () => (await request<{ sources: MarketSource[] }>("GET", "/market/sources")).sources,
+  /** What a bot on `symbol` can run on: served timeframes, shipped models, default ensemble. */
+  symbolMarket: (symbol: string) => request<SymbolMarket>("GET", `/market/symbols/${enc(symbol)}`),
 
   autoTrading: {
     trigger: async () => (await request<{ results: CycleResult[] }>("POST", "/ml/auto-trading/trigger")).results,

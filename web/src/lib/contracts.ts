@@ -38,8 +38,9 @@ export type {
   PortfolioStatus,
   TradesHistoryResponse,
 } from "@core/protocol/portfolio-api";
-export type { ModelPredictBody } from "@core/protocol/predict-api";
+export type { MarketClosed, ModelPredictBody } from "@core/protocol/predict-api";
 export type { Prediction, TradePlan } from "@core/protocol/prediction";
+export type { SymbolMarket } from "@core/protocol/symbol-market";
 export type { TrainAccepted, TrainJob, TrainRequest } from "@core/protocol/training";
 export type { Strategy } from "@core/strategy/schema";
 
