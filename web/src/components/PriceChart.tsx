@@ -15,8 +15,14 @@ import {
 import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { api } from "~/lib/api";
 import type { PositionView, Timeframe, TradeView } from "~/lib/contracts";
+import { ApiRequestError } from "~/lib/errors";
 import { fmtPrice, fmtTime } from "~/lib/format";
 import ErrorNotice from "./ErrorNotice";
+
+/** The symbol has no market data (404) or none of this timeframe yet (503 no_data): an empty state, not a failure. */
+const isNoData = (err: unknown) =>
+  err instanceof ApiRequestError &&
+  (err.status === 404 || (err.details as { reason?: string } | undefined)?.reason === "no_data");
 
 const TF_MS: Record<string, number> = {
   "1m": 60e3,
@@ -65,6 +71,9 @@ export default function PriceChart(props: {
     () => ({ s: props.symbol, tf: tf() }),
     (k) => api.candles(k.s, k.tf, 300),
   );
+  // A resource read in its error state throws; everything below reads this instead (no bars on error).
+  const data = () => (candles.state === "ready" || candles.state === "refreshing" ? candles() : undefined);
+  const noData = () => (data()?.bars.length ?? -1) === 0 || isNoData(candles.error);
   let box!: HTMLDivElement;
   let chart: IChartApi | undefined;
   let series: ISeriesApi<"Candlestick"> | undefined;
@@ -97,7 +106,7 @@ export default function PriceChart(props: {
 
   // Marks inside the loaded range only: a trade older than the first bar has nowhere to sit.
   const marks = (): Mark[] => {
-    const bars = candles()?.bars ?? [];
+    const bars = data()?.bars ?? [];
     if (!bars.length) return [];
     const first = bars[0]!.time / 1000;
     const last = bars.at(-1)!.time / 1000;
@@ -129,8 +138,8 @@ export default function PriceChart(props: {
   };
 
   createEffect(
-    on([candles, () => props.trades, () => props.positions], () => {
-      const c = candles();
+    on([data, () => props.trades, () => props.positions], () => {
+      const c = data();
       if (!series || !c) return;
       series.setData(
         c.bars.map((b) => ({
@@ -208,11 +217,17 @@ export default function PriceChart(props: {
           </For>
         </span>
       </h2>
-      <Show when={candles.error}>
+      <Show when={noData()}>
+        <p class="empty-inline muted" data-testid="chart-empty" role="status">
+          No market data for {props.symbol} {tf()} yet: the chart fills in when its source (the replay, the MT5
+          connector or the exchange) delivers bars. The bot's other panels work without it.
+        </p>
+      </Show>
+      <Show when={candles.error && !noData()}>
         <ErrorNotice error={candles.error} title="No candles." onRetry={refetch} />
       </Show>
-      <Show when={candles() && !candles()!.fresh}>
-        <p class="notice notice-info small">Market data is not fresh: {candles()!.staleReason}</p>
+      <Show when={data() && !data()!.fresh && data()!.bars.length > 0}>
+        <p class="notice notice-info small">Market data is not fresh: {data()!.staleReason}</p>
       </Show>
       <div
         class="chart"
@@ -221,7 +236,7 @@ export default function PriceChart(props: {
         data-markers={marks().length}
         data-lines={levels().length}
         role="img"
-        aria-label={`${props.symbol} ${tf()} candles, ${candles()?.bars.length ?? 0} bars, ${marks().length} trade markers`}
+        aria-label={`${props.symbol} ${tf()} candles, ${data()?.bars.length ?? 0} bars, ${marks().length} trade markers`}
       />
       <Show when={marks().length || levels().length}>
         <details class="chart-legend">

@@ -23,6 +23,7 @@ import type {
   MarketSource,
   ModelPredictBody,
   PortfolioStatus,
+  PositionCommandAccepted,
   PositionView,
   Prediction,
   RegisterRequest,
@@ -236,7 +237,13 @@ export const api = {
     (await request<{ activities: ActivityView[] }>("GET", `/activities/recent${query({ limit })}`)).activities,
   trade: (body: ManualTradeRequest) => request<ExecutionResult>("POST", "/trade", { body }),
   connectorStatus: () => request<ConnectorStatusView>("GET", "/connector/status"),
-  closePosition: (id: string) => request<unknown>("POST", `/positions/${enc(id)}/close`, { body: {} }),
+  /** Position commands (paper and connector alike); `client_id` makes a retried click act once. */
+  closePosition: (id: string, body: { volume?: number; client_id?: string } = {}) =>
+    request<PositionCommandAccepted>("POST", `/positions/${enc(id)}/close`, { body }),
+  modifyPosition: (id: string, body: { sl?: number | null; tp?: number | null; client_id?: string }) =>
+    request<PositionCommandAccepted>("POST", `/positions/${enc(id)}/modify`, { body }),
+  breakeven: (id: string, body: { offset?: number; client_id?: string } = {}) =>
+    request<PositionCommandAccepted>("POST", `/positions/${enc(id)}/breakeven`, { body }),
   candles: (symbol: string, timeframe: Timeframe, limit = 300) =>
     request<CandlesResponse>("GET", `/market/candles${query({ symbol, timeframe, limit })}`),
   marketSources: async () => (await request<{ sources: MarketSource[] }>("GET", "/market/sources")).sources,

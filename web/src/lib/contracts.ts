@@ -38,6 +38,7 @@ export type {
   PortfolioStatus,
   TradesHistoryResponse,
 } from "@core/protocol/portfolio-api";
+export type { PositionCommandAccepted } from "@core/protocol/position-commands";
 export type { MarketClosed, ModelPredictBody } from "@core/protocol/predict-api";
 export type { Prediction, TradePlan } from "@core/protocol/prediction";
 export type { SymbolMarket } from "@core/protocol/symbol-market";

@@ -1,4 +1,5 @@
 import { createSignal } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
 import { api } from "./api";
 import type { AccountView, PositionView } from "./contracts";
 import { onEvents, onResync } from "./events";
@@ -9,7 +10,13 @@ import { onEvents, onResync } from "./events";
  * position is open, position_updated/position_closed when one changes.
  */
 const [account, setAccount] = createSignal<AccountView | null>(null);
-const [positions, setPositions] = createSignal<PositionView[] | null>(null);
+// One row object per position id for the page's lifetime: a push updates rows in place (reconcile by
+// id), so a row's local state (an open "Confirm close") survives the per-second price ticks.
+const [store, setStore] = createStore<{ list: PositionView[] | null }>({ list: null });
+const positions = () => store.list;
+const byOpened = (list: readonly PositionView[]) => [...list].sort((a, b) => b.opened_at - a.opened_at);
+const setPositions = (next: PositionView[] | ((prev: PositionView[] | null) => PositionView[])) =>
+  setStore("list", reconcile(typeof next === "function" ? next(store.list) : next, { key: "id", merge: true }));
 const [error, setError] = createSignal<unknown>(null);
 const [updatedAt, setUpdatedAt] = createSignal<number | null>(null);
 
@@ -21,7 +28,7 @@ export function reloadPortfolio(): Promise<void> {
     .portfolio()
     .then((p) => {
       setAccount(p.account);
-      setPositions(p.positions);
+      setPositions(byOpened(p.positions));
       setError(null);
       setUpdatedAt(Date.now());
     })
@@ -37,7 +44,7 @@ export function reloadPortfolio(): Promise<void> {
 function upsert(p: PositionView): void {
   setPositions((list) => {
     const rest = (list ?? []).filter((x) => x.id !== p.id);
-    return p.status === "open" ? [p, ...rest].sort((a, b) => b.opened_at - a.opened_at) : rest;
+    return p.status === "open" ? byOpened([p, ...rest]) : rest;
   });
   setUpdatedAt(Date.now());
 }
@@ -48,7 +55,8 @@ export function startPortfolioFeed(): void {
   if (started) return;
   started = true;
   onEvents(["POSITIONS_UPDATED"], (e) => {
-    setPositions([...e.data.positions].sort((a, b) => b.opened_at - a.opened_at));
+    // The server's complete list (paper, bot and terminal positions): merged into the rows by id.
+    setPositions(byOpened(e.data.positions));
     setUpdatedAt(Date.now());
   });
   onEvents(["position_updated"], (e) => upsert(e.data));

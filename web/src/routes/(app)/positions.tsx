@@ -1,61 +1,11 @@
-import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { For, Match, onMount, Switch } from "solid-js";
 import EmptyState from "~/components/EmptyState";
 import ErrorNotice from "~/components/ErrorNotice";
 import ExportButton from "~/components/ExportButton";
 import ManualOrder from "~/components/ManualOrder";
-import { api } from "~/lib/api";
-import type { PositionView } from "~/lib/contracts";
+import PositionActions from "~/components/PositionActions";
 import { fmtPnl, fmtPrice, fmtTime, pnlClass } from "~/lib/format";
 import { account, portfolioError, portfolioUpdatedAt, positions, reloadPortfolio } from "~/lib/portfolio";
-
-/** Close goes to the connector (POST positions/{id}/close); paper positions close by SL/TP (the API says so with a 409). */
-function CloseButton(props: { p: PositionView }) {
-  const [state, setState] = createSignal<"idle" | "confirm" | "busy" | "sent">("idle");
-  const [error, setError] = createSignal<unknown>(null);
-  const close = async () => {
-    setState("busy");
-    setError(null);
-    try {
-      await api.closePosition(props.p.id);
-      setState("sent");
-    } catch (err) {
-      setError(err);
-      setState("idle");
-    }
-  };
-  return (
-    <>
-      <Switch>
-        <Match when={state() === "idle"}>
-          <button
-            type="button"
-            class="btn btn-sm btn-danger-ghost"
-            onClick={() => setState("confirm")}
-            aria-label={`Close ${props.p.side} ${props.p.symbol}`}
-          >
-            Close
-          </button>
-        </Match>
-        <Match when={state() === "confirm" || state() === "busy"}>
-          <button type="button" class="btn btn-sm btn-danger" onClick={close} disabled={state() === "busy"}>
-            Confirm close
-          </button>
-          <button type="button" class="btn btn-sm btn-ghost" onClick={() => setState("idle")}>
-            Cancel
-          </button>
-        </Match>
-        <Match when={state() === "sent"}>
-          <span class="muted small" role="status">
-            close sent…
-          </span>
-        </Match>
-      </Switch>
-      <Show when={error()}>
-        <ErrorNotice error={error()} />
-      </Show>
-    </>
-  );
-}
 
 export default function Positions() {
   onMount(() => void reloadPortfolio());
@@ -118,7 +68,7 @@ export default function Positions() {
               <tbody>
                 <For each={positions()}>
                   {(p) => (
-                    <tr data-testid="position-row">
+                    <tr data-testid="position-row" data-position-id={p.id}>
                       <th scope="row" class="plain">
                         {p.symbol}
                       </th>
@@ -141,8 +91,7 @@ export default function Positions() {
                         {p.broker_ticket ? ` · #${p.broker_ticket}` : ""}
                       </td>
                       <td class="actions">
-                        {/* PositionView doesn't say paper or connector (paper positions carry a ticket too): the API answers 409 for paper ones and the reason is shown. */}
-                        <CloseButton p={p} />
+                        <PositionActions p={p} />
                       </td>
                     </tr>
                   )}

@@ -164,11 +164,29 @@ export default function Trades() {
                   >
                     {t.status}
                   </span>
+                  <Show when={t.override}>
+                    {" "}
+                    <span
+                      class="pill pill-warn"
+                      data-testid="trade-override"
+                      title="Placed by hand past a blocking gate of its bot (max open, cooldown, daily limit or a protection)"
+                    >
+                      override
+                    </span>
+                  </Show>
                   <Show when={t.reason}>
                     <span class="muted small"> {t.reason}</span>
                   </Show>
                 </td>
-                <td class={`num ${pnlClass(t.pnl)}`}>{fmtPnl(t.pnl)}</td>
+                <td class={`num ${pnlClass(t.pnl)}`}>
+                  {fmtPnl(t.pnl)}
+                  <Show when={(t.legs?.length ?? 0) > 1}>
+                    <span class="muted small" data-testid="trade-legs">
+                      {" "}
+                      ({t.legs!.length} closes)
+                    </span>
+                  </Show>
+                </td>
               </tr>
             )}
           </DataTable>

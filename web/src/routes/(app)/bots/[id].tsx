@@ -4,6 +4,7 @@ import BotForm from "~/components/BotForm";
 import DataSourcePill from "~/components/DataSourcePill";
 import ErrorNotice from "~/components/ErrorNotice";
 import ModelsPanel from "~/components/ModelsPanel";
+import PanelBoundary from "~/components/PanelBoundary";
 import PredictionCard from "~/components/PredictionCard";
 import PriceChart from "~/components/PriceChart";
 import RunCycleButton from "~/components/RunCycleButton";
@@ -182,26 +183,32 @@ export default function BotPage() {
             </Show>
 
             <div class="grid">
-              <Show when={predictionKey() + 1} keyed>
-                <PredictionCard
+              <PanelBoundary name="Prediction">
+                <Show when={predictionKey() + 1} keyed>
+                  <PredictionCard
+                    botId={b().id}
+                    onExecuted={() => {
+                      void refetchTrades();
+                      void reloadPortfolio();
+                    }}
+                  />
+                </Show>
+              </PanelBoundary>
+              <PanelBoundary name="Models">
+                <ModelsPanel
                   botId={b().id}
-                  onExecuted={() => {
-                    void refetchTrades();
-                    void reloadPortfolio();
-                  }}
+                  timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
+                  onChanged={() => setPredictionKey((k) => k + 1)}
                 />
-              </Show>
-              <ModelsPanel
-                botId={b().id}
-                timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
-                onChanged={() => setPredictionKey((k) => k + 1)}
-              />
-              <PriceChart
-                symbol={b().symbol}
-                timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
-                trades={trades() ?? []}
-                positions={positions() ?? []}
-              />
+              </PanelBoundary>
+              <PanelBoundary name="Chart">
+                <PriceChart
+                  symbol={b().symbol}
+                  timeframes={b().config.ensemble.models.map((m) => m.timeframe)}
+                  trades={trades.error ? [] : (trades() ?? [])}
+                  positions={positions() ?? []}
+                />
+              </PanelBoundary>
             </div>
             <Show when={trades.error}>
               <ErrorNotice error={trades.error} title="Could not load this bot's trades." />
