@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
 import { startDeltaSimProcess } from "./lib/delta-sim.mjs";
-import { DEMO_REPLAY_START, seedDemo } from "./lib/demo.mjs";
+import { DEMO_REPLAY_START, seedCryptoDemo, seedDemo } from "./lib/demo.mjs";
 // `npm start`: the whole platform locally and offline: dashboard build, local D1 migrations,
 // wrangler dev (Worker + Durable Objects + D1 + R2 in workerd) on 127.0.0.1:$PORT (default 8787).
 import { ensureDevVars } from "./lib/dev-vars.mjs";
@@ -52,11 +52,10 @@ process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 child.on("exit", (code) => process.exit(code ?? 0));
 
-step(cryptoDemo ? "demo user and bots (USD/CHF; BTCUSD: training its 15m model, about a minute)" : "demo user and bot");
+step("demo user and bot");
 let demo;
 try {
-  demo = await seedDemo(url, { crypto: cryptoDemo });
-  if (demo.cryptoError) console.error(`  ! BTCUSD demo bot: ${demo.cryptoError}`);
+  demo = await seedDemo(url);
   // The first cycle ran during seeding, as soon as the stack was up (not at the next minute).
   for (const r of demo.firstCycle?.results ?? []) console.log(`  first cycle: ${r.outcome} (${r.reason})`);
 } catch (err) {
@@ -71,12 +70,22 @@ ${
     ? `  Demo sign-in: ${demo.email} / ${demo.password}  (bot on shipped USD/CHF models, paper account,
   replay market at ${replaySpeed}x from ${replayStart}: the first cycle ran just now, then every minute;
   the market keeps its hours, so on replayed weekends (6 minutes at this speed) cycles skip as market_closed)${
-    demo.cryptoBotId
+    cryptoDemo
       ? `
-  BTCUSD bot on replayed Delta candles (local server, ${deltaSpeed}x; CRYPTO_DEMO=off leaves it out)`
+  BTCUSD bot on replayed Delta candles (local server, ${deltaSpeed}x; CRYPTO_DEMO=off leaves it out):
+  training its 15m model now, about a minute; a line below says when it trades`
       : ""
   }`
     : "  (demo seeding failed: see above)"
 }
   Stop with Ctrl+C.
 `);
+
+// The crypto bot comes after the banner: its 15m model trains first, and the USD/CHF demo (and the
+// sign-in above) should not wait for it. Its failure leaves USD/CHF running.
+if (cryptoDemo && demo) {
+  seedCryptoDemo(url, demo.token).then(
+    () => console.log("  BTCUSD demo bot: 15m model trained, bot active"),
+    (err) => console.error(`  ! BTCUSD demo bot: ${err instanceof Error ? err.message : err}`),
+  );
+}

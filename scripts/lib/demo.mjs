@@ -141,6 +141,7 @@ export async function seedDemo(url, { crypto = false } = {}) {
   return {
     email: DEMO_EMAIL,
     password: DEMO_PASSWORD,
+    token,
     botId: bot.id,
     cryptoBotId,
     cryptoError,
