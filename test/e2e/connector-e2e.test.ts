@@ -282,6 +282,20 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
         ts.every((t) => t.status !== "pending"),
       120_000,
       "every chaos trade resolved in D1",
+      (ts) => {
+        const chaos = ts.filter((t) => t.client_order_id.startsWith(`chaos-${SEED}-`));
+        const byId = new Map<string, number>();
+        for (const t of chaos) byId.set(t.client_order_id, (byId.get(t.client_order_id) ?? 0) + 1);
+        const statuses: Record<string, number> = {};
+        for (const t of chaos) statuses[t.status] = (statuses[t.status] ?? 0) + 1;
+        return {
+          trades: chaos.length,
+          statuses,
+          doubled: [...byId].filter(([, n]) => n > 1).map(([id]) => id),
+          missing: Array.from({ length: TRADES }, (_, i) => `chaos-${SEED}-${i}`).filter((id) => !byId.has(id)),
+          pending: chaos.filter((t) => t.status === "pending").map((t) => t.client_order_id),
+        };
+      },
     );
     await until(
       () => api.call<{ pending_commands: number }>("GET", "/connector/status").then((r) => r.body.pending_commands),

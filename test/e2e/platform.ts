@@ -138,12 +138,14 @@ export async function until<T>(
   ok: (v: T) => boolean,
   timeoutMs = 20_000,
   what = "condition",
+  /** What the error shows of the last value (default: its JSON, cut at 500 characters). */
+  show: (v: T) => unknown = (v) => JSON.stringify(v).slice(0, 500),
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 500)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(show(v))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
