@@ -136,6 +136,19 @@ export class CommandStore {
     );
   }
 
+  /**
+   * Commands first sent to a socket that never said which terminal it was (bound to its session)
+   * and whose session is gone: `terminal` takes them over. Returns how many.
+   */
+  adoptOrphans(liveBindings: readonly string[], terminal: string): number {
+    const live = liveBindings.length ? `AND terminal NOT IN (${liveBindings.map(() => "?").join(", ")})` : "";
+    return this.sql.exec(
+      `UPDATE connector_commands SET terminal = ? WHERE status IN ('pending', 'sent') AND terminal LIKE 'session:%' ${live}`,
+      terminal,
+      ...liveBindings,
+    ).rowsWritten;
+  }
+
   settle(
     commandId: string,
     status: "resolved" | "expired" | "timed_out" | "canceled",

@@ -530,6 +530,7 @@ export class ConnectorHub implements ConnectorLink {
     this.metric(a.userId, true);
     // Safe: the connector answers a command id it has seen from its journal, never runs it twice;
     // sendAll re-sends only commands bound to this terminal (never to another one).
+    this.adoptOrphans(ws);
     this.sendAll(ws, this.commands.sendable(now));
     await this.deps.afterChange();
     await this.requestBars(ws, a.userId);
@@ -726,7 +727,9 @@ export class ConnectorHub implements ConnectorLink {
     if (!id) return;
     ws.serializeAttachment({ ...a.data, terminal: id } satisfies ConnectorAttachment);
     // Now it can resume: commands bound to this terminal that still wait for a result go again.
-    if (a.data.authed) this.sendAll(ws, this.commands.sendable(this.core.clock()));
+    if (!a.data.authed) return;
+    this.adoptOrphans(ws);
+    this.sendAll(ws, this.commands.sendable(this.core.clock()));
   }
 
   private async onSync(ws: WebSocket, s: SyncResponse): Promise<void> {
@@ -861,6 +864,27 @@ export class ConnectorHub implements ConnectorLink {
   }
 
   // ---- sending ----------------------------------------------------------------------------------
+
+  /**
+   * A connector restarted before its terminal identified itself leaves commands bound to its dead
+   * session: the identified terminal now holding the account takes them (the account's one
+   * terminal; a second one is refused at AUTH). Without this they were never sent again and stayed
+   * in doubt until their TTL (the chaos test's SIGKILLs hit that window). An unidentified socket
+   * adopts nothing: it might be another terminal.
+   */
+  private adoptOrphans(ws: WebSocket): void {
+    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
+    if (binding.startsWith("session:")) return;
+    const live = this.deps.ctx.getWebSockets(CONNECTOR_TAG).flatMap((other) => {
+      const a = ConnectorAttachmentSchema.safeParse(other.deserializeAttachment());
+      return a.success && other.readyState === WebSocket.OPEN ? [bindingOf(a.data)] : [];
+    });
+    const adopted = this.commands.adoptOrphans(live, binding);
+    if (adopted)
+      console.log(
+        JSON.stringify({ level: "info", msg: "orphaned connector commands adopted", adopted, terminal: binding }),
+      );
+  }
 
   private authedSocket(except?: WebSocket): WebSocket | undefined {
     return this.authedSockets(except)[0];
