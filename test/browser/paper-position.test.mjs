@@ -138,4 +138,22 @@ describe("paper position journey in Chromium", () => {
     const errors = browser.errors.splice(0).filter((e) => !(breakevenRefused && /status of 422 .*\/breakeven/.test(e)));
     assert.deepEqual(errors, []);
   });
+
+  test("a bot on a symbol with no data: the chart says so, the other panels and pages keep working", async () => {
+    const created = await api("/ml/models", {
+      method: "POST",
+      body: JSON.stringify({ name: "No data", symbol: "EURUSD" }),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.goto(`${platform.url}/bots/${created.body.id}`);
+    await page.getByRole("heading", { name: "No data", level: 1 }).waitFor(T);
+    await page.getByText(/No market data for EURUSD/).waitFor(T);
+    // The page did not crash: its other panels render, and the app still navigates.
+    await page.getByRole("heading", { name: "Models" }).waitFor(T);
+    await screenshot(page, "bot-no-data");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trades", exact: true }).click();
+    await page.getByRole("heading", { name: "Trades", level: 1 }).waitFor(T);
+    const errors = browser.errors.splice(0).filter((e) => !/status of 4\d\d/.test(e));
+    assert.deepEqual(errors, [], "no uncaught exception");
+  });
 });
