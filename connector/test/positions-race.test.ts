@@ -14,6 +14,7 @@ import type { Mt5Broker } from "../src/brokers/mt5";
 import { ConnectorConfigSchema } from "../src/config";
 import { Connector } from "../src/connector";
 import { silentLogger } from "../src/log";
+import { SIM_SYMBOLS } from "../src/sim-symbols";
 import { FakeObject, waitFor } from "./helpers/fake-object";
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -101,19 +102,7 @@ function fakeEa(port: number): Socket {
             line({
               id: req.id,
               ok: true,
-              info: {
-                name: "EURUSD",
-                digits: 5,
-                point: 0.00001,
-                tick_size: 0.00001,
-                volume_min: 0.01,
-                volume_max: 100,
-                volume_step: 0.01,
-                filling_mode: 3,
-                execution: "market",
-                stops_level: 0,
-                freeze_level: 0,
-              },
+              info: symbolInfo("EURUSD"),
             }),
           );
           return;
@@ -188,3 +177,9 @@ it("a POSITIONS_UPDATE read before a fill but published after its TRADE_RESULT i
   // Dated before the fill: the object will not read the missing ticket as "closed at the broker".
   expect(stale.at).toBeLessThan(result.executed_at!);
 });
+
+/** The EA's symbol info for a simulated symbol (its table entry without the simulator's own price fields). */
+function symbolInfo(name: string) {
+  const { price: _p, spread: _s, contract: _c, ...info } = SIM_SYMBOLS[name] as (typeof SIM_SYMBOLS)[string];
+  return { name, ...info };
+}
