@@ -249,7 +249,8 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
-  // factTime: when live learns of the close (a bar's exits when the next bar starts, a cycle's exits at the cycle).
+  // Protections count a close from its exit time (the paper event's market time), as live does
+  // (trade-book closedSince reads closed_at) and as Freqtrade's guards use a trade's close date.
   const closeEvent = (
     e: {
       positionId: string;
@@ -261,7 +262,6 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       netPnl: number;
       balance: number;
     },
-    factTime: number,
     reason: ExitReason = e.reason,
   ) => {
     const t = openTrades.get(e.positionId);
@@ -275,7 +275,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     t.netPnl = e.netPnl;
     balance = e.balance;
     trades.push(t);
-    if (protections) closedFacts.push({ time: factTime, reason, pnl: e.netPnl });
+    if (protections) closedFacts.push({ time: e.time, reason, pnl: e.netPnl });
   };
 
   const pBar: PaperBar = { symbol, time: 0, open: 0, high: 0, low: 0, close: 0 };
@@ -301,7 +301,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       pBar.low = bar.low;
       pBar.close = bar.close;
       for (const e of paper.processTrustedBar(checkedPaperBar(pBar))) {
-        if (e.type === "closed") closeEvent(e, i + 1 < base.length ? base[i + 1]!.time : T + baseDur);
+        if (e.type === "closed") closeEvent(e);
       }
     }
     times[i - i0] = T + baseDur;
@@ -317,7 +317,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const last = base[i1 - 1]!;
   for (const p of paper.positions()) {
     const r = paper.close(p.id, { time: last.time + baseDur, reason: "manual", price: { mid: last.close } });
-    if (r.status === "closed") closeEvent(r.event, r.event.time, "end_of_data");
+    if (r.status === "closed") closeEvent(r.event, "end_of_data");
   }
   equity[nBars - 1] = balance;
   trades.sort((a, b) => a.entryTime - b.entryTime || a.id.localeCompare(b.id));
@@ -438,7 +438,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       const plan = planExits(config, open, signals, T);
       for (const x of plan.exits) {
         const r = paper.close(x.id, { time: T, reason: x.reason, price: { mid: nextOpen } });
-        if (r.status === "closed") closeEvent(r.event, T);
+        if (r.status === "closed") closeEvent(r.event);
         if (decisions) exitNote += `${x.message}; `;
       }
       if (signals && signals.entry && !plan.entry)
