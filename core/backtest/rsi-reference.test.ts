@@ -13,7 +13,7 @@ import { parseBarsCsv } from "../market/csv";
 import { BotConfigSchema } from "../protocol/bot-config";
 import { runBacktest } from "./engine";
 
-const BARS = parseBarsCsv(readFileSync(new URL("../../../shared/data/sp500_daily.csv", import.meta.url), "utf8")).bars;
+const BARS = parseBarsCsv(readFileSync(new URL("../../models/data/sp500_daily.csv", import.meta.url), "utf8")).bars;
 // The shipped SPX500 spec with the data's own precision and no spread: prices are what the CSV says.
 const INSTRUMENT = { ...INSTRUMENTS.SPX500!, digits: 6, tickSize: 0.000001, defaultSpreadPoints: 0 };
 
