@@ -18,11 +18,17 @@ function assertNoConsoleErrors() {
   assert.deepEqual(errors, [], `console errors:\n${errors.join("\n")}`);
 }
 
-/** Runs `fn`, then takes exactly the console errors matching `patterns` out of the list. */
+/**
+ * Runs `fn`, then takes exactly the console errors matching `patterns` out of the list. The browser
+ * logs a failed fetch asynchronously, sometimes after the UI already showed the outcome, so each
+ * pattern is awaited for up to 10 s.
+ */
 async function expectConsoleErrors(patterns, fn) {
   await fn();
   for (const re of patterns) {
-    const i = browser.errors.findIndex((e) => re.test(e));
+    let i = -1;
+    for (let waited = 0; waited <= 10_000 && (i = browser.errors.findIndex((e) => re.test(e))) === -1; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
     assert.notEqual(i, -1, `expected a console error matching ${re}; got:\n${browser.errors.join("\n")}`);
     browser.errors.splice(i, 1);
   }
@@ -210,7 +216,7 @@ describe("dashboard in Chromium against wrangler dev", () => {
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`${password}-wrong`);
-    await expectConsoleErrors([/status of 401/], async () => {
+    await expectConsoleErrors([/status of 401 .*\/auth\/login/], async () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("alert").waitFor(T);
     });

@@ -168,13 +168,14 @@ export const api = {
     storeTokens(r, r.user);
     return r;
   },
-  /** Ends this session server-side (cookie and its access tokens); cleared locally whatever the answer. */
+  /**
+   * Ends this session server-side (the cookie and its access tokens). Cleared locally first: the
+   * server closes this session's socket as it revokes it, and a reload triggered by that close must
+   * not run with the revoked token (it answered 401).
+   */
   async logout(): Promise<void> {
-    try {
-      await request<unknown>("POST", "/auth/logout", { auth: false });
-    } finally {
-      clearSession();
-    }
+    clearSession();
+    await request<unknown>("POST", "/auth/logout", { auth: false });
   },
   /** Ends every session of the account, this one included. */
   async logoutEverywhere(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
+import { hasSession } from "~/lib/session";
 import { api } from "./api";
 import type { AccountView, PositionView } from "./contracts";
 import { onEvents, onResync } from "./events";
@@ -24,6 +25,8 @@ export { account, error as portfolioError, positions, updatedAt as portfolioUpda
 
 let loading: Promise<void> | null = null;
 export function reloadPortfolio(): Promise<void> {
+  // Signed out (the socket's resync can fire after sign-out): nothing to load, no 401 to provoke.
+  if (!hasSession()) return Promise.resolve();
   loading ??= api
     .portfolio()
     .then((p) => {
