@@ -10,7 +10,7 @@ import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../connector/src/sim-termin
 import { buildBundle, ChildConnector, freePort } from "../../connector/test/helpers/child-connector";
 import { MAX_CONNECTOR_FRAME_BYTES } from "../../core/protocol/connector";
 import { type Platform, startPlatform, until } from "./platform";
-import { startRig, waitOnline } from "./rig";
+import { FAST_CONNECTOR_TIMINGS, startRig, waitOnline } from "./rig";
 
 /** workerd's own WebSocket message limit (kj `WebSocket::receive(maxSize)`), measured: 31 MiB in, 33 MiB closed 1009. */
 const RUNTIME_MESSAGE_LIMIT = 32 * 1024 * 1024;
@@ -50,15 +50,7 @@ describe("connector socket hardening on the real platform", () => {
       mt5Login: "7000002",
       mt5Server: "Other-Broker-Live",
       journalDir: join(dirB, "journal"),
-      heartbeatMs: 2000,
-      statusMs: 2000,
-      backoffBaseMs: 50,
-      backoffCapMs: 400,
-      stableMs: 5000,
-      eaWaitMs: 10_000,
-      eaPingMs: 2000,
-      requestTimeoutMs: 5000,
-      retryDelayMs: 200,
+      ...FAST_CONNECTOR_TIMINGS,
     });
     try {
       connectorB.start();

@@ -25,6 +25,19 @@ export interface Rig {
 
 export type ConnectorStatus = { online: boolean; terminal_connected: boolean; pending_commands: number };
 
+/** Connector timings short enough for tests (heartbeats, backoff, EA waits); one set for every test connector. */
+export const FAST_CONNECTOR_TIMINGS = {
+  heartbeatMs: 2000,
+  statusMs: 2000,
+  backoffBaseMs: 50,
+  backoffCapMs: 400,
+  stableMs: 5000,
+  eaWaitMs: 10_000,
+  eaPingMs: 2000,
+  requestTimeoutMs: 5000,
+  retryDelayMs: 200,
+};
+
 export async function startRig(
   base: string,
   opts: { bundleDir?: string; bundle?: string; proxy?: boolean; sim?: Partial<SimTerminalOptions> } = {},
@@ -47,15 +60,7 @@ export async function startRig(
     mt5BridgePort: bridgePort,
     ...SIM_BRIDGE_SETTINGS,
     journalDir: join(dir, "journal"),
-    heartbeatMs: 2000,
-    statusMs: 2000,
-    backoffBaseMs: 50,
-    backoffCapMs: 400,
-    stableMs: 5000,
-    eaWaitMs: 10_000,
-    eaPingMs: 2000,
-    requestTimeoutMs: 5000,
-    retryDelayMs: 200,
+    ...FAST_CONNECTOR_TIMINGS,
   });
   connector.start();
   const browser = await BrowserClient.open(base, api.token);
