@@ -313,10 +313,12 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       equity[i - i0] = balance;
     }
   }
-  // Positions still open at the end are closed at the last close (marked as such, not a signal).
+  // Positions still open at the end are closed at the last close (marked as such, not a signal),
+  // stamped like every other exit: with the open time of the bar it happens in (SL/TP exits carry
+  // their bar's time, signal exits the time of the bar at whose open they fill).
   const last = base[i1 - 1]!;
   for (const p of paper.positions()) {
-    const r = paper.close(p.id, { time: last.time + baseDur, reason: "manual", price: { mid: last.close } });
+    const r = paper.close(p.id, { time: last.time, reason: "manual", price: { mid: last.close } });
     if (r.status === "closed") closeEvent(r.event, "end_of_data");
   }
   equity[nBars - 1] = balance;

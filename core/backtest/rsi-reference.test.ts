@@ -70,7 +70,8 @@ describe("RSI(14) 30/70 long-only on S&P 500 daily, zero costs, no stops", () =>
       } else if (!open && rsi[k]! < 30) open = { entryTime: next.time, entryPrice: next.open };
     }
     const last = BARS.at(-1)!;
-    if (open) ref.push({ ...open, exitTime: last.time + 86_400_000, exitPrice: last.close, reason: "end_of_data" });
+    // Stamped like any exit: the open time of the bar it happens in (its close price, at the last bar).
+    if (open) ref.push({ ...open, exitTime: last.time, exitPrice: last.close, reason: "end_of_data" });
 
     const got = r.trades.map((t) => ({
       entryTime: t.entryTime,

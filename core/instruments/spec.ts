@@ -10,7 +10,7 @@ export const CurrencySchema = z.string().regex(/^[A-Z]{3,5}$/, "currency code li
  * tickSize is the smallest price step the venue quotes (SL/TP are rounded to it); pipSize is the
  * human unit for "fixed pips" stops (0.0001 on 5-digit FX, 1.0 on indices and BTC).
  */
-export const InstrumentSpecSchema = z
+export const InstrumentSpecFields = z
   .object({
     symbol: z.string().regex(/^[A-Za-z0-9._#-]{2,32}$/),
     kind: z.enum(["fx", "crypto_perp", "index_cfd"]),
@@ -35,8 +35,9 @@ export const InstrumentSpecSchema = z
     commissionRatePerSide: nonNegative,
     /** Maker rate (a resting order's fill: the paper engine's take-profit); commissionRatePerSide (taker) when absent. */
     makerCommissionRatePerSide: nonNegative.optional(),
-  })
-  .superRefine((s, ctx) => {
+  });
+/** The spec with its cross-field checks (InstrumentSpecFields, without them, is what an override builds on: .partial()). */
+export const InstrumentSpecSchema = InstrumentSpecFields.superRefine((s, ctx) => {
     if (s.minLot > s.maxLot) ctx.addIssue({ code: "custom", message: "minLot exceeds maxLot", path: ["minLot"] });
     if (s.tickSize < 10 ** -s.digits - 1e-15)
       ctx.addIssue({ code: "custom", message: "tickSize is finer than one point", path: ["tickSize"] });

@@ -7,21 +7,30 @@
 //   --models models/trained/btcusd_1h.onnx,models/trained/btcusd_4h.onnx --weights 0.4,0.6 \
 //   [--delta-url https://api.india.delta.exchange] [--cache models/data/delta-cache]
 //   (Delta's candles over REST, cached as CSV under --cache: a rerun of the same range is offline)
-import { readFileSync, writeFileSync } from "node:fs";
+// npm run backtest -- --data my.csv --config bot.json [--models ...] [--digits 2 --contract-size 1 --commission 0.5 --spread 0]
+//   (any bot config in the API's schema, plus an optional "instrument" object of spec overrides: backtest-config.ts)
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type BacktestMode, prepareBacktest } from "../../core/backtest/engine";
 import { buildReport } from "../../core/backtest/report";
 import type { BacktestReport, BacktestWindow } from "../../core/backtest/schema";
-import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
 import { parseBarsCsv, parseUtc } from "../../core/market/csv";
 import { DELTA_BASE_URLS } from "../../core/market/delta";
 import { inferTimeframe } from "../../core/market/infer-timeframe";
 import { type Timeframe, TimeframeSchema } from "../../core/market/timeframes";
 import { decodeModel } from "../../core/onnx/proto";
-import { BotConfigSchema } from "../../core/protocol/bot-config";
+import { type BotConfig, BotConfigSchema } from "../../core/protocol/bot-config";
 import { STRATEGY_PRESETS, strategyPreset } from "../../core/strategy/presets";
+import {
+  type ConfigFile,
+  type InstrumentOverrides,
+  instrumentFor,
+  parseBotConfig,
+  readConfigFile,
+} from "./backtest-config";
 import { deltaHistory } from "./delta-history";
 import { ortPredictBatch } from "./ort-batch";
 
@@ -48,7 +57,12 @@ const ArgsSchema = z
       .url()
       .default(process.env["DELTA_REST_URL"] ?? DELTA_BASE_URLS.india),
     cache: z.string().min(1).default("models/data/delta-cache"),
-    symbol: z.string().regex(/^[A-Z0-9._-]{2,20}$/),
+    /** A bot config file (the API's schema); its symbol is used when --symbol is absent. */
+    config: z.string().min(1).optional(),
+    symbol: z
+      .string()
+      .regex(/^[A-Z0-9._-]{2,20}$/)
+      .optional(),
     /** CSV: inferred from the bars' spacing when absent (a warning when given and the data disagrees); delta: 30m by default. */
     "source-timeframe": TimeframeSchema.optional(),
     models: z.string().optional(),
@@ -70,14 +84,25 @@ const ArgsSchema = z
     cooldown: z.coerce.number().int().min(0).optional(),
     "daily-limit": z.coerce.number().int().min(1).optional(),
     "max-open": z.coerce.number().int().min(1).max(20).optional(),
+    // Instrument overrides for custom data (the config file's "instrument" object; flags win).
+    digits: z.coerce.number().int().min(0).max(10).optional(),
+    "tick-size": z.coerce.number().positive().optional(),
+    "contract-size": z.coerce.number().positive().optional(),
+    commission: z.coerce.number().nonnegative().optional(),
+    "commission-rate": z.coerce.number().nonnegative().optional(),
+    "min-lot": z.coerce.number().positive().optional(),
+    "lot-step": z.coerce.number().positive().optional(),
+    leverage: z.coerce.number().positive().optional(),
     from: when.optional(),
     to: when.optional(),
     out: z.string().default("backtest.json"),
   })
   .refine(
-    (a) => (a.models ? !a["rules-only"] : !!a["rules-only"]),
-    "give --models (ML ensemble) or --rules-only <preset>, not both",
+    (a) => (a.config ? !a["rules-only"] : a.models ? !a["rules-only"] : !!a["rules-only"]),
+    "give --models (ML ensemble) or --rules-only <preset>, not both; with --config the rules come from the file (add --models for ML)",
   )
+  .refine((a) => !a.config || a.strategy === "none", "--strategy <preset> and --config: the strategy is the config's")
+  .refine((a) => !!a.config || !!a.symbol, "--symbol is required (or --config with a symbol)")
   .refine((a) => (a.source === "csv" ? !!a.data : !a.data), "--source csv needs --data; --source delta fetches its own")
   .refine(
     (a) => a.source === "csv" || (a.from !== undefined && a.to !== undefined),
@@ -106,6 +131,15 @@ const { values } = parseArgs({
       "cooldown",
       "daily-limit",
       "max-open",
+      "config",
+      "digits",
+      "tick-size",
+      "contract-size",
+      "commission",
+      "commission-rate",
+      "min-lot",
+      "lot-step",
+      "leverage",
       "from",
       "to",
       "out",
@@ -118,6 +152,30 @@ if (!parsed.success) {
   process.exit(2);
 }
 const args = parsed.data;
+
+/** A bad config or instrument: every zod issue, one per line, and exit code 2 (as bad arguments). */
+function refuse(what: string, issues: string[]): never {
+  console.error(`${what}:\n${issues.map((l) => `  ✖ ${l}`).join("\n")}`);
+  process.exit(2);
+}
+
+let file: ConfigFile | null = null;
+if (args.config) {
+  let text: string;
+  try {
+    text = readFileSync(args.config, "utf8");
+  } catch (err) {
+    refuse(`bad config ${args.config}`, [(err as Error).message]);
+  }
+  const r = readConfigFile(text);
+  if (!r.ok) refuse(`bad config ${args.config}`, r.issues);
+  file = r.file;
+  const fileSymbol = typeof file.bot["symbol"] === "string" ? file.bot["symbol"] : undefined;
+  if (args.symbol && fileSymbol && args.symbol !== fileSymbol)
+    refuse(`bad config ${args.config}`, [`symbol: the file says ${fileSymbol}, --symbol says ${args.symbol}`]);
+}
+const symbol = args.symbol ?? (file?.bot["symbol"] as string | undefined) ?? "";
+if (!symbol) refuse(`bad config ${args.config}`, ["symbol: give one in the file or --symbol"]);
 
 /** The model's timeframe from its metadata (written by exportOnnx / required of uploads). */
 function modelTimeframe(file: string): Timeframe {
@@ -132,7 +190,7 @@ let dataNote: string;
 if (args.source === "delta") {
   const h = await deltaHistory({
     baseUrl: args["delta-url"],
-    symbol: args.symbol,
+    symbol,
     timeframe: args["source-timeframe"] ?? "30m",
     from: args.from!,
     to: args.to!,
@@ -156,11 +214,20 @@ if (flagged && inferred && flagged !== inferred)
   );
 const sourceTf: Timeframe = flagged ?? inferred ?? "30m";
 if (!flagged && !inferred) console.warn("warning: cannot tell the bars' timeframe from their spacing; assuming 30m");
-const instrument = getInstrument(args.symbol);
-if (!instrument) {
-  console.error(`no instrument spec for ${args.symbol}`);
-  process.exit(2);
-}
+const overrides: InstrumentOverrides = {
+  ...file?.instrument,
+  ...(args.digits !== undefined ? { digits: args.digits } : {}),
+  ...(args["tick-size"] !== undefined ? { tickSize: args["tick-size"] } : {}),
+  ...(args["contract-size"] !== undefined ? { contractSize: args["contract-size"] } : {}),
+  ...(args.commission !== undefined ? { commissionPerLotPerSide: args.commission } : {}),
+  ...(args["commission-rate"] !== undefined ? { commissionRatePerSide: args["commission-rate"] } : {}),
+  ...(args["min-lot"] !== undefined ? { minLot: args["min-lot"] } : {}),
+  ...(args["lot-step"] !== undefined ? { lotStep: args["lot-step"] } : {}),
+  ...(args.leverage !== undefined ? { leverage: args.leverage } : {}),
+};
+const spec = instrumentFor(symbol, overrides);
+if (!spec.ok) refuse(`bad instrument for ${symbol}`, spec.issues);
+const instrument = spec.spec;
 
 let mode: BacktestMode;
 let ensemble: { timeframe: Timeframe; weight: number }[];
@@ -177,23 +244,59 @@ if (args.models) {
   mode = { kind: "models", predictBatch: predict };
 } else {
   ensemble = [{ timeframe: args.timeframe ?? sourceTf, weight: 1 }];
-  strategy = strategyPreset(args["rules-only"]!)!.strategy;
+  if (args["rules-only"]) strategy = strategyPreset(args["rules-only"])!.strategy;
   mode = { kind: "rules" };
 }
-const config = BotConfigSchema.parse({
-  symbol: args.symbol,
-  ensemble: { models: ensemble },
-  strategy,
+// Flags that tune the gates win over the file (each is also a BotConfig field).
+const gateFlags = {
   risk: { ...(args["max-open"] ? { maxOpenPositions: args["max-open"] } : {}) },
   execution: {
     ...(args.threshold !== undefined ? { confidenceThreshold: args.threshold } : {}),
     ...(args.cooldown !== undefined ? { cooldownMinutes: args.cooldown } : {}),
     ...(args["daily-limit"] !== undefined ? { dailyTradeLimit: args["daily-limit"] } : {}),
   },
-});
+};
+let config: BotConfig;
+if (file) {
+  const bot = file.bot;
+  // A section that isn't an object is left as written, for the schema to name.
+  const section = (k: "risk" | "execution") => {
+    const v = bot[k];
+    const plain = v === undefined || (typeof v === "object" && v !== null && !Array.isArray(v));
+    return plain && Object.keys(gateFlags[k]).length ? { ...(v as object | undefined), ...gateFlags[k] } : v;
+  };
+  // Models: the ensemble is theirs (timeframes from the ONNX metadata). Rules: the file's ensemble,
+  // else one member on --timeframe or the data's own timeframe (the default 15m/1h/4h fits no daily CSV).
+  const r = parseBotConfig(
+    {
+      ...file,
+      bot: {
+        ...bot,
+        ...(mode.kind === "models" || bot["ensemble"] === undefined ? { ensemble: { models: ensemble } } : {}),
+        ...(bot["risk"] !== undefined || Object.keys(gateFlags.risk).length ? { risk: section("risk") } : {}),
+        ...(bot["execution"] !== undefined || Object.keys(gateFlags.execution).length
+          ? { execution: section("execution") }
+          : {}),
+      },
+    },
+    { symbol },
+  );
+  if (!r.ok) refuse(`bad config ${args.config}`, r.issues);
+  config = r.config;
+  if (mode.kind === "rules" && !config.strategy.buy && !config.strategy.sell)
+    console.warn("warning: the config's strategy has no buy or sell rule group: no trade will open");
+} else {
+  config = BotConfigSchema.parse({ symbol, ensemble: { models: ensemble }, strategy, ...gateFlags });
+}
 
 const t0 = performance.now();
-const prep = await prepareBacktest({ config, baseTimeframe: sourceTf, bars, mode, instrument });
+let prep: Awaited<ReturnType<typeof prepareBacktest>>;
+try {
+  prep = await prepareBacktest({ config, baseTimeframe: sourceTf, bars, mode, instrument });
+} catch (err) {
+  if (!(err instanceof RangeError)) throw err;
+  refuse(`can't backtest ${args.config ?? "this bot"} on ${sourceTf} bars`, [err.message]);
+}
 const t1 = performance.now();
 const { report } = buildReport(prep, {
   initialBalance: args.balance,
@@ -206,12 +309,16 @@ const { report } = buildReport(prep, {
     `data: ${dataNote} (${bars.length} ${sourceTf} bars${flagged ? "" : ", timeframe inferred from the data"})`,
     mode.kind === "models"
       ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}`
-      : `rules only: ${args["rules-only"]} on ${ensemble[0]!.timeframe}`,
-    "walk-forward windows use the models as given (no retraining per window)",
+      : `rules only: ${args["rules-only"] ?? `the rules of ${args.config}`} on ${prep.decisionTf}`,
+    `instrument: ${instrument.symbol} digits ${instrument.digits}, tick ${instrument.tickSize}, contract ${instrument.contractSize}, lots ${instrument.minLot}/${instrument.lotStep}, leverage ${instrument.leverage}, commission ${instrument.commissionPerLotPerSide}/lot/side + ${instrument.commissionRatePerSide} of notional${Object.keys(overrides).length ? ` (overridden: ${Object.keys(overrides).join(", ")})` : ""}`,
+    ...(args["walk-forward"] && mode.kind === "models"
+      ? ["walk-forward windows use the models as given (no retraining per window)"]
+      : []),
   ],
 });
 const t2 = performance.now();
 await release();
+mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, JSON.stringify(report, null, 1));
 print(report);
 console.log(
