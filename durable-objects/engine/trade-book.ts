@@ -231,7 +231,8 @@ export function positionView(
     stop_loss: mark ? mark.sl : (prior?.stop_loss ?? t.stop_loss),
     take_profit: mark ? mark.tp : (prior?.take_profit ?? t.take_profit),
     current_price: mark?.markPrice ?? prior?.current_price ?? null,
-    unrealized_pnl: mark?.unrealizedPnl ?? 0,
+    // A connector position has no paper mark: its P&L is the terminal's, kept on the prior view.
+    unrealized_pnl: mark?.unrealizedPnl ?? prior?.unrealized_pnl ?? 0,
     source,
     broker_ticket: t.broker_ticket,
     status: t.status === "open" ? "open" : "closed",

@@ -40,11 +40,17 @@ export const FAST_CONNECTOR_TIMINGS = {
 
 export async function startRig(
   base: string,
-  opts: { bundleDir?: string; bundle?: string; proxy?: boolean; sim?: Partial<SimTerminalOptions> } = {},
+  opts: {
+    bundleDir?: string;
+    bundle?: string;
+    proxy?: boolean;
+    sim?: Partial<SimTerminalOptions>;
+    /** A signed-in user (e.g. one who signed up in the browser); default: a new user registered here. */
+    user?: { api: Api; userId: string };
+  } = {},
 ): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "edgetrader-rig-"));
-  const api = new Api(base);
-  const { userId } = await api.register();
+  const { api, userId } = opts.user ?? (await registerUser(base));
   const created = await api.call<{ id: string; token: string }>("POST", "/connectors", { name: "e2e host" });
   if (created.status !== 201) throw new Error(`token: ${created.status}`);
   const bridgePort = await freePort();
@@ -82,6 +88,12 @@ export async function startRig(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function registerUser(base: string): Promise<{ api: Api; userId: string }> {
+  const api = new Api(base);
+  const { userId } = await api.register();
+  return { api, userId };
 }
 
 export function waitOnline(api: Api, timeoutMs = 30_000): Promise<ConnectorStatus> {
