@@ -1,5 +1,6 @@
 // Shared set-up for the browser tests: the real platform (wrangler dev with workerd, local D1/R2/DO
 // in a throw-away persistence dir) and Debian's Chromium driven by playwright-core.
+import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -113,4 +114,25 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Signs a new user up through the dashboard's form (ends on the Overview page), then logs the same
+ * user in over the API: the tests' own token for checking what the API holds.
+ */
+export async function signUp(page, url, { prefix = "user", timeout = 20_000 } = {}) {
+  const email = `${prefix}-${randomBytes(4).toString("hex")}@example.com`;
+  const password = `pw-${randomBytes(9).toString("base64url")}`;
+  await page.goto(`${url}/signup`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor({ timeout });
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  const session = await login.json();
+  return { email, password, token: session.access_token, userId: session.user.id };
 }

@@ -5,15 +5,12 @@
 // terminal while the connector's link to the edge is cut, and completes after it reconnects. Each
 // step is checked three ways: the page, the API (positions, the trade and its legs) and the terminal.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { fmtPnl, fmtPrice } from "../../web/src/lib/format.ts";
 import { Api, until } from "../e2e/platform.ts";
 import { startRig, waitOnline } from "../e2e/rig.ts";
-import { launchBrowser, screenshot, startPlatform } from "./harness.mjs";
+import { launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
 
-const email = `mt5-${randomBytes(4).toString("hex")}@example.com`;
-const password = `pw-${randomBytes(9).toString("base64url")}`;
 const T = { timeout: 30_000 };
 
 let platform;
@@ -28,6 +25,16 @@ const row = () => page.getByTestId("position-row").first();
 /** The row's cells by column (positions.tsx): volume, entry, price, SL, TP, P&L. */
 const cell = (i) => row().locator("td").nth(i);
 const [VOLUME, ENTRY, SL, PNL, SOURCE] = [1, 2, 4, 6, 8];
+/** Modify SL/TP on the row: the SL field set to `sl`, saved. */
+async function modifySl(sl) {
+  await row()
+    .getByRole("button", { name: /^Modify SL\/TP/ })
+    .click();
+  await row()
+    .getByRole("spinbutton", { name: /^Stop loss of/ })
+    .fill(sl);
+  await row().getByRole("button", { name: "Save" }).click();
+}
 /** Waits until the row's cell shows exactly `text` (the list redraws from pushes). */
 const cellShows = (i, text) =>
   page.waitForFunction(
@@ -53,21 +60,9 @@ describe("MT5 position journey in Chromium through the connector and the simulat
   test("open by hand, partial close, modify SL (a refusal, then done), breakeven, close across a link cut: page, API and terminal agree", {
     timeout: 240_000,
   }, async () => {
-    await page.goto(`${platform.url}/signup`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor(T);
-    const login = await fetch(`${platform.url}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password }),
-    });
-    const session = await login.json();
+    const user = await signUp(page, platform.url, { prefix: "mt5" });
     // This user's connector and terminal: a token from the API, the connector process, the simulator.
-    rig = await startRig(platform.url, {
-      user: { api: new Api(platform.url, session.access_token), userId: session.user.id },
-    });
+    rig = await startRig(platform.url, { user: { api: new Api(platform.url, user.token), userId: user.userId } });
     const { sim } = rig;
 
     // Open 0.1 EURUSD by hand on the MT5 account.
@@ -131,13 +126,7 @@ describe("MT5 position journey in Chromium through the connector and the simulat
 
     // Modify SL above the bid: the terminal refuses (10016 Invalid stops); the user sees why, and
     // nothing changed at the terminal, in the API or on the row.
-    await row()
-      .getByRole("button", { name: /^Modify SL\/TP/ })
-      .click();
-    await row()
-      .getByRole("spinbutton", { name: /^Stop loss of/ })
-      .fill("1.088");
-    await row().getByRole("button", { name: "Save" }).click();
+    await modifySl("1.088");
     const refusal = page.getByTestId("toast").filter({ hasText: "Trade error" });
     await refusal.waitFor(T);
     assert.match(await refusal.textContent(), /invalid stops/i);
@@ -148,13 +137,7 @@ describe("MT5 position journey in Chromium through the connector and the simulat
     await refusal.getByRole("button", { name: /Dismiss/ }).click();
 
     // A valid SL below the bid: done at the terminal, in the API and on the row.
-    await row()
-      .getByRole("button", { name: /^Modify SL\/TP/ })
-      .click();
-    await row()
-      .getByRole("spinbutton", { name: /^Stop loss of/ })
-      .fill("1.08");
-    await row().getByRole("button", { name: "Save" }).click();
+    await modifySl("1.08");
     await cellShows(SL, fmtPrice(1.08));
     assert.equal(sim.positions.get(ticket).sl, 1.08);
     assert.equal((await openPositions())[0].stop_loss, 1.08);

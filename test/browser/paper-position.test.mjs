@@ -3,12 +3,9 @@
 // that must survive the per-second price ticks. Each step is checked on the page and in the API
 // (the trade's legs, and its P&L as the sum of its legs).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, screenshot, startPlatform } from "./harness.mjs";
+import { launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
 
-const email = `paper-${randomBytes(4).toString("hex")}@example.com`;
-const password = `pw-${randomBytes(9).toString("base64url")}`;
 const T = { timeout: 20_000 };
 
 let platform;
@@ -38,17 +35,7 @@ describe("paper position journey in Chromium", () => {
   });
 
   test("open by hand, partial close, modify SL, breakeven, close: the page and the API agree at each step", async () => {
-    await page.goto(`${platform.url}/signup`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor(T);
-    const login = await fetch(`${platform.url}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password }),
-    });
-    token = (await login.json()).access_token;
+    ({ token } = await signUp(page, platform.url, { prefix: "paper" }));
 
     // Open 0.1 lots by hand on the paper account.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Positions", exact: true }).click();
