@@ -145,6 +145,14 @@ export const BotRunStatusSchema = z.object({
   last_reason: z.string().nullable(),
   last_bar_time: ms.nullable(),
   next_due_at: ms.nullable(),
+  paused: z
+    .object({
+      protection: z.enum(["stoploss_guard", "max_drawdown", "daily_loss_limit"]),
+      until: ms.describe("entries may open again from this time (the bot's market time)"),
+      message: z.string(),
+    })
+    .nullable()
+    .describe("a protection pausing the bot's new entries now (exits still run), or null"),
 });
 export type BotRunStatus = z.infer<typeof BotRunStatusSchema>;
 export const AutoTradingStatusSchema = z.object({ bots: z.array(BotRunStatusSchema) });

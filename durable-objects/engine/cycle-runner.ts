@@ -1,7 +1,13 @@
 import { type CycleSignals, cycleSignals, hasCycleExits, planExits } from "../../core/decision/exits";
 import { checkGates, type GateCounts, utcDayStart } from "../../core/decision/gates";
 import { botOrderIntent } from "../../core/decision/order";
-import { hasProtections, protectionHorizonMs, protectionLock } from "../../core/decision/protections";
+import {
+  hasProtections,
+  type ProtectionLock,
+  protectionHorizonMs,
+  protectionLock,
+} from "../../core/decision/protections";
+import type { Protections } from "../../core/protocol/bot-config";
 import type { BotRunStatus, CycleResult } from "../../core/protocol/portfolio-api";
 import { errorMessage } from "../../core/util/error-message";
 import type { EngineCore } from "./engine";
@@ -62,8 +68,17 @@ export class CycleRunner {
       .t;
   }
 
-  statusOf(bot: { id: string; name: string; symbol: string; active: boolean; cadence: number }): BotRunStatus {
+  statusOf(bot: {
+    id: string;
+    name: string;
+    symbol: string;
+    active: boolean;
+    cadence: number;
+    target: BotRef["target"];
+    protections: Protections;
+  }): BotRunStatus {
     const r = this.schedule(bot.id);
+    const lock = this.protectionLockOf(bot, this.core.marketNow(bot.symbol, bot.target));
     return {
       bot_id: bot.id,
       name: bot.name,
@@ -76,6 +91,7 @@ export class CycleRunner {
       last_reason: r?.last_reason ?? null,
       last_bar_time: r?.last_bar_time ?? null,
       next_due_at: r?.next_due_at ?? null,
+      paused: lock && { protection: lock.protection, until: lock.until, message: lock.message },
     };
   }
 
@@ -288,15 +304,23 @@ export class CycleRunner {
     };
     const gate = checkGates(bot.config, counts, now);
     if (!gate.ok) return gate;
-    const prot = bot.config.protections;
+    const lock = this.protectionLockOf({ id: bot.id, target: bot.target, protections: bot.config.protections }, now);
+    return lock ? { reason: "protection", message: lock.message } : null;
+  }
+
+  /** The protection pausing the bot's entries at `now` (its market time), or null. */
+  protectionLockOf(
+    bot: { id: string; target: BotRef["target"]; protections: Protections },
+    now: number,
+  ): ProtectionLock | null {
+    const prot = bot.protections;
     if (!hasProtections(prot)) return null;
     // The drawdown's denominator: the balance of the account the bot trades (as the backtester's).
     const balance =
       bot.target === "connector"
         ? (this.core.connector.brokerBalance() ?? 0)
         : this.core.paper.engine.account().balance;
-    const lock = protectionLock(prot, book.closedSince(bot.id, now - protectionHorizonMs(prot)), balance, now);
-    return lock ? { reason: "protection", message: lock.message } : null;
+    return protectionLock(prot, this.core.book.closedSince(bot.id, now - protectionHorizonMs(prot)), balance, now);
   }
 
   private finishSkip(bot: BotRef, reason: string, message: string, barTime: number | null): CycleResult {

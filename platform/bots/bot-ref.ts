@@ -1,5 +1,5 @@
 // The shapes of a stored bot that cross from the Worker to the user's object (RPC arguments).
-import type { BotConfig } from "../../core/protocol/bot-config";
+import type { BotConfig, Protections } from "../../core/protocol/bot-config";
 
 /** What a cycle knows about a bot (read from D1 `bots`, config validated by BotConfigSchema). */
 export interface BotRef {
@@ -25,4 +25,6 @@ export interface BotInfo {
   cadence: number;
   target: "paper" | "connector";
   updatedAt: number;
+  /** The bot's protections: the status says when one pauses its entries. */
+  protections: Protections;
 }

@@ -16,7 +16,7 @@ export const DEMO_BOT_NAME = "Demo USD/CHF (shipped models)";
  */
 export const DEMO_REPLAY_START = "1997-03-10T20:00:00Z";
 
-const DEMO_CONFIG = {
+export const DEMO_CONFIG = {
   ensemble: {
     models: [
       { timeframe: "2h", weight: 0.3 },

@@ -136,3 +136,18 @@ export async function signUp(page, url, { prefix = "user", timeout = 20_000 } = 
   const session = await login.json();
   return { email, password, token: session.access_token, userId: session.user.id };
 }
+
+/**
+ * The REST API as one user, from Node: `api(path, init)` answers `{ status, body }` (body parsed, null
+ * when empty). `token` is read on every call, so a test can sign in after making the client.
+ */
+export function apiClient(url, token) {
+  return async (path, init = {}) => {
+    const res = await fetch(`${url()}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token()}`, "content-type": "application/json", ...(init.headers ?? {}) },
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+}

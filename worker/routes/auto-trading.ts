@@ -49,15 +49,19 @@ const activeBots = createRoute({
   responses: { 200: jsonResponse("Active bots", ActiveBotsResponseSchema), ...authErrors },
 });
 
-const info = (r: BotRow): BotInfo => ({
-  id: r.id,
-  name: r.name,
-  symbol: r.symbol,
-  active: r.active,
-  cadence: parseStoredConfig(r).execution.cadenceMinutes,
-  target: r.target,
-  updatedAt: r.updatedAt,
-});
+const info = (r: BotRow): BotInfo => {
+  const config = parseStoredConfig(r);
+  return {
+    id: r.id,
+    name: r.name,
+    symbol: r.symbol,
+    active: r.active,
+    cadence: config.execution.cadenceMinutes,
+    target: r.target,
+    updatedAt: r.updatedAt,
+    protections: config.protections,
+  };
+};
 
 export const autoTradingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(trigger, async (c) => {

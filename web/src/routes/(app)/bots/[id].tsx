@@ -1,5 +1,6 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createResource, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import BotCycleStatus from "~/components/BotCycleStatus";
 import BotForm from "~/components/BotForm";
 import DataSourcePill from "~/components/DataSourcePill";
 import ErrorNotice from "~/components/ErrorNotice";
@@ -147,6 +148,7 @@ export default function BotPage() {
             <Show when={toggleError()}>
               <ErrorNotice error={toggleError()} />
             </Show>
+            <BotCycleStatus botId={b().id} />
             <Show when={activation()}>{(x) => <ActivationNotes extra={x()} />}</Show>
 
             <Show when={editing()}>
@@ -187,7 +189,6 @@ export default function BotPage() {
                 <Show when={predictionKey() + 1} keyed>
                   <PredictionCard
                     botId={b().id}
-                    symbol={b().symbol}
                     onExecuted={() => {
                       void refetchTrades();
                       void reloadPortfolio();
