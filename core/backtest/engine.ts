@@ -16,6 +16,7 @@ import {
   tradePlan,
 } from "../decision/decide";
 import { type CycleSignals, cycleSignals, hasCycleExits, type OpenSide, planExits } from "../decision/exits";
+import { featureNeeds } from "../decision/feature-needs";
 import { gateBlock, gateMessage, utcDayStart } from "../decision/gates";
 import { botOrderIntent } from "../decision/order";
 import { type ClosedTradeFact, hasProtections, protectionHorizonMs, protectionLock } from "../decision/protections";
@@ -32,7 +33,8 @@ import { checkedPaperBar } from "./bar-check";
 import { ClientOrderIds, trustedIntent, trustedMid } from "./order-check";
 import { compileRowRule } from "./rule-rows";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
-import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
+import { strategyNames } from "../strategy/names";
+import { SnapshotBuffer } from "./snapshot-buffer";
 
 /**
  * Class probabilities [n, 3] (SELL, HOLD, BUY; row-major) of the model of `timeframe` for n feature
@@ -57,6 +59,8 @@ export interface BacktestSetup {
   bars: readonly Bar[];
   mode: BacktestMode;
   instrument?: InstrumentSpec;
+  /** Compute every feature on every timeframe instead of only the bot's (tests of the lazy path). */
+  allFeatures?: boolean;
 }
 
 export interface RunOptions {
@@ -150,8 +154,14 @@ export async function prepareBacktest(setup: BacktestSetup): Promise<PreparedBac
       throw new RangeError(`timeframe ${tf} can't be built from ${baseTimeframe} bars`);
     }
   }
+  // Lazy features: rules mode computes only what the rules read (and ATR) on the decision timeframe,
+  // models mode every feature of the model timeframes (the same featureNeeds as the live cycle).
+  const needs = setup.allFeatures
+    ? new Map()
+    : featureNeeds(config, setup.mode.kind === "models" ? config.ensemble.models.map((m) => m.timeframe) : []);
   const series = new Map<Timeframe, TimeframeSeries>();
-  for (const tf of tfs) series.set(tf, buildSeries(barsFor(bars, baseTimeframe, tf), tf));
+  for (const tf of tfs)
+    series.set(tf, buildSeries(barsFor(bars, baseTimeframe, tf), tf, needs.get(tf) ?? undefined));
   const rows = new Map<Timeframe, { from: number; values: Float32Array; probs: Float32Array | null }>();
   if (setup.mode.kind === "models") {
     for (const { timeframe } of config.ensemble.models) {

@@ -13,7 +13,8 @@ import type { Rule, RuleNode } from "../strategy/schema";
 import { checkedPaperBar, isPaperBar } from "./bar-check";
 import { ClientOrderIds, type MarketIntent, trustedIntent, trustedMid } from "./order-check";
 import { compileRowRule } from "./rule-rows";
-import { SnapshotBuffer, strategyNames } from "./snapshot-buffer";
+import { strategyNames } from "../strategy/names";
+import { SnapshotBuffer } from "./snapshot-buffer";
 
 describe("isPaperBar accepts exactly what the paper engine's BarSchema accepts", () => {
   const price = fc.oneof(fc.constantFrom(0, -1, NaN, Infinity, 1e-9), fc.double({ min: 0.5, max: 2, noNaN: true }));

@@ -2,6 +2,7 @@
 // (computeFeatures is causal: row k uses bars[0..k] only, proven in engine.test.ts against
 // prepareInputs on prefixes), and a cursor that finds the newest bar closed by a given time.
 import { computeFeatures, type FeatureMatrix } from "../features/compute";
+import type { FeatureName } from "../features/schema";
 import type { Bar } from "../market/bar";
 import { resample } from "../market/resample";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
@@ -19,11 +20,12 @@ export function barsFor(base: readonly Bar[], from: Timeframe, to: Timeframe): r
   return from === to ? base : resample(base, from, to).bars;
 }
 
-export function buildSeries(bars: readonly Bar[], timeframe: Timeframe): TimeframeSeries {
+/** `only`: the features to compute (lazy; absent: every one). */
+export function buildSeries(bars: readonly Bar[], timeframe: Timeframe, only?: ReadonlySet<FeatureName>): TimeframeSeries {
   const dur = TIMEFRAME_MS[timeframe];
   const closes = new Float64Array(bars.length);
   for (let k = 0; k < bars.length; k++) closes[k] = bars[k]!.time + dur;
-  return { timeframe, bars, features: computeFeatures(bars), closes };
+  return { timeframe, bars, features: computeFeatures(bars, only), closes };
 }
 
 /** Monotone cursor: index of the newest bar with close <= t (-1 if none). `t` must not decrease. */

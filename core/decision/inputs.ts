@@ -1,6 +1,6 @@
 // Step (a) of a decision: bars -> what the models and the strategy look at. Pure; no I/O.
 import { computeFeatures, featureRow } from "../features/compute";
-import { FEATURE_COUNT, FEATURE_WARMUP_BARS, featureIndex } from "../features/schema";
+import { FEATURE_COUNT, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "../features/schema";
 import type { Bar } from "../market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
 import type { BotConfig } from "../protocol/bot-config";
@@ -89,11 +89,14 @@ const warming = (need: number, have: number) => `warming up: need ${need} bars, 
  * prices and ATR of the decision timeframe. `barsByTf` must hold CLOSED bars only, oldest first;
  * `asOf` (optional) drops any bar closing after it, so a backtest can pass its whole history.
  * Rows before the feature warm-up are never produced: that model gets a "warming up" reason.
+ * `needs` (lazy features, featureNeeds in feature-needs.ts): per timeframe the only features to
+ * compute (null or absent: every one); a model must only run on a timeframe that computes all.
  */
 export function prepareInputs(
   config: Pick<BotConfig, "ensemble">,
   barsByTf: Partial<Record<Timeframe, readonly Bar[]>>,
   asOf?: number,
+  needs?: ReadonlyMap<Timeframe, ReadonlySet<FeatureName> | null>,
 ): PrepareResult {
   const decisionTf = decisionTimeframeOf(config);
   const closeTimes: Partial<Record<Timeframe, number>> = {};
@@ -105,7 +108,7 @@ export function prepareInputs(
     const last = bars[n - 1]!;
     const barTime = last.time + TIMEFRAME_MS[timeframe];
     closeTimes[timeframe] = barTime;
-    const fm = n >= MIN_MODEL_BARS ? computeFeatures(bars) : undefined;
+    const fm = n >= MIN_MODEL_BARS ? computeFeatures(bars, needs?.get(timeframe) ?? undefined) : undefined;
     if (timeframe === decisionTf) {
       let strategy: DecisionInputs["strategy"];
       if (fm && n >= MIN_DECISION_BARS && fm.validFrom <= n - 2) {

@@ -1,6 +1,6 @@
 import type { Bar } from "../market/bar";
 import { adx, atr, bollinger, cci, ema, rollingHighLow, sma, stochastic, williamsR } from "./fast/indicators";
-import { FEATURE_COUNT, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "./schema";
+import { FEATURE_COUNT, FEATURE_SCHEMA, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "./schema";
 import { mfi, rsiWilder } from "./wilder";
 
 // Indicators are hand-written (fast/indicators.ts) instead of technicalindicators: same arithmetic, no
@@ -18,6 +18,8 @@ export interface FeatureMatrix {
   readonly validFrom: number;
   /** Bar open times, one per row. */
   readonly times: readonly number[];
+  /** Lazy matrix: the only columns computed (the others are NaN). Absent: every column. */
+  readonly only?: ReadonlySet<FeatureName>;
 }
 
 /** Values used when a formula is undefined (flat window, no volume). Documented in schema.ts. */
@@ -79,6 +81,7 @@ const C = {
   sma_50_dist: col("sma_50_dist"),
   sma_200_dist: col("sma_200_dist"),
 };
+const FEATURE_NAMES = FEATURE_SCHEMA.names;
 /** [column, neutral value] pairs, resolved once. */
 const NEUTRAL_COLS = Object.entries(NEUTRAL).map(([k, v]) => [featureIndex(k), v] as const);
 
@@ -100,7 +103,12 @@ function rollingZ(x: Float64Array, window: number, t: number): number {
   return sd > 0 ? (x[t]! - m) / sd : 0;
 }
 
-export function computeFeatures(bars: readonly Bar[]): FeatureMatrix {
+/**
+ * Features of `bars`. `only` (lazy): compute just these columns (and the indicators they read); the
+ * others stay NaN. Each computed column is bit for bit the one of the full computation (same
+ * arithmetic in the same order; equivalence.test.ts). Absent: every feature.
+ */
+export function computeFeatures(bars: readonly Bar[], only?: ReadonlySet<FeatureName>): FeatureMatrix {
   const n = bars.length;
   const F = FEATURE_COUNT;
   const open = new Float64Array(n);
@@ -118,116 +126,181 @@ export function computeFeatures(bars: readonly Bar[]): FeatureMatrix {
   }
   const values = new Float64Array(n * F).fill(NaN);
   const validFrom = Math.min(n, FEATURE_WARMUP_BARS);
-  if (validFrom >= n) return { values, stride: F, count: n, validFrom: n, times };
+  const computed = only ? { only } : {};
+  if (validFrom >= n) return { values, stride: F, count: n, validFrom: n, times, ...computed };
 
+  // Columns of a group come together (one indicator); those not asked for are set back to NaN below.
+  const written: FeatureName[] = [];
+  const want = (...names: FeatureName[]) => {
+    if (!only) return true;
+    const on = names.some((x) => only.has(x));
+    if (on) written.push(...names.filter((x) => !only.has(x)));
+    return on;
+  };
+  const wRet = want("ret_1", "ret_3", "ret_6", "ret_12", "ret_24");
+  const wCandle = want("range_pct", "body_pct", "upper_wick", "lower_wick");
+  const wVol = want("vol_12", "vol_24");
+  const wRsi = want("rsi_14");
+  const wMacd = want("macd", "macd_signal", "macd_hist");
+  const wBb = want("bb_upper_20", "bb_lower_20", "bb_pctb_20", "bb_width_20");
+  const wAtr = want("atr_14", "atr_pct_14");
+  const wAdx = want("adx_14", "pdi_14", "mdi_14");
+  const wStoch = want("stoch_k_14", "stoch_d_3");
+  const wCci = want("cci_20");
+  const wWillr = want("willr_14");
+  const wMfi = want("mfi_14");
+  const wObv = want("obv_z_20");
+  const wVolZ = want("volume_z_20");
+  const wVolume = want("has_volume") || wMfi || wObv || wVolZ;
+  if (only && wVolume && !only.has("has_volume") && !written.includes("has_volume")) written.push("has_volume");
+  const wEma9 = want("ema_9_dist");
+  const wEma21 = want("ema_21_dist");
+  const wEma50 = want("ema_50_dist");
+  const wSma20 = want("sma_20_dist");
+  const wSma50 = want("sma_50_dist");
+  const wSma200 = want("sma_200_dist");
+
+  // Unread indicators are never computed: an empty buffer stands in (never read: its columns are off).
+  const none = new Float64Array(0);
   const buf = () => new Float64Array(n);
-  const rsi = rsiWilder(close, 14);
+  const rsi = wRsi ? rsiWilder(close, 14) : none;
   // MACD(12,26,9) with EMAs: the line exists from bar 25 (the slow EMA's seed), the signal is EMA-9 of it.
-  const ema12 = ema(close, 12, buf());
-  const ema26 = ema(close, 26, buf());
-  const macdLine = buf().fill(NaN);
-  for (let t = 25; t < n; t++) macdLine[t] = ema12[t]! - ema26[t]!;
-  const macdSig = ema(macdLine, 9, buf(), 25);
-  const macdHist = new Float64Array(n);
-  for (let t = 0; t < n; t++) macdHist[t] = macdLine[t]! - macdSig[t]!;
-  const bbU = buf();
-  const bbL = buf();
-  const bbM = buf();
+  let macdLine: Float64Array = none;
+  let macdSig: Float64Array = none;
+  const macdHist = wMacd ? new Float64Array(n) : none;
+  if (wMacd) {
+    const ema12 = ema(close, 12, buf());
+    const ema26 = ema(close, 26, buf());
+    macdLine = buf().fill(NaN);
+    for (let t = 25; t < n; t++) macdLine[t] = ema12[t]! - ema26[t]!;
+    macdSig = ema(macdLine, 9, buf(), 25);
+    for (let t = 0; t < n; t++) macdHist[t] = macdLine[t]! - macdSig[t]!;
+  }
+  const bbU = wBb ? buf() : none;
+  const bbL = wBb ? buf() : none;
+  const bbM = wBb ? buf() : none;
   // Windowed indicators only for the rows emitted (>= validFrom); running sums still start at bar 0.
-  bollinger(close, 20, 2, bbU, bbL, bbM, validFrom);
-  const atrV = atr(high, low, close, 14, buf());
-  const adxV = buf();
-  const pdi = buf();
-  const mdi = buf();
-  adx(high, low, close, 14, adxV, pdi, mdi);
-  const stK = buf();
-  const stD = buf();
-  const hh14 = buf();
-  const ll14 = buf();
-  rollingHighLow(high, low, 14, hh14, ll14);
-  stochastic(close, hh14, ll14, 14, 3, stK, stD);
-  const cciV = cci(high, low, close, 20, buf(), buf(), validFrom);
-  const willr = williamsR(close, hh14, ll14, buf());
-  const ema9 = ema(close, 9, buf());
-  const ema21 = ema(close, 21, buf());
-  const ema50 = ema(close, 50, buf());
-  const sma20 = sma(close, 20, buf());
-  const sma50 = sma(close, 50, buf());
-  const sma200 = sma(close, 200, buf());
+  if (wBb) bollinger(close, 20, 2, bbU, bbL, bbM, validFrom);
+  const atrV = wAtr ? atr(high, low, close, 14, buf()) : none;
+  const adxV = wAdx ? buf() : none;
+  const pdi = wAdx ? buf() : none;
+  const mdi = wAdx ? buf() : none;
+  if (wAdx) adx(high, low, close, 14, adxV, pdi, mdi);
+  const stK = wStoch ? buf() : none;
+  const stD = wStoch ? buf() : none;
+  const hh14 = wStoch || wWillr ? buf() : none;
+  const ll14 = wStoch || wWillr ? buf() : none;
+  if (wStoch || wWillr) rollingHighLow(high, low, 14, hh14, ll14);
+  if (wStoch) stochastic(close, hh14, ll14, 14, 3, stK, stD);
+  const cciV = wCci ? cci(high, low, close, 20, buf(), buf(), validFrom) : none;
+  const willr = wWillr ? williamsR(close, hh14, ll14, buf()) : none;
+  const ema9 = wEma9 ? ema(close, 9, buf()) : none;
+  const ema21 = wEma21 ? ema(close, 21, buf()) : none;
+  const ema50 = wEma50 ? ema(close, 50, buf()) : none;
+  const sma20 = wSma20 ? sma(close, 20, buf()) : none;
+  const sma50 = wSma50 ? sma(close, 50, buf()) : none;
+  const sma200 = wSma200 ? sma(close, 200, buf()) : none;
 
   // Log return/volume only where a row's window reads them (the newest rows + 24 / 20 before).
-  const logRet = new Float64Array(n);
-  for (let t = Math.max(1, validFrom - 24); t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
+  const logRet = wRet || wVol ? new Float64Array(n) : none;
+  if (wRet || wVol) for (let t = Math.max(1, validFrom - 24); t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
 
   // Volume: a bar has volume when it is a positive number; each row checks its own trailing window.
-  const vol = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    const v = bars[t]!.volume;
-    vol[t] = v !== undefined && v > 0 ? v : 0;
-  }
-  const hasVolPrefix = new Int32Array(n + 1);
-  for (let t = 0; t < n; t++) hasVolPrefix[t + 1] = hasVolPrefix[t]! + (vol[t]! > 0 ? 1 : 0);
-  const mfiV = mfi(high, low, close, vol, 14);
-  const obv = new Float64Array(n);
-  const logVol = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    if (t >= validFrom - 20) logVol[t] = vol[t]! > 0 ? Math.log(vol[t]!) : 0;
-    if (t > 0) obv[t] = obv[t - 1]! + Math.sign(close[t]! - close[t - 1]!) * vol[t]!;
+  const vol = wVolume ? new Float64Array(n) : none;
+  const hasVolPrefix = wVolume ? new Int32Array(n + 1) : new Int32Array(0);
+  const obv = wObv ? new Float64Array(n) : none;
+  const logVol = wVolZ ? new Float64Array(n) : none;
+  let mfiV: Float64Array = none;
+  if (wVolume) {
+    for (let t = 0; t < n; t++) {
+      const v = bars[t]!.volume;
+      vol[t] = v !== undefined && v > 0 ? v : 0;
+    }
+    for (let t = 0; t < n; t++) hasVolPrefix[t + 1] = hasVolPrefix[t]! + (vol[t]! > 0 ? 1 : 0);
+    if (wMfi) mfiV = mfi(high, low, close, vol, 14);
+    for (let t = 0; t < n; t++) {
+      if (wVolZ && t >= validFrom - 20) logVol[t] = vol[t]! > 0 ? Math.log(vol[t]!) : 0;
+      if (wObv && t > 0) obv[t] = obv[t - 1]! + Math.sign(close[t]! - close[t - 1]!) * vol[t]!;
+    }
   }
 
   for (let t = validFrom; t < n; t++) {
     const r = t * F;
     const c = close[t]!;
-    const o = open[t]!;
-    const h = high[t]!;
-    const l = low[t]!;
-    values[r + C.ret_1] = logRet[t]!;
-    values[r + C.ret_3] = Math.log(c / close[t - 3]!);
-    values[r + C.ret_6] = Math.log(c / close[t - 6]!);
-    values[r + C.ret_12] = Math.log(c / close[t - 12]!);
-    values[r + C.ret_24] = Math.log(c / close[t - 24]!);
-    values[r + C.range_pct] = (h - l) / c;
-    values[r + C.body_pct] = (c - o) / c;
-    values[r + C.upper_wick] = (h - Math.max(o, c)) / c;
-    values[r + C.lower_wick] = (Math.min(o, c) - l) / c;
-    values[r + C.vol_12] = rollingStd(logRet, 12, t);
-    values[r + C.vol_24] = rollingStd(logRet, 24, t);
-    values[r + C.rsi_14] = rsi[t]!;
-    values[r + C.macd] = macdLine[t]! / c;
-    values[r + C.macd_signal] = macdSig[t]! / c;
-    values[r + C.macd_hist] = macdHist[t]! / c;
-    const u = bbU[t]!;
-    const lo = bbL[t]!;
-    values[r + C.bb_upper_20] = u / c - 1;
-    values[r + C.bb_lower_20] = lo / c - 1;
-    values[r + C.bb_pctb_20] = u > lo ? (c - lo) / (u - lo) : NaN;
-    values[r + C.bb_width_20] = (u - lo) / bbM[t]!;
-    values[r + C.atr_14] = atrV[t]!;
-    values[r + C.atr_pct_14] = atrV[t]! / c;
-    values[r + C.adx_14] = adxV[t]!;
-    values[r + C.pdi_14] = pdi[t]!;
-    values[r + C.mdi_14] = mdi[t]!;
-    values[r + C.stoch_k_14] = stK[t]!;
-    values[r + C.stoch_d_3] = stD[t]!;
-    values[r + C.cci_20] = cciV[t]!;
-    values[r + C.willr_14] = willr[t]!;
-    const hasVol = hasVolPrefix[t + 1]! - hasVolPrefix[t + 1 - VOLUME_WINDOW]! === VOLUME_WINDOW;
-    values[r + C.has_volume] = hasVol ? 1 : 0;
-    values[r + C.mfi_14] = hasVol ? mfiV[t]! : NaN;
-    values[r + C.obv_z_20] = hasVol ? rollingZ(obv, 20, t) : NaN;
-    values[r + C.volume_z_20] = hasVol ? rollingZ(logVol, 20, t) : NaN;
-    values[r + C.ema_9_dist] = c / ema9[t]! - 1;
-    values[r + C.ema_21_dist] = c / ema21[t]! - 1;
-    values[r + C.ema_50_dist] = c / ema50[t]! - 1;
-    values[r + C.sma_20_dist] = c / sma20[t]! - 1;
-    values[r + C.sma_50_dist] = c / sma50[t]! - 1;
-    values[r + C.sma_200_dist] = c / sma200[t]! - 1;
+    if (wRet) {
+      values[r + C.ret_1] = logRet[t]!;
+      values[r + C.ret_3] = Math.log(c / close[t - 3]!);
+      values[r + C.ret_6] = Math.log(c / close[t - 6]!);
+      values[r + C.ret_12] = Math.log(c / close[t - 12]!);
+      values[r + C.ret_24] = Math.log(c / close[t - 24]!);
+    }
+    if (wCandle) {
+      const o = open[t]!;
+      const h = high[t]!;
+      const l = low[t]!;
+      values[r + C.range_pct] = (h - l) / c;
+      values[r + C.body_pct] = (c - o) / c;
+      values[r + C.upper_wick] = (h - Math.max(o, c)) / c;
+      values[r + C.lower_wick] = (Math.min(o, c) - l) / c;
+    }
+    if (wVol) {
+      values[r + C.vol_12] = rollingStd(logRet, 12, t);
+      values[r + C.vol_24] = rollingStd(logRet, 24, t);
+    }
+    if (wRsi) values[r + C.rsi_14] = rsi[t]!;
+    if (wMacd) {
+      values[r + C.macd] = macdLine[t]! / c;
+      values[r + C.macd_signal] = macdSig[t]! / c;
+      values[r + C.macd_hist] = macdHist[t]! / c;
+    }
+    if (wBb) {
+      const u = bbU[t]!;
+      const lo = bbL[t]!;
+      values[r + C.bb_upper_20] = u / c - 1;
+      values[r + C.bb_lower_20] = lo / c - 1;
+      values[r + C.bb_pctb_20] = u > lo ? (c - lo) / (u - lo) : NaN;
+      values[r + C.bb_width_20] = (u - lo) / bbM[t]!;
+    }
+    if (wAtr) {
+      values[r + C.atr_14] = atrV[t]!;
+      values[r + C.atr_pct_14] = atrV[t]! / c;
+    }
+    if (wAdx) {
+      values[r + C.adx_14] = adxV[t]!;
+      values[r + C.pdi_14] = pdi[t]!;
+      values[r + C.mdi_14] = mdi[t]!;
+    }
+    if (wStoch) {
+      values[r + C.stoch_k_14] = stK[t]!;
+      values[r + C.stoch_d_3] = stD[t]!;
+    }
+    if (wCci) values[r + C.cci_20] = cciV[t]!;
+    if (wWillr) values[r + C.willr_14] = willr[t]!;
+    if (wVolume) {
+      const hasVol = hasVolPrefix[t + 1]! - hasVolPrefix[t + 1 - VOLUME_WINDOW]! === VOLUME_WINDOW;
+      values[r + C.has_volume] = hasVol ? 1 : 0;
+      if (wMfi) values[r + C.mfi_14] = hasVol ? mfiV[t]! : NaN;
+      if (wObv) values[r + C.obv_z_20] = hasVol ? rollingZ(obv, 20, t) : NaN;
+      if (wVolZ) values[r + C.volume_z_20] = hasVol ? rollingZ(logVol, 20, t) : NaN;
+    }
+    if (wEma9) values[r + C.ema_9_dist] = c / ema9[t]! - 1;
+    if (wEma21) values[r + C.ema_21_dist] = c / ema21[t]! - 1;
+    if (wEma50) values[r + C.ema_50_dist] = c / ema50[t]! - 1;
+    if (wSma20) values[r + C.sma_20_dist] = c / sma20[t]! - 1;
+    if (wSma50) values[r + C.sma_50_dist] = c / sma50[t]! - 1;
+    if (wSma200) values[r + C.sma_200_dist] = c / sma200[t]! - 1;
+  }
+  for (const name of written) {
+    const j = featureIndex(name);
+    for (let t = validFrom; t < n; t++) values[t * F + j] = NaN;
   }
   // Degenerate windows (flat prices: 0/0) and missing volume get the documented neutral value.
-  for (let t = validFrom; t < n; t++) {
-    for (const [j, v] of NEUTRAL_COLS) if (!Number.isFinite(values[t * F + j]!)) values[t * F + j] = v;
-  }
-  return { values, stride: F, count: n, validFrom, times };
+  const neutral = only ? NEUTRAL_COLS.filter(([j]) => only.has(FEATURE_NAMES[j]!)) : NEUTRAL_COLS;
+  if (neutral.length)
+    for (let t = validFrom; t < n; t++) {
+      for (const [j, v] of neutral) if (!Number.isFinite(values[t * F + j]!)) values[t * F + j] = v;
+    }
+  return { values, stride: F, count: n, validFrom, times, ...computed };
 }
 
 /** One row as a view (no copy). */

@@ -8,6 +8,7 @@ import {
   prepareInputs,
   singleTimeframeConfig,
 } from "../../core/decision/decide";
+import { featureNeeds } from "../../core/decision/feature-needs";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import { isOpen, nextOpen } from "../../core/instruments/sessions";
@@ -131,7 +132,9 @@ export class PredictionService {
         details: { reason: "stale" },
       };
 
-    const prepared = prepareInputs(config, barsByTf);
+    // Lazy features: every feature only on timeframes whose model will run; the rules' (and ATR) on the decision one.
+    const withModel = config.ensemble.models.filter((m) => versions.get(m.timeframe)).map((m) => m.timeframe);
+    const prepared = prepareInputs(config, barsByTf, undefined, featureNeeds(config, withModel));
     if (!prepared.ok) return { ok: false, code: "skipped", message: prepared.reason, details: { reason: "no_data" } };
     const { inputs } = prepared;
 
