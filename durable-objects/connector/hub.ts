@@ -3,6 +3,7 @@
 // commands into frames, applies results/updates exactly once and tells the browsers.
 
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import {
   type Auth,
   CONNECTOR_PROTOCOL_VERSION,
@@ -17,6 +18,7 @@ import {
   type SyncResponse,
   sameTerminal,
   type TerminalIdentity,
+  TerminalIdentitySchema,
   type TradeErrorFrame,
   type TradeResult,
   terminalIdentity,
@@ -59,6 +61,16 @@ export const HEARTBEAT_MS = 15_000;
 export const AUTH_DEADLINE_MS = 10_000;
 /** A refused second terminal is told to try again no sooner than this. */
 export const TERMINAL_CONFLICT_RETRY_MS = 60_000;
+/**
+ * The account's terminal keeps it this long after it was last heard from (AUTH, a PING, its
+ * close), so another terminal cannot slip in while it reconnects after a cut, a connector restart
+ * or a platform restart (then no socket is live at all). Longer than the connector's backoff cap
+ * (30 s) and its heartbeat (15 s); after it, another terminal may take the account.
+ */
+export const TERMINAL_HOLD_MS = 120_000;
+/** connector_state key of the account's terminal: its identity and when it was last heard from. */
+const HOLDER_KEY = "terminal_holder";
+const HolderSchema = TerminalIdentitySchema.extend({ seen_at: z.number() });
 /** Close codes (docs/CONNECTOR_PROTOCOL.md): the same terminal connected again; token refused; no AUTH in time; flooding; another terminal holds the account. */
 export const CLOSE_REPLACED = 4001;
 export const CLOSE_AUTH = 4003;
@@ -413,6 +425,7 @@ export class ConnectorHub implements ConnectorLink {
         return this.onAuth(ws, a, frame);
       case "PING":
         send(ws, { type: "PONG", ...(frame.id !== undefined ? { id: frame.id } : {}), ts: Date.now() });
+        if (a.authed && a.terminal) this.noteHolder(a.terminal, now);
         if (a.authed && Date.now() - a.verifiedAt > REVERIFY_MS) await this.reverify(ws, a);
         return;
       case "PONG":
@@ -475,6 +488,7 @@ export class ConnectorHub implements ConnectorLink {
     const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
     if (this.liveSocket(ws)) return; // a newer connection took over: still online
     if (!att.success || !att.data.authed) return;
+    if (att.data.terminal) this.noteHolder(att.data.terminal, Date.now()); // its hold runs from now
     const core = this.core;
     core.write((tx) => this.emitStatus(tx, false, `closed ${code}${reason ? `: ${reason}` : ""}`));
     this.metric(att.data.userId, false);
@@ -505,8 +519,9 @@ export class ConnectorHub implements ConnectorLink {
       return;
     }
     const me = terminalIdentity(frame.terminal);
-    const holder = this.conflictingTerminal(ws, me);
+    const holder = this.conflictingTerminal(ws, me, Date.now());
     if (holder) return this.refuseTerminal(ws, a, me, holder);
+    if (me) this.noteHolder(me, Date.now());
     // No other terminal: an older socket of this same terminal (or of an unidentified one) gives way.
     for (const other of this.authedSockets(ws))
       closeQuietly(other, CLOSE_REPLACED, "replaced: the same terminal connected again");
@@ -537,15 +552,36 @@ export class ConnectorHub implements ConnectorLink {
   }
 
   /**
-   * One terminal per account: the identity another live, authenticated socket speaks for when it is
-   * not this one's (an unidentified newcomer cannot take the account from an identified terminal).
+   * One terminal per account: the identity another live, authenticated socket speaks for, or else
+   * the account's terminal while its hold runs (TERMINAL_HOLD_MS), when it is not this one's (an
+   * unidentified newcomer cannot take the account from an identified terminal either).
    */
-  private conflictingTerminal(ws: WebSocket, me: TerminalIdentity | null): TerminalIdentity | undefined {
+  private conflictingTerminal(
+    ws: WebSocket,
+    me: TerminalIdentity | null,
+    now: number,
+  ): { terminal: TerminalIdentity; live: boolean } | undefined {
+    const differs = (them: TerminalIdentity) => !me || !sameTerminal(me, them);
     for (const other of this.authedSockets(ws)) {
       const them = ConnectorAttachmentSchema.parse(other.deserializeAttachment()).terminal;
-      if (them && (!me || !sameTerminal(me, them))) return them;
+      if (them && differs(them)) return { terminal: them, live: true };
     }
-    return undefined;
+    const held = this.heldTerminal(now);
+    return held && differs(held) ? { terminal: held, live: false } : undefined;
+  }
+
+  /** The account's terminal while its hold runs (it was heard from within TERMINAL_HOLD_MS). */
+  private heldTerminal(now: number): TerminalIdentity | undefined {
+    const raw = this.state.get(HOLDER_KEY);
+    if (!raw) return undefined;
+    const h = HolderSchema.safeParse(JSON.parse(raw));
+    if (!h.success || now - h.data.seen_at >= TERMINAL_HOLD_MS) return undefined;
+    return { server: h.data.server, login: h.data.login };
+  }
+
+  /** The account's terminal was heard from: it holds the account for TERMINAL_HOLD_MS from now. */
+  private noteHolder(t: TerminalIdentity, now: number): void {
+    this.state.set(HOLDER_KEY, JSON.stringify({ server: t.server, login: t.login, seen_at: now }));
   }
 
   /** The second terminal is refused (it retries after TERMINAL_CONFLICT_RETRY_MS); the first keeps the account. */
@@ -553,10 +589,12 @@ export class ConnectorHub implements ConnectorLink {
     ws: WebSocket,
     a: ConnectorAttachment,
     me: TerminalIdentity | null,
-    holder: TerminalIdentity,
+    { terminal: holder, live }: { terminal: TerminalIdentity; live: boolean },
   ): void {
     const who = me ? `terminal ${terminalLabel(me)}` : "a connector whose terminal has not identified itself";
-    const message = `refused: this account is connected to terminal ${terminalLabel(holder)}; one terminal per account. Stop that connector (or log this one into the same account) to use this one`;
+    const message = live
+      ? `refused: this account is connected to terminal ${terminalLabel(holder)}; one terminal per account. Stop that connector (or log this one into the same account) to use this one`
+      : `refused: this account belongs to terminal ${terminalLabel(holder)}, which was connected less than ${TERMINAL_HOLD_MS / 60_000} minutes ago and may be reconnecting; one terminal per account. Another terminal can take the account once that one has stayed away that long`;
     send(ws, {
       type: "AUTH_ERROR",
       code: "terminal_conflict",
@@ -728,6 +766,7 @@ export class ConnectorHub implements ConnectorLink {
     ws.serializeAttachment({ ...a.data, terminal: id } satisfies ConnectorAttachment);
     // Now it can resume: commands bound to this terminal that still wait for a result go again.
     if (!a.data.authed) return;
+    this.noteHolder(id, Date.now());
     this.adoptOrphans(ws);
     this.sendAll(ws, this.commands.sendable(this.core.clock()));
   }

@@ -1,10 +1,15 @@
 // End to end through the real platform: wrangler dev (Worker + the user's object + local D1), the
 // REAL connector process (single-file build, BROKER=mt5) and the simulated MT5 terminal speaking the
 // EA's line protocol, plus a browser-like socket on /ws. Then a chaos run: socket cuts and connector
-// SIGKILL/restarts at random points of many trade round trips.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, type Platform, startPlatform, until, upgradeStatus } from "./platform";
-import { type Rig, startRig, waitOnline } from "./rig";
+// SIGKILL/restarts at random points of many trade round trips, a second terminal trying to join
+// halfway, and the whole stack (wrangler dev + workerd) SIGKILLed and restarted mid-run.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { CrashablePlatform } from "./crash-platform";
+import { type Api, freePort, until, upgradeStatus } from "./platform";
+import { type ExtraTerminal, type Rig, startExtraTerminal, startRig, waitOnline } from "./rig";
 
 type Trade = {
   id: string;
@@ -30,12 +35,17 @@ type Position = {
   volume: number;
 };
 
-let platform: Platform;
+// Crashable (SIGKILL of wrangler and workerd, restart on the same port and persistence dir) for the chaos run.
+const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-connector-e2e-"));
+let platform: CrashablePlatform;
 beforeAll(async () => {
-  platform = await startPlatform("connector-e2e");
+  await CrashablePlatform.prepare(persistTo);
+  platform = new CrashablePlatform(persistTo, await freePort(), [], "connector-e2e");
+  await platform.start();
 }, 150_000);
 afterAll(async () => {
   await platform?.stop();
+  rmSync(persistTo, { recursive: true, force: true });
 });
 
 /** All of the user's trades in D1 (trades/history pages through them). */
@@ -221,42 +231,99 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
   const TRADES = Number(process.env["E2E_CHAOS_TRADES"] ?? 500);
   const SEED = Number(process.env["E2E_CHAOS_SEED"] ?? 7);
 
-  it(`chaos: ${TRADES} trade round trips with socket cuts and connector SIGKILL/restarts: no duplicate orders, no lost results, positions reconciled`, {
-    timeout: Math.max(180_000, TRADES * 2_000),
+  // Halfway a second terminal (its own connector process and simulated MT5, another login) tries
+  // to join; a little later the whole stack is SIGKILLed and restarted with the second terminal
+  // dialling first (the account's connector is down then): it must be refused every time.
+  const JOIN_AT = Math.floor(TRADES / 2);
+  const CRASH_AT = Math.floor(TRADES * 0.6);
+
+  it(`chaos: ${TRADES} trade round trips with socket cuts, connector SIGKILL/restarts, a second terminal joining halfway and the whole stack SIGKILLed mid-run: no duplicate orders, no lost results, nothing on the second terminal, positions reconciled`, {
+    timeout: Math.max(240_000, TRADES * 2_000),
   }, async () => {
     const rig = await startRig(platform.url);
+    let second: ExtraTerminal | null = null;
+    onTestFinished(async () => {
+      await second?.stop();
+      await rig.stop();
+    });
     const { api, sim, connector, proxy } = rig;
     if (!proxy) throw new Error("the chaos test cuts sockets through the rig's proxy");
     let rnd = SEED >>> 0;
     const random = () => (rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-    const counts = { cuts: 0, kills: 0, closes: 0 };
+    const counts = { cuts: 0, kills: 0, closes: 0, stackKills: 0, refusedAfterRestart: 0 };
     let chaosOn = true;
+    let chaosPaused = false;
+    let chaosStep: Promise<void> = Promise.resolve();
     const chaos = (async () => {
       while (chaosOn) {
         await new Promise((r) => setTimeout(r, 150 + random() * 900));
         if (!chaosOn) break;
-        if (random() < 0.6) {
-          if (proxy.cut() > 0) counts.cuts++;
-        } else {
-          await connector.kill();
-          counts.kills++;
-          await new Promise((r) => setTimeout(r, random() * 300));
-          connector.start();
-        }
+        if (chaosPaused) continue;
+        chaosStep = (async () => {
+          if (random() < 0.6) {
+            if (proxy.cut() > 0) counts.cuts++;
+          } else {
+            await connector.kill();
+            counts.kills++;
+            await new Promise((r) => setTimeout(r, random() * 300));
+            connector.start();
+          }
+        })();
+        await chaosStep;
       }
     })();
+    const order = (i: number) => ({
+      side: i % 2 === 0 ? "BUY" : "SELL",
+      symbol: "EURUSD",
+      volume: 0.01,
+      client_order_id: `chaos-${SEED}-${i}`,
+      target: "connector",
+    });
     const started = Date.now();
     try {
       for (let i = 0; i < TRADES; i++) {
-        const side = i % 2 === 0 ? "BUY" : "SELL";
-        const r = await api.call("POST", "/trade", {
-          side,
-          symbol: "EURUSD",
-          volume: 0.01,
-          client_order_id: `chaos-${SEED}-${i}`,
-          target: "connector",
-        });
-        expect(r.status, JSON.stringify(r.body)).toBe(202);
+        if (i === JOIN_AT) second = await startExtraTerminal(platform.url, rig.token.token);
+        if (i === CRASH_AT) {
+          if (!second) throw new Error("the second terminal joins before the crash");
+          const b = second;
+          chaosPaused = true;
+          await chaosStep;
+          // The second terminal was refused while the first held the account...
+          await until(
+            async () => b.refusals(),
+            (n) => n >= 1,
+            60_000,
+            "the second terminal refused",
+          );
+          // ...then an order is in flight (commands of earlier ones are at the terminal) as the stack dies.
+          const inFlight = api.call("POST", "/trade", order(i)).catch(() => null);
+          await new Promise((r) => setTimeout(r, random() * 150));
+          await platform.crash();
+          counts.stackKills++;
+          await inFlight;
+          // The account's connector is down as the stack comes back; the second one dials first.
+          await connector.kill();
+          const refusedBefore = b.refusals();
+          await platform.start();
+          await b.connector.kill();
+          b.connector.start();
+          await until(
+            async () => b.refusals(),
+            (n) => n > refusedBefore,
+            60_000,
+            "the second terminal refused after the restart (the first still holds the account)",
+          );
+          counts.refusedAfterRestart = b.refusals() - refusedBefore;
+          connector.start();
+          await waitOnline(api, 60_000);
+          chaosPaused = false;
+          // The order whose answer the crash swallowed: placed once, whatever happened to the first try.
+          const retry = await api.call("POST", "/trade", order(i));
+          expect([200, 202], JSON.stringify(retry.body)).toContain(retry.status);
+        } else {
+          const r = await api.call("POST", "/trade", order(i));
+          expect(r.status, JSON.stringify(r.body)).toBe(202);
+        }
         if (i % 4 === 3) {
           // close one open connector position (whatever the object has open now)
           const open = (await positions(api)).filter((p) => p.source !== "terminal" && p.broker_ticket);
@@ -272,6 +339,7 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
       chaosOn = false;
       await chaos;
     }
+    if (!second) throw new Error("unreachable: the second terminal joined halfway");
     if (!connector.running) connector.start();
     await waitOnline(api, 60_000);
     // Every command resolved: no trade left pending in D1, and the object owes no command.
@@ -304,6 +372,12 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
       "no command left unresolved",
     );
     const mine = settled.filter((t) => t.client_order_id.startsWith(`chaos-${SEED}-`));
+    // No lost order and none placed twice (the one in flight at the crash included).
+    expect(new Set(mine.map((t) => t.client_order_id)).size).toBe(TRADES);
+    // Nothing ever executed on the second terminal: refused at join and after the restart.
+    expect(second.sim.deals).toHaveLength(0);
+    expect([...second.sim.positions.values()]).toHaveLength(0);
+    expect(counts.refusedAfterRestart).toBeGreaterThan(0);
     // No duplicate orders: at most one opening deal per client id at the terminal...
     const entries = sim.entriesByMagic();
     const duplicates = [...entries.values()].filter((n) => n > 1).length;
@@ -332,10 +406,9 @@ describe("connector end to end (wrangler dev + connector process + simulated MT5
         return a;
       }, {});
     console.log(
-      `[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart; D1 statuses ${JSON.stringify(byStatus)} (failures: ${JSON.stringify(errorReasons)}); terminal opening deals ${inDeals.length}, open positions ${openD1.length}`,
+      `[connector chaos] seed ${SEED}: ${TRADES} trades + ${counts.closes} closes in ${Date.now() - started} ms; ${counts.cuts} socket cuts, ${counts.kills} connector SIGKILL+restart, ${counts.stackKills} whole-stack SIGKILL+restart at order ${CRASH_AT}; second terminal from order ${JOIN_AT}: refused ${second.refusals()} time(s), 0 deals; D1 statuses ${JSON.stringify(byStatus)} (failures: ${JSON.stringify(errorReasons)}); terminal opening deals ${inDeals.length}, open positions ${openD1.length}`,
     );
     expect(counts.cuts + counts.kills).toBeGreaterThan(0);
-    await rig.stop();
   });
 });
 

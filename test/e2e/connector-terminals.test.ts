@@ -1,16 +1,13 @@
 // Issue 20 on the real platform (wrangler dev + local workerd): one terminal per account with two
 // real connector processes and two simulated MT5 terminals for a minute; frame sizes at the
-// runtime's limit.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// runtime's limit; the rate limit on connector authentication (guessed tokens).
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unstable_readConfig } from "wrangler";
 import WebSocket from "ws";
-import { SIM_BRIDGE_SETTINGS, SimTerminal } from "../../connector/src/sim-terminal";
-import { buildBundle, ChildConnector, freePort } from "../../connector/test/helpers/child-connector";
 import { MAX_CONNECTOR_FRAME_BYTES } from "../../core/protocol/connector";
-import { type Platform, startPlatform, until } from "./platform";
-import { FAST_CONNECTOR_TIMINGS, startRig, waitOnline } from "./rig";
+import { Api, type Platform, startPlatform, until, upgradeStatus } from "./platform";
+import { startExtraTerminal, startRig, waitOnline } from "./rig";
 
 /** workerd's own WebSocket message limit (kj `WebSocket::receive(maxSize)`), measured: 31 MiB in, 33 MiB closed 1009. */
 const RUNTIME_MESSAGE_LIMIT = 32 * 1024 * 1024;
@@ -31,29 +28,9 @@ describe("connector socket hardening on the real platform", () => {
   }, async () => {
     const rig = await startRig(platform.url);
     const { api, sim: simA, proxy } = rig;
-    const dirB = mkdtempSync(join(tmpdir(), "edgetrader-second-terminal-"));
-    const bridgeB = await freePort();
-    const simB = new SimTerminal({
-      port: bridgeB,
-      reconnectMs: 100,
-      accountPushMs: 1000,
-      login: "7000002",
-      server: "Other-Broker-Live",
-    });
-    simB.start();
-    const connectorB = new ChildConnector(buildBundle(dirB), dirB, {
-      url: `ws://127.0.0.1:${new URL(platform.url).port}/api/v1/connector/ws`,
-      token: rig.token.token,
-      broker: "mt5",
-      mt5BridgePort: bridgeB,
-      eaSecret: SIM_BRIDGE_SETTINGS.eaSecret,
-      mt5Login: "7000002",
-      mt5Server: "Other-Broker-Live",
-      journalDir: join(dirB, "journal"),
-      ...FAST_CONNECTOR_TIMINGS,
-    });
+    const b = await startExtraTerminal(platform.url, rig.token.token);
+    const { sim: simB, connector: connectorB } = b;
     try {
-      connectorB.start();
       await until(
         async () => connectorB.output,
         (o) => o.includes("REFUSED BY THE SERVER"),
@@ -109,17 +86,15 @@ describe("connector socket hardening on the real platform", () => {
         new Set(filled.map((t) => t.broker_ticket)),
       );
       // B was still refused at the end (never took over), and the dashboard has the warning.
-      expect((connectorB.output.match(/REFUSED BY THE SERVER/g) ?? []).length).toBeGreaterThanOrEqual(1);
+      expect(b.refusals()).toBeGreaterThanOrEqual(1);
       const acts = await api.call<{ activities: { message: string }[] }>("GET", "/activities/recent?limit=100");
       expect(JSON.stringify(acts.body)).toMatch(/terminal/i);
       console.log(
-        `[two terminals] ${cids.length} orders in 60 s, ${filled.length} filled at terminal A, 0 at B; B refused ${(connectorB.output.match(/REFUSED BY THE SERVER/g) ?? []).length} time(s); B's EA notice: ${shown}`,
+        `[two terminals] ${cids.length} orders in 60 s, ${filled.length} filled at terminal A, 0 at B; B refused ${b.refusals()} time(s); B's EA notice: ${shown}`,
       );
     } finally {
-      await connectorB.kill();
-      simB.stop();
+      await b.stop();
       await rig.stop();
-      rmSync(dirB, { recursive: true, force: true });
     }
   });
 
@@ -170,5 +145,51 @@ describe("connector socket hardening on the real platform", () => {
     } finally {
       await rig.stop();
     }
+  });
+
+  it("guessed connector tokens: one address is limited before the D1 lookup (429 rate_limited, Retry-After: the window), a good token too while limited, and works again after the window", {
+    timeout: 120_000,
+  }, async () => {
+    const limits = (unstable_readConfig({ config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)) })
+      .ratelimits ?? []) as { name: string; simple: { limit: number; period: number } }[];
+    const limiter = limits.find((r) => r.name === "CONNECTOR_AUTH_LIMITER");
+    if (!limiter) throw new Error("wrangler.toml has no CONNECTOR_AUTH_LIMITER");
+    const { limit, period } = limiter.simple;
+    const api = new Api(platform.url);
+    await api.register();
+    const good = (await api.call<{ token: string }>("POST", "/connectors", { name: "rate limit probe" })).body.token;
+    const url = `${platform.url}/api/v1/connector/ws`;
+    // The limiter counts in fixed windows: start right after a boundary so the burst stays in one.
+    const windowMs = period * 1000;
+    await new Promise<void>((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 50));
+    const windowOf = (t: number) => Math.floor(t / windowMs);
+    const started = Date.now();
+    const answers: { status: number; code: string; retryAfter: string | null }[] = [];
+    while (!answers.some((a) => a.status === 429) && answers.length < limit + 5) {
+      const res = await fetch(url, { headers: { Authorization: `Bearer etc_guess${crypto.randomUUID()}` } });
+      const body = (await res.json()) as { error: { code: string } };
+      answers.push({ status: res.status, code: body.error.code, retryAfter: res.headers.get("Retry-After") });
+    }
+    const refusedAt = answers.findIndex((a) => a.status === 429);
+    if (windowOf(Date.now()) !== windowOf(started))
+      throw new Error(`the guesses did not fit in one ${period} s window (machine too slow?): ${answers.length}`);
+    // Unknown tokens are 401 until the limit (each of those did cost a lookup), then 429 from the limiter.
+    expect(refusedAt, JSON.stringify(answers.slice(-3))).toBeGreaterThan(0);
+    expect(refusedAt).toBeLessThanOrEqual(limit);
+    expect(answers.slice(0, refusedAt).every((a) => a.status === 401 && a.code === "unauthorized")).toBe(true);
+    expect(answers[refusedAt]).toEqual({ status: 429, code: "rate_limited", retryAfter: String(period) });
+    // A live token is refused too while the address is limited: the refusal comes before the token
+    // is looked up, so a limited guess costs no D1 read.
+    expect(await upgradeStatus(url, { Authorization: `Bearer ${good}` })).toBe(429);
+    const more = await fetch(url, { headers: { Authorization: "Bearer etc_another_guess" } });
+    expect(more.status).toBe(429);
+    expect(windowOf(Date.now())).toBe(windowOf(started));
+    // After the window the good token connects (and a guess is a plain 401 again).
+    await new Promise<void>((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 50));
+    expect(await upgradeStatus(url, { Authorization: `Bearer ${good}` })).toBe(101);
+    expect((await fetch(url, { headers: { Authorization: "Bearer etc_late_guess" } })).status).toBe(401);
+    console.log(
+      `[connector auth limit] ${refusedAt} guesses answered 401, then 429 (limit ${limit} per ${period} s); the good token: 429 while limited, 101 after the window`,
+    );
   });
 });

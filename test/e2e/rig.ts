@@ -96,6 +96,49 @@ async function registerUser(base: string): Promise<{ api: Api; userId: string }>
   return { api, userId };
 }
 
+/** Another terminal (its own simulated MT5 and connector process) on an account the rig already connected. */
+export interface ExtraTerminal {
+  sim: SimTerminal;
+  connector: ChildConnector;
+  /** How many times its connector logged the server's refusal so far. */
+  refusals: () => number;
+  stop: () => Promise<void>;
+}
+
+/** A second terminal (login/server unlike the rig's) whose connector dials the platform directly with `token`. */
+export async function startExtraTerminal(
+  base: string,
+  token: string,
+  terminal: { login: string; server: string } = { login: "7000002", server: "Other-Broker-Live" },
+): Promise<ExtraTerminal> {
+  const dir = mkdtempSync(join(tmpdir(), "edgetrader-second-terminal-"));
+  const bridgePort = await freePort();
+  const sim = new SimTerminal({ port: bridgePort, reconnectMs: 100, accountPushMs: 1000, ...terminal });
+  sim.start();
+  const connector = new ChildConnector(buildBundle(dir), dir, {
+    url: `ws://127.0.0.1:${new URL(base).port}/api/v1/connector/ws`,
+    token,
+    broker: "mt5",
+    mt5BridgePort: bridgePort,
+    eaSecret: SIM_BRIDGE_SETTINGS.eaSecret,
+    mt5Login: terminal.login,
+    mt5Server: terminal.server,
+    journalDir: join(dir, "journal"),
+    ...FAST_CONNECTOR_TIMINGS,
+  });
+  connector.start();
+  return {
+    sim,
+    connector,
+    refusals: () => (connector.output.match(/REFUSED BY THE SERVER/g) ?? []).length,
+    stop: async () => {
+      await connector.kill();
+      sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function waitOnline(api: Api, timeoutMs = 30_000): Promise<ConnectorStatus> {
   return until(
     () => api.call<ConnectorStatus>("GET", "/connector/status").then((r) => r.body),

@@ -9,7 +9,7 @@ import { CreatedConnectorTokenSchema } from "../../core/protocol/connector-token
 import { type UserEvent, UserEventSchema } from "../../core/protocol/events";
 import { ExecutionResultSchema } from "../../core/protocol/portfolio-api";
 import { PositionCommandAcceptedSchema } from "../../core/protocol/position-commands";
-import { AUTH_DEADLINE_MS } from "../../durable-objects/connector/hub";
+import { AUTH_DEADLINE_MS, TERMINAL_HOLD_MS } from "../../durable-objects/connector/hub";
 import type { UserBot } from "../../durable-objects/user-bot";
 import { userObject } from "../../platform/object-address";
 import { authedFetch, BASE, registerUser, type TestUser } from "./helpers";
@@ -571,7 +571,21 @@ describe("connector socket (object side)", () => {
     await settle(a); // a stays connected and authenticated: no 4001 for it
     a.ws.close(1000, "gone");
     await a.closed();
-    // The first terminal is gone; the second may now connect, but the command bound to the first is not sent to it.
+    // The first terminal is gone but holds the account while it may be reconnecting: still refused.
+    const early = await openConnector(t.token);
+    early.send(AUTH(t.token, TERMINAL_B));
+    const held = await early.next((f) => f.type === "AUTH_ERROR");
+    expect(held).toMatchObject({ code: "terminal_conflict", terminal: { server: "Broker-Live", login: "1001" } });
+    expect(held["message"]).toContain("may be reconnecting");
+    expect((await early.closed()).code).toBe(4009);
+    // Once the hold has run out (its start moved back, as if TERMINAL_HOLD_MS had passed), the second
+    // may connect, but the command bound to the first is not sent to it.
+    await runInDurableObject(stub(u), (o: UserBot) =>
+      o.connector.state.set(
+        "terminal_holder",
+        JSON.stringify({ ...TERMINAL_A, seen_at: Date.now() - TERMINAL_HOLD_MS }),
+      ),
+    );
     const b2 = await authed(t.token, TERMINAL_B);
     await settle(b2);
     expect(b2.frames.filter((f) => f.type === "TRADE_COMMAND")).toHaveLength(0);

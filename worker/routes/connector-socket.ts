@@ -6,6 +6,9 @@ import type { AppEnv } from "../app-env";
 import { errorJson } from "../middleware/errors";
 import { clientIp } from "../middleware/rate-limit";
 
+/** The period of CONNECTOR_AUTH_LIMITER in wrangler.toml: a refused client may try again after it. */
+export const CONNECTOR_AUTH_WINDOW_SECONDS = 10;
+
 /**
  * `GET /api/v1/connector/ws`: the connector's socket. Authenticated by `Authorization: Bearer
  * <connector token>` (live in D1, not revoked); the object is named by the token's user only, so
@@ -24,7 +27,7 @@ export const connectorSocketRoutes = new Hono<AppEnv>().get("/connector/ws", asy
       "rate_limited",
       "too many connector connection attempts from this address; retry later",
       undefined,
-      { "Retry-After": "60" },
+      { "Retry-After": String(CONNECTOR_AUTH_WINDOW_SECONDS) },
     );
   const owner = await verifyConnectorToken(db(c.env), token);
   if (!owner) return errorJson(c, 401, "unauthorized", "connector token unknown or revoked");
