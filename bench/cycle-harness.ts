@@ -1,5 +1,6 @@
 // Starts the bench Worker (bench/cycle-worker.ts: the real UserBot with a fixed prediction) in a
-// local workerd through wrangler, as bench/inference.ts does, and applies the D1 migrations.
+// local workerd through wrangler, as bench/inference.ts does, and applies the D1 migrations; or
+// any Worker config the same way (startLocalWorker: bench/connector-flood.ts runs wrangler.toml).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,24 @@ import { unstable_DevEnv } from "wrangler";
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export async function startCycleWorker() {
+  const worker = await startLocalWorker(here("./cycle-worker.wrangler.toml"), false);
+  const statements = readdirSync(here("../migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => readFileSync(here(`../migrations/${f}`), "utf8").split("--> statement-breakpoint"))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const res = await worker.fetch("http://bench/migrate", { method: "POST", body: JSON.stringify(statements) });
+  if (!res.ok) throw new Error(`migrate: ${res.status} ${await res.text()}`);
+  return worker;
+}
+export type CycleWorker = Awaited<ReturnType<typeof startCycleWorker>>;
+
+/**
+ * A Worker from `config` in a local workerd through wrangler (persisting to `persist`, a
+ * directory, or nowhere), with `runtimeUrl`: the runtime's own socket, past wrangler dev's proxy.
+ */
+export async function startLocalWorker(config: string, persist: string | false) {
   process.env.WRANGLER_SEND_METRICS ??= "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   process.env.WRANGLER_HIDE_BANNER ??= "true";
@@ -22,12 +41,12 @@ export async function startCycleWorker() {
     onReloadComplete(event);
   };
   const worker = await devEnv.startWorker({
-    config: here("./cycle-worker.wrangler.toml"),
+    config,
     dev: {
       server: { hostname: "127.0.0.1", port: 0 },
       inspector: false,
       watch: false,
-      persist: false,
+      persist,
       logLevel: (process.env.BENCH_LOG ?? "warn") as "warn",
     },
   });
@@ -41,14 +60,6 @@ export async function startCycleWorker() {
       ),
     ),
   ]);
-  const statements = readdirSync(here("../migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()
-    .flatMap((f) => readFileSync(here(`../migrations/${f}`), "utf8").split("--> statement-breakpoint"))
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const res = await worker.fetch("http://bench/migrate", { method: "POST", body: JSON.stringify(statements) });
-  if (!res.ok) throw new Error(`migrate: ${res.status} ${await res.text()}`);
   /**
    * The runtime's own socket (workerd, behind miniflare's entry worker), without wrangler dev's
    * proxy: that proxy is a second workerd process that relays every frame, on the same 2 cores, and
@@ -58,7 +69,6 @@ export async function startCycleWorker() {
   const runtimeUrl = new URL(`${runtime.protocol}//${runtime.hostname}:${runtime.port}/`);
   return Object.assign(worker, { runtimeUrl });
 }
-export type CycleWorker = Awaited<ReturnType<typeof startCycleWorker>>;
 
 export const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);

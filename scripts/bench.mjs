@@ -105,6 +105,11 @@ const converters = {
     row("GET /health p99, during the flood", d.health_flood_ms?.p99, "ms"),
     row("browser resync_required frames during the flood", d.browser?.resync_required, "count", 0, "=="),
     row("browser CONNECTOR_STATUS events from the flood", d.browser?.connector_status_events, "count"),
+    row(
+      "the same p99 ratio through wrangler dev's proxy (development only)",
+      d.paths?.["dev-proxy"]?.p99_ratio_flood_over_idle,
+      "x",
+    ),
   ],
   roundtrip: (d) => [
     row(`connector command round trip p50 (${d.iterations} orders)`, d.ms?.p50, "ms", num(d.targets?.p50_ms), "<="),

@@ -106,6 +106,8 @@ export class ConnectorHub implements ConnectorLink {
   readonly terminal: TerminalPositions;
   readonly bars: ConnectorBars;
   private readonly runtimes = new WeakMap<WebSocket, SocketRuntime>();
+  /** Each socket's attachment as last written (parsed once per socket while the object is awake: every frame reads it). */
+  private readonly attachments = new WeakMap<WebSocket, ConnectorAttachment>();
 
   constructor(private readonly deps: HubDeps) {
     const sql = deps.ctx.storage.sql;
@@ -346,9 +348,31 @@ export class ConnectorHub implements ConnectorLink {
       sessionId: crypto.randomUUID(),
       terminal: null,
     };
-    server.serializeAttachment(attachment);
+    this.attach(server, attachment);
     await alarmClock(this.deps.ctx.storage).noLaterThan(now + AUTH_DEADLINE_MS, now);
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** The socket's state (survives hibernation in its attachment; cached while awake); null if unreadable. */
+  private attachmentOf(ws: WebSocket): ConnectorAttachment | null {
+    const cached = this.attachments.get(ws);
+    if (cached) return cached;
+    const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+    if (!a.success) return null;
+    this.attachments.set(ws, a.data);
+    return a.data;
+  }
+
+  /** Every change of a socket's state goes through here, so the cache never differs from the attachment. */
+  private attach(ws: WebSocket, a: ConnectorAttachment): void {
+    ws.serializeAttachment(a);
+    this.attachments.set(ws, a);
+  }
+
+  private bindingOfSocket(ws: WebSocket): string {
+    const a = this.attachmentOf(ws);
+    if (!a) throw new Error("connector socket without its state");
+    return bindingOf(a);
   }
 
   private runtime(ws: WebSocket, now: number): SocketRuntime {
@@ -395,12 +419,11 @@ export class ConnectorHub implements ConnectorLink {
       }
       return;
     }
-    const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-    if (!att.success) {
+    const a = this.attachmentOf(ws);
+    if (!a) {
       ws.close(1011, "socket state lost");
       return;
     }
-    const a = att.data;
     if (!a.authed && now - a.connectedAt > AUTH_DEADLINE_MS)
       return closeQuietly(ws, CLOSE_AUTH_DEADLINE, "no AUTH within the deadline");
     if (typeof message !== "string") {
@@ -485,13 +508,13 @@ export class ConnectorHub implements ConnectorLink {
     const rt = this.runtimes.get(ws);
     rt?.status.cancel();
     rt?.positions.cancel();
-    const att = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
+    const att = this.attachmentOf(ws);
     if (this.liveSocket(ws)) return; // a newer connection took over: still online
-    if (!att.success || !att.data.authed) return;
-    if (att.data.terminal) this.noteHolder(att.data.terminal, Date.now()); // its hold runs from now
+    if (!att?.authed) return;
+    if (att.terminal) this.noteHolder(att.terminal, Date.now()); // its hold runs from now
     const core = this.core;
     core.write((tx) => this.emitStatus(tx, false, `closed ${code}${reason ? `: ${reason}` : ""}`));
-    this.metric(att.data.userId, false);
+    this.metric(att.userId, false);
   }
 
   private async onAuth(ws: WebSocket, a: ConnectorAttachment, frame: Auth): Promise<void> {
@@ -526,7 +549,7 @@ export class ConnectorHub implements ConnectorLink {
     for (const other of this.authedSockets(ws))
       closeQuietly(other, CLOSE_REPLACED, "replaced: the same terminal connected again");
     const now = this.core.clock();
-    ws.serializeAttachment({ ...a, authed: true, verifiedAt: now, terminal: me } satisfies ConnectorAttachment);
+    this.attach(ws, { ...a, authed: true, verifiedAt: now, terminal: me });
     send(ws, { type: "AUTH_OK", server_time: Date.now(), session_id: a.sessionId, heartbeat_ms: HEARTBEAT_MS });
     this.state.set(
       "session",
@@ -563,7 +586,7 @@ export class ConnectorHub implements ConnectorLink {
   ): { terminal: TerminalIdentity; live: boolean } | undefined {
     const differs = (them: TerminalIdentity) => !me || !sameTerminal(me, them);
     for (const other of this.authedSockets(ws)) {
-      const them = ConnectorAttachmentSchema.parse(other.deserializeAttachment()).terminal;
+      const them = this.attachmentOf(other)?.terminal;
       if (them && differs(them)) return { terminal: them, live: true };
     }
     const held = this.heldTerminal(now);
@@ -642,7 +665,7 @@ export class ConnectorHub implements ConnectorLink {
       ws.close(CLOSE_AUTH, "token revoked");
       return;
     }
-    ws.serializeAttachment({ ...a, verifiedAt: Date.now() } satisfies ConnectorAttachment);
+    this.attach(ws, { ...a, verifiedAt: Date.now() });
   }
 
   private async onResult(ws: WebSocket, r: TradeResult): Promise<void> {
@@ -755,17 +778,17 @@ export class ConnectorHub implements ConnectorLink {
     ws: WebSocket,
     account: { server?: string | undefined; login?: string | number | undefined } | null,
   ): void {
-    const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-    if (!a.success || a.data.terminal) return;
+    const a = this.attachmentOf(ws);
+    if (!a || a.terminal) return;
     const id = terminalIdentity(
       account
         ? { server: account.server ?? null, login: account.login === undefined ? null : String(account.login) }
         : null,
     );
     if (!id) return;
-    ws.serializeAttachment({ ...a.data, terminal: id } satisfies ConnectorAttachment);
+    this.attach(ws, { ...a, terminal: id });
     // Now it can resume: commands bound to this terminal that still wait for a result go again.
-    if (!a.data.authed) return;
+    if (!a.authed) return;
     this.noteHolder(id, Date.now());
     this.adoptOrphans(ws);
     this.sendAll(ws, this.commands.sendable(this.core.clock()));
@@ -774,7 +797,7 @@ export class ConnectorHub implements ConnectorLink {
   private async onSync(ws: WebSocket, s: SyncResponse): Promise<void> {
     this.noteTerminal(s.terminal);
     this.learnTerminal(ws, s.account);
-    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
+    const binding = this.bindingOfSocket(ws);
     this.state.set(
       "status",
       JSON.stringify({
@@ -851,8 +874,8 @@ export class ConnectorHub implements ConnectorLink {
   /** Sockets that did not authenticate within AUTH_DEADLINE_MS of the upgrade are closed. */
   private closeLateAuth(now: number): void {
     for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
-      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-      if (a.success && !a.data.authed && now - a.data.connectedAt >= AUTH_DEADLINE_MS)
+      const a = this.attachmentOf(ws);
+      if (a && !a.authed && now - a.connectedAt >= AUTH_DEADLINE_MS)
         closeQuietly(ws, CLOSE_AUTH_DEADLINE, "no AUTH within the deadline");
     }
   }
@@ -861,8 +884,8 @@ export class ConnectorHub implements ConnectorLink {
   async arm(): Promise<void> {
     const deadlines = [this.commands.nextDeadline(RESULT_GRACE_MS)];
     for (const ws of this.deps.ctx.getWebSockets(CONNECTOR_TAG)) {
-      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-      if (a.success && !a.data.authed) deadlines.push(a.data.connectedAt + AUTH_DEADLINE_MS);
+      const a = this.attachmentOf(ws);
+      if (a && !a.authed) deadlines.push(a.connectedAt + AUTH_DEADLINE_MS);
     }
     const due = deadlines.filter((d): d is number => d !== null);
     if (due.length === 0) return;
@@ -912,11 +935,11 @@ export class ConnectorHub implements ConnectorLink {
    * adopts nothing: it might be another terminal.
    */
   private adoptOrphans(ws: WebSocket): void {
-    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
+    const binding = this.bindingOfSocket(ws);
     if (binding.startsWith("session:")) return;
     const live = this.deps.ctx.getWebSockets(CONNECTOR_TAG).flatMap((other) => {
-      const a = ConnectorAttachmentSchema.safeParse(other.deserializeAttachment());
-      return a.success && other.readyState === WebSocket.OPEN ? [bindingOf(a.data)] : [];
+      const a = this.attachmentOf(other);
+      return a && other.readyState === WebSocket.OPEN ? [bindingOf(a)] : [];
     });
     const adopted = this.commands.adoptOrphans(live, binding);
     if (adopted)
@@ -932,8 +955,7 @@ export class ConnectorHub implements ConnectorLink {
   private authedSockets(except?: WebSocket): WebSocket[] {
     return this.deps.ctx.getWebSockets(CONNECTOR_TAG).filter((ws) => {
       if (ws === except || ws.readyState !== WebSocket.OPEN) return false;
-      const a = ConnectorAttachmentSchema.safeParse(ws.deserializeAttachment());
-      return a.success && a.data.authed;
+      return this.attachmentOf(ws)?.authed === true;
     });
   }
 
@@ -958,7 +980,7 @@ export class ConnectorHub implements ConnectorLink {
   private sendAll(ws: WebSocket, rows: CommandRow[]): CommandRow[] {
     const sent: CommandRow[] = [];
     const now = this.core.clock();
-    const binding = bindingOf(ConnectorAttachmentSchema.parse(ws.deserializeAttachment()));
+    const binding = this.bindingOfSocket(ws);
     for (const c of rows) {
       if (c.terminal !== null && c.terminal !== binding) continue;
       const frame = c.terminal === null ? JSON.stringify({ ...JSON.parse(c.frame), first_sent_at: now }) : c.frame;

@@ -1,6 +1,7 @@
 // Issue 20 on the real platform (wrangler dev + local workerd): one terminal per account with two
 // real connector processes and two simulated MT5 terminals for a minute; frame sizes at the
 // runtime's limit; the rate limit on connector authentication (guessed tokens).
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
@@ -155,6 +156,10 @@ describe("connector socket hardening on the real platform", () => {
     const limiter = limits.find((r) => r.name === "CONNECTOR_AUTH_LIMITER");
     if (!limiter) throw new Error("wrangler.toml has no CONNECTOR_AUTH_LIMITER");
     const { limit, period } = limiter.simple;
+    // The protocol doc states the same numbers.
+    const doc = readFileSync(fileURLToPath(new URL("../../docs/CONNECTOR_PROTOCOL.md", import.meta.url)), "utf8");
+    expect(doc).toContain(`**${limit} per ${period} s**`);
+    expect(doc).toContain(`Retry-After: ${period}\``);
     const api = new Api(platform.url);
     await api.register();
     const good = (await api.call<{ token: string }>("POST", "/connectors", { name: "rate limit probe" })).body.token;
