@@ -116,6 +116,12 @@ const converters = {
     row("connector command round trip p99", d.ms?.p99, "ms", num(d.targets?.p99_ms), "<="),
     row("connector command round trip max", d.ms?.max, "ms"),
   ],
+  "backtest-vs-grademark": (d) => [
+    row(`edgetrader end to end (features + simulation), ${d.strategy}`, d.edgetrader?.end_to_end_bars_per_s, "bars/s"),
+    row("grademark end to end, same bars and strategy", d.grademark?.end_to_end_bars_per_s, "bars/s"),
+    row("edgetrader / grademark speed (median of per-round ratios)", d.ratio, "x", num(d.target_ratio), ">="),
+    row("identical trade lists (1 = yes)", d.same_trades ? 1 : 0, "count", 1, "=="),
+  ],
   backtest: (d) =>
     (d.results ?? []).flatMap((r) => {
       const target = r.name?.startsWith("rules_only")

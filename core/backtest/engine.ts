@@ -20,6 +20,7 @@ import { featureNeeds } from "../decision/feature-needs";
 import { gateBlock, gateMessage, utcDayStart } from "../decision/gates";
 import { botOrderIntent } from "../decision/order";
 import { type ClosedTradeFact, hasProtections, protectionHorizonMs, protectionLock } from "../decision/protections";
+import { featureAt } from "../features/compute";
 import { FEATURE_COUNT, featureIndex } from "../features/schema";
 import { getInstrument } from "../instruments/catalog";
 import { roundMoney } from "../instruments/rounding";
@@ -166,6 +167,7 @@ export async function prepareBacktest(setup: BacktestSetup): Promise<PreparedBac
   if (setup.mode.kind === "models") {
     for (const { timeframe } of config.ensemble.models) {
       const s = series.get(timeframe)!;
+      if (s.features.col) throw new Error(`model ${timeframe}: features computed lazily; a model reads every feature`);
       const from = s.features.validFrom;
       const n = s.features.count - from;
       // Float64 -> Float32 exactly as live does (Float32Array.from(featureRow)).
@@ -375,7 +377,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const fm = dSeries.features;
     const n = jd + 1;
     const strategyOk = n >= MIN_DECISION_BARS && fm.validFrom <= n - 2;
-    const atrRaw = fm.validFrom <= jd ? fm.values[jd * FEATURE_COUNT + ATR]! : NaN;
+    const atrRaw = fm.validFrom <= jd ? featureAt(fm, jd, ATR) : NaN;
     const atr = Number.isFinite(atrRaw) ? atrRaw : null;
     const dBar = dSeries.bars[jd]!;
     const sizingBalance = sizing === "account" ? balance : sizing;

@@ -5,7 +5,7 @@
 // high / low / close read the bar, anything else is missing; a non-finite reading is missing (as
 // `read` in core/strategy/evaluate.ts). Checked against groupPasses on random trees and rows in
 // fast-paths.test.ts.
-import type { FeatureMatrix } from "../features/compute";
+import { columnOf, type FeatureMatrix } from "../features/compute";
 import { FEATURE_SCHEMA } from "../features/schema";
 import type { Bar } from "../market/bar";
 import type { Rule, RuleNode } from "../strategy/schema";
@@ -18,8 +18,11 @@ const OHLC = new Set(["open", "high", "low", "close"]);
 const MISSING: Get = () => NaN;
 
 function getter(name: string, fm: FeatureMatrix, bars: readonly Bar[]): Get {
-  const j = NAMES.indexOf(name);
-  if (j >= 0) {
+  const f = NAMES.indexOf(name);
+  if (f >= 0) {
+    // A lazy matrix without the column reads NaN, as the full one's NaN cells do.
+    const j = columnOf(fm, f);
+    if (j < 0) return MISSING;
     const values = fm.values;
     const stride = fm.stride;
     return (k) => values[k * stride + j]!;
@@ -36,7 +39,8 @@ const ok = Number.isFinite;
 function compileRule(r: Rule, fm: FeatureMatrix, bars: readonly Bar[]): RowRule {
   const L = getter(r.indicator, fm, bars);
   const op = r.op;
-  const j = NAMES.indexOf(r.indicator);
+  const f = NAMES.indexOf(r.indicator);
+  const j = f >= 0 ? columnOf(fm, f) : -1;
   if (typeof r.value === "number" && j >= 0 && (op === "<" || op === "<=" || op === ">" || op === ">=")) {
     // The common rule, a feature against a constant: read the column directly.
     const c = r.value;

@@ -46,6 +46,12 @@ export class SnapshotBuffer {
     for (const n of this.ohlc) r[n] = bar[n];
     const base = k * fm.stride;
     const { names, cols } = this;
-    for (let j = 0; j < names.length; j++) r[names[j]!] = fm.values[base + cols[j]!]!;
+    if (fm.col) {
+      // Lazy matrix: a name it doesn't hold reads NaN.
+      for (let j = 0; j < names.length; j++) {
+        const c = fm.col[cols[j]!]!;
+        r[names[j]!] = c < 0 ? NaN : fm.values[base + c]!;
+      }
+    } else for (let j = 0; j < names.length; j++) r[names[j]!] = fm.values[base + cols[j]!]!;
   }
 }

@@ -1,5 +1,5 @@
 // Step (a) of a decision: bars -> what the models and the strategy look at. Pure; no I/O.
-import { computeFeatures, featureRow } from "../features/compute";
+import { computeFeatures, featureAt, featureRow } from "../features/compute";
 import { FEATURE_COUNT, FEATURE_WARMUP_BARS, type FeatureName, featureIndex } from "../features/schema";
 import type { Bar } from "../market/bar";
 import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
@@ -122,7 +122,7 @@ export function prepareInputs(
       } else {
         strategy = { ok: false, reason: `strategy can't be checked on ${timeframe}: ${warming(MIN_DECISION_BARS, n)}` };
       }
-      const atr = fm && fm.validFrom <= n - 1 ? fm.values[(n - 1) * FEATURE_COUNT + ATR]! : null;
+      const atr = fm && fm.validFrom <= n - 1 ? featureAt(fm, n - 1, ATR) : null;
       decision = {
         bar: { open: last.open, high: last.high, low: last.low, close: last.close },
         barTime,

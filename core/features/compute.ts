@@ -20,6 +20,22 @@ export interface FeatureMatrix {
   readonly times: readonly number[];
   /** Lazy matrix: the only columns computed (the others are NaN). Absent: every column. */
   readonly only?: ReadonlySet<FeatureName>;
+  /**
+   * Lazy matrix: where feature j sits in a row (-1: not held, reads as NaN); the stride is the count
+   * of columns held. Absent: the full layout (column j = feature j, stride FEATURE_COUNT).
+   */
+  readonly col?: Int32Array;
+}
+
+/** Feature j of row t (NaN when a lazy matrix doesn't hold it). */
+export function featureAt(m: FeatureMatrix, t: number, j: number): number {
+  const c = m.col ? m.col[j]! : j;
+  return c < 0 ? NaN : m.values[t * m.stride + c]!;
+}
+
+/** Where feature j sits in a row of `m`, -1 when not held. */
+export function columnOf(m: FeatureMatrix, j: number): number {
+  return m.col ? m.col[j]! : j;
 }
 
 /** Values used when a formula is undefined (flat window, no volume). Documented in schema.ts. */
@@ -124,10 +140,7 @@ export function computeFeatures(bars: readonly Bar[], only?: ReadonlySet<Feature
     close[t] = b.close;
     times[t] = b.time;
   }
-  const values = new Float64Array(n * F).fill(NaN);
   const validFrom = Math.min(n, FEATURE_WARMUP_BARS);
-  const computed = only ? { only } : {};
-  if (validFrom >= n) return { values, stride: F, count: n, validFrom: n, times, ...computed };
 
   // Columns of a group come together (one indicator); those not asked for are set back to NaN below.
   const written: FeatureName[] = [];
@@ -159,6 +172,26 @@ export function computeFeatures(bars: readonly Bar[], only?: ReadonlySet<Feature
   const wSma20 = want("sma_20_dist");
   const wSma50 = want("sma_50_dist");
   const wSma200 = want("sma_200_dist");
+
+  // The layout: every feature (full), or only the columns of the groups computed (lazy, compact).
+  let S: number = F;
+  let K: Record<FeatureName, number> = C;
+  let col: Int32Array | undefined;
+  if (only) {
+    col = new Int32Array(F).fill(-1);
+    const held = new Set<FeatureName>([...only, ...written]);
+    if (wVolume) held.add("has_volume");
+    S = 0;
+    K = { ...C };
+    for (let j = 0; j < F; j++) {
+      const name = FEATURE_NAMES[j]!;
+      K[name] = held.has(name) ? S++ : -1;
+      if (only.has(name)) col[j] = K[name];
+    }
+  }
+  const values = new Float64Array(n * S).fill(NaN);
+  const layout = only ? { only, col: col! } : {};
+  if (validFrom >= n) return { values, stride: S, count: n, validFrom: n, times, ...layout };
 
   // Unread indicators are never computed: an empty buffer stands in (never read: its columns are off).
   const none = new Float64Array(0);
@@ -225,85 +258,86 @@ export function computeFeatures(bars: readonly Bar[], only?: ReadonlySet<Feature
   }
 
   for (let t = validFrom; t < n; t++) {
-    const r = t * F;
+    const r = t * S;
     const c = close[t]!;
     if (wRet) {
-      values[r + C.ret_1] = logRet[t]!;
-      values[r + C.ret_3] = Math.log(c / close[t - 3]!);
-      values[r + C.ret_6] = Math.log(c / close[t - 6]!);
-      values[r + C.ret_12] = Math.log(c / close[t - 12]!);
-      values[r + C.ret_24] = Math.log(c / close[t - 24]!);
+      values[r + K.ret_1] = logRet[t]!;
+      values[r + K.ret_3] = Math.log(c / close[t - 3]!);
+      values[r + K.ret_6] = Math.log(c / close[t - 6]!);
+      values[r + K.ret_12] = Math.log(c / close[t - 12]!);
+      values[r + K.ret_24] = Math.log(c / close[t - 24]!);
     }
     if (wCandle) {
       const o = open[t]!;
       const h = high[t]!;
       const l = low[t]!;
-      values[r + C.range_pct] = (h - l) / c;
-      values[r + C.body_pct] = (c - o) / c;
-      values[r + C.upper_wick] = (h - Math.max(o, c)) / c;
-      values[r + C.lower_wick] = (Math.min(o, c) - l) / c;
+      values[r + K.range_pct] = (h - l) / c;
+      values[r + K.body_pct] = (c - o) / c;
+      values[r + K.upper_wick] = (h - Math.max(o, c)) / c;
+      values[r + K.lower_wick] = (Math.min(o, c) - l) / c;
     }
     if (wVol) {
-      values[r + C.vol_12] = rollingStd(logRet, 12, t);
-      values[r + C.vol_24] = rollingStd(logRet, 24, t);
+      values[r + K.vol_12] = rollingStd(logRet, 12, t);
+      values[r + K.vol_24] = rollingStd(logRet, 24, t);
     }
-    if (wRsi) values[r + C.rsi_14] = rsi[t]!;
+    if (wRsi) values[r + K.rsi_14] = rsi[t]!;
     if (wMacd) {
-      values[r + C.macd] = macdLine[t]! / c;
-      values[r + C.macd_signal] = macdSig[t]! / c;
-      values[r + C.macd_hist] = macdHist[t]! / c;
+      values[r + K.macd] = macdLine[t]! / c;
+      values[r + K.macd_signal] = macdSig[t]! / c;
+      values[r + K.macd_hist] = macdHist[t]! / c;
     }
     if (wBb) {
       const u = bbU[t]!;
       const lo = bbL[t]!;
-      values[r + C.bb_upper_20] = u / c - 1;
-      values[r + C.bb_lower_20] = lo / c - 1;
-      values[r + C.bb_pctb_20] = u > lo ? (c - lo) / (u - lo) : NaN;
-      values[r + C.bb_width_20] = (u - lo) / bbM[t]!;
+      values[r + K.bb_upper_20] = u / c - 1;
+      values[r + K.bb_lower_20] = lo / c - 1;
+      values[r + K.bb_pctb_20] = u > lo ? (c - lo) / (u - lo) : NaN;
+      values[r + K.bb_width_20] = (u - lo) / bbM[t]!;
     }
     if (wAtr) {
-      values[r + C.atr_14] = atrV[t]!;
-      values[r + C.atr_pct_14] = atrV[t]! / c;
+      values[r + K.atr_14] = atrV[t]!;
+      values[r + K.atr_pct_14] = atrV[t]! / c;
     }
     if (wAdx) {
-      values[r + C.adx_14] = adxV[t]!;
-      values[r + C.pdi_14] = pdi[t]!;
-      values[r + C.mdi_14] = mdi[t]!;
+      values[r + K.adx_14] = adxV[t]!;
+      values[r + K.pdi_14] = pdi[t]!;
+      values[r + K.mdi_14] = mdi[t]!;
     }
     if (wStoch) {
-      values[r + C.stoch_k_14] = stK[t]!;
-      values[r + C.stoch_d_3] = stD[t]!;
+      values[r + K.stoch_k_14] = stK[t]!;
+      values[r + K.stoch_d_3] = stD[t]!;
     }
-    if (wCci) values[r + C.cci_20] = cciV[t]!;
-    if (wWillr) values[r + C.willr_14] = willr[t]!;
+    if (wCci) values[r + K.cci_20] = cciV[t]!;
+    if (wWillr) values[r + K.willr_14] = willr[t]!;
     if (wVolume) {
       const hasVol = hasVolPrefix[t + 1]! - hasVolPrefix[t + 1 - VOLUME_WINDOW]! === VOLUME_WINDOW;
-      values[r + C.has_volume] = hasVol ? 1 : 0;
-      if (wMfi) values[r + C.mfi_14] = hasVol ? mfiV[t]! : NaN;
-      if (wObv) values[r + C.obv_z_20] = hasVol ? rollingZ(obv, 20, t) : NaN;
-      if (wVolZ) values[r + C.volume_z_20] = hasVol ? rollingZ(logVol, 20, t) : NaN;
+      values[r + K.has_volume] = hasVol ? 1 : 0;
+      if (wMfi) values[r + K.mfi_14] = hasVol ? mfiV[t]! : NaN;
+      if (wObv) values[r + K.obv_z_20] = hasVol ? rollingZ(obv, 20, t) : NaN;
+      if (wVolZ) values[r + K.volume_z_20] = hasVol ? rollingZ(logVol, 20, t) : NaN;
     }
-    if (wEma9) values[r + C.ema_9_dist] = c / ema9[t]! - 1;
-    if (wEma21) values[r + C.ema_21_dist] = c / ema21[t]! - 1;
-    if (wEma50) values[r + C.ema_50_dist] = c / ema50[t]! - 1;
-    if (wSma20) values[r + C.sma_20_dist] = c / sma20[t]! - 1;
-    if (wSma50) values[r + C.sma_50_dist] = c / sma50[t]! - 1;
-    if (wSma200) values[r + C.sma_200_dist] = c / sma200[t]! - 1;
-  }
-  for (const name of written) {
-    const j = featureIndex(name);
-    for (let t = validFrom; t < n; t++) values[t * F + j] = NaN;
+    if (wEma9) values[r + K.ema_9_dist] = c / ema9[t]! - 1;
+    if (wEma21) values[r + K.ema_21_dist] = c / ema21[t]! - 1;
+    if (wEma50) values[r + K.ema_50_dist] = c / ema50[t]! - 1;
+    if (wSma20) values[r + K.sma_20_dist] = c / sma20[t]! - 1;
+    if (wSma50) values[r + K.sma_50_dist] = c / sma50[t]! - 1;
+    if (wSma200) values[r + K.sma_200_dist] = c / sma200[t]! - 1;
   }
   // Degenerate windows (flat prices: 0/0) and missing volume get the documented neutral value.
-  const neutral = only ? NEUTRAL_COLS.filter(([j]) => only.has(FEATURE_NAMES[j]!)) : NEUTRAL_COLS;
+  const neutral = only
+    ? NEUTRAL_COLS.filter(([j]) => only.has(FEATURE_NAMES[j]!)).map(([j, v]) => [K[FEATURE_NAMES[j]!], v] as const)
+    : NEUTRAL_COLS;
   if (neutral.length)
     for (let t = validFrom; t < n; t++) {
-      for (const [j, v] of neutral) if (!Number.isFinite(values[t * F + j]!)) values[t * F + j] = v;
+      for (const [j, v] of neutral) if (!Number.isFinite(values[t * S + j]!)) values[t * S + j] = v;
     }
-  return { values, stride: F, count: n, validFrom, times, ...computed };
+  return { values, stride: S, count: n, validFrom, times, ...layout };
 }
 
-/** One row as a view (no copy). */
+/** One row of every feature: a view (no copy), or for a lazy matrix a copy with NaN where it holds none. */
 export function featureRow(m: FeatureMatrix, t: number): Float64Array {
-  return m.values.subarray(t * m.stride, (t + 1) * m.stride);
+  if (!m.col) return m.values.subarray(t * m.stride, (t + 1) * m.stride);
+  const row = new Float64Array(m.col.length);
+  for (let j = 0; j < row.length; j++) row[j] = featureAt(m, t, j);
+  return row;
 }

@@ -5,6 +5,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PredictBatch, prepareBacktest, runBacktest, simulate } from "../../core/backtest/engine";
 import { decide, type ModelOutput, prepareInputs } from "../../core/decision/decide";
+import { featureRow } from "../../core/features/compute";
 import { FEATURE_COUNT } from "../../core/features/schema";
 import { getInstrument } from "../../core/instruments/catalog";
 import type { Bar } from "../../core/market/bar";
@@ -204,7 +205,8 @@ describe("rules-only mode", () => {
     for (const d of r.decisions!) {
       const k = s.closes.indexOf(d.time);
       if (k < 301) continue;
-      const row = (j: number) => s.features.values.subarray(j * FEATURE_COUNT, (j + 1) * FEATURE_COUNT);
+      // Every feature's row (the series holds only the rules' features: NaN for the others).
+      const row = (j: number) => featureRow(s.features, j);
       const snap = snapshotOf({ features: row(k), bar: s.bars[k]! }, { features: row(k - 1), bar: s.bars[k - 1]! });
       const buy = evaluate(config.strategy, "BUY", snap).agreed;
       const sell = evaluate(config.strategy, "SELL", snap).agreed;
