@@ -14,6 +14,23 @@ const machine = commonMachine();
 const run = await startDemoUntilFirstTrade(10 * 60_000);
 await run.stop();
 const s = (ms: number) => Math.round(ms / 100) / 10;
+// Where the wait goes: node starting start.mjs, then each of its steps until the next (the demo
+// step ends when it prints the seeding cycle's outcome, "first cycle: ...").
+const steps = run.steps;
+const stepRows = [
+  { metric: "step: node starts start.mjs", value: s((steps[0]?.at ?? run.upAt) - run.startedAt), unit: "s" },
+  ...steps.flatMap((st, i) =>
+    st.step.startsWith("first cycle")
+      ? []
+      : [
+          {
+            metric: `step: ${st.step.replace(/ on 127\.0\.0\.1:\d+/, "").replace(/\s*\(.*$/, "")}`,
+            value: s((steps[i + 1]?.at ?? run.upAt) - st.at),
+            unit: "s",
+          },
+        ],
+  ),
+];
 const out = {
   name: "demo-start",
   date: new Date().toISOString(),
@@ -27,6 +44,7 @@ const out = {
       target: 60,
       targetOp: "<=",
     },
+    ...stepRows,
   ],
 };
 writeFileSync(join(ROOT, "bench", "results", "demo-start.json"), `${JSON.stringify(out, null, 2)}\n`);

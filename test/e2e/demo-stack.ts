@@ -20,6 +20,8 @@ export interface DemoRun {
   trade: DemoTrade;
   /** Everything start.mjs printed until the first trade. */
   output: string;
+  /** start.mjs's steps ("▸ ..." lines, then the seeding cycle's "first cycle: ..."), each with the wall clock it was printed at. */
+  steps: { step: string; at: number }[];
   /** Wall clock (Date.now()): spawn, "edgetrader is running" seen, first trade seen in the API. */
   startedAt: number;
   upAt: number;
@@ -38,7 +40,14 @@ export async function startDemoUntilFirstTrade(patienceMs: number): Promise<Demo
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (d) => (output += d));
+  const steps: DemoRun["steps"] = [];
+  child.stdout?.on("data", (d) => {
+    output += d;
+    for (const line of String(d).split("\n")) {
+      const step = /^\s*(?:\u25b8 (.+)|(first cycle: .+))$/.exec(line);
+      if (step) steps.push({ step: (step[1] ?? step[2])!.trim(), at: Date.now() });
+    }
+  });
   child.stderr?.on("data", (d) => (output += d));
   const stop = async () => {
     if (child.exitCode === null) {
@@ -68,7 +77,7 @@ export async function startDemoUntilFirstTrade(patienceMs: number): Promise<Demo
           await fetch(`${url}/api/v1/trades/history?limit=5`, { headers: { Authorization: `Bearer ${token}` } })
         ).json()) as TradesHistoryResponse;
         const trade = h.trades.find((t) => t.bot_id !== null && t.status !== "rejected");
-        if (trade) return { url, token, trade, output, startedAt, upAt, tradeAt: Date.now(), stop };
+        if (trade) return { url, token, trade, output, steps, startedAt, upAt, tradeAt: Date.now(), stop };
       }
       await new Promise((r) => setTimeout(r, 250));
     }
