@@ -76,7 +76,27 @@ export interface RunOptions {
   sizingBalance?: "account" | number;
   /** Keep one record per decision bar (tests, debugging). */
   recordDecisions?: boolean;
+  /** Fill rules where backtesters differ (docs/BACKTEST.md "Fill rules"); the defaults are live's. */
+  fills?: Partial<FillRules>;
 }
+
+export interface FillRules {
+  /**
+   * A position is exposed to its bar's SL/TP/trailing checks and to exit signals at that bar's
+   * close from the bar it opens on (live: the broker watches the stop from the fill). false: not
+   * until the next bar (grademark); needs risk.maxOpenPositions 1.
+   */
+  exitsOnEntryBar: boolean;
+  /**
+   * A decision bar during which a position closed (SL/TP, a signal exit at its open) may still open
+   * one at its close (live: the cycle runs whatever happened within the bar). false: entries wait
+   * for the next bar (grademark evaluates no entry rule on an exit bar).
+   */
+  entryOnExitBar: boolean;
+}
+export const LIVE_FILLS: FillRules = { exitsOnEntryBar: true, entryOnExitBar: true };
+/** grademark 0.3's backtest(): the entry bar only opens, the exit bar only closes. */
+export const GRADEMARK_FILLS: FillRules = { exitsOnEntryBar: false, entryOnExitBar: false };
 
 export type ExitReason = CloseReason | "end_of_data";
 
@@ -246,6 +266,14 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const times = new Float64Array(nBars);
   const equity = new Float64Array(nBars);
   const sizing = opts.sizingBalance ?? "account";
+  const fills: FillRules = { ...LIVE_FILLS, ...opts.fills };
+  if (!fills.exitsOnEntryBar && config.risk.maxOpenPositions > 1)
+    throw new RangeError(
+      "fills.exitsOnEntryBar false needs risk.maxOpenPositions 1 (a bar's exits are checked for every open position at once)",
+    );
+  /** Time of the newest exit and of the newest entry (market time: the bar's open). */
+  let lastExitAt = -Infinity;
+  let enteredAt = -Infinity;
   const snaps = new SnapshotBuffer(strategyNames(config.strategy));
   const ids = new ClientOrderIds(botId);
   // Rules mode: the strategy's groups read straight from the decision series (= groupPasses on snaps.fill).
@@ -279,6 +307,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const t = openTrades.get(e.positionId);
     if (!t) return;
     openTrades.delete(e.positionId);
+    if (e.time > lastExitAt) lastExitAt = e.time;
     t.exitTime = e.time;
     t.exitPrice = e.exitPrice;
     t.reason = reason;
@@ -303,8 +332,9 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       const rec = decideAt(c, jd, T, bar.open);
       if (rec) decisions!.push(rec);
     }
-    // 2. Exits on this bar (conservative intrabar SL/TP, gaps, trailing/breakeven) by the paper engine.
-    if (openTrades.size > 0) {
+    // 2. Exits on this bar (conservative intrabar SL/TP, gaps, trailing/breakeven) by the paper engine
+    //    (not on the entry bar under fills.exitsOnEntryBar false: then the one open position is the new one).
+    if (openTrades.size > 0 && (fills.exitsOnEntryBar || enteredAt !== T)) {
       // Checked here (same rule and error as processBar's zod parse, without its cost per bar);
       // one scratch object: the engine reads the bar during the call and keeps none of it.
       pBar.time = T;
@@ -446,7 +476,11 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     let exitNote = "";
     if (exitsDue) {
       const open: OpenSide[] = [];
-      for (const [id, t] of openTrades) open.push({ id, side: t.side, openTime: t.entryTime });
+      for (const [id, t] of openTrades) {
+        // fills.exitsOnEntryBar false: a position opened within the decision bar doesn't exit on its signals yet.
+        if (!fills.exitsOnEntryBar && t.entryTime >= dBar.time) continue;
+        open.push({ id, side: t.side, openTime: t.entryTime });
+      }
       // Time and protections run on the cycle's clock: live's cycle for decision bar c runs when the
       // base bar opening at T starts (T = c unless the data has a gap, e.g. a weekend).
       const plan = planExits(config, open, signals, T);
@@ -471,6 +505,16 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
       if (!plan.entry)
         return decisions ? { time: c, outcome: "hold", direction, confidence, reason: plan.entryBlocked ?? "" } : null;
     }
+    if (!fills.entryOnExitBar && lastExitAt >= dBar.time && (signals?.entry || planned))
+      return decisions
+        ? {
+            time: c,
+            outcome: "hold",
+            direction,
+            confidence,
+            reason: `${exitNote}fill rules: no entry on a bar with an exit (fills.entryOnExitBar false)`,
+          }
+        : null;
     if (setup.mode.kind === "rules" && signals?.entry) {
       side = signals.entry;
       // planTrade's plan; its text only for a recorded decision.
@@ -515,6 +559,7 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
         : null;
     }
     lastExec = c;
+    enteredAt = T;
     today++;
     const e = r.event;
     balance = e.balance;

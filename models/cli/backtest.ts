@@ -13,7 +13,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { type BacktestMode, prepareBacktest } from "../../core/backtest/engine";
+import {
+  type BacktestMode,
+  type FillRules,
+  GRADEMARK_FILLS,
+  LIVE_FILLS,
+  prepareBacktest,
+} from "../../core/backtest/engine";
 import { buildReport } from "../../core/backtest/report";
 import type { BacktestReport, BacktestWindow } from "../../core/backtest/schema";
 import type { Bar } from "../../core/market/bar";
@@ -93,6 +99,10 @@ const ArgsSchema = z
     "min-lot": z.coerce.number().positive().optional(),
     "lot-step": z.coerce.number().positive().optional(),
     leverage: z.coerce.number().positive().optional(),
+    // Fill rules where backtesters differ (docs/BACKTEST.md "Fill rules"): a preset, then single rules.
+    "fill-rules": z.enum(["live", "grademark"]).default("live"),
+    "exits-on-entry-bar": z.enum(["on", "off"]).optional(),
+    "entry-on-exit-bar": z.enum(["on", "off"]).optional(),
     from: when.optional(),
     to: when.optional(),
     out: z.string().default("backtest.json"),
@@ -140,6 +150,9 @@ const { values } = parseArgs({
       "min-lot",
       "lot-step",
       "leverage",
+      "fill-rules",
+      "exits-on-entry-bar",
+      "entry-on-exit-bar",
       "from",
       "to",
       "out",
@@ -289,6 +302,14 @@ if (file) {
   config = BotConfigSchema.parse({ symbol, ensemble: { models: ensemble }, strategy, ...gateFlags });
 }
 
+const fills: FillRules = {
+  ...(args["fill-rules"] === "grademark" ? GRADEMARK_FILLS : LIVE_FILLS),
+  ...(args["exits-on-entry-bar"] ? { exitsOnEntryBar: args["exits-on-entry-bar"] === "on" } : {}),
+  ...(args["entry-on-exit-bar"] ? { entryOnExitBar: args["entry-on-exit-bar"] === "on" } : {}),
+};
+if (!fills.exitsOnEntryBar && config.risk.maxOpenPositions > 1)
+  refuse("bad fill rules", ["--exits-on-entry-bar off needs risk.maxOpenPositions 1"]);
+
 const t0 = performance.now();
 let prep: Awaited<ReturnType<typeof prepareBacktest>>;
 try {
@@ -301,6 +322,7 @@ const t1 = performance.now();
 const { report } = buildReport(prep, {
   initialBalance: args.balance,
   slippagePoints: args.slippage,
+  fills,
   ...(args.spread !== undefined ? { spreadPoints: args.spread } : {}),
   ...(args.from !== undefined ? { from: args.from } : {}),
   ...(args.to !== undefined ? { to: args.to } : {}),
@@ -310,6 +332,7 @@ const { report } = buildReport(prep, {
     mode.kind === "models"
       ? `models: ${list(args.models).join(", ")}; weights ${ensemble.map((m) => `${m.timeframe}=${m.weight}`).join(", ")}`
       : `rules only: ${args["rules-only"] ?? `the rules of ${args.config}`} on ${prep.decisionTf}`,
+    `fill rules: exits on the entry bar ${fills.exitsOnEntryBar ? "on" : "off"}, entry on an exit bar ${fills.entryOnExitBar ? "on" : "off"}`,
     `instrument: ${instrument.symbol} digits ${instrument.digits}, tick ${instrument.tickSize}, contract ${instrument.contractSize}, lots ${instrument.minLot}/${instrument.lotStep}, leverage ${instrument.leverage}, commission ${instrument.commissionPerLotPerSide}/lot/side + ${instrument.commissionRatePerSide} of notional${Object.keys(overrides).length ? ` (overridden: ${Object.keys(overrides).join(", ")})` : ""}`,
     ...(args["walk-forward"] && mode.kind === "models"
       ? ["walk-forward windows use the models as given (no retraining per window)"]
