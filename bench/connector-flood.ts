@@ -81,11 +81,15 @@ async function floodOnce(base: string) {
 
   const statusesBefore = browserFrames.filter((f) => f.type === "CONNECTOR_STATUS").length;
   const flood: number[] = [];
+  const startedAt: number[] = [];
   let flooding = true;
-  const sampler = (async () => {
-    while (flooding) flood.push(await healthOnce(base));
-  })();
   const t0 = performance.now();
+  const sampler = (async () => {
+    while (flooding) {
+      startedAt.push(performance.now() - t0);
+      flood.push(await healthOnce(base));
+    }
+  })();
   for (let i = 0; i < FRAMES && ws.readyState === WebSocket.OPEN; i++) {
     ws.send(
       JSON.stringify({
@@ -120,6 +124,11 @@ async function floodOnce(base: string) {
     frames_refused_reported: refusedNotices.reduce((a, f) => a + (f.details?.refused ?? 0), 0),
     health_idle_ms: idleStats,
     health_flood_ms: floodStats,
+    /** The five slowest requests of the flood phase: when each started (ms after the first frame) and how long it took. */
+    slowest_during_flood: flood
+      .map((ms, i) => ({ started_ms: round(startedAt[i]!), ms: round(ms) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5),
     p99_ratio_flood_over_idle: round(floodStats.p99 / idleStats.p99),
     browser: {
       connector_status_events: browserFrames.filter((f) => f.type === "CONNECTOR_STATUS").length - statusesBefore,
@@ -135,8 +144,8 @@ async function main(): Promise<void> {
   (await lib<{ ensureDevVars(): unknown }>("dev-vars.mjs")).ensureDevVars();
   const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-connector-flood-"));
   (await lib<{ applyLocalMigrations(p: string): string }>("wrangler.mjs")).applyLocalMigrations(persistTo);
-  // wrangler dev --persist-to X keeps its stores in X/v3 (where the migrations above went).
-  const worker = await startLocalWorker(here("../wrangler.toml"), join(persistTo, "v3"));
+  // The same directory as `wrangler dev --persist-to` (both keep their stores in its v3/).
+  const worker = await startLocalWorker(here("../wrangler.toml"), persistTo);
   const loadAtStart = loadavg().map(round);
   try {
     const runtime = await floodOnce(worker.runtimeUrl.origin);
