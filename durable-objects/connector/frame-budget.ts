@@ -7,8 +7,13 @@
 export const FRAME_BURST = 1000;
 /** Frames per second a socket may send on average. */
 export const FRAMES_PER_SECOND = 500;
-/** A socket that had this many frames refused within FLOOD_WINDOW_MS is closed with CLOSE_FLOOD. */
-export const FLOOD_CLOSE_REFUSED = 2000;
+/**
+ * A socket that had this many frames refused within FLOOD_WINDOW_MS is closed with CLOSE_FLOOD. Kept
+ * low: refused frames cost no parse, but each is still an event on the runtime's thread, and a flood
+ * already buffered is dispatched back to back (bench/connector-flood.ts: other requests stalled until
+ * the close; 2,000 gave stalls of 0.9-1.9 s at load average 10).
+ */
+export const FLOOD_CLOSE_REFUSED = 500;
 export const FLOOD_WINDOW_MS = 10_000;
 /** At most one ERROR rate_limited per this interval (it counts the frames refused since the last one). */
 export const REFUSAL_NOTICE_MS = 1000;
