@@ -17,6 +17,11 @@ export interface GateCounts {
 }
 
 export type GateReason = "cooldown" | "daily_limit" | "max_open_positions";
+/**
+ * Reasons of the entry gate (these and a protection's lock) that refuse manual Execute and a bot's
+ * manual order; the user may place it anyway with `override`, which the trade records.
+ */
+export const OVERRIDABLE_REASONS: readonly string[] = ["cooldown", "daily_limit", "max_open_positions", "protection"];
 export type GateResult = { ok: true } | { ok: false; reason: GateReason; message: string };
 
 /**

@@ -111,6 +111,7 @@ export const ExecutePlanRequestSchema = z.strictObject({
   /** Execute even though a gate blocks it (recorded on the trade). */
   override: z.boolean().optional(),
 });
+export type ExecutePlanRequest = z.infer<typeof ExecutePlanRequestSchema>;
 export type ManualTradeRequest = z.infer<typeof ManualTradeRequestSchema>;
 
 export const ExecutionResultSchema = z.object({

@@ -1,10 +1,18 @@
+import { OVERRIDABLE_REASONS } from "@core/decision/gates";
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { api } from "~/lib/api";
 import type { ExecutionResult, MarketClosed, Prediction } from "~/lib/contracts";
+import { ApiRequestError } from "~/lib/errors";
 import { onEvents } from "~/lib/events";
 import { fmtPct, fmtPrice, fmtTime } from "~/lib/format";
 import { toast } from "~/lib/toasts";
 import ErrorNotice from "./ErrorNotice";
+
+/** Refused by the bot's entry gate (max open, cooldown, daily limit, a protection): the user may override. */
+const gateRefusal = (err: unknown) =>
+  err instanceof ApiRequestError &&
+  err.status === 409 &&
+  OVERRIDABLE_REASONS.includes(String((err.details as { reason?: unknown } | undefined)?.reason));
 
 const dirClass = (d: string | null) => (d === "BUY" ? "pill-ok" : d === "SELL" ? "pill-bad" : "pill-idle");
 
@@ -50,16 +58,16 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
     }),
   );
 
-  const execute = async () => {
+  const execute = async (override = false) => {
     setBusy(true);
     setExecError(null);
     try {
-      const r = await api.bots.execute(props.botId);
+      const r = await api.bots.execute(props.botId, override ? { override: true } : {});
       setExecuted(r);
       if (r.trade)
         toast(
           "ok",
-          `Executed: ${r.trade.side} ${r.trade.volume} ${r.trade.symbol}`,
+          `Executed${r.trade.override ? " (override)" : ""}: ${r.trade.side} ${r.trade.volume} ${r.trade.symbol}`,
           r.status === "pending" ? "Sent to the connector" : `Filled at ${fmtPrice(r.trade.entry_price)}`,
         );
       props.onExecuted?.(r);
@@ -230,7 +238,7 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
                         {plan().side} {plan().volume} {p().symbol} at market, SL {fmtPrice(plan().stopLoss)}, TP{" "}
                         {fmtPrice(plan().takeProfit)}?
                       </span>
-                      <button type="button" class="btn btn-primary" onClick={execute} disabled={busy()}>
+                      <button type="button" class="btn btn-primary" onClick={() => void execute()} disabled={busy()}>
                         Confirm execute
                       </button>
                       <button
@@ -256,6 +264,19 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
             </Show>
             <Show when={execError()}>
               <ErrorNotice error={execError()} title="Not executed." />
+              <Show when={gateRefusal(execError())}>
+                <p class="small" data-testid="pred-override">
+                  The bot's own limit refused it. Placing it anyway is recorded on the trade as an override.{" "}
+                  <button
+                    type="button"
+                    class="btn btn-sm btn-ghost"
+                    onClick={() => void execute(true)}
+                    disabled={busy()}
+                  >
+                    Execute anyway (override)
+                  </button>
+                </p>
+              </Show>
             </Show>
           </>
         )}

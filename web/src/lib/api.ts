@@ -15,6 +15,7 @@ import type {
   CreateConnectorTokenRequest,
   CreatedConnectorToken,
   CycleResult,
+  ExecutePlanRequest,
   ExecutionResult,
   Health,
   LoginRequest,
@@ -214,7 +215,8 @@ export const api = {
     /** A prediction, or (outside the market's hours) `{status: "market_closed", opens_at}`. */
     predict: (id: string, body: Partial<ModelPredictBody> = {}) =>
       request<Prediction | MarketClosed>("POST", `/ml/models/${enc(id)}/predict`, { body }),
-    execute: (id: string) => request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`),
+    execute: (id: string, body: ExecutePlanRequest = {}) =>
+      request<ExecutionResult>("POST", `/ml/models/${enc(id)}/execute`, { body }),
     uploadArtifact: (id: string, timeframe: Timeframe, file: Blob) =>
       request<UploadedArtifact>("PUT", `/ml/models/${enc(id)}/artifact?timeframe=${enc(timeframe)}`, { raw: file }),
     train: (id: string, body: TrainRequest | { timeframe: Timeframe }) =>

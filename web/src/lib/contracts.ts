@@ -33,6 +33,7 @@ export type {
   AutoTradingHealth,
   BotRunStatus,
   CycleResult,
+  ExecutePlanRequest,
   ExecutionResult,
   ManualTradeRequest,
   PortfolioStatus,
