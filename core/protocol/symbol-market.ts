@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDeltaSymbol } from "../instruments/delta-products";
 import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe, TimeframeSchema } from "../market/timeframes";
 import { DEFAULT_ENSEMBLE } from "./bot-config";
 
@@ -14,13 +15,29 @@ export const SHIPPED_ENSEMBLES = {
   ],
 } as const satisfies Record<string, ReadonlyArray<{ timeframe: Timeframe; weight: number }>>;
 
+/**
+ * Timeframes with shipped models per symbol (platform/ml/shipped-models.ts holds the files). BTCUSD's
+ * 15m member has no honest offline source; a crypto bot trains it on the edge from Delta's history.
+ */
+export const SHIPPED_TIMEFRAMES: Readonly<Record<string, readonly Timeframe[]>> = {
+  USDCHF: SHIPPED_ENSEMBLES.USDCHF.map((m) => m.timeframe),
+  BTCUSD: ["1h", "4h"],
+};
+
+/**
+ * A new bot's ensemble on a symbol without a shipped one. Crypto (Delta, 24/7): the seeds' intraday
+ * 15m/1h/4h. Everything an MT5 terminal serves (FX, index CFDs: markets with sessions and weekend
+ * gaps): the session-scale layout of the shipped FX models, 2h/4h/1d, whose daily model weighs most.
+ */
+export const SESSION_MARKET_ENSEMBLE = SHIPPED_ENSEMBLES.USDCHF;
+
 const EnsembleModelSchema = z.object({ timeframe: TimeframeSchema, weight: z.number() });
 
 /** GET /api/v1/market/symbols/{symbol}: what a bot on this symbol can run on (the bot form's choices). */
 export const SymbolMarketSchema = z.object({
   symbol: z.string(),
-  /** replay: the embedded data serves it (only timeframes made from its base); connector: MT5 bars, any timeframe. */
-  source: z.enum(["replay", "connector"]),
+  /** replay: the embedded data serves it (only timeframes made from its base); delta: Delta Exchange's candles; connector: MT5 bars, any timeframe. */
+  source: z.enum(["replay", "delta", "connector"]),
   base_timeframe: TimeframeSchema.nullable(),
   timeframes: z.array(TimeframeSchema),
   /** Timeframes with shipped models (install with POST ml/models/{id}/shipped-models); the rest are trained or uploaded. */
@@ -42,14 +59,17 @@ export function symbolMarket(symbol: string): SymbolMarket {
   )
     ? SHIPPED_ENSEMBLES[symbol as keyof typeof SHIPPED_ENSEMBLES]
     : [];
+  const shipped = Object.hasOwn(SHIPPED_TIMEFRAMES, symbol) ? [...(SHIPPED_TIMEFRAMES[symbol] ?? [])] : [];
   if (!isReplay(symbol)) {
+    const delta = isDeltaSymbol(symbol);
+    const fallback = delta ? DEFAULT_ENSEMBLE : SESSION_MARKET_ENSEMBLE;
     return {
       symbol,
-      source: "connector",
+      source: delta ? "delta" : "connector",
       base_timeframe: null,
       timeframes: [...TIMEFRAMES],
-      shipped: shippedEnsemble.map((m) => m.timeframe),
-      default_ensemble: (shippedEnsemble.length ? shippedEnsemble : DEFAULT_ENSEMBLE).map((m) => ({ ...m })),
+      shipped,
+      default_ensemble: (shippedEnsemble.length ? shippedEnsemble : fallback).map((m) => ({ ...m })),
     };
   }
   const base = REPLAY_BASE_TIMEFRAMES[symbol];
@@ -61,7 +81,7 @@ export function symbolMarket(symbol: string): SymbolMarket {
     source: "replay",
     base_timeframe: base,
     timeframes,
-    shipped: shippedEnsemble.map((m) => m.timeframe),
+    shipped,
     default_ensemble: (shippedEnsemble.length ? shippedEnsemble : fallback).map((m) => ({ ...m })),
   };
 }

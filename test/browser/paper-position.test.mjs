@@ -123,17 +123,32 @@ describe("paper position journey in Chromium", () => {
     assert.deepEqual(errors, []);
   });
 
-  test("a bot on a symbol with no data: the chart says so, the other panels and pages keep working", async () => {
+  test("a bot on a symbol with no data: the chart and the prediction say so calmly, the other panels and pages keep working", async () => {
     const created = await api("/ml/models", {
       method: "POST",
       body: JSON.stringify({ name: "No data", symbol: "EURUSD" }),
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    // An FX symbol from the MT5 terminal gets the session-scale ensemble, not the crypto seeds' 15m/1h/4h.
+    assert.deepEqual(
+      created.body.config.ensemble.models.map((m) => m.timeframe),
+      ["2h", "4h", "1d"],
+    );
     await page.goto(`${platform.url}/bots/${created.body.id}`);
     await page.getByRole("heading", { name: "No data", level: 1 }).waitFor(T);
-    await page.getByText(/No market data for EURUSD/).waitFor(T);
-    // The page did not crash: its other panels render, and the app still navigates.
+    await page.getByTestId("chart-empty").filter({ hasText: "No market data for EURUSD" }).waitFor(T);
+    // The prediction card: a calm empty state (a status, not an alert), as the API says there are no bars.
+    const card = page.getByTestId("prediction-card");
+    await card.getByTestId("pred-no-data").filter({ hasText: "No market data for EURUSD yet" }).waitFor(T);
+    assert.equal(await card.getByRole("alert").count(), 0, "no red error in the prediction card");
+    const predicted = await api(`/ml/models/${created.body.id}/predict`, { method: "POST", body: "{}" });
+    assert.ok(
+      ["no_data", "unknown_symbol"].includes(predicted.body.error?.details?.reason),
+      JSON.stringify(predicted.body),
+    );
+    // The page did not crash: its other panels render (the models panel lists the bot's timeframes).
     await page.getByRole("heading", { name: "Models" }).waitFor(T);
+    for (const tf of ["2h", "4h", "1d"]) await page.getByTestId(`model-${tf}`).waitFor(T);
     await screenshot(page, "bot-no-data");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trades", exact: true }).click();
     await page.getByRole("heading", { name: "Trades", level: 1 }).waitFor(T);

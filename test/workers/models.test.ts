@@ -7,6 +7,7 @@ import { evaluate } from "../../core/strategy/evaluate";
 import { strategyPreset } from "../../core/strategy/presets";
 import { activeBots, usersWithActiveBots } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
+import { SHIPPED_BY_SYMBOL } from "../../platform/ml/shipped-models";
 import { api, authedFetch, registerUser, type TestUser } from "./helpers";
 
 const M = "/api/v1/ml/models";
@@ -382,5 +383,35 @@ describe("decisions from a stored bot (inside workerd)", () => {
     expect(BotSchema.parse(await (await authedFetch(u.accessToken, `${M}/${bot.id}`)).json())).toMatchObject({
       symbol: "EURUSD",
     });
+  });
+
+  it("a new bot's defaults fit its symbol: an MT5 FX symbol gets the session-scale 2h/4h/1d, a Delta crypto symbol the seeds' 15m/1h/4h; shipped timeframes are the shipped files'", async () => {
+    const u = await registerUser();
+    const market = async (symbol: string) =>
+      (await (await authedFetch(u.accessToken, `/api/v1/market/symbols/${symbol}`)).json()) as Record<string, unknown>;
+    const session = [
+      { timeframe: "2h", weight: 0.3 },
+      { timeframe: "4h", weight: 0.3 },
+      { timeframe: "1d", weight: 0.4 },
+    ];
+    const crypto = [
+      { timeframe: "15m", weight: 0.3 },
+      { timeframe: "1h", weight: 0.25 },
+      { timeframe: "4h", weight: 0.45 },
+    ];
+    expect(await market("EURUSD")).toMatchObject({ source: "connector", shipped: [], default_ensemble: session });
+    expect(await market("GER40")).toMatchObject({ source: "connector", default_ensemble: session });
+    expect(await market("BTCUSD")).toMatchObject({ source: "delta", shipped: ["1h", "4h"], default_ensemble: crypto });
+    for (const symbol of Object.keys(SHIPPED_BY_SYMBOL))
+      expect((await market(symbol))["shipped"], symbol).toEqual(
+        (SHIPPED_BY_SYMBOL[symbol] ?? []).map((m) => m.timeframe),
+      );
+
+    // Created over the API without an ensemble: the symbol's default, stored as such.
+    const eur = await createBot(u, { name: "eur", symbol: "EURUSD" });
+    expect(eur.config.ensemble.models).toEqual(session);
+    expect(JSON.parse(String((await storedRow(eur.id))?.["config"])).ensemble.models).toEqual(session);
+    const btc = await createBot(u, { name: "btc", symbol: "BTCUSD" });
+    expect(btc.config.ensemble.models).toEqual(crypto);
   });
 });

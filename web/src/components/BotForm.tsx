@@ -251,7 +251,7 @@ export default function BotForm(props: {
                 {(m) =>
                   m().source === "replay"
                     ? `${m().symbol}: embedded ${m().base_timeframe} data serves ${m().timeframes.join(", ")}${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : "; train models for them on the bot's page"}.`
-                    : `${m().symbol}: bars come from your MT5 connector (any timeframe)${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : ""}.`
+                    : `${m().symbol}: bars come from ${m().source === "delta" ? "Delta Exchange" : "your MT5 connector"} (any timeframe)${m().shipped.length ? `; shipped models for ${m().shipped.join(", ")}` : ""}.`
                 }
               </Show>
             </p>

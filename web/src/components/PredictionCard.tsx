@@ -2,7 +2,7 @@ import { OVERRIDABLE_REASONS } from "@core/decision/gates";
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { api } from "~/lib/api";
 import type { ExecutionResult, MarketClosed, Prediction } from "~/lib/contracts";
-import { ApiRequestError } from "~/lib/errors";
+import { ApiRequestError, isNoMarketData } from "~/lib/errors";
 import { onEvents } from "~/lib/events";
 import { fmtPct, fmtPrice, fmtTime } from "~/lib/format";
 import { toast } from "~/lib/toasts";
@@ -21,7 +21,11 @@ const dirClass = (d: string | null) => (d === "BUY" ? "pill-ok" : d === "SELL" ?
  * the strategy check, and the trade plan with an Execute button (confirm first). Live: the cycle's
  * ML_PREDICTION_GENERATED events for this bot replace it.
  */
-export default function PredictionCard(props: { botId: string; onExecuted?: (r: ExecutionResult) => void }) {
+export default function PredictionCard(props: {
+  botId: string;
+  symbol: string;
+  onExecuted?: (r: ExecutionResult) => void;
+}) {
   const [pred, setPred] = createSignal<Prediction | null>(null);
   const [error, setError] = createSignal<unknown>(null);
   const [closed, setClosed] = createSignal<MarketClosed | null>(null);
@@ -92,7 +96,13 @@ export default function PredictionCard(props: { botId: string; onExecuted?: (r: 
           {busy() && !confirming() ? "Working…" : "Refresh"}
         </button>
       </h2>
-      <Show when={error()}>
+      <Show when={error() && isNoMarketData(error())}>
+        <p class="empty-inline muted" role="status" data-testid="pred-no-data">
+          No market data for {props.symbol} yet: the ensemble predicts once its source (the replay, the MT5 connector or
+          the exchange) has delivered bars.
+        </p>
+      </Show>
+      <Show when={error() && !isNoMarketData(error())}>
         <ErrorNotice error={error()} title="No prediction." />
       </Show>
       <Show when={closed()}>

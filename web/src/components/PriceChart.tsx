@@ -15,14 +15,12 @@ import {
 import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { api } from "~/lib/api";
 import type { PositionView, Timeframe, TradeView } from "~/lib/contracts";
-import { ApiRequestError } from "~/lib/errors";
+import { ApiRequestError, isNoMarketData } from "~/lib/errors";
 import { fmtPrice, fmtTime } from "~/lib/format";
 import ErrorNotice from "./ErrorNotice";
 
-/** The symbol has no market data (404) or none of this timeframe yet (503 no_data): an empty state, not a failure. */
-const isNoData = (err: unknown) =>
-  err instanceof ApiRequestError &&
-  (err.status === 404 || (err.details as { reason?: string } | undefined)?.reason === "no_data");
+/** The symbol has no market data (candles answer 404) or none of this timeframe yet (503 no_data): an empty state, not a failure. */
+const isNoData = (err: unknown) => (err instanceof ApiRequestError && err.status === 404) || isNoMarketData(err);
 
 const TF_MS: Record<string, number> = {
   "1m": 60e3,

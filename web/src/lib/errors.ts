@@ -14,6 +14,16 @@ export class ApiRequestError extends Error {
   }
 }
 
+/**
+ * The symbol has no market data yet (nothing stored for it, or none of a timeframe): its source has
+ * not delivered bars. Panels show a calm empty state for it, not a failure.
+ */
+export function isNoMarketData(err: unknown): boolean {
+  const reason = (err instanceof ApiRequestError ? (err.details as { reason?: unknown } | undefined) : undefined)
+    ?.reason;
+  return reason === "no_data" || reason === "unknown_symbol";
+}
+
 function isApiError(body: unknown): body is ApiError {
   if (typeof body !== "object" || body === null || !("error" in body)) return false;
   const e = (body as { error: unknown }).error;

@@ -189,6 +189,7 @@ export default function BotPage() {
                 <Show when={predictionKey() + 1} keyed>
                   <PredictionCard
                     botId={b().id}
+                    symbol={b().symbol}
                     onExecuted={() => {
                       void refetchTrades();
                       void reloadPortfolio();
