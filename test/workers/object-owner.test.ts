@@ -5,16 +5,15 @@
 // stub: in @cloudflare/vitest-pool-workers every Durable Object RPC that rejects leaks one unhandled
 // rejection even when the test awaits it (cloudflare/workers-sdk#14736, #7707), which fails the run.
 // The method bodies are the same ones the stub reaches; the owner's own calls still go through RPC.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserBot } from "../../durable-objects/user-bot";
-import { userObject } from "../../platform/object-address";
-import { newUser } from "./engine-fixtures";
+import { newUser, stubOf } from "./engine-fixtures";
 
 describe("object ownership", () => {
   it("refuses every user-scoped RPC for a user the object was not addressed for", async () => {
     const [owner, other] = [await newUser(), await newUser()];
-    const stub = userObject(env, owner.userId);
+    const stub = stubOf(owner.userId);
     const refusals = await runInDurableObject(stub, async (obj: UserBot) => {
       const calls: [string, () => unknown][] = [
         ["trainingStatus", () => obj.trainingStatus(other.userId, "job")],
