@@ -285,7 +285,8 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
   const exitShortAt = config.strategy.exit_short
     ? compileRowRule(config.strategy.exit_short, dSeries.features, dSeries.bars)
     : null;
-  const needsIntentParse = config.exits.trailing !== null || config.exits.breakeven !== null;
+  const needsIntentParse =
+    config.exits.trailing !== null || config.exits.breakeven !== null || config.risk.stopsFrom === "fill";
 
   /** The account balance, followed from the paper engine's events (each carries it). */
   let balance = initialBalance;
@@ -537,7 +538,13 @@ export function simulate(prep: PreparedBacktest, opts: RunOptions = {}): Simulat
     const intent = botOrderIntent(
       config,
       symbol,
-      { side, volume: planned.volume, stopLoss: planned.stopLoss, takeProfit: planned.takeProfit },
+      {
+        side,
+        volume: planned.volume,
+        stopLoss: planned.stopLoss,
+        takeProfit: planned.takeProfit,
+        entry: planned.entry,
+      },
       cid,
     );
     // Validated here once (same answer as submit's parse); anything unusual takes submit's own path.

@@ -5,9 +5,9 @@ import type { OrderIntentInput } from "../protocol/orders";
 import type { TradePlan } from "../protocol/prediction";
 
 export function botOrderIntent(
-  config: Pick<BotConfig, "exits">,
+  config: Pick<BotConfig, "exits"> & { risk?: Pick<BotConfig["risk"], "stopsFrom"> },
   symbol: string,
-  plan: Pick<TradePlan, "side" | "volume" | "stopLoss" | "takeProfit">,
+  plan: Pick<TradePlan, "side" | "volume" | "stopLoss" | "takeProfit" | "entry">,
   clientOrderId: string,
 ): OrderIntentInput {
   const { trailing, breakeven } = config.exits;
@@ -18,6 +18,10 @@ export function botOrderIntent(
     sl: plan.stopLoss,
     tp: plan.takeProfit,
     client_order_id: clientOrderId,
+    // Stops relative to the fill: the plan's distances were measured from its entry.
+    ...(config.risk?.stopsFrom === "fill" && (plan.stopLoss !== null || plan.takeProfit !== null)
+      ? { stops_anchor: plan.entry }
+      : {}),
     ...(trailing
       ? {
           trailing_stop: {

@@ -1,6 +1,6 @@
 import { INSTRUMENTS } from "../instruments/catalog";
 import { commissionPerSide, marginInAccount, pnlInAccount, quoteToAccountRate } from "../instruments/pnl";
-import { cleanPrice, isWholeLotSteps, roundMoney } from "../instruments/rounding";
+import { cleanPrice, isWholeLotSteps, roundMoney, roundToTick } from "../instruments/rounding";
 import { type InstrumentSpec, pointOf } from "../instruments/spec";
 import { type OrderIntent, type OrderIntentInput, OrderIntentSchema } from "../protocol/orders";
 import { issueText } from "../util/zod-issues";
@@ -417,10 +417,14 @@ export class PaperEngine {
       );
     }
     const q = this.quoteOf(spec, price, time);
-    const bad = this.stopsProblem(o.side, o.sl, o.tp, q);
-    if (bad) return rejection(o.client_order_id, "invalid_stops", bad);
     const slip = this.s.settings.slippagePoints * pointOf(spec);
     const fill = cleanPrice(o.side === "BUY" ? q.ask + slip : q.bid - slip, spec);
+    // Stops relative to the fill: the planned distances, kept from the actual fill price.
+    const shift = o.stops_anchor !== undefined ? fill - o.stops_anchor : 0;
+    const sl = o.sl !== null && shift !== 0 ? roundToTick(o.sl + shift, spec) : o.sl;
+    const tp = o.tp !== null && shift !== 0 ? roundToTick(o.tp + shift, spec) : o.tp;
+    const bad = this.stopsProblem(o.side, sl, tp, q);
+    if (bad) return rejection(o.client_order_id, "invalid_stops", bad);
     const rate = quoteToAccountRate(spec, this.s.settings.accountCurrency, fill);
     if (rate === undefined)
       return rejection(
@@ -449,8 +453,8 @@ export class PaperEngine {
       volume: o.volume,
       entryPrice: fill,
       openTime: time,
-      sl: o.sl,
-      tp: o.tp,
+      sl,
+      tp,
       slSource: "initial",
       trailing: o.trailing_stop
         ? {

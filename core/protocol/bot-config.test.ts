@@ -24,6 +24,7 @@ describe("bot config", () => {
         minRiskReward: 1.5,
         sizing: { mode: "fixed", lots: 0.1 },
         maxOpenPositions: 1,
+        stopsFrom: "decision",
       },
       execution: {
         target: "paper",
@@ -207,5 +208,11 @@ describe("bot config", () => {
       issues({ symbol: "X", execution: { target: "connector" }, exits: { trailing: { distancePoints: 100 } } })[0]!
         .path,
     ).toBe("exits.trailing");
+  });
+  it("refuses stops relative to the fill on an MT5 (connector) bot, with the reason", () => {
+    const r = BotConfigSchema.safeParse({ symbol: "EURUSD", risk: { stopsFrom: "fill" }, execution: { target: "connector" } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join("."))).toEqual(["risk.stopsFrom"]);
+    expect(BotConfigSchema.parse({ symbol: "EURUSD", risk: { stopsFrom: "fill" } }).risk.stopsFrom).toBe("fill");
   });
 });

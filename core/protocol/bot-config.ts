@@ -100,6 +100,11 @@ export const RiskSchema = z
     minRiskReward: z.number().positive().max(20).default(1.5),
     sizing: SizingSchema.prefault({ mode: "fixed" }),
     maxOpenPositions: z.number().int().min(1).max(20).default(1),
+    /**
+     * decision: SL/TP at the planned distances from the decision bar's close (the plan's entry), as
+     * sent; fill: the same distances from the actual fill price (the paper engine moves them).
+     */
+    stopsFrom: z.enum(["decision", "fill"]).default("decision"),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -229,7 +234,18 @@ const BotConfigObject = z
   .strict();
 
 /** Checks across sections: combinations that could never do what they say are refused with the reason. */
-function crossChecks(c: Pick<z.infer<typeof BotConfigObject>, "exits" | "execution">, ctx: z.RefinementCtx): void {
+function crossChecks(
+  c: Pick<z.infer<typeof BotConfigObject>, "exits" | "execution" | "risk">,
+  ctx: z.RefinementCtx,
+): void {
+  if (c.execution.target === "connector" && c.risk.stopsFrom === "fill") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["risk", "stopsFrom"],
+      message:
+        "stops relative to the fill are placed by the paper engine only for now; an MT5 (connector) order carries the planned levels: use stopsFrom decision or the paper target",
+    });
+  }
   if (c.exits.reverse && !c.exits.onOppositeSignal && c.execution.positionMode === "hedging") {
     ctx.addIssue({
       code: "custom",

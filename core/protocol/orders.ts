@@ -50,6 +50,11 @@ export const OrderIntentInputSchema = z.object({
   comment: z.string().max(31).optional(),
   trailing_stop: TrailingStopSchema.optional(),
   breakeven: BreakevenSchema.optional(),
+  /**
+   * Stops relative to the fill: `sl`/`tp` were planned from this price; the paper engine moves both
+   * by (fill - stops_anchor), rounded to the tick, before checking and placing them. Absent: as given.
+   */
+  stops_anchor: price.optional(),
 });
 
 /** Parsed intent: exactly one volume, SL/TP on the right sides of each other. */

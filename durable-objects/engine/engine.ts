@@ -191,6 +191,13 @@ export class EngineCore {
         reason: issueText(parsed.error),
       };
     const intent = parsed.data;
+    // Stops relative to the fill are placed by the paper engine; the EA places the levels it is sent.
+    if (meta.target === "connector" && intent.stops_anchor !== undefined)
+      return {
+        status: "invalid",
+        trade: null,
+        reason: "stops_anchor (stops relative to the fill) works on paper only: an MT5 order carries the levels as sent",
+      };
     const fingerprint = orderFingerprint(intent, meta.target);
     const prior = this.book.byClientOrderId(intent.client_order_id);
     if (prior && !this.book.sameRequest(intent.client_order_id, fingerprint))

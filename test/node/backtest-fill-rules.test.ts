@@ -49,7 +49,13 @@ function peer(buyBelow: number, exitAbove: number): Row[] {
   }));
 }
 
-async function ours(buyBelow: number, exitAbove: number, opts: RunOptions = {}, stops: unknown = { mode: "none" }) {
+async function run(
+  buyBelow: number,
+  exitAbove: number,
+  opts: RunOptions = {},
+  stops: unknown = { mode: "none" },
+  stopsFrom: "decision" | "fill" = "decision",
+) {
   const config = BotConfigSchema.parse({
     symbol: "SPX500",
     ensemble: { models: [{ timeframe: "1d", weight: 1 }] },
@@ -57,15 +63,15 @@ async function ours(buyBelow: number, exitAbove: number, opts: RunOptions = {}, 
       buy: { all: [{ indicator: "rsi_14", op: "<", value: buyBelow }] },
       exit_long: { all: [{ indicator: "rsi_14", op: ">", value: exitAbove }] },
     },
-    risk: { stops, sizing: { mode: "fixed", lots: 1 }, maxOpenPositions: 1, minRiskReward: 0.1 },
+    risk: { stops, stopsFrom, sizing: { mode: "fixed", lots: 1 }, maxOpenPositions: 1, minRiskReward: 0.1 },
     execution: { direction: "long_only", cooldownMinutes: 0, dailyTradeLimit: 1000 },
   });
-  const r = await runBacktest(
+  return runBacktest(
     { config, baseTimeframe: "1d", bars: BARS, mode: { kind: "rules" }, instrument: INSTRUMENT },
     { spreadPoints: 0, slippagePoints: 0, initialBalance: 1_000_000, ...opts },
   );
-  return r.trades;
 }
+const ours = async (...a: Parameters<typeof run>) => (await run(...a)).trades;
 const rows = (ts: BacktestTrade[]): Row[] =>
   ts.map(({ entryTime, entryPrice, exitTime, exitPrice }) => ({ entryTime, entryPrice, exitTime, exitPrice }));
 
@@ -105,5 +111,28 @@ describe("fill rules: reproducing grademark's trade list", () => {
       const same = peerStyle.find((p) => p.entryTime === t.entryTime);
       if (same) expect(same.exitTime).toBeGreaterThan(t.exitTime);
     }
+  });
+});
+
+describe("stops relative to the fill (risk.stopsFrom)", () => {
+  it("fill: every SL/TP sits at the planned distance from the actual fill; decision: from the decision bar's close", async () => {
+    const stops = { mode: "pips", sl: 15, tp: 40 };
+    // Spread 2 points (0.000002 here) and slippage 1: the fill is never the close the plan started from.
+    const costs = { spreadPoints: 2, slippagePoints: 1 };
+    const fromFill = await run(30, 70, costs, stops, "fill");
+    const fromClose = await run(30, 70, costs, stops, "decision");
+    expect(fromFill.trades.length).toBeGreaterThan(5);
+    for (const t of fromFill.trades) {
+      expect(t.entryPrice - t.sl!).toBeCloseTo(15, 5);
+      expect(t.tp! - t.entryPrice).toBeCloseTo(40, 5);
+    }
+    // From the close, the distances to the fill carry the overnight gap: some trade is off by more than a point.
+    const off = fromClose.trades.filter((t) => t.sl !== null && Math.abs(t.entryPrice - t.sl - 15) > 1);
+    expect(off.length).toBeGreaterThan(0);
+    // A gap past a planned stop rejects the order from the close (invalid_stops), never from the fill.
+    expect(fromFill.rejected).toBe(0);
+    console.log(
+      `stops from the fill: ${fromFill.trades.length} trades, 0 rejected; from the close: ${fromClose.trades.length} trades, ${fromClose.rejected} rejected, ${off.length} with the SL > 1 point off 15 from the fill`,
+    );
   });
 });

@@ -182,6 +182,15 @@ describe("backtest = live object path on the same bars", () => {
     expect(bt.gated.protection).toBeGreaterThan(0);
     expect(live.protection).toBe(bt.gated.protection);
   }, 300_000);
+
+  it("stops relative to the fill (risk.stopsFrom fill): the same trades and the same stop levels on both sides", async () => {
+    const fromFill = BotConfigSchema.parse({ ...config, risk: { ...config.risk, stopsFrom: "fill" } });
+    const { bt, live } = await liveAndBacktest(fromFill);
+    expectSameTrades(bt, live);
+    const executed = live.trades.filter((t) => t.status === "open" || t.status === "closed");
+    expect(executed.map((t) => t.stop_loss)).toEqual(bt.trades.map((t) => t.sl));
+    expect(bt.trades.every((t) => t.sl !== null && t.tp !== null)).toBe(true);
+  }, 300_000);
 });
 
 function expectSameTrades(bt: SimulationResult, live: { trades: TradeView[]; gated: number }) {
