@@ -5,7 +5,7 @@
 // stop-loss guard is stopped out twice, its page and the activity feed show the pause and its
 // reason, the next cycle skips with it, and entries resume when the pause has passed.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import { DEMO_CONFIG, DEMO_REPLAY_START } from "../../scripts/lib/demo.mjs";
 import { apiClient, launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
 
@@ -78,6 +78,10 @@ describe("bot exits and protections in Chromium", () => {
     browser = await launchBrowser();
     page = browser.page;
     token = (await signUp(page, platform.url, { prefix: "exits" })).token;
+  });
+  // What the page showed when a test ended (a failure's last screen).
+  afterEach(async (t) => {
+    await screenshot(page, `exits-end-${t.name.slice(0, 24).replace(/\W+/g, "-")}`).catch(() => undefined);
   });
   after(async () => {
     await browser?.close().catch(() => undefined);

@@ -5,7 +5,7 @@
 // market_closed with the opening time, and cycles skip with market_closed in the API and the feed.
 // When Monday comes the card predicts again and cycles no longer skip for the hours.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import { DEMO_CONFIG } from "../../scripts/lib/demo.mjs";
 import { apiClient, launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
 
@@ -32,6 +32,10 @@ describe("a replayed weekend in Chromium", () => {
     browser = await launchBrowser();
     page = browser.page;
     token = (await signUp(page, platform.url, { prefix: "weekend" })).token;
+  });
+  // What the page showed when a test ended (a failure's last screen).
+  afterEach(async (t) => {
+    await screenshot(page, `weekend-end-${t.name.slice(0, 24).replace(/\W+/g, "-")}`).catch(() => undefined);
   });
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -60,7 +64,8 @@ describe("a replayed weekend in Chromium", () => {
     assert.equal(closed.body.opens_at, MONDAY_OPEN);
     assert.ok(closed.body.market_time >= Date.parse("1997-03-15T00:00:00Z"), JSON.stringify(closed.body));
 
-    await page.goto(`${platform.url}/bots/${botId}`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Bots", exact: true }).click();
+    await page.getByRole("link", { name: "Weekend USD/CHF" }).click();
     await page.getByRole("heading", { name: "Weekend USD/CHF", level: 1 }).waitFor(T);
     const card = page.getByTestId("prediction-card");
     const notice = card.getByTestId("pred-market-closed");
@@ -109,6 +114,12 @@ describe("a replayed weekend in Chromium", () => {
     assert.equal(await notice.count(), 0);
     await page.getByRole("button", { name: "Run cycle now" }).click();
     await page.getByTestId("bot-last-cycle").filter({ hasNotText: "market_closed" }).waitFor(T);
+    // The chart took the Monday bars in on the cycle's signal, without a reload.
+    await page.waitForFunction(
+      (monday) => Number(document.querySelector('[data-testid="price-chart"]')?.dataset.lastBar) >= monday,
+      MONDAY_OPEN,
+      T,
+    );
     const monday = (await api("/ml/auto-trading/status")).body.bots.find((b) => b.bot_id === botId);
     assert.notEqual(monday.last_reason, "market_closed", JSON.stringify(monday));
     assert.ok(monday.last_bar_time >= MONDAY_OPEN, JSON.stringify(monday));

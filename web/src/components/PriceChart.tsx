@@ -16,6 +16,7 @@ import { createEffect, createResource, createSignal, For, on, onCleanup, onMount
 import { api } from "~/lib/api";
 import type { PositionView, Timeframe, TradeView } from "~/lib/contracts";
 import { ApiRequestError, isNoMarketData } from "~/lib/errors";
+import { onEvents } from "~/lib/events";
 import { fmtPrice, fmtTime } from "~/lib/format";
 import ErrorNotice from "./ErrorNotice";
 
@@ -69,6 +70,9 @@ export default function PriceChart(props: {
     () => ({ s: props.symbol, tf: tf() }),
     (k) => api.candles(k.s, k.tf, 300),
   );
+  // A cycle's signal means a bar of the symbol closed: read the candles again so the chart keeps up
+  // with the market (the resource keeps showing the old bars while it refreshes).
+  onCleanup(onEvents(["signal"], (e) => e.data.symbol === props.symbol && void refetch()));
   // A resource read in its error state throws; everything below reads this instead (no bars on error).
   const data = () => (candles.state === "ready" || candles.state === "refreshing" ? candles() : undefined);
   const noData = () => (data()?.bars.length ?? -1) === 0 || isNoData(candles.error);
@@ -233,6 +237,7 @@ export default function PriceChart(props: {
         data-testid="price-chart"
         data-markers={marks().length}
         data-lines={levels().length}
+        data-last-bar={data()?.bars.at(-1)?.time ?? ""}
         role="img"
         aria-label={`${props.symbol} ${tf()} candles, ${data()?.bars.length ?? 0} bars, ${marks().length} trade markers`}
       />
