@@ -167,6 +167,7 @@ export default function BotForm(props: {
           sizing,
           minRiskReward: num(f.get("minRiskReward")),
           maxOpenPositions: num(f.get("maxOpenPositions")),
+          stopsFrom: String(f.get("stopsFrom")) === "fill" ? "fill" : "decision",
         },
         execution: {
           target: String(f.get("target")) === "connector" ? "connector" : "paper",
@@ -489,6 +490,13 @@ export default function BotForm(props: {
               required
               value={c0?.risk.maxOpenPositions ?? 1}
             />
+          </div>
+          <div>
+            <label for="stopsFrom">Stops measured from</label>
+            <select id="stopsFrom" name="stopsFrom" value={c0?.risk.stopsFrom ?? "decision"}>
+              <option value="decision">The decision bar's close (as planned)</option>
+              <option value="fill">The fill price (paper only)</option>
+            </select>
           </div>
         </div>
         <FieldErrors error={error()} path="config.risk" />
