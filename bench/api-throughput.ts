@@ -1,7 +1,9 @@
 // Issue 19: `GET /api/v1/health` (public liveness) and an authenticated read (`GET /api/v1/ml/models`)
 // as throughput ratios to the smallest Hono Worker (bench/hono-min-worker.ts), both under wrangler
 // dev on this machine in the same run. Targets: health >= 0.8x, authenticated read >= 0.5x.
-// Rounds alternate baseline / health / authed so a change in machine load hits all three alike.
+// Rounds alternate the targets so a change in machine load hits all alike. A second baseline, the
+// same Worker doing one D1 read, shows the floor any route with a session check has on this
+// runtime (local D1 is SQLite behind an object; each read is a round trip through workerd).
 // Run: npx tsx bench/api-throughput.ts (or npm run bench -- api-throughput). Writes
 // bench/results/api-throughput.json in the common shape (scripts/bench.mjs).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -52,8 +54,10 @@ async function main() {
   const persistTo = mkdtempSync(join(tmpdir(), "edgetrader-throughput-"));
   applyLocalMigrations(persistTo);
   const app = await startWranglerDev({ port: await freePort(), persistTo, stdio: ["ignore", "ignore", "inherit"] });
+  const basePersist = mkdtempSync(join(tmpdir(), "edgetrader-throughput-base-"));
   const base = await startWranglerDev({
     port: await freePort(),
+    persistTo: basePersist,
     extraArgs: ["-c", join(ROOT, "bench/hono-min-worker.wrangler.toml")],
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -77,6 +81,7 @@ async function main() {
     }
     const targets: Target[] = [
       { name: "baseline", request: () => ({ url: `${base.url}/api/v1/health`, headers: {} }) },
+      { name: "baselineD1", request: () => ({ url: `${base.url}/d1`, headers: {} }) },
       { name: "health", request: () => ({ url: `${app.url}/api/v1/health`, headers: {} }) },
       {
         name: "authed",
@@ -89,12 +94,13 @@ async function main() {
     for (const t of targets) await throughput({ ...t, request: t.request }); // warm-up round (isolates, JIT, D1)
     const runs: Record<string, { rps: number; other: Record<string, number> }[]> = {
       baseline: [],
+      baselineD1: [],
       health: [],
       authed: [],
     };
     for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs[t.name]!.push(await throughput(t));
     const mean = (name: string) => runs[name]!.reduce((s, x) => s + x.rps, 0) / runs[name]!.length;
-    const [b, h, a] = [mean("baseline"), mean("health"), mean("authed")];
+    const [b, d, h, a] = [mean("baseline"), mean("baselineD1"), mean("health"), mean("authed")];
     const round2 = (x: number) => Math.round(x * 100) / 100;
     const result = {
       name: "api-throughput",
@@ -118,6 +124,7 @@ async function main() {
           target: 0.8,
           targetOp: ">=",
         },
+        { metric: "smallest Hono Worker + one D1 read, req/s", value: round2(d), unit: "req/s" },
         { metric: "GET /api/v1/ml/models (authenticated), req/s", value: round2(a), unit: "req/s" },
         {
           metric: "GET /api/v1/ml/models (authenticated) / smallest Hono Worker",
@@ -125,6 +132,11 @@ async function main() {
           unit: "x",
           target: 0.5,
           targetOp: ">=",
+        },
+        {
+          metric: "GET /api/v1/ml/models (authenticated) / smallest Hono Worker + one D1 read",
+          value: round2(a / d),
+          unit: "x",
         },
       ],
     };
@@ -135,6 +147,7 @@ async function main() {
     await stopWranglerDev(base.child);
     await stopWranglerDev(app.child);
     rmSync(persistTo, { recursive: true, force: true });
+    rmSync(basePersist, { recursive: true, force: true });
   }
 }
 
