@@ -35,7 +35,7 @@ export type MetricFamily = keyof typeof METRIC_FAMILIES;
 const LABEL_VALUE_MAX = 80;
 /** Label values come from code, but reasons/kinds may echo input: cap length and strip control chars. */
 export function cleanLabel(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   return value.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, LABEL_VALUE_MAX) || "none";
 }
 

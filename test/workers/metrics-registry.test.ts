@@ -34,7 +34,9 @@ describe("MetricsRegistry", () => {
     r.inc("http_requests_total", { route: "/health", method: "GET", status: "200" });
     r.observe("http_request_duration_seconds", { route: "/health" }, 0.001);
     expect(r.due(Date.now())).toBe(true);
-    expect(series(r)[`http_requests_total${JSON.stringify({ method: "GET", route: "/health", status: "200" })}`]).toBe(250);
+    expect(series(r)[`http_requests_total${JSON.stringify({ method: "GET", route: "/health", status: "200" })}`]).toBe(
+      250,
+    );
     expect(r.pending).toBe(0);
   });
 
