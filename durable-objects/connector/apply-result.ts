@@ -20,6 +20,11 @@ import {
  * command. Failures only mark the trade (the TRADE_ERROR frame that accompanies them carries the
  * browser's TRADE_ERROR event and the activity).
  */
+/** A close command's reason: a bot's exit (hub.enqueueClose) names it in the client id (signal:<uuid> / time:<uuid>); else the user's "closed". */
+export function closeReasonOf(clientOrderId: string): string {
+  return clientOrderId.startsWith("signal:") ? "signal" : clientOrderId.startsWith("time:") ? "time" : "closed";
+}
+
 export function applyResult(
   core: EngineCore,
   tx: Tx,
@@ -110,12 +115,7 @@ export function applyResult(
           ? "partially closed"
           : "unchanged";
       }
-      // A bot's exit (hub.enqueueClose) names its reason in the client id: signal:<uuid> / time:<uuid>.
-      const reason = cmd.client_order_id.startsWith("signal:")
-        ? "signal"
-        : cmd.client_order_id.startsWith("time:")
-          ? "time"
-          : "closed";
+      const reason = closeReasonOf(cmd.client_order_id);
       return closeTrade(core, tx, entry, { price, at: r.executed_at, pnl: null, reason, currency: accountCurrency })
         ? `closed at ${price}`
         : "already closed";

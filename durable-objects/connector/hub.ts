@@ -740,7 +740,10 @@ export class ConnectorHub implements ConnectorLink {
     const core = this.core;
     const usable = positionsListUsable(u.terminal_connected, this.reported()?.terminal_connected);
     core.write((tx) => {
-      if (usable && applyPositions(core, tx, this.terminal, this.state, u.positions, u.at, [], u.unreadable ?? 0))
+      if (
+        usable &&
+        applyPositions(core, tx, this.terminal, this.state, this.commands, u.positions, u.at, [], u.unreadable ?? 0)
+      )
         core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       if (u.reason === "change") this.seen.add(u.id, core.clock());
       for (const id of superseded) this.seen.add(id, core.clock());
@@ -813,7 +816,17 @@ export class ConnectorHub implements ConnectorLink {
       if (s.terminal_connected) {
         // An incomplete list cannot prove an order never reached the broker.
         if (!s.unreadable) reconcileCommands(core, tx, this.terminal, this.commands, s.positions, s.deals, binding);
-        applyPositions(core, tx, this.terminal, this.state, s.positions, s.at, s.deals, s.unreadable ?? 0);
+        applyPositions(
+          core,
+          tx,
+          this.terminal,
+          this.state,
+          this.commands,
+          s.positions,
+          s.at,
+          s.deals,
+          s.unreadable ?? 0,
+        );
         core.emit(tx, "POSITIONS_UPDATED", { positions: this.openPositions() });
       }
       this.emitStatus(tx, true, null);

@@ -1,6 +1,6 @@
 import type { BrokerDeal, BrokerPosition } from "../../core/protocol/connector";
 import type { EngineCore, Tx } from "../engine/engine";
-import { closeTerminal } from "./apply-result";
+import { closeReasonOf, closeTerminal } from "./apply-result";
 import type { CommandRow, CommandStore, ConnectorState } from "./commands";
 import {
   closeTrade,
@@ -41,6 +41,7 @@ export function applyPositions(
   tx: Tx,
   terminal: TerminalPositions,
   state: ConnectorState,
+  commands: CommandStore,
   positions: readonly BrokerPosition[],
   at: number,
   deals: readonly BrokerDeal[] = [],
@@ -70,7 +71,7 @@ export function applyPositions(
         price: out?.price ?? entry.position?.current_price ?? entry.trade.entry_price ?? 0,
         at: out?.time ?? at,
         pnl: out ? out.profit : null,
-        reason: "closed_at_broker",
+        reason: inFlightClose(commands, entry.trade.id) ?? "closed_at_broker",
       });
     }
   }
@@ -203,6 +204,18 @@ function reconcileOne(
     return "reconciled: closed";
   }
   return "reconciled: levels from the snapshot";
+}
+
+/**
+ * The reason of a close command of ours still waiting for its answer: the list can show the position
+ * gone before the TRADE_RESULT arrives (the terminal's lists and OrderSend's answer race, and a cut
+ * link delays the answer), and then the close is the user's or the bot's, not the broker's.
+ */
+function inFlightClose(commands: CommandStore, tradeId: string): string | null {
+  const cmd = commands.forTrade(tradeId, "close");
+  return cmd && (cmd.status === "pending" || cmd.status === "sent" || cmd.status === "timed_out")
+    ? closeReasonOf(cmd.client_order_id)
+    : null;
 }
 
 function closingDeal(deals: readonly BrokerDeal[], ticket: string): BrokerDeal | undefined {

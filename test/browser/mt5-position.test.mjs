@@ -188,6 +188,8 @@ describe("MT5 position journey in Chromium through the connector and the simulat
     assert.ok(Math.abs(closed.pnl - legSum) < 0.011, `trade P&L ${closed.pnl} = sum of legs ${legSum}`);
     assert.ok(Math.abs(closed.pnl - dealSum) < 0.011, `trade P&L ${closed.pnl} = the terminal's deals ${dealSum}`);
     assert.equal(closed.exit_price, outDeals[1].price);
+    // The user's close, even though the terminal's list showed the position gone before the answer came.
+    assert.equal(closed.reason, "closed");
 
     // The Trades page shows the closed trade with its P&L.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trades", exact: true }).click();
