@@ -105,7 +105,8 @@ describe("a replayed weekend in Chromium", () => {
     const mondayBy = Date.now() + 240_000;
     for (;;) {
       const p = await api(`/ml/models/${botId}/predict`, { method: "POST", body: "{}" });
-      if (p.status === 200 && p.body.status !== "market_closed") break;
+      // Open, and deciding a Monday bar (the first cycles after the open decide Friday's last bar).
+      if (p.status === 200 && p.body.status !== "market_closed" && p.body.barTime > MONDAY_OPEN) break;
       assert.ok(Date.now() < mondayBy, `the market reopened on Monday: ${JSON.stringify(p.body)}`);
       await sleep(3000);
     }
