@@ -31,7 +31,13 @@ const k = real.at(-1)!.close / real[0]!.open;
 const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
 const bars: Bar[] = [
   ...real,
-  ...real.map((b) => ({ time: b.time + shift, open: r5(b.open * k), high: r5(b.high * k), low: r5(b.low * k), close: r5(b.close * k) })),
+  ...real.map((b) => ({
+    time: b.time + shift,
+    open: r5(b.open * k),
+    high: r5(b.high * k),
+    low: r5(b.low * k),
+    close: r5(b.close * k),
+  })),
 ].slice(0, BARS);
 
 // ---- edgetrader ----
@@ -71,7 +77,15 @@ const strategy: IStrategy<IBar, GBar> = {
 };
 function grademark() {
   const df = new DataFrame<number, GBar>(
-    bars.map((b) => ({ time: new Date(b.time), open: b.open, high: b.high, low: b.low, close: b.close, volume: 0, rsi: NaN })),
+    bars.map((b) => ({
+      time: new Date(b.time),
+      open: b.open,
+      high: b.high,
+      low: b.low,
+      close: b.close,
+      volume: 0,
+      rsi: NaN,
+    })),
   );
   return grademarkBacktest(strategy, df);
 }
@@ -120,7 +134,11 @@ const result = {
   rounds: ROUNDS,
   trades: ours.length,
   same_trades: sameTrades,
-  edgetrader: { end_to_end_ms: Math.round(e), end_to_end_bars_per_s: perS(e), samples_ms: ms.edgetrader.map(Math.round) },
+  edgetrader: {
+    end_to_end_ms: Math.round(e),
+    end_to_end_bars_per_s: perS(e),
+    samples_ms: ms.edgetrader.map(Math.round),
+  },
   grademark: { end_to_end_ms: Math.round(g), end_to_end_bars_per_s: perS(g), samples_ms: ms.grademark.map(Math.round) },
   /** Median over rounds of grademark's time / edgetrader's time in the same round. */
   ratio: Math.round(median(ratios) * 100) / 100,

@@ -30,11 +30,11 @@ import { TIMEFRAME_MS, type Timeframe } from "../market/timeframes";
 import { PaperEngine } from "../paper/engine";
 import type { CloseReason, Bar as PaperBar } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
+import { strategyNames } from "../strategy/names";
 import { checkedPaperBar } from "./bar-check";
 import { ClientOrderIds, trustedIntent, trustedMid } from "./order-check";
 import { compileRowRule } from "./rule-rows";
 import { barsFor, buildSeries, ClosedCursor, type TimeframeSeries } from "./series";
-import { strategyNames } from "../strategy/names";
 import { SnapshotBuffer } from "./snapshot-buffer";
 
 /**
@@ -181,8 +181,7 @@ export async function prepareBacktest(setup: BacktestSetup): Promise<PreparedBac
     ? new Map()
     : featureNeeds(config, setup.mode.kind === "models" ? config.ensemble.models.map((m) => m.timeframe) : []);
   const series = new Map<Timeframe, TimeframeSeries>();
-  for (const tf of tfs)
-    series.set(tf, buildSeries(barsFor(bars, baseTimeframe, tf), tf, needs.get(tf) ?? undefined));
+  for (const tf of tfs) series.set(tf, buildSeries(barsFor(bars, baseTimeframe, tf), tf, needs.get(tf) ?? undefined));
   const rows = new Map<Timeframe, { from: number; values: Float32Array; probs: Float32Array | null }>();
   if (setup.mode.kind === "models") {
     for (const { timeframe } of config.ensemble.models) {

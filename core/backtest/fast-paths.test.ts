@@ -9,11 +9,11 @@ import { type Bar, BarSchema, PriceInputSchema } from "../paper/schemas";
 import type { BotConfig } from "../protocol/bot-config";
 import { ClientOrderIdSchema, OrderIntentSchema } from "../protocol/orders";
 import { evaluateGroup } from "../strategy/evaluate";
+import { strategyNames } from "../strategy/names";
 import type { Rule, RuleNode } from "../strategy/schema";
 import { checkedPaperBar, isPaperBar } from "./bar-check";
 import { ClientOrderIds, type MarketIntent, trustedIntent, trustedMid } from "./order-check";
 import { compileRowRule } from "./rule-rows";
-import { strategyNames } from "../strategy/names";
 import { SnapshotBuffer } from "./snapshot-buffer";
 
 describe("isPaperBar accepts exactly what the paper engine's BarSchema accepts", () => {

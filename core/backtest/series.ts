@@ -21,7 +21,11 @@ export function barsFor(base: readonly Bar[], from: Timeframe, to: Timeframe): r
 }
 
 /** `only`: the features to compute (lazy; absent: every one). */
-export function buildSeries(bars: readonly Bar[], timeframe: Timeframe, only?: ReadonlySet<FeatureName>): TimeframeSeries {
+export function buildSeries(
+  bars: readonly Bar[],
+  timeframe: Timeframe,
+  only?: ReadonlySet<FeatureName>,
+): TimeframeSeries {
   const dur = TIMEFRAME_MS[timeframe];
   const closes = new Float64Array(bars.length);
   for (let k = 0; k < bars.length; k++) closes[k] = bars[k]!.time + dur;

@@ -13,9 +13,9 @@ import { strategyPreset } from "../strategy/presets";
 import { featureNeeds } from "./feature-needs";
 import { MIN_DECISION_BARS, prepareInputs } from "./inputs";
 
-const BARS = parseBarsCsv(readFileSync(new URL("../../models/data/usdchf_30m.csv", import.meta.url), "utf8")).bars.slice(
-  -9000,
-);
+const BARS = parseBarsCsv(
+  readFileSync(new URL("../../models/data/usdchf_30m.csv", import.meta.url), "utf8"),
+).bars.slice(-9000);
 
 const STRATEGIES: Record<string, BotConfigInput["strategy"]> = {
   band_reversion: strategyPreset("band_reversion")!.strategy,
@@ -23,7 +23,12 @@ const STRATEGIES: Record<string, BotConfigInput["strategy"]> = {
   trend_filter: strategyPreset("trend_filter")!.strategy,
   rsi_exits_ohlc: {
     buy: { all: [{ indicator: "rsi_14", op: "crosses_above", value: 30 }] },
-    sell: { any: [{ indicator: "close", op: "<", value: { indicator: "open" } }, { indicator: "cci_20", op: ">", value: 150 }] },
+    sell: {
+      any: [
+        { indicator: "close", op: "<", value: { indicator: "open" } },
+        { indicator: "cci_20", op: ">", value: 150 },
+      ],
+    },
     exit_long: { all: [{ indicator: "stoch_k_14", op: ">", value: 80 }] },
     exit_short: { all: [{ indicator: "mfi_14", op: "<", value: 20 }] },
   },
@@ -33,7 +38,13 @@ describe("featureNeeds", () => {
   it("model timeframes: every feature; decision timeframe: the rules' names and ATR; others: none", () => {
     const config = BotConfigSchema.parse({
       symbol: "USDCHF",
-      ensemble: { models: [{ timeframe: "30m", weight: 0.5 }, { timeframe: "2h", weight: 0.3 }, { timeframe: "4h", weight: 0.2 }] },
+      ensemble: {
+        models: [
+          { timeframe: "30m", weight: 0.5 },
+          { timeframe: "2h", weight: 0.3 },
+          { timeframe: "4h", weight: 0.2 },
+        ],
+      },
       strategy: STRATEGIES.rsi_exits_ohlc,
     });
     const needs = featureNeeds(config, ["2h"]);
@@ -49,11 +60,20 @@ describe("lazy features change no decision", () => {
     for (const [name, strategy] of Object.entries(STRATEGIES)) {
       const config = BotConfigSchema.parse({
         symbol: "USDCHF",
-        ensemble: { models: [{ timeframe: "30m", weight: 0.6 }, { timeframe: "2h", weight: 0.4 }] },
+        ensemble: {
+          models: [
+            { timeframe: "30m", weight: 0.6 },
+            { timeframe: "2h", weight: 0.4 },
+          ],
+        },
         strategy,
       });
       const names = strategyNames(config.strategy);
-      for (const asOf of [BARS[MIN_DECISION_BARS * 4]!.time, BARS[5000]!.time + 1_800_000, BARS.at(-1)!.time + 1_800_000]) {
+      for (const asOf of [
+        BARS[MIN_DECISION_BARS * 4]!.time,
+        BARS[5000]!.time + 1_800_000,
+        BARS.at(-1)!.time + 1_800_000,
+      ]) {
         const full = prepareInputs(config, byTf, asOf);
         const lazy = prepareInputs(config, byTf, asOf, featureNeeds(config, ["2h"]));
         if (!full.ok || !lazy.ok) throw new Error("inputs");

@@ -236,7 +236,8 @@ export function computeFeatures(bars: readonly Bar[], only?: ReadonlySet<Feature
 
   // Log return/volume only where a row's window reads them (the newest rows + 24 / 20 before).
   const logRet = wRet || wVol ? new Float64Array(n) : none;
-  if (wRet || wVol) for (let t = Math.max(1, validFrom - 24); t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
+  if (wRet || wVol)
+    for (let t = Math.max(1, validFrom - 24); t < n; t++) logRet[t] = Math.log(close[t]! / close[t - 1]!);
 
   // Volume: a bar has volume when it is a positive number; each row checks its own trailing window.
   const vol = wVolume ? new Float64Array(n) : none;

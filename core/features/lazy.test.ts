@@ -11,8 +11,7 @@ import { computeFeatures, featureAt } from "./compute";
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from "./schema";
 import { syntheticBars } from "./testing/synthetic-bars";
 
-const data = (f: string) =>
-  parseBarsCsv(readFileSync(new URL(`../../models/data/${f}`, import.meta.url), "utf8")).bars;
+const data = (f: string) => parseBarsCsv(readFileSync(new URL(`../../models/data/${f}`, import.meta.url), "utf8")).bars;
 
 /** The first difference (column, row, values) or null. */
 function mismatch(bars: readonly Bar[], only: ReadonlySet<FeatureName>, full = computeFeatures(bars)): string | null {

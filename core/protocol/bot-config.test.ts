@@ -210,7 +210,11 @@ describe("bot config", () => {
     ).toBe("exits.trailing");
   });
   it("refuses stops relative to the fill on an MT5 (connector) bot, with the reason", () => {
-    const r = BotConfigSchema.safeParse({ symbol: "EURUSD", risk: { stopsFrom: "fill" }, execution: { target: "connector" } });
+    const r = BotConfigSchema.safeParse({
+      symbol: "EURUSD",
+      risk: { stopsFrom: "fill" },
+      execution: { target: "connector" },
+    });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join("."))).toEqual(["risk.stopsFrom"]);
     expect(BotConfigSchema.parse({ symbol: "EURUSD", risk: { stopsFrom: "fill" } }).risk.stopsFrom).toBe("fill");

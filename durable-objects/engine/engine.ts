@@ -196,7 +196,8 @@ export class EngineCore {
       return {
         status: "invalid",
         trade: null,
-        reason: "stops_anchor (stops relative to the fill) works on paper only: an MT5 order carries the levels as sent",
+        reason:
+          "stops_anchor (stops relative to the fill) works on paper only: an MT5 order carries the levels as sent",
       };
     const fingerprint = orderFingerprint(intent, meta.target);
     const prior = this.book.byClientOrderId(intent.client_order_id);

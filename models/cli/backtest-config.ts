@@ -67,7 +67,8 @@ export function instrumentFor(
   overrides: InstrumentOverrides,
 ): { ok: true; spec: InstrumentSpec } | { ok: false; issues: ConfigIssues } {
   const base = getInstrument(symbol);
-  const tick = overrides.digits !== undefined && overrides.tickSize === undefined ? { tickSize: 10 ** -overrides.digits } : {};
+  const tick =
+    overrides.digits !== undefined && overrides.tickSize === undefined ? { tickSize: 10 ** -overrides.digits } : {};
   const r = InstrumentSpecSchema.safeParse({ ...base, ...tick, ...overrides, symbol });
   if (r.success) return { ok: true, spec: r.data };
   const why = base ? "" : ` (no shipped spec for ${symbol}: the instrument overrides must give every field)`;

@@ -49,8 +49,7 @@ async function alwaysBuyBot(api, target) {
 }
 
 /** The bot's trades, any status (a refused or failed order shows up here too). */
-const botTrades = async (api, botId) =>
-  (await api.call("GET", `/trades/history?bot_id=${botId}&limit=20`)).body.trades;
+const botTrades = async (api, botId) => (await api.call("GET", `/trades/history?bot_id=${botId}&limit=20`)).body.trades;
 
 /**
  * The journey on one account: the bot's first position (an order of the bot, POST /trade with

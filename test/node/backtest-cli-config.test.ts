@@ -87,14 +87,24 @@ function referenceTrades() {
     } else if (!open && rsi(k) < 35) open = { entryTime: next.time, entryPrice: price };
   }
   const last = BARS.at(-1)!;
-  if (open) out.push({ ...open, exitTime: last.time, exitPrice: Math.round(last.close * 100) / 100, reason: "end_of_data" });
+  if (open)
+    out.push({ ...open, exitTime: last.time, exitPrice: Math.round(last.close * 100) / 100, reason: "end_of_data" });
   return out;
 }
 
 describe("npm run backtest -- --config bot.json", () => {
   it("backtests custom rules on a custom instrument and writes the report to --out", async () => {
     const out = join(dir, "nested", "rsi.json");
-    const r = await backtest(["--data", CSV, "--config", write("rsi.json", RSI_BOT), "--balance", "100000", "--out", out]);
+    const r = await backtest([
+      "--data",
+      CSV,
+      "--config",
+      write("rsi.json", RSI_BOT),
+      "--balance",
+      "100000",
+      "--out",
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain("MYINDEX backtest (rules), decisions on 1d");
     const rep = report(out);
