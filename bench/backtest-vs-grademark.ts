@@ -9,7 +9,6 @@
 // both back to back; reported: median times and the median of the per-round ratios. Writes bench/results/backtest-vs-grademark.json.
 // Run: npx tsx bench/backtest-vs-grademark.ts
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import { DataFrame, Series } from "data-forge";
 import { backtest as grademarkBacktest, type IBar, type IStrategy } from "grademark";
 import { prepareBacktest, simulate } from "../core/backtest/engine";
@@ -19,6 +18,7 @@ import { INSTRUMENTS } from "../core/instruments/catalog";
 import type { Bar } from "../core/market/bar";
 import { parseBarsCsv } from "../core/market/csv";
 import { BotConfigSchema } from "../core/protocol/bot-config";
+import { commonMachine } from "./common-shape";
 
 const BARS = 100_000;
 const ROUNDS = 9;
@@ -123,12 +123,7 @@ const ratios = ms.edgetrader.map((x, i) => ms.grademark[i]! / x);
 const perS = (m: number) => Math.round(BARS / (m / 1000));
 const result = {
   at: new Date().toISOString(),
-  machine: {
-    cpus: os.cpus().length,
-    model: os.cpus()[0]?.model ?? "?",
-    node: process.version,
-    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-  },
+  machine: commonMachine(),
   data: `first ${BARS.toLocaleString("en")} bars of models/data/usdchf_30m.csv followed by its time-shifted copy`,
   strategy: "RSI(14) 30/70 long-only, exit when RSI > 70, no stops, zero costs",
   rounds: ROUNDS,

@@ -7,13 +7,13 @@
 // separately, and end to end. Median of ROUNDS runs. Writes bench/results/backtest.json.
 // Run: npx tsx bench/backtest.ts
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import { type BacktestSetup, prepareBacktest, simulate } from "../core/backtest/engine";
 import type { Bar } from "../core/market/bar";
 import { parseBarsCsv } from "../core/market/csv";
 import { BotConfigSchema } from "../core/protocol/bot-config";
 import { strategyPreset } from "../core/strategy/presets";
 import { ortPredictBatch } from "../models/cli/ort-batch";
+import { commonMachine } from "./common-shape";
 
 const ROUNDS = 5;
 const here = (p: string) => new URL(p, import.meta.url).pathname;
@@ -113,12 +113,7 @@ await predict.release();
 
 const result = {
   at: new Date().toISOString(),
-  machine: {
-    cpus: os.cpus().length,
-    model: os.cpus()[0]?.model ?? "?",
-    node: process.version,
-    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-  },
+  machine: commonMachine(),
   data: "models/data/usdchf_30m.csv (62,496 real 30m bars) + a copy shifted in time to follow it, prices scaled for a continuous seam = 124,992 bars",
   rounds: ROUNDS,
   targets: { rules_only_bars_per_s: 1_000_000, ml_bars_per_s: 100_000 },
