@@ -1,5 +1,6 @@
 // The Worker: API + sockets + dashboard assets (served by the assets binding before this runs).
 
+import { pruneLoginThrottle } from "../platform/auth/login-throttle";
 import type { Env } from "../platform/env";
 import { createApp } from "./app";
 import { runCron } from "./cron";
@@ -14,6 +15,10 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, _ctx) {
     const report = await runCron(env, controller.scheduledTime);
-    console.log(JSON.stringify({ msg: "cron", ...report, errors: report.errors.slice(0, 5) }));
+    // Housekeeping after the cycles; its failure is logged and retried at the next fire.
+    const pruned = await pruneLoginThrottle(env.DB, controller.scheduledTime).catch((e: unknown) => String(e));
+    console.log(
+      JSON.stringify({ msg: "cron", ...report, errors: report.errors.slice(0, 5), loginThrottlePruned: pruned }),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -39,6 +39,19 @@ export async function beginLoginAttempt(d1: D1Database, email: string, now = Dat
   return Math.max(1, row.lockedUntil - now);
 }
 
+/**
+ * Forgets rows no login would read any more (unlocked, last failure over an hour ago: the next
+ * attempt starts a fresh count either way). Without it every email ever guessed, accounts or not,
+ * kept a row forever. Run by the cron (worker/index.ts). Returns how many rows went.
+ */
+export async function pruneLoginThrottle(d1: D1Database, now = Date.now()): Promise<number> {
+  const r = await d1
+    .prepare("DELETE FROM login_throttle WHERE locked_until <= ?1 AND last_failure_at < ?1 - ?2")
+    .bind(now, FORGET_AFTER_MS)
+    .run();
+  return r.meta.changes;
+}
+
 /** The password was right: the account's count starts over. */
 export async function clearLoginFailures(d1: D1Database, email: string): Promise<void> {
   await d1

@@ -2,11 +2,12 @@
 // tokens on logout / password change / sign out everywhere, tokens of users that no longer exist,
 // per-account login throttling, and a refresh limit of its own.
 
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../core/protocol/errors";
 import { signAccessToken } from "../../worker/auth/jwt";
+import worker from "../../worker/index";
 import {
   api,
   authedFetch,
@@ -248,6 +249,33 @@ describe("per-account login throttling", () => {
     expect(
       (await api("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: "wrong again" } })).status,
     ).toBe(401);
+  });
+});
+
+describe("login throttle rows are forgotten", () => {
+  it("the cron deletes rows no login reads any more (unlocked, last failure over an hour old) and keeps the rest", async () => {
+    await env.DB.prepare("DELETE FROM login_throttle").run();
+    const now = Date.now();
+    const hour = 60 * 60_000;
+    const put = (key: string, lastFailureAt: number, lockedUntil: number) =>
+      env.DB.prepare("INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?, 3, ?, ?)")
+        .bind(key, lastFailureAt, lockedUntil)
+        .run();
+    await put("old-unlocked", now - hour - 1, 0);
+    await put("old-lock-ended", now - 2 * hour, now - hour);
+    await put("old-but-locked", now - hour - 1, now + 60_000);
+    await put("recent", now - 60_000, 0);
+    // A guessed unknown email leaves a row like any account's.
+    const ghost = uniqueEmail("pruned");
+    await api("/api/v1/auth/login", { method: "POST", json: { email: ghost, password: "not the one at all" } });
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM login_throttle").first<{ n: number }>())?.n).toBe(5);
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = (await env.DB.prepare("SELECT key FROM login_throttle ORDER BY key").all<{ key: string }>()).results;
+    expect(left.map((r) => r.key).filter((k) => !k.match(/^[0-9a-f]{64}$/))).toEqual(["old-but-locked", "recent"]);
+    expect(left).toHaveLength(3); // and the ghost's fresh row
   });
 });
 
