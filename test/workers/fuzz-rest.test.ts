@@ -188,7 +188,11 @@ let tableInfo: { name: string; userScoped: boolean; cols: string[] }[] | undefin
 async function d1State(userId: string): Promise<string> {
   if (!tableInfo) {
     const tables = await env.DB.prepare(
-      "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+      // Not `predictions`: the log of the model's outputs, written whenever the object computes a
+      // prediction it has not cached for the bar (POST /predict, cycles and manual Execute alike). A
+      // manual Execute refused with 409 no_plan (the model says HOLD) has computed one, as predict
+      // would: a log line of what the model said, not a change to the user's bots, trades or money.
+      "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'predictions') ORDER BY name",
     ).all<{ name: string }>();
     tableInfo = [];
     for (const { name } of tables.results) {
