@@ -5,9 +5,9 @@
 // stop-loss guard is stopped out twice, its page and the activity feed show the pause and its
 // reason, the next cycle skips with it, and entries resume when the pause has passed.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { DEMO_CONFIG, DEMO_REPLAY_START } from "../../scripts/lib/demo.mjs";
-import { apiClient, launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
+import { apiClient, journeySuite, screenshot } from "./harness.mjs";
 
 const T = { timeout: 20_000 };
 const SPEED = 480;
@@ -71,22 +71,12 @@ async function cycleUntil(botId, done, { patienceMs = 150_000, everyMs = 3000 } 
 }
 
 describe("bot exits and protections in Chromium", () => {
-  before(async () => {
-    platform = await startPlatform({
-      extraArgs: ["--var", `REPLAY_SPEED:${SPEED}`, "--var", `REPLAY_START:${DEMO_REPLAY_START}`],
-    });
-    browser = await launchBrowser();
-    page = browser.page;
-    token = (await signUp(page, platform.url, { prefix: "exits" })).token;
-  });
-  // What the page showed when a test ended (a failure's last screen).
-  afterEach(async (t) => {
-    await screenshot(page, `exits-end-${t.name.slice(0, 24).replace(/\W+/g, "-")}`).catch(() => undefined);
-  });
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await platform?.stop();
-  });
+  journeySuite(
+    { prefix: "exits", extraArgs: ["--var", `REPLAY_SPEED:${SPEED}`, "--var", `REPLAY_START:${DEMO_REPLAY_START}`] },
+    (suite) => {
+      ({ platform, browser, page, token } = suite);
+    },
+  );
 
   test("a bot opens a position, its trailing stop moves on the page and closes the trade as 'trailing'", async () => {
     const botId = await shippedBot("Trailing USD/CHF");

@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, afterEach, before } from "node:test";
 import { chromium } from "playwright-core";
 import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
 import { applyLocalMigrations, ROOT, startWranglerDev, stopWranglerDev } from "../../scripts/lib/wrangler.mjs";
@@ -150,4 +151,30 @@ export function apiClient(url, token) {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
+}
+
+/**
+ * A journey suite's hooks: before, the platform (wrangler dev with `extraArgs`), Chromium and a user
+ * signed up through the form; after each test, a screenshot of what the page showed (a failure's
+ * last screen), named `<prefix>-end-<test>`; after all, both stopped. `ready(suite)` receives
+ * `{ platform, browser, page, token }` once they are up, for the file's own module state.
+ */
+export function journeySuite({ prefix, extraArgs = [] }, ready) {
+  // Filled as each part comes up, so `after` stops whatever started even when a later step failed.
+  const suite = { platform: null, browser: null, page: null, token: "" };
+  before(async () => {
+    suite.platform = await startPlatform({ extraArgs });
+    suite.browser = await launchBrowser();
+    suite.page = suite.browser.page;
+    suite.token = (await signUp(suite.page, suite.platform.url, { prefix })).token;
+    ready(suite);
+  });
+  afterEach(async (t) => {
+    if (suite.page)
+      await screenshot(suite.page, `${prefix}-end-${t.name.slice(0, 24).replace(/\W+/g, "-")}`).catch(() => undefined);
+  });
+  after(async () => {
+    await suite.browser?.close().catch(() => undefined);
+    await suite.platform?.stop();
+  });
 }

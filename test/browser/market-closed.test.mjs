@@ -5,9 +5,9 @@
 // market_closed with the opening time, and cycles skip with market_closed in the API and the feed.
 // When Monday comes the card predicts again and cycles no longer skip for the hours.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { DEMO_CONFIG } from "../../scripts/lib/demo.mjs";
-import { apiClient, launchBrowser, screenshot, signUp, startPlatform } from "./harness.mjs";
+import { apiClient, journeySuite, screenshot } from "./harness.mjs";
 
 const T = { timeout: 20_000 };
 const SPEED = 1440;
@@ -25,22 +25,12 @@ const api = apiClient(
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe("a replayed weekend in Chromium", () => {
-  before(async () => {
-    platform = await startPlatform({
-      extraArgs: ["--var", `REPLAY_SPEED:${SPEED}`, "--var", `REPLAY_START:${FRIDAY_LAST_BAR}`],
-    });
-    browser = await launchBrowser();
-    page = browser.page;
-    token = (await signUp(page, platform.url, { prefix: "weekend" })).token;
-  });
-  // What the page showed when a test ended (a failure's last screen).
-  afterEach(async (t) => {
-    await screenshot(page, `weekend-end-${t.name.slice(0, 24).replace(/\W+/g, "-")}`).catch(() => undefined);
-  });
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await platform?.stop();
-  });
+  journeySuite(
+    { prefix: "weekend", extraArgs: ["--var", `REPLAY_SPEED:${SPEED}`, "--var", `REPLAY_START:${FRIDAY_LAST_BAR}`] },
+    (suite) => {
+      ({ platform, browser, page, token } = suite);
+    },
+  );
 
   test("the prediction card says market closed calmly, cycles skip with market_closed, on Monday it decides again", async () => {
     const bot = await api("/ml/models", {
