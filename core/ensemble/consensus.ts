@@ -11,17 +11,17 @@ export type ModelOutcome =
   | { timeframe: string; weight: number; error: string };
 
 /** Model outputs come out of ONNX float32 tensors: allow their rounding, reject anything else. */
-const PROBABILITY_SUM_TOLERANCE = 1e-3;
+export const PROBABILITY_SUM_TOLERANCE = 1e-3;
 /** Two classes whose weighted probabilities differ by less than this are a tie. */
 const TIE_EPSILON = 1e-9;
 
 /** Why these probabilities can't be used, or undefined when they are a valid distribution over 3 classes. */
-export function probabilityProblem(p: readonly number[]): string | undefined {
+export function probabilityProblem(p: readonly number[], tolerance = PROBABILITY_SUM_TOLERANCE): string | undefined {
   if (p.length !== CLASSES.length) return `expected ${CLASSES.length} probabilities [SELL, HOLD, BUY], got ${p.length}`;
   if (!p.every((x) => Number.isFinite(x) && x >= 0 && x <= 1))
     return `probabilities must be finite numbers in [0, 1], got [${p.join(", ")}]`;
   const sum = p[0]! + p[1]! + p[2]!;
-  if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) return `probabilities must sum to 1, got ${sum}`;
+  if (Math.abs(sum - 1) > tolerance) return `probabilities must sum to 1, got ${sum}`;
   return undefined;
 }
 

@@ -238,6 +238,19 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
     });
   }
 
+  // The metadata's feature_count (our writer and many exporters record it) must agree with the schema.
+  const recordedCount = metadata[META_KEYS.featureCount];
+  if (
+    recordedCount !== undefined &&
+    Number(recordedCount) !== expected.featureCount &&
+    !errors.some((e) => e.code === "feature_count")
+  ) {
+    errors.push({
+      code: "feature_count",
+      message: `the model's metadata says feature_count ${JSON.stringify(recordedCount).slice(0, 40)}, ${schema} has ${expected.featureCount}`,
+    });
+  }
+
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
@@ -256,4 +269,25 @@ export function validateModelContract(bytes: Uint8Array, expected: ContractExpec
 
 function fail(code: ContractErrorCode, message: string): ContractResult {
   return { ok: false, errors: [{ code, message }] };
+}
+
+/** How far from 1 a row of an uploaded model's probabilities may sum (float32 rounding only). */
+export const PROBABILITY_ROW_TOLERANCE = 1e-4;
+export const CONTRACT_TEST_ROW_COUNT = 8;
+
+/**
+ * The contract's test rows, run on every upload before it is stored: all zeros, all +-1, and
+ * deterministic rows from small to large magnitudes, so a model whose outputs are not probability
+ * rows for any input the ensemble may give it is refused up front.
+ */
+export function contractTestRows(featureCount: number): Float32Array {
+  const rows = new Float32Array(CONTRACT_TEST_ROW_COUNT * featureCount);
+  const scales = [0, 1, -1, 0.5, 2, 5, 20, 100];
+  for (let r = 0; r < CONTRACT_TEST_ROW_COUNT; r++) {
+    for (let j = 0; j < featureCount; j++) {
+      const wave = r < 3 ? 1 : Math.sin((r + 1) * 12.9898 + j * 78.233);
+      rows[r * featureCount + j] = scales[r]! * wave;
+    }
+  }
+  return rows;
 }

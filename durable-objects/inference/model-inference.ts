@@ -1,12 +1,14 @@
 // Model inference for one Durable Object: sessions loaded from R2 and cached per model version
 // key (an R2 key names one immutable version), bounded LRU so a user with many models can't hold
 // unbounded wasm memory. Failures come back as typed results, never as a thrown crash.
-import { validateModelContract } from "../../core/onnx/contract";
+import { probabilityProblem } from "../../core/ensemble/consensus";
+import { CLASSES } from "../../core/onnx/classes";
+import { contractTestRows, PROBABILITY_ROW_TOLERANCE, validateModelContract } from "../../core/onnx/contract";
 import { errorMessage } from "../../core/util/error-message";
 import type { PredictProbabilitiesResult, VerifyModelResult } from "../../platform/rpc/user-bot";
 import { LruCache } from "./lru-cache";
 import { createSession } from "./ort-runtime";
-import { InferenceError, type LoadedModel, runProbabilities } from "./run";
+import { InferenceError, type LoadedModel, ortError, runProbabilities } from "./run";
 
 export const DEFAULT_MAX_SESSIONS = 8;
 
@@ -100,22 +102,38 @@ export class ModelInference {
   }
 
   /**
-   * Loads bytes into a throwaway session and runs a 2-row batch: catches what the static contract
-   * check can't (kernels onnxruntime refuses, non-finite outputs) before an upload is stored.
+   * Loads bytes into a throwaway session and runs the contract's test rows: catches what the static
+   * contract check can't (kernels onnxruntime refuses, outputs that are not probability rows) before
+   * an upload is stored. Runtime messages come back short; the full text goes to the log.
    */
   async verify(bytes: Uint8Array, featureCount: number): Promise<VerifyModelResult> {
     let model: LoadedModel | undefined;
     try {
       model = await loadModel(bytes, featureCount, "the model");
-      const out = await runProbabilities(model, new Float32Array(2 * featureCount), 2, featureCount);
-      if (!out.every(Number.isFinite))
-        throw new InferenceError(
-          "bad_output",
-          "the model's probabilities are not finite numbers for an all-zero input",
-        );
+      const rows = contractTestRows(featureCount);
+      const n = rows.length / featureCount;
+      const out = await runProbabilities(model, rows, n, featureCount);
+      const k = CLASSES.length;
+      for (let r = 0; r < n; r++) {
+        const problem = probabilityProblem(Array.from(out.subarray(r * k, (r + 1) * k)), PROBABILITY_ROW_TOLERANCE);
+        if (problem)
+          throw new InferenceError(
+            "bad_output",
+            `test row ${r + 1} of ${n}: ${problem}; the output must be class probabilities (non-negative, each row summing to 1 within ${PROBABILITY_ROW_TOLERANCE}), e.g. a softmax`,
+          );
+      }
       return { ok: true };
     } catch (err) {
-      const e = err instanceof InferenceError ? err : new InferenceError("run_failed", errorMessage(err));
+      const e = err instanceof InferenceError ? err : ortError("run_failed", "the model failed", err);
+      if (e.detail)
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "model verification failed",
+            code: e.code,
+            detail: e.detail.slice(0, 4000),
+          }),
+        );
       return { ok: false, error: { code: e.code, message: e.message } };
     } finally {
       await model?.session.release();
@@ -147,9 +165,6 @@ export async function loadModel(bytes: Uint8Array, featureCount: number, label =
       featureCount,
     };
   } catch (err) {
-    throw new InferenceError(
-      "model_load_failed",
-      `${label} could not be loaded by onnxruntime: ${errorMessage(err).trim()}`,
-    );
+    throw ortError("model_load_failed", `${label} could not be loaded by onnxruntime`, err);
   }
 }

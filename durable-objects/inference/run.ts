@@ -12,9 +12,31 @@ export class InferenceError extends Error {
   constructor(
     readonly code: InferenceErrorCode,
     message: string,
+    /** The runtime's full text (build paths, C++ signatures): for the log, never for a client. */
+    readonly detail?: string,
   ) {
     super(message);
   }
+}
+
+const ORT_SOURCE_PATH = /\S*\/[^\s/]+\.(?:cc|cpp|cxx|h|hpp)(?::\d+)?/g;
+const CPP_SIGNATURE = /(?:[A-Za-z_]\w*::)+~?[A-Za-z_]\w*(?:<[^<>]*>)?\((?:[^()]|\([^()]*\))*\)(?:\s*const)?/g;
+export const SHORT_ERROR_MAX = 200;
+
+/** onnxruntime's message without its build paths and C++ signatures, cut to SHORT_ERROR_MAX characters. */
+export function shortOrtMessage(err: unknown): string {
+  const raw = errorMessage(err).replace(ORT_SOURCE_PATH, "").replace(CPP_SIGNATURE, "");
+  const text = raw
+    .replace(/\s+/g, " ")
+    .replace(/\s+([:,.])/g, "$1")
+    .trim();
+  return text.length > SHORT_ERROR_MAX
+    ? `${text.slice(0, SHORT_ERROR_MAX - 3)}...`
+    : text || "unknown onnxruntime error";
+}
+
+export function ortError(code: InferenceErrorCode, prefix: string, err: unknown): InferenceError {
+  return new InferenceError(code, `${prefix}: ${shortOrtMessage(err)}`, errorMessage(err).trim());
 }
 
 /** A loaded session and the names the model contract resolved for it. */
@@ -42,7 +64,7 @@ export async function runProbabilities(
     const input = new ort.Tensor("float32", rows, [n, f]);
     out = await model.session.run({ [model.inputName]: input }, [model.probabilitiesName]);
   } catch (err) {
-    throw new InferenceError("run_failed", `model run failed: ${errorMessage(err).trim()}`);
+    throw ortError("run_failed", "model run failed", err);
   }
   const probs = out[model.probabilitiesName];
   const k = CLASSES.length;

@@ -12,6 +12,8 @@ import { ModelArtifactSchema } from "../../worker/routes/model-artifacts";
 import {
   brokenKernelModel,
   fixedBatchModel,
+  metaFeatureCountModel,
+  rawScoresModel,
   sklearnTensorModel,
   validLinearModel,
   zipMapModel,
@@ -20,7 +22,9 @@ import { api, registerUser, type TestUser } from "./helpers";
 
 async function insertBot(userId: string): Promise<string> {
   const id = crypto.randomUUID();
-  await db(env).insert(bots).values({ id, userId, name: "byom", symbol: "USDCHF", config: {} });
+  await db(env)
+    .insert(bots)
+    .values({ id, userId, name: "byom", symbol: "USDCHF", config: { symbol: "USDCHF" } }); // default ensemble: 15m, 1h, 4h
   return id;
 }
 
@@ -185,6 +189,27 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     expect(broken.details).toMatchObject({
       errors: [{ code: expect.stringMatching(/^runtime_(model_load_failed|run_failed)$/) }],
     });
+    // ORT's build paths and C++ signatures stay in the log: the client gets a short message.
+    expect(broken.message).not.toMatch(/\.cc\b|\.h:\d|::|onnxruntime_src/);
+    expect(broken.message.length).toBeLessThan(400);
+
+    // Runs, but its rows are raw scores (negatives, sums far from 1): the ensemble would refuse them every cycle.
+    const raw = await expectRejected(
+      await putArtifact(u, botId, rawScoresModel(FEATURE_COUNT, FEATURE_SCHEMA.hash)),
+      400,
+      "validation_error",
+      /^model rejected: its outputs are not probability rows: test row \d+ of 8: probabilities must/,
+    );
+    expect(raw.details).toMatchObject({ errors: [{ code: "runtime_bad_output" }] });
+
+    // Metadata that claims another feature count than the schema's.
+    const meta = await expectRejected(
+      await putArtifact(u, botId, metaFeatureCountModel(FEATURE_COUNT, 12, FEATURE_SCHEMA.hash)),
+      400,
+      "validation_error",
+      `the model's metadata says feature_count "12", the declared schema 'ohlcv-core' v1 has ${FEATURE_COUNT}`,
+    );
+    expect(meta.details).toMatchObject({ errors: [{ code: "feature_count" }] });
 
     const both = await expectRejected(
       await putArtifact(u, botId, zipMapModel(12)),
@@ -195,6 +220,40 @@ describe("PUT /api/v1/ml/models/{id}/artifact", () => {
     expect((both.details as { errors: unknown[] }).errors).toHaveLength(2);
 
     expect(await stored(u.userId, botId)).toEqual(before);
+  });
+
+  it("answers 409 for a timeframe the bot's ensemble does not use unless force=true; the active models stay", async () => {
+    const u = await registerUser();
+    const botId = await insertBot(u.userId);
+    await putArtifact(u, botId, goodModel(), "4h");
+    const before = await stored(u.userId, botId);
+    const err = await expectRejected(
+      await putArtifact(u, botId, goodModel(), "1d"),
+      409,
+      "conflict",
+      "the bot's ensemble does not use 1d (it uses 15m, 1h, 4h)",
+    );
+    expect(err.details).toEqual({ timeframe: "1d", ensemble_timeframes: ["15m", "1h", "4h"] });
+    expect(await stored(u.userId, botId)).toEqual(before);
+    await expectRejected(
+      await putArtifact(u, botId, goodModel(), "1d&force=false"),
+      409,
+      "conflict",
+      "pass force=true",
+    );
+
+    const forced = await putArtifact(u, botId, goodModel(), "1d&force=true");
+    expect(forced.status).toBe(201);
+    expect(ModelArtifactSchema.parse(await forced.json())).toMatchObject({
+      timeframe: "1d",
+      version: 1,
+      status: "active",
+    });
+    const after = await stored(u.userId, botId);
+    const byKey = (a: { r2_key: string }, b: { r2_key: string }) => a.r2_key.localeCompare(b.r2_key);
+    expect(after.rows.sort(byKey)).toEqual(
+      [...before.rows, { version: 1, status: "active", r2_key: `models/${u.userId}/${botId}/1d/1.onnx` }].sort(byKey),
+    );
   });
 
   it("answers 404 for another user's bot and for an unknown id, storing nothing", async () => {

@@ -1,12 +1,13 @@
 // PUT /ml/models/{id}/artifact?timeframe=4h: bring your own ONNX model. The bytes must meet the model
-// contract (core/onnx/contract.ts) for the declared feature schema and run in the user's object;
-// otherwise 400 with every error and nothing stored. On success the artifact goes to R2 under a new version and becomes the
+// contract (core/onnx/contract.ts) for the declared feature schema and run in the user's object,
+// giving probability rows for the contract's test rows; otherwise 400 with every error and nothing
+// stored. A timeframe outside the bot's ensemble is 409 unless force=true. On success the artifact goes to R2 under a new version and becomes the
 // active model of (bot, timeframe); the previous active version is kept as retired for rollback.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { FEATURE_COUNT, FEATURE_SCHEMA } from "../../core/features/schema";
 import { TimeframeSchema } from "../../core/market/timeframes";
 import { type ModelContractInfo, validateModelContract } from "../../core/onnx/contract";
-import { getBot } from "../../platform/bots/store";
+import { getBot, parseStoredConfig } from "../../platform/bots/store";
 import { db } from "../../platform/db/client";
 import {
   ONNX_CONTENT_TYPE,
@@ -63,7 +64,13 @@ const upload = createRoute({
   description: `Body: raw ONNX bytes (${ONNX_CONTENT_TYPE}, at most ${ARTIFACT_MAX_BYTES} bytes). Contract: one float input [N, ${FEATURE_COUNT}] (feature schema ${SCHEMA_LABEL}), class probabilities as a plain float tensor [N, 3] (SELL, HOLD, BUY; no ZipMap), operators from ai.onnx / ai.onnx.ml.`,
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
-    query: z.object({ timeframe: TimeframeSchema }),
+    query: z.object({
+      timeframe: TimeframeSchema,
+      force: z.enum(["true", "false", "1", "0"]).optional().openapi({
+        description:
+          "Store a model for a timeframe outside the bot's ensemble anyway (it is not used until the ensemble names the timeframe)",
+      }),
+    }),
     body: { required: true, content: { [ONNX_CONTENT_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
   },
   responses: {
@@ -73,7 +80,9 @@ const upload = createRoute({
     ),
     401: errorResponse("Missing, expired or invalid access token"),
     404: errorResponse("No such bot for this user"),
-    409: errorResponse("Another upload for this bot and timeframe took the version; retry"),
+    409: errorResponse(
+      "The bot's ensemble does not use this timeframe (pass force=true to store it anyway), or another upload took the version; retry",
+    ),
     413: errorResponse("Artifact larger than the cap"),
     415: errorResponse(`Content-Type is not ${ONNX_CONTENT_TYPE}`),
     429: errorResponse("Too many requests"),
@@ -99,11 +108,21 @@ export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
   upload,
   async (c) => {
     const { id } = c.req.valid("param");
-    const { timeframe } = c.req.valid("query");
+    const { timeframe, force } = c.req.valid("query");
     const userId = c.var.userId;
     const d = db(c.env);
     const bot = await getBot(d, userId, id);
     if (!bot) throw notFound("bot");
+    // A model for a timeframe the ensemble does not name would be stored as active and never run.
+    const used = parseStoredConfig(bot).ensemble.models.map((m) => m.timeframe);
+    if (!used.includes(timeframe) && force !== "true" && force !== "1") {
+      throw new HttpError(
+        409,
+        "conflict",
+        `the bot's ensemble does not use ${timeframe} (it uses ${used.join(", ")}): a ${timeframe} model would never run; add ${timeframe} to the ensemble or pass force=true; nothing was stored`,
+        { timeframe, ensemble_timeframes: used },
+      );
+    }
     const contentType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
     if (contentType !== ONNX_CONTENT_TYPE)
       throw new HttpError(
@@ -139,7 +158,11 @@ export const modelArtifactRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
       throw new HttpError(
         400,
         "validation_error",
-        `model rejected: onnxruntime could not run it: ${runCheck.error.message}; nothing was stored`,
+        `model rejected: ${
+          runCheck.error.code === "bad_output"
+            ? `its outputs are not probability rows: ${runCheck.error.message}`
+            : `onnxruntime could not run it: ${runCheck.error.message}`
+        }; nothing was stored`,
         {
           errors: [{ code: `runtime_${runCheck.error.code}`, message: runCheck.error.message }],
           feature_schema: {
